@@ -1,0 +1,1 @@
+"""ReSight domain code: everything the function blueprints call."""

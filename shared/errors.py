@@ -1,0 +1,98 @@
+"""The one error hierarchy of ReSight.
+
+Every error the domain raises derives from ``ReSightError``; trigger modules map the classes
+to HTTP statuses in one place (``functions/http_util.py``) and nowhere else. SDK errors
+(azure-cosmos, azure-storage-blob, requests) are translated at the boundary with
+``raise ... from exc`` so callers never import an SDK to handle a failure::
+
+    ReSightError
+    ├── InputError                 400  the request cannot be used at all
+    │   ├── MalformedJSON          400  body is not JSON
+    │   ├── PayloadTooLarge        413  body over the configured limit
+    │   └── ValidationFailed       422  JSON is fine, a field is not (names the field)
+    ├── AuthError                  401  missing/bad signature, stale timestamp, bad key
+    ├── Forbidden                  403  authenticated, but the role may not do this
+    ├── NotFound                   404  unknown item, rule, store, model
+    ├── Conflict                   409  a write lost an optimistic-concurrency race
+    ├── ModelError                 500  the model cannot serve (no model, feature mismatch)
+    │   └── FeatureMismatch             model and scorer disagree on the feature list
+    └── ServiceUnavailable         503  a backing service (Cosmos, Blob, SignalR) failed
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class ReSightError(Exception):
+    """Base class. ``status`` is the HTTP status an API answers with; ``code`` a stable name."""
+
+    status = 500
+    code = "internal_error"
+
+    def __init__(self, message: str, *, field: str | None = None, **details: Any) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+        self.details = details
+
+    def to_dict(self) -> dict[str, Any]:
+        body: dict[str, Any] = {"error": self.code, "message": self.message}
+        if self.field is not None:
+            body["field"] = self.field
+        if self.details:
+            body["details"] = self.details
+        return body
+
+
+class InputError(ReSightError):
+    status = 400
+    code = "bad_request"
+
+
+class MalformedJSON(InputError):
+    code = "malformed_json"
+
+
+class PayloadTooLarge(InputError):
+    status = 413
+    code = "payload_too_large"
+
+
+class ValidationFailed(InputError):
+    status = 422
+    code = "validation_failed"
+
+
+class AuthError(ReSightError):
+    status = 401
+    code = "unauthorized"
+
+
+class Forbidden(ReSightError):
+    status = 403
+    code = "forbidden"
+
+
+class NotFound(ReSightError):
+    status = 404
+    code = "not_found"
+
+
+class Conflict(ReSightError):
+    status = 409
+    code = "conflict"
+
+
+class ModelError(ReSightError):
+    status = 500
+    code = "model_error"
+
+
+class FeatureMismatch(ModelError):
+    code = "feature_mismatch"
+
+
+class ServiceUnavailable(ReSightError):
+    status = 503
+    code = "service_unavailable"

@@ -1,0 +1,97 @@
+"""Typed records shared by ingestion, projection, ranking and the API.
+
+``Event`` is the one internal event every marketplace payload normalises into. Each event
+carries counter *deltas* (views, clicks, orders, units, revenue, stock) so a projection is a
+sum, whatever the marketplace sent: a single view, an hourly traffic aggregate, an order line or
+a sales correction (negative after cancellations). Optional store/location/customer/channel
+fields keep room for inventory and analytics without a rewrite.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+Marketplace = Literal["amazon", "myntra", "meesho"]
+MARKETPLACES: tuple[Marketplace, ...] = ("amazon", "myntra", "meesho")
+
+# view/click: shopper interactions; traffic: aggregated views (and clicks) for a window;
+# order/cancel: an order line placed or cancelled (moves stock); sales: aggregated units and
+# revenue for a window, may be negative; offer: a price or competitor price observation;
+# stock: an absolute stock level from an inventory feed.
+EventKind = Literal["view", "click", "traffic", "order", "cancel", "sales", "offer", "stock"]
+Source = Literal["webhook", "mock", "backfill"]
+
+# Counter order inside an hourly bucket (see ProductState.buckets).
+COUNTERS: tuple[str, ...] = ("views", "clicks", "orders", "units", "revenue")
+
+
+class Event(BaseModel):
+    """One normalised marketplace event, stored as-is in the ``events`` container."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str = Field(..., min_length=3, max_length=255)
+    item_id: str = Field(..., min_length=1, max_length=128)
+    marketplace: Marketplace
+    kind: EventKind
+    raw_type: str = Field(..., description="The marketplace's own event type name")
+    occurred_at: datetime
+    received_at: datetime
+    source: Source = "webhook"
+
+    views: int = 0
+    clicks: int = 0
+    orders: int = 0
+    units: int = 0
+    revenue: float = 0.0
+    stock_delta: int = 0
+    stock_set: int | None = Field(None, ge=0)
+    price: float | None = Field(None, gt=0)
+    competitor_price: float | None = Field(None, gt=0)
+
+    region: str | None = None
+    order_id: str | None = None
+    store_id: str | None = None
+    location_id: str | None = None
+    customer_id: str | None = None
+    channel: str | None = None
+
+    @field_validator("occurred_at", "received_at")
+    @classmethod
+    def _utc(cls, value: datetime) -> datetime:
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+    def to_doc(self) -> dict:
+        return self.model_dump(mode="json")
+
+
+class Product(BaseModel):
+    """Catalogue attributes of one item (the seller's SKU)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    item_id: str = Field(..., min_length=1, max_length=128)
+    title: str
+    category: str
+    brand: str = ""
+    marketplace: Marketplace
+    price: float = Field(..., gt=0)
+    mrp: float = Field(..., gt=0)
+    rating: float = Field(4.0, ge=0, le=5)
+    review_count: int = Field(0, ge=0)
+    stock: int = Field(0, ge=0)
+    image: str | None = None
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def hour_key(moment: datetime) -> str:
+    """Bucket key of the UTC hour containing ``moment``: ``YYYYMMDDHH``."""
+    return moment.astimezone(UTC).strftime("%Y%m%d%H")

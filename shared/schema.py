@@ -1,0 +1,30 @@
+"""The Cosmos DB schema: the one definition of every container the code uses.
+
+The repository creates these containers from this list, and a test compares it with the
+containers declared in ``infra/bicep`` so Azure and local never disagree.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+DAY_SECONDS = 86_400
+
+
+@dataclass(frozen=True)
+class ContainerSpec:
+    name: str
+    partition_key: str
+    # None: documents never expire. -1: TTL on, per-document "ttl" decides.
+    default_ttl: int | None = None
+
+
+EVENTS = ContainerSpec("events", "/item_id", default_ttl=90 * DAY_SECONDS)
+PRODUCTS = ContainerSpec("products", "/item_id")
+RULES = ContainerSpec("rules", "/id")
+STORES = ContainerSpec("stores", "/id")
+AUDIT = ContainerSpec("audit", "/day", default_ttl=365 * DAY_SECONDS)
+SNAPSHOTS = ContainerSpec("snapshots", "/kind")
+LEASES = ContainerSpec("leases", "/id")
+
+CONTAINERS: tuple[ContainerSpec, ...] = (EVENTS, PRODUCTS, RULES, STORES, AUDIT, SNAPSHOTS, LEASES)

@@ -1,0 +1,86 @@
+"""One typed settings object for the whole app.
+
+Names follow Azure's conventions so the same names work locally and in Azure:
+connections use ``<Connection>__<property>`` (what identity-based connections and the
+Functions bindings read: ``CosmosDB__accountEndpoint``, ``ModelStorage__blobServiceUri``),
+app options are flat upper-case names (``RECONCILE_SCHEDULE``). Locally the emulators are
+reached with keys (``CosmosDB__accountKey``, ``ModelStorage__connectionString``); in Azure the
+key settings are absent and the user-assigned managed identity (``*__clientId``) is used.
+
+Every field here is set in ``local.settings.example.json`` and in the Bicep app settings; a
+unit test keeps the three in step. ``get_settings()`` is cached; tests call
+``get_settings.cache_clear()`` after changing the environment.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class _Connection(BaseModel):
+    # Azure spells properties in camelCase; accept them as they are written.
+    model_config = ConfigDict(populate_by_name=True, extra="ignore")
+
+
+class CosmosConnection(_Connection):
+    account_endpoint: str = Field("https://127.0.0.1:8081", alias="accountEndpoint")
+    account_key: SecretStr | None = Field(None, alias="accountKey")
+    client_id: str | None = Field(None, alias="clientId")
+    database: str = Field("resight", alias="databaseName")
+    # Only the local Cosmos server has a self-signed certificate; never false in Azure.
+    verify_tls: bool = Field(True, alias="verifyTls")
+
+
+class StorageConnection(_Connection):
+    blob_service_uri: str | None = Field(None, alias="blobServiceUri")
+    connection_string: SecretStr | None = Field(None, alias="connectionString")
+    client_id: str | None = Field(None, alias="clientId")
+    models_container: str = Field("models", alias="modelsContainer")
+
+
+class SignalRConnection(_Connection):
+    # "Endpoint=https://<name>.service.signalr.net;AccessKey=<key>;Version=1.0;"
+    connection_string: SecretStr | None = Field(None, alias="connectionString")
+    hub: str = Field("resight", alias="hub")
+
+
+class WebhookSecrets(_Connection):
+    amazon: SecretStr | None = Field(None, alias="amazonSecret")
+    myntra: SecretStr | None = Field(None, alias="myntraSecret")
+    meesho: SecretStr | None = Field(None, alias="meeshoSecret")
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_nested_delimiter="__", case_sensitive=False, extra="ignore", populate_by_name=True
+    )
+
+    cosmosdb: CosmosConnection = Field(default_factory=CosmosConnection, alias="CosmosDB")
+    model_storage: StorageConnection = Field(
+        default_factory=StorageConnection, alias="ModelStorage"
+    )
+    signalr: SignalRConnection = Field(default_factory=SignalRConnection, alias="SignalR")
+    webhooks: WebhookSecrets = Field(default_factory=WebhookSecrets, alias="Webhooks")
+
+    webhook_max_age_seconds: int = Field(300, alias="WEBHOOK_MAX_AGE_SECONDS", ge=1)
+    max_body_bytes: int = Field(262_144, alias="MAX_BODY_BYTES", ge=1024)
+    events_ttl_days: int = Field(90, alias="EVENTS_TTL_DAYS", ge=8)
+    low_stock_threshold: int = Field(10, alias="LOW_STOCK_THRESHOLD", ge=0)
+    broadcast_top_n: int = Field(50, alias="BROADCAST_TOP_N", ge=1, le=500)
+    # NCRONTAB (six fields, seconds first), read by the timer triggers as %NAME%.
+    reconcile_schedule: str = Field("*/30 * * * * *", alias="RECONCILE_SCHEDULE")
+    mock_schedule: str = Field("*/5 * * * * *", alias="MOCK_SCHEDULE")
+    mock_enabled: bool = Field(True, alias="MOCK_ENABLED")
+    mock_events_per_tick: int = Field(40, alias="MOCK_EVENTS_PER_TICK", ge=0, le=5000)
+    mock_seed: int = Field(7, alias="MOCK_SEED")
+    applicationinsights_connection_string: SecretStr | None = Field(
+        None, alias="APPLICATIONINSIGHTS_CONNECTION_STRING"
+    )
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()
