@@ -124,7 +124,10 @@ def test_log_ingest_carries_event_id_and_marketplace(caplog):
 )
 def test_log_ingest_refuses_bad_input_and_logs_nothing(caplog, args, fields, message):
     logger = telemetry.get_logger("ingest")
-    with caplog.at_level(logging.INFO, logger=logger.name), pytest.raises(ValueError, match=message):
+    with (
+        caplog.at_level(logging.INFO, logger=logger.name),
+        pytest.raises(ValueError, match=message),
+    ):
         telemetry.log_ingest(logger, *args, **fields)
     assert caplog.records == []
 
