@@ -166,7 +166,12 @@ def _hub(raw: str | None) -> str | None:
     return raw.lower() if raw and _HUB_RE.match(raw) else None
 
 
-def create_app(access_key: str) -> Starlette:
+def create_app(
+    access_key: str,
+    *,
+    ping_interval: float = PING_INTERVAL,
+    client_timeout: float = CLIENT_TIMEOUT,
+) -> Starlette:
     """The emulator as an ASGI app; the connection string is
     ``Endpoint=http://<host>:<port>;AccessKey=<access_key>;Version=1.0;``."""
     if len(access_key) < 32:
@@ -271,12 +276,12 @@ def create_app(access_key: str) -> Starlette:
             conn = _Connection(secrets.token_urlsafe(16), hub, claims.get("nameid"))
 
         await websocket.accept()
-        if not await _handshake(websocket):
+        if not await _handshake(websocket, client_timeout):
             return
         registry.add(conn)
-        sender = asyncio.create_task(_pump(websocket, conn))
+        sender = asyncio.create_task(_pump(websocket, conn, ping_interval))
         try:
-            await _listen(websocket, conn)
+            await _listen(websocket, client_timeout)
         finally:
             registry.remove(conn)
             sender.cancel()
@@ -309,11 +314,11 @@ def create_app(access_key: str) -> Starlette:
     return app
 
 
-async def _handshake(websocket: WebSocket) -> bool:
+async def _handshake(websocket: WebSocket, timeout: float) -> bool:
     buffered = ""
     try:
         while RS not in buffered:
-            buffered += await asyncio.wait_for(_receive_text(websocket), CLIENT_TIMEOUT)
+            buffered += await asyncio.wait_for(_receive_text(websocket), timeout)
     except (TimeoutError, WebSocketDisconnect):
         return False
     request_text, _, _rest = buffered.partition(RS)
@@ -343,11 +348,11 @@ async def _receive_text(websocket: WebSocket) -> str:
     return bytes(message.get("bytes") or b"").decode("utf-8")
 
 
-async def _pump(websocket: WebSocket, conn: _Connection) -> None:
+async def _pump(websocket: WebSocket, conn: _Connection, ping_interval: float) -> None:
     """Drain the connection's queue; ping when idle so the client's server timeout holds."""
     while True:
         try:
-            record = await asyncio.wait_for(conn.queue.get(), PING_INTERVAL)
+            record = await asyncio.wait_for(conn.queue.get(), ping_interval)
         except TimeoutError:
             record = PING_RECORD
         if record is None:
@@ -356,11 +361,11 @@ async def _pump(websocket: WebSocket, conn: _Connection) -> None:
         await websocket.send_text(record)
 
 
-async def _listen(websocket: WebSocket, conn: _Connection) -> None:
+async def _listen(websocket: WebSocket, timeout: float) -> None:
     """Read client records until it closes, goes silent, or breaks the listen-only rule."""
     while True:
         try:
-            text = await asyncio.wait_for(_receive_text(websocket), CLIENT_TIMEOUT)
+            text = await asyncio.wait_for(_receive_text(websocket), timeout)
         except (TimeoutError, WebSocketDisconnect):
             return
         for raw in text.split(RS):

@@ -212,6 +212,9 @@ class SignalRClient:
         self._failing = False
         self.skipped = 0  # sends not attempted because the breaker was open
 
+    def close(self) -> None:
+        self._session.close()
+
     # -- tokens -------------------------------------------------------------------------------
 
     @property
