@@ -98,11 +98,14 @@ def _service(conn: StorageConnection) -> BlobServiceClient:
         )
     from azure.identity import ManagedIdentityCredential
 
-    return BlobServiceClient(conn.blob_service_uri, credential=ManagedIdentityCredential(
-        client_id=conn.client_id))
+    return BlobServiceClient(
+        conn.blob_service_uri, credential=ManagedIdentityCredential(client_id=conn.client_id)
+    )
 
 
 @lru_cache(maxsize=1)
 def model_store() -> BlobStore:
     settings = get_settings()
-    return BlobStore.from_connection(settings.model_storage, settings.model_storage.models_container)
+    return BlobStore.from_connection(
+        settings.model_storage, settings.model_storage.models_container
+    )

@@ -99,9 +99,7 @@ def rebuild(product: Mapping[str, Any], docs: Iterable[Mapping[str, Any]]) -> di
     return state
 
 
-def window_sums(
-    buckets: Mapping[str, list[float]], now: datetime, hours: int
-) -> list[float]:
+def window_sums(buckets: Mapping[str, list[float]], now: datetime, hours: int) -> list[float]:
     """Counter sums over the ``hours`` most recent UTC hours up to ``now`` (current included)."""
     sums = [0.0] * _N
     start = now.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
@@ -116,8 +114,17 @@ def window_sums(
 # Fields that are projections, not catalogue: dropped before a rebuild.
 _PROJECTED = {"buckets", "totals", "last_event_at", "applied", "competitor_price", "stock"}
 # Written by the ranker and system; never catalogue.
-_SYSTEM = {"score", "rank", "model_version", "scored_at", "_rid", "_self", "_etag", "_attachments",
-           "_ts"}
+_SYSTEM = {
+    "score",
+    "rank",
+    "model_version",
+    "scored_at",
+    "_rid",
+    "_self",
+    "_etag",
+    "_attachments",
+    "_ts",
+}
 
 
 def _catalogue_fields(product: Mapping[str, Any]) -> dict[str, Any]:

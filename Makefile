@@ -1,0 +1,51 @@
+# ReSight: the three commands a developer needs. Each bootstraps what it uses on a fresh
+# machine (virtualenv, pinned Python and npm packages, Chromium for the browser tests).
+SHELL := /bin/bash
+PY := .venv/bin/python
+PIP := .venv/bin/pip
+STAMP := .venv/.installed
+
+.PHONY: run test test-unit bench lint dashboard curl clean
+
+$(STAMP): requirements.txt requirements-dev.txt
+	python3.11 -m venv .venv || python3 -m venv .venv
+	$(PIP) install --quiet --upgrade pip==25.3
+	$(PIP) install --quiet -r requirements-dev.txt
+	touch $(STAMP)
+
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+
+dashboard/dist/index.html: $(shell find dashboard/src -type f 2>/dev/null) dashboard/package.json dashboard/index.html
+	cd dashboard && npm ci --no-audit --no-fund --loglevel=error && npm run build
+
+dashboard: dashboard/dist/index.html
+
+/usr/bin/chromium:
+	(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+	  || echo "could not install chromium: the browser tests will fail"
+
+deps: $(STAMP) node_modules/.package-lock.json
+
+run: deps dashboard
+	$(PY) -m devhost
+
+curl: deps
+	$(PY) -c "import json,os;from devhost.bootstrap import local_settings as l;os.environ.update(l());from shared.example import signed_curl as s;print(s('http://127.0.0.1:7071', json.load(open('.local/host-keys.json'))['default']))"
+
+test: deps dashboard /usr/bin/chromium
+	$(PY) -m pytest -m "unit or integration or e2e" -p no:cacheprovider
+	cd dashboard && npm test --silent
+
+test-unit: $(STAMP)
+	$(PY) -m pytest -m unit -q
+
+bench: deps
+	$(PY) bench/run_all.py
+
+lint: $(STAMP)
+	.venv/bin/ruff check .
+	.venv/bin/ruff format --check .
+
+clean:
+	rm -rf .venv node_modules dashboard/node_modules dashboard/dist .local

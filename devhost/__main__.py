@@ -1,0 +1,142 @@
+"""``python -m devhost``: the whole app on this machine (what ``make run`` starts).
+
+Starts Azurite and the local Cosmos server (unless ``--external-services``), prepares the
+schema, a first model and a demo catalogue, then serves the function app on 127.0.0.1:7071,
+the SignalR Service emulation on the port of ``SignalR__connectionString``, and the dashboard.
+Ctrl-C stops everything it started.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+import threading
+from contextlib import asynccontextmanager
+from pathlib import Path
+from urllib.parse import urlparse
+
+import uvicorn
+from starlette.applications import Starlette
+
+from devhost import bootstrap, host, swa, triggers
+from devhost.services import LocalServices
+
+ROOT = Path(__file__).resolve().parent.parent
+log = logging.getLogger("devhost")
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    p = argparse.ArgumentParser(prog="python -m devhost", description=__doc__)
+    p.add_argument("--port", type=int, default=7071)
+    p.add_argument("--external-services", action="store_true",
+                   help="use the Cosmos/Azurite settings already in the environment")
+    p.add_argument("--no-seed", action="store_true", help="skip the demo catalogue")
+    p.add_argument("--no-timers", action="store_true", help="do not fire timer triggers")
+    p.add_argument("--keys", type=Path, default=ROOT / ".local" / "host-keys.json")
+    return p.parse_args(argv)
+
+
+def signalr_port(connection_string: str) -> int | None:
+    for part in connection_string.split(";"):
+        key, _, value = part.partition("=")
+        if key.strip().lower() == "endpoint":
+            return urlparse(value.strip()).port
+    return None
+
+
+def access_key(connection_string: str) -> str:
+    for part in connection_string.split(";"):
+        key, _, value = part.partition("=")
+        if key.strip().lower() == "accesskey":
+            return value.strip()
+    raise ValueError("SignalR__connectionString has no AccessKey")
+
+
+def serve_in_thread(app, port: int) -> uvicorn.Server:
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    threading.Thread(target=server.run, name=f"uvicorn-{port}", daemon=True).start()
+    return server
+
+
+def prepare(seed: bool) -> None:
+    """Schema, first model and demo catalogue: what a fresh local stack needs to rank."""
+    from shared.seed import ensure_demo
+    from shared.store import get_store
+
+    store = get_store()
+    store.ensure_schema()
+    ensure_demo(store, seed=seed)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logging.getLogger("azure").setLevel(logging.WARNING)
+    for name, value in bootstrap.local_settings().items():
+        os.environ.setdefault(name, value)
+
+    services = None
+    if not args.external_services:
+        services = LocalServices(workdir=ROOT / ".local" / "azurite").start()
+        os.environ.update(services.env())
+    try:
+        prepare(seed=not args.no_seed)
+        from function_app import app as function_app
+        from shared.store import get_store
+
+        stop = threading.Event()
+        conn = os.environ.get("SignalR__connectionString", "")
+        if conn and (port := signalr_port(conn)):
+            from devhost.signalr_service import create_app as signalr_app
+
+            serve_in_thread(signalr_app(access_key(conn)), port)
+        keys = host.load_keys(args.keys)
+        pollers = [
+            triggers.ChangeFeedPoller(name, b, fn, get_store(), stop)
+            for name, b, fn in triggers.triggers_of(function_app, "cosmosDBTrigger")
+        ]
+        timers = [triggers.TimerRunner(name, b, fn, stop)
+                  for name, b, fn in triggers.triggers_of(function_app, "timerTrigger")]
+        workers = pollers + timers
+        started = pollers + ([] if args.no_timers else timers)
+
+        @asynccontextmanager
+        async def lifespan(_app):
+            for worker in started:
+                worker.start()
+            yield
+            stop.set()
+
+        def invoke(name: str) -> None:
+            """Run a timer or change-feed function now, as the admin API of the host does."""
+            for worker in workers:
+                if worker.fn_name == name:
+                    worker.run_once()
+                    return
+            raise KeyError(name)
+
+        routes = host.build_routes(function_app, keys, principal_for=swa.principal_header)
+        routes += host.admin_routes(function_app, keys, invoke)
+        routes += swa.routes(ROOT / "dashboard" / "dist")
+        app = Starlette(routes=routes, lifespan=lifespan)
+        _banner(args.port, keys)
+        uvicorn.run(app, host="127.0.0.1", port=args.port, log_level="warning")
+    finally:
+        if services is not None:
+            services.stop()
+    return 0
+
+
+def _banner(port: int, keys: dict[str, str]) -> None:
+    from shared.example import signed_curl
+
+    base = f"http://127.0.0.1:{port}"
+    print(f"\nReSight is running.\n  Dashboard: {base}/\n  API:       {base}/api/metrics\n"
+          f"  OpenAPI:   {base}/api/openapi.json\n\nA signed test order:\n\n"
+          f"{signed_curl(base, keys['default'])}\n\nCtrl-C stops everything.\n", flush=True)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,27 @@
+"""Create ``local.settings.json`` from the committed example, with secrets made on this machine.
+
+The example commits placeholders only; this fills the webhook secrets and the local SignalR
+access key with fresh random values once, so no secret ever lives in the repository.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+GENERATED = ("Webhooks__amazonSecret", "Webhooks__myntraSecret", "Webhooks__meeshoSecret")
+
+
+def local_settings(path: Path = ROOT / "local.settings.json") -> dict[str, str]:
+    if not path.exists():
+        example = json.loads((ROOT / "local.settings.example.json").read_text())
+        values = example["Values"]
+        for name in GENERATED:
+            values[name] = secrets.token_hex(32)
+        values["SignalR__connectionString"] = (
+            f"Endpoint=http://127.0.0.1:8888;AccessKey={secrets.token_urlsafe(32)};Version=1.0;"
+        )
+        path.write_text(json.dumps(example, indent=2) + "\n")
+    return {k: str(v) for k, v in json.loads(path.read_text())["Values"].items()}

@@ -1,0 +1,152 @@
+"""Serve a ``func.FunctionApp``'s HTTP triggers with Starlette, as the Functions host would.
+
+Routes, methods and auth levels come from the app's own trigger bindings. Auth levels follow
+the host: ``anonymous`` needs nothing, ``function`` needs a function or master key (``?code=``
+or ``x-functions-key``), ``admin`` the master key. Keys are generated per machine into
+``.local/host-keys.json`` (never committed).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import secrets
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import azure.functions as func
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Route
+
+log = logging.getLogger("devhost")
+
+
+def load_keys(path: Path) -> dict[str, str]:
+    """Read or create the host keys: ``master`` and ``default`` (a function key)."""
+    if path.exists():
+        return json.loads(path.read_text())
+    path.parent.mkdir(parents=True, exist_ok=True)
+    keys = {"master": secrets.token_urlsafe(32), "default": secrets.token_urlsafe(32)}
+    path.write_text(json.dumps(keys, indent=2))
+    return keys
+
+
+def http_functions(app: func.FunctionApp) -> list[tuple[str, dict[str, Any], Callable]]:
+    """(name, trigger binding dict, user function) for every HTTP trigger of the app."""
+    found = []
+    for fn in app.get_functions():
+        trigger = fn.get_trigger()
+        if trigger is not None and trigger.get_binding_name() == "httpTrigger":
+            found.append((fn.get_function_name(), trigger.get_dict_repr(), fn.get_user_function()))
+    return found
+
+
+def _route_path(route: str) -> str:
+    # Azure route templates: {name}, {name?}, {name:int}, {*rest}. Starlette knows {name},
+    # {name:int} and {name:path}; optional segments are not used by this app.
+    path = route.replace("?}", "}")
+    while "{*" in path:
+        start = path.index("{*")
+        end = path.index("}", start)
+        path = f"{path[:start]}{{{path[start + 2:end]}:path}}{path[end + 1:]}"
+    return "/api/" + path.lstrip("/")
+
+
+def _level(binding: dict[str, Any]) -> str:
+    level = binding.get("authLevel", "function")
+    return str(getattr(level, "value", level)).lower()
+
+
+def _methods(binding: dict[str, Any]) -> list[str]:
+    methods = binding.get("methods") or ["GET", "POST", "PUT", "PATCH", "DELETE"]
+    return [str(getattr(m, "value", m)).upper() for m in methods]
+
+
+def build_routes(
+    app: func.FunctionApp,
+    keys: dict[str, str],
+    principal_for: Callable[[Request], str | None] | None = None,
+) -> list[BaseRoute]:
+    routes: list[BaseRoute] = []
+    for name, binding, user_fn in http_functions(app):
+        level = _level(binding)
+        endpoint = _endpoint(name, level, user_fn, keys, principal_for)
+        routes.append(Route(_route_path(binding["route"]), endpoint, methods=_methods(binding),
+                            name=name))
+    return routes
+
+
+def _authorised(request: Request, level: str, keys: dict[str, str]) -> bool:
+    if level == "anonymous":
+        return True
+    supplied = request.query_params.get("code") or request.headers.get("x-functions-key")
+    if not supplied:
+        return False
+    allowed = [keys["master"]] if level == "admin" else [keys["master"], keys["default"]]
+    return any(secrets.compare_digest(supplied, k) for k in allowed)
+
+
+def _endpoint(name, level, user_fn, keys, principal_for):
+    async def endpoint(request: Request) -> Response:
+        if not _authorised(request, level, keys):
+            return Response(status_code=401)
+        body = await request.body()
+        headers = dict(request.headers)
+        if principal_for is not None and "x-ms-client-principal" not in headers:
+            principal = principal_for(request)
+            if principal:
+                headers["x-ms-client-principal"] = principal
+        params = {k: v for k, v in request.query_params.items() if k != "code"}
+        req = func.HttpRequest(
+            method=request.method, url=str(request.url), headers=headers, params=params,
+            route_params=dict(request.path_params), body=body,
+        )
+        try:
+            result: func.HttpResponse = await asyncio.to_thread(user_fn, req)
+        except Exception:
+            log.exception("function %s failed", name)
+            return JSONResponse({"error": "internal_error", "message": f"{name} failed"}, 500)
+        out_headers = dict(result.headers)
+        if result.mimetype:
+            out_headers.setdefault("content-type", result.mimetype)
+        return Response(result.get_body(), status_code=result.status_code, headers=out_headers)
+
+    return endpoint
+
+
+def create_app(app: func.FunctionApp, keys: dict[str, str], **kwargs: Any) -> Starlette:
+    return Starlette(routes=build_routes(app, keys), **kwargs)
+
+
+def admin_routes(app: func.FunctionApp, keys: dict[str, str],
+                 invoke: Callable[[str], None]) -> list[BaseRoute]:
+    """The host's admin API: list functions, and run a non-HTTP one (``POST``, master key)."""
+
+    def master(request: Request) -> bool:
+        supplied = request.headers.get("x-functions-key") or request.query_params.get("code")
+        return bool(supplied) and secrets.compare_digest(supplied, keys["master"])
+
+    async def list_functions(request: Request) -> Response:
+        if not master(request):
+            return Response(status_code=401)
+        return JSONResponse([
+            {"name": fn.get_function_name(), "trigger": fn.get_trigger().get_binding_name()}
+            for fn in app.get_functions()
+        ])
+
+    async def run_function(request: Request) -> Response:
+        if not master(request):
+            return Response(status_code=401)
+        name = request.path_params["name"]
+        try:
+            await asyncio.to_thread(invoke, name)
+        except KeyError:
+            return JSONResponse({"error": "not_found", "message": f"no function {name}"}, 404)
+        return Response(status_code=202)
+
+    return [Route("/admin/functions", list_functions, methods=["GET"]),
+            Route("/admin/functions/{name}", run_function, methods=["POST"])]

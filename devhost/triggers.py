@@ -1,0 +1,140 @@
+"""Timer and Cosmos change-feed triggers, run locally as the Functions host runs them.
+
+Timers: the binding's NCRONTAB schedule (six fields, seconds first; ``%NAME%`` resolved from
+the environment like app settings) drives croniter.
+
+Change feed: the local Cosmos server has no change feed, so each ``cosmosDBTrigger`` polls its
+container for documents with ``_ts`` at or after its cursor and hands the function a
+``func.DocumentList`` of at most ``max_items``. Delivery is at least once: a batch whose
+function raises is delivered again, as the real trigger does with a retry policy, which is why
+every projection is idempotent.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import threading
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+import azure.functions as func
+from croniter import croniter
+
+from shared.store import Store
+
+log = logging.getLogger("devhost.triggers")
+_SETTING = re.compile(r"%([^%]+)%")
+
+
+def resolve(value: str) -> str:
+    """Replace ``%NAME%`` with the app setting NAME, as binding expressions do."""
+
+    def lookup(match: re.Match) -> str:
+        name = match.group(1)
+        if name not in os.environ:
+            raise KeyError(f"binding expression %{name}% needs the app setting {name}")
+        return os.environ[name]
+
+    return _SETTING.sub(lookup, value)
+
+
+def triggers_of(app: func.FunctionApp, kind: str) -> list[tuple[str, dict[str, Any], Callable]]:
+    found = []
+    for fn in app.get_functions():
+        trigger = fn.get_trigger()
+        if trigger is not None and trigger.get_binding_name() == kind:
+            found.append((fn.get_function_name(), trigger.get_dict_repr(), fn.get_user_function()))
+    return found
+
+
+class TimerRunner(threading.Thread):
+    def __init__(self, name: str, binding: dict[str, Any], fn: Callable, stop: threading.Event):
+        super().__init__(name=f"timer-{name}", daemon=True)
+        self.fn_name, self.fn, self.stop = name, fn, stop
+        self.schedule = resolve(binding["schedule"])
+        self.arg = binding["name"]
+        self.run_on_startup = bool(binding.get("runOnStartup"))
+        croniter(self.schedule, second_at_beginning=True)  # fail fast on a bad schedule
+
+    def run(self) -> None:
+        it = croniter(self.schedule, datetime.now(UTC), second_at_beginning=True)
+        if self.run_on_startup:
+            self._fire(False)
+        while not self.stop.is_set():
+            due = it.get_next(datetime)
+            wait = (due - datetime.now(UTC)).total_seconds()
+            if wait > 0 and self.stop.wait(wait):
+                return
+            self._fire(past_due=wait < -1)
+
+    def run_once(self) -> None:
+        self._fire(past_due=False)
+
+    def _fire(self, past_due: bool) -> None:
+        try:
+            self.fn(**{self.arg: func.TimerRequest(past_due=past_due)})
+        except Exception:
+            log.exception("timer %s failed", self.fn_name)
+
+
+class ChangeFeedPoller(threading.Thread):
+    def __init__(
+        self,
+        name: str,
+        binding: dict[str, Any],
+        fn: Callable,
+        store: Store,
+        stop: threading.Event,
+        *,
+        interval: float = 0.2,
+        max_items: int = 100,
+    ):
+        super().__init__(name=f"changefeed-{name}", daemon=True)
+        self.fn_name, self.fn, self.store, self.stop = name, fn, store, stop
+        self.container = resolve(binding["containerName"])
+        self.arg = binding["name"]
+        self.interval, self.max_items = interval, max_items
+        self.cursor_ts = 0
+        self.seen_at_cursor: set[str] = set()
+        self._lock = threading.Lock()
+
+    def poll_once(self) -> int:
+        """Deliver at most one batch; returns how many documents were delivered."""
+        with self._lock:
+            return self._poll()
+
+    def _poll(self) -> int:
+        docs = list(self.store.query(
+            self.container, "SELECT * FROM c WHERE c._ts >= @ts", [("@ts", self.cursor_ts)]
+        ))
+        fresh = [d for d in docs if not (d["_ts"] == self.cursor_ts and d["id"] in
+                                         self.seen_at_cursor)]
+        if not fresh:
+            return 0
+        fresh.sort(key=lambda d: d["_ts"])
+        batch = fresh[: self.max_items]
+        self.fn(**{self.arg: func.DocumentList([func.Document.from_dict(d) for d in batch])})
+        last_ts = batch[-1]["_ts"]
+        if last_ts != self.cursor_ts:
+            self.cursor_ts, self.seen_at_cursor = last_ts, set()
+        self.seen_at_cursor.update(d["id"] for d in batch if d["_ts"] == last_ts)
+        return len(batch)
+
+    def run_once(self) -> None:
+        while self.poll_once():
+            pass
+
+    def run(self) -> None:
+        while not self.stop.is_set():
+            try:
+                delivered = self.poll_once()
+            except Exception:
+                log.exception("change feed %s failed; the batch will be delivered again",
+                              self.fn_name)
+                delivered = 0
+                self.stop.wait(1.0)
+            if not delivered:
+                self.stop.wait(self.interval)

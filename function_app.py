@@ -1,0 +1,18 @@
+"""The ReSight function app: wires one blueprint per folder of ``functions/`` and nothing else."""
+
+import azure.functions as func
+
+from functions.api import bp as api
+from functions.mock_timer import bp as mock_timer
+from functions.rank_timer import bp as rank_timer
+from functions.webhook_amazon import bp as webhook_amazon
+from functions.webhook_meesho import bp as webhook_meesho
+from functions.webhook_myntra import bp as webhook_myntra
+from shared.settings import get_settings
+from shared.telemetry import configure_telemetry
+
+configure_telemetry(get_settings())
+
+app = func.FunctionApp()
+for blueprint in (webhook_amazon, webhook_myntra, webhook_meesho, rank_timer, mock_timer, api):
+    app.register_functions(blueprint)

@@ -1,0 +1,1 @@
+"""Function blueprints, one per folder; ``function_app.py`` registers them."""

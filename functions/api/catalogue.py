@@ -1,0 +1,66 @@
+"""KPIs, chart series, item details and the audit log."""
+
+from __future__ import annotations
+
+import azure.functions as func
+
+from functions.api.blueprint import RouteDoc, api_route
+from functions.http_util import READ_ROLES, json_response, require_role
+from shared import audit, kpis, stores
+from shared.errors import NotFound, ValidationFailed
+from shared.item_view import item_details
+from shared.live import live
+from shared.models import utcnow
+from shared.settings import get_settings
+from shared.store import get_store
+
+
+@api_route("metrics", "metrics", ["GET"], RouteDoc("KPIs over the last 24 h and all time"))
+def metrics(req: func.HttpRequest) -> func.HttpResponse:
+    require_role(req, READ_ROLES)
+    state = live()
+    state.sync()
+    mode = stores.mode(stores.list_stores(get_store()))
+    return json_response(kpis.compute(
+        state.cache.catalogued(), utcnow(),
+        low_stock_threshold=get_settings().low_stock_threshold, mode=mode,
+    ))
+
+
+@api_route("metrics_series", "metrics/series", ["GET"],
+           RouteDoc("Per-minute (hour) or per-hour (day) series by marketplace", query=("range",)))
+def metrics_series(req: func.HttpRequest) -> func.HttpResponse:
+    require_role(req, READ_ROLES)
+    range_ = req.params.get("range", "hour")
+    if range_ not in ("hour", "day"):
+        raise ValidationFailed("'range' must be 'hour' or 'day'", field="range")
+    return json_response(kpis.series(get_store(), utcnow(), range_))
+
+
+@api_route("item", "item/{id}", ["GET"], RouteDoc("One product: stock, counters, score, rank"))
+def item(req: func.HttpRequest) -> func.HttpResponse:
+    require_role(req, READ_ROLES)
+    item_id = req.route_params["id"]
+    state = live()
+    state.sync()
+    product = state.cache.get(item_id)
+    if product is None:
+        raise NotFound(f"no item {item_id!r}")
+    return json_response(item_details(state, product, utcnow()))
+
+
+@api_route("audit", "audit", ["GET"],
+           RouteDoc("Audit log, newest first", query=("limit", "continuation", "action", "item_id")))
+def audit_log(req: func.HttpRequest) -> func.HttpResponse:
+    require_role(req, READ_ROLES)
+    try:
+        limit = int(req.params.get("limit", "50"))
+    except ValueError as exc:
+        raise ValidationFailed("'limit' must be a whole number", field="limit") from exc
+    if not 1 <= limit <= 200:
+        raise ValidationFailed("'limit' must be between 1 and 200", field="limit")
+    entries, token = audit.page(
+        get_store(), limit=limit, continuation=req.params.get("continuation"),
+        action=req.params.get("action"), item_id=req.params.get("item_id"),
+    )
+    return json_response({"entries": entries, "continuation": token})

@@ -1,0 +1,40 @@
+"""Health, OpenAPI and SignalR negotiate."""
+
+from __future__ import annotations
+
+import azure.functions as func
+
+from functions.api.blueprint import RouteDoc, api_route
+from functions.http_util import READ_ROLES, json_response, require_role
+from shared import openapi, signalr
+from shared.errors import ServiceUnavailable
+from shared.settings import get_settings
+from shared.store import get_store
+
+
+@api_route("health", "health", ["GET"], RouteDoc("Liveness and dependency check", role=None))
+def health(req: func.HttpRequest) -> func.HttpResponse:
+    checks = {}
+    try:
+        get_store().ping()
+        checks["cosmos"] = "ok"
+    except ServiceUnavailable as exc:
+        checks["cosmos"] = exc.message
+    status = "ok" if all(v == "ok" for v in checks.values()) else "degraded"
+    return json_response({"status": status, "checks": checks}, 200 if status == "ok" else 503)
+
+
+@api_route("openapi", "openapi.json", ["GET"], RouteDoc("This OpenAPI document", role=None))
+def openapi_document(req: func.HttpRequest) -> func.HttpResponse:
+    from function_app import app  # the app's own route table is the source
+
+    return json_response(openapi.document(app))
+
+
+@api_route("negotiate", "negotiate", ["POST"], RouteDoc("SignalR client connection info"))
+def negotiate(req: func.HttpRequest) -> func.HttpResponse:
+    user = require_role(req, READ_ROLES)
+    client = signalr.from_settings(get_settings())
+    if client is None:
+        raise ServiceUnavailable("SignalR is not configured (SignalR__connectionString)")
+    return json_response(client.negotiate(user_id=user))

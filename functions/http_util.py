@@ -1,0 +1,104 @@
+"""HTTP plumbing every HTTP blueprint shares: JSON answers, error mapping, roles.
+
+The only place where domain errors become HTTP statuses: a handler wrapped in ``@handles``
+raises ``ReSightError`` subclasses and gets ``{"error", "message", "field"?}`` with the class's
+status. Anything unexpected is logged with a trace and answered as a generic 500.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import functools
+import json
+import logging
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import azure.functions as func
+from pydantic import BaseModel, ValidationError
+
+from shared.errors import (
+    AuthError,
+    Forbidden,
+    MalformedJSON,
+    PayloadTooLarge,
+    ReSightError,
+    ValidationFailed,
+)
+from shared.settings import get_settings
+
+log = logging.getLogger("resight.http")
+M = TypeVar("M", bound=BaseModel)
+
+READ_ROLES = frozenset({"admin", "analyst"})
+WRITE_ROLES = frozenset({"admin"})
+
+
+def json_response(body: Any, status: int = 200) -> func.HttpResponse:
+    return func.HttpResponse(
+        json.dumps(body, default=str), status_code=status, mimetype="application/json"
+    )
+
+
+def handles(fn: Callable[[func.HttpRequest], func.HttpResponse]):
+    @functools.wraps(fn)
+    def wrapper(req: func.HttpRequest) -> func.HttpResponse:
+        try:
+            return fn(req)
+        except ReSightError as exc:
+            return json_response(exc.to_dict(), exc.status)
+        except Exception:
+            log.exception("unhandled error in %s", fn.__name__)
+            return json_response({"error": "internal_error", "message": "unexpected error"}, 500)
+
+    return wrapper
+
+
+def principal(req: func.HttpRequest) -> dict[str, Any]:
+    """The Static Web Apps client principal (``x-ms-client-principal``, base64 JSON)."""
+    raw = req.headers.get("x-ms-client-principal")
+    if not raw:
+        raise AuthError("not signed in: no x-ms-client-principal header")
+    try:
+        data = json.loads(base64.b64decode(raw))
+    except (binascii.Error, ValueError) as exc:
+        raise AuthError("x-ms-client-principal is not base64 JSON") from exc
+    if not isinstance(data, dict):
+        raise AuthError("x-ms-client-principal is not a principal object")
+    return data
+
+
+def require_role(req: func.HttpRequest, allowed: frozenset[str]) -> str:
+    """Check the caller's roles; return a name for the audit log."""
+    data = principal(req)
+    roles = set(data.get("userRoles") or [])
+    if not roles & allowed:
+        raise Forbidden(f"this needs one of the roles {sorted(allowed)}; you have {sorted(roles)}")
+    return str(data.get("userDetails") or data.get("userId") or "unknown")
+
+
+def read_json(req: func.HttpRequest) -> dict[str, Any]:
+    body = req.get_body() or b""
+    limit = get_settings().max_body_bytes
+    if len(body) > limit:
+        raise PayloadTooLarge(f"body is {len(body)} bytes; the limit is {limit}")
+    if not body:
+        return {}
+    try:
+        data = json.loads(body)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise MalformedJSON(f"body is not valid JSON: {exc}") from exc
+    if not isinstance(data, dict):
+        raise ValidationFailed("body must be a JSON object", field="body")
+    return data
+
+
+def parse_model(model: type[M], data: dict[str, Any]) -> M:
+    """Validate with pydantic; the first error becomes a 422 that names the field."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        name = ".".join(str(p) for p in err["loc"]) or "body"
+        raise ValidationFailed(f"invalid {name!r}: {err['msg']}", field=name) from exc

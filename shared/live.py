@@ -1,0 +1,66 @@
+"""The per-process live state every function shares: catalogue, model, ranking, rules.
+
+One ``LiveRanking`` per process (``live()``), guarded by a lock because the Python worker runs
+sync functions on a thread pool. ``sync()`` brings it up to date cheaply: the model pointer is
+checked by ETag, and only products written since the last sync are re-scored
+(``Ranker.update``); a new model version triggers a full pass. ``full_pass()`` is the
+reconcile: every item re-scored at the current time, so windowed features age.
+"""
+
+from __future__ import annotations
+
+import threading
+from datetime import datetime
+from functools import lru_cache
+from typing import Any
+
+from shared.blobs import model_store
+from shared.catalogue_cache import CatalogueCache
+from shared.ml.registry import ModelRegistry
+from shared.models import utcnow
+from shared.ranking import rules as rules_mod
+from shared.ranking.ranker import Ranker
+from shared.store import Store, get_store
+
+
+class LiveRanking:
+    def __init__(self, store: Store, registry: ModelRegistry) -> None:
+        self.store = store
+        self.registry = registry
+        self.cache = CatalogueCache(store)
+        self.ranker: Ranker | None = None
+        self.lock = threading.RLock()
+
+    @property
+    def model_version(self) -> str | None:
+        return self.ranker.model.version if self.ranker else None
+
+    def sync(self, now: datetime | None = None) -> list[dict[str, Any]]:
+        """Pull changed products (and a newly promoted model); re-score only what changed."""
+        now = now or utcnow()
+        with self.lock:
+            model = self.registry.current()
+            changed = self.cache.refresh()
+            if self.ranker is None or self.ranker.model.version != model.version:
+                self.ranker = Ranker(model)
+                self.ranker.full(self.cache.catalogued(), now)
+            else:
+                touched = [s for s in changed if s.get("catalogued", True)]
+                if touched:
+                    self.ranker.update(touched, now)
+            return changed
+
+    def full_pass(self, now: datetime | None = None) -> None:
+        now = now or utcnow()
+        with self.lock:
+            self.sync(now)
+            assert self.ranker is not None
+            self.ranker.full(self.cache.catalogued(), now)
+
+    def active_rules(self) -> list[rules_mod.Rule]:
+        return [rules_mod.from_doc(d) for d in self.store.query("rules", "SELECT * FROM c")]
+
+
+@lru_cache(maxsize=1)
+def live() -> LiveRanking:
+    return LiveRanking(get_store(), ModelRegistry(model_store()))

@@ -1,0 +1,96 @@
+"""The mock marketplace feed: simulated shoppers, sent through the real webhook path.
+
+While no store is connected, every tick turns simulator events into each marketplace's own
+payload format, signs it with that marketplace's secret and hands it to
+``shared.ingest.ingest_webhook``: the same verification, normalisation and idempotent append as
+a real webhook, so nothing downstream can tell the two apart.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import uuid
+from typing import Any
+
+from shared import stores
+from shared.ingest import ingest_webhook
+from shared.marketplaces.signature import signed_headers
+from shared.ml.simulator import SimEvent, Simulator
+from shared.models import utcnow
+from shared.settings import Settings
+from shared.store import Store
+
+log = logging.getLogger("resight.mock")
+
+
+def payload(ev: SimEvent) -> dict[str, Any]:
+    """The marketplace-native payload for one simulated shopper action."""
+    uid = uuid.uuid4().hex[:12]
+    at = ev.occurred_at.isoformat()
+    if ev.marketplace == "amazon":
+        kinds = {"view": "VIEW", "click": "CLICK", "order": "ORDER_PLACED"}
+        body: dict[str, Any] = {"eventType": kinds[ev.kind], "asin": ev.item_id,
+                                "region": ev.region, "timestamp": at, "eventId": uid}
+        if ev.kind == "order":
+            body.update(price=ev.unit_price, quantity=ev.quantity, orderId=f"402-{uid}")
+        return body
+    if ev.marketplace == "myntra":
+        if ev.kind == "order":
+            return {"event": "ORDER_CREATED", "eventTime": at, "order": {
+                "orderId": f"MYN-{uid}", "status": "CREATED", "city": ev.region,
+                "lines": [{"lineId": "1", "sellerSku": ev.item_id, "quantity": ev.quantity,
+                           "sellingPrice": ev.unit_price}]}}
+        return {"event": "PRODUCT_VIEW" if ev.kind == "view" else "PRODUCT_CLICK",
+                "eventId": uid, "eventTime": at, "product": {"sellerSku": ev.item_id},
+                "city": ev.region}
+    if ev.kind == "order":
+        return {"type": "order.created", "id": f"evt_{uid}", "created_at": at, "data": {
+            "order_id": f"MSH-{uid}", "sub_order_id": f"MSH-{uid}-1", "sku": ev.item_id,
+            "quantity": ev.quantity, "price": ev.unit_price, "state": ev.region}}
+    return {"type": f"catalog.{ev.kind}", "id": f"evt_{uid}", "created_at": at,
+            "data": {"sku": ev.item_id, "state": ev.region}}
+
+
+class MockFeed:
+    """Per-process generator state: the simulator and whether the feed is paused."""
+
+    def __init__(self, seed: int) -> None:
+        self._seed = seed
+        self._sim: Simulator | None = None
+        self._items: frozenset[str] = frozenset()
+        self._paused: bool | None = None
+        self._lock = threading.Lock()
+
+    def tick(self, store: Store, settings: Settings, catalogue: list[dict]) -> int:
+        """Generate one tick of events unless a store is connected; returns events ingested."""
+        with self._lock:
+            active = stores.mode(stores.list_stores(store)) == "live"
+            if active != self._paused:
+                if active:
+                    log.info("mock feed paused: a marketplace store is connected")
+                elif self._paused is not None:
+                    log.info("mock feed resumed: no marketplace store is connected")
+                self._paused = active
+            if active or not settings.mock_enabled or not catalogue:
+                return 0
+            items = frozenset(p["item_id"] for p in catalogue)
+            if self._sim is None or items != self._items:
+                self._sim, self._items = Simulator(catalogue, seed=self._seed), items
+            for product in catalogue:
+                self._sim.set_stock(product["item_id"], int(product.get("stock", 0)))
+            count = 0
+            for ev in self._sim.tick(utcnow(), settings.mock_events_per_tick):
+                body = json.dumps(payload(ev)).encode()
+                secret = getattr(settings.webhooks, ev.marketplace)
+                if secret is None:
+                    continue
+                headers = signed_headers(secret.get_secret_value(), body)
+                result = ingest_webhook(ev.marketplace, body, headers, settings, store, source="mock")
+                count += len(result.recorded)
+            return count
+
+    @property
+    def paused(self) -> bool:
+        return bool(self._paused)
