@@ -1,0 +1,225 @@
+// ReSight on Azure: one resource group holding the Function App (Flex Consumption), Cosmos DB
+// (serverless), Storage, SignalR Service, the Static Web App dashboard, Key Vault and
+// Application Insights. Deploy with:
+//   az deployment group create -g <group> -f infra/bicep/main.bicep -p infra/bicep/main.parameters.json
+// Outputs name what the next steps (publish, secrets, dashboard) need; none of them is a secret.
+
+targetScope = 'resourceGroup'
+
+@minLength(3)
+@maxLength(12)
+@description('Short lowercase name; resource names are derived from it and the resource group.')
+param name string = 'resight'
+
+@description('Region of everything but the Static Web App. It must offer Flex Consumption.')
+param location string = resourceGroup().location
+
+@description('Static Web Apps run in a few regions only; eastasia is the nearest to India.')
+@allowed([
+  'centralus'
+  'eastasia'
+  'eastus2'
+  'westeurope'
+  'westus2'
+])
+param staticWebAppLocation string = 'eastasia'
+
+@description('Memory of each Function App instance, in MB.')
+@allowed([
+  512
+  2048
+  4096
+])
+param instanceMemoryMB int = 2048
+
+@description('Upper bound on Function App instances: the cost ceiling of a traffic spike.')
+@minValue(1)
+@maxValue(1000)
+param maximumInstanceCount int = 40
+
+@description('Free_F1 serves 20 connections and 20,000 messages a day: enough to try it out.')
+@allowed([
+  'Free_F1'
+  'Standard_S1'
+])
+param signalRSku string = 'Standard_S1'
+
+@description('Log Analytics daily ingestion cap in GB; -1 removes the cap.')
+param logDailyQuotaGb int = 1
+
+param keyVaultPurgeProtection bool = true
+
+@description('Generate mock traffic while no marketplace store is active.')
+param mockEnabled bool = true
+
+@description('NCRONTAB schedule of the full re-rank pass (RECONCILE_SCHEDULE).')
+param reconcileSchedule string = '*/30 * * * * *'
+
+@description('Extra browser origins for SignalR, such as a custom dashboard domain.')
+param extraDashboardOrigins array = []
+
+@description('Object id of whoever deploys (user or CI identity): may set secrets and upload models.')
+param deployerPrincipalId string = ''
+
+@allowed([
+  'User'
+  'Group'
+  'ServicePrincipal'
+])
+param deployerPrincipalType string = 'User'
+
+param tags object = {
+  application: 'resight'
+}
+
+var token = uniqueString(resourceGroup().id, name)
+var deploymentContainerName = 'app-package'
+var modelsContainerName = 'models'
+var signalRSecretName = 'signalr-connection-string'
+var webhookSecretNames = {
+  amazon: 'webhook-amazon-secret'
+  myntra: 'webhook-myntra-secret'
+  meesho: 'webhook-meesho-secret'
+}
+
+module identity 'modules/identity.bicep' = {
+  name: 'identity'
+  params: {
+    name: 'id-${name}-${token}'
+    location: location
+    tags: tags
+  }
+}
+
+module monitoring 'modules/monitoring.bicep' = {
+  name: 'monitoring'
+  params: {
+    workspaceName: 'log-${name}-${token}'
+    insightsName: 'appi-${name}-${token}'
+    location: location
+    tags: tags
+    dailyQuotaGb: logDailyQuotaGb
+  }
+}
+
+module storage 'modules/storage.bicep' = {
+  name: 'storage'
+  params: {
+    // Storage names: 3-24 lowercase letters and digits, globally unique.
+    name: 'st${take(toLower(replace(name, '-', '')), 9)}${token}'
+    location: location
+    tags: tags
+    deploymentContainerName: deploymentContainerName
+    modelsContainerName: modelsContainerName
+  }
+}
+
+module cosmos 'modules/cosmos.bicep' = {
+  name: 'cosmos'
+  params: {
+    accountName: 'cosmos-${name}-${token}'
+    databaseName: 'resight'
+    location: location
+    tags: tags
+  }
+}
+
+module dashboard 'modules/staticwebapp.bicep' = {
+  name: 'dashboard'
+  params: {
+    name: 'swa-${name}-${token}'
+    location: staticWebAppLocation
+    tags: tags
+  }
+}
+
+module signalR 'modules/signalr.bicep' = {
+  name: 'signalr'
+  params: {
+    name: 'sigr-${name}-${token}'
+    location: location
+    tags: tags
+    sku: signalRSku
+    allowedOrigins: concat([
+      'https://${dashboard.outputs.defaultHostname}'
+    ], extraDashboardOrigins)
+  }
+}
+
+module keyVault 'modules/keyvault.bicep' = {
+  name: 'keyvault'
+  params: {
+    // Vault names: 3-24 characters, globally unique.
+    name: 'kv-${take(name, 6)}-${token}'
+    location: location
+    tags: tags
+    signalRName: signalR.outputs.name
+    signalRSecretName: signalRSecretName
+    purgeProtection: keyVaultPurgeProtection
+  }
+}
+
+module rbac 'rbac.bicep' = {
+  name: 'rbac'
+  params: {
+    principalId: identity.outputs.principalId
+    storageAccountName: storage.outputs.name
+    modelsContainerName: modelsContainerName
+    cosmosAccountName: cosmos.outputs.accountName
+    keyVaultName: keyVault.outputs.name
+    insightsName: monitoring.outputs.insightsName
+    deployerPrincipalId: deployerPrincipalId
+    deployerPrincipalType: deployerPrincipalType
+  }
+}
+
+module functionApp 'modules/functionapp.bicep' = {
+  name: 'functionapp'
+  // The app starts as soon as it exists; its identity must already hold its roles.
+  dependsOn: [
+    rbac
+  ]
+  params: {
+    planName: 'plan-${name}-${token}'
+    appName: 'func-${name}-${token}'
+    location: location
+    tags: tags
+    identityId: identity.outputs.id
+    identityClientId: identity.outputs.clientId
+    blobEndpoint: storage.outputs.blobEndpoint
+    queueEndpoint: storage.outputs.queueEndpoint
+    tableEndpoint: storage.outputs.tableEndpoint
+    deploymentContainerName: deploymentContainerName
+    modelsContainerName: modelsContainerName
+    cosmosEndpoint: cosmos.outputs.endpoint
+    cosmosDatabaseName: cosmos.outputs.databaseName
+    insightsName: monitoring.outputs.insightsName
+    keyVaultName: keyVault.outputs.name
+    signalRSecretName: signalRSecretName
+    signalRHub: 'resight'
+    webhookSecretNames: webhookSecretNames
+    instanceMemoryMB: instanceMemoryMB
+    maximumInstanceCount: maximumInstanceCount
+    mockEnabled: mockEnabled
+    reconcileSchedule: reconcileSchedule
+  }
+}
+
+module dashboardBackend 'modules/staticwebapp-backend.bicep' = {
+  name: 'dashboard-backend'
+  params: {
+    staticWebAppName: dashboard.outputs.name
+    functionAppId: functionApp.outputs.id
+    functionAppLocation: location
+  }
+}
+
+output functionAppName string = functionApp.outputs.name
+output functionAppHostName string = functionApp.outputs.defaultHostName
+output staticWebAppName string = dashboard.outputs.name
+output dashboardUrl string = 'https://${dashboard.outputs.defaultHostname}'
+output keyVaultName string = keyVault.outputs.name
+output webhookSecretNames object = webhookSecretNames
+output storageAccountName string = storage.outputs.name
+output cosmosAccountName string = cosmos.outputs.accountName
+output signalRName string = signalR.outputs.name

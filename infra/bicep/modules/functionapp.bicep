@@ -1,0 +1,164 @@
+// The Function App on the Flex Consumption plan. Runtime, scale and the deployment container
+// live in functionAppConfig (FUNCTIONS_WORKER_RUNTIME, FUNCTIONS_EXTENSION_VERSION and
+// WEBSITE_RUN_FROM_PACKAGE are not used on this plan). Every connection signs in as the
+// user-assigned identity; the only secrets are Key Vault references.
+
+param planName string
+param appName string
+param location string
+param tags object
+
+param identityId string
+param identityClientId string
+
+param blobEndpoint string
+param queueEndpoint string
+param tableEndpoint string
+param deploymentContainerName string
+param modelsContainerName string
+
+param cosmosEndpoint string
+param cosmosDatabaseName string
+
+param insightsName string
+param keyVaultName string
+param signalRSecretName string
+param signalRHub string
+param webhookSecretNames object
+
+@allowed([
+  512
+  2048
+  4096
+])
+param instanceMemoryMB int
+
+@minValue(1)
+@maxValue(1000)
+param maximumInstanceCount int
+
+// App options: defaults are those of shared/settings.py.
+param webhookMaxAgeSeconds int = 300
+param maxBodyBytes int = 262144
+param eventsTtlDays int = 90
+param lowStockThreshold int = 10
+param broadcastTopN int = 50
+param reconcileSchedule string = '*/30 * * * * *'
+param mockSchedule string = '*/5 * * * * *'
+param mockEnabled bool = true
+param mockEventsPerTick int = 40
+param mockSeed int = 7
+
+resource insights 'Microsoft.Insights/components@2020-02-02' existing = {
+  name: insightsName
+}
+
+func keyVaultReference(vault string, secret string) string => '@Microsoft.KeyVault(VaultName=${vault};SecretName=${secret})'
+
+// Every setting shared/settings.py reads, plus what the host and the Cosmos trigger need.
+// Names match local.settings.example.json; tests/unit/test_settings_sync.py keeps them in step.
+var appSettings = {
+  // Host storage, identity-based: no AzureWebJobsStorage connection string exists.
+  AzureWebJobsStorage__blobServiceUri: blobEndpoint
+  AzureWebJobsStorage__queueServiceUri: queueEndpoint
+  AzureWebJobsStorage__tableServiceUri: tableEndpoint
+  AzureWebJobsStorage__credential: 'managedidentity'
+  AzureWebJobsStorage__clientId: identityClientId
+
+  // Read by the Python exporter and the host: telemetry is sent with an Entra token.
+  APPLICATIONINSIGHTS_CONNECTION_STRING: insights.properties.ConnectionString
+  APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'ClientId=${identityClientId};Authorization=AAD'
+
+  // The change-feed trigger (credential) and the app's Cosmos client share one connection.
+  CosmosDB__accountEndpoint: cosmosEndpoint
+  CosmosDB__credential: 'managedidentity'
+  CosmosDB__clientId: identityClientId
+  CosmosDB__databaseName: cosmosDatabaseName
+
+  ModelStorage__blobServiceUri: blobEndpoint
+  ModelStorage__clientId: identityClientId
+  ModelStorage__modelsContainer: modelsContainerName
+
+  SignalR__connectionString: keyVaultReference(keyVaultName, signalRSecretName)
+  SignalR__hub: signalRHub
+
+  Webhooks__amazonSecret: keyVaultReference(keyVaultName, webhookSecretNames.amazon)
+  Webhooks__myntraSecret: keyVaultReference(keyVaultName, webhookSecretNames.myntra)
+  Webhooks__meeshoSecret: keyVaultReference(keyVaultName, webhookSecretNames.meesho)
+
+  WEBHOOK_MAX_AGE_SECONDS: string(webhookMaxAgeSeconds)
+  MAX_BODY_BYTES: string(maxBodyBytes)
+  EVENTS_TTL_DAYS: string(eventsTtlDays)
+  LOW_STOCK_THRESHOLD: string(lowStockThreshold)
+  BROADCAST_TOP_N: string(broadcastTopN)
+  RECONCILE_SCHEDULE: reconcileSchedule
+  MOCK_SCHEDULE: mockSchedule
+  MOCK_ENABLED: mockEnabled ? 'true' : 'false'
+  MOCK_EVENTS_PER_TICK: string(mockEventsPerTick)
+  MOCK_SEED: string(mockSeed)
+}
+
+resource plan 'Microsoft.Web/serverfarms@2023-12-01' = {
+  name: planName
+  location: location
+  tags: tags
+  kind: 'functionapp'
+  sku: {
+    name: 'FC1'
+    tier: 'FlexConsumption'
+  }
+  properties: {
+    reserved: true
+  }
+}
+
+resource app 'Microsoft.Web/sites@2023-12-01' = {
+  name: appName
+  location: location
+  tags: tags
+  kind: 'functionapp,linux'
+  identity: {
+    type: 'UserAssigned'
+    userAssignedIdentities: {
+      '${identityId}': {}
+    }
+  }
+  properties: {
+    serverFarmId: plan.id
+    httpsOnly: true
+    // Key Vault references resolve as the user-assigned identity (Key Vault Secrets User).
+    keyVaultReferenceIdentity: identityId
+    siteConfig: {
+      minTlsVersion: '1.2'
+    }
+    functionAppConfig: {
+      deployment: {
+        storage: {
+          type: 'blobContainer'
+          value: '${blobEndpoint}${deploymentContainerName}'
+          authentication: {
+            type: 'UserAssignedIdentity'
+            userAssignedIdentityResourceId: identityId
+          }
+        }
+      }
+      scaleAndConcurrency: {
+        instanceMemoryMB: instanceMemoryMB
+        maximumInstanceCount: maximumInstanceCount
+      }
+      runtime: {
+        name: 'python'
+        version: '3.11'
+      }
+    }
+  }
+
+  resource settings 'config' = {
+    name: 'appsettings'
+    properties: appSettings
+  }
+}
+
+output id string = app.id
+output name string = app.name
+output defaultHostName string = app.properties.defaultHostName

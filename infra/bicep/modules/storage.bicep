@@ -1,0 +1,62 @@
+// One storage account: the Functions host's own state (AzureWebJobsStorage), the Flex
+// Consumption deployment package, and the models container the app reads and writes.
+// Shared keys are off: every client, the host included, signs in with Entra ID.
+
+param name string
+param location string
+param tags object
+param deploymentContainerName string
+param modelsContainerName string
+
+resource account 'Microsoft.Storage/storageAccounts@2023-05-01' = {
+  name: name
+  location: location
+  tags: tags
+  kind: 'StorageV2'
+  sku: {
+    name: 'Standard_LRS'
+  }
+  properties: {
+    accessTier: 'Hot'
+    allowBlobPublicAccess: false
+    allowSharedKeyAccess: false
+    defaultToOAuthAuthentication: true
+    minimumTlsVersion: 'TLS1_2'
+    supportsHttpsTrafficOnly: true
+    publicNetworkAccess: 'Enabled'
+  }
+
+  resource blobs 'blobServices' = {
+    name: 'default'
+    properties: {
+      // A deleted or overwritten model can be brought back for a week.
+      deleteRetentionPolicy: {
+        enabled: true
+        days: 7
+      }
+      containerDeleteRetentionPolicy: {
+        enabled: true
+        days: 7
+      }
+    }
+
+    resource deployment 'containers' = {
+      name: deploymentContainerName
+      properties: {
+        publicAccess: 'None'
+      }
+    }
+
+    resource models 'containers' = {
+      name: modelsContainerName
+      properties: {
+        publicAccess: 'None'
+      }
+    }
+  }
+}
+
+output name string = account.name
+output blobEndpoint string = account.properties.primaryEndpoints.blob
+output queueEndpoint string = account.properties.primaryEndpoints.queue
+output tableEndpoint string = account.properties.primaryEndpoints.table

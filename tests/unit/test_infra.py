@@ -1,0 +1,322 @@
+"""What can be checked of the Azure deployment without a subscription.
+
+Syntax comes from tree-sitter-bicep (the Bicep CLI is not available here); the rest compares
+the templates with the code's own definitions and scans the repository for committed secrets.
+"""
+
+import base64
+import json
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from infra import bicep_tree
+from infra.bicep_tree import Expr
+from shared import schema
+
+pytestmark = pytest.mark.unit
+
+ROOT = Path(__file__).resolve().parents[2]
+TEMPLATES = bicep_tree.load_all()
+MAIN = TEMPLATES["main.bicep"]
+RBAC = TEMPLATES["rbac.bicep"]
+
+
+def resources(type_prefix: str, *, existing: bool = False):
+    return [
+        (path, resource)
+        for path, template in TEMPLATES.items()
+        for resource in template.resources
+        if resource.type.split("@")[0] == type_prefix and resource.existing == existing
+    ]
+
+
+def only(type_prefix: str):
+    found = resources(type_prefix)
+    assert len(found) == 1, f"expected one {type_prefix}, found {[p for p, _ in found]}"
+    return found[0][1]
+
+
+# -- syntax ------------------------------------------------------------------------------------
+
+
+def test_the_templates_are_all_there():
+    expected = {
+        "main.bicep",
+        "rbac.bicep",
+        "modules/cosmos.bicep",
+        "modules/functionapp.bicep",
+        "modules/keyvault.bicep",
+        "modules/monitoring.bicep",
+        "modules/signalr.bicep",
+        "modules/staticwebapp.bicep",
+        "modules/storage.bicep",
+    }
+    assert expected <= set(TEMPLATES)
+
+
+@pytest.mark.parametrize("path", bicep_tree.bicep_files(), ids=lambda p: p.name)
+def test_every_bicep_file_parses_without_errors(path):
+    assert bicep_tree.syntax_errors(path.read_bytes()) == []
+
+
+@pytest.mark.parametrize(
+    "broken",
+    [
+        b"param size int =\n",
+        b"resource r 'Microsoft.Web/sites@2023-12-01' = {\n  name: 'x'\n",
+        b"var x = {\n  a: [1, 2\n}\n",
+    ],
+)
+def test_the_syntax_check_catches_broken_bicep(broken):
+    assert bicep_tree.syntax_errors(broken) != []
+
+
+def test_main_wires_every_module_and_every_module_exists():
+    wired = set(MAIN.modules.values())
+    assert all((bicep_tree.BICEP_DIR / path).is_file() for path in wired)
+    assert wired == set(TEMPLATES) - {"main.bicep"}
+
+
+def test_parameters_file_names_only_parameters_main_declares():
+    parameters = json.loads((bicep_tree.BICEP_DIR / "main.parameters.json").read_text())
+    given = set(parameters["parameters"])
+    assert given <= set(MAIN.params), f"unknown: {given - set(MAIN.params)}"
+    required = {name for name, default in MAIN.params.items() if default is None}
+    assert required <= given
+
+
+# -- Cosmos: one source of truth --------------------------------------------------------------
+
+
+def test_cosmos_containers_match_the_code_schema():
+    cosmos = TEMPLATES["modules/cosmos.bicep"]
+    declared = {
+        c["name"]: (c["partitionKey"], c.get("defaultTtl")) for c in cosmos.variables["containers"]
+    }
+    expected = {spec.name: (spec.partition_key, spec.default_ttl) for spec in schema.CONTAINERS}
+    assert declared == expected
+    assert len(cosmos.variables["containers"]) == len(schema.CONTAINERS)
+
+    # The list above is what gets deployed: the container resource loops over it.
+    container = only("Microsoft.DocumentDB/databaseAccounts/sqlDatabases/containers")
+    assert container.loop_source == "containers"
+    resource = container.body["properties"]["resource"]
+    assert resource["partitionKey"]["paths"] == [Expr("container.partitionKey")]
+    assert resource["defaultTtl"] == Expr("container.?defaultTtl")
+
+
+def test_cosmos_is_serverless_and_entra_only():
+    account = only("Microsoft.DocumentDB/databaseAccounts").body["properties"]
+    assert {"name": "EnableServerless"} in account["capabilities"]
+    assert account["disableLocalAuth"] is True
+    assert account["disableKeyBasedMetadataWriteAccess"] is True
+
+
+# -- the other services ------------------------------------------------------------------------
+
+
+def test_function_app_runs_python_311_on_flex_consumption_as_its_own_identity():
+    plan = only("Microsoft.Web/serverfarms").body
+    assert plan["sku"] == {"name": "FC1", "tier": "FlexConsumption"}
+    app = only("Microsoft.Web/sites").body
+    assert app["identity"]["type"] == "UserAssigned"
+    config = app["properties"]["functionAppConfig"]
+    assert config["runtime"] == {"name": "python", "version": "3.11"}
+    assert config["deployment"]["storage"]["authentication"]["type"] == "UserAssignedIdentity"
+    scale = config["scaleAndConcurrency"]
+    assert scale == {
+        "instanceMemoryMB": Expr("instanceMemoryMB"),
+        "maximumInstanceCount": Expr("maximumInstanceCount"),
+    }
+    assert app["properties"]["keyVaultReferenceIdentity"] == Expr("identityId")
+    assert app["properties"]["httpsOnly"] is True
+
+
+def test_storage_accepts_no_shared_keys_and_has_the_two_containers():
+    account = only("Microsoft.Storage/storageAccounts").body["properties"]
+    assert account["allowSharedKeyAccess"] is False
+    assert account["allowBlobPublicAccess"] is False
+    containers = {
+        r.body["name"]
+        for _, r in resources("Microsoft.Storage/storageAccounts/blobServices/containers")
+    }
+    assert containers == {Expr("deploymentContainerName"), Expr("modelsContainerName")}
+    assert MAIN.variables["modelsContainerName"] == "models"
+
+
+def test_signalr_is_serverless_with_cors_for_the_dashboard():
+    signalr = only("Microsoft.SignalRService/signalR").body["properties"]
+    assert {"flag": "ServiceMode", "value": "Serverless"} in signalr["features"]
+    assert signalr["cors"] == {"allowedOrigins": Expr("allowedOrigins")}
+    origins = MAIN.module_params["signalR"]["allowedOrigins"].text
+    assert "'https://${dashboard.outputs.defaultHostname}'" in origins
+
+
+def test_dashboard_is_a_standard_static_web_app_linked_to_the_function_app():
+    site = only("Microsoft.Web/staticSites").body
+    assert site["sku"] == {"name": "Standard", "tier": "Standard"}
+    backend = only("Microsoft.Web/staticSites/linkedBackends").body["properties"]
+    assert backend["backendResourceId"] == Expr("functionAppId")
+
+
+def test_key_vault_uses_rbac_and_holds_the_signalr_connection_string():
+    vault = only("Microsoft.KeyVault/vaults").body["properties"]
+    assert vault["enableRbacAuthorization"] is True
+    secret = only("Microsoft.KeyVault/vaults/secrets").body
+    assert secret["name"] == Expr("signalRSecretName")
+
+
+def test_application_insights_is_workspace_based_and_entra_only():
+    insights = only("Microsoft.Insights/components").body["properties"]
+    assert insights["WorkspaceResourceId"] == Expr("workspace.id")
+    assert insights["DisableLocalAuth"] is True
+
+
+# -- RBAC ---------------------------------------------------------------------------------------
+
+# Azure built-in role ids (stable across tenants) and their names.
+BUILT_IN_ROLES = {
+    "b7e6dc6d-f1e8-4753-8033-0f276bb0955b": "Storage Blob Data Owner",
+    "ba92f5b4-2d11-453d-a403-e96b0029c9fe": "Storage Blob Data Contributor",
+    "974c5e8b-45b9-4653-ba55-5f855dd0fb88": "Storage Queue Data Contributor",
+    "0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3": "Storage Table Data Contributor",
+    "4633458b-17de-408a-b874-0445c86b69e6": "Key Vault Secrets User",
+    "b86a8fe4-44ce-4948-aee5-eccb2c155cd7": "Key Vault Secrets Officer",
+    "3913510d-42f4-4e42-8a64-420c390055eb": "Monitoring Metrics Publisher",
+    # A Cosmos DB data-plane role definition, not an Azure RBAC one.
+    "00000000-0000-0000-0000-000000000002": "Cosmos DB Built-in Data Contributor",
+}
+ASSIGNMENT_TYPES = (
+    "Microsoft.Authorization/roleAssignments",
+    "Microsoft.DocumentDB/databaseAccounts/sqlRoleAssignments",
+)
+
+
+def test_every_role_assignment_lives_in_rbac_bicep():
+    places = {path for kind in ASSIGNMENT_TYPES for path, _ in resources(kind)}
+    assert places == {"rbac.bicep"}
+
+
+def role_id(resource) -> str:
+    expression = resource.body["properties"]["roleDefinitionId"].text
+    if resource.type.startswith("Microsoft.DocumentDB"):
+        return RBAC.variables["cosmosDataContributor"]
+    key = re.search(r"roles\.(\w+)", expression).group(1)
+    return RBAC.variables["roles"][key]
+
+
+def test_each_role_assignment_has_a_comment_naming_its_role():
+    assignments = [r for kind in ASSIGNMENT_TYPES for _, r in resources(kind)]
+    assert len(assignments) >= 6
+    for resource in assignments:
+        name = BUILT_IN_ROLES[role_id(resource)]
+        assert resource.comment.startswith(name), (resource.symbol, resource.comment)
+
+
+def test_the_app_identity_gets_every_role_it_needs():
+    granted = {
+        BUILT_IN_ROLES[role_id(r)]
+        for kind in ASSIGNMENT_TYPES
+        for _, r in resources(kind)
+        if r.body["properties"]["principalId"] == Expr("principalId")
+    }
+    assert granted == {
+        "Storage Blob Data Owner",
+        "Storage Queue Data Contributor",
+        "Storage Table Data Contributor",
+        "Cosmos DB Built-in Data Contributor",
+        "Key Vault Secrets User",
+        "Monitoring Metrics Publisher",
+    }
+
+
+# -- no secret is committed ---------------------------------------------------------------------
+
+# Published with the local emulators and documented by Microsoft: not secrets.
+PUBLIC_EMULATOR_KEYS = {
+    # Azure Cosmos DB emulator
+    "C2y6yDjf5/R+ob0N8A7Cgv30VRDJIWEHLM+4QDU5DE2nQ9nDuVTqobD4b8mGGyPMbIZnqyMsEcaGQy67XIw/Jw==",
+    # Azurite (devstoreaccount1)
+    "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==",
+}
+SECRET_PATTERNS = {
+    # Storage and Cosmos account keys: 64 random bytes, base64. npm's sha512 hashes look alike.
+    "account key": re.compile(r"(?<![A-Za-z0-9+/-])(?<!sha512-)[A-Za-z0-9+/]{86}=="),
+    "AccountKey= value": re.compile(r"AccountKey=(?!generated-by-make-run)([A-Za-z0-9+/=]{8,})"),
+    "private key": re.compile(r"-----BEGIN (?:[A-Z]+ )*PRIVATE KEY-----"),
+    "JWT": re.compile(r"eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{16,}"),
+    "SAS signature": re.compile(r"[?&]sig=[A-Za-z0-9%+/=]{20,}"),
+    "instrumentation key": re.compile(r"InstrumentationKey=[0-9a-fA-F]{8}-[0-9a-fA-F-]{27}"),
+}
+
+
+def find_secrets(text: str) -> list[str]:
+    found = []
+    for label, pattern in SECRET_PATTERNS.items():
+        for match in pattern.finditer(text):
+            value = match.group(1) if pattern.groups else match.group(0)
+            if value not in PUBLIC_EMULATOR_KEYS:
+                found.append(f"{label}: {value[:12]}...")
+    return found
+
+
+def repository_files() -> list[Path]:
+    listed = subprocess.run(
+        ["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"],
+        cwd=ROOT,
+        capture_output=True,
+        check=True,
+    ).stdout.decode()
+    return [ROOT / name for name in listed.split("\0") if name and (ROOT / name).is_file()]
+
+
+def test_the_secret_scan_recognises_what_it_looks_for():
+    fake_key = base64.b64encode(bytes(range(64))).decode()
+    header = base64.urlsafe_b64encode(b'{"alg":"HS256","typ":"JWT"}').decode().rstrip("=")
+    claims = base64.urlsafe_b64encode(b'{"sub":"someone","aud":"x"}').decode().rstrip("=")
+    samples = [
+        f"key: {fake_key}",
+        f"DefaultEndpointsProtocol=https;AccountName=a;AccountKey={fake_key[:40]};",
+        "-----BEGIN RSA " + "PRIVATE KEY-----",
+        f"{header}.{claims}.c2lnbmF0dXJlLWJ5dGVzLWhlcmU",
+        "https://a.blob.core.windows.net/c?sv=2024&" + "sig=abcdefghijklmnopqrstuvwxyz012",
+        "InstrumentationKey=" + "12345678-1234-1234-1234-123456789abc",
+    ]
+    for sample in samples:
+        assert find_secrets(sample), sample
+    for key in PUBLIC_EMULATOR_KEYS:
+        assert find_secrets(f"AccountKey={key};") == []
+    assert find_secrets('"integrity": "sha512-' + fake_key + '"') == []
+
+
+def test_no_secret_or_key_is_committed():
+    offenders = {}
+    for path in repository_files():
+        if path.stat().st_size > 2_000_000:
+            continue
+        try:
+            text = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError:
+            continue  # binary
+        found = find_secrets(text)
+        if found:
+            offenders[str(path.relative_to(ROOT))] = found
+    assert offenders == {}
+
+
+def test_no_bicep_output_exposes_keys():
+    secret_like = re.compile(r"(key|secret|password|connectionstring|token)s?$", re.I)
+    for path, template in TEMPLATES.items():
+        for name, expression in template.outputs.items():
+            assert not re.search(r"\blist\w*\(", expression), f"{path} output {name}"
+            assert not secret_like.search(name), f"{path} output {name}"
+
+
+def test_list_keys_is_only_used_to_write_the_key_vault_secret():
+    uses = [path for path in TEMPLATES if "listKeys(" in (bicep_tree.BICEP_DIR / path).read_text()]
+    assert uses == ["modules/keyvault.bicep"]
+    secret = only("Microsoft.KeyVault/vaults/secrets").body["properties"]
+    assert secret["value"] == Expr("signalR.listKeys().primaryConnectionString")
