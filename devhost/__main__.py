@@ -55,7 +55,9 @@ def access_key(connection_string: str) -> str:
 
 
 def serve_in_thread(app, port: int) -> uvicorn.Server:
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
+                            ws="websockets-sansio", lifespan="off")
+    server = uvicorn.Server(config)
     threading.Thread(target=server.run, name=f"uvicorn-{port}", daemon=True).start()
     return server
 

@@ -58,7 +58,7 @@ class LiveRanking:
             self.ranker.full(self.cache.catalogued(), now)
 
     def active_rules(self) -> list[rules_mod.Rule]:
-        return [rules_mod.from_doc(d) for d in self.store.query("rules", "SELECT * FROM c")]
+        return [rules_mod.rule_from_doc(d) for d in self.store.query("rules", "SELECT * FROM c")]
 
 
 @lru_cache(maxsize=1)

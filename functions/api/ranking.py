@@ -1,0 +1,75 @@
+"""Ranked recommendations, SHAP explanations and what-if pricing (which never writes)."""
+
+from __future__ import annotations
+
+import azure.functions as func
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from functions.api.blueprint import RouteDoc, api_route
+from functions.http_util import READ_ROLES, json_response, parse_model, read_json, require_role
+from shared import insights
+from shared.live import live
+from shared.models import Marketplace, utcnow
+from shared.ranking_view import ranking_payload
+
+
+class RankRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    category: str | None = Field(None, max_length=128)
+    marketplace: Marketplace | None = None
+    q: str | None = Field(None, max_length=128, description="search in title and item_id")
+    limit: int = Field(50, ge=1, le=500)
+    offset: int = Field(0, ge=0)
+    explain: bool = False
+
+
+class WhatIfRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    item_id: str = Field(..., min_length=1, max_length=128)
+    new_price: float | None = Field(None, gt=0, le=10_000_000)
+    prices: list[float] | None = Field(None, min_length=1, max_length=100)
+
+    @model_validator(mode="after")
+    def _one_of(self) -> WhatIfRequest:
+        if (self.new_price is None) == (self.prices is None):
+            raise ValueError("give exactly one of 'new_price' or 'prices'")
+        if self.prices is not None and any(p <= 0 or p > 10_000_000 for p in self.prices):
+            raise ValueError("every price must be greater than 0")
+        return self
+
+
+@api_route("rank", "rank", ["POST"], RouteDoc("Ranked recommendations", request=RankRequest))
+def rank(req: func.HttpRequest) -> func.HttpResponse:
+    require_role(req, READ_ROLES)
+    body = parse_model(RankRequest, read_json(req))
+    state = live()
+    state.sync()
+    now = utcnow()
+    payload = ranking_payload(state, now=now, limit=body.limit, offset=body.offset,
+                              category=body.category, marketplace=body.marketplace, query=body.q)
+    if body.explain:
+        for entry in payload["items"]:
+            entry["explanation"] = insights.explain_item(state, entry["item_id"], now)
+    return json_response(payload)
+
+
+@api_route("explain", "explain/{id}", ["GET"], RouteDoc("SHAP contributions for one item"))
+def explain(req: func.HttpRequest) -> func.HttpResponse:
+    require_role(req, READ_ROLES)
+    state = live()
+    state.sync()
+    return json_response(insights.explain_item(state, req.route_params["id"], utcnow()))
+
+
+@api_route("whatif_price", "whatif/price", ["POST"],
+           RouteDoc("Predicted score and rank at other prices (writes nothing)",
+                    request=WhatIfRequest))
+def whatif_price(req: func.HttpRequest) -> func.HttpResponse:
+    require_role(req, READ_ROLES)
+    body = parse_model(WhatIfRequest, read_json(req))
+    state = live()
+    state.sync()
+    return json_response(insights.whatif(state, body.item_id, body.new_price, body.prices,
+                                         utcnow()))

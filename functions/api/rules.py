@@ -1,0 +1,46 @@
+"""Merchandising rules: list, create (admin), delete (admin). Every change is audited."""
+
+from __future__ import annotations
+
+import azure.functions as func
+
+from functions.api.blueprint import RouteDoc, api_route
+from functions.http_util import READ_ROLES, WRITE_ROLES, json_response, read_json, require_role
+from shared import rules_service
+from shared.ranking import rules as rule_models
+
+_MODELS = {
+    "pin": rule_models.PinRule,
+    "boost": rule_models.BoostRule,
+    "demote": rule_models.DemoteRule,
+    "remove": rule_models.RemoveRule,
+    "boost-clearance": rule_models.ClearanceRule,
+}
+
+
+@api_route("rules_list", "rules", ["GET"], RouteDoc("All rules, with whether each is active now"))
+def list_rules(req: func.HttpRequest) -> func.HttpResponse:
+    require_role(req, READ_ROLES)
+    return json_response(rules_service.list_payload())
+
+
+def _creator(kind: str):
+    def create(req: func.HttpRequest) -> func.HttpResponse:
+        actor = require_role(req, WRITE_ROLES)
+        rule = rules_service.create(kind, read_json(req), actor)
+        return json_response(rule, 201)
+
+    create.__name__ = f"create_{kind.replace('-', '_')}"
+    return create
+
+
+for _kind, _model in _MODELS.items():
+    api_route(f"rules_{_kind.replace('-', '_')}", f"rules/{_kind}", ["POST"],
+              RouteDoc(f"Create a {_kind} rule", request=_model, role="admin"))(_creator(_kind))
+
+
+@api_route("rules_delete", "rules/{id}", ["DELETE"], RouteDoc("Delete a rule", role="admin"))
+def delete_rule(req: func.HttpRequest) -> func.HttpResponse:
+    actor = require_role(req, WRITE_ROLES)
+    rules_service.delete(req.route_params["id"], actor)
+    return json_response({"deleted": req.route_params["id"]})

@@ -1,0 +1,43 @@
+"""One product as the item inspector shows it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from shared.live import LiveRanking
+from shared.models import COUNTERS
+from shared.projection import window_sums
+from shared.ranking_view import rank_history
+
+WINDOWS = {"1h": 1, "24h": 24, "7d": 168}
+
+
+def item_details(state: LiveRanking, product: dict[str, Any], now: datetime) -> dict[str, Any]:
+    buckets = product.get("buckets", {})
+    counters = {}
+    for name, hours in WINDOWS.items():
+        sums = window_sums(buckets, now, hours)
+        counters[name] = {c: (round(v, 2) if c == "revenue" else int(v))
+                          for c, v in zip(COUNTERS, sums, strict=True)}
+    units_7d = counters["7d"]["units"]
+    stock = int(product.get("stock", 0))
+    days_of_cover = round(stock / (units_7d / 7), 1) if units_7d > 0 else None
+    rank = score = None
+    if state.ranker is not None and product.get("catalogued", True):
+        found = state.ranker.rank_of(product["item_id"], state.active_rules(), now)
+        if found is not None:
+            rank, score = found
+    return {
+        **{k: product.get(k) for k in ("item_id", "title", "category", "brand", "marketplace",
+                                       "price", "mrp", "rating", "review_count",
+                                       "competitor_price", "last_event_at")},
+        "stock": stock,
+        "days_of_cover": days_of_cover,
+        "counters": counters,
+        "totals": product.get("totals", {}),
+        "score": score,
+        "rank": rank,
+        "model_version": state.model_version,
+        "rank_history": rank_history(state.store, product["item_id"], now),
+    }

@@ -1,0 +1,83 @@
+"""The ranking as the API and the dashboard see it: ranker entries joined with the catalogue.
+
+Previous ranks come from the last broadcast snapshot (``snapshots`` container, kind
+``ranking``), so every instance reports the same rank changes. Snapshots are kept per minute for
+a day and give the item inspector its rank history.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from shared.live import LiveRanking
+from shared.store import Store
+
+SNAPSHOT_TOP = 200
+HISTORY_TTL = 86_400
+
+
+def entry_payload(state: LiveRanking, entry: Any) -> dict[str, Any]:
+    product = state.cache.get(entry.item_id) or {}
+    return {
+        "item_id": entry.item_id,
+        "title": product.get("title", entry.item_id),
+        "category": product.get("category"),
+        "marketplace": product.get("marketplace"),
+        "brand": product.get("brand"),
+        "price": product.get("price"),
+        "mrp": product.get("mrp"),
+        "stock": product.get("stock"),
+        "score": round(float(entry.score), 6),
+        "rank": entry.rank,
+        "previous_rank": entry.previous_rank,
+        "rank_change": entry.rank_change,
+        "rules": [{"id": rid, "type": rtype} for rid, rtype in entry.rules],
+    }
+
+
+def ranking_payload(
+    state: LiveRanking,
+    *,
+    now: datetime,
+    limit: int = 50,
+    offset: int = 0,
+    category: str | None = None,
+    marketplace: str | None = None,
+    query: str | None = None,
+) -> dict[str, Any]:
+    with state.lock:
+        assert state.ranker is not None
+        page = state.ranker.ranking(
+            state.active_rules(), now, category=category, marketplace=marketplace,
+            limit=limit, offset=offset, query=query,
+        )
+        items = [entry_payload(state, e) for e in page.entries]
+    return {"model_version": state.model_version, "as_of": now.isoformat(), "total": page.total,
+            "items": items}
+
+
+def save_snapshot(store: Store, state: LiveRanking, now: datetime) -> None:
+    """Record the ranking just broadcast: the base of rank changes and of rank history."""
+    assert state.ranker is not None
+    page = state.ranker.ranking(state.active_rules(), now, limit=SNAPSHOT_TOP)
+    ranks = {e.item_id: [e.rank, round(float(e.score), 6)] for e in page.entries}
+    state.ranker.publish(now)
+    minute = now.strftime("%Y%m%d%H%M")
+    store.upsert("snapshots", {"id": f"ranking-{minute}", "kind": "ranking",
+                               "at": now.isoformat(), "ranks": ranks, "ttl": HISTORY_TTL})
+
+
+def rank_history(store: Store, item_id: str, now: datetime) -> list[dict[str, Any]]:
+    since = (now - timedelta(days=1)).isoformat()
+    rows = store.query(
+        "snapshots",
+        "SELECT c.at, c.ranks FROM c WHERE c.kind = 'ranking' AND c.at >= @since",
+        [("@since", since)], partition_key="ranking",
+    )
+    points = []
+    for row in rows:
+        hit = row["ranks"].get(item_id)
+        if hit:
+            points.append({"t": row["at"], "rank": hit[0], "score": hit[1]})
+    return sorted(points, key=lambda p: p["t"])

@@ -1,0 +1,78 @@
+"""The projection: deltas sum into buckets, a redelivered batch is a no-op, rebuild agrees."""
+
+from __future__ import annotations
+
+import copy
+import random
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from shared import projection
+
+pytestmark = pytest.mark.unit
+PRODUCT = {"item_id": "SKU-1", "title": "Kurta", "category": "ethnic wear",
+           "marketplace": "myntra", "price": 999.0, "mrp": 1499.0, "stock": 0}
+T0 = datetime(2026, 11, 20, 8, 30, tzinfo=UTC)
+
+
+def ev(i, ts, **deltas):
+    return {"id": f"e{i}", "item_id": "SKU-1", "_ts": ts, "kind": "order",
+            "occurred_at": (T0 + timedelta(minutes=10 * i)).isoformat(), **deltas}
+
+
+def feed():
+    rng = random.Random(3)
+    docs = [ev(0, 100, stock_set=20, kind="stock")]
+    for i in range(1, 60):
+        kind = rng.choice(["view", "click", "order"])
+        deltas = {"view": {"views": 1}, "click": {"clicks": 1},
+                  "order": {"orders": 1, "units": 2, "revenue": 1998.0, "stock_delta": -2}}[kind]
+        docs.append(ev(i, 100 + i // 3, **deltas))
+    return docs
+
+
+def test_batch_sums_and_clamps_stock():
+    state = projection.new_state(PRODUCT)
+    docs = feed()
+    projection.apply_batch(state, docs)
+    orders = sum(1 for d in docs if d.get("orders"))
+    assert state["totals"]["orders"] == orders
+    assert state["stock"] == max(0, 20 - 2 * orders)
+    assert sum(b[0] for b in state["buckets"].values()) == state["totals"]["views"]
+
+
+def test_redelivered_batches_change_nothing():
+    docs = feed()
+    once = projection.new_state(PRODUCT)
+    projection.apply_batch(once, docs)
+    twice = projection.new_state(PRODUCT)
+    projection.apply_batch(twice, docs[:30])
+    projection.apply_batch(twice, docs[:30])  # the same batch again
+    projection.apply_batch(twice, docs[20:])  # overlapping redelivery
+    projection.apply_batch(twice, docs)  # everything again
+    assert twice == once
+    snapshot = copy.deepcopy(once)
+    assert projection.apply_batch(once, docs) == []
+    assert once == snapshot
+
+
+def test_incremental_equals_rebuild():
+    docs = feed()
+    incremental = projection.new_state(PRODUCT)
+    for start in range(0, len(docs), 7):
+        projection.apply_batch(incremental, docs[start:start + 7])
+    rebuilt = projection.rebuild({**incremental, "_etag": "x", "score": 1.0}, list(reversed(docs)))
+    assert rebuilt["buckets"] == incremental["buckets"]
+    assert rebuilt["totals"] == incremental["totals"]
+    assert rebuilt["stock"] == incremental["stock"]
+
+
+def test_window_sums_age_with_time():
+    state = projection.new_state(PRODUCT)
+    projection.apply_event(state, {"occurred_at": T0.isoformat(), "views": 5})
+    assert projection.window_sums(state["buckets"], T0, 1)[0] == 5
+    later = T0 + timedelta(hours=2)
+    assert projection.window_sums(state["buckets"], later, 1)[0] == 0
+    assert projection.window_sums(state["buckets"], later, 24)[0] == 5
+    assert projection.window_sums(state["buckets"], T0 + timedelta(days=8), 168)[0] == 0
