@@ -1,0 +1,1 @@
+"""Machine learning for ranking: demand simulator, features, training, model registry, SHAP."""

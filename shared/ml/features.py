@@ -1,0 +1,210 @@
+"""The one feature builder, shared by training and scoring.
+
+Input: product state documents as ``shared.projection`` writes them (catalogue fields, ``stock``,
+hourly ``buckets``, ``price``, ``competitor_price``) and the scoring moment ``now``. Output: a
+float32 matrix whose columns follow ``FEATURES``. Only what a marketplace shows a seller is used;
+nothing of the demand simulator's hidden parameters.
+
+Windowed counters are the sums ``projection.window_sums`` defines (the ``hours`` most recent UTC
+hours, the current one included); they are computed here from one key->age table per call so a
+catalogue pass does not format 168 hour keys per product.
+
+Catalogue-relative features (price against the category median) come from a ``FeatureContext``
+built from the whole catalogue, so scoring a handful of touched items uses the same reference as
+a full pass. ``build_raw`` leaves those columns empty and ``apply_context`` fills them: a
+streaming full pass can build rows chunk by chunk and learn the context at the end.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import numpy as np
+
+from shared.ml.vocabulary import CATEGORIES, OTHER_CODE, category_code, marketplace_code
+from shared.models import hour_key
+
+FEATURES: tuple[str, ...] = (
+    "views_1h", "views_24h", "views_7d",
+    "clicks_1h", "clicks_24h", "clicks_7d",
+    "orders_1h", "orders_24h", "orders_7d",
+    "units_24h", "units_7d",
+    "revenue_24h", "revenue_7d",
+    "ctr_24h", "ctr_7d", "conversion_24h", "conversion_7d",
+    "trend_views", "trend_units",
+    "price", "price_vs_category", "discount", "price_vs_competitor",
+    "rating", "review_count", "stock", "in_stock", "days_of_cover",
+    "marketplace", "category",
+)  # fmt: skip
+CATEGORICAL: tuple[str, ...] = ("marketplace", "category")
+
+# Smoothing priors: a new item starts at typical rates and moves with its own evidence.
+CTR_PRIOR, CTR_WEIGHT = 0.25, 20.0
+CONVERSION_PRIOR, CONVERSION_WEIGHT = 0.4, 10.0
+MAX_DAYS_OF_COVER = 365.0
+
+FEATURE_VERSION: str = (
+    "f1-"
+    + hashlib.sha256(
+        repr(
+            (
+                FEATURES,
+                CATEGORIES,
+                CTR_PRIOR,
+                CTR_WEIGHT,
+                CONVERSION_PRIOR,
+                CONVERSION_WEIGHT,
+                MAX_DAYS_OF_COVER,
+            )
+        ).encode()
+    ).hexdigest()[:10]
+)
+
+COLUMN = {name: i for i, name in enumerate(FEATURES)}
+_WEEK = 7 * 24
+
+
+@dataclass(frozen=True)
+class FeatureContext:
+    """Catalogue-wide references: the median price of each category code."""
+
+    category_median: np.ndarray  # float64, index = category code
+
+    @classmethod
+    def from_arrays(cls, category_codes: np.ndarray, prices: np.ndarray) -> FeatureContext:
+        medians = np.full(OTHER_CODE + 1, np.nan)
+        codes = np.asarray(category_codes, dtype=np.int64)
+        prices = np.asarray(prices, dtype=np.float64)
+        valid = np.isfinite(prices) & (prices > 0)
+        overall = float(np.median(prices[valid])) if valid.any() else 1.0
+        for code in np.unique(codes[valid]):
+            medians[code] = np.median(prices[valid & (codes == code)])
+        medians[np.isnan(medians)] = overall
+        return cls(medians)
+
+    @classmethod
+    def from_products(cls, products: Sequence[Mapping[str, Any]]) -> FeatureContext:
+        codes = np.fromiter((category_code(p.get("category")) for p in products), np.int64)
+        prices = np.fromiter((_num(p.get("price")) for p in products), np.float64)
+        return cls.from_arrays(codes, prices)
+
+
+def build_features(
+    products: Sequence[Mapping[str, Any]], now: datetime, ctx: FeatureContext
+) -> np.ndarray:
+    """Feature matrix (float32, ``len(products)`` x ``len(FEATURES)``) at ``now``."""
+    matrix = build_raw(products, now)
+    apply_context(matrix, ctx)
+    return matrix
+
+
+def build_raw(products: Sequence[Mapping[str, Any]], now: datetime) -> np.ndarray:
+    """All columns except the catalogue-relative ones (NaN until ``apply_context``)."""
+    n = len(products)
+    ages = _hour_ages(now, _WEEK)
+    counts = np.zeros((n, 3, 5))  # windows 1h, 24h, 7d x counters
+    for row, product in enumerate(products):
+        buckets = product.get("buckets")
+        if not buckets:
+            continue
+        acc = counts[row]
+        w1, w24, w7 = acc[0], acc[1], acc[2]
+        h1 = h24 = h7 = None
+        for key, values in buckets.items():
+            age = ages.get(key)
+            if age is None:
+                continue
+            h7 = _add(h7, values)
+            if age < 24:
+                h24 = _add(h24, values)
+                if age == 0:
+                    h1 = _add(h1, values)
+        if h7 is not None:
+            w7[:] = h7
+        if h24 is not None:
+            w24[:] = h24
+        if h1 is not None:
+            w1[:] = h1
+
+    out = np.empty((n, len(FEATURES)), dtype=np.float32)
+    views, clicks, orders, units, revenue = (counts[:, :, k] for k in range(5))
+    for w, label in enumerate(("1h", "24h", "7d")):
+        out[:, COLUMN[f"views_{label}"]] = views[:, w]
+        out[:, COLUMN[f"clicks_{label}"]] = clicks[:, w]
+        out[:, COLUMN[f"orders_{label}"]] = orders[:, w]
+    for w, label in ((1, "24h"), (2, "7d")):
+        out[:, COLUMN[f"units_{label}"]] = units[:, w]
+        out[:, COLUMN[f"revenue_{label}"]] = revenue[:, w]
+        out[:, COLUMN[f"ctr_{label}"]] = (clicks[:, w] + CTR_PRIOR * CTR_WEIGHT) / (
+            views[:, w] + CTR_WEIGHT
+        )
+        out[:, COLUMN[f"conversion_{label}"]] = (
+            orders[:, w] + CONVERSION_PRIOR * CONVERSION_WEIGHT
+        ) / (clicks[:, w] + CONVERSION_WEIGHT)
+    # Today's pace against the week's daily average: >1 is heating up.
+    out[:, COLUMN["trend_views"]] = (views[:, 1] + 1.0) / (views[:, 2] / 7.0 + 1.0)
+    out[:, COLUMN["trend_units"]] = (units[:, 1] + 1.0) / (units[:, 2] / 7.0 + 1.0)
+
+    price = np.fromiter((_num(p.get("price")) for p in products), np.float64, n)
+    mrp = np.fromiter((_num(p.get("mrp")) for p in products), np.float64, n)
+    competitor = np.fromiter((_num(p.get("competitor_price")) for p in products), np.float64, n)
+    stock = np.fromiter((_num(p.get("stock"), 0.0) for p in products), np.float64, n)
+    out[:, COLUMN["price"]] = price
+    out[:, COLUMN["price_vs_category"]] = np.nan
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out[:, COLUMN["discount"]] = np.where(mrp > price, 1.0 - price / mrp, 0.0)
+        out[:, COLUMN["price_vs_competitor"]] = price / competitor - 1.0  # NaN: no competitor
+        daily_units = np.maximum(units[:, 2] / 7.0, 0.1)
+    out[:, COLUMN["rating"]] = np.fromiter(
+        (_num(p.get("rating"), np.nan) for p in products), np.float64, n
+    )
+    out[:, COLUMN["review_count"]] = np.fromiter(
+        (_num(p.get("review_count"), 0.0) for p in products), np.float64, n
+    )
+    out[:, COLUMN["stock"]] = stock
+    out[:, COLUMN["in_stock"]] = stock > 0
+    out[:, COLUMN["days_of_cover"]] = np.minimum(stock / daily_units, MAX_DAYS_OF_COVER)
+    out[:, COLUMN["marketplace"]] = np.fromiter(
+        (marketplace_code(p.get("marketplace")) for p in products), np.float64, n
+    )
+    out[:, COLUMN["category"]] = np.fromiter(
+        (category_code(p.get("category")) for p in products), np.float64, n
+    )
+    return out
+
+
+def apply_context(matrix: np.ndarray, ctx: FeatureContext) -> None:
+    """Fill the catalogue-relative columns of ``matrix`` in place."""
+    codes = matrix[:, COLUMN["category"]].astype(np.int64)
+    matrix[:, COLUMN["price_vs_category"]] = matrix[:, COLUMN["price"]] / ctx.category_median[codes]
+
+
+def context_of(matrix: np.ndarray) -> FeatureContext:
+    """The context of the catalogue whose raw rows are ``matrix``."""
+    return FeatureContext.from_arrays(
+        matrix[:, COLUMN["category"]].astype(np.int64), matrix[:, COLUMN["price"]]
+    )
+
+
+def _hour_ages(now: datetime, hours: int) -> dict[str, int]:
+    start = now.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+    return {hour_key(start - timedelta(hours=h)): h for h in range(hours)}
+
+
+def _add(acc: list[float] | None, values: Sequence[float]) -> list[float]:
+    if acc is None:
+        return list(values)
+    return [a + b for a, b in zip(acc, values, strict=False)]
+
+
+def _num(value: Any, default: float = np.nan) -> float:
+    if value is None:
+        return default
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return default

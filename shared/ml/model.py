@@ -1,0 +1,78 @@
+"""The predictor: a trained LightGBM ranker with its ordered feature contract.
+
+The trainer (``shared.ml.train``) fits and serialises; this class only loads and predicts, so
+the serving path never imports training code. A model remembers the exact ordered feature list
+it was trained with, and scoring refuses any other list instead of silently mis-reading columns.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import lightgbm as lgb
+import numpy as np
+
+from shared.errors import FeatureMismatch, ModelError
+
+
+class RankerModel:
+    """Raw ranking scores for feature rows; higher ranks first."""
+
+    def __init__(self, booster: lgb.Booster, metadata: Mapping[str, Any]) -> None:
+        self.booster = booster
+        self.metadata = dict(metadata)
+        self.version: str = str(metadata.get("version", "unversioned"))
+        self.features: tuple[str, ...] = tuple(metadata.get("features", ()))
+        self.feature_version: str | None = metadata.get("feature_version")
+        names = tuple(booster.feature_name())
+        if self.features and names != self.features:
+            raise ModelError(
+                f"model {self.version} is inconsistent: metadata lists {len(self.features)} "
+                f"features, the booster {len(names)}; republish it with python -m shared.ml.train"
+            )
+        self.features = names
+
+    @classmethod
+    def from_text(cls, model_txt: str, metadata: Mapping[str, Any] | str) -> RankerModel:
+        if isinstance(metadata, str):
+            metadata = json.loads(metadata)
+        try:
+            booster = lgb.Booster(model_str=model_txt)
+        except lgb.basic.LightGBMError as exc:
+            raise ModelError(f"model text cannot be loaded: {exc}") from exc
+        return cls(booster, metadata)
+
+    def to_text(self) -> str:
+        return self.booster.model_to_string()
+
+    def check_features(self, expected: Sequence[str]) -> None:
+        """Refuse to score when the scorer's columns are not the model's columns."""
+        expected = tuple(expected)
+        if expected == self.features:
+            return
+        missing = [f for f in self.features if f not in expected]
+        extra = [f for f in expected if f not in self.features]
+        detail = (
+            f" (scorer lacks {missing}, model lacks {extra})"
+            if missing or extra
+            else (" (same names, different order)")
+        )
+        raise FeatureMismatch(
+            f"model {self.version} was trained with {list(self.features)} features, the scorer "
+            f"builds {list(expected)}{detail}: retrain with python -m shared.ml.train",
+            model_version=self.version,
+        )
+
+    def predict(self, X: np.ndarray) -> np.ndarray:
+        """Raw scores (float64, one per row), single-threaded: the host owns the cores."""
+        if X.ndim != 2 or X.shape[1] != len(self.features):
+            raise FeatureMismatch(
+                f"model {self.version} expects {len(self.features)} feature columns, got "
+                f"{X.shape[1] if X.ndim == 2 else X.shape}: retrain with python -m shared.ml.train",
+                model_version=self.version,
+            )
+        if len(X) == 0:
+            return np.empty(0)
+        return np.asarray(self.booster.predict(X, num_threads=1), dtype=np.float64)

@@ -1,0 +1,165 @@
+"""Model lifecycle in Blob: versioned models and the ``current`` pointer.
+
+Layout inside the models container::
+
+    ranker/<version>/model.txt       LightGBM text model
+    ranker/<version>/metadata.json   features, feature_version, params, training window,
+                                     metrics with the holdout definition (holdout_id)
+    ranker/current.json              {"version": ..., "promoted_at": ..., "reason": ...}
+
+Versions are immutable once written; only the pointer moves, and only forward in quality: a
+model is promoted if its NDCG@20 on the same holdout is at least the current model's. The
+pointer is written with If-Match on its ETag so two trainers cannot both win a race.
+
+Serving calls ``current()`` on every pass: it costs one HEAD of ``current.json`` and reloads
+the model only when the pointer's ETag changed.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from shared.blobs import BlobStore
+from shared.errors import FeatureMismatch, ModelError, NotFound
+from shared.ml.model import RankerModel
+
+log = logging.getLogger(__name__)
+
+PREFIX = "ranker"
+POINTER = f"{PREFIX}/current.json"
+
+
+@dataclass(frozen=True)
+class Promotion:
+    """The outcome of ``promote_if_better``; truthy when the pointer moved."""
+
+    promoted: bool
+    version: str
+    reason: str
+    previous: str | None = None
+
+    def __bool__(self) -> bool:
+        return self.promoted
+
+
+class ModelRegistry:
+    def __init__(self, store: BlobStore) -> None:
+        self._store = store
+        self._lock = threading.Lock()
+        self._cached: tuple[str, RankerModel] | None = None  # (pointer etag, model)
+
+    # ------------------------------------------------------------------ writing
+    def publish(self, model_text: str, metadata: Mapping[str, Any]) -> str:
+        """Store a new version (not yet current); returns its version."""
+        version = str(metadata.get("version") or "")
+        if not version or "/" in version:
+            raise ModelError("model metadata needs a 'version' without '/'")
+        if "ndcg@20" not in metadata.get("metrics", {}):
+            raise ModelError(f"model {version} has no metrics.ndcg@20: evaluate before publishing")
+        self._store.put(f"{PREFIX}/{version}/model.txt", model_text)
+        self._store.put(f"{PREFIX}/{version}/metadata.json", json.dumps(metadata, indent=2))
+        return version
+
+    def promote_if_better(
+        self, version: str, evaluate: Callable[[RankerModel], float] | None = None
+    ) -> Promotion:
+        """Point ``current`` at ``version`` if it is at least as good as the current model.
+
+        Both are compared on the same holdout: the stored NDCG@20 when the holdout ids match;
+        otherwise ``evaluate(current_model)`` scores the current model on the new holdout (the
+        trainer passes it). Without either, the models cannot be compared and nothing moves.
+        """
+        candidate = self.metadata(version)
+        new_score = float(candidate["metrics"]["ndcg@20"])
+        pointer_etag = self._store.etag(POINTER)
+        current = self.current_version()
+        if current is None:
+            return self._point(version, None, "no current model", pointer_etag)
+        if current == version:
+            return Promotion(False, version, f"{version} is already current", current)
+        old = self.metadata(current)
+        if old["metrics"].get("holdout_id") == candidate["metrics"].get("holdout_id"):
+            old_score = float(old["metrics"]["ndcg@20"])
+        elif evaluate is not None:
+            try:
+                old_score = float(evaluate(self.load(current)))
+            except FeatureMismatch as exc:
+                return self._point(
+                    version,
+                    current,
+                    f"current model {current} cannot serve this scorer ({exc.message})",
+                    pointer_etag,
+                )
+        else:
+            return Promotion(
+                False,
+                version,
+                f"holdouts differ and no evaluator was given: cannot compare {version} with "
+                f"current {current}; retrain with python -m shared.ml.train --promote",
+                current,
+            )
+        if new_score >= old_score:
+            return self._point(
+                version,
+                current,
+                f"NDCG@20 {new_score:.4f} >= current {current} {old_score:.4f} on the same holdout",
+                pointer_etag,
+            )
+        reason = (
+            f"NDCG@20 {new_score:.4f} < current {current} {old_score:.4f} on the same "
+            "holdout: current model kept"
+        )
+        log.info("model %s not promoted: %s", version, reason)
+        return Promotion(False, version, reason, current)
+
+    def _point(
+        self, version: str, previous: str | None, reason: str, etag: str | None
+    ) -> Promotion:
+        body = {
+            "version": version,
+            "previous": previous,
+            "reason": reason,
+            "promoted_at": datetime.now(UTC).isoformat(),
+        }
+        self._store.put(POINTER, json.dumps(body), if_match=etag)
+        log.info("model %s promoted: %s", version, reason)
+        return Promotion(True, version, reason, previous)
+
+    # ------------------------------------------------------------------ reading
+    def current_version(self) -> str | None:
+        try:
+            return str(json.loads(self._store.get_text(POINTER).text)["version"])
+        except NotFound:
+            return None
+
+    def metadata(self, version: str) -> dict[str, Any]:
+        return json.loads(self._store.get_text(f"{PREFIX}/{version}/metadata.json").text)
+
+    def load(self, version: str) -> RankerModel:
+        text = self._store.get_text(f"{PREFIX}/{version}/model.txt").text
+        return RankerModel.from_text(text, self.metadata(version))
+
+    def current(self) -> RankerModel:
+        """The current model, cached until ``current.json`` changes (one HEAD per call)."""
+        etag = self._store.etag(POINTER)
+        if etag is None:
+            raise ModelError(
+                "no current ranking model: train one with python -m shared.ml.train --promote"
+            )
+        cached = self._cached
+        if cached is not None and cached[0] == etag:
+            return cached[1]
+        with self._lock:
+            if self._cached is not None and self._cached[0] == etag:
+                return self._cached[1]
+            pointer = self._store.get_text(POINTER)
+            model = self.load(str(json.loads(pointer.text)["version"]))
+            self._cached = (pointer.etag, model)
+            log.info("loaded ranking model %s", model.version)
+            return model

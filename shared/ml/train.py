@@ -1,0 +1,444 @@
+"""Training: event history -> time-split dataset -> LightGBM LambdaRank -> registry.
+
+``python -m shared.ml.train --items 1000 --days 35 --seed 11 --promote``
+
+Dataset. For each cutoff ``t`` (every ``step`` hours) the events before ``t`` are replayed through
+``shared.projection.apply_event`` into fresh product states and ``build_features`` runs at the
+last instant before ``t`` (so the "1h" window is the last complete hour, as nothing after ``t``
+may leak in). The label is what sold in the following ``horizon`` hours, graded as relevance
+``ceil(log2(1 + units))`` (0 = nothing sold, 1 = one unit, 2 = 2-3, 3 = 4-7, ...): LambdaRank's
+exponential gain then rewards getting the best sellers on top without one outlier swamping a day.
+
+Groups. One query group is one cutoff x the whole catalogue. The served ranking is catalogue-wide
+(category and marketplace views are filters of the same scores), so the pairs the model must
+order include cross-category pairs; per-category groups would never learn them.
+
+Split. The holdout is the cutoffs of the last ``holdout_days``; training uses only cutoffs whose
+label window ends before the holdout starts. Baselines on the same holdout: popularity (units
+sold in the 7 days before the cutoff, the "bestsellers" list) and random. Ties in any ranking are
+broken by one fixed random order, so a baseline gains nothing from the order of the catalogue.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import sys
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import lightgbm as lgb
+import numpy as np
+
+from shared.ml.features import (
+    CATEGORICAL,
+    COLUMN,
+    FEATURE_VERSION,
+    FEATURES,
+    FeatureContext,
+    build_features,
+)
+from shared.ml.model import RankerModel
+from shared.ml.registry import ModelRegistry, Promotion
+from shared.ml.simulator import Simulator, simulate_catalogue
+from shared.models import Event
+from shared.projection import apply_event, new_state
+
+PARAMS: dict[str, Any] = {
+    "objective": "lambdarank",
+    "metric": "ndcg",
+    "eval_at": [10, 20],
+    "lambdarank_truncation_level": 40,
+    "learning_rate": 0.05,
+    "num_leaves": 31,
+    "min_data_in_leaf": 40,
+    "feature_fraction": 0.9,
+    "bagging_fraction": 0.8,
+    "bagging_freq": 1,
+    "lambda_l2": 1.0,
+    "num_threads": 1,
+    "deterministic": True,
+    "force_row_wise": True,
+    "verbose": -1,
+}
+
+
+@dataclass(frozen=True)
+class SimConfig:
+    """A simulated training run. The defaults are the command line's; ``QUICK`` starts the app."""
+
+    items: int = 1000
+    days: int = 35
+    seed: int = 11
+    step_hours: int = 4
+    horizon_hours: int = 24
+    holdout_days: int = 5
+    rounds: int = 300
+    start: str = "2026-09-01T00:00:00+00:00"
+
+
+# The first model of a fresh local stack: well under a minute on one core.
+QUICK = SimConfig(items=300, days=24, seed=7, step_hours=6, holdout_days=4, rounds=150)
+
+
+@dataclass
+class Dataset:
+    X: np.ndarray  # float32, rows grouped by cutoff
+    units: np.ndarray  # units sold in the horizon after the cutoff
+    groups: list[int]  # rows per cutoff, in order
+    cutoffs: list[datetime]
+    item_ids: list[str]
+
+    @property
+    def relevance(self) -> np.ndarray:
+        return np.ceil(np.log2(1.0 + self.units)).clip(0, 30).astype(np.int32)
+
+    def select(self, keep: Sequence[bool]) -> Dataset:
+        rows: list[np.ndarray] = []
+        start = 0
+        groups, cutoffs = [], []
+        for size, cutoff, k in zip(self.groups, self.cutoffs, keep, strict=True):
+            if k:
+                rows.append(np.arange(start, start + size))
+                groups.append(size)
+                cutoffs.append(cutoff)
+            start += size
+        idx = np.concatenate(rows) if rows else np.empty(0, dtype=np.int64)
+        return Dataset(self.X[idx], self.units[idx], groups, cutoffs, self.item_ids)
+
+
+def build_dataset(
+    events: Iterable[Event | Mapping[str, Any]],
+    catalogue: Sequence[Mapping[str, Any]],
+    cutoffs: Sequence[datetime],
+    horizon_hours: int = 24,
+) -> Dataset:
+    """Features at each cutoff from the events before it; labels from the ``horizon`` after."""
+    cutoffs = sorted(c.astimezone(UTC) for c in cutoffs)
+    docs = sorted((_as_doc(e) for e in events), key=lambda d: _when(d["occurred_at"]))
+    states = {p["item_id"]: new_state(p) for p in catalogue}
+    order = list(states)
+    row_of = {item: i for i, item in enumerate(order)}
+    horizon = timedelta(hours=horizon_hours)
+
+    sold = [np.zeros(len(order)) for _ in cutoffs]
+    pos, blocks = 0, []
+    for cutoff in cutoffs:
+        while pos < len(docs) and _when(docs[pos]["occurred_at"]) < cutoff:
+            doc = docs[pos]
+            if doc["item_id"] in states:
+                apply_event(states[doc["item_id"]], doc)
+            pos += 1
+        snapshot = [states[item] for item in order]
+        blocks.append(
+            build_features(
+                snapshot, cutoff - timedelta(microseconds=1), FeatureContext.from_products(snapshot)
+            )
+        )
+    # Labels: units of order/cancel/sales events inside each cutoff's horizon.
+    for doc in docs:
+        units = doc.get("units") or 0
+        row = row_of.get(doc["item_id"])
+        if not units or row is None:
+            continue
+        when = _when(doc["occurred_at"])
+        for c, cutoff in enumerate(cutoffs):
+            if cutoff <= when < cutoff + horizon:
+                sold[c][row] += units
+    return Dataset(
+        X=np.vstack(blocks) if blocks else np.empty((0, len(FEATURES)), np.float32),
+        units=np.concatenate(sold).clip(0) if sold else np.empty(0),
+        groups=[len(order)] * len(cutoffs),
+        cutoffs=list(cutoffs),
+        item_ids=order,
+    )
+
+
+def make_cutoffs(start: datetime, end: datetime, step_hours: int) -> list[datetime]:
+    """Cutoffs from one week after ``start`` (full 7-day windows) to ``end``."""
+    first = start + timedelta(days=7)
+    out, t = [], first
+    while t <= end:
+        out.append(t)
+        t += timedelta(hours=step_hours)
+    return out
+
+
+def fit(train: Dataset, params: Mapping[str, Any], rounds: int, seed: int) -> lgb.Booster:
+    data = lgb.Dataset(
+        train.X,
+        label=train.relevance,
+        group=train.groups,
+        feature_name=list(FEATURES),
+        categorical_feature=list(CATEGORICAL),
+        free_raw_data=False,
+    )
+    return lgb.train({**params, "seed": seed}, data, num_boost_round=rounds)
+
+
+# ----------------------------------------------------------------------------- evaluation
+def ndcg_at(k: int, scores: np.ndarray, relevance: np.ndarray, tiebreak: np.ndarray) -> float:
+    """NDCG@k with gain 2^rel - 1 and log2 discount; ties ordered by ``tiebreak``."""
+    order = np.lexsort((tiebreak, -scores))[:k]
+    discounts = 1.0 / np.log2(np.arange(2, k + 2))
+    gains = (2.0 ** relevance[order] - 1.0) @ discounts[: len(order)]
+    ideal_rel = np.sort(relevance)[::-1][:k]
+    ideal = (2.0**ideal_rel - 1.0) @ discounts[: len(ideal_rel)]
+    return float(gains / ideal) if ideal > 0 else 0.0
+
+
+def evaluate(scorer: Callable[[np.ndarray], np.ndarray], data: Dataset, seed: int) -> dict:
+    """Mean NDCG@10/@20 over the holdout cutoffs for ``scorer`` and the two baselines."""
+    rng = np.random.default_rng(seed)
+    result: dict[str, list[float]] = {}
+    start = 0
+    for size in data.groups:
+        X = data.X[start : start + size]
+        rel = data.relevance[start : start + size]
+        tiebreak = rng.permutation(size)
+        candidates = {
+            "model": scorer(X),
+            "popularity": X[:, COLUMN["units_7d"]].astype(np.float64),
+            "random": rng.random(size),
+        }
+        for name, scores in candidates.items():
+            for k in (10, 20):
+                result.setdefault(f"{name}@{k}", []).append(ndcg_at(k, scores, rel, tiebreak))
+        start += size
+    return {key: round(float(np.mean(values)), 4) for key, values in result.items()}
+
+
+# ----------------------------------------------------------------------------- the run
+def train_on_events(
+    events: Sequence[Event | Mapping[str, Any]],
+    catalogue: Sequence[Mapping[str, Any]],
+    *,
+    start: datetime,
+    end: datetime,
+    source: Mapping[str, Any],
+    step_hours: int,
+    horizon_hours: int,
+    holdout_days: int,
+    rounds: int,
+    seed: int,
+    log: Callable[[str], None] = print,
+) -> tuple[RankerModel, Dataset]:
+    """Train and evaluate; returns the model (metadata with metrics) and the holdout set."""
+    clock = time.perf_counter()
+    cutoffs = make_cutoffs(start, end - timedelta(hours=horizon_hours), step_hours)
+    holdout_start = end - timedelta(days=holdout_days)
+    if not cutoffs or cutoffs[0] + timedelta(hours=horizon_hours) > holdout_start:
+        raise ValueError(
+            f"history {start:%Y-%m-%d}..{end:%Y-%m-%d} is too short: need 7 days of features, "
+            f"training cutoffs and a {holdout_days}-day holdout"
+        )
+    log(f"building features at {len(cutoffs)} cutoffs over {len(catalogue)} items ...")
+    data = build_dataset(events, catalogue, cutoffs, horizon_hours)
+    keep_train = [c + timedelta(hours=horizon_hours) <= holdout_start for c in data.cutoffs]
+    keep_hold = [c >= holdout_start for c in data.cutoffs]
+    train, hold = data.select(keep_train), data.select(keep_hold)
+    log(
+        f"dataset: {len(train.groups)} training cutoffs, {len(hold.groups)} holdout cutoffs, "
+        f"{len(train.X)} training rows ({time.perf_counter() - clock:.1f}s)"
+    )
+    booster = fit(train, PARAMS, rounds, seed)
+    log(f"trained {rounds} rounds ({time.perf_counter() - clock:.1f}s)")
+
+    def predict(X: np.ndarray) -> np.ndarray:
+        return booster.predict(X, num_threads=1)
+
+    scores = evaluate(predict, hold, seed)
+    holdout = {
+        **source,
+        "from": hold.cutoffs[0].isoformat(),
+        "to": hold.cutoffs[-1].isoformat(),
+        "cutoffs": len(hold.cutoffs),
+        "step_hours": step_hours,
+        "horizon_hours": horizon_hours,
+        "label": "relevance = ceil(log2(1 + units sold in the horizon)), gain 2^rel - 1",
+        "group": "one cutoff x the whole catalogue",
+    }
+    holdout_id = hashlib.sha256(json.dumps(holdout, sort_keys=True).encode()).hexdigest()[:16]
+    model_text = booster.model_to_string()
+    version = (
+        datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+        + "-"
+        + hashlib.sha256(model_text.encode()).hexdigest()[:8]
+    )
+    metrics = {
+        "ndcg@10": scores["model@10"],
+        "ndcg@20": scores["model@20"],
+        "baselines": {
+            name: {"ndcg@10": scores[f"{name}@10"], "ndcg@20": scores[f"{name}@20"]}
+            for name in ("popularity", "random")
+        },
+        "lift_vs_popularity@20": round(
+            scores["model@20"] / max(scores["popularity@20"], 1e-9) - 1.0, 4
+        ),
+        "holdout_id": holdout_id,
+        "holdout": holdout,
+    }
+    metadata = {
+        "version": version,
+        "features": list(FEATURES),
+        "feature_version": FEATURE_VERSION,
+        "params": {**PARAMS, "num_boost_round": rounds, "seed": seed},
+        "training_window": {
+            "start": start.isoformat(),
+            "end": end.isoformat(),
+            "train_cutoffs": [train.cutoffs[0].isoformat(), train.cutoffs[-1].isoformat()],
+            "train_rows": len(train.X),
+        },
+        "metrics": metrics,
+        "trained_at": datetime.now(UTC).isoformat(),
+        "train_seconds": round(time.perf_counter() - clock, 2),
+    }
+    return RankerModel(booster, metadata), hold
+
+
+def train_simulated(
+    cfg: SimConfig, log: Callable[[str], None] = print
+) -> tuple[RankerModel, Dataset]:
+    start = datetime.fromisoformat(cfg.start)
+    log(f"simulating {cfg.items} items x {cfg.days} days (seed {cfg.seed}) ...")
+    catalogue = simulate_catalogue(cfg.items, cfg.seed)
+    events = Simulator(catalogue, cfg.seed).history(start, cfg.days * 24)
+    log(f"{len(events)} events")
+    source = {
+        "source": "sim",
+        "items": cfg.items,
+        "days": cfg.days,
+        "seed": cfg.seed,
+        "start": cfg.start,
+    }
+    return train_on_events(
+        events,
+        catalogue,
+        start=start,
+        end=start + timedelta(days=cfg.days),
+        source=source,
+        step_hours=cfg.step_hours,
+        horizon_hours=cfg.horizon_hours,
+        holdout_days=cfg.holdout_days,
+        rounds=cfg.rounds,
+        seed=cfg.seed,
+        log=log,
+    )
+
+
+def publish(
+    registry: ModelRegistry, model: RankerModel, holdout: Dataset, promote: bool
+) -> tuple[str, Promotion | None]:
+    version = registry.publish(model.to_text(), model.metadata)
+    if not promote:
+        return version, None
+
+    def on_holdout(current: RankerModel) -> float:
+        current.check_features(FEATURES)
+        return evaluate(current.predict, holdout, seed=0)["model@20"]
+
+    return version, registry.promote_if_better(version, evaluate=on_holdout)
+
+
+def ensure_model(registry: ModelRegistry, log: Callable[[str], None] = print) -> str:
+    """The current model's version; trains and promotes a quick simulated one if there is none."""
+    current = registry.current_version()
+    if current is not None:
+        return current
+    log("no current ranking model in Blob: training a first one on simulated history")
+    model, holdout = train_simulated(QUICK, log)
+    version, _ = publish(registry, model, holdout, promote=True)
+    return registry.current_version() or version
+
+
+def metrics_table(metrics: Mapping[str, Any]) -> str:
+    rows = [("model", metrics["ndcg@10"], metrics["ndcg@20"])]
+    rows += [(name, m["ndcg@10"], m["ndcg@20"]) for name, m in metrics["baselines"].items()]
+    lines = [f"{'ranker':<12}{'NDCG@10':>10}{'NDCG@20':>10}", "-" * 32]
+    lines += [f"{name:<12}{a:>10.4f}{b:>10.4f}" for name, a, b in rows]
+    lines.append(f"lift vs popularity @20: {metrics['lift_vs_popularity@20']:+.1%}")
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    defaults = SimConfig()
+    parser = argparse.ArgumentParser(
+        prog="python -m shared.ml.train",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--items", type=int, default=defaults.items)
+    parser.add_argument("--days", type=int, default=defaults.days)
+    parser.add_argument("--seed", type=int, default=defaults.seed)
+    parser.add_argument("--rounds", type=int, default=defaults.rounds)
+    parser.add_argument("--source", choices=("sim", "cosmos"), default="sim")
+    parser.add_argument(
+        "--promote",
+        action="store_true",
+        help="move ranker/current.json if the model is at least as good",
+    )
+    parser.add_argument(
+        "--no-publish", action="store_true", help="train and evaluate only; write nothing to Blob"
+    )
+    args = parser.parse_args(argv)
+    if args.items < 10 or args.days < 7 + defaults.holdout_days + 2:
+        parser.error(f"--items must be >= 10 and --days >= {7 + defaults.holdout_days + 2}")
+
+    if args.source == "cosmos":
+        from shared.ml.cosmos_source import load_history
+
+        catalogue, events = load_history()
+        if not events:
+            parser.error("the events container is empty: nothing to train on")
+        first = min(_when(_as_doc(e)["occurred_at"]) for e in events)
+        last = max(_when(_as_doc(e)["occurred_at"]) for e in events)
+        start = first.replace(minute=0, second=0, microsecond=0)
+        end = last.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
+        model, holdout = train_on_events(
+            events,
+            catalogue,
+            start=start,
+            end=end,
+            source={"source": "cosmos", "from": start.isoformat(), "to": end.isoformat()},
+            step_hours=defaults.step_hours,
+            horizon_hours=defaults.horizon_hours,
+            holdout_days=defaults.holdout_days,
+            rounds=args.rounds,
+            seed=args.seed,
+        )
+    else:
+        cfg = SimConfig(items=args.items, days=args.days, seed=args.seed, rounds=args.rounds)
+        model, holdout = train_simulated(cfg)
+
+    if not args.no_publish:
+        from shared.blobs import model_store
+
+        store = model_store()
+        store.ensure_container()
+        version, decision = publish(ModelRegistry(store), model, holdout, args.promote)
+        print(f"published ranker/{version}/")
+        if decision is not None:
+            print(("promoted: " if decision else "not promoted: ") + decision.reason)
+    print()
+    print(metrics_table(model.metadata["metrics"]))
+    return 0
+
+
+def _as_doc(event: Event | Mapping[str, Any]) -> Mapping[str, Any]:
+    # A pydantic model's __dict__ is its field mapping: no copy, no serialisation.
+    return event.__dict__ if isinstance(event, Event) else event
+
+
+def _when(value: Any) -> datetime:
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+    parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

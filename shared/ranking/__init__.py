@@ -1,0 +1,1 @@
+"""Merchandising order: the in-memory ranker, retailer rules and what-if pricing."""

@@ -1,0 +1,129 @@
+"""What-if pricing: how would one item's score and rank move at other prices?
+
+The item's state is copied with each new price and its features rebuilt with the ranker's
+catalogue context (so price-relative features such as price vs category median and vs the
+competitor move with it), scored in one batch, and placed against everyone else's *current*
+adjusted scores with the active rules. Nothing is written and nothing in the ranker changes.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from typing import Any
+
+import numpy as np
+
+from shared.errors import NotFound, ValidationFailed
+from shared.ml.explain import contributions
+from shared.ml.features import build_features
+from shared.ranking.ranker import Ranker
+from shared.ranking.rules import Rule
+
+MAX_PRICES = 200
+
+
+@dataclass(frozen=True)
+class WhatIfPoint:
+    price: float
+    score: float
+    adjusted_score: float
+    score_change: float
+    rank: int | None  # None: a remove rule hides the item
+    rank_change: int | None  # current rank - new rank: positive = moves up
+
+
+@dataclass(frozen=True)
+class PriceWhatIf:
+    item_id: str
+    model_version: str
+    current_price: float | None
+    current_score: float
+    current_rank: int | None
+    points: list[WhatIfPoint]
+    # One price only: per feature, value and SHAP contribution before and after.
+    shap_change: list[dict[str, Any]] | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def price_whatif(
+    ranker: Ranker,
+    product_state: Mapping[str, Any],
+    new_prices: Sequence[float],
+    now: datetime,
+    rules: Iterable[Rule],
+) -> PriceWhatIf:
+    prices = _validate_prices(new_prices)
+    item_id = str(product_state.get("item_id", ""))
+    current = ranker.scores_for([item_id])
+    if item_id not in current or ranker.context is None:
+        raise NotFound(f"item {item_id!r} is not in the ranking")
+    rules = list(rules)
+    docs = [{**product_state, "price": price} for price in prices]
+    X = build_features(docs, now, ranker.context)
+    scores = ranker.model.predict(X)
+    shift = ranker.adjustment(item_id, rules, now)
+    current_score = current[item_id]
+    ranks = ranker.placement(item_id, np.append(scores + shift, current_score + shift), rules, now)
+    current_rank = ranks[-1]
+    points = [
+        WhatIfPoint(
+            price=price,
+            score=float(score),
+            adjusted_score=float(score + shift),
+            score_change=float(score - current_score),
+            rank=rank,
+            rank_change=None if rank is None or current_rank is None else current_rank - rank,
+        )
+        for price, score, rank in zip(prices, scores, ranks[:-1], strict=True)
+    ]
+    shap_change = None
+    if len(prices) == 1:
+        before = ranker.features_of(item_id)
+        _, values = contributions(ranker.model, np.vstack([before, X[0]]))
+        shap_change = [
+            {
+                "name": name,
+                "value_before": _plain(before[i]),
+                "value_after": _plain(X[0, i]),
+                "contribution_before": float(values[0, i]),
+                "contribution_after": float(values[1, i]),
+                "change": float(values[1, i] - values[0, i]),
+            }
+            for i, name in enumerate(ranker.model.features)
+        ]
+    price = product_state.get("price")
+    return PriceWhatIf(
+        item_id=item_id,
+        model_version=ranker.model.version,
+        current_price=None if price is None else float(price),
+        current_score=current_score,
+        current_rank=current_rank,
+        points=points,
+        shap_change=shap_change,
+    )
+
+
+def _validate_prices(values: Sequence[float]) -> list[float]:
+    if isinstance(values, str | bytes) or not isinstance(values, Sequence) or not values:
+        raise ValidationFailed("prices must be a non-empty list of numbers", field="prices")
+    if len(values) > MAX_PRICES:
+        raise ValidationFailed(f"at most {MAX_PRICES} prices per curve", field="prices")
+    out = []
+    for i, value in enumerate(values):
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ValidationFailed(f"prices[{i}] must be a number", field=f"prices[{i}]")
+        if not math.isfinite(value) or value <= 0:
+            raise ValidationFailed(
+                f"prices[{i}] must be a positive price in INR", field=f"prices[{i}]"
+            )
+        out.append(float(value))
+    return out
+
+
+def _plain(value: float) -> float | None:
+    return None if math.isnan(value) else float(value)
