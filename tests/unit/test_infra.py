@@ -320,3 +320,39 @@ def test_list_keys_is_only_used_to_write_the_key_vault_secret():
     assert uses == ["modules/keyvault.bicep"]
     secret = only("Microsoft.KeyVault/vaults/secrets").body["properties"]
     assert secret["value"] == Expr("signalR.listKeys().primaryConnectionString")
+
+
+# -- the deploy workflow ------------------------------------------------------------------------
+
+WORKFLOW = ROOT / ".github/workflows/deploy.yml"
+
+
+def top_level_block(text: str, key: str) -> list[str]:
+    lines = text.splitlines()
+    start = lines.index(f"{key}:")
+    block = []
+    for line in lines[start + 1 :]:
+        if line and not line.startswith((" ", "#")):
+            break
+        block.append(line)
+    return block
+
+
+def test_the_deploy_workflow_only_runs_when_started_by_hand():
+    triggers = [
+        line.strip().rstrip(":")
+        for line in top_level_block(WORKFLOW.read_text(), "on")
+        if re.match(r"^  \S", line)
+    ]
+    assert triggers == ["workflow_dispatch"]
+
+
+def test_the_deploy_workflow_signs_in_with_oidc_and_deploys_main_bicep():
+    text = WORKFLOW.read_text()
+    assert "id-token: write" in text
+    assert "uses: azure/login@v2" in text
+    assert "client-secret" not in text and "creds:" not in text
+    assert "--template-file infra/bicep/main.bicep" in text
+    assert "--parameters infra/bicep/main.parameters.json" in text
+    assert "uses: Azure/functions-action@v1" in text
+    assert "uses: Azure/static-web-apps-deploy@v1" in text
