@@ -1,0 +1,109 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import numpy as np
+import pytest
+
+from shared.ml.features import (
+    COLUMN,
+    FEATURE_VERSION,
+    FEATURES,
+    FeatureContext,
+    build_features,
+    build_raw,
+)
+from shared.ml.simulator import Simulator, simulate_catalogue
+from shared.models import COUNTERS
+from shared.projection import apply_event, new_state, window_sums
+
+pytestmark = pytest.mark.unit
+
+START = datetime(2026, 10, 1, tzinfo=UTC)
+NOW = START + timedelta(days=8, hours=5, minutes=40)
+
+
+@pytest.fixture(scope="module")
+def states():
+    catalogue = simulate_catalogue(60, 12)
+    out = {p["item_id"]: new_state(p) for p in catalogue}
+    for e in Simulator(catalogue, 12).history(START, 24 * 8 + 6):
+        apply_event(out[e.item_id], e.to_doc())
+    return list(out.values())
+
+
+def test_shape_dtype_and_contract(states):
+    X = build_features(states, NOW, FeatureContext.from_products(states))
+    assert X.dtype == np.float32 and X.shape == (len(states), len(FEATURES))
+    assert len(set(FEATURES)) == len(FEATURES)
+    assert FEATURE_VERSION.startswith("f1-")
+    # No simulator internals among the inputs or outputs.
+    for hidden in ("appeal", "elasticity", "ref_price", "reference"):
+        assert not any(hidden in name for name in FEATURES)
+
+
+def test_windows_match_projection_window_sums(states):
+    X = build_raw(states, NOW)
+    for row, state in enumerate(states):
+        for hours, label in ((1, "1h"), (24, "24h"), (24 * 7, "7d")):
+            expected = dict(zip(COUNTERS, window_sums(state["buckets"], NOW, hours), strict=True))
+            assert X[row, COLUMN[f"views_{label}"]] == pytest.approx(expected["views"])
+            assert X[row, COLUMN[f"orders_{label}"]] == pytest.approx(expected["orders"])
+            if label != "1h":
+                assert X[row, COLUMN[f"units_{label}"]] == pytest.approx(expected["units"])
+                assert X[row, COLUMN[f"revenue_{label}"]] == pytest.approx(
+                    expected["revenue"], rel=1e-5
+                )
+    assert X[:, COLUMN["views_7d"]].sum() > 0 and X[:, COLUMN["views_1h"]].sum() > 0
+
+
+def test_derived_features():
+    state = new_state(
+        {
+            "item_id": "SKU-X-0001",
+            "title": "t",
+            "category": "Footwear",
+            "marketplace": "myntra",
+            "price": 800.0,
+            "mrp": 1000.0,
+            "rating": 4.2,
+            "review_count": 10,
+            "stock": 70,
+        }
+    )
+    state["competitor_price"] = 1000.0
+    key = NOW.strftime("%Y%m%d%H")
+    state["buckets"] = {key: [100, 20, 7, 7, 5600.0]}
+    other = {
+        **state,
+        "item_id": "SKU-X-0002",
+        "price": 400.0,
+        "competitor_price": None,
+        "buckets": {},
+        "stock": 0,
+    }
+    X = build_features([state, other], NOW, FeatureContext.from_products([state, other]))
+    row = dict(zip(FEATURES, X[0], strict=True))
+    assert row["discount"] == pytest.approx(0.2)
+    assert row["price_vs_competitor"] == pytest.approx(-0.2)
+    assert row["price_vs_category"] == pytest.approx(800 / 600)  # median of 800 and 400
+    assert row["ctr_7d"] == pytest.approx((20 + 0.25 * 20) / (100 + 20))
+    assert row["days_of_cover"] == pytest.approx(70 / 1.0)
+    assert row["in_stock"] == 1 and X[1, COLUMN["in_stock"]] == 0
+    assert np.isnan(X[1, COLUMN["price_vs_competitor"]])
+    assert row["category"] == 1 and row["marketplace"] == 1
+    # An hour later the 1h window is empty but the 7d window still holds the hour.
+    later = build_raw([state], NOW + timedelta(hours=1))
+    assert later[0, COLUMN["views_1h"]] == 0 and later[0, COLUMN["views_7d"]] == 100
+
+
+def test_context_from_whole_catalogue_makes_subset_scoring_identical(states):
+    ctx = FeatureContext.from_products(states)
+    full = build_features(states, NOW, ctx)
+    subset = build_features(states[5:9], NOW, ctx)
+    np.testing.assert_array_equal(full[5:9], subset)
+    # A context learned from the handful alone would shift price-relative features.
+    alone = build_features(states[5:9], NOW, FeatureContext.from_products(states[5:9]))
+    assert not np.allclose(
+        alone[:, COLUMN["price_vs_category"]], subset[:, COLUMN["price_vs_category"]]
+    )

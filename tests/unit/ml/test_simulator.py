@@ -1,0 +1,121 @@
+from __future__ import annotations
+
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from shared.ml.simulator import SimEvent, Simulator, simulate_catalogue
+from shared.models import Product
+from shared.projection import apply_event, new_state
+
+pytestmark = pytest.mark.unit
+
+START = datetime(2026, 10, 5, tzinfo=UTC)
+
+
+def test_catalogue_is_valid_realistic_and_seeded():
+    catalogue = simulate_catalogue(200, 3)
+    assert catalogue == simulate_catalogue(200, 3)
+    assert catalogue != simulate_catalogue(200, 4)
+    ids = [p["item_id"] for p in catalogue]
+    assert len(set(ids)) == 200
+    for p in catalogue:
+        product = Product(**p)
+        assert product.item_id.startswith("SKU-") and len(product.item_id.split("-")[2]) == 4
+        assert product.mrp >= product.price > 0
+        assert product.marketplace in ("amazon", "myntra", "meesho")
+    # Only observable listing fields: nothing of the hidden demand model leaks.
+    assert set(catalogue[0]) == {
+        "item_id",
+        "title",
+        "category",
+        "brand",
+        "marketplace",
+        "price",
+        "mrp",
+        "rating",
+        "review_count",
+        "stock",
+    }
+    assert len({p["category"] for p in catalogue}) >= 6
+    assert {p["marketplace"] for p in catalogue} == {"amazon", "myntra", "meesho"}
+
+
+def test_history_is_deterministic_with_unique_ids():
+    catalogue = simulate_catalogue(40, 9)
+    a = Simulator(catalogue, 9).history(START, 72)
+    b = Simulator(catalogue, 9).history(START, 72)
+    assert [e.to_doc() for e in a] == [e.to_doc() for e in b]
+    assert len({e.id for e in a}) == len(a)
+    assert {e.source for e in a} == {"backfill"}
+    c = Simulator(catalogue, 10).history(START, 72)
+    assert [e.to_doc() for e in a] != [e.to_doc() for e in c]
+
+
+def test_history_funnel_mix_and_order_events():
+    catalogue = simulate_catalogue(80, 2)
+    events = Simulator(catalogue, 2).history(START, 24 * 7)
+    views = sum(e.views for e in events)
+    clicks = sum(e.clicks for e in events)
+    orders = sum(e.orders for e in events)
+    total = views + clicks + orders
+    assert 0.6 < views / total < 0.8
+    assert 0.12 < clicks / total < 0.28
+    assert 0.05 < orders / total < 0.15
+    for e in events:
+        if e.kind == "order":
+            assert e.orders == 1 and e.units >= 1 and e.stock_delta == -e.units
+            assert e.revenue == pytest.approx(e.units * e.price)
+    kinds = Counter(e.kind for e in events)
+    assert kinds["stock"] >= len(catalogue)  # initial levels, then restocks
+
+
+def test_no_sales_at_zero_stock_and_restocks_happen():
+    catalogue = simulate_catalogue(60, 4)
+    for p in catalogue:
+        p["stock"] = 15  # small stocks: sell-outs within days
+    events = Simulator(catalogue, 4).history(START, 24 * 14)
+    states = {p["item_id"]: new_state(p) for p in catalogue}
+    sold_out = restocked = 0
+    for e in sorted(events, key=lambda e: e.occurred_at):
+        state = states[e.item_id]
+        if e.kind == "order":
+            assert state["stock"] >= e.units, "an order larger than the stock on hand"
+        if e.kind == "stock" and e.raw_type == "Restock":
+            restocked += 1
+        apply_event(state, e.to_doc())
+        if e.kind == "order" and state["stock"] == 0:
+            sold_out += 1
+    assert sold_out > 0 and restocked > 0
+
+
+def test_demand_follows_time_of_day():
+    catalogue = simulate_catalogue(100, 6)
+    events = Simulator(catalogue, 6).history(START, 24 * 7)
+    by_ist_hour = Counter()
+    for e in events:
+        by_ist_hour[(e.occurred_at + timedelta(hours=5, minutes=30)).hour] += e.views
+    assert by_ist_hour[21] > 3 * by_ist_hour[4]  # evening peak vs small hours
+
+
+def test_tick_mix_order_and_stock():
+    catalogue = simulate_catalogue(50, 8)
+    now = datetime(2026, 10, 9, 15, tzinfo=UTC)
+    a = Simulator(catalogue, 8).tick(now, 2000)
+    assert a == Simulator(catalogue, 8).tick(now, 2000)
+    assert len(a) == 2000 and all(isinstance(e, SimEvent) for e in a)
+    mix = Counter(e.kind for e in a)
+    assert 0.6 < mix["view"] / 2000 < 0.8
+    assert 0.12 < mix["click"] / 2000 < 0.28
+    assert 0.05 < mix["order"] / 2000 < 0.15
+    assert [e.occurred_at for e in a] == sorted(e.occurred_at for e in a)
+
+    sim = Simulator(catalogue, 8)
+    for p in catalogue:
+        sim.set_stock(p["item_id"], 0)
+    sim.set_stock(catalogue[0]["item_id"], 3)
+    events = sim.tick(now, 3000)
+    orders = [e for e in events if e.kind == "order"]
+    assert {e.item_id for e in orders} <= {catalogue[0]["item_id"]}
+    assert sum(e.quantity for e in orders) <= 3
