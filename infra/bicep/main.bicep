@@ -52,6 +52,11 @@ param keyVaultPurgeProtection bool = true
 @description('Generate mock traffic while no marketplace store is active.')
 param mockEnabled bool = true
 
+@description('Mock events per tick (every 5 s); it drives the Cosmos DB and log bill of a demo.')
+@minValue(0)
+@maxValue(5000)
+param mockEventsPerTick int = 40
+
 @description('NCRONTAB schedule of the full re-rank pass (RECONCILE_SCHEDULE).')
 param reconcileSchedule string = '*/30 * * * * *'
 
@@ -201,6 +206,7 @@ module functionApp 'modules/functionapp.bicep' = {
     instanceMemoryMB: instanceMemoryMB
     maximumInstanceCount: maximumInstanceCount
     mockEnabled: mockEnabled
+    mockEventsPerTick: mockEventsPerTick
     reconcileSchedule: reconcileSchedule
   }
 }

@@ -163,3 +163,51 @@ def test_the_local_example_is_valid_configuration_with_the_code_defaults(monkeyp
 
 def _field_name(alias: str) -> str:
     return next(name for name, info in Settings.model_fields.items() if info.alias == alias)
+
+
+def _bindings() -> list[tuple[str, dict]]:
+    import function_app
+    from functions.app_index import functions_of
+
+    return [
+        (function.get_function_name(), binding)
+        for function in functions_of(function_app.app)
+        for binding in json.loads(function.get_function_json())["bindings"]
+    ]
+
+
+def test_every_trigger_binding_finds_its_settings_in_azure_and_locally():
+    checked = 0
+    for function, binding in _bindings():
+        for key, value in binding.items():
+            if not isinstance(value, str):
+                continue
+            for name in re.findall(r"%(\w+)%", value):
+                assert name in BICEP_SETTINGS and name in EXAMPLE, (function, name)
+                checked += 1
+            if key == "connection":
+                # Identity-based connections are a group of <connection>__<property> settings.
+                assert any(s.startswith(f"{value}__") for s in BICEP_SETTINGS), (function, value)
+                assert any(s.startswith(f"{value}__") for s in EXAMPLE), (function, value)
+                checked += 1
+    assert checked >= 4  # the change-feed trigger's connection and database, two timers
+
+
+def test_trigger_containers_are_in_the_schema():
+    from shared import schema
+
+    names = {spec.name for spec in schema.CONTAINERS}
+    for function, binding in _bindings():
+        for key in ("containerName", "leaseContainerName"):
+            if key in binding:
+                assert binding[key] in names, (function, binding[key])
+
+
+def test_functions_disabled_by_app_setting_exist():
+    functions = {name for name, _ in _bindings()}
+    disabled = [
+        match.group(1)
+        for setting in BICEP_SETTINGS
+        if (match := re.fullmatch(r"AzureWebJobs\.(\w+)\.Disabled", setting))
+    ]
+    assert disabled and set(disabled) <= functions

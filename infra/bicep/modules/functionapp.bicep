@@ -96,6 +96,9 @@ var appSettings = {
   MOCK_ENABLED: mockEnabled ? 'true' : 'false'
   MOCK_EVENTS_PER_TICK: string(mockEventsPerTick)
   MOCK_SEED: string(mockSeed)
+
+  // A disabled mock still wakes an instance every few seconds; this stops the timer itself.
+  'AzureWebJobs.mock_feed.Disabled': mockEnabled ? 'false' : 'true'
 }
 
 resource plan 'Microsoft.Web/serverfarms@2023-12-01' = {
