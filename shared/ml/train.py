@@ -48,6 +48,7 @@ from shared.ml.simulator import Simulator, simulate_catalogue
 from shared.models import Event
 from shared.projection import apply_event, new_state
 
+MONOTONE = {"price": -1, "price_vs_category": -1, "price_vs_competitor": -1, "discount": 1}
 PARAMS: dict[str, Any] = {
     "objective": "lambdarank",
     "metric": "ndcg",
@@ -60,6 +61,9 @@ PARAMS: dict[str, Any] = {
     "bagging_fraction": 0.8,
     "bagging_freq": 1,
     "lambda_l2": 1.0,
+    # Demand falls as the price rises, all else equal: the what-if curve must say so too.
+    "monotone_constraints": [MONOTONE.get(name, 0) for name in FEATURES],
+    "monotone_constraints_method": "advanced",
     "num_threads": 1,
     "deterministic": True,
     "force_row_wise": True,
