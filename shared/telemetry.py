@@ -32,7 +32,7 @@ from shared.settings import Settings
 
 ROOT_LOGGER = "resight"
 METER_NAME = "resight"
-OUTCOMES = ("ingested", "duplicate", "rejected")
+OUTCOMES = ("recorded", "duplicate", "rejected")
 
 # Attribute values become metric dimensions; a free-form reason would explode cardinality.
 _REASON = re.compile(r"^[a-z][a-z0-9_]{0,63}$")

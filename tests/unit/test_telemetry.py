@@ -94,14 +94,14 @@ def test_bad_metric_input_is_refused_and_nothing_is_counted(reader, call, messag
 def test_log_ingest_carries_event_id_and_marketplace(caplog):
     logger = telemetry.get_logger("ingest")
     with caplog.at_level(logging.INFO, logger=logger.name):
-        telemetry.log_ingest(logger, "evt-1", "amazon", "ingested", item_id="SKU-9")
+        telemetry.log_ingest(logger, "evt-1", "amazon", "recorded", item_id="SKU-9")
         telemetry.log_ingest(logger, "evt-2", "meesho", "rejected", reason="bad_signature")
 
     first, second = caplog.records
     assert (first.event_id, first.marketplace, first.outcome, first.item_id) == (
         "evt-1",
         "amazon",
-        "ingested",
+        "recorded",
         "SKU-9",
     )
     assert first.levelno == logging.INFO
@@ -117,9 +117,9 @@ def test_log_ingest_carries_event_id_and_marketplace(caplog):
 @pytest.mark.parametrize(
     ("args", "fields", "message"),
     [
-        (("e", "ebay", "ingested"), {}, "marketplace"),
+        (("e", "ebay", "recorded"), {}, "marketplace"),
         (("e", "amazon", "stored"), {}, "outcome"),
-        (("e", "amazon", "ingested"), {"msg": "x"}, "reserved"),
+        (("e", "amazon", "recorded"), {"msg": "x"}, "reserved"),
     ],
 )
 def test_log_ingest_refuses_bad_input_and_logs_nothing(caplog, args, fields, message):
