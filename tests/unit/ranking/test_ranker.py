@@ -1,0 +1,238 @@
+from __future__ import annotations
+
+import copy
+from datetime import UTC, datetime, timedelta
+
+import numpy as np
+import pytest
+
+from shared.ml.features import COLUMN
+from shared.projection import apply_event
+from shared.ranking.ranker import Ranker
+from shared.ranking.rules import parse_rule
+
+NOW = datetime(2026, 10, 10, 14, 20, tzinfo=UTC)  # conftest: end of the simulated history
+
+pytestmark = pytest.mark.unit
+
+
+def _ranker(model, states, now=NOW):
+    ranker = Ranker(model)
+    ranker.full(list(states.values()), now)
+    return ranker
+
+
+def _ids(page):
+    return [e.item_id for e in page.entries]
+
+
+def test_ranking_orders_by_score_with_ties_by_item_id(small_model, states):
+    ranker = _ranker(small_model, states)
+    page = ranker.ranking([], NOW, limit=len(states))
+    assert page.total == len(states) == len(page.entries)
+    assert [e.rank for e in page.entries] == list(range(1, len(states) + 1))
+    keys = [(-e.score, e.item_id) for e in page.entries]
+    assert keys == sorted(keys)
+    # Identical documents under different ids score the same: the id decides.
+    twin_a = {**copy.deepcopy(next(iter(states.values()))), "item_id": "SKU-ZZ-0002"}
+    twin_b = {**copy.deepcopy(twin_a), "item_id": "SKU-ZZ-0001"}
+    ranker.update([twin_a, twin_b], NOW)
+    order = _ids(ranker.ranking([], NOW, limit=1000))
+    assert order.index("SKU-ZZ-0001") + 1 == order.index("SKU-ZZ-0002")
+
+
+def test_pagination_and_filters(small_model, states):
+    ranker = _ranker(small_model, states)
+    whole = _ids(ranker.ranking([], NOW, limit=1000))
+    assert _ids(ranker.ranking([], NOW, limit=10, offset=20)) == whole[20:30]
+    footwear = ranker.ranking([], NOW, category="Footwear", limit=1000)
+    assert footwear.total == sum(s["category"] == "Footwear" for s in states.values())
+    assert _ids(footwear) == [i for i in whole if states[i]["category"] == "Footwear"]
+    assert [e.rank for e in footwear.entries] == list(range(1, footwear.total + 1))
+    meesho = ranker.ranking([], NOW, marketplace="meesho", limit=1000)
+    assert {states[i]["marketplace"] for i in _ids(meesho)} == {"meesho"}
+    some = next(iter(states.values()))
+    word = some["title"].split()[0]
+    found = ranker.ranking([], NOW, query=word.lower(), limit=1000)
+    assert some["item_id"] in _ids(found)
+    assert all(word.lower() in states[i]["title"].lower() for i in _ids(found))
+
+
+def test_pins_win_over_everything(small_model, states):
+    ranker = _ranker(small_model, states)
+    base = _ids(ranker.ranking([], NOW, limit=1000))
+    last, second_last = base[-1], base[-2]
+    rules = [
+        parse_rule("boost", {"item_id": base[5], "strength": 1}),
+        parse_rule("pin", {"item_id": last, "position": 1}),
+        parse_rule("pin", {"item_id": second_last, "position": 3}),
+        parse_rule("demote", {"item_id": last, "strength": 1}),
+    ]
+    page = ranker.ranking(rules, NOW, limit=5)
+    assert page.entries[0].item_id == last and page.entries[0].pinned
+    assert page.entries[2].item_id == second_last
+    assert page.total == len(states)
+    applied = {r.type for r in page.entries[0].rules}
+    assert applied == {"pin", "demote"}
+    # Same position twice: the earlier pin keeps it, the later takes the next free slot.
+    later = parse_rule(
+        "pin",
+        {
+            "item_id": base[50],
+            "position": 1,
+            "created_at": (NOW + timedelta(minutes=5)).isoformat(),
+        },
+    )
+    first = parse_rule("pin", {"item_id": base[60], "position": 1, "created_at": NOW.isoformat()})
+    order = _ids(ranker.ranking([later, first], NOW, limit=3))
+    assert order[:2] == [base[60], base[50]]
+    # A pin beyond the end lands last; a pin in a filtered view counts positions in the view.
+    assert (
+        _ids(
+            ranker.ranking(
+                [parse_rule("pin", {"item_id": base[0], "position": 10_000})], NOW, limit=1000
+            )
+        )[-1]
+        == base[0]
+    )
+    category = states[last]["category"]
+    view = ranker.ranking([rules[1]], NOW, category=category, limit=3)
+    assert view.entries[0].item_id == last
+
+
+def test_removed_items_never_appear(small_model, states):
+    ranker = _ranker(small_model, states)
+    base = _ids(ranker.ranking([], NOW, limit=1000))
+    gone = {base[0], base[7]}
+    rules = [parse_rule("remove", {"item_id": i}) for i in gone]
+    rules += [
+        parse_rule("pin", {"item_id": base[7], "position": 1}),
+        parse_rule("boost", {"item_id": base[0], "strength": 1}),
+    ]
+    page = ranker.ranking(rules, NOW, limit=1000)
+    assert gone.isdisjoint(_ids(page)) and page.total == len(states) - 2
+    for category in {states[i]["category"] for i in gone}:
+        assert gone.isdisjoint(_ids(ranker.ranking(rules, NOW, category=category, limit=1000)))
+    assert ranker.rank_of(base[7], rules, NOW) is None
+    # remove_items drops the listing itself.
+    assert ranker.remove_items([base[3], "SKU-NOPE"]) == 1
+    assert base[3] not in _ids(ranker.ranking([], NOW, limit=1000))
+    assert ranker.rank_of(base[3]) is None and len(ranker) == len(states) - 1
+
+
+def test_validity_windows_are_respected(small_model, states):
+    ranker = _ranker(small_model, states)
+    base = _ids(ranker.ranking([], NOW, limit=1000))
+    future = parse_rule(
+        "pin",
+        {"item_id": base[-1], "position": 1, "valid_from": (NOW + timedelta(hours=1)).isoformat()},
+    )
+    expired = parse_rule(
+        "remove", {"item_id": base[0], "valid_to": (NOW - timedelta(seconds=1)).isoformat()}
+    )
+    assert _ids(ranker.ranking([future, expired], NOW, limit=1000)) == base
+    later = NOW + timedelta(hours=1)
+    assert _ids(ranker.ranking([future, expired], later, limit=1))[0] == base[-1]
+
+
+def test_boost_and_demote_shift_by_strength_times_spread(small_model, states):
+    ranker = _ranker(small_model, states)
+    page = ranker.ranking([], NOW, limit=1000)
+    scores = np.array([e.score for e in page.entries])
+    spread = ranker.spread()
+    assert spread == pytest.approx(np.percentile(scores, 95) - np.percentile(scores, 5))
+    mid = page.entries[60]
+    for kind, strength, sign in (("boost", 0.3, 1), ("boost", 1.0, 1), ("demote", 0.5, -1)):
+        rule = parse_rule(kind, {"item_id": mid.item_id, "strength": strength})
+        moved = next(
+            e for e in ranker.ranking([rule], NOW, limit=1000).entries if e.item_id == mid.item_id
+        )
+        assert moved.adjusted_score == pytest.approx(mid.score + sign * strength * spread)
+        assert (moved.rank < mid.rank) if sign > 0 else (moved.rank > mid.rank)
+        assert [r.type for r in moved.rules] == [kind]
+    weak = parse_rule("boost", {"item_id": mid.item_id, "strength": 0.05})
+    strong = parse_rule("boost", {"item_id": mid.item_id, "strength": 0.8})
+    assert ranker.rank_of(mid.item_id, [strong], NOW) < ranker.rank_of(mid.item_id, [weak], NOW)
+
+
+def test_clearance_targets_high_stock_slow_sellers(small_model, states):
+    ranker = _ranker(small_model, states)
+    slow = "SKU-CLR-0001"
+    fast = "SKU-CLR-0002"
+    template = copy.deepcopy(next(iter(states.values())))
+    ranker.update(
+        [
+            {**template, "item_id": slow, "stock": 500, "buckets": {}},
+            {
+                **template,
+                "item_id": fast,
+                "stock": 500,
+                "buckets": {NOW.strftime("%Y%m%d%H"): [50, 20, 10, 10, 5000.0]},
+            },
+        ],
+        NOW,
+    )
+    row = ranker.features_of(slow)
+    assert row[COLUMN["days_of_cover"]] >= 60 and row[COLUMN["units_7d"]] == 0
+    rule = parse_rule("boost-clearance", {"strength": 0.6})
+    entries = {e.item_id: e for e in ranker.ranking([rule], NOW, limit=1000).entries}
+    assert entries[slow].adjusted_score == pytest.approx(
+        entries[slow].score + 0.6 * ranker.spread()
+    )
+    assert [r.type for r in entries[slow].rules] == ["clearance"]
+    assert entries[fast].adjusted_score == entries[fast].score and not entries[fast].rules
+    for item, entry in entries.items():
+        X = ranker.features_of(item)
+        targeted = (
+            X[COLUMN["stock"]] >= 20
+            and X[COLUMN["days_of_cover"]] >= 60
+            and X[COLUMN["units_7d"]] <= 3
+        )
+        assert bool(entry.rules) == targeted
+    scoped = parse_rule("boost-clearance", {"strength": 0.6, "category": "Jewellery"})
+    entries = {e.item_id: e for e in ranker.ranking([scoped], NOW, limit=1000).entries}
+    assert all(
+        states.get(i, template)["category"] == "Jewellery" for i, e in entries.items() if e.rules
+    )
+
+
+def test_incremental_update_equals_full_pass(small_model, simulated_states, states):
+    catalogue, _, sim = simulated_states
+    rules = [
+        parse_rule("pin", {"item_id": catalogue[3]["item_id"], "position": 2}),
+        parse_rule("boost-clearance", {"strength": 0.2}),
+    ]
+    incremental = _ranker(small_model, states)
+    context = incremental.context
+    # A batch of live events touching a few items, then one brand-new listing.
+    later = NOW + timedelta(minutes=30)
+    touched = set()
+    for e in copy.deepcopy(sim).tick(later, 100):
+        doc = {
+            "id": f"x-{len(touched)}-{e.occurred_at.timestamp()}",
+            "item_id": e.item_id,
+            "kind": e.kind,
+            "occurred_at": e.occurred_at,
+            "views": int(e.kind == "view"),
+            "clicks": int(e.kind == "click"),
+            "orders": int(e.kind == "order"),
+            "units": e.quantity if e.kind == "order" else 0,
+            "revenue": e.quantity * e.unit_price if e.kind == "order" else 0.0,
+            "stock_delta": -e.quantity if e.kind == "order" else 0,
+        }
+        apply_event(states[e.item_id], doc)
+        touched.add(e.item_id)
+    newcomer = {**copy.deepcopy(states[catalogue[0]["item_id"]]), "item_id": "SKU-NEW-0001"}
+    states[newcomer["item_id"]] = newcomer
+    # Same UTC hour as NOW: untouched rows scored at NOW have the features they'd have now.
+    assert later.hour == NOW.hour and len(touched) < len(states) // 2
+    batch = [states[i] for i in sorted(touched)]
+    incremental.update(batch[: len(batch) // 2], later)
+    incremental.update([*batch[len(batch) // 2 :], newcomer], later)
+    full = Ranker(small_model)
+    full.full(list(states.values()), later, context=context)
+    a = incremental.ranking(rules, later, limit=1000)
+    b = full.ranking(rules, later, limit=1000)
+    assert [(e.item_id, e.rank) for e in a.entries] == [(e.item_id, e.rank) for e in b.entries]
+    assert [e.score for e in a.entries] == [e.score for e in b.entries]
+    assert a.total == b.total == len(states)
