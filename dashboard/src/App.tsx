@@ -1,0 +1,77 @@
+import { BrowserRouter, Route, Routes, Link } from "react-router";
+import { api } from "./api/client";
+import type { ClientPrincipal } from "./api/types";
+import { Header } from "./components/Header";
+import { ErrorBox, Loading } from "./components/Status";
+import { isLocalHost, roleOf } from "./lib/auth";
+import { RoleContext } from "./lib/role";
+import { useApi } from "./lib/useApi";
+import { LiveProvider } from "./live/LiveProvider";
+import { AuditPage } from "./pages/Audit";
+import { ItemPage } from "./pages/Item";
+import { OverviewPage } from "./pages/Overview";
+import { RankingsPage } from "./pages/Rankings";
+import { RulesPage } from "./pages/Rules";
+import { StoresPage } from "./pages/Stores";
+import { WhatIfPage } from "./pages/WhatIf";
+
+function SignIn() {
+  const local = isLocalHost(window.location.hostname);
+  return (
+    <div className="signin" data-testid="signin-page">
+      <h1>ReSight</h1>
+      <p>Sign in to see your live marketplace performance.</p>
+      {local ? (
+        <p className="signin-links">
+          <a className="btn btn-primary" href="/.auth/login/dev?role=admin" data-testid="signin-admin">Sign in as admin</a>
+          <a className="btn" href="/.auth/login/dev?role=analyst" data-testid="signin-analyst">Sign in as analyst</a>
+        </p>
+      ) : (
+        <a className="btn btn-primary" href="/.auth/login/github?post_login_redirect_uri=/" data-testid="signin-github">Sign in with GitHub</a>
+      )}
+    </div>
+  );
+}
+
+function NotFound() {
+  return (
+    <div className="page" data-testid="not-found">
+      <h1>Page not found</h1>
+      <p>
+        <Link to="/">Back to the overview</Link>
+      </p>
+    </div>
+  );
+}
+
+function Shell({ principal }: { principal: ClientPrincipal }) {
+  return (
+    <RoleContext.Provider value={roleOf(principal) ?? "viewer"}>
+      <LiveProvider>
+        <Header principal={principal} />
+        <main className="main">
+          <Routes>
+            <Route path="/" element={<OverviewPage />} />
+            <Route path="/rankings" element={<RankingsPage />} />
+            <Route path="/item/:id" element={<ItemPage />} />
+            <Route path="/whatif" element={<WhatIfPage />} />
+            <Route path="/rules" element={<RulesPage />} />
+            <Route path="/stores" element={<StoresPage />} />
+            <Route path="/audit" element={<AuditPage />} />
+            <Route path="*" element={<NotFound />} />
+          </Routes>
+        </main>
+      </LiveProvider>
+    </RoleContext.Provider>
+  );
+}
+
+export function App() {
+  const me = useApi((signal) => api.me(signal), []);
+  let body;
+  if (me.error) body = <div className="page"><ErrorBox error={me.error} onRetry={me.reload} /></div>;
+  else if (me.loading && me.data === null) body = <Loading label="Signing in…" />;
+  else if (!me.data) body = <SignIn />;
+  else body = <Shell principal={me.data} />;
+  return <BrowserRouter>{body}</BrowserRouter>;
+}

@@ -1,0 +1,131 @@
+import type {
+  AuditPage,
+  ClientPrincipal,
+  ItemDetail,
+  Explanation,
+  Metrics,
+  Negotiation,
+  RankQuery,
+  RankResponse,
+  Rule,
+  RulesPayload,
+  Series,
+  SeriesRange,
+  StoresPayload,
+  WhatIfCurve,
+  WhatIfResult,
+} from "./types";
+
+/** A failed API call, with enough detail to tell the user exactly what failed. */
+export class ApiError extends Error {
+  readonly method: string;
+  readonly path: string;
+  readonly status: number;
+  readonly code: string | null;
+  readonly field: string | null;
+
+  constructor(method: string, path: string, status: number, code: string | null, message: string, field: string | null) {
+    super(message);
+    this.name = "ApiError";
+    this.method = method;
+    this.path = path;
+    this.status = status;
+    this.code = code;
+    this.field = field;
+  }
+
+  /** One line: "POST /api/rules/pin → 422 invalid: position must be ≥ 1 (field position)". */
+  get summary(): string {
+    const status = this.status === 0 ? "network error" : String(this.status);
+    const code = this.code ? `${this.code}: ` : "";
+    const field = this.field ? ` (field ${this.field})` : "";
+    return `${this.method} ${this.path} → ${status} ${code}${this.message}${field}`;
+  }
+}
+
+async function errorFrom(method: string, path: string, response: Response): Promise<ApiError> {
+  let code: string | null = null;
+  let message = response.statusText || "request failed";
+  let field: string | null = null;
+  const text = await response.text().catch(() => "");
+  try {
+    const body = JSON.parse(text) as { error?: unknown; message?: unknown; field?: unknown };
+    if (typeof body.error === "string") code = body.error;
+    if (typeof body.message === "string") message = body.message;
+    if (typeof body.field === "string") field = body.field;
+  } catch {
+    if (text) message = text.slice(0, 200);
+  }
+  return new ApiError(method, path, response.status, code, message, field);
+}
+
+export async function request<T>(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<T> {
+  let response: Response;
+  try {
+    response = await fetch(path, {
+      method,
+      signal,
+      credentials: "same-origin",
+      headers: body === undefined ? { accept: "application/json" } : { accept: "application/json", "content-type": "application/json" },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  } catch (exc) {
+    if (exc instanceof DOMException && exc.name === "AbortError") throw exc;
+    throw new ApiError(method, path, 0, null, exc instanceof Error ? exc.message : String(exc), null);
+  }
+  if (!response.ok) throw await errorFrom(method, path, response);
+  return (await response.json()) as T;
+}
+
+function query(params: Record<string, string | number | undefined | null>): string {
+  const search = new URLSearchParams();
+  for (const [key, value] of Object.entries(params)) {
+    if (value !== undefined && value !== null && value !== "") search.set(key, String(value));
+  }
+  const text = search.toString();
+  return text ? `?${text}` : "";
+}
+
+const enc = encodeURIComponent;
+
+export type RuleCreate =
+  | { type: "pin"; item_id: string; position: number }
+  | { type: "boost" | "demote"; item_id: string; strength: number }
+  | { type: "remove"; item_id: string }
+  | { type: "clearance"; strength: number };
+
+export type RuleWindow = { valid_from?: string; valid_to?: string; note?: string };
+
+const RULE_PATHS: Record<RuleCreate["type"], string> = {
+  pin: "/api/rules/pin",
+  boost: "/api/rules/boost",
+  demote: "/api/rules/demote",
+  remove: "/api/rules/remove",
+  clearance: "/api/rules/boost-clearance",
+};
+
+export const api = {
+  me: async (signal?: AbortSignal): Promise<ClientPrincipal | null> =>
+    (await request<{ clientPrincipal: ClientPrincipal | null }>("GET", "/.auth/me", undefined, signal)).clientPrincipal,
+  metrics: (signal?: AbortSignal) => request<Metrics>("GET", "/api/metrics", undefined, signal),
+  series: (range: SeriesRange, signal?: AbortSignal) => request<Series>("GET", `/api/metrics/series${query({ range })}`, undefined, signal),
+  rank: (body: RankQuery, signal?: AbortSignal) => request<RankResponse>("POST", "/api/rank", body, signal),
+  item: (id: string, signal?: AbortSignal) => request<ItemDetail>("GET", `/api/item/${enc(id)}`, undefined, signal),
+  explain: (id: string, signal?: AbortSignal) => request<Explanation>("GET", `/api/explain/${enc(id)}`, undefined, signal),
+  whatIf: (itemId: string, newPrice: number, signal?: AbortSignal) =>
+    request<WhatIfResult>("POST", "/api/whatif/price", { item_id: itemId, new_price: newPrice }, signal),
+  whatIfCurve: (itemId: string, prices: number[], signal?: AbortSignal) =>
+    request<WhatIfCurve>("POST", "/api/whatif/price", { item_id: itemId, prices }, signal),
+  rules: (signal?: AbortSignal) => request<RulesPayload>("GET", "/api/rules", undefined, signal),
+  createRule: (rule: RuleCreate, window: RuleWindow) => {
+    const { type, ...fields } = rule;
+    return request<Rule>("POST", RULE_PATHS[type], { ...fields, ...window });
+  },
+  deleteRule: (id: string) => request<{ deleted: string }>("DELETE", `/api/rules/${enc(id)}`),
+  stores: (signal?: AbortSignal) => request<StoresPayload>("GET", "/api/stores", undefined, signal),
+  setStore: (marketplace: string, connect: boolean) =>
+    request<StoresPayload>("POST", `/api/stores/${enc(marketplace)}/${connect ? "connect" : "disconnect"}`),
+  audit: (params: { limit?: number; continuation?: string | null; action?: string; item_id?: string }, signal?: AbortSignal) =>
+    request<AuditPage>("GET", `/api/audit${query(params)}`, undefined, signal),
+  negotiate: () => request<Negotiation>("POST", "/api/negotiate"),
+};

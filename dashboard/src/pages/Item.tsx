@@ -1,0 +1,145 @@
+import { useEffect, useMemo } from "react";
+import { Link, useParams } from "react-router";
+import { api } from "../api/client";
+import type { Counters, ItemDetail } from "../api/types";
+import { MarketplaceTag } from "../components/Badges";
+import { LineChart } from "../components/LineChart";
+import { ShapChart } from "../components/ShapChart";
+import { Empty, ErrorBox, Loading } from "../components/Status";
+import { ago, compactNumber, inr, int, istDateTime, pct, score } from "../lib/format";
+import { throttle } from "../lib/series";
+import { useApi } from "../lib/useApi";
+import { useLive } from "../live/LiveProvider";
+
+const WINDOWS: { key: "1h" | "24h" | "7d" | "totals"; label: string }[] = [
+  { key: "1h", label: "Last hour" },
+  { key: "24h", label: "Last 24 h" },
+  { key: "7d", label: "Last 7 days" },
+  { key: "totals", label: "All time" },
+];
+
+function countersFor(item: ItemDetail, key: (typeof WINDOWS)[number]["key"]): Partial<Counters> | undefined {
+  return key === "totals" ? item.totals : item.counters[key];
+}
+
+function Stat({ id, label, children }: { id: string; label: string; children: React.ReactNode }) {
+  return (
+    <div className="stat" data-testid={`item-stat-${id}`}>
+      <div className="stat-label">{label}</div>
+      <div className="stat-value">{children}</div>
+    </div>
+  );
+}
+
+function RankHistory({ item }: { item: ItemDetail }) {
+  const { x, series } = useMemo(() => {
+    const points = [...item.rank_history].sort((a, b) => Date.parse(a.t) - Date.parse(b.t));
+    return {
+      x: points.map((p) => Math.floor(Date.parse(p.t) / 1000)),
+      series: [{ label: "Rank", color: "#0f5ef7", values: points.map((p) => p.rank) }],
+    };
+  }, [item.rank_history]);
+  if (x.length < 2) return <Empty testId="rank-history-empty">Rank history builds up as the ranking is recomputed.</Empty>;
+  return <LineChart testId="rank-history-chart" ariaLabel="Rank over time" x={x} series={series} time invertY height={180} yFormat={(v) => `#${Math.round(v)}`} />;
+}
+
+export function ItemPage() {
+  const { id = "" } = useParams();
+  const item = useApi((signal) => api.item(id, signal), [id]);
+  const explain = useApi((signal) => api.explain(id, signal), [id]);
+  const lastEvent = useLive((s) => s.events[0]);
+  const ranking = useLive((s) => s.ranking);
+
+  // Refetch when this item's own events or a new ranking arrive, at most every 5 s.
+  const { reload: reloadItem } = item;
+  const { reload: reloadExplain } = explain;
+  const refresh = useMemo(() => throttle(() => { reloadItem(); reloadExplain(); }, 5_000), [reloadItem, reloadExplain]);
+  useEffect(() => () => refresh.cancel(), [refresh]);
+  useEffect(() => {
+    if (lastEvent?.item_id === id) refresh.call();
+  }, [lastEvent, id, refresh]);
+  useEffect(() => {
+    if (ranking?.items.some((entry) => entry.item_id === id)) refresh.call();
+  }, [ranking, id, refresh]);
+
+  if (item.error && !item.data) {
+    return (
+      <div className="page" data-testid="page-item">
+        <p><Link to="/rankings">← Rankings</Link></p>
+        {item.error.status === 404 ? <Empty testId="item-not-found">No item with id <code>{id}</code>.</Empty> : <ErrorBox error={item.error} onRetry={item.reload} />}
+      </div>
+    );
+  }
+  if (!item.data) return <div className="page" data-testid="page-item"><Loading label="Loading item…" /></div>;
+  const d = item.data;
+  const ratio = d.competitor_price ? d.price / d.competitor_price : null;
+
+  return (
+    <div className="page" data-testid="page-item">
+      <p className="crumbs"><Link to="/rankings">← Rankings</Link></p>
+      <div className="page-head">
+        <div>
+          <h1 data-testid="item-title">{d.title}</h1>
+          <div className="muted">
+            {d.brand} · {d.category} · <MarketplaceTag name={d.marketplace} /> · <code>{d.item_id}</code>
+          </div>
+        </div>
+        <Link className="btn" to={`/whatif?item=${encodeURIComponent(d.item_id)}`} data-testid="item-whatif-link">Simulate a price →</Link>
+      </div>
+      <section className="stats">
+        <Stat id="rank" label="Rank"><span data-testid="item-rank">{d.rank ? `#${d.rank}` : "—"}</span></Stat>
+        <Stat id="score" label="Score"><span className="mono" data-testid="item-score">{score(d.score)}</span></Stat>
+        <Stat id="price" label="Price">{inr(d.price)} {d.mrp > d.price ? <span className="muted small"><s>{inr(d.mrp)}</s></span> : null}</Stat>
+        <Stat id="competitor" label="Competitor price">{inr(d.competitor_price)} {ratio ? <span className={`small ${ratio > 1 ? "neg" : "pos"}`}>{ratio > 1 ? "+" : ""}{pct(ratio - 1, 1)}</span> : null}</Stat>
+        <Stat id="stock" label="Stock"><span data-testid="item-stock" className={d.stock <= 10 ? "low" : ""}>{int(d.stock)}</span></Stat>
+        <Stat id="cover" label="Days of cover">{d.days_of_cover === null || d.days_of_cover === undefined ? "—" : d.days_of_cover.toFixed(1)}</Stat>
+        <Stat id="rating" label="Rating">{d.rating ? `${d.rating.toFixed(1)} ★` : "—"} <span className="muted small" title="reviews">{d.review_count ? `(${compactNumber(d.review_count)})` : ""}</span></Stat>
+        <Stat id="last-event" label="Last event"><span title={istDateTime(d.last_event_at)}>{ago(d.last_event_at)}</span></Stat>
+      </section>
+      <div className="two-col">
+        <div className="panel">
+          <div className="panel-head"><h2>Performance</h2></div>
+          <table className="table compact" data-testid="item-counters">
+            <thead>
+              <tr>
+                <th>Window</th>
+                <th className="num">Views</th>
+                <th className="num">Clicks</th>
+                <th className="num">Orders</th>
+                <th className="num">Units</th>
+                <th className="num">Revenue</th>
+                <th className="num">Conv.</th>
+              </tr>
+            </thead>
+            <tbody>
+              {WINDOWS.map((w) => {
+                const c = countersFor(d, w.key);
+                return (
+                  <tr key={w.key} data-testid={`item-counters-${w.key}`}>
+                    <td>{w.label}</td>
+                    <td className="num">{int(c?.views ?? 0)}</td>
+                    <td className="num">{int(c?.clicks ?? 0)}</td>
+                    <td className="num">{int(c?.orders ?? 0)}</td>
+                    <td className="num">{int(c?.units ?? 0)}</td>
+                    <td className="num" data-testid={`item-revenue-${w.key}`}>{inr(c?.revenue ?? 0)}</td>
+                    <td className="num">{c?.clicks ? pct((c.orders ?? 0) / c.clicks) : "—"}</td>
+                  </tr>
+                );
+              })}
+            </tbody>
+          </table>
+          <div className="panel-head"><h2>Rank history</h2></div>
+          <RankHistory item={d} />
+        </div>
+        <div className="panel">
+          <div className="panel-head">
+            <h2>Why this score</h2>
+            <span className="muted small">SHAP contributions</span>
+          </div>
+          {explain.error ? <ErrorBox error={explain.error} onRetry={explain.reload} /> : null}
+          {explain.data ? <ShapChart explanation={explain.data} /> : explain.loading ? <Loading label="Explaining…" /> : null}
+        </div>
+      </div>
+    </div>
+  );
+}

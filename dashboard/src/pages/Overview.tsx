@@ -1,0 +1,213 @@
+import { useEffect, useMemo, useState } from "react";
+import { Link } from "react-router";
+import { api } from "../api/client";
+import { MARKETPLACES, type Kpis, type MarketplaceKpis, type Metrics, type Series, type SeriesRange } from "../api/types";
+import { MarketplaceTag } from "../components/Badges";
+import { LineChart } from "../components/LineChart";
+import { Empty, ErrorBox, Loading } from "../components/Status";
+import { compactNumber, inr, inrCompact, int, istDateTime, istTime, marketplaceLabel, pct } from "../lib/format";
+import { MARKETPLACE_COLORS, seriesColumns, throttle } from "../lib/series";
+import { useApi } from "../lib/useApi";
+import { useLive } from "../live/LiveProvider";
+
+type KpiKey = keyof Kpis;
+const CARDS: { key: KpiKey; label: string; format: (v: number) => string; hint: string }[] = [
+  { key: "revenue", label: "Revenue", format: (v) => inr(v), hint: "Order value, last 24 h" },
+  { key: "purchases", label: "Orders", format: int, hint: "Purchases, last 24 h" },
+  { key: "units", label: "Units", format: int, hint: "Units sold, last 24 h" },
+  { key: "views", label: "Views", format: int, hint: "Product page views" },
+  { key: "clicks", label: "Clicks", format: int, hint: "Clicks to product" },
+  { key: "conversion_rate", label: "Conversion", format: (v) => pct(v), hint: "Orders ÷ clicks" },
+  { key: "ctr", label: "CTR", format: (v) => pct(v), hint: "Clicks ÷ views" },
+  { key: "aov", label: "AOV", format: (v) => inr(v), hint: "Revenue ÷ orders" },
+  { key: "low_stock", label: "Low stock", format: int, hint: "Items that need restocking" },
+];
+
+const METRICS: { key: keyof MarketplaceKpis; label: string; format: (v: number) => string }[] = [
+  { key: "revenue", label: "Revenue", format: inrCompact },
+  { key: "purchases", label: "Orders", format: compactNumber },
+  { key: "views", label: "Views", format: compactNumber },
+  { key: "clicks", label: "Clicks", format: compactNumber },
+];
+
+function totalFormat(key: KpiKey, value: number): string {
+  if (key === "revenue" || key === "aov") return inrCompact(value);
+  if (key === "conversion_rate" || key === "ctr") return pct(value);
+  return compactNumber(value);
+}
+
+function KpiCards({ metrics }: { metrics: Metrics }) {
+  return (
+    <section className="kpis" data-testid="kpi-cards">
+      {CARDS.map((card) => {
+        const value = metrics.kpis[card.key];
+        const warn = card.key === "low_stock" && value > 0;
+        return (
+          <div className={`kpi ${warn ? "kpi-warn" : ""}`} key={card.key} data-testid={`kpi-${card.key}`} title={card.hint}>
+            <div className="kpi-label">{card.label}</div>
+            <div className="kpi-value" data-testid={`kpi-${card.key}-value`} data-value={value}>
+              {card.format(value)}
+            </div>
+            <div className="kpi-sub">
+              {card.key === "low_stock" ? `of ${int(metrics.kpis.products)} products` : `All time ${totalFormat(card.key, metrics.totals?.[card.key])}`}
+            </div>
+          </div>
+        );
+      })}
+    </section>
+  );
+}
+
+function SeriesChart({ range, series, metric }: { range: SeriesRange; series: Series; metric: (typeof METRICS)[number] }) {
+  const { x, chartSeries } = useMemo(() => {
+    const columns = seriesColumns(series, metric.key);
+    return {
+      x: columns.x,
+      chartSeries: MARKETPLACES.map((mp) => ({ label: marketplaceLabel(mp), color: MARKETPLACE_COLORS[mp], values: columns.values[mp], fill: true })),
+    };
+  }, [series, metric]);
+  if (x.length === 0) return <Empty testId={`series-${range}-empty`}>No activity in this window yet.</Empty>;
+  return <LineChart testId={`series-${range}-chart`} ariaLabel={`${metric.label} by marketplace`} x={x} series={chartSeries} time height={200} yFormat={metric.format} />;
+}
+
+function SeriesPanel({ range, title, metric, refresh }: { range: SeriesRange; title: string; metric: (typeof METRICS)[number]; refresh: number }) {
+  const state = useApi((signal) => api.series(range, signal), [range]);
+  const { reload } = state;
+  useEffect(() => {
+    if (refresh > 0) reload();
+  }, [refresh, reload]);
+  return (
+    <div className="panel" data-testid={`series-${range}`}>
+      <div className="panel-head">
+        <h2>{title}</h2>
+        {state.loading && state.data ? <span className="muted small">updating…</span> : null}
+      </div>
+      {state.error ? <ErrorBox error={state.error} onRetry={state.reload} /> : null}
+      {state.data ? <SeriesChart range={range} series={state.data} metric={metric} /> : state.loading ? <Loading /> : null}
+    </div>
+  );
+}
+
+function MarketplaceTable({ metrics }: { metrics: Metrics }) {
+  const total = MARKETPLACES.reduce((sum, mp) => sum + (metrics.by_marketplace[mp]?.revenue ?? 0), 0);
+  return (
+    <table className="table compact" data-testid="marketplace-table">
+      <thead>
+        <tr>
+          <th>Marketplace</th>
+          <th className="num">Views</th>
+          <th className="num">Clicks</th>
+          <th className="num">Orders</th>
+          <th className="num">Revenue</th>
+          <th className="num">Share</th>
+        </tr>
+      </thead>
+      <tbody>
+        {MARKETPLACES.map((mp) => {
+          const row = metrics.by_marketplace[mp];
+          return (
+            <tr key={mp} data-testid={`marketplace-row-${mp}`}>
+              <td><MarketplaceTag name={mp} /></td>
+              <td className="num">{int(row?.views ?? 0)}</td>
+              <td className="num">{int(row?.clicks ?? 0)}</td>
+              <td className="num">{int(row?.purchases ?? 0)}</td>
+              <td className="num">{inr(row?.revenue ?? 0)}</td>
+              <td className="num">{total > 0 ? pct((row?.revenue ?? 0) / total, 1) : "—"}</td>
+            </tr>
+          );
+        })}
+      </tbody>
+    </table>
+  );
+}
+
+const KIND_LABEL: Record<string, string> = { view: "view", click: "click", order: "order", cancel: "cancel", traffic: "traffic", sales: "sales", offer: "offer", stock: "stock" };
+
+function Ticker() {
+  const events = useLive((s) => s.events);
+  return (
+    <div className="panel ticker-panel">
+      <div className="panel-head">
+        <h2>Live events</h2>
+        <span className="muted small">newest first · last {events.length}</span>
+      </div>
+      {events.length === 0 ? (
+        <Empty testId="event-ticker-empty">Waiting for events… they appear here as they happen.</Empty>
+      ) : (
+        <ol className="ticker" data-testid="event-ticker">
+          {events.map((event) => (
+            <li key={event.id} className={`ticker-row kind-${event.kind}`} data-testid="ticker-row" data-kind={event.kind} data-item-id={event.item_id}>
+              <time className="ticker-time">{istTime(event.occurred_at)}</time>
+              <span className={`kind kind-${event.kind}`}>{KIND_LABEL[event.kind] ?? event.kind}</span>
+              <Link className="ticker-title" to={`/item/${encodeURIComponent(event.item_id)}`} title={event.title}>
+                {event.title || event.item_id}
+              </Link>
+              <MarketplaceTag name={event.marketplace} />
+              <span className="ticker-amount num">{event.revenue ? inr(event.revenue) : event.units ? `${event.units} ${event.kind === "stock" ? "in stock" : "units"}` : ""}</span>
+            </li>
+          ))}
+        </ol>
+      )}
+    </div>
+  );
+}
+
+export function OverviewPage() {
+  const fetched = useApi((signal) => api.metrics(signal), []);
+  const live = useLive((s) => s.metrics);
+  const kpisSeq = useLive((s) => s.kpisSeq);
+  const connects = useLive((s) => s.connects);
+  const [metricKey, setMetricKey] = useState<(typeof METRICS)[number]["key"]>("revenue");
+  const metric = METRICS.find((m) => m.key === metricKey) ?? METRICS[0];
+  const [refresh, setRefresh] = useState(0);
+
+  // Charts follow the live KPIs at most every 5 s, and refresh every 30 s regardless.
+  const throttled = useMemo(() => throttle(() => setRefresh((n) => n + 1), 5_000), []);
+  useEffect(() => () => throttled.cancel(), [throttled]);
+  useEffect(() => {
+    if (kpisSeq > 0) throttled.call();
+  }, [kpisSeq, throttled]);
+  useEffect(() => {
+    const timer = setInterval(() => setRefresh((n) => n + 1), 30_000);
+    return () => clearInterval(timer);
+  }, []);
+  const { reload } = fetched;
+  useEffect(() => {
+    if (connects > 1) reload();
+  }, [connects, reload]);
+
+  const metrics = live && (!fetched.data || Date.parse(live.as_of) >= Date.parse(fetched.data.as_of)) ? live : fetched.data;
+
+  return (
+    <div className="page" data-testid="page-overview">
+      <div className="page-head">
+        <h1>Overview</h1>
+        <span className="muted small" data-testid="metrics-as-of">
+          {metrics ? `Last 24 hours · as of ${istDateTime(metrics.as_of)}` : ""}
+        </span>
+      </div>
+      {fetched.error && !metrics ? <ErrorBox error={fetched.error} onRetry={fetched.reload} /> : null}
+      {metrics ? <KpiCards metrics={metrics} /> : fetched.loading ? <Loading label="Loading KPIs…" testId="kpi-loading" /> : null}
+      <div className="overview-grid">
+        <div className="overview-main">
+          <div className="segmented" role="group" aria-label="Chart metric">
+            {METRICS.map((m) => (
+              <button key={m.key} type="button" className={m.key === metricKey ? "on" : ""} onClick={() => setMetricKey(m.key)} data-testid={`series-metric-${m.key}`}>
+                {m.label}
+              </button>
+            ))}
+          </div>
+          <SeriesPanel range="hour" title="Last hour · per minute" metric={metric} refresh={refresh} />
+          <SeriesPanel range="day" title="Last 24 hours · per hour" metric={metric} refresh={refresh} />
+          {metrics ? (
+            <div className="panel">
+              <div className="panel-head"><h2>By marketplace · last 24 h</h2></div>
+              <MarketplaceTable metrics={metrics} />
+            </div>
+          ) : null}
+        </div>
+        <Ticker />
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,164 @@
+import { useEffect, useMemo, useRef, useState } from "react";
+import { Link } from "react-router";
+import { api } from "../api/client";
+import { MARKETPLACES, type RankItem, type RankQuery } from "../api/types";
+import { MarketplaceTag, RankArrow, RuleBadges } from "../components/Badges";
+import { Empty, ErrorBox, Loading } from "../components/Status";
+import { inr, int, istTime, marketplaceLabel, score } from "../lib/format";
+import { mergeLiveRanking } from "../lib/ranking";
+import { useApi, useDebounced } from "../lib/useApi";
+import { useLive } from "../live/LiveProvider";
+
+const PAGE = 50;
+export const LOW_STOCK = 10;
+
+function discount(price: number, mrp: number): string | null {
+  if (!mrp || mrp <= price) return null;
+  return `${Math.round((1 - price / mrp) * 100)}% off`;
+}
+
+export function RankingsPage() {
+  const [category, setCategory] = useState("");
+  const [marketplace, setMarketplace] = useState("");
+  const [search, setSearch] = useState("");
+  const [offset, setOffset] = useState(0);
+  const q = useDebounced(search.trim(), 300);
+  const query: RankQuery = useMemo(() => ({ category: category || undefined, marketplace: marketplace || undefined, q: q || undefined, limit: PAGE, offset }), [category, marketplace, q, offset]);
+
+  const fetched = useApi((signal) => api.rank(query, signal), [query]);
+  const ranking = useLive((s) => s.ranking);
+  const rulesSeq = useLive((s) => s.rulesSeq);
+  const connects = useLive((s) => s.connects);
+  const [items, setItems] = useState<RankItem[]>([]);
+  const [asOf, setAsOf] = useState<string | null>(null);
+  const [moved, setMoved] = useState<Set<string>>(new Set());
+  const [categories, setCategories] = useState<string[]>([]);
+  const previousRanks = useRef(new Map<string, number>());
+
+  const { reload } = fetched;
+  useEffect(() => {
+    if (rulesSeq > 0 || connects > 1) reload();
+  }, [rulesSeq, connects, reload]);
+
+  useEffect(() => setOffset(0), [category, marketplace, q]);
+
+  // Fold in the live top N whenever either the fetched page or a ranking message is newer.
+  useEffect(() => {
+    const data = fetched.data;
+    if (!data) return;
+    const useLiveRanking = ranking && Date.parse(ranking.as_of) >= Date.parse(data.as_of);
+    const next = useLiveRanking ? mergeLiveRanking(data.items, ranking.items, query, PAGE) : data.items;
+    const changed = new Set<string>();
+    for (const item of next) {
+      const before = previousRanks.current.get(item.item_id);
+      if (before !== undefined && before !== item.rank) changed.add(item.item_id);
+    }
+    previousRanks.current = new Map(next.map((item) => [item.item_id, item.rank]));
+    setItems(next);
+    setMoved(changed);
+    setAsOf(useLiveRanking ? ranking.as_of : data.as_of);
+    setCategories((known) => {
+      const all = new Set(known);
+      for (const item of [...data.items, ...(ranking?.items ?? [])]) if (item.category) all.add(item.category);
+      return all.size === known.length ? known : [...all].sort();
+    });
+  }, [fetched.data, ranking, query]);
+
+  const total = fetched.data?.total ?? 0;
+  const filtered = Boolean(category || marketplace || q);
+
+  return (
+    <div className="page" data-testid="page-rankings">
+      <div className="page-head">
+        <h1>Rankings</h1>
+        <span className="muted small" data-testid="rankings-as-of">
+          {asOf ? `Model ${fetched.data?.model_version ?? ""} · updated ${istTime(asOf)} IST` : ""}
+        </span>
+      </div>
+      <div className="toolbar">
+        <input
+          type="search"
+          placeholder="Search title or item id"
+          value={search}
+          onChange={(e) => setSearch(e.target.value)}
+          data-testid="rankings-search"
+          aria-label="Search"
+        />
+        <select value={category} onChange={(e) => setCategory(e.target.value)} data-testid="filter-category" aria-label="Category">
+          <option value="">All categories</option>
+          {categories.map((c) => (
+            <option key={c} value={c}>{c}</option>
+          ))}
+        </select>
+        <select value={marketplace} onChange={(e) => setMarketplace(e.target.value)} data-testid="filter-marketplace" aria-label="Marketplace">
+          <option value="">All marketplaces</option>
+          {MARKETPLACES.map((mp) => (
+            <option key={mp} value={mp}>{marketplaceLabel(mp)}</option>
+          ))}
+        </select>
+        <span className="spacer" />
+        <span className="muted small" data-testid="rankings-total">
+          {fetched.data ? `${int(total)} ${filtered ? "matching" : ""} items` : ""}
+        </span>
+      </div>
+      {fetched.error ? <ErrorBox error={fetched.error} onRetry={fetched.reload} /> : null}
+      {!fetched.data && fetched.loading ? <Loading label="Ranking the catalogue…" /> : null}
+      {fetched.data && items.length === 0 ? (
+        <Empty testId="rankings-empty">{filtered ? "No items match these filters." : "No ranked items yet: the ranking appears after the first events are scored."}</Empty>
+      ) : null}
+      {items.length > 0 ? (
+        <div className="table-wrap">
+          <table className="table" data-testid="rankings-table">
+            <thead>
+              <tr>
+                <th className="num">#</th>
+                <th>Move</th>
+                <th>Item</th>
+                <th>Category</th>
+                <th>Market</th>
+                <th className="num">Price</th>
+                <th className="num">Stock</th>
+                <th className="num">Score</th>
+                <th>Rules</th>
+              </tr>
+            </thead>
+            <tbody>
+              {items.map((item) => (
+                <tr key={item.item_id} className={moved.has(item.item_id) ? "flash" : ""} data-testid="rank-row" data-item-id={item.item_id} data-rank={item.rank}>
+                  <td className="num rank" data-testid="rank-position">{item.rank}</td>
+                  <td><RankArrow item={item} /></td>
+                  <td className="item-cell">
+                    <Link to={`/item/${encodeURIComponent(item.item_id)}`} data-testid="rank-item-link">{item.title}</Link>
+                    <span className="muted small">{item.brand ? `${item.brand} · ` : ""}{item.item_id}</span>
+                  </td>
+                  <td>{item.category}</td>
+                  <td><MarketplaceTag name={item.marketplace} /></td>
+                  <td className="num">
+                    {inr(item.price)}
+                    {discount(item.price, item.mrp) ? <span className="muted small block"><s>{inr(item.mrp)}</s> {discount(item.price, item.mrp)}</span> : null}
+                  </td>
+                  <td className={`num ${item.stock <= LOW_STOCK ? "low" : ""}`} data-testid="rank-stock">{int(item.stock)}</td>
+                  <td className="num mono" data-testid="rank-score">{score(item.score)}</td>
+                  <td><RuleBadges rules={item.rules} /></td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      ) : null}
+      {fetched.data && total > PAGE ? (
+        <div className="pager">
+          <button type="button" className="btn btn-small" disabled={offset === 0} onClick={() => setOffset(Math.max(0, offset - PAGE))} data-testid="page-prev">
+            ← Previous
+          </button>
+          <span className="muted small" data-testid="page-info">
+            {int(offset + 1)}–{int(Math.min(offset + PAGE, total))} of {int(total)}
+          </span>
+          <button type="button" className="btn btn-small" disabled={offset + PAGE >= total} onClick={() => setOffset(offset + PAGE)} data-testid="page-next">
+            Next →
+          </button>
+        </div>
+      ) : null}
+    </div>
+  );
+}

@@ -1,0 +1,184 @@
+import { useEffect, useState, type FormEvent } from "react";
+import { Link, useSearchParams } from "react-router";
+import { api, ApiError } from "../api/client";
+import type { Rule, RuleType } from "../api/types";
+import { Empty, ErrorBox, Loading } from "../components/Status";
+import { istDateTime } from "../lib/format";
+import { useRole } from "../lib/role";
+import { buildRule, needsItem, needsStrength, RULE_TYPES, type RuleDraft, type RuleErrors } from "../lib/ruleForm";
+import { useApi } from "../lib/useApi";
+import { useLive } from "../live/LiveProvider";
+
+const blank = (type: RuleType, itemId = ""): RuleDraft => ({ type, item_id: itemId, position: "1", strength: "0.3", valid_from: "", valid_to: "", note: "" });
+
+function RuleForm({ onCreated }: { onCreated: (rule: Rule) => void }) {
+  const [params] = useSearchParams();
+  const [draft, setDraft] = useState<RuleDraft>(() => blank("pin", params.get("item") ?? ""));
+  const [errors, setErrors] = useState<RuleErrors>({});
+  const [failure, setFailure] = useState<ApiError | null>(null);
+  const [busy, setBusy] = useState(false);
+  const [done, setDone] = useState<string | null>(null);
+  const set = (key: keyof RuleDraft) => (e: { target: { value: string } }) => setDraft({ ...draft, [key]: e.target.value });
+
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    setDone(null);
+    setFailure(null);
+    const built = buildRule(draft);
+    if ("errors" in built) {
+      setErrors(built.errors);
+      return;
+    }
+    setErrors({});
+    setBusy(true);
+    try {
+      const rule = await api.createRule(built.rule, built.window);
+      onCreated(rule);
+      setDone(`${RULE_TYPES.find((t) => t.type === rule.type)?.label ?? rule.type} rule created${rule.item_id ? ` for ${rule.item_id}` : ""}.`);
+      setDraft(blank(draft.type));
+    } catch (exc) {
+      if (exc instanceof ApiError) {
+        setFailure(exc);
+        if (exc.field && exc.field in draft) setErrors({ [exc.field]: exc.message });
+      }
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const field = (key: keyof RuleDraft, label: string, input: React.ReactNode) => (
+    <label className={`field ${errors[key] ? "invalid" : ""}`}>
+      <span>{label}</span>
+      {input}
+      {errors[key] ? <span className="field-error" data-testid={`rule-error-${key}`}>{errors[key]}</span> : null}
+    </label>
+  );
+
+  return (
+    <form className="panel rule-form" onSubmit={submit} data-testid="rule-form" noValidate>
+      <div className="panel-head"><h2>New rule</h2></div>
+      <div className="segmented" role="tablist">
+        {RULE_TYPES.map((t) => (
+          <button key={t.type} type="button" role="tab" aria-selected={draft.type === t.type} className={draft.type === t.type ? "on" : ""} onClick={() => { setDraft({ ...draft, type: t.type }); setErrors({}); }} data-testid={`rule-type-${t.type}`}>
+            {t.label}
+          </button>
+        ))}
+      </div>
+      <p className="muted small">{RULE_TYPES.find((t) => t.type === draft.type)?.help}</p>
+      <div className="form-grid">
+        {needsItem(draft.type) ? field("item_id", "Item id", <input value={draft.item_id} onChange={set("item_id")} placeholder="e.g. AMZ-000123" data-testid="rule-item-id" />) : null}
+        {draft.type === "pin" ? field("position", "Position", <input type="number" min={1} step={1} value={draft.position} onChange={set("position")} data-testid="rule-position" />) : null}
+        {needsStrength(draft.type)
+          ? field("strength", `Strength (${draft.strength || "—"})`, (
+              <span className="strength">
+                <input type="range" min={0.05} max={1} step={0.05} value={Number(draft.strength) || 0.05} onChange={set("strength")} aria-label="Strength slider" />
+                <input type="number" min={0} max={1} step={0.05} value={draft.strength} onChange={set("strength")} data-testid="rule-strength" />
+              </span>
+            ))
+          : null}
+        {field("valid_from", "Valid from (IST, optional)", <input type="datetime-local" value={draft.valid_from} onChange={set("valid_from")} data-testid="rule-valid-from" />)}
+        {field("valid_to", "Valid to (IST, optional)", <input type="datetime-local" value={draft.valid_to} onChange={set("valid_to")} data-testid="rule-valid-to" />)}
+        {field("note", "Note", <input value={draft.note} onChange={set("note")} placeholder="Why (shown in the audit log)" data-testid="rule-note" />)}
+      </div>
+      {failure ? <ErrorBox error={failure} testId="rule-form-error" /> : null}
+      {done ? <div className="ok" data-testid="rule-created">{done}</div> : null}
+      <div className="form-actions">
+        <button type="submit" className="btn btn-primary" disabled={busy} data-testid="rule-submit">{busy ? "Creating…" : "Create rule"}</button>
+      </div>
+    </form>
+  );
+}
+
+function ruleDetail(rule: Rule): string {
+  if (rule.type === "pin") return `position ${rule.position}`;
+  if (rule.strength !== undefined) return `strength ${rule.strength}`;
+  return "";
+}
+
+export function RulesPage() {
+  const { isAdmin } = useRole();
+  const fetched = useApi((signal) => api.rules(signal), []);
+  const liveRules = useLive((s) => s.rules);
+  const rulesSeq = useLive((s) => s.rulesSeq);
+  const [rules, setRules] = useState<Rule[] | null>(null);
+  const [deleteError, setDeleteError] = useState<ApiError | null>(null);
+  const [deleting, setDeleting] = useState<string | null>(null);
+  const [confirming, setConfirming] = useState<string | null>(null);
+
+  useEffect(() => {
+    if (fetched.data) setRules(fetched.data.rules);
+  }, [fetched.data]);
+  useEffect(() => {
+    if (rulesSeq > 0 && liveRules) setRules(liveRules);
+  }, [rulesSeq, liveRules]);
+
+  const remove = async (rule: Rule) => {
+    setConfirming(null);
+    setDeleteError(null);
+    setDeleting(rule.id);
+    try {
+      await api.deleteRule(rule.id);
+      setRules((current) => current?.filter((r) => r.id !== rule.id) ?? null);
+    } catch (exc) {
+      if (exc instanceof ApiError) setDeleteError(exc);
+    } finally {
+      setDeleting(null);
+    }
+  };
+
+  const sorted = rules ? [...rules].sort((a, b) => Date.parse(b.created_at) - Date.parse(a.created_at)) : null;
+
+  return (
+    <div className="page" data-testid="page-rules">
+      <div className="page-head"><h1>Merchandising rules</h1></div>
+      {isAdmin ? (
+        <RuleForm onCreated={(rule) => setRules((current) => (current?.some((r) => r.id === rule.id) ? current : [rule, ...(current ?? [])]))} />
+      ) : (
+        <div className="notice" data-testid="rules-readonly">You can see the rules in force. Only an admin can create or delete them.</div>
+      )}
+      <div className="panel">
+        <div className="panel-head"><h2>Rules</h2><span className="muted small">{sorted ? `${sorted.length} total, ${sorted.filter((r) => r.active).length} active` : ""}</span></div>
+        {deleteError ? <ErrorBox error={deleteError} testId="rule-delete-error" /> : null}
+        {fetched.error && !sorted ? <ErrorBox error={fetched.error} onRetry={fetched.reload} /> : null}
+        {!sorted && fetched.loading ? <Loading label="Loading rules…" /> : null}
+        {sorted && sorted.length === 0 ? <Empty testId="rules-empty">No rules yet: the ranking is the model's own order.</Empty> : null}
+        {sorted && sorted.length > 0 ? (
+          <table className="table" data-testid="rules-table">
+            <thead>
+              <tr>
+                <th>Type</th><th>Item</th><th>Setting</th><th>Valid (IST)</th><th>Note</th><th>Created</th><th>Status</th>{isAdmin ? <th /> : null}
+              </tr>
+            </thead>
+            <tbody>
+              {sorted.map((rule) => (
+                <tr key={rule.id} data-testid="rule-row" data-rule-id={rule.id} data-rule-type={rule.type} data-item-id={rule.item_id ?? ""}>
+                  <td><span className={`badge badge-${rule.type}`}>{rule.type}</span></td>
+                  <td>{rule.item_id ? <Link to={`/item/${encodeURIComponent(rule.item_id)}`}>{rule.item_id}</Link> : <span className="muted">all overstocked</span>}</td>
+                  <td>{ruleDetail(rule)}</td>
+                  <td className="small">{rule.valid_from || rule.valid_to ? `${rule.valid_from ? istDateTime(rule.valid_from) : "now"} → ${rule.valid_to ? istDateTime(rule.valid_to) : "open"}` : <span className="muted">always</span>}</td>
+                  <td className="small">{rule.note ?? ""}</td>
+                  <td className="small">{istDateTime(rule.created_at)}<div className="muted">{rule.created_by}</div></td>
+                  <td>{rule.active ? <span className="pill pill-on">active</span> : <span className="pill">inactive</span>}</td>
+                  {isAdmin ? (
+                    <td>
+                      {confirming === rule.id ? (
+                        <span className="confirm">
+                          <button type="button" className="btn btn-small btn-danger" onClick={() => void remove(rule)} data-testid="rule-delete-confirm">Confirm</button>
+                          <button type="button" className="btn btn-small" onClick={() => setConfirming(null)} data-testid="rule-delete-cancel">Keep</button>
+                        </span>
+                      ) : (
+                        <button type="button" className="btn btn-small" disabled={deleting === rule.id} onClick={() => setConfirming(rule.id)} data-testid="rule-delete">
+                          {deleting === rule.id ? "Deleting…" : "Delete"}
+                        </button>
+                      )}
+                    </td>
+                  ) : null}
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        ) : null}
+      </div>
+    </div>
+  );
+}
