@@ -9,10 +9,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
-from azure.core.exceptions import AzureError, ResourceExistsError, ResourceNotFoundError
+from azure.core.exceptions import (
+    AzureError,
+    ResourceExistsError,
+    ResourceModifiedError,
+    ResourceNotFoundError,
+)
 from azure.storage.blob import BlobServiceClient, ContainerClient
 
-from shared.errors import NotFound, ServiceUnavailable
+from shared.errors import Conflict, NotFound, ServiceUnavailable
 from shared.settings import StorageConnection, get_settings
 
 
@@ -70,8 +75,12 @@ class BlobStore:
         """Write a blob; with ``if_match`` only if it is unchanged. Returns the new ETag."""
         try:
             kwargs = {"etag": if_match, "match_condition": _if_match()} if if_match else {}
-            result = self._container.upload_blob(name, data, overwrite=True, **kwargs)
+            # The blob client's upload returns the properties (ETag); the container's does not.
+            blob = self._container.get_blob_client(name)
+            result = blob.upload_blob(data, overwrite=True, **kwargs)
             return str(result["etag"])
+        except ResourceModifiedError as exc:
+            raise Conflict(f"blob {name!r} changed since it was read; read it again") from exc
         except AzureError as exc:
             raise ServiceUnavailable(f"blob storage unavailable: {exc}") from exc
 
