@@ -22,6 +22,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from functions.app_index import functions_of
+
 log = logging.getLogger("devhost")
 
 
@@ -38,7 +40,7 @@ def load_keys(path: Path) -> dict[str, str]:
 def http_functions(app: func.FunctionApp) -> list[tuple[str, dict[str, Any], Callable]]:
     """(name, trigger binding dict, user function) for every HTTP trigger of the app."""
     found = []
-    for fn in app.get_functions():
+    for fn in functions_of(app):
         trigger = fn.get_trigger()
         if trigger is not None and trigger.get_binding_name() == "httpTrigger":
             found.append((fn.get_function_name(), trigger.get_dict_repr(), fn.get_user_function()))
@@ -135,7 +137,7 @@ def admin_routes(app: func.FunctionApp, keys: dict[str, str],
             return Response(status_code=401)
         return JSONResponse([
             {"name": fn.get_function_name(), "trigger": fn.get_trigger().get_binding_name()}
-            for fn in app.get_functions()
+            for fn in functions_of(app)
         ])
 
     async def run_function(request: Request) -> Response:

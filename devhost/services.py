@@ -13,13 +13,14 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = ROOT / "node_modules" / ".bin"
 
 # Azurite's and the Cosmos emulator's well-known public development keys (not secrets).
 AZURITE_KEY = (
-    "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IEsuUb2WJa06t8J0S8iWqwDZ6GbzIbM5wQf2RDgw=="
+    "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
 )
 COSMOS_KEY = (
     "C2y6yDjf5/R+ob0N8A7Cgv30VRDJIWEHLM+4QDU5DE2nQ9nDuVTqobD4b8mGGyPMbIZnqyMsEcaGQy67XIw/Jw=="
@@ -47,6 +48,7 @@ class LocalServices:
     table_port: int = 10002
     workdir: Path | None = None
     _procs: list[subprocess.Popen] = field(default_factory=list)
+    _log: Any = None
 
     @property
     def cosmos_endpoint(self) -> str:
@@ -71,7 +73,7 @@ class LocalServices:
             raise RuntimeError("node_modules missing: run `npm ci` at the repository root")
         workdir = self.workdir or Path(tempfile.mkdtemp(prefix="resight-azurite-"))
         workdir.mkdir(parents=True, exist_ok=True)
-        logs = open(workdir / "services.log", "ab")  # noqa: SIM115 - lives as long as the procs
+        logs = self._log = open(workdir / "services.log", "ab")  # noqa: SIM115 - closed in stop()
         self._procs.append(subprocess.Popen(
             [str(BIN / "azurite"), "--silent", "--disableTelemetry", "--skipApiVersionCheck",
              "--location", str(workdir), "--blobHost", "127.0.0.1", "--queueHost", "127.0.0.1",
@@ -97,6 +99,9 @@ class LocalServices:
             except subprocess.TimeoutExpired:
                 proc.kill()
         self._procs.clear()
+        if self._log is not None:
+            self._log.close()
+            self._log = None
 
 
 def wait_for_port(port: int, timeout: float, host: str = "127.0.0.1") -> None:

@@ -23,6 +23,7 @@ from typing import Any
 import azure.functions as func
 from croniter import croniter
 
+from functions.app_index import functions_of
 from shared.store import Store
 
 log = logging.getLogger("devhost.triggers")
@@ -43,7 +44,7 @@ def resolve(value: str) -> str:
 
 def triggers_of(app: func.FunctionApp, kind: str) -> list[tuple[str, dict[str, Any], Callable]]:
     found = []
-    for fn in app.get_functions():
+    for fn in functions_of(app):
         trigger = fn.get_trigger()
         if trigger is not None and trigger.get_binding_name() == kind:
             found.append((fn.get_function_name(), trigger.get_dict_repr(), fn.get_user_function()))

@@ -25,9 +25,8 @@ def item_details(state: LiveRanking, product: dict[str, Any], now: datetime) -> 
     days_of_cover = round(stock / (units_7d / 7), 1) if units_7d > 0 else None
     rank = score = None
     if state.ranker is not None and product.get("catalogued", True):
-        found = state.ranker.rank_of(product["item_id"], state.active_rules(), now)
-        if found is not None:
-            rank, score = found
+        rank = state.ranker.rank_of(product["item_id"], state.active_rules(), now)
+        score = state.ranker.scores_for([product["item_id"]]).get(product["item_id"])
     return {
         **{k: product.get(k) for k in ("item_id", "title", "category", "brand", "marketplace",
                                        "price", "mrp", "rating", "review_count",

@@ -38,7 +38,7 @@ def compute(
             continue
         count += 1
         sums = window_sums(product.get("buckets", {}), now, WINDOW_HOURS)
-        mp = by_mp.get(product.get("marketplace", ""), None)
+        mp = by_mp.get(product.get("marketplace", ""))
         for i in range(5):
             window[i] += sums[i]
             if mp is not None:

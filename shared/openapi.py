@@ -12,6 +12,8 @@ from typing import Any
 
 import azure.functions as func
 
+from functions.app_index import functions_of
+
 _PARAM = re.compile(r"{([^}:?]+)[^}]*}")
 
 ERROR_SCHEMA = {
@@ -30,7 +32,7 @@ def document(app: func.FunctionApp) -> dict[str, Any]:
 
     paths: dict[str, Any] = {}
     schemas: dict[str, Any] = {"Error": ERROR_SCHEMA}
-    for fn in app.get_functions():
+    for fn in functions_of(app):
         trigger = fn.get_trigger()
         if trigger is None or trigger.get_binding_name() != "httpTrigger":
             continue

@@ -32,7 +32,7 @@ def entry_payload(state: LiveRanking, entry: Any) -> dict[str, Any]:
         "rank": entry.rank,
         "previous_rank": entry.previous_rank,
         "rank_change": entry.rank_change,
-        "rules": [{"id": rid, "type": rtype} for rid, rtype in entry.rules],
+        "rules": [{"id": r.id, "type": r.type} for r in entry.rules],
     }
 
 
@@ -60,9 +60,10 @@ def ranking_payload(
 def save_snapshot(store: Store, state: LiveRanking, now: datetime) -> None:
     """Record the ranking just broadcast: the base of rank changes and of rank history."""
     assert state.ranker is not None
-    page = state.ranker.ranking(state.active_rules(), now, limit=SNAPSHOT_TOP)
+    rules = state.active_rules()
+    page = state.ranker.ranking(rules, now, limit=SNAPSHOT_TOP)
     ranks = {e.item_id: [e.rank, round(float(e.score), 6)] for e in page.entries}
-    state.ranker.publish(now)
+    state.ranker.publish(rules, now)
     minute = now.strftime("%Y%m%d%H%M")
     store.upsert("snapshots", {"id": f"ranking-{minute}", "kind": "ranking",
                                "at": now.isoformat(), "ranks": ranks, "ttl": HISTORY_TTL})

@@ -36,9 +36,9 @@ def seed_catalogue(store: Store, products: list[dict], *, history_hours: int, se
 
 
 def ensure_demo(store: Store, *, seed: bool = True, items: int = DEMO_ITEMS) -> None:
+    from shared.blobs import model_store
     from shared.ml.registry import ModelRegistry
     from shared.ml.train import ensure_model
-    from shared.blobs import model_store
 
     blobs = model_store()
     blobs.ensure_container()

@@ -21,14 +21,22 @@ def metrics(req: func.HttpRequest) -> func.HttpResponse:
     state = live()
     state.sync()
     mode = stores.mode(stores.list_stores(get_store()))
-    return json_response(kpis.compute(
-        state.cache.catalogued(), utcnow(),
-        low_stock_threshold=get_settings().low_stock_threshold, mode=mode,
-    ))
+    return json_response(
+        kpis.compute(
+            state.cache.catalogued(),
+            utcnow(),
+            low_stock_threshold=get_settings().low_stock_threshold,
+            mode=mode,
+        )
+    )
 
 
-@api_route("metrics_series", "metrics/series", ["GET"],
-           RouteDoc("Per-minute (hour) or per-hour (day) series by marketplace", query=("range",)))
+@api_route(
+    "metrics_series",
+    "metrics/series",
+    ["GET"],
+    RouteDoc("Per-minute (hour) or per-hour (day) series by marketplace", query=("range",)),
+)
 def metrics_series(req: func.HttpRequest) -> func.HttpResponse:
     require_role(req, READ_ROLES)
     range_ = req.params.get("range", "hour")
@@ -49,8 +57,12 @@ def item(req: func.HttpRequest) -> func.HttpResponse:
     return json_response(item_details(state, product, utcnow()))
 
 
-@api_route("audit", "audit", ["GET"],
-           RouteDoc("Audit log, newest first", query=("limit", "continuation", "action", "item_id")))
+@api_route(
+    "audit",
+    "audit",
+    ["GET"],
+    RouteDoc("Audit log, newest first", query=("limit", "continuation", "action", "item_id")),
+)
 def audit_log(req: func.HttpRequest) -> func.HttpResponse:
     require_role(req, READ_ROLES)
     try:
@@ -60,7 +72,10 @@ def audit_log(req: func.HttpRequest) -> func.HttpResponse:
     if not 1 <= limit <= 200:
         raise ValidationFailed("'limit' must be between 1 and 200", field="limit")
     entries, token = audit.page(
-        get_store(), limit=limit, continuation=req.params.get("continuation"),
-        action=req.params.get("action"), item_id=req.params.get("item_id"),
+        get_store(),
+        limit=limit,
+        continuation=req.params.get("continuation"),
+        action=req.params.get("action"),
+        item_id=req.params.get("item_id"),
     )
     return json_response({"entries": entries, "continuation": token})

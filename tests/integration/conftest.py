@@ -120,11 +120,17 @@ def start_devhost(env: dict[str, str], tmp: Path, *extra: str) -> DevHost:
              "--keys", str(keys_path), *extra],
             cwd=ROOT, env=proc_env, stdout=log, stderr=subprocess.STDOUT,
         )
-    try:
-        wait_for_port(port, timeout=180)
-    except TimeoutError:
-        process.kill()
-        raise RuntimeError(f"devhost did not start:\n{log_path.read_text()}") from None
+    deadline = time.monotonic() + 240
+    while True:
+        if process.poll() is not None:
+            raise RuntimeError(f"devhost exited:\n{log_path.read_text()[-4000:]}")
+        try:
+            wait_for_port(port, timeout=1)
+            break
+        except TimeoutError:
+            if time.monotonic() > deadline:
+                process.kill()
+                raise RuntimeError(f"devhost did not start:\n{log_path.read_text()}") from None
     keys = json.loads(keys_path.read_text())
     return DevHost(f"http://127.0.0.1:{port}", keys, env, process, log_path)
 
