@@ -178,6 +178,13 @@ class Ranker:
                     self._published[row] = old_published[old_row]
         self._changed(ids_changed=True)
 
+    def set_model(self, model: RankerModel) -> None:
+        """Serve a new model: re-score every row from the stored features, no documents read."""
+        model.check_features(FEATURES)
+        self.model = model
+        self._scores[: self._n] = model.predict(self._X[: self._n])
+        self._changed(ids_changed=False)
+
     def update(self, touched_products: Sequence[Mapping[str, Any]], now: datetime) -> None:
         """Re-score only ``touched_products`` (new items are appended)."""
         if not touched_products:
@@ -307,7 +314,11 @@ class Ranker:
         free[np.array([row for _, row in pins], dtype=np.int64)] = False
         free_rows = np.flatnonzero(free)
         order = free_rows[np.lexsort((self._ids_order()[free_rows], -effects.adjusted[free_rows]))]
-        return np.asarray(_merge(order.tolist(), pins, len(order) + len(pins)), dtype=np.int64)
+        # Same placement as _merge, vectorised: pins go in at their slots in slot order, and
+        # pins past the end follow the last free row.
+        for slot, row in sorted(_pin_slots(pins)):
+            order = np.insert(order, min(slot - 1, len(order)), row)
+        return order
 
     def publish(self, rules: Iterable[Rule], now: datetime) -> None:
         """Remember the current ranking as the one shown: later ranks are compared to it."""

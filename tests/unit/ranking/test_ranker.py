@@ -236,3 +236,40 @@ def test_incremental_update_equals_full_pass(small_model, simulated_states, stat
     assert [(e.item_id, e.rank) for e in a.entries] == [(e.item_id, e.rank) for e in b.entries]
     assert [e.score for e in a.entries] == [e.score for e in b.entries]
     assert a.total == b.total == len(states)
+
+
+def test_page_full_order_rank_of_and_publish_agree(small_model, states):
+    ranker = _ranker(small_model, states)
+    base = _ids(ranker.ranking([], NOW, limit=1000))
+    rules = [
+        parse_rule("pin", {"item_id": base[-1], "position": 2}),
+        parse_rule("pin", {"item_id": base[-2], "position": 2}),
+        parse_rule("pin", {"item_id": base[-3], "position": 5000}),
+        parse_rule("remove", {"item_id": base[1]}),
+        parse_rule("demote", {"item_id": base[0], "strength": 0.5}),
+        parse_rule("boost-clearance", {"strength": 0.3}),
+    ]
+    page = _ids(ranker.ranking(rules, NOW, limit=1000))
+    assert page == [ranker._ids[row] for row in ranker.full_order(rules, NOW)]
+    for item in (base[-1], base[-3], base[0], page[40]):
+        assert ranker.rank_of(item, rules, NOW) == page.index(item) + 1
+    # Previous ranks refer to the published ranking, also inside a filtered view.
+    ranker.publish(rules, NOW)
+    moved = parse_rule("boost", {"item_id": page[30], "strength": 1})
+    after = ranker.ranking([*rules, moved], NOW, limit=1000)
+    for entry in after.entries:
+        assert entry.previous_rank == page.index(entry.item_id) + 1
+        assert entry.rank_change == entry.previous_rank - entry.rank
+    mover = next(e for e in after.entries if e.item_id == page[30])
+    assert mover.rank_change > 0
+    category = states[page[30]]["category"]
+    in_view = [i for i in page if states[i]["category"] == category]
+    for entry in ranker.ranking(rules, NOW, category=category, limit=1000).entries:
+        assert entry.previous_rank == in_view.index(entry.item_id) + 1 == entry.rank
+
+
+def test_set_model_rescores_from_stored_features(small_model, states):
+    ranker = _ranker(small_model, states)
+    before = ranker.ranking([], NOW, limit=1000)
+    ranker.set_model(small_model)
+    assert ranker.ranking([], NOW, limit=1000) == before
