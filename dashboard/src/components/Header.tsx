@@ -50,8 +50,12 @@ export function Header({ principal }: { principal: ClientPrincipal }) {
         </span>
         {local ? (
           <span className="role-switch" title="Local sign-in: switch role">
-            <a href="/.auth/login/dev?role=admin" data-testid="role-switch-admin">admin</a>
-            <a href="/.auth/login/dev?role=analyst" data-testid="role-switch-analyst">analyst</a>
+            Switch to
+            {(["admin", "analyst"] as const).map((r) => (
+              <a key={r} href={`/.auth/login/dev?role=${r}`} className={r === role ? "current" : ""} data-testid={`role-switch-${r}`}>
+                {r}
+              </a>
+            ))}
           </span>
         ) : (
           <a className="signout" href="/.auth/logout?post_logout_redirect_uri=/" data-testid="sign-out">

@@ -19,7 +19,7 @@ export function startHub(store: LiveStore): () => void {
 
   const schedule = () => {
     if (stopped) return;
-    store.update((s) => withConnection(s, s.connects === 0 ? "connecting" : "disconnected"));
+    store.update((s) => withConnection(s, "disconnected"));
     timer = setTimeout(connect, retryDelay(attempt++));
   };
 
