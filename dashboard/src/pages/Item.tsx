@@ -8,6 +8,7 @@ import { ShapChart } from "../components/ShapChart";
 import { Empty, ErrorBox, Loading } from "../components/Status";
 import { ago, compactNumber, inr, int, istDateTime, pct, score } from "../lib/format";
 import { throttle } from "../lib/series";
+import { useRole } from "../lib/role";
 import { useApi } from "../lib/useApi";
 import { useLive } from "../live/LiveProvider";
 
@@ -45,6 +46,7 @@ function RankHistory({ item }: { item: ItemDetail }) {
 
 export function ItemPage() {
   const { id = "" } = useParams();
+  const { isAdmin } = useRole();
   const item = useApi((signal) => api.item(id, signal), [id]);
   const explain = useApi((signal) => api.explain(id, signal), [id]);
   const lastEvent = useLive((s) => s.events[0]);
@@ -84,7 +86,10 @@ export function ItemPage() {
             {d.brand} · {d.category} · <MarketplaceTag name={d.marketplace} /> · <code>{d.item_id}</code>
           </div>
         </div>
-        <Link className="btn" to={`/whatif?item=${encodeURIComponent(d.item_id)}`} data-testid="item-whatif-link">Simulate a price →</Link>
+        <div className="actions">
+          {isAdmin ? <Link className="btn" to={`/rules?item=${encodeURIComponent(d.item_id)}`} data-testid="item-rule-link">Add a rule</Link> : null}
+          <Link className="btn" to={`/whatif?item=${encodeURIComponent(d.item_id)}`} data-testid="item-whatif-link">Simulate a price →</Link>
+        </div>
       </div>
       <section className="stats">
         <Stat id="rank" label="Rank"><span data-testid="item-rank">{d.rank ? `#${d.rank}` : "—"}</span></Stat>
