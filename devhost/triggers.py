@@ -21,6 +21,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import azure.functions as func
+from azure.functions.timer import TimerRequest
 from croniter import croniter
 
 from functions.app_index import functions_of
@@ -76,7 +77,7 @@ class TimerRunner(threading.Thread):
 
     def _fire(self, past_due: bool) -> None:
         try:
-            self.fn(**{self.arg: func.TimerRequest(past_due=past_due)})
+            self.fn(**{self.arg: TimerRequest(past_due=past_due)})
         except Exception:
             log.exception("timer %s failed", self.fn_name)
 

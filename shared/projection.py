@@ -2,13 +2,15 @@
 
 A product's projected state lives in its ``products`` document next to the catalogue fields:
 
-- ``stock``: current units on hand (order lines subtract, cancellations add back, inventory
-  feeds set it absolutely; never below 0);
+- ``stock``: units on hand, derived as the latest inventory count (``stock_base``: the
+  ``stock_set`` event with the newest ``occurred_at``) plus the stock moves (orders, cancellations)
+  that happened after that count (``stock_moves``), never below 0. Defined by event time, not by
+  arrival order, so any delivery order of the same events gives the same stock;
 - ``buckets``: ``{"YYYYMMDDHH": [views, clicks, orders, units, revenue]}`` per UTC hour for the
   last ``BUCKET_HOURS`` hours: the windowed counters (1 h / 24 h / 7 d) are sums of these at
   scoring time, so they age correctly without any event arriving;
 - ``totals``: all-time sums of the same counters;
-- ``price``/``competitor_price``: the latest observed prices;
+- ``price``/``competitor_price``: the prices observed at the newest ``occurred_at``;
 - ``applied``: the change-feed watermark ``{"ts": _ts, "ids": [...]}`` that makes a
   redelivered batch a no-op.
 
@@ -27,6 +29,9 @@ from typing import Any
 from shared.models import COUNTERS, hour_key
 
 BUCKET_HOURS = 8 * 24
+# Stock moves older than this (against the newest move) fold into the base count, which keeps
+# the document bounded when no inventory count arrives for a long time.
+MOVE_HORIZON = timedelta(days=7)
 _N = len(COUNTERS)
 
 
@@ -34,7 +39,11 @@ def new_state(product: Mapping[str, Any]) -> dict[str, Any]:
     """A fresh projected document for a catalogue product (no events applied)."""
     doc = dict(product)
     doc["id"] = doc["item_id"]
-    doc.setdefault("stock", 0)
+    doc.setdefault("initial_stock", int(doc.get("stock", 0) or 0))
+    doc["stock_base"] = {"value": doc["initial_stock"], "at": ""}
+    doc["stock_moves"] = []
+    doc["stock"] = doc["initial_stock"]
+    doc["price_at"] = ""
     doc["buckets"] = {}
     doc["totals"] = dict.fromkeys(COUNTERS, 0)
     doc["totals"]["revenue"] = 0.0
@@ -57,19 +66,34 @@ def apply_event(state: dict[str, Any], event: Mapping[str, Any]) -> None:
     bucket[4] = round(bucket[4], 2)
     state["totals"]["revenue"] = round(state["totals"]["revenue"], 2)
 
-    if event.get("stock_set") is not None:
-        state["stock"] = int(event["stock_set"])
-    if event.get("stock_delta"):
-        state["stock"] = max(0, int(state.get("stock", 0)) + int(event["stock_delta"]))
-    if event.get("price") is not None and event.get("kind") in ("offer", "order"):
-        state["price"] = float(event["price"])
-    if event.get("competitor_price") is not None:
-        state["competitor_price"] = float(event["competitor_price"])
-
     stamp = occurred.isoformat()
+    _apply_stock(state, event, stamp)
+    if stamp >= state.get("price_at", ""):
+        if event.get("price") is not None and event.get("kind") in ("offer", "order"):
+            state["price"] = float(event["price"])
+            state["price_at"] = stamp
+        if event.get("competitor_price") is not None:
+            state["competitor_price"] = float(event["competitor_price"])
+            state["price_at"] = stamp
+
     if state.get("last_event_at") is None or stamp > state["last_event_at"]:
         state["last_event_at"] = stamp
     _prune(state)
+
+
+def _apply_stock(state: dict[str, Any], event: Mapping[str, Any], stamp: str) -> None:
+    base, moves = state["stock_base"], state["stock_moves"]
+    if event.get("stock_set") is not None and stamp > base["at"]:
+        base["value"], base["at"] = int(event["stock_set"]), stamp
+        moves[:] = [m for m in moves if m[0] > stamp]
+    if event.get("stock_delta") and stamp > base["at"]:
+        moves.append([stamp, int(event["stock_delta"])])
+        moves.sort()
+        horizon = (_as_datetime(moves[-1][0]) - MOVE_HORIZON).isoformat()
+        while moves and moves[0][0] < horizon:
+            at, delta = moves.pop(0)
+            base["value"], base["at"] = base["value"] + delta, at
+    state["stock"] = max(0, base["value"] + sum(m[1] for m in moves))
 
 
 def apply_batch(state: dict[str, Any], docs: Iterable[Mapping[str, Any]]) -> list[str]:
@@ -112,7 +136,8 @@ def window_sums(buckets: Mapping[str, list[float]], now: datetime, hours: int) -
 
 
 # Fields that are projections, not catalogue: dropped before a rebuild.
-_PROJECTED = {"buckets", "totals", "last_event_at", "applied", "competitor_price", "stock"}
+_PROJECTED = {"buckets", "totals", "last_event_at", "applied", "competitor_price", "stock",
+              "stock_base", "stock_moves", "price_at"}
 # Written by the ranker and system; never catalogue.
 _SYSTEM = {
     "score",

@@ -31,7 +31,10 @@ def create(kind: str, body: dict[str, Any], actor: str) -> dict[str, Any]:
 
 def delete(rule_id: str, actor: str) -> None:
     store = get_store()
-    before = store.read_or_none("rules", rule_id, rule_id)
+    # A query, not a point read: the local Cosmos server fails point reads of missing ids in
+    # /id-partitioned containers instead of answering 404.
+    before = next(store.query("rules", "SELECT * FROM c WHERE c.id = @id", [("@id", rule_id)]),
+                  None)
     if before is None:
         raise NotFound(f"no rule {rule_id!r}")
     store.delete("rules", rule_id, rule_id)

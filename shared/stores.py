@@ -38,7 +38,7 @@ def payload(store: Store) -> dict[str, Any]:
 def set_connected(store: Store, marketplace: str, connected: bool, actor: str) -> dict[str, Any]:
     if marketplace not in MARKETPLACES:
         raise NotFound(f"unknown marketplace {marketplace!r}; one of {list(MARKETPLACES)}")
-    before = store.read_or_none("stores", marketplace, marketplace)
+    before = next(s for s in list_stores(store) if s["marketplace"] == marketplace)
     doc = {
         "id": marketplace,
         "connected": connected,

@@ -109,8 +109,15 @@ class DevHost:
         return self.log_path.read_text(errors="replace")
 
 
-def start_devhost(env: dict[str, str], tmp: Path, *extra: str) -> DevHost:
+def start_devhost(env: dict[str, str], tmp: Path, *extra: str,
+                  own_signalr: bool = True) -> DevHost:
+    """Run ``python -m devhost`` on free ports (its SignalR emulation too, unless told not to)."""
     port = free_port()
+    if own_signalr:
+        conn = env["SignalR__connectionString"]
+        key = conn.split("AccessKey=", 1)[1].split(";", 1)[0]
+        env = {**env, "SignalR__connectionString":
+               f"Endpoint=http://127.0.0.1:{free_port()};AccessKey={key};Version=1.0;"}
     keys_path = tmp / "host-keys.json"
     log_path = tmp / "devhost.log"
     proc_env = {**os.environ, **env, "PYTHONUNBUFFERED": "1"}

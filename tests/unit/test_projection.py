@@ -76,3 +76,33 @@ def test_window_sums_age_with_time():
     assert projection.window_sums(state["buckets"], later, 1)[0] == 0
     assert projection.window_sums(state["buckets"], later, 24)[0] == 5
     assert projection.window_sums(state["buckets"], T0 + timedelta(days=8), 168)[0] == 0
+
+
+def test_any_delivery_order_within_a_second_gives_the_same_state():
+    docs = [{**d, "_ts": 500} for d in feed()]
+    docs.append({**ev(90, 500, stock_set=7, kind="stock"),
+                 "occurred_at": (T0 + timedelta(minutes=305)).isoformat()})
+    docs.append({**ev(91, 500, kind="offer", price=899.0, competitor_price=949.0)})
+    reference = projection.new_state(PRODUCT)
+    projection.apply_batch(reference, docs)
+    for seed_ in range(5):
+        shuffled = docs[:]
+        random.Random(seed_).shuffle(shuffled)
+        state = projection.new_state(PRODUCT)
+        projection.apply_batch(state, shuffled)
+        for key in ("buckets", "totals", "stock", "price", "competitor_price", "stock_base"):
+            assert state[key] == reference[key], key
+
+
+def test_stock_counts_moves_after_the_latest_inventory_count():
+    state = projection.new_state({**PRODUCT, "stock": 10})
+    at = lambda m: (T0 + timedelta(minutes=m)).isoformat()  # noqa: E731
+    projection.apply_event(state, {"occurred_at": at(5), "stock_delta": -3})
+    assert state["stock"] == 7
+    projection.apply_event(state, {"occurred_at": at(10), "stock_set": 50})
+    projection.apply_event(state, {"occurred_at": at(2), "stock_delta": -4})  # before the count
+    assert state["stock"] == 50
+    projection.apply_event(state, {"occurred_at": at(20), "stock_delta": -60})  # oversold
+    assert state["stock"] == 0
+    projection.apply_event(state, {"occurred_at": at(30), "stock_delta": 12})  # cancellation
+    assert state["stock"] == 2

@@ -1,0 +1,86 @@
+"""Helpers shared by the integration tests: signed posts, principals, a real SignalR listener."""
+
+from __future__ import annotations
+
+import base64
+import json
+import queue
+import subprocess
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from shared.marketplaces.signature import signed_headers
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def principal(role: str) -> dict[str, str]:
+    body = {"identityProvider": "test", "userId": f"u-{role}", "userDetails": f"{role}@test",
+            "userRoles": ["authenticated", role]}
+    return {"x-ms-client-principal": base64.b64encode(json.dumps(body).encode()).decode()}
+
+
+def post_webhook(host, marketplace: str, body: dict | bytes, **kw):
+    raw = body if isinstance(body, bytes) else json.dumps(body).encode()
+    headers = signed_headers(host.env[f"Webhooks__{marketplace}Secret"], raw)
+    with host.client() as c:
+        return c.post(host.webhook_url(marketplace), content=raw,
+                      headers={"content-type": "application/json", **headers}, **kw)
+
+
+class Listener:
+    """The real @microsoft/signalr client (Node), negotiating through the app's /api/negotiate."""
+
+    def __init__(self, base_url: str, *targets: str, role: str = "analyst",
+                 timeout_ms: int = 60_000, count: int = 100_000) -> None:
+        header = next(iter(principal(role).items()))
+        self.proc = subprocess.Popen(
+            ["node", str(ROOT / "tests/integration/signalr_client.mjs"), "--url",
+             f"{base_url}/api", "--header", f"{header[0]}={header[1]}", "--count", str(count),
+             "--timeout-ms", str(timeout_ms), *targets],
+            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )
+        self.messages: queue.Queue[dict[str, Any]] = queue.Queue()
+        self.connected = threading.Event()
+        threading.Thread(target=self._read, daemon=True).start()
+        if not self.connected.wait(20):
+            self.close()
+            raise AssertionError(f"SignalR client did not connect: {self.proc.stderr.read()}")
+
+    def _read(self) -> None:
+        assert self.proc.stdout is not None
+        for line in self.proc.stdout:
+            msg = json.loads(line)
+            if msg.get("event") == "connected":
+                self.connected.set()
+            elif "target" in msg:
+                msg["received_at"] = time.monotonic()
+                self.messages.put(msg)
+
+    def wait_for(self, target: str, predicate=lambda args: True, timeout: float = 15.0):
+        """The first message on ``target`` whose first argument satisfies ``predicate``."""
+        deadline = time.monotonic() + timeout
+        while (left := deadline - time.monotonic()) > 0:
+            try:
+                msg = self.messages.get(timeout=left)
+            except queue.Empty:
+                break
+            if msg["target"] == target and predicate(msg["arguments"][0]):
+                return msg
+        raise AssertionError(f"no matching {target!r} message within {timeout} s")
+
+    def drain(self) -> None:
+        while not self.messages.empty():
+            self.messages.get_nowait()
+
+    def close(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+        for stream in (self.proc.stdout, self.proc.stderr):
+            if stream:
+                stream.close()

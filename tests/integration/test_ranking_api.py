@@ -1,0 +1,122 @@
+"""Ranking, explanations, what-if and rules through the API, on the real local services."""
+
+from __future__ import annotations
+
+import pytest
+
+from shared import seed
+from shared.ml.simulator import simulate_catalogue
+from tests.integration.conftest import eventually
+from tests.integration.helpers import principal
+
+pytestmark = pytest.mark.integration
+ADMIN, ANALYST = principal("admin"), principal("analyst")
+
+
+@pytest.fixture(scope="module")
+def ranked(devhost, store):
+    products = simulate_catalogue(30, seed=11)
+    seed.seed_catalogue(store, products, history_hours=24, seed=11)
+    with devhost.client() as c:
+        eventually(lambda: c.post("/api/rank", json={"limit": 500}, headers=ANALYST)
+                   .json().get("total") == 30, timeout=60)
+    return products
+
+
+def rank(c, **body):
+    resp = c.post("/api/rank", json=body, headers=ANALYST)
+    assert resp.status_code == 200, resp.text
+    return resp.json()
+
+
+def test_rank_orders_by_score_with_filters(devhost, ranked):
+    with devhost.client() as c:
+        page = rank(c, limit=10)
+        assert page["model_version"] and page["total"] == 30
+        assert [i["rank"] for i in page["items"]] == list(range(1, 11))
+        scores = [i["score"] for i in page["items"]]
+        assert scores == sorted(scores, reverse=True)
+        category = ranked[0]["category"]
+        only = rank(c, category=category, limit=500)
+        assert only["items"] and {i["category"] for i in only["items"]} == {category}
+        assert only["total"] == sum(1 for p in ranked if p["category"] == category)
+        explained = rank(c, limit=2, explain=True)
+        assert all("contributions" in i["explanation"] for i in explained["items"])
+
+
+def test_explanation_adds_up_to_the_raw_score(devhost, ranked):
+    with devhost.client() as c:
+        for item in rank(c, limit=5)["items"]:
+            ex = c.get(f"/api/explain/{item['item_id']}", headers=ANALYST).json()
+            total = ex["base_value"] + sum(x["contribution"] for x in ex["contributions"])
+            assert total == pytest.approx(ex["raw_score"], rel=1e-6, abs=1e-6)
+            assert ex["raw_score"] == pytest.approx(item["score"], abs=1e-5)
+        assert c.get("/api/explain/NOPE", headers=ANALYST).status_code == 404
+
+
+def _fingerprint(store):
+    products = {d["id"]: d["_etag"] for d in store.query("products", "SELECT c.id, c._etag FROM c")}
+    counts = {name: next(store.query(name, "SELECT VALUE COUNT(1) FROM c"))
+              for name in ("events", "rules", "audit", "snapshots")}
+    return products, counts
+
+
+def test_whatif_predicts_and_writes_nothing(devhost, ranked, store):
+    with devhost.client() as c:
+        item = rank(c, limit=30)["items"][15]
+        before = _fingerprint(store)
+        one = c.post("/api/whatif/price", json={"item_id": item["item_id"],
+                                                "new_price": item["price"] * 0.6}, headers=ANALYST)
+        assert one.status_code == 200, one.text
+        body = one.json()
+        assert body["current"]["rank"] == item["rank"]
+        assert isinstance(body["predicted"]["rank"], int) and body["shap_change"]
+        prices = [round(item["price"] * f / 10, 2) for f in range(5, 16)]
+        curve = c.post("/api/whatif/price", json={"item_id": item["item_id"], "prices": prices},
+                       headers=ANALYST).json()["curve"]
+        assert [p["price"] for p in curve] == prices
+        assert all(1 <= p["rank"] <= 30 for p in curve)
+        bad = c.post("/api/whatif/price", json={"item_id": item["item_id"], "new_price": -5},
+                     headers=ANALYST)
+        assert bad.status_code == 422 and bad.json()["field"] == "new_price"
+        assert _fingerprint(store) == before
+
+
+def test_rules_steer_the_ranking_and_are_audited(devhost, ranked, store):
+    with devhost.client() as c:
+        items = rank(c, limit=30)["items"]
+        last, removed = items[-1]["item_id"], items[0]["item_id"]
+        pin = c.post("/api/rules/pin", json={"item_id": last, "position": 1}, headers=ADMIN)
+        assert pin.status_code == 201, pin.text
+        top = rank(c, limit=3)["items"][0]
+        assert top["item_id"] == last and top["rules"][0]["type"] == "pin"
+        gone = c.post("/api/rules/remove", json={"item_id": removed}, headers=ADMIN).json()
+        page = rank(c, limit=500)
+        assert removed not in {i["item_id"] for i in page["items"]} and page["total"] == 29
+        later = c.post("/api/rules/demote", json={
+            "item_id": last, "strength": 1, "valid_from": "2099-01-01T00:00:00Z"}, headers=ADMIN)
+        assert later.status_code == 201 and later.json()["active"] is False
+        assert rank(c, limit=1)["items"][0]["item_id"] == last
+        audit = c.get("/api/audit?action=rule.create", headers=ANALYST).json()["entries"]
+        assert {e["after"]["id"] for e in audit} >= {pin.json()["id"], gone["id"]}
+        assert c.delete(f"/api/rules/{gone['id']}", headers=ADMIN).status_code == 200
+        assert c.delete(f"/api/rules/{gone['id']}", headers=ADMIN).status_code == 404
+        assert rank(c, limit=500)["total"] == 30
+        deleted = c.get("/api/audit?action=rule.delete", headers=ANALYST).json()["entries"]
+        assert deleted[0]["before"]["id"] == gone["id"] and deleted[0]["after"] is None
+        for rule in c.get("/api/rules", headers=ANALYST).json()["rules"]:
+            c.delete(f"/api/rules/{rule['id']}", headers=ADMIN)
+
+
+def test_rule_validation_and_roles_write_nothing(devhost, ranked, store):
+    with devhost.client() as c:
+        before = _fingerprint(store)
+        bad = c.post("/api/rules/pin", json={"item_id": "X", "position": 0}, headers=ADMIN)
+        assert bad.status_code == 422 and bad.json()["field"] == "position"
+        strength = c.post("/api/rules/boost", json={"item_id": "X", "strength": 3}, headers=ADMIN)
+        assert strength.status_code == 422 and strength.json()["field"] == "strength"
+        denied = c.post("/api/rules/pin", json={"item_id": "X", "position": 1}, headers=ANALYST)
+        assert denied.status_code == 403
+        anonymous = c.get("/api/rules", headers={"x-ms-client-principal": ""})
+        assert anonymous.status_code == 401
+        assert _fingerprint(store) == before

@@ -1,0 +1,163 @@
+"""The real-time loop: change feed -> projections -> ranking -> SignalR -> a real client."""
+
+from __future__ import annotations
+
+import time
+import uuid
+
+import pytest
+
+from shared import projection, projector, seed
+from shared.ml.simulator import simulate_catalogue
+from tests.integration.conftest import eventually, start_devhost, stop_devhost
+from tests.integration.helpers import Listener, post_webhook, principal
+
+pytestmark = pytest.mark.integration
+ADMIN, ANALYST = principal("admin"), principal("analyst")
+
+
+@pytest.fixture(scope="module")
+def products(devhost, store):
+    catalogue = simulate_catalogue(20, seed=5)
+    seed.seed_catalogue(store, catalogue, history_hours=6, seed=5)
+    with devhost.client() as c:
+        eventually(lambda: c.post("/api/rank", json={"limit": 50}, headers=ANALYST)
+                   .json().get("total") == 20, timeout=60)
+        eventually(lambda: not _unprojected(store), timeout=60)
+    return catalogue
+
+
+def _unprojected(store) -> list[str]:
+    """Items whose product document has not applied all of its events yet."""
+    latest = {}
+    for d in store.query("events", "SELECT c.item_id, c._ts FROM c"):
+        latest[d["item_id"]] = max(latest.get(d["item_id"], 0), d["_ts"])
+    marks = {d["item_id"]: d["applied"]["ts"]
+             for d in store.query("products", "SELECT c.item_id, c.applied FROM c")}
+    return [item for item, ts in latest.items() if marks.get(item, 0) < ts]
+
+
+def _order(item_id: str, qty: int, price: float) -> dict:
+    return {"eventType": "ORDER_PLACED", "asin": item_id, "price": price, "quantity": qty,
+            "region": "IN", "orderId": f"402-{uuid.uuid4().hex[:10]}"}
+
+
+def test_webhook_order_reaches_the_client_with_new_stock_and_revenue(devhost, products):
+    item = next(p for p in products if p["marketplace"] == "amazon")
+    with devhost.client() as c:
+        before = c.get("/api/metrics", headers=ANALYST).json()["kpis"]["revenue"]
+        stock = c.get(f"/api/item/{item['item_id']}", headers=ANALYST).json()["stock"]
+    listener = Listener(devhost.base_url, "kpis", "ranking")
+    try:
+        assert post_webhook(devhost, "amazon", _order(item["item_id"], 1, 1111.0)).status_code == 200
+        kpis = listener.wait_for("kpis", lambda k: k["kpis"]["revenue"] >= before + 1111.0)
+        assert kpis["arguments"][0]["kpis"]["revenue"] == pytest.approx(before + 1111.0, abs=0.01)
+        ranking = listener.wait_for("ranking", lambda r: any(
+            i["item_id"] == item["item_id"] and i["stock"] == max(0, stock - 1)
+            for i in r["items"]))
+        assert ranking["arguments"][0]["model_version"]
+    finally:
+        listener.close()
+
+
+def test_pin_rule_broadcasts_a_ranking_with_the_item_on_top(devhost, products):
+    with devhost.client() as c:
+        last = c.post("/api/rank", json={"limit": 50}, headers=ANALYST).json()["items"][-1]
+        listener = Listener(devhost.base_url, "ranking", "rules")
+        try:
+            rule = c.post("/api/rules/pin", json={"item_id": last["item_id"], "position": 1},
+                          headers=ADMIN).json()
+            listener.wait_for("rules", lambda r: any(x["id"] == rule["id"] for x in r["rules"]))
+            msg = listener.wait_for("ranking", lambda r: r["items"][0]["item_id"]
+                                    == last["item_id"])
+            assert msg["arguments"][0]["items"][0]["rules"] == [{"id": rule["id"],
+                                                                 "type": "pin"}]
+        finally:
+            listener.close()
+            c.delete(f"/api/rules/{rule['id']}", headers=ADMIN)
+
+
+def _products(store) -> dict[str, dict]:
+    return {d["item_id"]: d for d in store.query("products", "SELECT * FROM c")}
+
+
+def test_replaying_a_change_feed_batch_changes_nothing(devhost, products, store):
+    eventually(lambda: not _unprojected(store), timeout=30)
+    before = _products(store)
+    events = sorted(store.query("events", "SELECT * FROM c"), key=lambda d: d["_ts"])
+    assert projector.project_batch(store, events) == []
+    assert projector.project_batch(store, events[: len(events) // 2]) == []
+    after = _products(store)
+    assert {k: v["_etag"] for k, v in after.items()} == {k: v["_etag"] for k, v in before.items()}
+
+
+def test_reconcile_agrees_with_the_incremental_path(devhost, products, store):
+    eventually(lambda: not _unprojected(store), timeout=30)
+    events: dict[str, list[dict]] = {}
+    for d in store.query("events", "SELECT * FROM c"):
+        events.setdefault(d["item_id"], []).append(d)
+    for item_id, doc in _products(store).items():
+        rebuilt = projection.rebuild(doc, events.get(item_id, []))
+        assert (rebuilt["buckets"], rebuilt["totals"], rebuilt["stock"]) == (
+            doc["buckets"], doc["totals"], doc["stock"]), item_id
+    with devhost.client() as c:
+        incremental = c.post("/api/rank", json={"limit": 50}, headers=ANALYST).json()["items"]
+        reconcile = c.post("/admin/functions/reconcile",
+                           headers={"x-functions-key": devhost.keys["master"]})
+        assert reconcile.status_code == 202
+        full = c.post("/api/rank", json={"limit": 50}, headers=ANALYST).json()["items"]
+    assert [(i["item_id"], round(i["score"], 5)) for i in full] == [
+        (i["item_id"], round(i["score"], 5)) for i in incremental]
+
+
+def test_signalr_down_does_not_fail_or_slow_ingestion(env, store, products, tmp_path):
+    dead = {**env, "SignalR__connectionString":
+            "Endpoint=http://127.0.0.1:9;AccessKey=" + "k" * 43 + ";Version=1.0;"}
+    host = start_devhost(dead, tmp_path, "--no-seed", "--no-timers", own_signalr=False)
+    try:
+        item = products[0]
+        with host.client() as c:
+            start = c.get(f"/api/item/{item['item_id']}", headers=ANALYST).json()["stock"]
+        timings = []
+        for _ in range(10):
+            t0 = time.perf_counter()
+            resp = post_webhook(host, item["marketplace"] if item["marketplace"] == "amazon"
+                                else "amazon", _order(item["item_id"], 1, 500.0))
+            timings.append(time.perf_counter() - t0)
+            assert resp.status_code == 200
+        timings.sort()
+        assert timings[len(timings) // 2] < 0.25, timings
+        with host.client() as c:
+            eventually(lambda: c.get(f"/api/item/{item['item_id']}", headers=ANALYST)
+                       .json()["stock"] == max(0, start - 10), timeout=30)
+    finally:
+        stop_devhost(host)
+
+
+def test_mock_feed_pauses_while_a_store_is_connected(env, store, products, tmp_path):
+    mock_env = {**env, "MOCK_ENABLED": "true", "MOCK_SCHEDULE": "* * * * * *",
+                "MOCK_EVENTS_PER_TICK": "5"}
+    host = start_devhost(mock_env, tmp_path, "--no-seed")
+
+    def mock_events() -> int:
+        return next(store.query("events",
+                                "SELECT VALUE COUNT(1) FROM c WHERE c.source = 'mock'"))
+
+    try:
+        with host.client() as c:
+            first = mock_events()
+            eventually(lambda: mock_events() > first, timeout=20)
+            connected = c.post("/api/stores/myntra/connect", headers=ADMIN)
+            assert connected.status_code == 200, connected.text
+            assert connected.json()["mode"] == "live"
+            time.sleep(2.5)  # a tick already running may finish
+            paused = mock_events()
+            time.sleep(3)
+            assert mock_events() == paused
+            assert c.post("/api/stores/myntra/disconnect",
+                          headers=ADMIN).json()["mode"] == "mock"
+            eventually(lambda: mock_events() > paused, timeout=20)
+        log = host.log()
+        assert log.count("mock feed paused") == 1 and log.count("mock feed resumed") == 1
+    finally:
+        stop_devhost(host)
