@@ -338,37 +338,49 @@ class Ranker:
         return int(hits[0]) + 1 if len(hits) else None
 
     def placement(
-        self, item_id: str, adjusted_scores: np.ndarray, rules: Iterable[Rule], now: datetime
-    ) -> list[int | None]:
-        """Ranks ``item_id`` would take with each hypothetical adjusted score, all else equal.
+        self, item_id: str, scores: np.ndarray, rules: Iterable[Rule], now: datetime
+    ) -> tuple[np.ndarray, list[int | None]]:
+        """Adjusted scores and ranks ``item_id`` would take with each hypothetical model score.
 
-        Everyone else keeps their current adjusted score; pins and removals apply as usual.
+        Everyone else keeps their current adjusted score; the item keeps its own rule
+        adjustment (boost, demote, clearance); pins and removals apply as usual.
         """
         row = self._index.get(item_id)
         if row is None:
             raise NotFound(f"item {item_id!r} is not in the ranking")
         effects = self._effects(rules, now)
+        shift = effects.adjusted[row] - self._scores[row]
+        adjusted = np.asarray(scores, dtype=np.float64) + shift
         if effects.removed[row]:
-            return [None] * len(adjusted_scores)
+            return adjusted, [None] * len(adjusted)
         view = self._alive[: self._n] & ~effects.removed
         pins = self._pins_in(effects, view)
         if any(pinned_row == row for _, pinned_row in pins):
             order = self.full_order(rules, now)
-            return [int(np.flatnonzero(order == row)[0]) + 1] * len(adjusted_scores)
+            return adjusted, [int(np.flatnonzero(order == row)[0]) + 1] * len(adjusted)
         total = int(view.sum())
         taken = sorted(slot for slot, _ in _pin_slots(pins) if slot <= total)
-        others = view.copy()
+        others = view
         others[np.array([r for _, r in pins], dtype=np.int64)] = False
         others[row] = False
-        other_rows = np.flatnonzero(others)
-        values = np.sort(effects.adjusted[other_rows])
+        values = effects.adjusted[others]
+        other_ids = None
+        # Only others between the lowest and highest candidate need ordering.
+        low, high = float(adjusted.min()), float(adjusted.max())
+        above_all = int(np.count_nonzero(values > high))
+        middle_mask = (values >= low) & (values <= high)
+        middle = np.sort(values[middle_mask])
         out: list[int | None] = []
-        for score in np.asarray(adjusted_scores, dtype=np.float64):
-            above = len(values) - int(np.searchsorted(values, score, side="right"))
-            ties = np.flatnonzero(effects.adjusted[other_rows] == score)
-            above += sum(1 for t in ties if self._ids[other_rows[t]] < item_id)
+        for score in adjusted:
+            right = int(np.searchsorted(middle, score, side="right"))
+            above = above_all + len(middle) - right
+            if right > np.searchsorted(middle, score, side="left"):  # ties: the id decides
+                if other_ids is None:
+                    other_ids = np.flatnonzero(others)
+                tied = other_ids[values == score]
+                above += sum(1 for t in tied if self._ids[t] < item_id)
             out.append(_slot_for(above + 1, taken))
-        return out
+        return adjusted, out
 
     def adjustment(self, item_id: str, rules: Iterable[Rule], now: datetime) -> float:
         """What the active rules add to the item's model score (boost - demote + clearance)."""

@@ -66,20 +66,21 @@ def price_whatif(
     docs = [{**product_state, "price": price} for price in prices]
     X = build_features(docs, now, ranker.context)
     scores = ranker.model.predict(X)
-    shift = ranker.adjustment(item_id, rules, now)
     current_score = current[item_id]
-    ranks = ranker.placement(item_id, np.append(scores + shift, current_score + shift), rules, now)
+    adjusted, ranks = ranker.placement(item_id, np.append(scores, current_score), rules, now)
     current_rank = ranks[-1]
     points = [
         WhatIfPoint(
             price=price,
             score=float(score),
-            adjusted_score=float(score + shift),
+            adjusted_score=float(shifted),
             score_change=float(score - current_score),
             rank=rank,
             rank_change=None if rank is None or current_rank is None else current_rank - rank,
         )
-        for price, score, rank in zip(prices, scores, ranks[:-1], strict=True)
+        for price, score, shifted, rank in zip(
+            prices, scores, adjusted[:-1], ranks[:-1], strict=True
+        )
     ]
     shap_change = None
     if len(prices) == 1:
