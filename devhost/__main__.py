@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import signal
 import sys
 import threading
 from contextlib import asynccontextmanager
@@ -72,8 +73,14 @@ def prepare(seed: bool) -> None:
     ensure_demo(store, seed=seed)
 
 
+def _terminate(signum, frame) -> None:
+    # SIGTERM before the server runs (while preparing) must still stop the services started.
+    raise KeyboardInterrupt
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
+    signal.signal(signal.SIGTERM, _terminate)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     logging.getLogger("azure").setLevel(logging.WARNING)
     # The local Cosmos server's certificate is self-signed; verification is off only locally.
@@ -129,6 +136,8 @@ def main(argv: list[str] | None = None) -> int:
         app = Starlette(routes=routes, lifespan=lifespan)
         _banner(args.port, keys)
         uvicorn.run(app, host="127.0.0.1", port=args.port, log_level="warning")
+    except KeyboardInterrupt:
+        pass
     finally:
         if services is not None:
             services.stop()

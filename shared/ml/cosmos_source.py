@@ -1,0 +1,35 @@
+"""Training data from Cosmos: the catalogue from ``products`` and the event log from ``events``.
+
+The products documents hold today's projected stock, but a replay starts at the first event;
+the starting stock is therefore today's stock plus everything the logged stock moves took out
+(inventory counts in the log still override it from their time on).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from shared.models import Product
+from shared.schema import EVENTS, PRODUCTS
+
+
+def load_history(store: Any | None = None) -> tuple[list[dict], list[dict]]:
+    """(catalogue, events) read from Cosmos; ``store`` defaults to the app's store."""
+    if store is None:
+        from shared.store import get_store
+
+        store = get_store()
+    events = [
+        {k: v for k, v in doc.items() if not k.startswith("_")}
+        for doc in store.query(EVENTS.name, "SELECT * FROM c")
+    ]
+    moved: dict[str, int] = defaultdict(int)
+    for event in events:
+        moved[event["item_id"]] += int(event.get("stock_delta") or 0)
+    catalogue = []
+    for doc in store.query(PRODUCTS.name, "SELECT * FROM c"):
+        product = Product.model_validate(doc).model_dump()
+        product["stock"] = max(0, int(product["stock"]) - moved.get(product["item_id"], 0))
+        catalogue.append(product)
+    return catalogue, events
