@@ -31,8 +31,11 @@ log = logging.getLogger("devhost")
 def parse_args(argv: list[str]) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="python -m devhost", description=__doc__)
     p.add_argument("--port", type=int, default=7071)
-    p.add_argument("--external-services", action="store_true",
-                   help="use the Cosmos/Azurite settings already in the environment")
+    p.add_argument(
+        "--external-services",
+        action="store_true",
+        help="use the Cosmos/Azurite settings already in the environment",
+    )
     p.add_argument("--no-seed", action="store_true", help="skip the demo catalogue")
     p.add_argument("--no-timers", action="store_true", help="do not fire timer triggers")
     p.add_argument("--keys", type=Path, default=ROOT / ".local" / "host-keys.json")
@@ -56,8 +59,14 @@ def access_key(connection_string: str) -> str:
 
 
 def serve_in_thread(app, port: int) -> uvicorn.Server:
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
-                            ws="websockets-sansio", lifespan="off")
+    config = uvicorn.Config(
+        app,
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+        ws="websockets-sansio",
+        lifespan="off",
+    )
     server = uvicorn.Server(config)
     threading.Thread(target=server.run, name=f"uvicorn-{port}", daemon=True).start()
     return server
@@ -110,8 +119,10 @@ def main(argv: list[str] | None = None) -> int:
             triggers.ChangeFeedPoller(name, b, fn, get_store(), stop)
             for name, b, fn in triggers.triggers_of(function_app, "cosmosDBTrigger")
         ]
-        timers = [triggers.TimerRunner(name, b, fn, stop)
-                  for name, b, fn in triggers.triggers_of(function_app, "timerTrigger")]
+        timers = [
+            triggers.TimerRunner(name, b, fn, stop)
+            for name, b, fn in triggers.triggers_of(function_app, "timerTrigger")
+        ]
         workers = pollers + timers
         started = pollers + ([] if args.no_timers else timers)
 
@@ -148,9 +159,12 @@ def _banner(port: int, keys: dict[str, str]) -> None:
     from shared.example import signed_curl
 
     base = f"http://127.0.0.1:{port}"
-    print(f"\nReSight is running.\n  Dashboard: {base}/\n  API:       {base}/api/metrics\n"
-          f"  OpenAPI:   {base}/api/openapi.json\n\nA signed test order:\n\n"
-          f"{signed_curl(base, keys['default'])}\n\nCtrl-C stops everything.\n", flush=True)
+    print(
+        f"\nReSight is running.\n  Dashboard: {base}/\n  API:       {base}/api/metrics\n"
+        f"  OpenAPI:   {base}/api/openapi.json\n\nA signed test order:\n\n"
+        f"{signed_curl(base, keys['default'])}\n\nCtrl-C stops everything.\n",
+        flush=True,
+    )
 
 
 if __name__ == "__main__":

@@ -54,7 +54,7 @@ def _route_path(route: str) -> str:
     while "{*" in path:
         start = path.index("{*")
         end = path.index("}", start)
-        path = f"{path[:start]}{{{path[start + 2:end]}:path}}{path[end + 1:]}"
+        path = f"{path[:start]}{{{path[start + 2 : end]}:path}}{path[end + 1 :]}"
     return "/api/" + path.lstrip("/")
 
 
@@ -77,8 +77,9 @@ def build_routes(
     for name, binding, user_fn in http_functions(app):
         level = _level(binding)
         endpoint = _endpoint(name, level, user_fn, keys, principal_for)
-        routes.append(Route(_route_path(binding["route"]), endpoint, methods=_methods(binding),
-                            name=name))
+        routes.append(
+            Route(_route_path(binding["route"]), endpoint, methods=_methods(binding), name=name)
+        )
     return routes
 
 
@@ -104,8 +105,12 @@ def _endpoint(name, level, user_fn, keys, principal_for):
                 headers["x-ms-client-principal"] = principal
         params = {k: v for k, v in request.query_params.items() if k != "code"}
         req = func.HttpRequest(
-            method=request.method, url=str(request.url), headers=headers, params=params,
-            route_params=dict(request.path_params), body=body,
+            method=request.method,
+            url=str(request.url),
+            headers=headers,
+            params=params,
+            route_params=dict(request.path_params),
+            body=body,
         )
         try:
             result: func.HttpResponse = await asyncio.to_thread(user_fn, req)
@@ -124,8 +129,9 @@ def create_app(app: func.FunctionApp, keys: dict[str, str], **kwargs: Any) -> St
     return Starlette(routes=build_routes(app, keys), **kwargs)
 
 
-def admin_routes(app: func.FunctionApp, keys: dict[str, str],
-                 invoke: Callable[[str], None]) -> list[BaseRoute]:
+def admin_routes(
+    app: func.FunctionApp, keys: dict[str, str], invoke: Callable[[str], None]
+) -> list[BaseRoute]:
     """The host's admin API: list functions, and run a non-HTTP one (``POST``, master key)."""
 
     def master(request: Request) -> bool:
@@ -135,10 +141,12 @@ def admin_routes(app: func.FunctionApp, keys: dict[str, str],
     async def list_functions(request: Request) -> Response:
         if not master(request):
             return Response(status_code=401)
-        return JSONResponse([
-            {"name": fn.get_function_name(), "trigger": fn.get_trigger().get_binding_name()}
-            for fn in functions_of(app)
-        ])
+        return JSONResponse(
+            [
+                {"name": fn.get_function_name(), "trigger": fn.get_trigger().get_binding_name()}
+                for fn in functions_of(app)
+            ]
+        )
 
     async def run_function(request: Request) -> Response:
         if not master(request):
@@ -150,5 +158,7 @@ def admin_routes(app: func.FunctionApp, keys: dict[str, str],
             return JSONResponse({"error": "not_found", "message": f"no function {name}"}, 404)
         return Response(status_code=202)
 
-    return [Route("/admin/functions", list_functions, methods=["GET"]),
-            Route("/admin/functions/{name}", run_function, methods=["POST"])]
+    return [
+        Route("/admin/functions", list_functions, methods=["GET"]),
+        Route("/admin/functions/{name}", run_function, methods=["POST"]),
+    ]

@@ -74,17 +74,43 @@ class LocalServices:
         workdir = self.workdir or Path(tempfile.mkdtemp(prefix="resight-azurite-"))
         workdir.mkdir(parents=True, exist_ok=True)
         logs = self._log = open(workdir / "services.log", "ab")  # noqa: SIM115 - closed in stop()
-        self._procs.append(subprocess.Popen(
-            [str(BIN / "azurite"), "--silent", "--disableTelemetry", "--skipApiVersionCheck",
-             "--location", str(workdir), "--blobHost", "127.0.0.1", "--queueHost", "127.0.0.1",
-             "--tableHost", "127.0.0.1", "--blobPort", str(self.blob_port),
-             "--queuePort", str(self.queue_port), "--tablePort", str(self.table_port)],
-            stdout=logs, stderr=subprocess.STDOUT, cwd=ROOT, start_new_session=True,
-        ))
-        self._procs.append(subprocess.Popen(
-            ["node", str(ROOT / "devhost" / "cosmos_server.js"), str(self.cosmos_port)],
-            stdout=logs, stderr=subprocess.STDOUT, cwd=ROOT, start_new_session=True,
-        ))
+        self._procs.append(
+            subprocess.Popen(
+                [
+                    str(BIN / "azurite"),
+                    "--silent",
+                    "--disableTelemetry",
+                    "--skipApiVersionCheck",
+                    "--location",
+                    str(workdir),
+                    "--blobHost",
+                    "127.0.0.1",
+                    "--queueHost",
+                    "127.0.0.1",
+                    "--tableHost",
+                    "127.0.0.1",
+                    "--blobPort",
+                    str(self.blob_port),
+                    "--queuePort",
+                    str(self.queue_port),
+                    "--tablePort",
+                    str(self.table_port),
+                ],
+                stdout=logs,
+                stderr=subprocess.STDOUT,
+                cwd=ROOT,
+                start_new_session=True,
+            )
+        )
+        self._procs.append(
+            subprocess.Popen(
+                ["node", str(ROOT / "devhost" / "cosmos_server.js"), str(self.cosmos_port)],
+                stdout=logs,
+                stderr=subprocess.STDOUT,
+                cwd=ROOT,
+                start_new_session=True,
+            )
+        )
         for port in (self.blob_port, self.queue_port, self.table_port, self.cosmos_port):
             wait_for_port(port, timeout)
         return self

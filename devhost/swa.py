@@ -50,8 +50,9 @@ async def me(request: Request) -> Response:
 async def login(request: Request) -> Response:
     role = request.query_params.get("role", "admin")
     if role not in ROLES:
-        return JSONResponse({"error": "bad_request", "message": f"role must be one of {ROLES}"},
-                            400)
+        return JSONResponse(
+            {"error": "bad_request", "message": f"role must be one of {ROLES}"}, 400
+        )
     response = RedirectResponse(request.query_params.get("post_login_redirect_uri", "/"), 302)
     response.set_cookie(ROLE_COOKIE, role, httponly=True, samesite="lax")
     return response

@@ -109,11 +109,14 @@ class ChangeFeedPoller(threading.Thread):
             return self._poll()
 
     def _poll(self) -> int:
-        docs = list(self.store.query(
-            self.container, "SELECT * FROM c WHERE c._ts >= @ts", [("@ts", self.cursor_ts)]
-        ))
-        fresh = [d for d in docs if not (d["_ts"] == self.cursor_ts and d["id"] in
-                                         self.seen_at_cursor)]
+        docs = list(
+            self.store.query(
+                self.container, "SELECT * FROM c WHERE c._ts >= @ts", [("@ts", self.cursor_ts)]
+            )
+        )
+        fresh = [
+            d for d in docs if not (d["_ts"] == self.cursor_ts and d["id"] in self.seen_at_cursor)
+        ]
         if not fresh:
             return 0
         fresh.sort(key=lambda d: d["_ts"])
@@ -134,8 +137,9 @@ class ChangeFeedPoller(threading.Thread):
             try:
                 delivered = self.poll_once()
             except Exception:
-                log.exception("change feed %s failed; the batch will be delivered again",
-                              self.fn_name)
+                log.exception(
+                    "change feed %s failed; the batch will be delivered again", self.fn_name
+                )
                 delivered = 0
                 self.stop.wait(1.0)
             if not delivered:

@@ -43,8 +43,13 @@ def record_event(store: Store, event: Event) -> None:
         f"{event.kind}.{event.marketplace}",
         f"{event.source}:{event.marketplace}",
         item_id=event.item_id,
-        details={"event_id": event.id, "order_id": event.order_id, "units": event.units,
-                 "revenue": event.revenue, "stock_delta": event.stock_delta},
+        details={
+            "event_id": event.id,
+            "order_id": event.order_id,
+            "units": event.units,
+            "revenue": event.revenue,
+            "stock_delta": event.stock_delta,
+        },
         entry_id=f"audit:{event.id}",
     )
 

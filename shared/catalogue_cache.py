@@ -26,9 +26,11 @@ class CatalogueCache:
     def refresh(self) -> list[dict[str, Any]]:
         """Pull products written since the last refresh; returns the ones that changed."""
         with self._lock:
-            docs = list(self._store.query(
-                "products", "SELECT * FROM c WHERE c._ts >= @ts", [("@ts", self._cursor)]
-            ))
+            docs = list(
+                self._store.query(
+                    "products", "SELECT * FROM c WHERE c._ts >= @ts", [("@ts", self._cursor)]
+                )
+            )
             changed = []
             for doc in docs:
                 if self._etags.get(doc["item_id"]) == doc.get("_etag"):

@@ -87,8 +87,12 @@ def append(store: Store, events: list[Event], *, source: str = "webhook") -> Ing
         else:
             telemetry.record_duplicate(event.marketplace)
         telemetry.log_ingest(
-            log, event.id, event.marketplace, "recorded" if created else "duplicate",
-            kind=event.kind, item_id=event.item_id,
+            log,
+            event.id,
+            event.marketplace,
+            "recorded" if created else "duplicate",
+            kind=event.kind,
+            item_id=event.item_id,
         )
     return result
 
@@ -112,5 +116,10 @@ def ingest_webhook(
 
 
 def _summary(event: Event) -> dict[str, Any]:
-    return {"id": event.id, "item_id": event.item_id, "kind": event.kind, "units": event.units,
-            "revenue": event.revenue}
+    return {
+        "id": event.id,
+        "item_id": event.item_id,
+        "kind": event.kind,
+        "units": event.units,
+        "revenue": event.revenue,
+    }

@@ -17,13 +17,24 @@ def explain_item(state: LiveRanking, item_id: str, now: datetime) -> dict[str, A
             raise NotFound(f"no ranked item {item_id!r}")
         result = explain(state.ranker.model, state.ranker.features_of(item_id))
     contributions = sorted(
-        ({"feature": f["name"], "value": f["value"], "contribution": f["contribution"],
-          **({"label": f["label"]} if "label" in f else {})} for f in result["features"]),
+        (
+            {
+                "feature": f["name"],
+                "value": f["value"],
+                "contribution": f["contribution"],
+                **({"label": f["label"]} if "label" in f else {}),
+            }
+            for f in result["features"]
+        ),
         key=lambda c: -abs(c["contribution"]),
     )
-    return {"item_id": item_id, "model_version": result["model_version"],
-            "base_value": result["base_value"], "raw_score": result["raw_score"],
-            "contributions": contributions}
+    return {
+        "item_id": item_id,
+        "model_version": result["model_version"],
+        "base_value": result["base_value"],
+        "raw_score": result["raw_score"],
+        "contributions": contributions,
+    }
 
 
 def whatif(
@@ -38,26 +49,48 @@ def whatif(
         raise NotFound(f"no ranked item {item_id!r}")
     with state.lock:
         assert state.ranker is not None
-        result = price_whatif(state.ranker, product, [new_price] if prices is None else prices,
-                              now, state.active_rules())
-    current = {"price": result.current_price, "score": result.current_score,
-               "rank": result.current_rank}
+        result = price_whatif(
+            state.ranker,
+            product,
+            [new_price] if prices is None else prices,
+            now,
+            state.active_rules(),
+        )
+    current = {
+        "price": result.current_price,
+        "score": result.current_score,
+        "rank": result.current_rank,
+    }
     if prices is not None:
-        return {"item_id": item_id, "model_version": result.model_version, "current": current,
-                "curve": [{"price": p.price, "score": p.score, "rank": p.rank}
-                          for p in result.points]}
+        return {
+            "item_id": item_id,
+            "model_version": result.model_version,
+            "current": current,
+            "curve": [{"price": p.price, "score": p.score, "rank": p.rank} for p in result.points],
+        }
     point = result.points[0]
     return {
         "item_id": item_id,
         "model_version": result.model_version,
         "current": current,
-        "predicted": {"price": point.price, "score": point.score, "rank": point.rank,
-                      "rank_change": point.rank_change},
+        "predicted": {
+            "price": point.price,
+            "score": point.score,
+            "rank": point.rank,
+            "rank_change": point.rank_change,
+        },
         "shap_change": sorted(
-            ({"feature": c["name"], "before": c["contribution_before"],
-              "after": c["contribution_after"], "delta": c["change"],
-              "value_before": c["value_before"], "value_after": c["value_after"]}
-             for c in result.shap_change or []),
+            (
+                {
+                    "feature": c["name"],
+                    "before": c["contribution_before"],
+                    "after": c["contribution_after"],
+                    "delta": c["change"],
+                    "value_before": c["value_before"],
+                    "value_after": c["value_after"],
+                }
+                for c in result.shap_change or []
+            ),
             key=lambda c: -abs(c["delta"]),
         ),
     }

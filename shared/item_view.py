@@ -18,8 +18,10 @@ def item_details(state: LiveRanking, product: dict[str, Any], now: datetime) -> 
     counters = {}
     for name, hours in WINDOWS.items():
         sums = window_sums(buckets, now, hours)
-        counters[name] = {c: (round(v, 2) if c == "revenue" else int(v))
-                          for c, v in zip(COUNTERS, sums, strict=True)}
+        counters[name] = {
+            c: (round(v, 2) if c == "revenue" else int(v))
+            for c, v in zip(COUNTERS, sums, strict=True)
+        }
     units_7d = counters["7d"]["units"]
     stock = int(product.get("stock", 0))
     days_of_cover = round(stock / (units_7d / 7), 1) if units_7d > 0 else None
@@ -28,9 +30,22 @@ def item_details(state: LiveRanking, product: dict[str, Any], now: datetime) -> 
         rank = state.ranker.rank_of(product["item_id"], state.active_rules(), now)
         score = state.ranker.scores_for([product["item_id"]]).get(product["item_id"])
     return {
-        **{k: product.get(k) for k in ("item_id", "title", "category", "brand", "marketplace",
-                                       "price", "mrp", "rating", "review_count",
-                                       "competitor_price", "last_event_at")},
+        **{
+            k: product.get(k)
+            for k in (
+                "item_id",
+                "title",
+                "category",
+                "brand",
+                "marketplace",
+                "price",
+                "mrp",
+                "rating",
+                "review_count",
+                "competitor_price",
+                "last_event_at",
+            )
+        },
         "stock": stock,
         "days_of_cover": days_of_cover,
         "counters": counters,

@@ -51,8 +51,12 @@ def compute(
 
     def block(v: list[float]) -> dict[str, Any]:
         return {
-            "views": int(v[0]), "clicks": int(v[1]), "purchases": int(v[2]), "units": int(v[3]),
-            "revenue": round(v[4], 2), **_ratios(v[0], v[1], v[2], v[4]),
+            "views": int(v[0]),
+            "clicks": int(v[1]),
+            "purchases": int(v[2]),
+            "units": int(v[3]),
+            "revenue": round(v[4], 2),
+            **_ratios(v[0], v[1], v[2], v[4]),
         }
 
     return {
@@ -62,8 +66,12 @@ def compute(
         "kpis": {**block(window), "low_stock": low_stock, "products": count},
         "totals": {**block(totals), "low_stock": low_stock, "products": count},
         "by_marketplace": {
-            mp: {"views": int(v[0]), "clicks": int(v[1]), "purchases": int(v[2]),
-                 "revenue": round(v[4], 2)}
+            mp: {
+                "views": int(v[0]),
+                "clicks": int(v[1]),
+                "purchases": int(v[2]),
+                "revenue": round(v[4], 2),
+            }
             for mp, v in by_mp.items()
         },
     }
@@ -83,8 +91,11 @@ def series(store: Store, now: datetime, range_: str) -> dict[str, Any]:
     for i in range(n):
         t = start + step * i
         points[t.isoformat()[:fmt]] = {
-            "t": t.isoformat(), **{mp: {"views": 0, "clicks": 0, "purchases": 0, "revenue": 0.0}
-                                   for mp in MARKETPLACES}}
+            "t": t.isoformat(),
+            **{
+                mp: {"views": 0, "clicks": 0, "purchases": 0, "revenue": 0.0} for mp in MARKETPLACES
+            },
+        }
     rows = store.query(
         "events",
         "SELECT c.occurred_at, c.marketplace, c.views, c.clicks, c.orders, c.revenue "
@@ -100,5 +111,8 @@ def series(store: Store, now: datetime, range_: str) -> dict[str, Any]:
         slot["clicks"] += row.get("clicks", 0)
         slot["purchases"] += row.get("orders", 0)
         slot["revenue"] = round(slot["revenue"] + row.get("revenue", 0.0), 2)
-    return {"range": range_, "step": "minute" if range_ == "hour" else "hour",
-            "points": list(points.values())}
+    return {
+        "range": range_,
+        "step": "minute" if range_ == "hour" else "hour",
+        "points": list(points.values()),
+    }

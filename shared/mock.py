@@ -31,26 +31,62 @@ def payload(ev: SimEvent) -> dict[str, Any]:
     at = ev.occurred_at.isoformat()
     if ev.marketplace == "amazon":
         kinds = {"view": "VIEW", "click": "CLICK", "order": "ORDER_PLACED"}
-        body: dict[str, Any] = {"eventType": kinds[ev.kind], "asin": ev.item_id,
-                                "region": ev.region, "timestamp": at, "eventId": uid}
+        body: dict[str, Any] = {
+            "eventType": kinds[ev.kind],
+            "asin": ev.item_id,
+            "region": ev.region,
+            "timestamp": at,
+            "eventId": uid,
+        }
         if ev.kind == "order":
             body.update(price=ev.unit_price, quantity=ev.quantity, orderId=f"402-{uid}")
         return body
     if ev.marketplace == "myntra":
         if ev.kind == "order":
-            return {"event": "ORDER_CREATED", "eventTime": at, "order": {
-                "orderId": f"MYN-{uid}", "status": "CREATED", "city": ev.region,
-                "lines": [{"lineId": "1", "sellerSku": ev.item_id, "quantity": ev.quantity,
-                           "sellingPrice": ev.unit_price}]}}
-        return {"event": "PRODUCT_VIEW" if ev.kind == "view" else "PRODUCT_CLICK",
-                "eventId": uid, "eventTime": at, "product": {"sellerSku": ev.item_id},
-                "city": ev.region}
+            return {
+                "event": "ORDER_CREATED",
+                "eventTime": at,
+                "order": {
+                    "orderId": f"MYN-{uid}",
+                    "status": "CREATED",
+                    "city": ev.region,
+                    "lines": [
+                        {
+                            "lineId": "1",
+                            "sellerSku": ev.item_id,
+                            "quantity": ev.quantity,
+                            "sellingPrice": ev.unit_price,
+                        }
+                    ],
+                },
+            }
+        return {
+            "event": "PRODUCT_VIEW" if ev.kind == "view" else "PRODUCT_CLICK",
+            "eventId": uid,
+            "eventTime": at,
+            "product": {"sellerSku": ev.item_id},
+            "city": ev.region,
+        }
     if ev.kind == "order":
-        return {"type": "order.created", "id": f"evt_{uid}", "created_at": at, "data": {
-            "order_id": f"MSH-{uid}", "sub_order_id": f"MSH-{uid}-1", "sku": ev.item_id,
-            "quantity": ev.quantity, "price": ev.unit_price, "state": ev.region}}
-    return {"type": f"catalog.{ev.kind}", "id": f"evt_{uid}", "created_at": at,
-            "data": {"sku": ev.item_id, "state": ev.region}}
+        return {
+            "type": "order.created",
+            "id": f"evt_{uid}",
+            "created_at": at,
+            "data": {
+                "order_id": f"MSH-{uid}",
+                "sub_order_id": f"MSH-{uid}-1",
+                "sku": ev.item_id,
+                "quantity": ev.quantity,
+                "price": ev.unit_price,
+                "state": ev.region,
+            },
+        }
+    return {
+        "type": f"catalog.{ev.kind}",
+        "id": f"evt_{uid}",
+        "created_at": at,
+        "data": {"sku": ev.item_id, "state": ev.region},
+    }
 
 
 class MockFeed:
@@ -87,7 +123,9 @@ class MockFeed:
                 if secret is None:
                     continue
                 headers = signed_headers(secret.get_secret_value(), body)
-                result = ingest_webhook(ev.marketplace, body, headers, settings, store, source="mock")
+                result = ingest_webhook(
+                    ev.marketplace, body, headers, settings, store, source="mock"
+                )
                 count += len(result.recorded)
             return count
 

@@ -50,14 +50,19 @@ def document(app: func.FunctionApp) -> dict[str, Any]:
                 "parameters": [
                     {"name": p, "in": "path", "required": True, "schema": {"type": "string"}}
                     for p in _PARAM.findall(route)
-                ] + [
+                ]
+                + [
                     {"name": q, "in": "query", "required": False, "schema": {"type": "string"}}
                     for q in (doc.query if doc else ())
                 ],
                 "responses": {
                     "200": {"description": "OK", "content": {"application/json": {}}},
-                    "default": {"description": "Error", "content": {"application/json": {
-                        "schema": {"$ref": "#/components/schemas/Error"}}}},
+                    "default": {
+                        "description": "Error",
+                        "content": {
+                            "application/json": {"schema": {"$ref": "#/components/schemas/Error"}}
+                        },
+                    },
                 },
             }
             if doc and doc.role:
@@ -68,11 +73,19 @@ def document(app: func.FunctionApp) -> dict[str, Any]:
                 schema = doc.request.model_json_schema(ref_template="#/components/schemas/{model}")
                 schemas.update(schema.pop("$defs", {}))
                 schemas[doc.request.__name__] = schema
-                op["requestBody"] = {"required": True, "content": {"application/json": {
-                    "schema": {"$ref": f"#/components/schemas/{doc.request.__name__}"}}}}
+                op["requestBody"] = {
+                    "required": True,
+                    "content": {
+                        "application/json": {
+                            "schema": {"$ref": f"#/components/schemas/{doc.request.__name__}"}
+                        }
+                    },
+                }
             elif doc is None:
-                op["requestBody"] = {"required": True, "content": {"application/json": {
-                    "schema": {"type": "object"}}}}
+                op["requestBody"] = {
+                    "required": True,
+                    "content": {"application/json": {"schema": {"type": "object"}}},
+                }
             paths.setdefault(path, {})[verb] = op
     return {
         "openapi": "3.1.0",

@@ -58,8 +58,9 @@ def reconcile() -> None:
     docs.sort(key=lambda d: d["_ts"])
     repaired = projector.project_batch(store, docs)
     if repaired:
-        log.warning("reconcile repaired %d products the change feed had not projected",
-                    len(repaired))
+        log.warning(
+            "reconcile repaired %d products the change feed had not projected", len(repaired)
+        )
     live().full_pass()
     _reconciled_until = started
     flush()
@@ -85,8 +86,12 @@ def flush() -> None:
     now = utcnow()
     with state.lock:
         mode = stores.mode(stores.list_stores(store))
-        kpi = kpis.compute(state.cache.catalogued(), now,
-                           low_stock_threshold=settings.low_stock_threshold, mode=mode)
+        kpi = kpis.compute(
+            state.cache.catalogued(),
+            now,
+            low_stock_threshold=settings.low_stock_threshold,
+            mode=mode,
+        )
         ranking = ranking_payload(state, limit=settings.broadcast_top_n, now=now)
         save_snapshot(store, state, now)
     broadcast.send("kpis", kpi)
@@ -96,11 +101,19 @@ def flush() -> None:
         _ticker.clear()
     for doc in ticker[-TICKER_PER_FLUSH:]:
         product = state.cache.get(doc["item_id"]) or {}
-        broadcast.send("event", {
-            "id": doc["id"], "item_id": doc["item_id"], "title": product.get("title", ""),
-            "marketplace": doc["marketplace"], "kind": doc["kind"], "units": doc.get("units", 0),
-            "revenue": doc.get("revenue", 0.0), "occurred_at": doc["occurred_at"],
-        })
+        broadcast.send(
+            "event",
+            {
+                "id": doc["id"],
+                "item_id": doc["item_id"],
+                "title": product.get("title", ""),
+                "marketplace": doc["marketplace"],
+                "kind": doc["kind"],
+                "units": doc.get("units", 0),
+                "revenue": doc.get("revenue", 0.0),
+                "occurred_at": doc["occurred_at"],
+            },
+        )
     if state.model_version != _last_model:
         if _last_model is not None:
             broadcast.send("model", {"version": state.model_version})

@@ -65,12 +65,20 @@ def _uncatalogued(item_id: str, docs: list[Mapping[str, Any]]) -> dict[str, Any]
     first = docs[0]
     price = next((d["price"] for d in docs if d.get("price")), None)
     return {
-        "item_id": item_id, "title": item_id, "category": "uncatalogued", "brand": "",
-        "marketplace": first["marketplace"], "price": price or 0.0, "mrp": price or 0.0,
-        "rating": 0.0, "review_count": 0, "catalogued": False,
+        "item_id": item_id,
+        "title": item_id,
+        "category": "uncatalogued",
+        "brand": "",
+        "marketplace": first["marketplace"],
+        "price": price or 0.0,
+        "mrp": price or 0.0,
+        "rating": 0.0,
+        "review_count": 0,
+        "catalogued": False,
     }
 
 
 def _clean(state: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in state.items() if k not in ("_rid", "_self", "_attachments", "_ts",
-                                                         "_etag")}
+    return {
+        k: v for k, v in state.items() if k not in ("_rid", "_self", "_attachments", "_ts", "_etag")
+    }

@@ -49,12 +49,21 @@ def ranking_payload(
     with state.lock:
         assert state.ranker is not None
         page = state.ranker.ranking(
-            state.active_rules(), now, category=category, marketplace=marketplace,
-            limit=limit, offset=offset, query=query,
+            state.active_rules(),
+            now,
+            category=category,
+            marketplace=marketplace,
+            limit=limit,
+            offset=offset,
+            query=query,
         )
         items = [entry_payload(state, e) for e in page.entries]
-    return {"model_version": state.model_version, "as_of": now.isoformat(), "total": page.total,
-            "items": items}
+    return {
+        "model_version": state.model_version,
+        "as_of": now.isoformat(),
+        "total": page.total,
+        "items": items,
+    }
 
 
 def save_snapshot(store: Store, state: LiveRanking, now: datetime) -> None:
@@ -65,8 +74,16 @@ def save_snapshot(store: Store, state: LiveRanking, now: datetime) -> None:
     ranks = {e.item_id: [e.rank, round(float(e.score), 6)] for e in page.entries}
     state.ranker.publish(rules, now)
     minute = now.strftime("%Y%m%d%H%M")
-    store.upsert("snapshots", {"id": f"ranking-{minute}", "kind": "ranking",
-                               "at": now.isoformat(), "ranks": ranks, "ttl": HISTORY_TTL})
+    store.upsert(
+        "snapshots",
+        {
+            "id": f"ranking-{minute}",
+            "kind": "ranking",
+            "at": now.isoformat(),
+            "ranks": ranks,
+            "ttl": HISTORY_TTL,
+        },
+    )
 
 
 def rank_history(store: Store, item_id: str, now: datetime) -> list[dict[str, Any]]:
@@ -74,7 +91,8 @@ def rank_history(store: Store, item_id: str, now: datetime) -> list[dict[str, An
     rows = store.query(
         "snapshots",
         "SELECT c.at, c.ranks FROM c WHERE c.kind = 'ranking' AND c.at >= @since",
-        [("@since", since)], partition_key="ranking",
+        [("@since", since)],
+        partition_key="ranking",
     )
     points = []
     for row in rows:

@@ -23,8 +23,14 @@ def create(kind: str, body: dict[str, Any], actor: str) -> dict[str, Any]:
     doc = rule.to_doc()
     store = get_store()
     store.create("rules", doc)
-    audit.record(store, f"rule.create.{doc['type']}", actor, item_id=doc.get("item_id"),
-                 before=None, after=doc)
+    audit.record(
+        store,
+        f"rule.create.{doc['type']}",
+        actor,
+        item_id=doc.get("item_id"),
+        before=None,
+        after=doc,
+    )
     _changed()
     return {**doc, "active": rule.active(utcnow())}
 
@@ -33,14 +39,21 @@ def delete(rule_id: str, actor: str) -> None:
     store = get_store()
     # A query, not a point read: the local Cosmos server fails point reads of missing ids in
     # /id-partitioned containers instead of answering 404.
-    before = next(store.query("rules", "SELECT * FROM c WHERE c.id = @id", [("@id", rule_id)]),
-                  None)
+    before = next(
+        store.query("rules", "SELECT * FROM c WHERE c.id = @id", [("@id", rule_id)]), None
+    )
     if before is None:
         raise NotFound(f"no rule {rule_id!r}")
     store.delete("rules", rule_id, rule_id)
     clean = {k: v for k, v in before.items() if not k.startswith("_")}
-    audit.record(store, f"rule.delete.{clean.get('type')}", actor, item_id=clean.get("item_id"),
-                 before=clean, after=None)
+    audit.record(
+        store,
+        f"rule.delete.{clean.get('type')}",
+        actor,
+        item_id=clean.get("item_id"),
+        before=clean,
+        after=None,
+    )
     _changed()
 
 

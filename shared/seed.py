@@ -45,6 +45,7 @@ def ensure_demo(store: Store, *, seed: bool = True, items: int = DEMO_ITEMS) -> 
     version = ensure_model(ModelRegistry(blobs))
     log.info("current model: %s", version)
     if seed and catalogue_is_empty(store):
-        added = seed_catalogue(store, simulate_catalogue(items, seed=7),
-                               history_hours=DEMO_HISTORY_HOURS, seed=7)
+        added = seed_catalogue(
+            store, simulate_catalogue(items, seed=7), history_hours=DEMO_HISTORY_HOURS, seed=7
+        )
         log.info("seeded %d demo products with %d history events", items, added)

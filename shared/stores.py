@@ -17,12 +17,14 @@ def list_stores(store: Store) -> list[dict[str, Any]]:
     out = []
     for mp in MARKETPLACES:
         doc = saved.get(mp, {})
-        out.append({
-            "marketplace": mp,
-            "display_name": DISPLAY[mp],
-            "connected": bool(doc.get("connected")),
-            "connected_at": doc.get("connected_at"),
-        })
+        out.append(
+            {
+                "marketplace": mp,
+                "display_name": DISPLAY[mp],
+                "connected": bool(doc.get("connected")),
+                "connected_at": doc.get("connected_at"),
+            }
+        )
     return out
 
 
@@ -46,8 +48,11 @@ def set_connected(store: Store, marketplace: str, connected: bool, actor: str) -
     }
     store.upsert("stores", doc)
     audit.record(
-        store, "store.connect" if connected else "store.disconnect", actor,
+        store,
+        "store.connect" if connected else "store.disconnect",
+        actor,
         before={"connected": bool(before and before.get("connected"))},
-        after={"connected": connected}, details={"marketplace": marketplace},
+        after={"connected": connected},
+        details={"marketplace": marketplace},
     )
     return payload(store)

@@ -47,8 +47,15 @@ def rank(req: func.HttpRequest) -> func.HttpResponse:
     state = live()
     state.sync()
     now = utcnow()
-    payload = ranking_payload(state, now=now, limit=body.limit, offset=body.offset,
-                              category=body.category, marketplace=body.marketplace, query=body.q)
+    payload = ranking_payload(
+        state,
+        now=now,
+        limit=body.limit,
+        offset=body.offset,
+        category=body.category,
+        marketplace=body.marketplace,
+        query=body.q,
+    )
     if body.explain:
         for entry in payload["items"]:
             entry["explanation"] = insights.explain_item(state, entry["item_id"], now)
@@ -63,13 +70,17 @@ def explain(req: func.HttpRequest) -> func.HttpResponse:
     return json_response(insights.explain_item(state, req.route_params["id"], utcnow()))
 
 
-@api_route("whatif_price", "whatif/price", ["POST"],
-           RouteDoc("Predicted score and rank at other prices (writes nothing)",
-                    request=WhatIfRequest))
+@api_route(
+    "whatif_price",
+    "whatif/price",
+    ["POST"],
+    RouteDoc("Predicted score and rank at other prices (writes nothing)", request=WhatIfRequest),
+)
 def whatif_price(req: func.HttpRequest) -> func.HttpResponse:
     require_role(req, READ_ROLES)
     body = parse_model(WhatIfRequest, read_json(req))
     state = live()
     state.sync()
-    return json_response(insights.whatif(state, body.item_id, body.new_price, body.prices,
-                                         utcnow()))
+    return json_response(
+        insights.whatif(state, body.item_id, body.new_price, body.prices, utcnow())
+    )

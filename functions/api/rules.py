@@ -35,8 +35,12 @@ def _creator(kind: str):
 
 
 for _kind, _model in _MODELS.items():
-    api_route(f"rules_{_kind.replace('-', '_')}", f"rules/{_kind}", ["POST"],
-              RouteDoc(f"Create a {_kind} rule", request=_model, role="admin"))(_creator(_kind))
+    api_route(
+        f"rules_{_kind.replace('-', '_')}",
+        f"rules/{_kind}",
+        ["POST"],
+        RouteDoc(f"Create a {_kind} rule", request=_model, role="admin"),
+    )(_creator(_kind))
 
 
 @api_route("rules_delete", "rules/{id}", ["DELETE"], RouteDoc("Delete a rule", role="admin"))

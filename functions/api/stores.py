@@ -23,13 +23,21 @@ def _set(req: func.HttpRequest, connected: bool) -> func.HttpResponse:
     return json_response(body)
 
 
-@api_route("stores_connect", "stores/{marketplace}/connect", ["POST"],
-           RouteDoc("Connect a marketplace (pauses the mock feed)", role="admin"))
+@api_route(
+    "stores_connect",
+    "stores/{marketplace}/connect",
+    ["POST"],
+    RouteDoc("Connect a marketplace (pauses the mock feed)", role="admin"),
+)
 def connect(req: func.HttpRequest) -> func.HttpResponse:
     return _set(req, True)
 
 
-@api_route("stores_disconnect", "stores/{marketplace}/disconnect", ["POST"],
-           RouteDoc("Disconnect a marketplace", role="admin"))
+@api_route(
+    "stores_disconnect",
+    "stores/{marketplace}/disconnect",
+    ["POST"],
+    RouteDoc("Disconnect a marketplace", role="admin"),
+)
 def disconnect(req: func.HttpRequest) -> func.HttpResponse:
     return _set(req, False)

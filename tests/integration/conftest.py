@@ -38,8 +38,11 @@ def _clear_caches() -> None:
 @pytest.fixture(scope="session")
 def services(tmp_path_factory) -> Iterator[LocalServices]:
     svc = LocalServices(
-        cosmos_port=free_port(), blob_port=free_port(), queue_port=free_port(),
-        table_port=free_port(), workdir=tmp_path_factory.mktemp("azurite"),
+        cosmos_port=free_port(),
+        blob_port=free_port(),
+        queue_port=free_port(),
+        table_port=free_port(),
+        workdir=tmp_path_factory.mktemp("azurite"),
     ).start()
     yield svc
     svc.stop()
@@ -109,23 +112,36 @@ class DevHost:
         return self.log_path.read_text(errors="replace")
 
 
-def start_devhost(env: dict[str, str], tmp: Path, *extra: str,
-                  own_signalr: bool = True) -> DevHost:
+def start_devhost(env: dict[str, str], tmp: Path, *extra: str, own_signalr: bool = True) -> DevHost:
     """Run ``python -m devhost`` on free ports (its SignalR emulation too, unless told not to)."""
     port = free_port()
     if own_signalr:
         conn = env["SignalR__connectionString"]
         key = conn.split("AccessKey=", 1)[1].split(";", 1)[0]
-        env = {**env, "SignalR__connectionString":
-               f"Endpoint=http://127.0.0.1:{free_port()};AccessKey={key};Version=1.0;"}
+        env = {
+            **env,
+            "SignalR__connectionString": f"Endpoint=http://127.0.0.1:{free_port()};AccessKey={key};Version=1.0;",
+        }
     keys_path = tmp / "host-keys.json"
     log_path = tmp / "devhost.log"
     proc_env = {**os.environ, **env, "PYTHONUNBUFFERED": "1"}
     with open(log_path, "wb") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "devhost", "--external-services", "--port", str(port),
-             "--keys", str(keys_path), *extra],
-            cwd=ROOT, env=proc_env, stdout=log, stderr=subprocess.STDOUT,
+            [
+                sys.executable,
+                "-m",
+                "devhost",
+                "--external-services",
+                "--port",
+                str(port),
+                "--keys",
+                str(keys_path),
+                *extra,
+            ],
+            cwd=ROOT,
+            env=proc_env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
         )
     deadline = time.monotonic() + 240
     while True:

@@ -17,8 +17,12 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def principal(role: str) -> dict[str, str]:
-    body = {"identityProvider": "test", "userId": f"u-{role}", "userDetails": f"{role}@test",
-            "userRoles": ["authenticated", role]}
+    body = {
+        "identityProvider": "test",
+        "userId": f"u-{role}",
+        "userDetails": f"{role}@test",
+        "userRoles": ["authenticated", role],
+    }
     return {"x-ms-client-principal": base64.b64encode(json.dumps(body).encode()).decode()}
 
 
@@ -26,21 +30,44 @@ def post_webhook(host, marketplace: str, body: dict | bytes, **kw):
     raw = body if isinstance(body, bytes) else json.dumps(body).encode()
     headers = signed_headers(host.env[f"Webhooks__{marketplace}Secret"], raw)
     with host.client() as c:
-        return c.post(host.webhook_url(marketplace), content=raw,
-                      headers={"content-type": "application/json", **headers}, **kw)
+        return c.post(
+            host.webhook_url(marketplace),
+            content=raw,
+            headers={"content-type": "application/json", **headers},
+            **kw,
+        )
 
 
 class Listener:
     """The real @microsoft/signalr client (Node), negotiating through the app's /api/negotiate."""
 
-    def __init__(self, base_url: str, *targets: str, role: str = "analyst",
-                 timeout_ms: int = 60_000, count: int = 100_000) -> None:
+    def __init__(
+        self,
+        base_url: str,
+        *targets: str,
+        role: str = "analyst",
+        timeout_ms: int = 60_000,
+        count: int = 100_000,
+    ) -> None:
         header = next(iter(principal(role).items()))
         self.proc = subprocess.Popen(
-            ["node", str(ROOT / "tests/integration/signalr_client.mjs"), "--url",
-             f"{base_url}/api", "--header", f"{header[0]}={header[1]}", "--count", str(count),
-             "--timeout-ms", str(timeout_ms), *targets],
-            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            [
+                "node",
+                str(ROOT / "tests/integration/signalr_client.mjs"),
+                "--url",
+                f"{base_url}/api",
+                "--header",
+                f"{header[0]}={header[1]}",
+                "--count",
+                str(count),
+                "--timeout-ms",
+                str(timeout_ms),
+                *targets,
+            ],
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
         )
         self.messages: queue.Queue[dict[str, Any]] = queue.Queue()
         self.connected = threading.Event()

@@ -18,8 +18,12 @@ def ranked(devhost, store):
     products = simulate_catalogue(30, seed=11)
     seed.seed_catalogue(store, products, history_hours=24, seed=11)
     with devhost.client() as c:
-        eventually(lambda: c.post("/api/rank", json={"limit": 500}, headers=ANALYST)
-                   .json().get("total") == 30, timeout=60)
+        eventually(
+            lambda: (
+                c.post("/api/rank", json={"limit": 500}, headers=ANALYST).json().get("total") == 30
+            ),
+            timeout=60,
+        )
     return products
 
 
@@ -56,8 +60,10 @@ def test_explanation_adds_up_to_the_raw_score(devhost, ranked):
 
 def _fingerprint(store):
     products = {d["id"]: d["_etag"] for d in store.query("products", "SELECT c.id, c._etag FROM c")}
-    counts = {name: next(store.query(name, "SELECT VALUE COUNT(1) FROM c"))
-              for name in ("events", "rules", "audit", "snapshots")}
+    counts = {
+        name: next(store.query(name, "SELECT VALUE COUNT(1) FROM c"))
+        for name in ("events", "rules", "audit", "snapshots")
+    }
     return products, counts
 
 
@@ -65,19 +71,26 @@ def test_whatif_predicts_and_writes_nothing(devhost, ranked, store):
     with devhost.client() as c:
         item = rank(c, limit=30)["items"][15]
         before = _fingerprint(store)
-        one = c.post("/api/whatif/price", json={"item_id": item["item_id"],
-                                                "new_price": item["price"] * 0.6}, headers=ANALYST)
+        one = c.post(
+            "/api/whatif/price",
+            json={"item_id": item["item_id"], "new_price": item["price"] * 0.6},
+            headers=ANALYST,
+        )
         assert one.status_code == 200, one.text
         body = one.json()
         assert body["current"]["rank"] == item["rank"]
         assert isinstance(body["predicted"]["rank"], int) and body["shap_change"]
         prices = [round(item["price"] * f / 10, 2) for f in range(5, 16)]
-        curve = c.post("/api/whatif/price", json={"item_id": item["item_id"], "prices": prices},
-                       headers=ANALYST).json()["curve"]
+        curve = c.post(
+            "/api/whatif/price",
+            json={"item_id": item["item_id"], "prices": prices},
+            headers=ANALYST,
+        ).json()["curve"]
         assert [p["price"] for p in curve] == prices
         assert all(1 <= p["rank"] <= 30 for p in curve)
-        bad = c.post("/api/whatif/price", json={"item_id": item["item_id"], "new_price": -5},
-                     headers=ANALYST)
+        bad = c.post(
+            "/api/whatif/price", json={"item_id": item["item_id"], "new_price": -5}, headers=ANALYST
+        )
         assert bad.status_code == 422 and bad.json()["field"] == "new_price"
         assert _fingerprint(store) == before
 
@@ -93,8 +106,11 @@ def test_rules_steer_the_ranking_and_are_audited(devhost, ranked, store):
         gone = c.post("/api/rules/remove", json={"item_id": removed}, headers=ADMIN).json()
         page = rank(c, limit=500)
         assert removed not in {i["item_id"] for i in page["items"]} and page["total"] == 29
-        later = c.post("/api/rules/demote", json={
-            "item_id": last, "strength": 1, "valid_from": "2099-01-01T00:00:00Z"}, headers=ADMIN)
+        later = c.post(
+            "/api/rules/demote",
+            json={"item_id": last, "strength": 1, "valid_from": "2099-01-01T00:00:00Z"},
+            headers=ADMIN,
+        )
         assert later.status_code == 201 and later.json()["active"] is False
         assert rank(c, limit=1)["items"][0]["item_id"] == last
         audit = c.get("/api/audit?action=rule.create", headers=ANALYST).json()["entries"]

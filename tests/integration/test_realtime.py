@@ -21,8 +21,12 @@ def products(devhost, store):
     catalogue = simulate_catalogue(20, seed=5)
     seed.seed_catalogue(store, catalogue, history_hours=6, seed=5)
     with devhost.client() as c:
-        eventually(lambda: c.post("/api/rank", json={"limit": 50}, headers=ANALYST)
-                   .json().get("total") == 20, timeout=60)
+        eventually(
+            lambda: (
+                c.post("/api/rank", json={"limit": 50}, headers=ANALYST).json().get("total") == 20
+            ),
+            timeout=60,
+        )
         eventually(lambda: not _unprojected(store), timeout=60)
     return catalogue
 
@@ -32,14 +36,22 @@ def _unprojected(store) -> list[str]:
     latest = {}
     for d in store.query("events", "SELECT c.item_id, c._ts FROM c"):
         latest[d["item_id"]] = max(latest.get(d["item_id"], 0), d["_ts"])
-    marks = {d["item_id"]: d["applied"]["ts"]
-             for d in store.query("products", "SELECT c.item_id, c.applied FROM c")}
+    marks = {
+        d["item_id"]: d["applied"]["ts"]
+        for d in store.query("products", "SELECT c.item_id, c.applied FROM c")
+    }
     return [item for item, ts in latest.items() if marks.get(item, 0) < ts]
 
 
 def _order(item_id: str, qty: int, price: float) -> dict:
-    return {"eventType": "ORDER_PLACED", "asin": item_id, "price": price, "quantity": qty,
-            "region": "IN", "orderId": f"402-{uuid.uuid4().hex[:10]}"}
+    return {
+        "eventType": "ORDER_PLACED",
+        "asin": item_id,
+        "price": price,
+        "quantity": qty,
+        "region": "IN",
+        "orderId": f"402-{uuid.uuid4().hex[:10]}",
+    }
 
 
 def test_webhook_order_reaches_the_client_with_new_stock_and_revenue(devhost, products):
@@ -49,12 +61,18 @@ def test_webhook_order_reaches_the_client_with_new_stock_and_revenue(devhost, pr
         stock = c.get(f"/api/item/{item['item_id']}", headers=ANALYST).json()["stock"]
     listener = Listener(devhost.base_url, "kpis", "ranking")
     try:
-        assert post_webhook(devhost, "amazon", _order(item["item_id"], 1, 1111.0)).status_code == 200
+        assert (
+            post_webhook(devhost, "amazon", _order(item["item_id"], 1, 1111.0)).status_code == 200
+        )
         kpis = listener.wait_for("kpis", lambda k: k["kpis"]["revenue"] >= before + 1111.0)
         assert kpis["arguments"][0]["kpis"]["revenue"] == pytest.approx(before + 1111.0, abs=0.01)
-        ranking = listener.wait_for("ranking", lambda r: any(
-            i["item_id"] == item["item_id"] and i["stock"] == max(0, stock - 1)
-            for i in r["items"]))
+        ranking = listener.wait_for(
+            "ranking",
+            lambda r: any(
+                i["item_id"] == item["item_id"] and i["stock"] == max(0, stock - 1)
+                for i in r["items"]
+            ),
+        )
         assert ranking["arguments"][0]["model_version"]
     finally:
         listener.close()
@@ -65,13 +83,14 @@ def test_pin_rule_broadcasts_a_ranking_with_the_item_on_top(devhost, products):
         last = c.post("/api/rank", json={"limit": 50}, headers=ANALYST).json()["items"][-1]
         listener = Listener(devhost.base_url, "ranking", "rules")
         try:
-            rule = c.post("/api/rules/pin", json={"item_id": last["item_id"], "position": 1},
-                          headers=ADMIN).json()
+            rule = c.post(
+                "/api/rules/pin", json={"item_id": last["item_id"], "position": 1}, headers=ADMIN
+            ).json()
             listener.wait_for("rules", lambda r: any(x["id"] == rule["id"] for x in r["rules"]))
-            msg = listener.wait_for("ranking", lambda r: r["items"][0]["item_id"]
-                                    == last["item_id"])
-            assert msg["arguments"][0]["items"][0]["rules"] == [{"id": rule["id"],
-                                                                 "type": "pin"}]
+            msg = listener.wait_for(
+                "ranking", lambda r: r["items"][0]["item_id"] == last["item_id"]
+            )
+            assert msg["arguments"][0]["items"][0]["rules"] == [{"id": rule["id"], "type": "pin"}]
         finally:
             listener.close()
             c.delete(f"/api/rules/{rule['id']}", headers=ADMIN)
@@ -100,15 +119,19 @@ def test_reconcile_agrees_with_the_incremental_path(devhost, products, store):
         # Traffic and orders at today's prices: the incremental path re-scores these items.
         for item in items[5:10]:
             for kind in ("VIEW", "CLICK"):
-                post_webhook(devhost, "amazon", {"eventType": kind, "asin": item["item_id"],
-                                                 "eventId": uuid.uuid4().hex})
+                post_webhook(
+                    devhost,
+                    "amazon",
+                    {"eventType": kind, "asin": item["item_id"], "eventId": uuid.uuid4().hex},
+                )
             post_webhook(devhost, "amazon", _order(item["item_id"], 1, item["price"]))
         eventually(lambda: not _unprojected(store), timeout=30)
         incremental = eventually(lambda: _settled(c))
         assert c.post("/admin/functions/reconcile", headers=master).status_code == 202
         full = c.post("/api/rank", json={"limit": 50}, headers=ANALYST).json()["items"]
     assert [(i["item_id"], round(i["score"], 5)) for i in full] == [
-        (i["item_id"], round(i["score"], 5)) for i in incremental]
+        (i["item_id"], round(i["score"], 5)) for i in incremental
+    ]
     # And the projections equal a rebuild of every item from the whole event log.
     events: dict[str, list[dict]] = {}
     for d in store.query("events", "SELECT * FROM c"):
@@ -116,7 +139,10 @@ def test_reconcile_agrees_with_the_incremental_path(devhost, products, store):
     for item_id, doc in _products(store).items():
         rebuilt = projection.rebuild(doc, events.get(item_id, []))
         assert (rebuilt["buckets"], rebuilt["totals"], rebuilt["stock"]) == (
-            doc["buckets"], doc["totals"], doc["stock"]), item_id
+            doc["buckets"],
+            doc["totals"],
+            doc["stock"],
+        ), item_id
 
 
 def _settled(c) -> list[dict] | None:
@@ -128,8 +154,12 @@ def _settled(c) -> list[dict] | None:
 
 
 def test_signalr_down_does_not_fail_or_slow_ingestion(env, store, products, tmp_path):
-    dead = {**env, "SignalR__connectionString":
-            "Endpoint=http://127.0.0.1:9;AccessKey=" + "k" * 43 + ";Version=1.0;"}
+    dead = {
+        **env,
+        "SignalR__connectionString": "Endpoint=http://127.0.0.1:9;AccessKey="
+        + "k" * 43
+        + ";Version=1.0;",
+    }
     host = start_devhost(dead, tmp_path, "--no-seed", "--no-timers", own_signalr=False)
     try:
         item = products[0]
@@ -138,27 +168,38 @@ def test_signalr_down_does_not_fail_or_slow_ingestion(env, store, products, tmp_
         timings = []
         for _ in range(10):
             t0 = time.perf_counter()
-            resp = post_webhook(host, item["marketplace"] if item["marketplace"] == "amazon"
-                                else "amazon", _order(item["item_id"], 1, 500.0))
+            resp = post_webhook(
+                host,
+                item["marketplace"] if item["marketplace"] == "amazon" else "amazon",
+                _order(item["item_id"], 1, 500.0),
+            )
             timings.append(time.perf_counter() - t0)
             assert resp.status_code == 200
         timings.sort()
         assert timings[len(timings) // 2] < 0.25, timings
         with host.client() as c:
-            eventually(lambda: c.get(f"/api/item/{item['item_id']}", headers=ANALYST)
-                       .json()["stock"] == max(0, start - 10), timeout=30)
+            eventually(
+                lambda: (
+                    c.get(f"/api/item/{item['item_id']}", headers=ANALYST).json()["stock"]
+                    == max(0, start - 10)
+                ),
+                timeout=30,
+            )
     finally:
         stop_devhost(host)
 
 
 def test_mock_feed_pauses_while_a_store_is_connected(env, store, products, tmp_path):
-    mock_env = {**env, "MOCK_ENABLED": "true", "MOCK_SCHEDULE": "* * * * * *",
-                "MOCK_EVENTS_PER_TICK": "5"}
+    mock_env = {
+        **env,
+        "MOCK_ENABLED": "true",
+        "MOCK_SCHEDULE": "* * * * * *",
+        "MOCK_EVENTS_PER_TICK": "5",
+    }
     host = start_devhost(mock_env, tmp_path, "--no-seed")
 
     def mock_events() -> int:
-        return next(store.query("events",
-                                "SELECT VALUE COUNT(1) FROM c WHERE c.source = 'mock'"))
+        return next(store.query("events", "SELECT VALUE COUNT(1) FROM c WHERE c.source = 'mock'"))
 
     try:
         with host.client() as c:
@@ -171,8 +212,7 @@ def test_mock_feed_pauses_while_a_store_is_connected(env, store, products, tmp_p
             paused = mock_events()
             time.sleep(3)
             assert mock_events() == paused
-            assert c.post("/api/stores/myntra/disconnect",
-                          headers=ADMIN).json()["mode"] == "mock"
+            assert c.post("/api/stores/myntra/disconnect", headers=ADMIN).json()["mode"] == "mock"
             eventually(lambda: mock_events() > paused, timeout=20)
         log = host.log()
         assert log.count("mock feed paused") == 1 and log.count("mock feed resumed") == 1

@@ -16,9 +16,16 @@ pytestmark = pytest.mark.integration
 
 ITEM = "SKU-TEST-0001"
 PRODUCT = {
-    "item_id": ITEM, "title": "Banarasi silk saree", "category": "ethnic wear",
-    "brand": "Kashi Looms", "marketplace": "amazon", "price": 2499.0, "mrp": 3999.0,
-    "rating": 4.4, "review_count": 212, "stock": 40,
+    "item_id": ITEM,
+    "title": "Banarasi silk saree",
+    "category": "ethnic wear",
+    "brand": "Kashi Looms",
+    "marketplace": "amazon",
+    "price": 2499.0,
+    "mrp": 3999.0,
+    "rating": 4.4,
+    "review_count": 212,
+    "stock": 40,
 }
 
 
@@ -28,19 +35,30 @@ def catalogue(store):
     return store
 
 
-def post(host, marketplace: str, body: dict | bytes, *, secret: str | None = None,
-         timestamp: int | None = None, headers: dict | None = None):
+def post(
+    host,
+    marketplace: str,
+    body: dict | bytes,
+    *,
+    secret: str | None = None,
+    timestamp: int | None = None,
+    headers: dict | None = None,
+):
     raw = body if isinstance(body, bytes) else json.dumps(body).encode()
     key = secret or host.env[f"Webhooks__{marketplace}Secret"]
     signed = signed_headers(key, raw, timestamp)
     with host.client() as c:
-        return c.post(host.webhook_url(marketplace), content=raw,
-                      headers={"content-type": "application/json", **signed, **(headers or {})})
+        return c.post(
+            host.webhook_url(marketplace),
+            content=raw,
+            headers={"content-type": "application/json", **signed, **(headers or {})},
+        )
 
 
 def counts(store) -> dict[str, int]:
     def n(container):
         return next(store.query(container, "SELECT VALUE COUNT(1) FROM c"))
+
     return {"events": n("events"), "audit": n("audit")}
 
 
@@ -50,8 +68,14 @@ def stock_of(host, item_id: str = ITEM) -> int:
 
 
 def order(qty: int = 2, order_id: str | None = None) -> dict:
-    return {"eventType": "ORDER_PLACED", "asin": ITEM, "price": 2499, "quantity": qty,
-            "region": "IN", "orderId": order_id or f"402-{uuid.uuid4().hex[:8]}"}
+    return {
+        "eventType": "ORDER_PLACED",
+        "asin": ITEM,
+        "price": 2499,
+        "quantity": qty,
+        "region": "IN",
+        "orderId": order_id or f"402-{uuid.uuid4().hex[:8]}",
+    }
 
 
 def test_order_reduces_stock_is_stored_and_audited(devhost, catalogue):
@@ -64,19 +88,23 @@ def test_order_reduces_stock_is_stored_and_audited(devhost, catalogue):
     answer = resp.json()
     assert answer["status"] == "recorded"
     event_id = f"amazon:order:{body['orderId']}"
-    assert answer["recorded"] == [{"id": event_id, "item_id": ITEM, "kind": "order", "units": 3,
-                                   "revenue": 7497.0}]
+    assert answer["recorded"] == [
+        {"id": event_id, "item_id": ITEM, "kind": "order", "units": 3, "revenue": 7497.0}
+    ]
     stored = store.read("events", event_id, ITEM)
     assert (stored["units"], stored["revenue"], stored["stock_delta"]) == (3, 7497.0, -3)
-    assert store.read("audit", f"audit:{event_id}", stored and _day(store, event_id))["action"] \
+    assert (
+        store.read("audit", f"audit:{event_id}", stored and _day(store, event_id))["action"]
         == "order.amazon"
+    )
     assert eventually(lambda: stock_of(devhost) == 37)
     assert counts(store) == {"events": before["events"] + 1, "audit": before["audit"] + 1}
 
 
 def _day(store, event_id: str) -> str:
-    rows = list(store.query("audit", "SELECT c.day FROM c WHERE c.id = @id",
-                            [("@id", f"audit:{event_id}")]))
+    rows = list(
+        store.query("audit", "SELECT c.day FROM c WHERE c.id = @id", [("@id", f"audit:{event_id}")])
+    )
     return rows[0]["day"]
 
 
@@ -134,26 +162,46 @@ def test_function_key_is_required(devhost, catalogue):
     raw = json.dumps(order()).encode()
     with devhost.client() as c:
         url = f"{devhost.base_url}/api/integrations/amazon/webhook"
-        no_key = c.post(url, content=raw, headers=signed_headers(
-            devhost.env["Webhooks__amazonSecret"], raw))
-        bad_key = c.post(url + "?code=nope", content=raw, headers=signed_headers(
-            devhost.env["Webhooks__amazonSecret"], raw))
+        no_key = c.post(
+            url, content=raw, headers=signed_headers(devhost.env["Webhooks__amazonSecret"], raw)
+        )
+        bad_key = c.post(
+            url + "?code=nope",
+            content=raw,
+            headers=signed_headers(devhost.env["Webhooks__amazonSecret"], raw),
+        )
     assert (no_key.status_code, bad_key.status_code) == (401, 401)
 
 
 def test_myntra_and_meesho_orders_move_stock(devhost, catalogue):
     start = eventually(lambda: stock_of(devhost))
-    myntra = {"event": "ORDER_CREATED", "order": {"orderId": f"MYN-{uuid.uuid4().hex[:6]}",
-              "status": "CREATED", "lines": [{"lineId": "1", "sellerSku": ITEM, "quantity": 2,
-                                              "sellingPrice": 2399.0}]}}
-    meesho = {"type": "order.created", "id": "evt_1", "data": {
-        "order_id": "MSH-1", "sub_order_id": f"MSH-{uuid.uuid4().hex[:6]}", "sku": ITEM,
-        "quantity": 1, "price": 2299}}
+    myntra = {
+        "event": "ORDER_CREATED",
+        "order": {
+            "orderId": f"MYN-{uuid.uuid4().hex[:6]}",
+            "status": "CREATED",
+            "lines": [{"lineId": "1", "sellerSku": ITEM, "quantity": 2, "sellingPrice": 2399.0}],
+        },
+    }
+    meesho = {
+        "type": "order.created",
+        "id": "evt_1",
+        "data": {
+            "order_id": "MSH-1",
+            "sub_order_id": f"MSH-{uuid.uuid4().hex[:6]}",
+            "sku": ITEM,
+            "quantity": 1,
+            "price": 2299,
+        },
+    }
     assert post(devhost, "myntra", myntra).status_code == 200
     assert post(devhost, "meesho", meesho).status_code == 200
     eventually(lambda: stock_of(devhost) == start - 3)
-    cancel = {**myntra, "event": "ORDER_STATUS_CHANGED",
-              "order": {**myntra["order"], "status": "CANCELLED"}}
+    cancel = {
+        **myntra,
+        "event": "ORDER_STATUS_CHANGED",
+        "order": {**myntra["order"], "status": "CANCELLED"},
+    }
     assert post(devhost, "myntra", cancel).json()["recorded"][0]["kind"] == "cancel"
     eventually(lambda: stock_of(devhost) == start - 1)
 

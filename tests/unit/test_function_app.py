@@ -16,8 +16,19 @@ pytestmark = pytest.mark.unit
 def test_function_names_are_unique_and_expected():
     names = [f.get_function_name() for f in functions_of(app)]
     assert len(names) == len(set(names))
-    assert {"webhook_amazon", "webhook_myntra", "webhook_meesho", "rank_on_events", "reconcile",
-            "mock_feed", "metrics", "item", "audit", "health", "openapi"} <= set(names)
+    assert {
+        "webhook_amazon",
+        "webhook_myntra",
+        "webhook_meesho",
+        "rank_on_events",
+        "reconcile",
+        "mock_feed",
+        "metrics",
+        "item",
+        "audit",
+        "health",
+        "openapi",
+    } <= set(names)
 
 
 def test_openapi_lists_every_http_route_with_its_methods():

@@ -19,10 +19,23 @@ def amazon(body):
 
 
 def test_amazon_simple_order_view_click():
-    (order,) = amazon({"eventType": "ORDER_PLACED", "asin": "SKU123", "price": 999,
-                       "quantity": 2, "region": "IN", "orderId": "402-1"})
+    (order,) = amazon(
+        {
+            "eventType": "ORDER_PLACED",
+            "asin": "SKU123",
+            "price": 999,
+            "quantity": 2,
+            "region": "IN",
+            "orderId": "402-1",
+        }
+    )
     assert (order.id, order.kind, order.units, order.revenue, order.stock_delta) == (
-        "amazon:order:402-1", "order", 2, 1998.0, -2)
+        "amazon:order:402-1",
+        "order",
+        2,
+        1998.0,
+        -2,
+    )
     (view,) = amazon({"eventType": "VIEW", "asin": "SKU123", "eventId": "v1"})
     (click,) = amazon({"eventType": "CLICK", "asin": "SKU123", "eventId": "c1"})
     assert (view.views, view.clicks, click.views, click.clicks) == (1, 0, 0, 1)
@@ -34,17 +47,33 @@ def test_amazon_simple_payload_without_id_is_stable():
 
 
 ORDER_CHANGE_PASCAL = {
-    "NotificationVersion": "1.0", "NotificationType": "ORDER_CHANGE", "PayloadVersion": "1.0",
+    "NotificationVersion": "1.0",
+    "NotificationType": "ORDER_CHANGE",
+    "PayloadVersion": "1.0",
     "EventTime": "2026-11-21T09:58:00Z",
-    "Payload": {"OrderChangeNotification": {
-        "NotificationLevel": "OrderLevel", "SellerId": "A3TH9S8BH6GOGM",
-        "AmazonOrderId": "171-0000001-0000001", "OrderChangeType": "OrderStatusChange",
-        "Summary": {"MarketplaceId": "A21TJRUUN4KGV", "OrderStatus": "Unshipped",
-                    "DestinationPostalCode": "560001",
-                    "OrderItems": [{"OrderItemId": "111", "SellerSKU": "SKU-A", "Quantity": 2},
-                                   {"OrderItemId": "112", "SellerSKU": "SKU-B", "Quantity": 1}]}}},
-    "NotificationMetadata": {"ApplicationId": "app", "SubscriptionId": "sub",
-                             "PublishTime": "2026-11-21T09:58:01Z", "NotificationId": "n-1"},
+    "Payload": {
+        "OrderChangeNotification": {
+            "NotificationLevel": "OrderLevel",
+            "SellerId": "A3TH9S8BH6GOGM",
+            "AmazonOrderId": "171-0000001-0000001",
+            "OrderChangeType": "OrderStatusChange",
+            "Summary": {
+                "MarketplaceId": "A21TJRUUN4KGV",
+                "OrderStatus": "Unshipped",
+                "DestinationPostalCode": "560001",
+                "OrderItems": [
+                    {"OrderItemId": "111", "SellerSKU": "SKU-A", "Quantity": 2},
+                    {"OrderItemId": "112", "SellerSKU": "SKU-B", "Quantity": 1},
+                ],
+            },
+        }
+    },
+    "NotificationMetadata": {
+        "ApplicationId": "app",
+        "SubscriptionId": "sub",
+        "PublishTime": "2026-11-21T09:58:01Z",
+        "NotificationId": "n-1",
+    },
 }
 
 
@@ -61,61 +90,114 @@ def test_order_change_cancellation_returns_stock():
     body = json.loads(json.dumps(ORDER_CHANGE_PASCAL))
     body["Payload"]["OrderChangeNotification"]["Summary"]["OrderStatus"] = "Canceled"
     events = amazon(body)
-    assert [(e.kind, e.stock_delta, e.orders) for e in events] == [("cancel", 2, -1),
-                                                                 ("cancel", 1, -1)]
+    assert [(e.kind, e.stock_delta, e.orders) for e in events] == [
+        ("cancel", 2, -1),
+        ("cancel", 1, -1),
+    ]
     assert events[0].id == "amazon:cancel:171-0000001-0000001:111"
 
 
 def _camel(ntype, payload, nid="n-2"):
-    return {"notificationVersion": "1.0", "notificationType": ntype, "payloadVersion": "1.0",
-            "eventTime": "2026-11-21T09:00:00Z", "payload": payload,
-            "notificationMetadata": {"applicationId": "app", "subscriptionId": "s",
-                                     "publishTime": "2026-11-21T10:00:00Z", "notificationId": nid}}
+    return {
+        "notificationVersion": "1.0",
+        "notificationType": ntype,
+        "payloadVersion": "1.0",
+        "eventTime": "2026-11-21T09:00:00Z",
+        "payload": payload,
+        "notificationMetadata": {
+            "applicationId": "app",
+            "subscriptionId": "s",
+            "publishTime": "2026-11-21T10:00:00Z",
+            "notificationId": nid,
+        },
+    }
 
 
 def test_item_sales_event_change_camel_case_can_be_negative():
-    events = amazon(_camel("ITEM_SALES_EVENT_CHANGE", {"itemSalesEventChanges": [
-        {"asin": "B0X", "sku": "SKU-A", "orderedUnits": 5,
-         "orderedRevenue": {"amount": 4995.0, "currencyCode": "INR"},
-         "startTime": "2026-11-21T08:00:00Z", "endTime": "2026-11-21T09:00:00Z"},
-        {"asin": "B0Y", "orderedUnits": -1,
-         "orderedRevenue": {"amount": -999.0, "currencyCode": "INR"}},
-    ]}))
+    events = amazon(
+        _camel(
+            "ITEM_SALES_EVENT_CHANGE",
+            {
+                "itemSalesEventChanges": [
+                    {
+                        "asin": "B0X",
+                        "sku": "SKU-A",
+                        "orderedUnits": 5,
+                        "orderedRevenue": {"amount": 4995.0, "currencyCode": "INR"},
+                        "startTime": "2026-11-21T08:00:00Z",
+                        "endTime": "2026-11-21T09:00:00Z",
+                    },
+                    {
+                        "asin": "B0Y",
+                        "orderedUnits": -1,
+                        "orderedRevenue": {"amount": -999.0, "currencyCode": "INR"},
+                    },
+                ]
+            },
+        )
+    )
     assert [(e.id, e.item_id, e.units, e.revenue, e.stock_delta) for e in events] == [
-        ("amazon:sales:n-2:0", "SKU-A", 5, 4995.0, 0), ("amazon:sales:n-2:1", "B0Y", -1, -999.0, 0)]
+        ("amazon:sales:n-2:0", "SKU-A", 5, 4995.0, 0),
+        ("amazon:sales:n-2:1", "B0Y", -1, -999.0, 0),
+    ]
     assert events[0].occurred_at.hour == 8
 
 
 def test_detail_page_traffic_event():
-    (ev,) = amazon(_camel("DETAIL_PAGE_TRAFFIC_EVENT", {"detailPageTrafficEvents": [
-        {"asin": "B0X", "glanceViews": 42, "startTime": "2026-11-21T08:00:00Z"}]}))
+    (ev,) = amazon(
+        _camel(
+            "DETAIL_PAGE_TRAFFIC_EVENT",
+            {
+                "detailPageTrafficEvents": [
+                    {"asin": "B0X", "glanceViews": 42, "startTime": "2026-11-21T08:00:00Z"}
+                ]
+            },
+        )
+    )
     assert (ev.kind, ev.views, ev.item_id) == ("traffic", 42, "B0X")
 
 
 def test_any_offer_changed_lowest_competitor_landed_price():
-    body = {"NotificationType": "ANY_OFFER_CHANGED", "EventTime": "2026-11-21T09:00:00Z",
-            "NotificationMetadata": {"NotificationId": "n-3"},
-            "Payload": {"AnyOfferChangedNotification": {
-                "SellerId": "ME", "OfferChangeTrigger": {"ASIN": "B0X", "MarketplaceId": "A21"},
+    body = {
+        "NotificationType": "ANY_OFFER_CHANGED",
+        "EventTime": "2026-11-21T09:00:00Z",
+        "NotificationMetadata": {"NotificationId": "n-3"},
+        "Payload": {
+            "AnyOfferChangedNotification": {
+                "SellerId": "ME",
+                "OfferChangeTrigger": {"ASIN": "B0X", "MarketplaceId": "A21"},
                 "Offers": [
                     {"SellerId": "ME", "ListingPrice": {"Amount": 1000, "CurrencyCode": "INR"}},
-                    {"SellerId": "C1", "ListingPrice": {"Amount": 950, "CurrencyCode": "INR"},
-                     "Shipping": {"Amount": 40}},
+                    {
+                        "SellerId": "C1",
+                        "ListingPrice": {"Amount": 950, "CurrencyCode": "INR"},
+                        "Shipping": {"Amount": 40},
+                    },
                     {"SellerId": "C2", "ListingPrice": {"Amount": 980, "CurrencyCode": "INR"}},
-                ]}}}
+                ],
+            }
+        },
+    }
     (ev,) = amazon(body)
-    assert (ev.kind, ev.price, ev.competitor_price, ev.id) == ("offer", 1000.0, 980.0,
-                                                               "amazon:offer:n-3")
+    assert (ev.kind, ev.price, ev.competitor_price, ev.id) == (
+        "offer",
+        1000.0,
+        980.0,
+        "amazon:offer:n-3",
+    )
 
 
-@pytest.mark.parametrize(("body", "field"), [
-    ({"eventType": "ORDER_PLACED", "asin": "S", "price": 10, "quantity": 0}, "quantity"),
-    ({"eventType": "ORDER_PLACED", "asin": "S", "price": -1, "quantity": 1}, "price"),
-    ({"eventType": "ORDER_PLACED", "price": 10, "quantity": 1}, "asin"),
-    ({"eventType": "REFUND", "asin": "S"}, "eventType"),
-    ({"asin": "S"}, "eventType"),
-    ({"NotificationType": "ORDER_CHANGE", "Payload": {}}, "notificationMetadata"),
-])
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"eventType": "ORDER_PLACED", "asin": "S", "price": 10, "quantity": 0}, "quantity"),
+        ({"eventType": "ORDER_PLACED", "asin": "S", "price": -1, "quantity": 1}, "price"),
+        ({"eventType": "ORDER_PLACED", "price": 10, "quantity": 1}, "asin"),
+        ({"eventType": "REFUND", "asin": "S"}, "eventType"),
+        ({"asin": "S"}, "eventType"),
+        ({"NotificationType": "ORDER_CHANGE", "Payload": {}}, "notificationMetadata"),
+    ],
+)
 def test_invalid_amazon_payloads_name_the_field(body, field):
     with pytest.raises(ValidationFailed) as err:
         amazon(body)
@@ -124,20 +206,33 @@ def test_invalid_amazon_payloads_name_the_field(body, field):
 
 def test_myntra_order_cancel_and_interactions():
     norm = NORMALISERS["myntra"]
-    order = {"event": "ORDER_CREATED", "order": {"orderId": "MYN-1", "status": "CREATED",
-             "lines": [{"lineId": "1", "sellerSku": "SKU-A", "quantity": 2,
-                        "sellingPrice": 1299.0}]}}
+    order = {
+        "event": "ORDER_CREATED",
+        "order": {
+            "orderId": "MYN-1",
+            "status": "CREATED",
+            "lines": [{"lineId": "1", "sellerSku": "SKU-A", "quantity": 2, "sellingPrice": 1299.0}],
+        },
+    }
     (ev,) = norm(order, NOW)
     assert (ev.id, ev.units, ev.revenue, ev.stock_delta) == ("myntra:order:MYN-1:1", 2, 2598.0, -2)
-    shipped = {**order, "event": "ORDER_STATUS_CHANGED",
-               "order": {**order["order"], "status": "SHIPPED"}}
+    shipped = {
+        **order,
+        "event": "ORDER_STATUS_CHANGED",
+        "order": {**order["order"], "status": "SHIPPED"},
+    }
     assert norm(shipped, NOW) == []
     rto = {**shipped, "order": {**order["order"], "status": "RTO"}}
     (cancel,) = norm(rto, NOW)
     assert (cancel.id, cancel.units, cancel.revenue, cancel.stock_delta) == (
-        "myntra:cancel:MYN-1:1", -2, -2598.0, 2)
-    (view,) = norm({"event": "PRODUCT_VIEW", "eventId": "e1",
-                    "product": {"sellerSku": "SKU-A"}}, NOW)
+        "myntra:cancel:MYN-1:1",
+        -2,
+        -2598.0,
+        2,
+    )
+    (view,) = norm(
+        {"event": "PRODUCT_VIEW", "eventId": "e1", "product": {"sellerSku": "SKU-A"}}, NOW
+    )
     assert (view.id, view.views) == ("myntra:view:e1", 1)
 
 

@@ -11,14 +11,27 @@ import pytest
 from shared import projection
 
 pytestmark = pytest.mark.unit
-PRODUCT = {"item_id": "SKU-1", "title": "Kurta", "category": "ethnic wear",
-           "marketplace": "myntra", "price": 999.0, "mrp": 1499.0, "stock": 0}
+PRODUCT = {
+    "item_id": "SKU-1",
+    "title": "Kurta",
+    "category": "ethnic wear",
+    "marketplace": "myntra",
+    "price": 999.0,
+    "mrp": 1499.0,
+    "stock": 0,
+}
 T0 = datetime(2026, 11, 20, 8, 30, tzinfo=UTC)
 
 
 def ev(i, ts, **deltas):
-    return {"id": f"e{i}", "item_id": "SKU-1", "_ts": ts, "kind": "order",
-            "occurred_at": (T0 + timedelta(minutes=10 * i)).isoformat(), **deltas}
+    return {
+        "id": f"e{i}",
+        "item_id": "SKU-1",
+        "_ts": ts,
+        "kind": "order",
+        "occurred_at": (T0 + timedelta(minutes=10 * i)).isoformat(),
+        **deltas,
+    }
 
 
 def feed():
@@ -26,8 +39,11 @@ def feed():
     docs = [ev(0, 100, stock_set=20, kind="stock")]
     for i in range(1, 60):
         kind = rng.choice(["view", "click", "order"])
-        deltas = {"view": {"views": 1}, "click": {"clicks": 1},
-                  "order": {"orders": 1, "units": 2, "revenue": 1998.0, "stock_delta": -2}}[kind]
+        deltas = {
+            "view": {"views": 1},
+            "click": {"clicks": 1},
+            "order": {"orders": 1, "units": 2, "revenue": 1998.0, "stock_delta": -2},
+        }[kind]
         docs.append(ev(i, 100 + i // 3, **deltas))
     return docs
 
@@ -61,7 +77,7 @@ def test_incremental_equals_rebuild():
     docs = feed()
     incremental = projection.new_state(PRODUCT)
     for start in range(0, len(docs), 7):
-        projection.apply_batch(incremental, docs[start:start + 7])
+        projection.apply_batch(incremental, docs[start : start + 7])
     rebuilt = projection.rebuild({**incremental, "_etag": "x", "score": 1.0}, list(reversed(docs)))
     assert rebuilt["buckets"] == incremental["buckets"]
     assert rebuilt["totals"] == incremental["totals"]
@@ -80,8 +96,12 @@ def test_window_sums_age_with_time():
 
 def test_any_delivery_order_within_a_second_gives_the_same_state():
     docs = [{**d, "_ts": 500} for d in feed()]
-    docs.append({**ev(90, 500, stock_set=7, kind="stock"),
-                 "occurred_at": (T0 + timedelta(minutes=305)).isoformat()})
+    docs.append(
+        {
+            **ev(90, 500, stock_set=7, kind="stock"),
+            "occurred_at": (T0 + timedelta(minutes=305)).isoformat(),
+        }
+    )
     docs.append({**ev(91, 500, kind="offer", price=899.0, competitor_price=949.0)})
     reference = projection.new_state(PRODUCT)
     projection.apply_batch(reference, docs)
