@@ -198,9 +198,21 @@ def million_child(model_dir: str, n: int) -> None:
         Path(model_dir, "model.txt").read_text(), Path(model_dir, "metadata.json").read_text()
     )
     ranker = Ranker(model)
+    generating = [0.0]
+
+    def timed(docs: Iterator[dict]) -> Iterator[dict]:
+        # Generating synthetic documents is the benchmark's cost, not the ranker's.
+        while True:
+            start = time.perf_counter()
+            doc = next(docs, None)
+            generating[0] += time.perf_counter() - start
+            if doc is None:
+                return
+            yield doc
+
     start = time.perf_counter()
-    ranker.full(synthetic_states(n, NOW, seed=2), NOW)
-    full_s = time.perf_counter() - start
+    ranker.full(timed(synthetic_states(n, NOW, seed=2)), NOW)
+    full_s = time.perf_counter() - start - generating[0]
     rules = rules_for(ranker._ids[:100_000])
     start = time.perf_counter()
     ranker.publish(rules, NOW)
@@ -213,6 +225,7 @@ def million_child(model_dir: str, n: int) -> None:
                 "items": len(ranker),
                 "ranked_total": page.total,
                 "full_pass_from_documents_s": round(full_s, 2),
+                "generating_documents_s": round(generating[0], 2),
                 "publish_and_page_s": round(rank_s, 2),
                 "peak_rss_mb": round(peak_mb, 1),
             }

@@ -36,13 +36,12 @@ class RankerModel:
 
     @classmethod
     def from_text(cls, model_txt: str, metadata: Mapping[str, Any] | str) -> RankerModel:
-        if isinstance(metadata, str):
-            metadata = json.loads(metadata)
+        meta: Mapping[str, Any] = json.loads(metadata) if isinstance(metadata, str) else metadata
         try:
             booster = lgb.Booster(model_str=model_txt)
         except lgb.basic.LightGBMError as exc:
             raise ModelError(f"model text cannot be loaded: {exc}") from exc
-        return cls(booster, metadata)
+        return cls(booster, meta)
 
     def to_text(self) -> str:
         return self.booster.model_to_string()

@@ -22,7 +22,7 @@ never written to product dicts or events, so features cannot see them.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Literal
@@ -31,7 +31,7 @@ import numpy as np
 
 from shared.ml.sim_catalogue import simulate_catalogue
 from shared.ml.vocabulary import CATEGORIES, category_code
-from shared.models import Event, hour_key
+from shared.models import Event, EventKind, hour_key
 
 __all__ = ["REGIONS", "SimEvent", "Simulator", "simulate_catalogue"]
 
@@ -98,13 +98,16 @@ _DOW = _DOW / _DOW.mean()
 _BASE_VIEWS = 2.0
 
 
+SimKind = Literal["view", "click", "order"]
+
+
 @dataclass(frozen=True)
 class SimEvent:
     """One shopper action for the live mock feed."""
 
     item_id: str
     marketplace: str
-    kind: Literal["view", "click", "order"]
+    kind: SimKind
     quantity: int
     unit_price: float
     region: str
@@ -244,7 +247,7 @@ class Simulator:
             moment = start + timedelta(hours=h)
             self._advance_day(moment, events)
             hour_no = moment.timestamp() / 3600
-            for i in np.flatnonzero(self._restock(hour_no)):
+            for i in np.flatnonzero(self._restock(hour_no)).tolist():
                 events.append(
                     self._event(
                         int(i),
@@ -257,7 +260,7 @@ class Simulator:
                 )
             views, clicks, orders, units = self._hour(moment)
             key = hour_key(moment)
-            for i in np.flatnonzero(views + clicks):
+            for i in np.flatnonzero(views + clicks).tolist():
                 events.append(
                     self._event(
                         int(i),
@@ -270,7 +273,7 @@ class Simulator:
                     )
                 )
             regions = self._regions(np.flatnonzero(orders))
-            for i in np.flatnonzero(orders):
+            for i in np.flatnonzero(orders).tolist():
                 for k, q in enumerate(units[i]):
                     price = float(self.price[i])
                     when = moment + timedelta(minutes=int((k * 7 + i) % 60))
@@ -308,13 +311,13 @@ class Simulator:
             orders[i] = len(units[i])
         return views, clicks, orders, units
 
-    def _regions(self, rows: np.ndarray) -> Iterable[str]:
+    def _regions(self, rows: np.ndarray) -> Iterator[str]:
         for i in rows:
             mix = _REGION_MIX[self._cat[i]]
             for _ in range(64):  # more than any hour's orders of one item
                 yield REGIONS[int(self._rng.choice(len(REGIONS), p=mix))]
 
-    def _event(self, i: int, when: datetime, kind: str, suffix: str, **fields) -> Event:
+    def _event(self, i: int, when: datetime, kind: EventKind, suffix: str, **fields) -> Event:
         item = self.item_ids[i]
         return Event(
             id=f"bf{self.seed}-{item}-{suffix}",
@@ -379,12 +382,12 @@ class Simulator:
         out.sort(key=lambda e: e.occurred_at)
         return out
 
-    def _sim(self, i: int, kind: str, q: int, region: str, at: datetime) -> SimEvent:
+    def _sim(self, i: int, kind: SimKind, q: int, region: str, at: datetime) -> SimEvent:
         return SimEvent(
             self.item_ids[i],
             self.marketplaces[i],
             kind,
-            q,  # type: ignore[arg-type]
+            q,
             float(self.price[i]),
             region,
             at,

@@ -253,7 +253,7 @@ def train_on_events(
     log(f"trained {rounds} rounds ({time.perf_counter() - clock:.1f}s)")
 
     def predict(X: np.ndarray) -> np.ndarray:
-        return booster.predict(X, num_threads=1)
+        return np.asarray(booster.predict(X, num_threads=1))
 
     scores = evaluate(predict, hold, seed)
     holdout = {

@@ -22,7 +22,7 @@ CATEGORIES: tuple[str, ...] = (
 OTHER_CODE = len(CATEGORIES)
 
 _CATEGORY_CODES = {name.lower(): i for i, name in enumerate(CATEGORIES)}
-_MARKETPLACE_CODES = {name: i for i, name in enumerate(MARKETPLACES)}
+_MARKETPLACE_CODES: dict[str, int] = {name: i for i, name in enumerate(MARKETPLACES)}
 
 
 def category_code(category: str | None) -> int:
