@@ -22,6 +22,7 @@ broken by one fixed random order, so a baseline gains nothing from the order of 
 from __future__ import annotations
 
 import argparse
+import bisect
 import hashlib
 import json
 import sys
@@ -143,16 +144,17 @@ def build_dataset(
                 snapshot, cutoff - timedelta(microseconds=1), FeatureContext.from_products(snapshot)
             )
         )
-    # Labels: units of order/cancel/sales events inside each cutoff's horizon.
+    # Labels: units of order/cancel/sales events inside each cutoff's horizon, i.e. the
+    # cutoffs c with when - horizon < c <= when.
     for doc in docs:
         units = doc.get("units") or 0
         row = row_of.get(doc["item_id"])
         if not units or row is None:
             continue
         when = _when(doc["occurred_at"])
-        for c, cutoff in enumerate(cutoffs):
-            if cutoff <= when < cutoff + horizon:
-                sold[c][row] += units
+        first = bisect.bisect_right(cutoffs, when - horizon)
+        for c in range(first, bisect.bisect_right(cutoffs, when)):
+            sold[c][row] += units
     return Dataset(
         X=np.vstack(blocks) if blocks else np.empty((0, len(FEATURES)), np.float32),
         units=np.concatenate(sold).clip(0) if sold else np.empty(0),
