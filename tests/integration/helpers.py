@@ -38,6 +38,20 @@ def post_webhook(host, marketplace: str, body: dict | bytes, **kw):
         )
 
 
+def unprojected(store) -> list[str]:
+    """Items with events their product document has not applied yet (see projection.py)."""
+    marks = {
+        d["item_id"]: d["applied"]
+        for d in store.query("products", "SELECT c.item_id, c.applied FROM c")
+    }
+    behind = set()
+    for e in store.query("events", "SELECT c.id, c.item_id, c._ts FROM c"):
+        mark = marks.get(e["item_id"], {"ts": 0, "ids": []})
+        if e["_ts"] > mark["ts"] or (e["_ts"] == mark["ts"] and e["id"] not in mark["ids"]):
+            behind.add(e["item_id"])
+    return sorted(behind)
+
+
 class Listener:
     """The real @microsoft/signalr client (Node), negotiating through the app's /api/negotiate."""
 

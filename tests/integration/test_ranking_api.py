@@ -7,7 +7,7 @@ import pytest
 from shared import seed
 from shared.ml.simulator import simulate_catalogue
 from tests.integration.conftest import eventually
-from tests.integration.helpers import principal
+from tests.integration.helpers import principal, unprojected
 
 pytestmark = pytest.mark.integration
 ADMIN, ANALYST = principal("admin"), principal("analyst")
@@ -24,6 +24,7 @@ def ranked(devhost, store):
             ),
             timeout=60,
         )
+        eventually(lambda: not unprojected(store), timeout=60)
     return products
 
 

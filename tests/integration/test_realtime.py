@@ -10,7 +10,7 @@ import pytest
 from shared import projection, projector, seed
 from shared.ml.simulator import simulate_catalogue
 from tests.integration.conftest import eventually, start_devhost, stop_devhost
-from tests.integration.helpers import Listener, post_webhook, principal
+from tests.integration.helpers import Listener, post_webhook, principal, unprojected
 
 pytestmark = pytest.mark.integration
 ADMIN, ANALYST = principal("admin"), principal("analyst")
@@ -27,20 +27,8 @@ def products(devhost, store):
             ),
             timeout=60,
         )
-        eventually(lambda: not _unprojected(store), timeout=60)
+        eventually(lambda: not unprojected(store), timeout=60)
     return catalogue
-
-
-def _unprojected(store) -> list[str]:
-    """Items whose product document has not applied all of its events yet."""
-    latest = {}
-    for d in store.query("events", "SELECT c.item_id, c._ts FROM c"):
-        latest[d["item_id"]] = max(latest.get(d["item_id"], 0), d["_ts"])
-    marks = {
-        d["item_id"]: d["applied"]["ts"]
-        for d in store.query("products", "SELECT c.item_id, c.applied FROM c")
-    }
-    return [item for item, ts in latest.items() if marks.get(item, 0) < ts]
 
 
 def _order(item_id: str, qty: int, price: float) -> dict:
@@ -101,7 +89,7 @@ def _products(store) -> dict[str, dict]:
 
 
 def test_replaying_a_change_feed_batch_changes_nothing(devhost, products, store):
-    eventually(lambda: not _unprojected(store), timeout=30)
+    eventually(lambda: not unprojected(store), timeout=30)
     before = _products(store)
     events = sorted(store.query("events", "SELECT * FROM c"), key=lambda d: d["_ts"])
     assert projector.project_batch(store, events) == []
@@ -125,7 +113,7 @@ def test_reconcile_agrees_with_the_incremental_path(devhost, products, store):
                     {"eventType": kind, "asin": item["item_id"], "eventId": uuid.uuid4().hex},
                 )
             post_webhook(devhost, "amazon", _order(item["item_id"], 1, item["price"]))
-        eventually(lambda: not _unprojected(store), timeout=30)
+        eventually(lambda: not unprojected(store), timeout=30)
         incremental = eventually(lambda: _settled(c))
         assert c.post("/admin/functions/reconcile", headers=master).status_code == 202
         full = c.post("/api/rank", json={"limit": 50}, headers=ANALYST).json()["items"]
