@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
 
 from shared import seed
 from shared.ml.simulator import simulate_catalogue
@@ -33,6 +33,8 @@ CHROMIUM_ARGS = [
 ARTIFACTS = ROOT / "artifacts" / "e2e"
 CATALOGUE_SIZE = 20
 ANALYST = principal("analyst")
+WAIT_MS = 15_000  # the longest a live change may take to reach the screen
+expect.set_options(timeout=WAIT_MS)
 
 # The integration suite's services and per-module database, shared by name (pytest finds
 # fixtures by the names a conftest defines).
@@ -98,7 +100,7 @@ def context(browser, devhost, catalogue) -> Iterator[BrowserContext]:
         locale="en-IN",
         timezone_id="Asia/Kolkata",
     )
-    ctx.set_default_timeout(15_000)
+    ctx.set_default_timeout(WAIT_MS)
     yield ctx
     ctx.close()
 

@@ -13,12 +13,11 @@ import uuid
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import artifact, sign_in
+from tests.e2e.conftest import WAIT_MS, artifact, sign_in
 from tests.integration.helpers import post_webhook, principal
 
 pytestmark = pytest.mark.e2e
 ADMIN, ANALYST = principal("admin"), principal("analyst")
-TIMEOUT = 15_000  # ms, for every wait on the screen
 
 
 def ranked(devhost) -> list[dict]:
@@ -31,7 +30,7 @@ def ranked(devhost) -> list[dict]:
 def connected(page: Page) -> None:
     """The hub is up (no store is connected in these tests, so the indicator reads Mock)."""
     indicator = page.get_by_test_id("conn-indicator")
-    expect(indicator).to_have_attribute("data-state", "mock", timeout=TIMEOUT)
+    expect(indicator).to_have_attribute("data-state", "mock")
     expect(indicator).to_have_text("Mock")
 
 
@@ -52,7 +51,7 @@ def test_overview_shows_kpis_and_the_mock_indicator(page: Page, devhost):
 
     expect(page.get_by_test_id("page-overview")).to_be_visible()
     revenue = page.get_by_test_id("kpi-revenue-value")
-    expect(revenue).to_have_text(re.compile(r"^₹[\d,]+$"), timeout=TIMEOUT)
+    expect(revenue).to_have_text(re.compile(r"^₹[\d,]+$"))
     expect(revenue).to_have_text(en_in(page, kpis["revenue"], currency=True))
     assert float(revenue.get_attribute("data-value")) == pytest.approx(kpis["revenue"])
     for key in ("views", "clicks", "purchases", "units"):
@@ -73,13 +72,13 @@ def test_webhook_order_changes_revenue_and_stock_live(page: Page, context, devho
 
     connected(page)
     revenue = page.get_by_test_id("kpi-revenue-value")
-    expect(revenue).to_have_text(en_in(page, before, currency=True), timeout=TIMEOUT)
+    expect(revenue).to_have_text(en_in(page, before, currency=True))
     rankings = context.new_page()
     rankings.goto("/rankings")
     connected(rankings)
     row = rankings.locator(f'[data-testid="rank-row"][data-item-id="{item["item_id"]}"]')
     stock = row.get_by_test_id("rank-stock")
-    expect(stock).to_have_text(en_in(rankings, item["stock"]), timeout=TIMEOUT)
+    expect(stock).to_have_text(en_in(rankings, item["stock"]))
 
     order = {
         "eventType": "ORDER_PLACED",
@@ -97,10 +96,10 @@ def test_webhook_order_changes_revenue_and_stock_live(page: Page, context, devho
         """after => Math.abs(Number(document.querySelector(
             '[data-testid="kpi-revenue-value"]').dataset.value) - after) < 0.01""",
         arg=after,
-        timeout=TIMEOUT,
+        timeout=WAIT_MS,
     )
     expect(revenue).to_have_text(en_in(page, after, currency=True))
-    expect(stock).to_have_text(en_in(rankings, item["stock"] - qty), timeout=TIMEOUT)
+    expect(stock).to_have_text(en_in(rankings, item["stock"] - qty))
     rankings.screenshot(
         path=str(artifact("test_webhook_order_changes_revenue_and_stock_live-rankings.png")),
         full_page=True,
@@ -113,7 +112,7 @@ def test_pin_from_the_rules_page_moves_the_item_to_the_top_live(page: Page, cont
     page.goto("/rankings")
     connected(page)
     first_row = page.get_by_test_id("rank-row").first
-    expect(first_row).to_have_attribute("data-item-id", top, timeout=TIMEOUT)
+    expect(first_row).to_have_attribute("data-item-id", top)
 
     rules = context.new_page()
     rules.goto("/rules")
@@ -124,12 +123,12 @@ def test_pin_from_the_rules_page_moves_the_item_to_the_top_live(page: Page, cont
         form.get_by_test_id("rule-position").fill("1")
         form.get_by_test_id("rule-note").fill("browser test: pin the last item")
         form.get_by_test_id("rule-submit").click()
-        expect(rules.get_by_test_id("rule-created")).to_contain_text(last, timeout=TIMEOUT)
+        expect(rules.get_by_test_id("rule-created")).to_contain_text(last)
         rule_row = rules.locator(f'[data-testid="rule-row"][data-item-id="{last}"]')
         expect(rule_row).to_have_attribute("data-rule-type", "pin")
 
         # The rankings page, untouched since it loaded, now starts with the pinned item.
-        expect(first_row).to_have_attribute("data-item-id", last, timeout=TIMEOUT)
+        expect(first_row).to_have_attribute("data-item-id", last)
         expect(first_row.get_by_test_id("rank-position")).to_have_text("1")
         expect(first_row.get_by_test_id("rule-badge")).to_have_attribute("data-rule-type", "pin")
         page.screenshot(
@@ -139,8 +138,8 @@ def test_pin_from_the_rules_page_moves_the_item_to_the_top_live(page: Page, cont
         # Clean up through the same page: delete, confirm; the model's order comes back live.
         rule_row.get_by_test_id("rule-delete").click()
         rule_row.get_by_test_id("rule-delete-confirm").click()
-        expect(rule_row).to_have_count(0, timeout=TIMEOUT)
-        expect(first_row).to_have_attribute("data-item-id", top, timeout=TIMEOUT)
+        expect(rule_row).to_have_count(0)
+        expect(first_row).to_have_attribute("data-item-id", top)
     finally:
         with devhost.client() as c:
             for rule in c.get("/api/rules", headers=ADMIN).json()["rules"]:
@@ -159,10 +158,10 @@ def test_item_inspector_shows_a_shap_chart(page: Page, devhost):
         explained = c.get(f"/api/explain/{item['item_id']}", headers=ANALYST).json()
 
     page.goto(f"/item/{item['item_id']}")
-    expect(page.get_by_test_id("item-title")).to_have_text(item["title"], timeout=TIMEOUT)
+    expect(page.get_by_test_id("item-title")).to_have_text(item["title"])
     expect(page.get_by_test_id("item-rank")).to_have_text(f"#{item['rank']}")
     chart = page.get_by_test_id("shap-chart")
-    expect(chart).to_be_visible(timeout=TIMEOUT)
+    expect(chart).to_be_visible()
     rows = chart.get_by_test_id("shap-row")
     expect(rows.first).to_be_visible()
     assert rows.count() >= 3
@@ -198,13 +197,13 @@ def test_whatif_slider_changes_the_predicted_rank(page: Page, devhost):
 
     page.goto(f"/whatif?item={item['item_id']}")
     predicted = page.get_by_test_id("whatif-predicted-rank")
-    expect(predicted).to_have_text(str(body["current"]["rank"]), timeout=TIMEOUT)
+    expect(predicted).to_have_text(str(body["current"]["rank"]))
     expect(page.get_by_test_id("whatif-current-rank")).to_have_text(str(body["current"]["rank"]))
     before = predicted.inner_text()
 
     page.get_by_test_id("whatif-slider").fill(str(low))
     expect(page.get_by_test_id("whatif-price")).to_have_text(en_in(page, low, currency=True))
-    expect(predicted).to_have_text(str(body["predicted"]["rank"]), timeout=TIMEOUT)
+    expect(predicted).to_have_text(str(body["predicted"]["rank"]))
     assert predicted.inner_text() != before
     expect(page.get_by_test_id("whatif-current-rank")).to_have_text(str(body["current"]["rank"]))
 
@@ -212,7 +211,7 @@ def test_whatif_slider_changes_the_predicted_rank(page: Page, devhost):
 def test_analyst_cannot_create_a_rule(page: Page, devhost):
     sign_in(page, "analyst")
     page.goto("/rules")
-    expect(page.get_by_test_id("page-rules")).to_be_visible(timeout=TIMEOUT)
+    expect(page.get_by_test_id("page-rules")).to_be_visible()
     expect(page.get_by_test_id("rules-readonly")).to_be_visible()
     expect(page.get_by_test_id("rule-form")).to_have_count(0)
     expect(page.get_by_test_id("rule-submit")).to_have_count(0)
