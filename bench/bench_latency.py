@@ -1,0 +1,341 @@
+"""Real-time loop benchmark: webhook POST -> change feed -> KPIs -> SignalR -> a real client.
+
+    python bench/bench_latency.py                       # 220 spaced events, then the rate ramp
+    python bench/bench_latency.py --events 200 --rates 5,10,20
+
+Starts Azurite, the local Cosmos server and devhost (timers on, mock feed off), seeds 100
+products with 24 h of history, and connects the real ``@microsoft/signalr`` client (Node) to
+the ``kpis`` target. Every benchmark event is a signed Amazon ORDER_PLACED whose price carries
+unique paise, so the all-time revenue in a ``kpis`` message tells which events it includes.
+
+Latency of an event = the moment the client process hands over the first ``kpis`` message that
+includes it, minus the moment just before its POST (one monotonic clock: both are taken in this
+process, the receive time by the thread that reads the client's output). Events are matched in
+the order their POSTs completed: the change feed delivers events in append order, so a message
+includes a prefix of that order (see bench/README.md).
+
+Prints one JSON object: p50/p95/max of the spaced run, and for each offered rate of the ramp the
+achieved rate and p50/p95; the ramp stops at the first rate whose p95 exceeds 2 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import math
+import queue
+import random
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+import httpx  # noqa: E402
+import urllib3  # noqa: E402
+from bench_ingest import exit_on_sigterm, local_services, new_secrets, pct, stack_env  # noqa: E402
+
+from devhost.services import COSMOS_KEY  # noqa: E402
+from shared.marketplaces.signature import signed_headers  # noqa: E402
+from shared.ml.simulator import simulate_catalogue  # noqa: E402
+from shared.seed import seed_catalogue  # noqa: E402
+from shared.settings import CosmosConnection  # noqa: E402
+from shared.store import Store  # noqa: E402
+from tests.integration.conftest import (  # noqa: E402
+    DevHost,
+    eventually,
+    start_devhost,
+    stop_devhost,
+)
+from tests.integration.helpers import Listener, principal  # noqa: E402
+
+ANALYST = principal("analyst")
+SLO_S = 2.0
+TOLERANCE = 0.005  # revenues are rounded to paise
+
+
+@dataclass
+class Sent:
+    t_send: float
+    t_done: float
+    revenue: float
+
+
+class KpiRecorder:
+    """Drains the listener's queue: (receive time, all-time revenue) of every ``kpis`` message."""
+
+    def __init__(self, listener: Listener) -> None:
+        self.listener = listener
+        self.messages: list[tuple[float, float]] = []
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                msg = self.listener.messages.get(timeout=0.2)
+            except queue.Empty:
+                continue
+            if msg["target"] == "kpis":
+                total = float(msg["arguments"][0]["totals"]["revenue"])
+                with self._lock:
+                    self.messages.append((msg["received_at"], total))
+
+    def snapshot(self) -> list[tuple[float, float]]:
+        with self._lock:
+            return list(self.messages)
+
+    def latest_total(self) -> float | None:
+        with self._lock:
+            return self.messages[-1][1] if self.messages else None
+
+    def wait_for_total(self, target: float, timeout: float) -> bool:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            latest = self.latest_total()
+            if latest is not None and latest >= target - TOLERANCE:
+                return True
+            time.sleep(0.05)
+        return False
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=2)
+
+
+def latencies(sent: list[Sent], messages: list[tuple[float, float]], base: float) -> list[float]:
+    """Seconds from each POST to the first message including it (inf if none did)."""
+    out = []
+    prefix = 0.0
+    for event in sorted(sent, key=lambda s: s.t_done):
+        prefix += event.revenue
+        need = base + prefix - TOLERANCE
+        arrival = next((t for t, total in messages if t >= event.t_send and total >= need), None)
+        out.append(float("inf") if arrival is None else arrival - event.t_send)
+    return out
+
+
+def summary(values: list[float]) -> dict[str, Any]:
+    """p50/p95/max in ms; None where an event never showed up in a message."""
+
+    def ms(v: float) -> float | None:
+        return None if math.isinf(v) else round(v * 1000, 1)
+
+    return {
+        "events": len(values),
+        "never_received": sum(math.isinf(v) for v in values),
+        "p50_ms": ms(pct(values, 50)),
+        "p95_ms": ms(pct(values, 95)),
+        "max_ms": ms(max(values)),
+    }
+
+
+class Sender:
+    """Signed Amazon orders for seeded items, each with a revenue no other event has."""
+
+    def __init__(self, host: DevHost, items: list[str]) -> None:
+        self.host = host
+        self.items = items
+        self.secret = host.env["Webhooks__amazonSecret"]
+        self.counter = itertools.count(1)
+        self.lock = threading.Lock()
+
+    def send(self, client: httpx.Client) -> Sent:
+        n = next(self.counter)
+        price = round(301 + n * 0.01, 2)  # unique paise: revenue identifies the event
+        body = json.dumps(
+            {
+                "eventType": "ORDER_PLACED",
+                "asin": self.items[n % len(self.items)],
+                "price": price,
+                "quantity": 1,
+                "region": "IN",
+                "orderId": f"402-bench-{uuid.uuid4().hex[:12]}",
+            }
+        ).encode()
+        headers = {"content-type": "application/json", **signed_headers(self.secret, body)}
+        t_send = time.monotonic()
+        resp = client.post(self.host.webhook_url("amazon"), content=body, headers=headers)
+        t_done = time.monotonic()
+        if resp.status_code != 200 or resp.json()["status"] != "recorded":
+            raise RuntimeError(f"webhook answered {resp.status_code}: {resp.text[:200]}")
+        return Sent(t_send, t_done, price)
+
+
+def spaced_run(
+    sender: Sender, recorder: KpiRecorder, base: float, n: int
+) -> tuple[dict[str, Any], float]:
+    """``n`` events from one sender, 50-100 ms apart; the result and the revenue expected."""
+    rng = random.Random(5)
+    sent = []
+    with sender.host.client() as client:
+        warm = sender.send(client)  # warms the connection; its message starts the record
+        if not recorder.wait_for_total(base + warm.revenue, timeout=30):
+            raise RuntimeError("no kpis message with the warm-up order reached the client")
+        base += warm.revenue
+        for _ in range(n):
+            sent.append(sender.send(client))
+            time.sleep(rng.uniform(0.05, 0.1))
+    target = base + sum(s.revenue for s in sent)
+    drained = recorder.wait_for_total(target, timeout=15)
+    result = summary(latencies(sent, recorder.snapshot(), base))
+    result["spacing_ms"] = "50-100"
+    result["all_seen_within_15s"] = drained
+    return result, target
+
+
+def rate_step(
+    sender: Sender, recorder: KpiRecorder, base: float, rate: float, seconds: float, threads: int
+) -> tuple[dict[str, Any], float]:
+    """Offer ``rate`` events/s (open loop, ``threads`` senders) for ``seconds``."""
+    sent: list[Sent] = []
+    errors: list[BaseException] = []
+    slots = itertools.count()
+    start = time.monotonic() + 0.2
+
+    def loop() -> None:
+        with sender.host.client() as client:
+            while not errors:
+                at = start + next(slots) / rate
+                if at >= start + seconds:
+                    return
+                time.sleep(max(0.0, at - time.monotonic()))
+                try:
+                    sent.append(sender.send(client))
+                except BaseException as exc:  # stops the step; reported below
+                    errors.append(exc)
+
+    pool = [threading.Thread(target=loop, daemon=True) for _ in range(threads)]
+    for t in pool:
+        t.start()
+    for t in pool:
+        t.join()
+    if errors:
+        raise RuntimeError(f"sender failed at {rate} events/s: {errors[0]!r}") from errors[0]
+    elapsed = max(s.t_done for s in sent) - start
+    target = base + sum(s.revenue for s in sent)
+    drained = recorder.wait_for_total(target, timeout=10)
+    result = summary(latencies(sent, recorder.snapshot(), base))
+    result = {"offered_per_s": rate, "achieved_per_s": round(len(sent) / elapsed, 1), **result}
+    result["all_seen_within_10s"] = drained
+    result["kept_up"] = bool(
+        result["p95_ms"] is not None
+        and result["p95_ms"] < SLO_S * 1000
+        and result["achieved_per_s"] >= 0.9 * rate
+    )
+    return result, target
+
+
+def wait_until_settled(host: DevHost, products: int) -> float:
+    """Wait for the seeded catalogue to be ranked and projected; the all-time revenue then."""
+    with host.client() as c:
+        eventually(
+            lambda: (
+                c.post("/api/rank", json={"limit": 10}, headers=ANALYST).json().get("total")
+                == products
+            ),
+            timeout=120,
+            interval=0.5,
+        )
+
+        def steady() -> float | None:
+            first = c.get("/api/metrics", headers=ANALYST).json()["totals"]["revenue"]
+            time.sleep(1.0)
+            second = c.get("/api/metrics", headers=ANALYST).json()["totals"]["revenue"]
+            return second if first == second and second > 0 else None
+
+        return float(eventually(steady, timeout=120, interval=0.2))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--events", type=int, default=220)
+    parser.add_argument("--rates", default="5,10,20,40,80,160")
+    parser.add_argument("--step-seconds", type=float, default=10.0)
+    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--products", type=int, default=100)
+    args = parser.parse_args()
+    exit_on_sigterm()
+    urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)
+    rates = [float(r) for r in args.rates.split(",")]
+    result: dict[str, Any] = {}
+
+    with (
+        tempfile.TemporaryDirectory(prefix="resight-bench-") as tmp,
+        local_services(Path(tmp) / "services") as svc,
+    ):
+        env = stack_env(svc, new_secrets(), database="benchlatency")
+        print("latency: starting devhost", file=sys.stderr, flush=True)
+        started = time.perf_counter()
+        host = start_devhost(env, Path(tmp), "--no-seed")
+        result["devhost_startup_s"] = round(time.perf_counter() - started, 1)
+        listener = recorder = None
+        try:
+            store = Store.from_connection(
+                CosmosConnection(
+                    accountEndpoint=svc.cosmos_endpoint,
+                    accountKey=COSMOS_KEY,
+                    verifyTls=False,
+                    databaseName=env["CosmosDB__databaseName"],
+                )
+            )
+            catalogue = simulate_catalogue(args.products, seed=3)
+            print("latency: seeding", file=sys.stderr, flush=True)
+            started = time.perf_counter()
+            seeded = seed_catalogue(store, catalogue, history_hours=24, seed=3)
+            base = wait_until_settled(host, args.products)
+            result["seed"] = {
+                "products": args.products,
+                "history_events": seeded,
+                "seconds_to_settle": round(time.perf_counter() - started, 1),
+            }
+            listener = Listener(host.base_url, "kpis", timeout_ms=30 * 60_000)
+            recorder = KpiRecorder(listener)
+            items = [p["item_id"] for p in catalogue if p["marketplace"] == "amazon"]
+            sender = Sender(host, items)
+
+            print(f"latency: {args.events} spaced events", file=sys.stderr, flush=True)
+            result["latency"], base = spaced_run(sender, recorder, base, args.events)
+            result["latency"]["target_p95_ms"] = 1000
+            steps = []
+            for rate in rates:
+                print(f"latency: {rate:g} events/s", file=sys.stderr, flush=True)
+                step, base = rate_step(
+                    sender, recorder, base, rate, args.step_seconds, args.threads
+                )
+                steps.append(step)
+                if not step["kept_up"]:
+                    break
+            kept = [s["offered_per_s"] for s in steps if s["kept_up"]]
+            result["sustained"] = {
+                "max_rate_p95_under_2s_per_s": max(kept) if kept else 0,
+                "highest_step_passed": bool(steps) and steps[-1]["kept_up"],
+                "step_seconds": args.step_seconds,
+                "sender_threads": args.threads,
+                "steps": steps,
+            }
+            log = host.log()
+            result["devhost_log"] = {
+                "errors": log.count(" ERROR "),
+                "reconcile_repairs": log.count("reconcile repaired"),
+            }
+        finally:
+            if recorder is not None:
+                recorder.close()
+            if listener is not None:
+                listener.close()
+            stop_devhost(host)
+    print(json.dumps(result, indent=2))
+
+
+if __name__ == "__main__":
+    main()
