@@ -18,7 +18,7 @@ from shared import seed
 from shared.ml.simulator import simulate_catalogue
 from tests.integration import conftest as integration
 from tests.integration.conftest import ROOT, DevHost, eventually, start_devhost, stop_devhost
-from tests.integration.helpers import principal
+from tests.integration.helpers import principal, unprojected
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -70,18 +70,6 @@ def catalogue(devhost, store) -> list[dict]:
         )
     eventually(lambda: not unprojected(store), timeout=60)
     return products
-
-
-def unprojected(store) -> list[str]:
-    """Items whose product document has not applied all of its events yet."""
-    latest: dict[str, int] = {}
-    for d in store.query("events", "SELECT c.item_id, c._ts FROM c"):
-        latest[d["item_id"]] = max(latest.get(d["item_id"], 0), d["_ts"])
-    marks = {
-        d["item_id"]: d["applied"]["ts"]
-        for d in store.query("products", "SELECT c.item_id, c.applied FROM c")
-    }
-    return [item for item, ts in latest.items() if marks.get(item, 0) < ts]
 
 
 @pytest.fixture(scope="module")
