@@ -1,0 +1,239 @@
+"""Run every benchmark (``make bench``): one subprocess each, a combined JSON, a short table.
+
+    python bench/run_all.py                  # ingest, latency, ranking
+    python bench/run_all.py --only ingest,latency --out results.json
+
+Each benchmark runs in its own process so its peak memory is its own: the figure reported is
+the largest resident set of any process in its tree (the benchmark, and the servers and child
+processes it waited for), from ``wait4``'s resource usage. A benchmark that overruns its time
+limit gets SIGTERM (benchmarks stop the services they started on it), then SIGKILL.
+The combined JSON goes to stdout (and ``--out``); the table and progress go to stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+
+
+@dataclass(frozen=True)
+class Bench:
+    name: str
+    script: str
+    timeout_s: int
+
+
+BENCHES = [
+    Bench("ingest", "bench_ingest.py", 300),
+    Bench("latency", "bench_latency.py", 420),
+    Bench("ranking", "bench_ranking.py", 600),
+]
+
+
+def run(bench: Bench, extra: list[str]) -> dict[str, Any]:
+    print(f"== {bench.name}", file=sys.stderr, flush=True)
+    started = time.perf_counter()
+    proc = subprocess.Popen(
+        [sys.executable, str(HERE / bench.script), *extra],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=HERE.parent,
+    )
+    chunks: list[str] = []
+    reader = threading.Thread(target=lambda: chunks.append(proc.stdout.read()), daemon=True)
+    reader.start()
+    status, usage, timed_out = _wait(proc, bench.timeout_s)
+    reader.join(timeout=10)
+    proc.stdout.close()
+    code = os.waitstatus_to_exitcode(status)
+    proc.returncode = code  # reaped by wait4 above; tell Popen so it does not wait again
+    out: dict[str, Any] = {
+        "ok": code == 0 and not timed_out,
+        "exit_code": code,
+        "seconds": round(time.perf_counter() - started, 1),
+        "peak_rss_mb": round(usage.ru_maxrss / 1024, 1),  # KiB on Linux
+        "cpu_user_s": round(usage.ru_utime, 1),
+        "cpu_system_s": round(usage.ru_stime, 1),
+    }
+    if timed_out:
+        out["error"] = f"stopped after its {bench.timeout_s} s limit"
+    stdout = "".join(chunks)
+    try:
+        out["result"] = json.loads(stdout[stdout.index("{") :])
+    except ValueError:
+        out["ok"] = False
+        out.setdefault("error", f"no JSON result on stdout (exit {code})")
+    return out
+
+
+def _wait(proc: subprocess.Popen, timeout_s: float):
+    """``wait4`` the child (its rusage), SIGTERM at the deadline, SIGKILL 30 s later."""
+    deadline = time.monotonic() + timeout_s
+    timed_out = False
+    while True:
+        pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+        if pid:
+            return status, usage, timed_out
+        now = time.monotonic()
+        if now > deadline and not timed_out:
+            timed_out = True
+            proc.send_signal(signal.SIGTERM)
+            deadline = now + 30
+        elif now > deadline:
+            proc.kill()
+            deadline = now + 3600
+        time.sleep(0.2)
+
+
+def dig(data: Any, path: str) -> Any:
+    for key in path.split("."):
+        if not isinstance(data, dict) or key not in data:
+            return None
+        data = data[key]
+    return data
+
+
+Row = tuple[str, str, Any, str]  # bench, measure, value, target ("" if none)
+Target = tuple[str, float]  # (">=" | "<=" | "<", bound)
+
+
+def _row(bench: str, label: str, value: Any, target: Target | None = None) -> Row:
+    if target is None:
+        return bench, label, value, ""
+    op, bound = target
+    met = value is not None and {">=": value >= bound, "<=": value <= bound, "<": value < bound}[op]
+    return bench, label, value, f"{op} {bound:g} {'ok' if met else 'MISSED'}"
+
+
+def ingest_rows(r: dict) -> list[Row]:
+    return [
+        _row(
+            "ingest",
+            "handler CPU per webhook, us (median)",
+            dig(r, "handler.us_per_webhook_cpu_median"),
+        ),
+        _row(
+            "ingest",
+            "handler webhooks/s per core",
+            dig(r, "handler.webhooks_per_s_per_core"),
+            (">=", 2000),
+        ),
+        _row("ingest", "Cosmos events/s, 1 thread", dig(r, "cosmos.threads_1.events_per_s")),
+        _row("ingest", "Cosmos events/s, 4 threads", dig(r, "cosmos.threads_4.events_per_s")),
+        _row("ingest", "HTTP events/s, 4 threads", dig(r, "http.events_per_s")),
+        _row(
+            "ingest",
+            "HTTP latency p50 / p95, ms",
+            _pair(dig(r, "http.latency_p50_ms"), dig(r, "http.latency_p95_ms")),
+        ),
+    ]
+
+
+def latency_rows(r: dict) -> list[Row]:
+    rows = [
+        _row("latency", "POST -> client kpis p50, ms", dig(r, "latency.p50_ms")),
+        _row("latency", "POST -> client kpis p95, ms", dig(r, "latency.p95_ms"), ("<", 1000)),
+        _row("latency", "POST -> client kpis max, ms", dig(r, "latency.max_ms")),
+    ]
+    for step in dig(r, "sustained.steps") or []:
+        rows.append(
+            _row(
+                "latency",
+                f"p95 at {step['offered_per_s']:g}/s ({step['achieved_per_s']:g} achieved), ms",
+                step["p95_ms"],
+                ("<", 2000),
+            )
+        )
+    rows.append(
+        _row(
+            "latency",
+            "highest rate with p95 < 2 s, events/s",
+            dig(r, "sustained.max_rate_p95_under_2s_per_s"),
+        )
+    )
+    return rows
+
+
+def ranking_rows(r: dict) -> list[Row]:
+    rows = [_row("ranking", "model ndcg@10 (holdout)", dig(r, "training.ndcg@10"))]
+    for key, bound in (r.get("targets") or {}).items():
+        for block in ("catalogue_100k", "catalogue_1m"):
+            if key in (r.get(block) or {}):
+                rows.append(_row("ranking", f"{block} {key}", r[block][key], ("<=", bound)))
+    return rows
+
+
+def _pair(a: Any, b: Any) -> str | None:
+    return None if a is None and b is None else f"{a} / {b}"
+
+
+ROWS: dict[str, Callable[[dict], list[Row]]] = {
+    "ingest": ingest_rows,
+    "latency": latency_rows,
+    "ranking": ranking_rows,
+}
+
+
+def table(results: dict[str, dict]) -> str:
+    rows: list[Row] = []
+    for name, res in results.items():
+        rows.append(
+            (
+                name,
+                "run: seconds / peak RSS MB",
+                _pair(res["seconds"], res["peak_rss_mb"]),
+                "" if res["ok"] else f"FAILED: {res.get('error', 'exit ' + str(res['exit_code']))}",
+            )
+        )
+        if res.get("result"):
+            rows += ROWS[name](res["result"])
+    cells = [
+        ("bench", "measure", "value", "target"),
+        *[(a, b, "-" if c is None else str(c), d) for a, b, c, d in rows],
+    ]
+    widths = [max(len(row[i]) for row in cells) for i in range(4)]
+    return "\n".join(
+        "  ".join(col.ljust(w) for col, w in zip(row, widths, strict=True)).rstrip()
+        for row in cells
+    )
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--only", help="comma-separated: " + ",".join(b.name for b in BENCHES))
+    parser.add_argument("--out", type=Path, help="also write the combined JSON here")
+    args = parser.parse_args()
+    wanted = set(args.only.split(",")) if args.only else {b.name for b in BENCHES}
+    unknown = wanted - {b.name for b in BENCHES}
+    if unknown:
+        parser.error(f"unknown benchmark(s): {', '.join(sorted(unknown))}")
+
+    started = time.perf_counter()
+    results = {b.name: run(b, []) for b in BENCHES if b.name in wanted}
+    combined = {
+        "machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0]},
+        "total_seconds": round(time.perf_counter() - started, 1),
+        "benches": results,
+    }
+    text = json.dumps(combined, indent=2)
+    print(text, flush=True)
+    if args.out:
+        args.out.write_text(text + "\n")
+    print("\n" + table(results), file=sys.stderr)
+    return 0 if all(r["ok"] for r in results.values()) else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
