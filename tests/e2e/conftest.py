@@ -16,7 +16,6 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_play
 
 from shared import seed
 from shared.ml.simulator import simulate_catalogue
-from tests.integration import conftest as integration
 from tests.integration.conftest import ROOT, DevHost, eventually, start_devhost, stop_devhost
 from tests.integration.helpers import principal, unprojected
 
@@ -35,14 +34,6 @@ CATALOGUE_SIZE = 20
 ANALYST = principal("analyst")
 WAIT_MS = 15_000  # the longest a live change may take to reach the screen
 expect.set_options(timeout=WAIT_MS)
-
-# The integration suite's services and per-module database, shared by name (pytest finds
-# fixtures by the names a conftest defines).
-services = integration.services
-base_env = integration.base_env
-monkeypatch_module = integration.monkeypatch_module
-env = integration.env
-store = integration.store
 
 
 @pytest.fixture(scope="module")

@@ -1,19 +1,15 @@
-"""Real local services for integration tests, started and stopped by the tests themselves.
+"""devhost for integration tests: the unmodified function app in a subprocess, as ``make run``.
 
-One Azurite and one Cosmos server per test session on free ports (never the ports of a running
-``make run``); each test module gets its own Cosmos database so tests cannot see each other.
-``devhost`` runs the unmodified function app in a subprocess, exactly as ``make run`` does.
+The local services and the per-module database fixtures live in ``tests/conftest.py``.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import secrets
 import subprocess
 import sys
 import time
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,77 +17,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from devhost.services import LocalServices, free_port, wait_for_port
-from shared.blobs import model_store
-from shared.settings import get_settings
-from shared.store import Store, get_store
+from devhost.services import free_port, wait_for_port
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def _clear_caches() -> None:
-    get_settings.cache_clear()
-    get_store.cache_clear()
-    model_store.cache_clear()
-
-
-@pytest.fixture(scope="session")
-def services(tmp_path_factory) -> Iterator[LocalServices]:
-    svc = LocalServices(
-        cosmos_port=free_port(),
-        blob_port=free_port(),
-        queue_port=free_port(),
-        table_port=free_port(),
-        workdir=tmp_path_factory.mktemp("azurite"),
-    ).start()
-    yield svc
-    svc.stop()
-
-
-@pytest.fixture(scope="session")
-def base_env(services: LocalServices) -> dict[str, str]:
-    signalr_port = free_port()
-    env = {
-        **services.env(),
-        "CosmosDB__databaseName": "resight",
-        "Webhooks__amazonSecret": secrets.token_hex(16),
-        "Webhooks__myntraSecret": secrets.token_hex(16),
-        "Webhooks__meeshoSecret": secrets.token_hex(16),
-        "SignalR__connectionString": (
-            f"Endpoint=http://127.0.0.1:{signalr_port};AccessKey={secrets.token_urlsafe(32)};"
-            "Version=1.0;"
-        ),
-        "SignalR__hub": "resight",
-        "RECONCILE_SCHEDULE": "*/30 * * * * *",
-        "MOCK_SCHEDULE": "*/5 * * * * *",
-        "MOCK_ENABLED": "false",
-    }
-    return env
-
-
-@pytest.fixture(scope="module")
-def env(base_env, monkeypatch_module) -> dict[str, str]:
-    """Settings for this module: the session's services and a database of its own."""
-    values = {**base_env, "CosmosDB__databaseName": f"t{uuid.uuid4().hex[:10]}"}
-    for key, value in values.items():
-        monkeypatch_module.setenv(key, value)
-    _clear_caches()
-    yield values
-    _clear_caches()
-
-
-@pytest.fixture(scope="module")
-def monkeypatch_module():
-    mp = pytest.MonkeyPatch()
-    yield mp
-    mp.undo()
-
-
-@pytest.fixture(scope="module")
-def store(env) -> Store:
-    s = get_store()
-    s.ensure_schema()
-    return s
 
 
 @dataclass
