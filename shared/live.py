@@ -29,6 +29,7 @@ class LiveRanking:
         self.registry = registry
         self.cache = CatalogueCache(store)
         self.ranker: Ranker | None = None
+        self.published_at: datetime | None = None  # when rank changes were last re-based
         self.lock = threading.RLock()
 
     @property
@@ -41,9 +42,13 @@ class LiveRanking:
         with self.lock:
             model = self.registry.current()
             changed = self.cache.refresh()
-            if self.ranker is None or self.ranker.model.version != model.version:
+            if self.ranker is None:
                 self.ranker = Ranker(model)
                 self.ranker.full(self.cache.catalogued(), now)
+            elif self.ranker.model.version != model.version:
+                # A newly promoted model: re-score everything, keep the rank-change baseline.
+                self.ranker.set_model(model)
+                self.ranker.update([s for s in changed if s.get("catalogued", True)], now)
             else:
                 touched = [s for s in changed if s.get("catalogued", True)]
                 if touched:

@@ -15,6 +15,7 @@ from shared.store import Store
 
 SNAPSHOT_TOP = 200
 HISTORY_TTL = 86_400
+RANK_CHANGE_WINDOW = timedelta(minutes=5)
 
 
 def entry_payload(state: LiveRanking, entry: Any) -> dict[str, Any]:
@@ -72,7 +73,11 @@ def save_snapshot(store: Store, state: LiveRanking, now: datetime) -> None:
     rules = state.active_rules()
     page = state.ranker.ranking(rules, now, limit=SNAPSHOT_TOP)
     ranks = {e.item_id: [e.rank, round(float(e.score), 6)] for e in page.entries}
-    state.ranker.publish(rules, now)
+    # Rank changes are measured against a baseline that moves at most every
+    # RANK_CHANGE_WINDOW, so a broadcast and a refetch moments later show the same arrows.
+    if state.published_at is None or now - state.published_at >= RANK_CHANGE_WINDOW:
+        state.ranker.publish(rules, now)
+        state.published_at = now
     minute = now.strftime("%Y%m%d%H%M")
     store.upsert(
         "snapshots",

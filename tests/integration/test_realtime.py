@@ -78,7 +78,15 @@ def test_pin_rule_broadcasts_a_ranking_with_the_item_on_top(devhost, products):
             msg = listener.wait_for(
                 "ranking", lambda r: r["items"][0]["item_id"] == last["item_id"]
             )
-            assert msg["arguments"][0]["items"][0]["rules"] == [{"id": rule["id"], "type": "pin"}]
+            top = msg["arguments"][0]["items"][0]
+            assert top["rules"] == [{"id": rule["id"], "type": "pin"}]
+            assert top["previous_rank"] > 1 and top["rank_change"] == top["previous_rank"] - 1
+            # A refetch right after the broadcast shows the same movement.
+            again = c.post("/api/rank", json={"limit": 1}, headers=ANALYST).json()["items"][0]
+            assert (again["previous_rank"], again["rank_change"]) == (
+                top["previous_rank"],
+                top["rank_change"],
+            )
         finally:
             listener.close()
             c.delete(f"/api/rules/{rule['id']}", headers=ADMIN)
