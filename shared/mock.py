@@ -15,10 +15,10 @@ import uuid
 from typing import Any
 
 from shared import stores
-from shared.ingest import ingest_webhook
+from shared.ingest import append, ingest_webhook
 from shared.marketplaces.signature import signed_headers
 from shared.ml.simulator import SimEvent, Simulator
-from shared.models import utcnow
+from shared.models import Event, hour_key, utcnow
 from shared.settings import Settings
 from shared.store import Store
 
@@ -97,6 +97,7 @@ class MockFeed:
         self._sim: Simulator | None = None
         self._items: frozenset[str] = frozenset()
         self._paused: bool | None = None
+        self._marketplaces: dict[str, Any] = {}
         self._lock = threading.Lock()
 
     def tick(self, store: Store, settings: Settings, catalogue: list[dict]) -> int:
@@ -114,10 +115,12 @@ class MockFeed:
             items = frozenset(p["item_id"] for p in catalogue)
             if self._sim is None or items != self._items:
                 self._sim, self._items = Simulator(catalogue, seed=self._seed), items
+                self._marketplaces = {p["item_id"]: p["marketplace"] for p in catalogue}
             for product in catalogue:
                 self._sim.set_stock(product["item_id"], int(product.get("stock", 0)))
-            count = 0
-            for ev in self._sim.tick(utcnow(), settings.mock_events_per_tick):
+            now = utcnow()
+            count = self._restock(store, now)
+            for ev in self._sim.tick(now, settings.mock_events_per_tick):
                 body = json.dumps(payload(ev)).encode()
                 secret = getattr(settings.webhooks, ev.marketplace)
                 if secret is None:
@@ -128,6 +131,29 @@ class MockFeed:
                 )
                 count += len(result.recorded)
             return count
+
+    def _restock(self, store: Store, now) -> int:
+        """Deliveries that arrived: inventory counts, as a seller's inventory sync records them.
+
+        Marketplaces push no inventory webhooks, so these go straight to the event log (the
+        path bulk inventory files will take), with one id per item and hour.
+        """
+        assert self._sim is not None
+        events = [
+            Event(
+                id=f"mock:stock:{item_id}:{hour_key(now)}",
+                item_id=item_id,
+                marketplace=self._marketplaces[item_id],
+                kind="stock",
+                raw_type="InventorySync",
+                occurred_at=now,
+                received_at=now,
+                stock_set=level,
+                source="mock",
+            )
+            for item_id, level in self._sim.due_restocks(now)
+        ]
+        return len(append(store, events, source="mock").recorded) if events else 0
 
     @property
     def paused(self) -> bool:
