@@ -21,12 +21,10 @@ from pydantic import BaseModel, ValidationError
 from shared.errors import (
     AuthError,
     Forbidden,
-    MalformedJSON,
-    PayloadTooLarge,
     ReSightError,
-    ValidationFailed,
 )
 from shared.settings import get_settings
+from shared.validation import failed, json_object
 
 log = logging.getLogger("resight.http")
 M = TypeVar("M", bound=BaseModel)
@@ -80,18 +78,7 @@ def require_role(req: func.HttpRequest, allowed: frozenset[str]) -> str:
 
 def read_json(req: func.HttpRequest) -> dict[str, Any]:
     body = req.get_body() or b""
-    limit = get_settings().max_body_bytes
-    if len(body) > limit:
-        raise PayloadTooLarge(f"body is {len(body)} bytes; the limit is {limit}")
-    if not body:
-        return {}
-    try:
-        data = json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise MalformedJSON(f"body is not valid JSON: {exc}") from exc
-    if not isinstance(data, dict):
-        raise ValidationFailed("body must be a JSON object", field="body")
-    return data
+    return json_object(body, get_settings().max_body_bytes) if body else {}
 
 
 def parse_model(model: type[M], data: dict[str, Any]) -> M:
@@ -99,6 +86,4 @@ def parse_model(model: type[M], data: dict[str, Any]) -> M:
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        err = exc.errors()[0]
-        name = ".".join(str(p) for p in err["loc"]) or "body"
-        raise ValidationFailed(f"invalid {name!r}: {err['msg']}", field=name) from exc
+        raise failed(exc) from exc

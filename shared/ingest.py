@@ -10,18 +10,18 @@ re-ensured on redelivery, so a crash between the two writes is repaired by the r
 
 from __future__ import annotations
 
-import json
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from shared import audit, telemetry
-from shared.errors import AuthError, MalformedJSON, PayloadTooLarge, ReSightError, ValidationFailed
+from shared.errors import AuthError, PayloadTooLarge, ReSightError
 from shared.marketplaces import NORMALISERS, signature
 from shared.models import Event, Marketplace, utcnow
 from shared.settings import Settings
 from shared.store import Store
+from shared.validation import json_object
 
 log = logging.getLogger("resight.ingest")
 AUDITED_KINDS = {"order", "cancel"}
@@ -50,7 +50,7 @@ def verify_and_parse(
     now: datetime | None = None,
 ) -> list[Event]:
     """Everything but storage: the CPU cost of one webhook (benchmarked in bench/)."""
-    if len(body) > settings.max_body_bytes:
+    if len(body) > settings.max_body_bytes:  # checked before any CPU is spent on it
         raise PayloadTooLarge(f"body is {len(body)} bytes; the limit is {settings.max_body_bytes}")
     secret = getattr(settings.webhooks, marketplace)
     if secret is None:
@@ -63,12 +63,7 @@ def verify_and_parse(
         lower.get(signature.SIGNATURE_HEADER),
         max_age=settings.webhook_max_age_seconds,
     )
-    try:
-        payload = json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise MalformedJSON(f"body is not valid JSON: {exc}") from exc
-    if not isinstance(payload, dict):
-        raise ValidationFailed("body must be a JSON object", field="body")
+    payload = json_object(body, settings.max_body_bytes)
     return NORMALISERS[marketplace](payload, now or utcnow())
 
 

@@ -10,6 +10,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from shared.errors import ValidationFailed
+from shared.validation import failed
 
 _MISSING = object()
 
@@ -85,6 +86,4 @@ def event_from(**fields: Any):
     try:
         return Event(**fields)
     except ValidationError as exc:
-        err = exc.errors()[0]
-        name = ".".join(str(p) for p in err["loc"]) or "body"
-        raise ValidationFailed(f"invalid {name!r}: {err['msg']}", field=name) from exc
+        raise failed(exc) from exc

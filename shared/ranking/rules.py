@@ -39,6 +39,7 @@ from pydantic import (
 
 from shared.errors import ValidationFailed
 from shared.models import Marketplace, utcnow
+from shared.validation import failed
 
 ItemId = Annotated[str, Field(min_length=1, max_length=128)]
 Strength = Annotated[float, Field(gt=0, le=1)]
@@ -146,14 +147,12 @@ def active_rules(rules: Iterable[Rule], now: datetime) -> list[Rule]:
     return [rule for rule in rules if rule.active(now)]
 
 
+_TAGS = frozenset({"pin", "boost", "demote", "remove", "clearance"})
+
+
 def _validate(data: Mapping[str, Any]) -> Rule:
     try:
         return _ADAPTER.validate_python(dict(data))
     except ValidationError as exc:
-        first = exc.errors()[0]
         # Drop the discriminator tag pydantic puts in front of the field path.
-        loc = [str(part) for part in first["loc"]]
-        if loc and loc[0] in {"pin", "boost", "demote", "remove", "clearance"}:
-            loc = loc[1:]
-        field = ".".join(loc) or "body"
-        raise ValidationFailed(f"{field}: {first['msg']}", field=field) from exc
+        raise failed(exc, skip=_TAGS) from exc
