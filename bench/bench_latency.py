@@ -259,7 +259,7 @@ def wait_until_settled(host: DevHost, products: int) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--events", type=int, default=220)
-    parser.add_argument("--rates", default="5,10,20,40,80,160")
+    parser.add_argument("--rates", default="5,10,20,40,80,120,160")
     parser.add_argument("--step-seconds", type=float, default=10.0)
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--products", type=int, default=100)
