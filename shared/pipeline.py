@@ -27,6 +27,7 @@ from shared.store import get_store
 log = logging.getLogger("resight.pipeline")
 BROADCAST_INTERVAL = 0.25
 TICKER_PER_FLUSH = 20
+FEED_GRACE_SECONDS = 10
 
 _ticker: deque[dict[str, Any]] = deque(maxlen=TICKER_PER_FLUSH)
 _ticker_lock = threading.Lock()
@@ -49,12 +50,19 @@ def on_events(docs: list[dict[str, Any]]) -> None:
 
 
 def reconcile() -> None:
-    """Repair drift: re-apply recent events (a no-op where nothing was missed), re-score all."""
+    """Repair drift: apply events the feed has missed (none, normally), re-score everything."""
     global _reconciled_until
     store = get_store()
-    since = max(0, _reconciled_until - 5)
-    started = int(time.time())
-    docs = list(store.query("events", "SELECT * FROM c WHERE c._ts >= @ts", [("@ts", since)]))
+    # Only events old enough that the change feed has had its chance: a younger one may be in
+    # a batch being projected right now, and applying it here would only race the feed.
+    until = int(time.time()) - FEED_GRACE_SECONDS
+    docs = list(
+        store.query(
+            "events",
+            "SELECT * FROM c WHERE c._ts >= @since AND c._ts <= @until",
+            [("@since", _reconciled_until), ("@until", until)],
+        )
+    )
     docs.sort(key=lambda d: d["_ts"])
     repaired = projector.project_batch(store, docs)
     if repaired:
@@ -62,7 +70,7 @@ def reconcile() -> None:
             "reconcile repaired %d products the change feed had not projected", len(repaired)
         )
     live().full_pass()
-    _reconciled_until = started
+    _reconciled_until = until
     flush()
 
 

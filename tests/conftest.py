@@ -20,9 +20,12 @@ from shared.store import Store, get_store
 
 
 def _clear_caches() -> None:
+    from shared.live import live
+
     get_settings.cache_clear()
     get_store.cache_clear()
     model_store.cache_clear()
+    live.cache_clear()
 
 
 @pytest.fixture(autouse=True)
