@@ -34,8 +34,8 @@ curl: deps
 	$(PY) -c "import json,os;from devhost.bootstrap import local_settings as l;os.environ.update(l());from shared.example import signed_curl as s;print(s('http://127.0.0.1:7071', json.load(open('.local/host-keys.json'))['default']))"
 
 test: deps dashboard /usr/bin/chromium
-	$(PY) -m pytest -m "unit or integration or e2e" -p no:cacheprovider
 	cd dashboard && npm test --silent
+	$(PY) -m pytest -m "unit or integration or e2e" -p no:cacheprovider
 
 test-unit: $(STAMP)
 	$(PY) -m pytest -m unit -q
