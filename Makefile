@@ -46,6 +46,7 @@ bench: deps
 lint: $(STAMP)
 	.venv/bin/ruff check .
 	.venv/bin/ruff format --check .
+	.venv/bin/python -m mypy shared functions devhost function_app.py
 
 clean:
 	rm -rf .venv node_modules dashboard/node_modules dashboard/dist .local

@@ -43,7 +43,9 @@ def http_functions(app: func.FunctionApp) -> list[tuple[str, dict[str, Any], Cal
     for fn in functions_of(app):
         trigger = fn.get_trigger()
         if trigger is not None and trigger.get_binding_name() == "httpTrigger":
-            found.append((fn.get_function_name(), trigger.get_dict_repr(), fn.get_user_function()))
+            found.append(
+                (str(fn.get_function_name()), trigger.get_dict_repr(), fn.get_user_function())
+            )
     return found
 
 
@@ -135,7 +137,7 @@ def admin_routes(
     """The host's admin API: list functions, and run a non-HTTP one (``POST``, master key)."""
 
     def master(request: Request) -> bool:
-        supplied = request.headers.get("x-functions-key") or request.query_params.get("code")
+        supplied = request.headers.get("x-functions-key") or request.query_params.get("code") or ""
         return bool(supplied) and secrets.compare_digest(supplied, keys["master"])
 
     async def list_functions(request: Request) -> Response:
@@ -143,8 +145,9 @@ def admin_routes(
             return Response(status_code=401)
         return JSONResponse(
             [
-                {"name": fn.get_function_name(), "trigger": fn.get_trigger().get_binding_name()}
+                {"name": fn.get_function_name(), "trigger": trigger.get_binding_name()}
                 for fn in functions_of(app)
+                if (trigger := fn.get_trigger()) is not None
             ]
         )
 

@@ -48,7 +48,9 @@ def triggers_of(app: func.FunctionApp, kind: str) -> list[tuple[str, dict[str, A
     for fn in functions_of(app):
         trigger = fn.get_trigger()
         if trigger is not None and trigger.get_binding_name() == kind:
-            found.append((fn.get_function_name(), trigger.get_dict_repr(), fn.get_user_function()))
+            found.append(
+                (str(fn.get_function_name()), trigger.get_dict_repr(), fn.get_user_function())
+            )
     return found
 
 

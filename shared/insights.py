@@ -49,10 +49,11 @@ def whatif(
         raise NotFound(f"no ranked item {item_id!r}")
     with state.lock:
         assert state.ranker is not None
+        wanted = prices if prices is not None else [float(new_price or 0)]
         result = price_whatif(
             state.ranker,
             product,
-            [new_price] if prices is None else prices,
+            wanted,
             now,
             state.active_rules(),
         )

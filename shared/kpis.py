@@ -87,7 +87,7 @@ def series(store: Store, now: datetime, range_: str) -> dict[str, Any]:
     if range_ != "hour":
         end = end.replace(minute=0)
     start = end - step * (n - 1)
-    points = {}
+    points: dict[str, dict[str, Any]] = {}
     for i in range(n):
         t = start + step * i
         points[t.isoformat()[:fmt]] = {

@@ -12,13 +12,13 @@ import json
 import logging
 import threading
 import uuid
-from typing import Any
+from typing import Any, cast
 
 from shared import stores
 from shared.ingest import append, ingest_webhook
 from shared.marketplaces.signature import signed_headers
 from shared.ml.simulator import SimEvent, Simulator
-from shared.models import Event, hour_key, utcnow
+from shared.models import Event, Marketplace, hour_key, utcnow
 from shared.settings import Settings
 from shared.store import Store
 
@@ -126,9 +126,8 @@ class MockFeed:
                 if secret is None:
                     continue
                 headers = signed_headers(secret.get_secret_value(), body)
-                result = ingest_webhook(
-                    ev.marketplace, body, headers, settings, store, source="mock"
-                )
+                marketplace = cast(Marketplace, ev.marketplace)  # the simulator's are known
+                result = ingest_webhook(marketplace, body, headers, settings, store, source="mock")
                 count += len(result.recorded)
             return count
 

@@ -40,7 +40,7 @@ def document(app: func.FunctionApp) -> dict[str, Any]:
         name = fn.get_function_name()
         route = "/api/" + binding["route"].lstrip("/")
         path = _PARAM.sub(lambda m: "{" + m.group(1) + "}", route)
-        doc = DOCS.get(name)
+        doc = DOCS.get(str(name))
         level = str(getattr(binding.get("authLevel"), "value", binding.get("authLevel")))
         for method in binding.get("methods") or ["GET"]:
             verb = str(getattr(method, "value", method)).lower()

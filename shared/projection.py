@@ -136,8 +136,17 @@ def window_sums(buckets: Mapping[str, list[float]], now: datetime, hours: int) -
 
 
 # Fields that are projections, not catalogue: dropped before a rebuild.
-_PROJECTED = {"buckets", "totals", "last_event_at", "applied", "competitor_price", "stock",
-              "stock_base", "stock_moves", "price_at"}
+_PROJECTED = {
+    "buckets",
+    "totals",
+    "last_event_at",
+    "applied",
+    "competitor_price",
+    "stock",
+    "stock_base",
+    "stock_moves",
+    "price_at",
+}
 # Written by the ranker and system; never catalogue.
 _SYSTEM = {
     "score",

@@ -156,7 +156,7 @@ class Store:
                 .by_page(continuation)
             )
             page = list(next(pager, []))
-            return page, pager.continuation_token
+            return page, pager.continuation_token  # type: ignore[attr-defined] # azure pager
         except exceptions.CosmosHttpResponseError as exc:
             raise ServiceUnavailable(f"cannot query {container}: {exc.message}") from exc
 

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import azure.functions as func
+from pydantic import BaseModel
 
 from functions.api.blueprint import RouteDoc, api_route
 from functions.http_util import READ_ROLES, WRITE_ROLES, json_response, read_json, require_role
 from shared import rules_service
 from shared.ranking import rules as rule_models
 
-_MODELS = {
+_MODELS: dict[str, type[BaseModel]] = {
     "pin": rule_models.PinRule,
     "boost": rule_models.BoostRule,
     "demote": rule_models.DemoteRule,

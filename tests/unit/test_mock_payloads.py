@@ -20,7 +20,11 @@ def test_payload_round_trips(marketplace, kind):
     sim = SimEvent("SKU-ETH-0001", marketplace, kind, 2, 1299.0, "Karnataka", AT)
     (event,) = NORMALISERS[marketplace](payload(sim), datetime(2026, 11, 21, 14, 31, tzinfo=UTC))
     assert (event.item_id, event.marketplace, event.kind, event.occurred_at) == (
-        "SKU-ETH-0001", marketplace, kind, AT)
+        "SKU-ETH-0001",
+        marketplace,
+        kind,
+        AT,
+    )
     expected = {"view": (1, 0, 0, 0.0), "click": (0, 1, 0, 0.0), "order": (0, 0, 2, 2598.0)}
     assert (event.views, event.clicks, event.units, event.revenue) == expected[kind]
     (again,) = NORMALISERS[marketplace](payload(sim), AT)
