@@ -19,7 +19,8 @@ from shared import audit, telemetry
 from shared.errors import AuthError, PayloadTooLarge, ReSightError
 from shared.marketplaces import NORMALISERS, signature
 from shared.models import Event, Marketplace, utcnow
-from shared.settings import Settings
+from shared.schema import DAY_SECONDS
+from shared.settings import Settings, get_settings
 from shared.store import Store
 from shared.validation import json_object
 
@@ -70,10 +71,13 @@ def verify_and_parse(
 def append(store: Store, events: list[Event], *, source: str = "webhook") -> IngestResult:
     """Append events idempotently and audit stock-moving ones."""
     result = IngestResult()
+    # Per-document TTL (the container's default is the schema's): events only need to outlive
+    # the longest feature window, and EVENTS_TTL_DAYS lets a seller keep them longer.
+    ttl = get_settings().events_ttl_days * DAY_SECONDS
     for event in events:
         if source != event.source:
             event = event.model_copy(update={"source": source})
-        created = store.create("events", event.to_doc())
+        created = store.create("events", {**event.to_doc(), "ttl": ttl})
         (result.recorded if created else result.duplicates).append(event)
         if event.kind in AUDITED_KINDS and source != "backfill":
             audit.record_event(store, event)

@@ -93,6 +93,7 @@ def test_order_reduces_stock_is_stored_and_audited(devhost, catalogue):
     ]
     stored = store.read("events", event_id, ITEM)
     assert (stored["units"], stored["revenue"], stored["stock_delta"]) == (3, 7497.0, -3)
+    assert stored["ttl"] == 90 * 86_400  # EVENTS_TTL_DAYS
     assert (
         store.read("audit", f"audit:{event_id}", stored and _day(store, event_id))["action"]
         == "order.amazon"
