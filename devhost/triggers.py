@@ -100,7 +100,9 @@ class ChangeFeedPoller(threading.Thread):
         self.fn_name, self.fn, self.store, self.stop = name, fn, store, stop
         self.container = resolve(binding["containerName"])
         self.arg = binding["name"]
-        self.interval, self.max_items = interval, max_items
+        # The binding's own settings, as the host reads them.
+        self.interval = binding.get("feedPollDelay", interval * 1000) / 1000
+        self.max_items = binding.get("maxItemsPerInvocation", max_items)
         self.cursor_ts = 0
         self.seen_at_cursor: set[str] = set()
         self._lock = threading.Lock()

@@ -6,6 +6,9 @@ import azure.functions as func
 
 from shared import pipeline
 
+FEED_POLL_DELAY_MS = 200
+MAX_ITEMS_PER_INVOCATION = 100
+
 bp = func.Blueprint()
 
 
@@ -17,6 +20,10 @@ bp = func.Blueprint()
     container_name="events",
     lease_container_name="leases",
     create_lease_container_if_not_exists=False,
+    # The host's default is a 5 s pause between empty polls; live dashboards need well under
+    # a second. Bigger batches are split so one invocation stays short.
+    feed_poll_delay=FEED_POLL_DELAY_MS,
+    max_items_per_invocation=MAX_ITEMS_PER_INVOCATION,
 )
 def rank_on_events(docs: func.DocumentList) -> None:
     pipeline.on_events([doc.to_dict() for doc in docs])
