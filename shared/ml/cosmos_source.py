@@ -29,6 +29,8 @@ def load_history(store: Any | None = None) -> tuple[list[dict], list[dict]]:
         moved[event["item_id"]] += int(event.get("stock_delta") or 0)
     catalogue = []
     for doc in store.query(PRODUCTS.name, "SELECT * FROM c"):
+        if doc.get("catalogued") is False:
+            continue  # events for items the catalogue does not know: nothing to rank
         product = Product.model_validate(doc).model_dump()
         product["stock"] = max(0, int(product["stock"]) - moved.get(product["item_id"], 0))
         catalogue.append(product)

@@ -1,0 +1,35 @@
+"""Training from the real event log: ``python -m shared.ml.train --source cosmos``."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+import pytest
+
+from shared import ingest, projection
+from shared.blobs import model_store
+from shared.ml import train
+from shared.ml.simulator import Simulator, simulate_catalogue
+from shared.models import utcnow
+
+pytestmark = pytest.mark.integration
+
+
+def test_trains_and_publishes_from_the_cosmos_event_log(store, capsys):
+    products = simulate_catalogue(20, seed=31)
+    for product in products:
+        store.create("products", projection.new_state(product))
+    history = Simulator(products, seed=31).history(utcnow() - timedelta(days=15), 15 * 24)
+    ingest.append(store, history, source="backfill")
+
+    assert train.main(["--source", "cosmos", "--rounds", "40", "--promote"]) == 0
+    out = capsys.readouterr().out
+    assert "published ranker/" in out and "NDCG@20" in out.replace("ndcg@20", "NDCG@20")
+    blobs = model_store()
+    pointer = json.loads(blobs.get_text("ranker/current.json").text)
+    metadata = json.loads(blobs.get_text(f"ranker/{pointer['version']}/metadata.json").text)
+    holdout = metadata["metrics"]["holdout"]
+    assert holdout["source"] == "cosmos" and holdout["cutoffs"] > 0
+    metrics = metadata["metrics"]
+    assert metrics["ndcg@20"] > metrics["baselines"]["random"]["ndcg@20"]
