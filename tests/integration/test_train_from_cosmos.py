@@ -12,11 +12,16 @@ from shared.blobs import model_store
 from shared.ml import train
 from shared.ml.simulator import Simulator, simulate_catalogue
 from shared.models import utcnow
+from shared.settings import get_settings
 
 pytestmark = pytest.mark.integration
 
 
-def test_trains_and_publishes_from_the_cosmos_event_log(store, capsys):
+def test_trains_and_publishes_from_the_cosmos_event_log(store, capsys, monkeypatch):
+    # A models container of its own: the model promoted here must not serve other tests.
+    monkeypatch.setenv("ModelStorage__modelsContainer", "models-train-test")
+    get_settings.cache_clear()
+    model_store.cache_clear()
     products = simulate_catalogue(20, seed=31)
     for product in products:
         store.create("products", projection.new_state(product))
@@ -32,4 +37,5 @@ def test_trains_and_publishes_from_the_cosmos_event_log(store, capsys):
     holdout = metadata["metrics"]["holdout"]
     assert holdout["source"] == "cosmos" and holdout["cutoffs"] > 0
     metrics = metadata["metrics"]
+    model_store.cache_clear()
     assert metrics["ndcg@20"] > metrics["baselines"]["random"]["ndcg@20"]
