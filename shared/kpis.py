@@ -11,11 +11,12 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
-from shared.models import MARKETPLACES
-from shared.projection import window_sums
+from shared.ml.features import window_counts
+from shared.models import COUNTERS, MARKETPLACES, hour_key
 from shared.store import Store
 
 WINDOW_HOURS = 24
+DAY_WINDOW = 1  # window_counts gives 1 h, 24 h and 7 d
 
 
 def _ratios(views: float, clicks: float, purchases: float, revenue: float) -> dict[str, float]:
@@ -26,55 +27,107 @@ def _ratios(views: float, clicks: float, purchases: float, revenue: float) -> di
     }
 
 
+# One product's part of the KPIs: marketplace, stock, 24 h window and all-time totals, each as
+# [views, clicks, orders, units, revenue in paise] (integers, so adding and taking away parts
+# never drifts).
+_Part = tuple[str, int, tuple[int, ...], tuple[int, ...]]
+
+
+def _as_ints(values: list[float]) -> tuple[int, ...]:
+    return (*(int(v) for v in values[:4]), round(values[4] * 100))
+
+
+class KpiAggregate:
+    """Running KPI sums over a catalogue, updated product by product.
+
+    A broadcast must not cost a pass over the catalogue: each changed product replaces its own
+    part of the sums. The 24 h window ages with the clock, so when the UTC hour turns the parts
+    are recomputed once (``rebase``), which is also what a cold start does.
+    """
+
+    def __init__(self, low_stock_threshold: int) -> None:
+        self.low_stock_threshold = low_stock_threshold
+        self._reset(None)
+
+    def _reset(self, hour: str | None) -> None:
+        self.hour = hour
+        self._parts: dict[str, _Part] = {}
+        self._window = [0] * 5
+        self._totals = [0] * 5
+        self._by_mp: dict[str, list[int]] = {mp: [0] * 5 for mp in MARKETPLACES}
+        self._low_stock = 0
+
+    def rebase(self, products: Iterable[Mapping[str, Any]], now: datetime) -> None:
+        """Recompute every part at ``now`` (cold start, and once each new UTC hour)."""
+        self._reset(hour_key(now))
+        self.update(products, now)
+
+    def update(self, products: Iterable[Mapping[str, Any]], now: datetime) -> None:
+        products = list(products)
+        # The columnar window sums of the feature builder: one pass for the whole batch.
+        windows = window_counts(products, now)[:, DAY_WINDOW, :]
+        for product, window in zip(products, windows, strict=True):
+            old = self._parts.pop(product["item_id"], None)
+            if old is not None:
+                self._apply(old, -1)
+            if product.get("catalogued") is False:
+                continue
+            totals = product.get("totals", {})
+            part: _Part = (
+                product.get("marketplace", ""),
+                int(product.get("stock", 0)),
+                _as_ints(window.tolist()),
+                _as_ints([float(totals.get(name, 0)) for name in COUNTERS]),
+            )
+            self._parts[product["item_id"]] = part
+            self._apply(part, 1)
+
+    def _apply(self, part: _Part, sign: int) -> None:
+        marketplace, stock, window, totals = part
+        by_mp = self._by_mp.get(marketplace)
+        for i in range(5):
+            self._window[i] += sign * window[i]
+            self._totals[i] += sign * totals[i]
+            if by_mp is not None:
+                by_mp[i] += sign * window[i]
+        if stock <= self.low_stock_threshold:
+            self._low_stock += sign
+
+    def snapshot(self, now: datetime, *, mode: str) -> dict[str, Any]:
+        count = len(self._parts)
+        extra = {"low_stock": self._low_stock, "products": count}
+        return {
+            "as_of": now.isoformat(),
+            "mode": mode,
+            "window": f"{WINDOW_HOURS}h",
+            "kpis": {**_block(self._window), **extra},
+            "totals": {**_block(self._totals), **extra},
+            "by_marketplace": {
+                mp: {k: _block(v)[k] for k in ("views", "clicks", "purchases", "revenue")}
+                for mp, v in self._by_mp.items()
+            },
+        }
+
+
+def _block(v: list[int]) -> dict[str, Any]:
+    revenue = v[4] / 100
+    return {
+        "views": v[0],
+        "clicks": v[1],
+        "purchases": v[2],
+        "units": v[3],
+        "revenue": round(revenue, 2),
+        **_ratios(v[0], v[1], v[2], revenue),
+    }
+
+
 def compute(
     products: Iterable[Mapping[str, Any]], now: datetime, *, low_stock_threshold: int, mode: str
 ) -> dict[str, Any]:
-    window = [0.0] * 5
-    totals = [0.0] * 5
-    by_mp = {mp: [0.0] * 5 for mp in MARKETPLACES}
-    low_stock = count = 0
-    for product in products:
-        if product.get("catalogued") is False:
-            continue
-        count += 1
-        sums = window_sums(product.get("buckets", {}), now, WINDOW_HOURS)
-        mp = by_mp.get(product.get("marketplace", ""))
-        for i in range(5):
-            window[i] += sums[i]
-            if mp is not None:
-                mp[i] += sums[i]
-        t = product.get("totals", {})
-        for i, name in enumerate(("views", "clicks", "orders", "units", "revenue")):
-            totals[i] += t.get(name, 0)
-        if int(product.get("stock", 0)) <= low_stock_threshold:
-            low_stock += 1
-
-    def block(v: list[float]) -> dict[str, Any]:
-        return {
-            "views": int(v[0]),
-            "clicks": int(v[1]),
-            "purchases": int(v[2]),
-            "units": int(v[3]),
-            "revenue": round(v[4], 2),
-            **_ratios(v[0], v[1], v[2], v[4]),
-        }
-
-    return {
-        "as_of": now.isoformat(),
-        "mode": mode,
-        "window": f"{WINDOW_HOURS}h",
-        "kpis": {**block(window), "low_stock": low_stock, "products": count},
-        "totals": {**block(totals), "low_stock": low_stock, "products": count},
-        "by_marketplace": {
-            mp: {
-                "views": int(v[0]),
-                "clicks": int(v[1]),
-                "purchases": int(v[2]),
-                "revenue": round(v[4], 2),
-            }
-            for mp, v in by_mp.items()
-        },
-    }
+    """The KPIs of ``products`` at ``now`` in one go (what the aggregate keeps up to date)."""
+    aggregate = KpiAggregate(low_stock_threshold)
+    aggregate.rebase(products, now)
+    return aggregate.snapshot(now, mode=mode)
 
 
 def series(store: Store, now: datetime, range_: str) -> dict[str, Any]:

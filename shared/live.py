@@ -16,10 +16,12 @@ from typing import Any
 
 from shared.blobs import model_store
 from shared.catalogue_cache import CatalogueCache
+from shared.kpis import KpiAggregate
 from shared.ml.registry import ModelRegistry
-from shared.models import utcnow
+from shared.models import hour_key, utcnow
 from shared.ranking import rules as rules_mod
 from shared.ranking.ranker import Ranker
+from shared.settings import get_settings
 from shared.store import Store, get_store
 
 
@@ -30,6 +32,7 @@ class LiveRanking:
         self.cache = CatalogueCache(store)
         self.ranker: Ranker | None = None
         self.published_at: datetime | None = None  # when rank changes were last re-based
+        self.kpis = KpiAggregate(get_settings().low_stock_threshold)
         self.lock = threading.RLock()
 
     @property
@@ -42,6 +45,10 @@ class LiveRanking:
         with self.lock:
             model = self.registry.current()
             changed = self.cache.refresh()
+            if self.kpis.hour != hour_key(now):
+                self.kpis.rebase(self.cache.states.values(), now)
+            else:
+                self.kpis.update(changed, now)
             if self.ranker is None:
                 self.ranker = Ranker(model)
                 self.ranker.full(self.cache.catalogued(), now)
@@ -61,6 +68,12 @@ class LiveRanking:
             self.sync(now)
             assert self.ranker is not None
             self.ranker.full(self.cache.catalogued(), now)
+
+    def kpi_snapshot(self, now: datetime, *, mode: str) -> dict[str, Any]:
+        with self.lock:
+            if self.kpis.hour != hour_key(now):  # the window moved on: age every part
+                self.kpis.rebase(self.cache.states.values(), now)
+            return self.kpis.snapshot(now, mode=mode)
 
     def active_rules(self) -> list[rules_mod.Rule]:
         return [rules_mod.rule_from_doc(d) for d in self.store.query("rules", "SELECT * FROM c")]

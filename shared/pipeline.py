@@ -16,7 +16,7 @@ import time
 from collections import deque
 from typing import Any
 
-from shared import broadcast, kpis, projector, stores, telemetry
+from shared import broadcast, projector, stores, telemetry
 from shared.live import live
 from shared.mock import MockFeed
 from shared.models import utcnow
@@ -94,12 +94,7 @@ def flush() -> None:
     now = utcnow()
     with state.lock:
         mode = stores.mode(stores.list_stores(store))
-        kpi = kpis.compute(
-            state.cache.catalogued(),
-            now,
-            low_stock_threshold=settings.low_stock_threshold,
-            mode=mode,
-        )
+        kpi = state.kpi_snapshot(now, mode=mode)
         ranking = ranking_payload(state, limit=settings.broadcast_top_n, now=now)
         save_snapshot(store, state, now)
     broadcast.send("kpis", kpi)

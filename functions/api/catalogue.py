@@ -11,7 +11,6 @@ from shared.errors import NotFound, ValidationFailed
 from shared.item_view import item_details
 from shared.live import live
 from shared.models import utcnow
-from shared.settings import get_settings
 from shared.store import get_store
 
 
@@ -21,14 +20,7 @@ def metrics(req: func.HttpRequest) -> func.HttpResponse:
     state = live()
     state.sync()
     mode = stores.mode(stores.list_stores(get_store()))
-    return json_response(
-        kpis.compute(
-            state.cache.catalogued(),
-            utcnow(),
-            low_stock_threshold=get_settings().low_stock_threshold,
-            mode=mode,
-        )
-    )
+    return json_response(state.kpi_snapshot(utcnow(), mode=mode))
 
 
 @api_route(

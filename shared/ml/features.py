@@ -106,7 +106,7 @@ def build_features(
 def build_raw(products: Sequence[Mapping[str, Any]], now: datetime) -> np.ndarray:
     """All columns except the catalogue-relative ones (NaN until ``apply_context``)."""
     n = len(products)
-    counts = _window_counts(products, now)
+    counts = window_counts(products, now)
     out = np.empty((n, len(FEATURES)), dtype=np.float32)
     views, clicks, orders, units, revenue = (counts[:, :, k] for k in range(5))
     for w, label in enumerate(("1h", "24h", "7d")):
@@ -167,7 +167,7 @@ def context_of(matrix: np.ndarray) -> FeatureContext:
     )
 
 
-def _window_counts(products: Sequence[Mapping[str, Any]], now: datetime) -> np.ndarray:
+def window_counts(products: Sequence[Mapping[str, Any]], now: datetime) -> np.ndarray:
     """Counter sums per product over 1h / 24h / 7d: shape (n, 3 windows, 5 counters).
 
     Every bucket of every product is flattened with C-level ``extend`` calls (no Python code

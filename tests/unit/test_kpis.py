@@ -1,0 +1,78 @@
+"""KPIs: the running aggregate always equals a computation from scratch."""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from shared import kpis, projection
+
+pytestmark = pytest.mark.unit
+NOW = datetime(2026, 11, 21, 10, 20, tzinfo=UTC)
+
+
+def product(i: int, rng: random.Random) -> dict:
+    state = projection.new_state(
+        {
+            "item_id": f"SKU-{i}",
+            "title": "t",
+            "category": "Footwear",
+            "marketplace": rng.choice(["amazon", "myntra", "meesho"]),
+            "price": 499.0,
+            "mrp": 999.0,
+            "stock": rng.randint(0, 30),
+        }
+    )
+    for _ in range(rng.randint(0, 6)):
+        at = NOW - timedelta(hours=rng.randint(0, 40), minutes=rng.randint(0, 59))
+        projection.apply_event(
+            state,
+            {
+                "occurred_at": at.isoformat(),
+                "views": rng.randint(0, 9),
+                "clicks": rng.randint(0, 3),
+                "orders": 1,
+                "units": 1,
+                "revenue": round(rng.uniform(99, 2999), 2),
+                "stock_delta": -1,
+            },
+        )
+    return state
+
+
+def test_aggregate_tracks_updates_exactly():
+    rng = random.Random(4)
+    catalogue = {f"SKU-{i}": product(i, rng) for i in range(60)}
+    aggregate = kpis.KpiAggregate(low_stock_threshold=10)
+    aggregate.rebase(catalogue.values(), NOW)
+    for _ in range(5):
+        changed = [product(rng.randrange(80), rng) for _ in range(7)]  # some are new items
+        catalogue.update({p["item_id"]: p for p in changed})
+        aggregate.update(changed, NOW)
+        expected = kpis.compute(catalogue.values(), NOW, low_stock_threshold=10, mode="mock")
+        assert aggregate.snapshot(NOW, mode="mock") == expected
+
+
+def test_window_and_ratios():
+    rng = random.Random(9)
+    p = product(1, rng)
+    p["buckets"] = {"2026112110": [100, 20, 5, 6, 4995.5], "2026111901": [7, 7, 7, 7, 7.0]}
+    p["totals"] = {"views": 107, "clicks": 27, "orders": 12, "units": 13, "revenue": 5002.5}
+    p["stock"] = 3
+    snap = kpis.compute([p], NOW, low_stock_threshold=10, mode="live")
+    assert snap["kpis"] == {
+        "views": 100,
+        "clicks": 20,
+        "purchases": 5,
+        "units": 6,
+        "revenue": 4995.5,
+        "conversion_rate": 0.25,
+        "ctr": 0.2,
+        "aov": 999.1,
+        "low_stock": 1,
+        "products": 1,
+    }
+    assert snap["totals"]["revenue"] == 5002.5
+    assert snap["by_marketplace"][p["marketplace"]]["views"] == 100
