@@ -1,6 +1,6 @@
 """Run every benchmark (``make bench``): one subprocess each, a combined JSON, a short table.
 
-    python bench/run_all.py                  # ingest, latency, ranking
+    python bench/run_all.py                  # ingest, latency, ranking, kpis
     python bench/run_all.py --only ingest,latency --out results.json
 
 Each benchmark runs in its own process so its peak memory is its own: the figure reported is
@@ -39,6 +39,7 @@ BENCHES = [
     Bench("ingest", "bench_ingest.py", 300),
     Bench("latency", "bench_latency.py", 420),
     Bench("ranking", "bench_ranking.py", 600),
+    Bench("kpis", "bench_kpis.py", 300),
 ]
 
 
@@ -175,6 +176,19 @@ def ranking_rows(r: dict) -> list[Row]:
     return rows
 
 
+def kpis_rows(r: dict) -> list[Row]:
+    return [
+        _row("kpis", f"rebase over {r.get('products')} products, ms (hourly)", r.get("rebase_ms")),
+        _row(
+            "kpis",
+            "update after 100 products, ms (per broadcast)",
+            r.get("update_100_products_ms"),
+            ("<=", r["targets"]["update_100_products_ms"]),
+        ),
+        _row("kpis", "snapshot, ms", r.get("snapshot_ms")),
+    ]
+
+
 def _pair(a: Any, b: Any) -> str | None:
     return None if a is None and b is None else f"{a} / {b}"
 
@@ -183,6 +197,7 @@ ROWS: dict[str, Callable[[dict], list[Row]]] = {
     "ingest": ingest_rows,
     "latency": latency_rows,
     "ranking": ranking_rows,
+    "kpis": kpis_rows,
 }
 
 
