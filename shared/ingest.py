@@ -17,6 +17,7 @@ from typing import Any
 
 from shared import audit, telemetry
 from shared.errors import AuthError, PayloadTooLarge, ReSightError
+from shared.listing_ids import asin_index
 from shared.marketplaces import NORMALISERS, signature
 from shared.models import Event, Marketplace, utcnow
 from shared.schema import DAY_SECONDS
@@ -111,7 +112,7 @@ def ingest_webhook(
         telemetry.record_rejected(marketplace, exc.code)
         log.warning("webhook rejected", extra={"marketplace": marketplace, "reason": exc.code})
         raise
-    return append(store, events, source=source)
+    return append(store, asin_index(store).resolve(events), source=source)
 
 
 def _summary(event: Event) -> dict[str, Any]:

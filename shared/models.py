@@ -86,6 +86,8 @@ class Product(BaseModel):
     review_count: int = Field(0, ge=0)
     stock: int = Field(0, ge=0)
     image: str | None = None
+    # Amazon identifies a listing by ASIN in offer and traffic notifications, by SKU in orders.
+    asin: str | None = Field(None, pattern=r"^[A-Z0-9]{10}$")
 
 
 def utcnow() -> datetime:

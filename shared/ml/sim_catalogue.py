@@ -6,6 +6,7 @@ hidden demand parameters are drawn by the simulator from its own random stream.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 
 import numpy as np
@@ -203,7 +204,15 @@ def simulate_catalogue(n: int, seed: int) -> list[dict]:
                 "stock": int(rng.integers(20, 400)),
             }
         )
+        if marketplace == "amazon":
+            products[-1]["asin"] = _asin(products[-1]["item_id"])
     return products
+
+
+def _asin(item_id: str) -> str:
+    """A stable, ASIN-shaped id for a simulated Amazon listing (no random draw: seeds stay)."""
+    digest = hashlib.sha1(item_id.encode()).hexdigest().upper()
+    return "B0" + digest[:8]
 
 
 def _rupees(value: float) -> float:

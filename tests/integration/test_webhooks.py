@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import time
 import uuid
+from datetime import UTC, datetime
 
 import pytest
 
@@ -230,3 +231,34 @@ def test_every_function_is_reachable_through_devhost(devhost, catalogue):
         listed = c.get("/admin/functions", headers={"x-functions-key": devhost.keys["master"]})
         names = {f["name"] for f in listed.json()}
         assert names == {f.get_function_name() for f in functions_of(app)}
+
+
+def test_offer_notification_by_asin_updates_the_sellers_item(devhost, catalogue):
+    listed = {**PRODUCT, "item_id": "SKU-TEST-0002", "asin": "B0TESTAS1N"}
+    seed.seed_catalogue(catalogue, [listed], history_hours=0, seed=2)
+    body = {
+        "NotificationType": "ANY_OFFER_CHANGED",
+        "EventTime": datetime.now(UTC).isoformat(),  # newer than the seeded offer
+        "NotificationMetadata": {"NotificationId": f"n-{uuid.uuid4().hex}"},
+        "Payload": {
+            "AnyOfferChangedNotification": {
+                "SellerId": "ME",
+                "OfferChangeTrigger": {"ASIN": "B0TESTAS1N", "MarketplaceId": "A21TJRUUN4KGV"},
+                "Offers": [
+                    {
+                        "SellerId": "RIVAL",
+                        "ListingPrice": {"Amount": 2299, "CurrencyCode": "INR"},
+                        "Shipping": {"Amount": 50, "CurrencyCode": "INR"},
+                    }
+                ],
+            }
+        },
+    }
+    answer = post(devhost, "amazon", body).json()
+    assert answer["recorded"][0]["item_id"] == "SKU-TEST-0002"
+
+    def competitor():
+        with devhost.client() as c:
+            return c.get("/api/item/SKU-TEST-0002").json().get("competitor_price")
+
+    assert eventually(lambda: competitor() == 2349.0)
