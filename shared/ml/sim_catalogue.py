@@ -205,7 +205,7 @@ def simulate_catalogue(n: int, seed: int) -> list[dict]:
             }
         )
         if marketplace == "amazon":
-            products[-1]["asin"] = _asin(products[-1]["item_id"])
+            products[-1]["asin"] = _asin(str(products[-1]["item_id"]))
     return products
 
 
