@@ -31,7 +31,10 @@ FEED_GRACE_SECONDS = 10
 
 _ticker: deque[dict[str, Any]] = deque(maxlen=TICKER_PER_FLUSH)
 _ticker_lock = threading.Lock()
-_reconciled_until = 0
+_reconciled_until: int | None = None
+# A fresh instance looks this far back for events the feed missed; older gaps are what
+# ``python -m shared.rebuild`` (a full rebuild from the log) is for, not a timer.
+FIRST_RECONCILE_LOOKBACK_SECONDS = 3600
 _feed: MockFeed | None = None
 _last_model: str | None = None
 
@@ -56,11 +59,14 @@ def reconcile() -> None:
     # Only events old enough that the change feed has had its chance: a younger one may be in
     # a batch being projected right now, and applying it here would only race the feed.
     until = int(time.time()) - FEED_GRACE_SECONDS
+    since = (
+        until - FIRST_RECONCILE_LOOKBACK_SECONDS if _reconciled_until is None else _reconciled_until
+    )
     docs = list(
         store.query(
             "events",
             "SELECT * FROM c WHERE c._ts >= @since AND c._ts <= @until",
-            [("@since", _reconciled_until), ("@until", until)],
+            [("@since", since), ("@until", until)],
         )
     )
     docs.sort(key=lambda d: d["_ts"])

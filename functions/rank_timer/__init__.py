@@ -13,6 +13,14 @@ bp = func.Blueprint()
 
 
 @bp.function_name("rank_on_events")
+# Without a retry policy the host checkpoints a batch even when the function fails, and those
+# events would wait for the reconcile timer; -1 retries until the batch projects (idempotently).
+@bp.retry(
+    strategy="exponential_backoff",
+    max_retry_count="-1",
+    minimum_interval="00:00:01",
+    maximum_interval="00:00:30",
+)
 @bp.cosmos_db_trigger(
     arg_name="docs",
     connection="CosmosDB",
