@@ -14,10 +14,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
 
-from shared import seed
-from shared.ml.simulator import simulate_catalogue
-from tests.integration.conftest import ROOT, DevHost, eventually, start_devhost, stop_devhost
-from tests.integration.helpers import principal, unprojected
+from tests.integration.conftest import ROOT, DevHost, start_devhost, stop_devhost
+from tests.integration.helpers import principal, seeded_catalogue
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -49,18 +47,7 @@ def devhost(env, store, tmp_path_factory) -> Iterator[DevHost]:
 @pytest.fixture(scope="module")
 def catalogue(devhost, store) -> list[dict]:
     """20 products with 6 hours of history, ranked and fully projected."""
-    products = simulate_catalogue(CATALOGUE_SIZE, seed=5)
-    seed.seed_catalogue(store, products, history_hours=6, seed=5)
-    with devhost.client() as c:
-        eventually(
-            lambda: (
-                c.post("/api/rank", json={"limit": 50}, headers=ANALYST).json().get("total")
-                == CATALOGUE_SIZE
-            ),
-            timeout=60,
-        )
-    eventually(lambda: not unprojected(store), timeout=60)
-    return products
+    return seeded_catalogue(devhost, store, CATALOGUE_SIZE, seed=5, history_hours=6)
 
 
 @pytest.fixture(scope="module")

@@ -52,6 +52,26 @@ def unprojected(store) -> list[str]:
     return sorted(behind)
 
 
+def seeded_catalogue(host, store, count: int, *, seed: int, history_hours: int) -> list[dict]:
+    """Seed ``count`` simulated products with history; return once all are ranked and projected."""
+    from shared import seed as seeding
+    from shared.ml.simulator import simulate_catalogue
+    from tests.integration.conftest import eventually
+
+    products = simulate_catalogue(count, seed=seed)
+    seeding.seed_catalogue(store, products, history_hours=history_hours, seed=seed)
+    analyst = principal("analyst")
+    with host.client() as c:
+
+        def ranked() -> bool:
+            page = c.post("/api/rank", json={"limit": 1}, headers=analyst).json()
+            return page.get("total") == count
+
+        eventually(ranked, timeout=60)
+    eventually(lambda: not unprojected(store), timeout=60)
+    return products
+
+
 class Listener:
     """The real @microsoft/signalr client (Node), negotiating through the app's /api/negotiate."""
 

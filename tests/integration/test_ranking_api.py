@@ -4,10 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from shared import seed
-from shared.ml.simulator import simulate_catalogue
-from tests.integration.conftest import eventually
-from tests.integration.helpers import principal, unprojected
+from tests.integration.helpers import principal, seeded_catalogue
 
 pytestmark = pytest.mark.integration
 ADMIN, ANALYST = principal("admin"), principal("analyst")
@@ -15,17 +12,7 @@ ADMIN, ANALYST = principal("admin"), principal("analyst")
 
 @pytest.fixture(scope="module")
 def ranked(devhost, store):
-    products = simulate_catalogue(30, seed=11)
-    seed.seed_catalogue(store, products, history_hours=24, seed=11)
-    with devhost.client() as c:
-        eventually(
-            lambda: (
-                c.post("/api/rank", json={"limit": 500}, headers=ANALYST).json().get("total") == 30
-            ),
-            timeout=60,
-        )
-        eventually(lambda: not unprojected(store), timeout=60)
-    return products
+    return seeded_catalogue(devhost, store, 30, seed=11, history_hours=24)
 
 
 def rank(c, **body):

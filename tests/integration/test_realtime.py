@@ -7,10 +7,15 @@ import uuid
 
 import pytest
 
-from shared import projection, projector, seed
-from shared.ml.simulator import simulate_catalogue
+from shared import projection, projector
 from tests.integration.conftest import eventually, start_devhost, stop_devhost
-from tests.integration.helpers import Listener, post_webhook, principal, unprojected
+from tests.integration.helpers import (
+    Listener,
+    post_webhook,
+    principal,
+    seeded_catalogue,
+    unprojected,
+)
 
 pytestmark = pytest.mark.integration
 ADMIN, ANALYST = principal("admin"), principal("analyst")
@@ -18,17 +23,7 @@ ADMIN, ANALYST = principal("admin"), principal("analyst")
 
 @pytest.fixture(scope="module")
 def products(devhost, store):
-    catalogue = simulate_catalogue(20, seed=5)
-    seed.seed_catalogue(store, catalogue, history_hours=6, seed=5)
-    with devhost.client() as c:
-        eventually(
-            lambda: (
-                c.post("/api/rank", json={"limit": 50}, headers=ANALYST).json().get("total") == 20
-            ),
-            timeout=60,
-        )
-        eventually(lambda: not unprojected(store), timeout=60)
-    return catalogue
+    return seeded_catalogue(devhost, store, 20, seed=5, history_hours=6)
 
 
 def _order(item_id: str, qty: int, price: float) -> dict:
