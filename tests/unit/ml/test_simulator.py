@@ -26,7 +26,7 @@ def test_catalogue_is_valid_realistic_and_seeded():
         assert product.mrp >= product.price > 0
         assert product.marketplace in ("amazon", "myntra", "meesho")
     # Only observable listing fields: nothing of the hidden demand model leaks.
-    assert set(catalogue[0]) == {
+    listing = {
         "item_id",
         "title",
         "category",
@@ -38,6 +38,9 @@ def test_catalogue_is_valid_realistic_and_seeded():
         "review_count",
         "stock",
     }
+    for product in catalogue:
+        amazon = product["marketplace"] == "amazon"
+        assert set(product) == (listing | {"asin"} if amazon else listing)
     assert len({p["category"] for p in catalogue}) >= 6
     assert {p["marketplace"] for p in catalogue} == {"amazon", "myntra", "meesho"}
 
