@@ -53,5 +53,7 @@ def item_details(state: LiveRanking, product: dict[str, Any], now: datetime) -> 
         "score": score,
         "rank": rank,
         "model_version": state.model_version,
-        "rank_history": rank_history(state.store, product["item_id"], now),
+        # Saved ranks of the last day, then the live one.
+        "rank_history": rank_history(state.store, product["item_id"], now)
+        + ([{"t": now.isoformat(), "rank": rank, "score": score}] if rank is not None else []),
     }

@@ -32,6 +32,7 @@ class LiveRanking:
         self.cache = CatalogueCache(store)
         self.ranker: Ranker | None = None
         self.published_at: datetime | None = None  # when rank changes were last re-based
+        self.snapshot_at: datetime | None = None  # when ranks were last saved for history
         self.kpis = KpiAggregate(get_settings().low_stock_threshold)
         self.lock = threading.RLock()
 

@@ -1,8 +1,9 @@
 """The ranking as the API and the dashboard see it: ranker entries joined with the catalogue.
 
-Previous ranks come from the last broadcast snapshot (``snapshots`` container, kind
-``ranking``), so every instance reports the same rank changes. Snapshots are kept per minute for
-a day and give the item inspector its rank history.
+Previous ranks come from the ranker's published baseline, re-based at most every
+``RANK_CHANGE_WINDOW``, so a broadcast and a refetch moments later show the same arrows. Every
+few seconds the top of the ranking is saved, one document per minute with that minute's latest
+ranks (``snapshots`` container, kind ``ranking``, kept a day): the item inspector's rank history.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from shared.store import Store
 SNAPSHOT_TOP = 200
 HISTORY_TTL = 86_400
 RANK_CHANGE_WINDOW = timedelta(minutes=5)
+SNAPSHOT_EVERY = timedelta(seconds=10)
 
 
 def entry_payload(state: LiveRanking, entry: Any) -> dict[str, Any]:
@@ -68,17 +70,18 @@ def ranking_payload(
 
 
 def save_snapshot(store: Store, state: LiveRanking, now: datetime) -> None:
-    """Record the ranking just broadcast: the base of rank changes and of rank history."""
+    """After a broadcast: move the rank-change baseline when due, record the minute's ranks."""
     assert state.ranker is not None
     rules = state.active_rules()
-    page = state.ranker.ranking(rules, now, limit=SNAPSHOT_TOP)
-    ranks = {e.item_id: [e.rank, round(float(e.score), 6)] for e in page.entries}
-    # Rank changes are measured against a baseline that moves at most every
-    # RANK_CHANGE_WINDOW, so a broadcast and a refetch moments later show the same arrows.
     if state.published_at is None or now - state.published_at >= RANK_CHANGE_WINDOW:
         state.ranker.publish(rules, now)
         state.published_at = now
     minute = now.strftime("%Y%m%d%H%M")
+    last = state.snapshot_at
+    if last is not None and last.strftime("%Y%m%d%H%M") == minute and now - last < SNAPSHOT_EVERY:
+        return  # a few writes a minute however many broadcasts; the minute's latest ranks win
+    page = state.ranker.ranking(rules, now, limit=SNAPSHOT_TOP)
+    ranks = {e.item_id: [e.rank, round(float(e.score), 6)] for e in page.entries}
     store.upsert(
         "snapshots",
         {
@@ -89,6 +92,7 @@ def save_snapshot(store: Store, state: LiveRanking, now: datetime) -> None:
             "ttl": HISTORY_TTL,
         },
     )
+    state.snapshot_at = now
 
 
 def rank_history(store: Store, item_id: str, now: datetime) -> list[dict[str, Any]]:

@@ -124,3 +124,27 @@ def test_rule_validation_and_roles_write_nothing(devhost, ranked, store):
         anonymous = c.get("/api/rules", headers={"x-ms-client-principal": ""})
         assert anonymous.status_code == 401
         assert _fingerprint(store) == before
+
+
+def test_item_details_with_counters_and_rank_history(devhost, ranked):
+    with devhost.client() as c:
+        # A rule change broadcasts, and a broadcast records the minute's ranks.
+        top = rank(c, limit=1)["items"][0]
+        rule = c.post(
+            "/api/rules/boost", json={"item_id": top["item_id"], "strength": 0.1}, headers=ADMIN
+        ).json()
+        c.delete(f"/api/rules/{rule['id']}", headers=ADMIN)
+        item = c.get(f"/api/item/{top['item_id']}", headers=ANALYST).json()
+        assert item["rank"] == 1 and item["score"] == pytest.approx(top["score"], abs=1e-6)
+        history = item["rank_history"]
+        assert len(history) >= 2  # at least one saved minute, then the live rank
+        assert history[-1]["rank"] == 1 and history[0]["t"] < history[-1]["t"]
+        day = item["counters"]["24h"]
+        assert day["views"] >= day["clicks"] >= 0 and set(day) == {
+            "views",
+            "clicks",
+            "orders",
+            "units",
+            "revenue",
+        }
+        assert c.get("/api/item/NOPE", headers=ANALYST).status_code == 404
