@@ -51,6 +51,11 @@ def item_details(state: LiveRanking, product: dict[str, Any], now: datetime) -> 
         "counters": counters,
         "totals": product.get("totals", {}),
         "score": score,
+        "score_percentile": (
+            state.ranker.percentiles([score])[0]
+            if state.ranker is not None and score is not None
+            else None
+        ),
         "rank": rank,
         "model_version": state.model_version,
         # Saved ranks of the last day, then the live one.

@@ -20,7 +20,7 @@ RANK_CHANGE_WINDOW = timedelta(minutes=5)
 SNAPSHOT_EVERY = timedelta(seconds=10)
 
 
-def entry_payload(state: LiveRanking, entry: Any) -> dict[str, Any]:
+def entry_payload(state: LiveRanking, entry: Any, percentile: float) -> dict[str, Any]:
     product = state.cache.get(entry.item_id) or {}
     return {
         "item_id": entry.item_id,
@@ -32,6 +32,7 @@ def entry_payload(state: LiveRanking, entry: Any) -> dict[str, Any]:
         "mrp": product.get("mrp"),
         "stock": product.get("stock"),
         "score": round(float(entry.score), 6),
+        "score_percentile": percentile,
         "rank": entry.rank,
         "previous_rank": entry.previous_rank,
         "rank_change": entry.rank_change,
@@ -60,7 +61,8 @@ def ranking_payload(
             offset=offset,
             query=query,
         )
-        items = [entry_payload(state, e) for e in page.entries]
+        percentiles = state.ranker.percentiles(e.score for e in page.entries)
+        items = [entry_payload(state, e, p) for e, p in zip(page.entries, percentiles, strict=True)]
     return {
         "model_version": state.model_version,
         "as_of": now.isoformat(),

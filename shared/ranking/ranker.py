@@ -247,6 +247,18 @@ class Ranker:
         """Raw model scores of the known items among ``ids``."""
         return {i: float(self._scores[r]) for i in ids if (r := self._index.get(i)) is not None}
 
+    def percentiles(self, scores: Iterable[float]) -> list[float]:
+        """For each model score, the share (0-100) of the catalogue scoring lower.
+
+        A raw LambdaRank score only orders items; "better than 93% of your catalogue" is what a
+        seller can read.
+        """
+        alive = np.sort(self._scores[: self._n][self._alive[: self._n]])
+        if not len(alive):
+            return [0.0 for _ in scores]
+        below = np.searchsorted(alive, np.fromiter(scores, np.float64), side="left")
+        return [round(float(b) * 100 / len(alive), 1) for b in below]
+
     def features_of(self, item_id: str) -> np.ndarray:
         """The item's feature row as last scored (for explanations)."""
         row = self._index.get(item_id)

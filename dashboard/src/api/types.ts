@@ -76,6 +76,8 @@ export interface RankItem {
   mrp: number;
   stock: number;
   score: number;
+  /** Share (0-100) of the catalogue with a lower model score. */
+  score_percentile?: number;
   rank: number;
   previous_rank: number | null;
   rank_change: number | null;
@@ -129,6 +131,7 @@ export interface ItemDetail {
   counters: Partial<Record<"1h" | "24h" | "7d", Counters>>;
   totals: Partial<Counters>;
   score: number | null;
+  score_percentile?: number | null;
   rank: number | null;
   model_version: string | null;
   last_event_at: string | null;

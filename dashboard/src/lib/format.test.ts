@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ago, compactNumber, featureLabel, inr, inrCompact, int, istAxisLabels, istDateTime, istInputToUtc, istTime, pct, score, signed, toIstInput } from "./format";
+import { ago, compactNumber, featureLabel, inr, inrCompact, int, istAxisLabels, istDateTime, istInputToUtc, istTime, pct, score, signed, standing, toIstInput } from "./format";
 
 describe("rupees", () => {
   it("groups by lakh and crore", () => {
@@ -80,5 +80,16 @@ describe("IST times", () => {
     expect(ago("2026-11-21T23:38:11Z", now)).toBe("5 min ago");
     expect(ago("2026-11-21T20:43:11Z", now)).toBe("3 h ago");
     expect(ago(null, now)).toBe("—");
+  });
+});
+
+describe("standing", () => {
+  it("reads a percentile as the seller's standing in the catalogue", () => {
+    expect(standing(97.3)).toBe("Top 3%");
+    expect(standing(100)).toBe("Top 1%");
+    expect(standing(51)).toBe("Top 49%");
+    expect(standing(12.5)).toBe("Bottom 13%");
+    expect(standing(0)).toBe("Bottom 1%");
+    expect(standing(null)).toBe("—");
   });
 });

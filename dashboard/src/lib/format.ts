@@ -51,6 +51,16 @@ export function score(value: number | null | undefined): string {
   return value.toFixed(4);
 }
 
+/**
+ * Where a score stands in the catalogue, as a seller reads it: "Top 3%" for an item that scores
+ * higher than 97% of the catalogue. The raw model score only orders items.
+ */
+export function standing(percentile: number | null | undefined): string {
+  if (missing(percentile)) return DASH;
+  const top = Math.max(1, Math.ceil(100 - percentile));
+  return top >= 50 ? `Bottom ${Math.max(1, Math.ceil(percentile))}%` : `Top ${top}%`;
+}
+
 /** A signed number: +0.0123 / −0.0045 (true minus sign for legibility). */
 export function signed(value: number, digits = 4): string {
   const text = Math.abs(value).toFixed(digits);

@@ -6,7 +6,7 @@ import { MarketplaceTag } from "../components/Badges";
 import { LineChart } from "../components/LineChart";
 import { ShapChart } from "../components/ShapChart";
 import { Empty, ErrorBox, Loading } from "../components/Status";
-import { ago, compactNumber, inr, int, istDateTime, pct, score } from "../lib/format";
+import { ago, compactNumber, inr, int, istDateTime, pct, score, standing } from "../lib/format";
 import { throttle } from "../lib/series";
 import { useRole } from "../lib/role";
 import { useApi } from "../lib/useApi";
@@ -93,7 +93,9 @@ export function ItemPage() {
       </div>
       <section className="stats">
         <Stat id="rank" label="Rank"><span data-testid="item-rank">{d.rank ? `#${d.rank}` : "—"}</span></Stat>
-        <Stat id="score" label="Score"><span className="mono" data-testid="item-score">{score(d.score)}</span></Stat>
+        <Stat id="score" label="Standing">
+          <span data-testid="item-score" title={`model score ${score(d.score)}`}>{standing(d.score_percentile)}</span>
+        </Stat>
         <Stat id="price" label="Price">{inr(d.price)} {d.mrp > d.price ? <span className="muted small"><s>{inr(d.mrp)}</s></span> : null}</Stat>
         <Stat id="competitor" label="Competitor price">{inr(d.competitor_price)} {ratio ? <span className={`small ${ratio > 1 ? "neg" : "pos"}`}>{ratio > 1 ? "+" : ""}{pct(ratio - 1, 1)}</span> : null}</Stat>
         <Stat id="stock" label="Stock"><span data-testid="item-stock" className={d.stock <= 10 ? "low" : ""}>{int(d.stock)}</span></Stat>

@@ -4,7 +4,7 @@ import { api } from "../api/client";
 import { MARKETPLACES, type RankItem, type RankQuery } from "../api/types";
 import { MarketplaceTag, RankArrow, RuleBadges } from "../components/Badges";
 import { Empty, ErrorBox, Loading } from "../components/Status";
-import { inr, int, istTime, marketplaceLabel, score } from "../lib/format";
+import { inr, int, istTime, marketplaceLabel, score, standing } from "../lib/format";
 import { mergeLiveRanking } from "../lib/ranking";
 import { useApi, useDebounced } from "../lib/useApi";
 import { useLive } from "../live/LiveProvider";
@@ -118,7 +118,7 @@ export function RankingsPage() {
                 <th>Market</th>
                 <th className="num">Price</th>
                 <th className="num">Stock</th>
-                <th className="num">Score</th>
+                <th className="num" title="Where the model score stands in your catalogue">Standing</th>
                 <th>Rules</th>
               </tr>
             </thead>
@@ -138,7 +138,9 @@ export function RankingsPage() {
                     {discount(item.price, item.mrp) ? <span className="muted small block"><s>{inr(item.mrp)}</s> {discount(item.price, item.mrp)}</span> : null}
                   </td>
                   <td className={`num ${item.stock <= LOW_STOCK ? "low" : ""}`} data-testid="rank-stock">{int(item.stock)}</td>
-                  <td className="num mono" data-testid="rank-score">{score(item.score)}</td>
+                  <td className="num" data-testid="rank-score" title={`model score ${score(item.score)}`}>
+                    {standing(item.score_percentile)}
+                  </td>
                   <td><RuleBadges rules={item.rules} /></td>
                 </tr>
               ))}

@@ -273,3 +273,15 @@ def test_set_model_rescores_from_stored_features(small_model, states):
     before = ranker.ranking([], NOW, limit=1000)
     ranker.set_model(small_model)
     assert ranker.ranking([], NOW, limit=1000) == before
+
+
+def test_percentiles_place_scores_within_the_catalogue(small_model, states):
+    ranker = _ranker(small_model, states)
+    page = ranker.ranking([], NOW, limit=len(states))
+    scores = [e.score for e in page.entries]
+    percentiles = ranker.percentiles(scores)
+    assert percentiles == sorted(percentiles, reverse=True)  # best rank, highest percentile
+    lowest = min(scores)
+    assert ranker.percentiles([lowest, max(scores) + 1]) == [0.0, 100.0]
+    below = sum(1 for s in scores if s < scores[10])
+    assert percentiles[10] == round(below * 100 / len(scores), 1)
