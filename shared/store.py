@@ -118,7 +118,6 @@ class Store:
         parameters: Iterable[tuple[str, Any]] = (),
         *,
         partition_key: Any = None,
-        max_items: int | None = None,
     ) -> Iterator[dict[str, Any]]:
         params = [{"name": n, "value": v} for n, v in parameters]
         try:
@@ -127,8 +126,6 @@ class Store:
                 kwargs["enable_cross_partition_query"] = True
             else:
                 kwargs["partition_key"] = partition_key
-            if max_items is not None:
-                kwargs["max_item_count"] = max_items
             yield from self.container(container).query_items(sql, **kwargs)
         except exceptions.CosmosHttpResponseError as exc:
             raise ServiceUnavailable(f"cannot query {container}: {exc.message}") from exc

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
 
 from tests.integration.helpers import principal, seeded_catalogue
@@ -148,3 +150,76 @@ def test_item_details_with_counters_and_rank_history(devhost, ranked):
             "revenue",
         }
         assert c.get("/api/item/NOPE", headers=ANALYST).status_code == 404
+
+
+def test_audit_is_newest_first_and_pages_with_a_continuation(devhost, ranked):
+    with devhost.client() as c:
+        items = rank(c, limit=3)["items"]
+        for item in items:  # three audited changes, oldest first
+            rule = c.post(
+                "/api/rules/demote",
+                json={"item_id": item["item_id"], "strength": 0.2},
+                headers=ADMIN,
+            ).json()
+            c.delete(f"/api/rules/{rule['id']}", headers=ADMIN)
+        first = c.get("/api/audit?limit=2&action=rule.delete", headers=ANALYST).json()
+        assert len(first["entries"]) == 2 and first["continuation"]
+        second = c.get(
+            "/api/audit",
+            params={"limit": 2, "action": "rule.delete", "continuation": first["continuation"]},
+            headers=ANALYST,
+        ).json()
+        pages = first["entries"] + second["entries"]
+        times = [e["at"] for e in pages]
+        assert times == sorted(times, reverse=True) and len(set(e["id"] for e in pages)) == 4
+        assert first["entries"][0]["item_id"] == items[-1]["item_id"]  # the newest change
+        bad = c.get("/api/audit?limit=0", headers=ANALYST)
+        assert bad.status_code == 422 and bad.json()["field"] == "limit"
+
+
+def test_chart_series_count_an_order_in_its_minute_and_marketplace(devhost, ranked):
+    from tests.integration.helpers import post_webhook
+
+    item = next(p for p in ranked if p["marketplace"] == "amazon")
+    with devhost.client() as c:
+
+        def amazon_by_minute() -> dict[str, float]:
+            points = c.get("/api/metrics/series?range=hour", headers=ANALYST).json()["points"]
+            assert len(points) == 60
+            return {p["t"]: p["amazon"]["revenue"] for p in points}
+
+        before = amazon_by_minute()
+        order = {
+            "eventType": "ORDER_PLACED",
+            "asin": item["item_id"],
+            "price": item["price"],
+            "quantity": 1,
+            "orderId": f"402-series-{uuid.uuid4().hex[:8]}",
+        }
+        assert post_webhook(devhost, "amazon", order).status_code == 200
+        after = amazon_by_minute()
+        grew = {
+            t: round(v - before.get(t, 0.0), 2) for t, v in after.items() if v != before.get(t, 0.0)
+        }
+        assert list(grew.values()) == [item["price"]]  # one minute, by exactly this order
+        day = c.get("/api/metrics/series?range=day", headers=ANALYST).json()
+        assert day["step"] == "hour" and len(day["points"]) == 24
+        bad = c.get("/api/metrics/series?range=week", headers=ANALYST)
+        assert bad.status_code == 422 and bad.json()["field"] == "range"
+
+
+def test_bad_api_input_is_refused_and_names_the_field(devhost, ranked, store):
+    with devhost.client() as c:
+        before = _fingerprint(store)
+        for body, field in (
+            ({"limit": 501}, "limit"),
+            ({"marketplace": "flipkart"}, "marketplace"),
+            ({"colour": "red"}, "colour"),
+        ):
+            resp = c.post("/api/rank", json=body, headers=ANALYST)
+            assert resp.status_code == 422 and resp.json()["field"] == field, resp.text
+        malformed = c.post("/api/rank", content=b"{limit", headers=ANALYST)
+        assert malformed.status_code == 400 and malformed.json()["error"] == "malformed_json"
+        unknown = c.post("/api/stores/flipkart/connect", headers=ADMIN)
+        assert unknown.status_code == 404
+        assert _fingerprint(store) == before
