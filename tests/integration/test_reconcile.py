@@ -28,3 +28,23 @@ def test_reconcile_projects_events_the_feed_missed(store, monkeypatch):
     assert unprojected(store) == []
     ranked = pipeline.live().ranker
     assert ranked is not None and len(ranked.scores_for([p["item_id"] for p in products])) == 5
+
+
+def test_reconcile_serves_a_newly_promoted_model_and_announces_it(store, monkeypatch):
+    model_store().ensure_container()
+    registry = ModelRegistry(model_store())
+    current = ensure_model(registry, log=lambda _: None)
+    pipeline.live().sync()
+    assert pipeline.live().model_version == current
+    # A new version of the same model on the same holdout: "at least as good", so promoted.
+    metadata = {**registry.metadata(current), "version": f"{current}-next"}
+    text = registry.load(current).to_text()
+    assert registry.promote_if_better(registry.publish(text, metadata))
+    sent: list[tuple[str, dict]] = []
+    monkeypatch.setattr(pipeline.broadcast, "send", lambda t, p: sent.append((t, p)) or True)
+    monkeypatch.setattr(pipeline, "FEED_GRACE_SECONDS", 0)
+    pipeline.reconcile()
+    assert pipeline.live().model_version == f"{current}-next"
+    assert ("model", {"version": f"{current}-next"}) in sent
+    ranking = next(p for t, p in sent if t == "ranking")
+    assert ranking["model_version"] == f"{current}-next"
