@@ -38,7 +38,7 @@ class LiveRanking:
 
     @property
     def model_version(self) -> str | None:
-        return self.ranker.model.version if self.ranker else None
+        return self.ranker.model.version if self.ranker is not None else None
 
     def sync(self, now: datetime | None = None) -> list[dict[str, Any]]:
         """Pull changed products (and a newly promoted model); re-score only what changed."""
