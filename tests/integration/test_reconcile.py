@@ -34,14 +34,16 @@ def test_reconcile_serves_a_newly_promoted_model_and_announces_it(store, monkeyp
     model_store().ensure_container()
     registry = ModelRegistry(model_store())
     current = ensure_model(registry, log=lambda _: None)
+    sent: list[tuple[str, dict]] = []
+    monkeypatch.setattr(pipeline.broadcast, "send", lambda t, p: sent.append((t, p)) or True)
     pipeline.live().sync()
+    pipeline.flush()  # the dashboards have seen the current model
     assert pipeline.live().model_version == current
     # A new version of the same model on the same holdout: "at least as good", so promoted.
     metadata = {**registry.metadata(current), "version": f"{current}-next"}
     text = registry.load(current).to_text()
     assert registry.promote_if_better(registry.publish(text, metadata))
-    sent: list[tuple[str, dict]] = []
-    monkeypatch.setattr(pipeline.broadcast, "send", lambda t, p: sent.append((t, p)) or True)
+    sent.clear()
     monkeypatch.setattr(pipeline, "FEED_GRACE_SECONDS", 0)
     pipeline.reconcile()
     assert pipeline.live().model_version == f"{current}-next"
