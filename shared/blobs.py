@@ -18,6 +18,7 @@ from azure.core.exceptions import (
 from azure.storage.blob import BlobServiceClient, ContainerClient
 
 from shared.errors import Conflict, NotFound, ServiceUnavailable
+from shared.identity import credential
 from shared.settings import StorageConnection, get_settings
 
 
@@ -105,11 +106,7 @@ def _service(conn: StorageConnection) -> BlobServiceClient:
             "no blob storage configured: set ModelStorage__connectionString (local) or "
             "ModelStorage__blobServiceUri (Azure)"
         )
-    from azure.identity import ManagedIdentityCredential
-
-    return BlobServiceClient(
-        conn.blob_service_uri, credential=ManagedIdentityCredential(client_id=conn.client_id)
-    )
+    return BlobServiceClient(conn.blob_service_uri, credential=credential(conn.client_id))
 
 
 @lru_cache(maxsize=1)

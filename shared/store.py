@@ -16,6 +16,7 @@ from azure.cosmos import ContainerProxy, CosmosClient, PartitionKey, exceptions
 
 from shared import schema
 from shared.errors import Conflict, NotFound, ServiceUnavailable
+from shared.identity import credential
 from shared.settings import CosmosConnection, get_settings
 
 
@@ -30,14 +31,12 @@ class Store:
     @classmethod
     def from_connection(cls, conn: CosmosConnection) -> Store:
         if conn.account_key is not None:
-            credential: Any = conn.account_key.get_secret_value()
+            auth: Any = conn.account_key.get_secret_value()
         else:
-            from azure.identity import ManagedIdentityCredential
-
-            credential = ManagedIdentityCredential(client_id=conn.client_id)
+            auth = credential(conn.client_id)
         client = CosmosClient(
             conn.account_endpoint,
-            credential=credential,
+            credential=auth,
             connection_verify=conn.verify_tls,
             # Fail fast when the account is unreachable instead of retrying for minutes.
             connection_timeout=10,
