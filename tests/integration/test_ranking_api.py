@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import time
 import uuid
 
 import pytest
 
-from tests.integration.helpers import principal, seeded_catalogue
+from tests.integration.conftest import eventually
+from tests.integration.helpers import principal, seeded_catalogue, unprojected
 
 pytestmark = pytest.mark.integration
 ADMIN, ANALYST = principal("admin"), principal("analyst")
@@ -49,6 +51,9 @@ def test_explanation_adds_up_to_the_raw_score(devhost, ranked):
 
 
 def _fingerprint(store):
+    """What the stores hold, once earlier requests' projections and broadcasts have settled."""
+    eventually(lambda: not unprojected(store), timeout=30)
+    time.sleep(0.5)  # longer than the broadcast coalescing interval: a trailing flush is done
     products = {d["id"]: d["_etag"] for d in store.query("products", "SELECT c.id, c._etag FROM c")}
     counts = {
         name: next(store.query(name, "SELECT VALUE COUNT(1) FROM c"))
