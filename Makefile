@@ -5,7 +5,7 @@ PY := .venv/bin/python
 PIP := .venv/bin/pip
 STAMP := .venv/.installed
 
-.PHONY: run test test-unit bench lint dashboard curl clean
+.PHONY: run test test-unit bench lint dashboard curl clean verify-deployment
 
 $(STAMP): requirements.txt requirements-dev.txt
 	python3.11 -m venv .venv || python3 -m venv .venv
@@ -31,7 +31,7 @@ run: deps dashboard
 	$(PY) -m devhost
 
 curl: deps
-	$(PY) -c "import json,os;from devhost.bootstrap import local_settings as l;os.environ.update(l());from shared.example import signed_curl as s;print(s('http://127.0.0.1:7071', json.load(open('.local/host-keys.json'))['default']))"
+	$(PY) -c "import json,os;from devhost.bootstrap import local_settings as l;os.environ.update(l());from shared.ingest.example import signed_curl as s;print(s('http://127.0.0.1:7071', json.load(open('.local/host-keys.json'))['default']))"
 
 test: deps dashboard /usr/bin/chromium
 	cd dashboard && npm test --silent
@@ -42,6 +42,11 @@ test-unit: $(STAMP)
 
 bench: deps
 	$(PY) bench/run_all.py
+
+# Post-deploy checks against a deployed resource group (docs/deploy.md): make verify-deployment RG=rg-resight
+verify-deployment: node_modules/.package-lock.json
+	@test -n "$(RG)" || { echo "usage: make verify-deployment RG=<resource group>"; exit 2; }
+	scripts/verify-deployment.sh "$(RG)"
 
 lint: $(STAMP)
 	.venv/bin/ruff check .

@@ -8,8 +8,8 @@ from functions.rank_timer import bp as rank_timer
 from functions.webhook_amazon import bp as webhook_amazon
 from functions.webhook_meesho import bp as webhook_meesho
 from functions.webhook_myntra import bp as webhook_myntra
-from shared.settings import get_settings
-from shared.telemetry import configure_telemetry
+from shared.core.settings import get_settings
+from shared.core.telemetry import configure_telemetry
 
 configure_telemetry(get_settings())
 

@@ -4,9 +4,9 @@
     python bench/bench_ingest.py --skip-http   # without the devhost part
 
 1. ``handler``: the CPU cost of one webhook without storage (size check, HMAC verify, JSON
-   parse, normalise: ``shared.ingest.verify_and_parse``) on a fixed mix of pre-signed payloads
-   from all three marketplaces, in this process, pinned to one core. ``process_time`` is the
-   primary clock (it ignores time the shared core spent on other processes).
+   parse, normalise: ``shared.ingest.webhook.verify_and_parse``) on a fixed mix of pre-signed
+   payloads from all three marketplaces, in this process, pinned to one core. ``process_time``
+   is the primary clock (it ignores time the shared core spent on other processes).
 2. ``cosmos``: ``verify_and_parse`` + ``append`` (idempotent create, audit entry for orders)
    into the real local Cosmos server, from 1 and 4 threads, each for a fixed time.
 3. ``http``: signed webhooks POSTed to devhost (function key, HTTP server, the same handler and
@@ -41,10 +41,10 @@ sys.path.insert(0, str(ROOT))
 import urllib3  # noqa: E402
 
 from devhost.services import COSMOS_KEY, LocalServices, free_port  # noqa: E402
-from shared.ingest import append, verify_and_parse  # noqa: E402
-from shared.marketplaces.signature import signed_headers  # noqa: E402
-from shared.settings import CosmosConnection, Settings, WebhookSecrets  # noqa: E402
-from shared.store import Store  # noqa: E402
+from shared.adapters.cosmos import Store  # noqa: E402
+from shared.core.settings import CosmosConnection, Settings, WebhookSecrets  # noqa: E402
+from shared.ingest.signature import signed_headers  # noqa: E402
+from shared.ingest.webhook import append, verify_and_parse  # noqa: E402
 
 Signed = tuple[str, bytes, dict[str, str]]  # marketplace, raw body, signature headers
 

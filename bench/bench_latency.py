@@ -43,11 +43,11 @@ import urllib3  # noqa: E402
 from bench_ingest import exit_on_sigterm, local_services, new_secrets, pct, stack_env  # noqa: E402
 
 from devhost.services import COSMOS_KEY  # noqa: E402
-from shared.marketplaces.signature import signed_headers  # noqa: E402
-from shared.ml.simulator import simulate_catalogue  # noqa: E402
-from shared.seed import seed_catalogue  # noqa: E402
-from shared.settings import CosmosConnection  # noqa: E402
-from shared.store import Store  # noqa: E402
+from shared.adapters.cosmos import Store  # noqa: E402
+from shared.core.settings import CosmosConnection  # noqa: E402
+from shared.ingest.signature import signed_headers  # noqa: E402
+from shared.ml.sim.seed import seed_catalogue  # noqa: E402
+from shared.ml.sim.simulator import simulate_catalogue  # noqa: E402
 from tests.integration.conftest import (  # noqa: E402
     DevHost,
     eventually,

@@ -31,14 +31,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import numpy as np
 
+from shared.core.records import MARKETPLACES, hour_key
 from shared.ml.explain import explain
 from shared.ml.features import FeatureContext, build_features
 from shared.ml.model import RankerModel
-from shared.ml.sim_catalogue import SPECS
+from shared.ml.sim.catalogue import SPECS
 from shared.ml.train import QUICK, train_simulated
 from shared.ml.vocabulary import CATEGORIES
-from shared.models import MARKETPLACES, hour_key
-from shared.projection import BUCKET_HOURS, apply_event, new_state
+from shared.projection.fold import BUCKET_HOURS, apply_event, new_state
 from shared.ranking.ranker import Ranker
 from shared.ranking.rules import parse_rule
 from shared.ranking.whatif import price_whatif

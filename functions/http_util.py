@@ -18,13 +18,13 @@ from typing import Any, TypeVar
 import azure.functions as func
 from pydantic import BaseModel, ValidationError
 
-from shared.errors import (
+from shared.core.errors import (
     AuthError,
     Forbidden,
     ReSightError,
 )
-from shared.settings import get_settings
-from shared.validation import failed, json_object
+from shared.core.settings import get_settings
+from shared.core.validation import failed, json_object
 
 log = logging.getLogger("resight.http")
 M = TypeVar("M", bound=BaseModel)

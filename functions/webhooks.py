@@ -1,33 +1,41 @@
 """The marketplace webhook blueprint, one instance per marketplace folder.
 
-Thin on purpose: read the raw body and headers, call ``shared.ingest``, answer. Auth level
-FUNCTION (a function key) plus the HMAC signature checked in ``shared.marketplaces.signature``.
+Thin on purpose: read the raw body and headers, call ``shared.ingest.webhook``, answer. Auth level
+FUNCTION (a function key) plus the HMAC signature checked in ``shared.ingest.signature``.
 """
 
 from __future__ import annotations
 
 import azure.functions as func
 
-from functions.http_util import handles, json_response
-from shared.ingest import ingest_webhook
-from shared.models import Marketplace
-from shared.settings import get_settings
-from shared.store import get_store
+from functions.http_util import json_response
+from functions.routes import RouteDoc, http_route
+from shared.adapters.cosmos import get_store
+from shared.core.records import Marketplace
+from shared.core.settings import get_settings
+from shared.ingest.webhook import ingest_webhook
+from shared.live.state import live
 
 
 def webhook_blueprint(marketplace: Marketplace) -> func.Blueprint:
     bp = func.Blueprint()
 
-    @bp.function_name(f"webhook_{marketplace}")
-    @bp.route(
-        route=f"integrations/{marketplace}/webhook",
-        methods=["POST"],
-        auth_level=func.AuthLevel.FUNCTION,
+    @http_route(
+        bp,
+        f"webhook_{marketplace}",
+        f"integrations/{marketplace}/webhook",
+        ["POST"],
+        func.AuthLevel.FUNCTION,
+        RouteDoc(f"{marketplace} webhook (signed, function key)", role=None),
     )
-    @handles
     def webhook(req: func.HttpRequest) -> func.HttpResponse:
         result = ingest_webhook(
-            marketplace, req.get_body() or b"", dict(req.headers), get_settings(), get_store()
+            marketplace,
+            req.get_body() or b"",
+            dict(req.headers),
+            get_settings(),
+            get_store(),
+            listings=live().listings,
         )
         return json_response(result.to_dict())
 

@@ -14,13 +14,13 @@ from collections.abc import Iterator
 import pytest
 
 from devhost.services import LocalServices, free_port
-from shared.blobs import model_store
-from shared.settings import get_settings
-from shared.store import Store, get_store
+from shared.adapters.blob import model_store
+from shared.adapters.cosmos import Store, get_store
+from shared.core.settings import get_settings
 
 
 def _clear_caches() -> None:
-    from shared.live import live
+    from shared.live.state import live
 
     get_settings.cache_clear()
     get_store.cache_clear()

@@ -5,13 +5,15 @@ from __future__ import annotations
 import azure.functions as func
 
 from functions.api.blueprint import RouteDoc, api_route
+from functions.api.item_view import item_details
 from functions.http_util import READ_ROLES, json_response, require_role
-from shared import audit, kpis, stores
-from shared.errors import NotFound, ValidationFailed
-from shared.item_view import item_details
-from shared.live import live
-from shared.models import utcnow
-from shared.store import get_store
+from shared.adapters.cosmos import get_store
+from shared.audit import trail
+from shared.catalogue import connections
+from shared.core.errors import NotFound, ValidationFailed
+from shared.core.records import utcnow
+from shared.live.state import live
+from shared.projection import kpis
 
 
 @api_route("metrics", "metrics", ["GET"], RouteDoc("KPIs over the last 24 h and all time"))
@@ -19,7 +21,7 @@ def metrics(req: func.HttpRequest) -> func.HttpResponse:
     require_role(req, READ_ROLES)
     state = live()
     state.sync()
-    mode = stores.mode(stores.list_stores(get_store()))
+    mode = connections.mode(connections.list_stores(get_store()))
     return json_response(state.kpi_snapshot(utcnow(), mode=mode))
 
 
@@ -63,7 +65,7 @@ def audit_log(req: func.HttpRequest) -> func.HttpResponse:
         raise ValidationFailed("'limit' must be a whole number", field="limit") from exc
     if not 1 <= limit <= 200:
         raise ValidationFailed("'limit' must be between 1 and 200", field="limit")
-    entries, token = audit.page(
+    entries, token = trail.page(
         get_store(),
         limit=limit,
         continuation=req.params.get("continuation"),

@@ -5,12 +5,12 @@ from __future__ import annotations
 import azure.functions as func
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from functions.api import insights
 from functions.api.blueprint import RouteDoc, api_route
 from functions.http_util import READ_ROLES, json_response, parse_model, read_json, require_role
-from shared import insights
-from shared.live import live
-from shared.models import Marketplace, utcnow
-from shared.ranking_view import ranking_payload
+from shared.core.records import Marketplace, utcnow
+from shared.live.ranking_view import ranking_payload
+from shared.live.state import live
 
 
 class RankRequest(BaseModel):

@@ -7,8 +7,10 @@ from pydantic import BaseModel
 
 from functions.api.blueprint import RouteDoc, api_route
 from functions.http_util import READ_ROLES, WRITE_ROLES, json_response, read_json, require_role
-from shared import rules_service
+from shared.adapters.cosmos import get_store
+from shared.live import triggers
 from shared.ranking import rules as rule_models
+from shared.ranking import rules_service
 
 _MODELS: dict[str, type[BaseModel]] = {
     "pin": rule_models.PinRule,
@@ -22,13 +24,14 @@ _MODELS: dict[str, type[BaseModel]] = {
 @api_route("rules_list", "rules", ["GET"], RouteDoc("All rules, with whether each is active now"))
 def list_rules(req: func.HttpRequest) -> func.HttpResponse:
     require_role(req, READ_ROLES)
-    return json_response(rules_service.list_payload())
+    return json_response(rules_service.list_payload(get_store()))
 
 
 def _creator(kind: str):
     def create(req: func.HttpRequest) -> func.HttpResponse:
         actor = require_role(req, WRITE_ROLES)
-        rule = rules_service.create(kind, read_json(req), actor)
+        rule = rules_service.create(get_store(), kind, read_json(req), actor)
+        triggers.rules_changed()
         return json_response(rule, 201)
 
     create.__name__ = f"create_{kind.replace('-', '_')}"
@@ -47,5 +50,6 @@ for _kind, _model in _MODELS.items():
 @api_route("rules_delete", "rules/{id}", ["DELETE"], RouteDoc("Delete a rule", role="admin"))
 def delete_rule(req: func.HttpRequest) -> func.HttpResponse:
     actor = require_role(req, WRITE_ROLES)
-    rules_service.delete(req.route_params["id"], actor)
+    rules_service.delete(get_store(), req.route_params["id"], actor)
+    triggers.rules_changed()
     return json_response({"deleted": req.route_params["id"]})

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import azure.functions as func
 
+from functions import openapi
 from functions.api.blueprint import RouteDoc, api_route
 from functions.http_util import READ_ROLES, json_response, require_role
-from shared import openapi, signalr
-from shared.errors import ServiceUnavailable
-from shared.settings import get_settings
-from shared.store import get_store
+from functions.routes import ROUTES
+from shared.adapters import signalr
+from shared.adapters.cosmos import get_store
+from shared.core.errors import ServiceUnavailable
+from shared.core.settings import get_settings
 
 
 @api_route("health", "health", ["GET"], RouteDoc("Liveness and dependency check", role=None))
@@ -26,9 +28,7 @@ def health(req: func.HttpRequest) -> func.HttpResponse:
 
 @api_route("openapi", "openapi.json", ["GET"], RouteDoc("This OpenAPI document", role=None))
 def openapi_document(req: func.HttpRequest) -> func.HttpResponse:
-    from function_app import app  # the app's own route table is the source
-
-    return json_response(openapi.document(app))
+    return json_response(openapi.document(ROUTES.values()))
 
 
 @api_route("negotiate", "negotiate", ["POST"], RouteDoc("SignalR client connection info"))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import azure.functions as func
 
-from shared import pipeline
+from shared.live import triggers
 
 bp = func.Blueprint()
 
@@ -12,4 +12,4 @@ bp = func.Blueprint()
 @bp.function_name("mock_feed")
 @bp.timer_trigger(schedule="%MOCK_SCHEDULE%", arg_name="timer", run_on_startup=False)
 def mock_feed(timer: func.TimerRequest) -> None:
-    pipeline.mock_tick()
+    triggers.mock_tick()

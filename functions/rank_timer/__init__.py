@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import azure.functions as func
 
-from shared import pipeline
+from shared.live import triggers
 
 FEED_POLL_DELAY_MS = 200
 MAX_ITEMS_PER_INVOCATION = 100
@@ -34,10 +34,10 @@ bp = func.Blueprint()
     max_items_per_invocation=MAX_ITEMS_PER_INVOCATION,
 )
 def rank_on_events(docs: func.DocumentList) -> None:
-    pipeline.on_events([doc.to_dict() for doc in docs])
+    triggers.on_events([doc.to_dict() for doc in docs])
 
 
 @bp.function_name("reconcile")
 @bp.timer_trigger(schedule="%RECONCILE_SCHEDULE%", arg_name="timer", run_on_startup=False)
 def reconcile(timer: func.TimerRequest) -> None:
-    pipeline.reconcile()
+    triggers.reconcile()

@@ -10,14 +10,14 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from shared.models import Product
-from shared.schema import EVENTS, PRODUCTS
+from shared.core.records import Product
+from shared.core.schema import EVENTS, PRODUCTS
 
 
 def load_history(store: Any | None = None) -> tuple[list[dict], list[dict]]:
     """(catalogue, events) read from Cosmos; ``store`` defaults to the app's store."""
     if store is None:
-        from shared.store import get_store
+        from shared.adapters.cosmos import get_store
 
         store = get_store()
     events = [

@@ -11,36 +11,22 @@ score the ranker uses.
 from __future__ import annotations
 
 import math
-import threading
-from collections import OrderedDict
 from typing import Any
 
 import numpy as np
 import shap
 
+from shared.core.records import MARKETPLACES
 from shared.ml.model import RankerModel
 from shared.ml.vocabulary import CATEGORIES, OTHER_CODE
-from shared.models import MARKETPLACES
-
-_CACHE_SIZE = 4
-_explainers: OrderedDict[str, shap.TreeExplainer] = OrderedDict()
-_lock = threading.Lock()
 
 
 def explainer(model: RankerModel) -> shap.TreeExplainer:
-    """The cached explainer of ``model``'s version (a few versions kept during a rollover)."""
-    key = f"{model.version}:{id(model.booster)}"
-    with _lock:
-        found = _explainers.get(key)
-        if found is not None:
-            _explainers.move_to_end(key)
-            return found
-    built = shap.TreeExplainer(model.booster)
-    with _lock:
-        _explainers[key] = built
-        while len(_explainers) > _CACHE_SIZE:
-            _explainers.popitem(last=False)
-    return built
+    """The explainer of ``model``, built once per model object (so once per version)."""
+    with model.lock:
+        if model.shap_explainer is None:
+            model.shap_explainer = shap.TreeExplainer(model.booster)
+        return model.shap_explainer
 
 
 def contributions(model: RankerModel, X: np.ndarray) -> tuple[float, np.ndarray]:

@@ -1,13 +1,12 @@
 """The one feature builder, shared by training and scoring.
 
-Input: product state documents as ``shared.projection`` writes them (catalogue fields, ``stock``,
-hourly ``buckets``, ``price``, ``competitor_price``) and the scoring moment ``now``. Output: a
-float32 matrix whose columns follow ``FEATURES``. Only what a marketplace shows a seller is used;
-nothing of the demand simulator's hidden parameters.
+Input: product state documents as ``shared.projection.fold`` writes them (catalogue fields,
+``stock``, hourly ``buckets``, ``price``, ``competitor_price``) and the scoring moment ``now``.
+Output: a float32 matrix whose columns follow ``FEATURES``. Only what a marketplace shows a
+seller is used; nothing of the demand simulator's hidden parameters.
 
-Windowed counters are the sums ``projection.window_sums`` defines (the ``hours`` most recent UTC
-hours, the current one included); they are computed here from one key->age table per call so a
-catalogue pass does not format 168 hour keys per product.
+Windowed counters and days of cover are those ``shared.projection.windows`` defines (the
+``hours`` most recent UTC hours, the current one included).
 
 Catalogue-relative features (price against the category median) come from a ``FeatureContext``
 built from the whole catalogue, so scoring a handful of touched items uses the same reference as
@@ -20,14 +19,13 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from itertools import chain
+from datetime import datetime
 from typing import Any
 
 import numpy as np
 
 from shared.ml.vocabulary import CATEGORIES, OTHER_CODE, category_code, marketplace_code
-from shared.models import hour_key
+from shared.projection.windows import MAX_DAYS_OF_COVER, days_of_cover, window_counts
 
 FEATURES: tuple[str, ...] = (
     "views_1h", "views_24h", "views_7d",
@@ -46,7 +44,6 @@ CATEGORICAL: tuple[str, ...] = ("marketplace", "category")
 # Smoothing priors: a new item starts at typical rates and moves with its own evidence.
 CTR_PRIOR, CTR_WEIGHT = 0.25, 20.0
 CONVERSION_PRIOR, CONVERSION_WEIGHT = 0.4, 10.0
-MAX_DAYS_OF_COVER = 365.0
 
 FEATURE_VERSION: str = (
     "f1-"
@@ -66,7 +63,6 @@ FEATURE_VERSION: str = (
 )
 
 COLUMN = {name: i for i, name in enumerate(FEATURES)}
-_WEEK = 7 * 24
 
 
 @dataclass(frozen=True)
@@ -135,7 +131,6 @@ def build_raw(products: Sequence[Mapping[str, Any]], now: datetime) -> np.ndarra
     with np.errstate(divide="ignore", invalid="ignore"):
         out[:, COLUMN["discount"]] = np.where(mrp > price, 1.0 - price / mrp, 0.0)
         out[:, COLUMN["price_vs_competitor"]] = price / competitor - 1.0  # NaN: no competitor
-        daily_units = np.maximum(units[:, 2] / 7.0, 0.1)
     out[:, COLUMN["rating"]] = np.fromiter(
         (_num(p.get("rating"), np.nan) for p in products), np.float64, n
     )
@@ -144,7 +139,7 @@ def build_raw(products: Sequence[Mapping[str, Any]], now: datetime) -> np.ndarra
     )
     out[:, COLUMN["stock"]] = stock
     out[:, COLUMN["in_stock"]] = stock > 0
-    out[:, COLUMN["days_of_cover"]] = np.minimum(stock / daily_units, MAX_DAYS_OF_COVER)
+    out[:, COLUMN["days_of_cover"]] = days_of_cover(stock, units[:, 2])
     out[:, COLUMN["marketplace"]] = np.fromiter(
         (marketplace_code(p.get("marketplace")) for p in products), np.float64, n
     )
@@ -165,50 +160,6 @@ def context_of(matrix: np.ndarray) -> FeatureContext:
     return FeatureContext.from_arrays(
         matrix[:, COLUMN["category"]].astype(np.int64), matrix[:, COLUMN["price"]]
     )
-
-
-def window_counts(products: Sequence[Mapping[str, Any]], now: datetime) -> np.ndarray:
-    """Counter sums per product over 1h / 24h / 7d: shape (n, 3 windows, 5 counters).
-
-    Every bucket of every product is flattened with C-level ``extend`` calls (no Python code
-    per bucket), then summed per window with ``bincount``: about 3x faster than a loop.
-    """
-    n = len(products)
-    get = _hour_ages(now, _WEEK).get
-    sizes = np.zeros(n, dtype=np.int64)
-    ages: list[int | None] = []
-    values: list[float] = []
-    for row, product in enumerate(products):
-        buckets = product.get("buckets")
-        if buckets:
-            sizes[row] = len(buckets)
-            ages.extend(map(get, buckets))
-            values.extend(chain.from_iterable(buckets.values()))
-    out = np.zeros((n, 3, 5))
-    if not ages:
-        return out
-    if len(values) != 5 * len(ages):
-        raise ValueError(
-            "a bucket does not hold 5 counters [views, clicks, orders, units, revenue]"
-        )
-    age = np.array(ages, dtype=np.float64)  # None (outside the week) -> NaN
-    counters = np.array(values, dtype=np.float64).reshape(-1, 5)
-    rows = np.repeat(np.arange(n), sizes)
-    inside = ~np.isnan(age)
-    # Windows are nested: sum per (row, band) with band 0 = current hour, 1 = rest of the day,
-    # 2 = rest of the week, then cumulate the bands into 1h / 24h / 7d.
-    band = np.where(age[inside] < 1, 0, np.where(age[inside] < 24, 1, 2))
-    slot = rows[inside] * 3 + band
-    kept = counters[inside]
-    for k in range(5):
-        out[:, :, k] = np.bincount(slot, weights=kept[:, k], minlength=3 * n).reshape(n, 3)
-    np.cumsum(out, axis=1, out=out)
-    return out
-
-
-def _hour_ages(now: datetime, hours: int) -> dict[str, int]:
-    start = now.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
-    return {hour_key(start - timedelta(hours=h)): h for h in range(hours)}
 
 
 def _num(value: Any, default: float = np.nan) -> float:

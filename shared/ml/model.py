@@ -8,13 +8,14 @@ it was trained with, and scoring refuses any other list instead of silently mis-
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 import lightgbm as lgb
 import numpy as np
 
-from shared.errors import FeatureMismatch, ModelError
+from shared.core.errors import FeatureMismatch, ModelError
 
 
 class RankerModel:
@@ -33,6 +34,10 @@ class RankerModel:
                 f"features, the booster {len(names)}; republish it with python -m shared.ml.train"
             )
         self.features = names
+        # SHAP's explainer of this booster, built on first use by ``shared.ml.explain``: the
+        # cache lives and dies with the model, so a promoted version never sees a stale one.
+        self.shap_explainer: Any = None
+        self.lock = threading.Lock()
 
     @classmethod
     def from_text(cls, model_txt: str, metadata: Mapping[str, Any] | str) -> RankerModel:

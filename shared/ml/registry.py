@@ -25,8 +25,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from shared.blobs import BlobStore
-from shared.errors import FeatureMismatch, ModelError, NotFound
+from shared.adapters.blob import BlobStore
+from shared.core.errors import FeatureMismatch, ModelError, NotFound
 from shared.ml.model import RankerModel
 
 log = logging.getLogger(__name__)

@@ -3,7 +3,7 @@
 ``python -m shared.ml.train --items 1000 --days 35 --seed 11 --promote``
 
 Dataset. For each cutoff ``t`` (every ``step`` hours) the events before ``t`` are replayed through
-``shared.projection.apply_event`` into fresh product states and ``build_features`` runs at the
+``shared.projection.fold.apply_event`` into fresh product states and ``build_features`` runs at the
 last instant before ``t`` (so the "1h" window is the last complete hour, as nothing after ``t``
 may leak in). The label is what sold in the following ``horizon`` hours, graded as relevance
 ``ceil(log2(1 + units))`` (0 = nothing sold, 1 = one unit, 2 = 2-3, 3 = 4-7, ...): LambdaRank's
@@ -35,6 +35,7 @@ from typing import Any
 import lightgbm as lgb
 import numpy as np
 
+from shared.core.records import Event
 from shared.ml.features import (
     CATEGORICAL,
     COLUMN,
@@ -45,9 +46,8 @@ from shared.ml.features import (
 )
 from shared.ml.model import RankerModel
 from shared.ml.registry import ModelRegistry, Promotion
-from shared.ml.simulator import Simulator, simulate_catalogue
-from shared.models import Event
-from shared.projection import apply_event, new_state
+from shared.ml.sim.simulator import Simulator, simulate_catalogue
+from shared.projection.fold import apply_event, new_state
 
 MONOTONE = {"price": -1, "price_vs_category": -1, "price_vs_competitor": -1, "discount": 1}
 PARAMS: dict[str, Any] = {
@@ -421,7 +421,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         model, holdout = train_simulated(cfg)
 
     if not args.no_publish:
-        from shared.blobs import model_store
+        from shared.adapters.blob import model_store
 
         store = model_store()
         store.ensure_container()

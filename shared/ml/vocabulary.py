@@ -6,7 +6,7 @@ codes from another, so the vocabulary feeds ``FEATURE_VERSION``. Append, never r
 
 from __future__ import annotations
 
-from shared.models import MARKETPLACES
+from shared.core.records import MARKETPLACES
 
 CATEGORIES: tuple[str, ...] = (
     "Ethnic Wear",

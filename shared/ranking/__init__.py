@@ -1,1 +1,3 @@
-"""Merchandising order: the in-memory ranker, retailer rules and what-if pricing."""
+"""From scores to a merchandising order: the ranker, the retailer's rules and their service,
+and the what-if simulator (which never writes).
+"""

@@ -24,7 +24,8 @@ from typing import Any
 
 import numpy as np
 
-from shared.errors import NotFound
+from shared.core.errors import NotFound
+from shared.core.records import utcnow
 from shared.ml.features import (
     COLUMN,
     FEATURES,
@@ -36,7 +37,6 @@ from shared.ml.features import (
 )
 from shared.ml.model import RankerModel
 from shared.ml.vocabulary import OTHER_CODE, category_code, marketplace_code
-from shared.models import utcnow
 from shared.ranking.rules import (
     BoostRule,
     ClearanceRule,

@@ -37,9 +37,9 @@ from pydantic import (
     field_validator,
 )
 
-from shared.errors import ValidationFailed
-from shared.models import Marketplace, utcnow
-from shared.validation import failed
+from shared.core.errors import ValidationFailed
+from shared.core.records import Marketplace, utcnow
+from shared.core.validation import failed
 
 ItemId = Annotated[str, Field(min_length=1, max_length=128)]
 Strength = Annotated[float, Field(gt=0, le=1)]
@@ -48,9 +48,15 @@ Strength = Annotated[float, Field(gt=0, le=1)]
 class RuleBase(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    id: str = Field(default_factory=lambda: uuid4().hex, min_length=1, max_length=64)
-    created_at: datetime = Field(default_factory=utcnow)
-    created_by: str | None = Field(None, max_length=256)
+    # Set by the server, never by a request (``parse_rule`` refuses them); readOnly in OpenAPI.
+    id: str = Field(
+        default_factory=lambda: uuid4().hex,
+        min_length=1,
+        max_length=64,
+        json_schema_extra={"readOnly": True},
+    )
+    created_at: datetime = Field(default_factory=utcnow, json_schema_extra={"readOnly": True})
+    created_by: str | None = Field(None, max_length=256, json_schema_extra={"readOnly": True})
     note: str | None = Field(None, max_length=500)
     valid_from: datetime | None = None
     valid_to: datetime | None = None
@@ -78,7 +84,7 @@ class RuleBase(BaseModel):
 class PinRule(RuleBase):
     type: Literal["pin"] = "pin"
     item_id: ItemId
-    position: int = Field(..., ge=1, le=100_000)
+    position: int = Field(1, ge=1, le=100_000)  # "pinned" with no position means the top
 
 
 class BoostRule(RuleBase):
@@ -124,8 +130,14 @@ KINDS: dict[str, str] = {
 }
 
 
-def parse_rule(kind: str, body: Mapping[str, Any]) -> Rule:
-    """Validate a request body for rule ``kind``; errors name the offending field."""
+SERVER_FIELDS = ("id", "created_at", "created_by")
+
+
+def parse_rule(kind: str, body: Mapping[str, Any], *, created_by: str | None = None) -> Rule:
+    """Validate a request body for rule ``kind``; errors name the offending field.
+
+    The id, creation time and author are the server's: a body that sets them is refused.
+    """
     rule_type = KINDS.get(kind)
     if rule_type is None:
         raise ValidationFailed(
@@ -135,7 +147,10 @@ def parse_rule(kind: str, body: Mapping[str, Any]) -> Rule:
         raise ValidationFailed("rule body must be a JSON object", field="body")
     if body.get("type", rule_type) != rule_type:
         raise ValidationFailed(f"type must be {rule_type!r} for /rules/{kind}", field="type")
-    return _validate({**body, "type": rule_type})
+    for name in SERVER_FIELDS:
+        if name in body:
+            raise ValidationFailed(f"{name} is set by the server; leave it out", field=name)
+    return _validate({**body, "type": rule_type, "created_by": created_by})
 
 
 def rule_from_doc(doc: Mapping[str, Any]) -> Rule:

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from shared.errors import NotFound, ValidationFailed
+from shared.core.errors import NotFound, ValidationFailed
 from shared.ml.explain import contributions
 from shared.ml.features import build_features
 from shared.ranking.ranker import Ranker

@@ -7,7 +7,7 @@ import uuid
 
 import pytest
 
-from shared import projection, projector
+from shared.projection import apply, fold
 from tests.integration.conftest import eventually, start_devhost, stop_devhost
 from tests.integration.helpers import (
     Listener,
@@ -95,8 +95,8 @@ def test_replaying_a_change_feed_batch_changes_nothing(devhost, products, store)
     eventually(lambda: not unprojected(store), timeout=30)
     before = _products(store)
     events = sorted(store.query("events", "SELECT * FROM c"), key=lambda d: d["_ts"])
-    assert projector.project_batch(store, events) == []
-    assert projector.project_batch(store, events[: len(events) // 2]) == []
+    assert apply.project_batch(store, events) == []
+    assert apply.project_batch(store, events[: len(events) // 2]) == []
     after = _products(store)
     assert {k: v["_etag"] for k, v in after.items()} == {k: v["_etag"] for k, v in before.items()}
 
@@ -128,7 +128,7 @@ def test_reconcile_agrees_with_the_incremental_path(devhost, products, store):
     for d in store.query("events", "SELECT * FROM c"):
         events.setdefault(d["item_id"], []).append(d)
     for item_id, doc in _products(store).items():
-        rebuilt = projection.rebuild(doc, events.get(item_id, []))
+        rebuilt = fold.rebuild(doc, events.get(item_id, []))
         assert (rebuilt["buckets"], rebuilt["totals"], rebuilt["stock"]) == (
             doc["buckets"],
             doc["totals"],

@@ -1,11 +1,12 @@
-"""``python -m shared.rebuild`` restores a damaged projection from the event log."""
+"""``python -m shared.projection.rebuild`` restores a damaged projection from the event log."""
 
 from __future__ import annotations
 
 import pytest
 
-from shared import projector, rebuild, seed
-from shared.ml.simulator import simulate_catalogue
+from shared.ml.sim import seed
+from shared.ml.sim.simulator import simulate_catalogue
+from shared.projection import apply, rebuild
 
 pytestmark = pytest.mark.integration
 
@@ -16,7 +17,7 @@ def test_rebuild_repairs_a_damaged_product_and_leaves_good_ones(store, monkeypat
     # Project once through the normal path (what the change feed would have done).
     events = sorted(store.query("events", "SELECT * FROM c"), key=lambda d: d["_ts"])
 
-    projector.project_batch(store, events)
+    apply.project_batch(store, events)
     good = {p["item_id"]: store.read("products", p["item_id"], p["item_id"]) for p in products}
     damaged_id = products[0]["item_id"]
     damaged = {**good[damaged_id], "stock": 99_999, "totals": {}}

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from shared import pipeline, seed
-from shared.blobs import model_store
+from shared.adapters.blob import model_store
+from shared.live import triggers
 from shared.ml.registry import ModelRegistry
-from shared.ml.simulator import simulate_catalogue
+from shared.ml.sim import seed
+from shared.ml.sim.simulator import simulate_catalogue
 from shared.ml.train import ensure_model
 from tests.integration.helpers import unprojected
 
@@ -21,12 +22,12 @@ def test_reconcile_projects_events_the_feed_missed(store, monkeypatch):
     products = simulate_catalogue(5, seed=21)
     seed.seed_catalogue(store, products, history_hours=3, seed=21)
     assert len(unprojected(store)) == 5  # nothing consumes the change feed in this test
-    monkeypatch.setattr(pipeline, "FEED_GRACE_SECONDS", 0)
-    monkeypatch.setattr(pipeline, "_reconciled_until", 0)
-    monkeypatch.setattr(pipeline.broadcast, "send", lambda target, payload: False)
-    pipeline.reconcile()
+    monkeypatch.setattr(triggers, "FEED_GRACE_SECONDS", 0)
+    monkeypatch.setattr(triggers.live(), "reconciled_until", 0)
+    monkeypatch.setattr(triggers.broadcast, "send", lambda target, payload: False)
+    triggers.reconcile()
     assert unprojected(store) == []
-    ranked = pipeline.live().ranker
+    ranked = triggers.live().ranker
     assert ranked is not None and len(ranked.scores_for([p["item_id"] for p in products])) == 5
 
 
@@ -35,18 +36,18 @@ def test_reconcile_serves_a_newly_promoted_model_and_announces_it(store, monkeyp
     registry = ModelRegistry(model_store())
     current = ensure_model(registry, log=lambda _: None)
     sent: list[tuple[str, dict]] = []
-    monkeypatch.setattr(pipeline.broadcast, "send", lambda t, p: sent.append((t, p)) or True)
-    pipeline.live().sync()
-    pipeline.flush()  # the dashboards have seen the current model
-    assert pipeline.live().model_version == current
+    monkeypatch.setattr(triggers.broadcast, "send", lambda t, p: sent.append((t, p)) or True)
+    triggers.live().sync()
+    triggers.flush()  # the dashboards have seen the current model
+    assert triggers.live().model_version == current
     # A new version of the same model on the same holdout: "at least as good", so promoted.
     metadata = {**registry.metadata(current), "version": f"{current}-next"}
     text = registry.load(current).to_text()
     assert registry.promote_if_better(registry.publish(text, metadata))
     sent.clear()
-    monkeypatch.setattr(pipeline, "FEED_GRACE_SECONDS", 0)
-    pipeline.reconcile()
-    assert pipeline.live().model_version == f"{current}-next"
+    monkeypatch.setattr(triggers, "FEED_GRACE_SECONDS", 0)
+    triggers.reconcile()
+    assert triggers.live().model_version == f"{current}-next"
     assert ("model", {"version": f"{current}-next"}) in sent
     ranking = next(p for t, p in sent if t == "ranking")
     assert ranking["model_version"] == f"{current}-next"

@@ -15,8 +15,8 @@ import numpy as np
 import pytest
 from azure.storage.blob import ContainerClient
 
-from shared.blobs import BlobStore
-from shared.errors import FeatureMismatch, ModelError
+from shared.adapters.blob import BlobStore
+from shared.core.errors import FeatureMismatch, ModelError
 from shared.ml.features import FEATURES
 from shared.ml.registry import POINTER, ModelRegistry
 from shared.ml.train import SimConfig, ensure_model, evaluate, publish, train_simulated

@@ -1,7 +1,7 @@
 """The SignalR emulation checked with the real @microsoft/signalr client running in Node.
 
 The emulator runs under uvicorn in a thread on 127.0.0.1:18888; messages are sent with
-shared.signalr exactly as the function app sends them, and received by
+shared.adapters.signalr exactly as the function app sends them, and received by
 tests/integration/signalr_client.mjs.
 """
 
@@ -28,7 +28,7 @@ from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import connect as ws_connect
 
 from devhost.signalr_service import create_app
-from shared.signalr import ConnectionString, SignalRClient
+from shared.adapters.signalr import ConnectionString, SignalRClient
 
 pytestmark = pytest.mark.integration
 

@@ -7,12 +7,13 @@ from datetime import timedelta
 
 import pytest
 
-from shared import ingest, projection
-from shared.blobs import model_store
+from shared.adapters.blob import model_store
+from shared.core.records import utcnow
+from shared.core.settings import get_settings
+from shared.ingest import webhook
 from shared.ml import train
-from shared.ml.simulator import Simulator, simulate_catalogue
-from shared.models import utcnow
-from shared.settings import get_settings
+from shared.ml.sim.simulator import Simulator, simulate_catalogue
+from shared.projection import fold
 
 pytestmark = pytest.mark.integration
 
@@ -24,9 +25,9 @@ def test_trains_and_publishes_from_the_cosmos_event_log(store, capsys, monkeypat
     model_store.cache_clear()
     products = simulate_catalogue(20, seed=31)
     for product in products:
-        store.create("products", projection.new_state(product))
+        store.create("products", fold.new_state(product))
     history = Simulator(products, seed=31).history(utcnow() - timedelta(days=15), 15 * 24)
-    ingest.append(store, history, source="backfill")
+    webhook.append(store, history, source="backfill")
 
     assert train.main(["--source", "cosmos", "--rounds", "40", "--promote"]) == 0
     out = capsys.readouterr().out

@@ -9,8 +9,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from shared import seed
-from shared.marketplaces.signature import signed_headers
+from shared.ingest.signature import signed_headers
+from shared.ml.sim import seed
 from tests.integration.conftest import eventually
 
 pytestmark = pytest.mark.integration

@@ -14,7 +14,7 @@ import pytest
 
 from infra import bicep_tree
 from infra.bicep_tree import Expr
-from shared import schema
+from shared.core import schema
 
 pytestmark = pytest.mark.unit
 
@@ -52,6 +52,7 @@ def test_the_templates_are_all_there():
         "modules/monitoring.bicep",
         "modules/signalr.bicep",
         "modules/staticwebapp.bicep",
+        "modules/staticwebapp-backend.bicep",
         "modules/storage.bicep",
     }
     assert expected <= set(TEMPLATES)
@@ -135,6 +136,27 @@ def test_function_app_runs_python_311_on_flex_consumption_as_its_own_identity():
     assert app["properties"]["httpsOnly"] is True
 
 
+FUNCTION_APP = TEMPLATES["modules/functionapp.bicep"]
+
+
+@pytest.mark.parametrize("template", [MAIN, FUNCTION_APP], ids=["main", "functionapp"])
+def test_scale_limits_stay_within_what_flex_consumption_documents(template):
+    # 40 is the lowest documented maximum; lower values are a regional preview.
+    assert template.param_decorators["maximumInstanceCount"]["minValue"] == 40
+    # 512 MB has a quarter of a vCPU: too slow to import LightGBM and SHAP (docs/cost.md).
+    assert template.param_decorators["instanceMemoryMB"]["allowed"] == [2048, 4096]
+
+
+def test_the_defaults_are_allowed_values():
+    assert MAIN.params["instanceMemoryMB"] in MAIN.param_decorators["instanceMemoryMB"]["allowed"]
+    assert MAIN.params["maximumInstanceCount"] >= 40
+    parameters = json.loads((bicep_tree.BICEP_DIR / "main.parameters.json").read_text())
+    given = {k: v["value"] for k, v in parameters["parameters"].items()}
+    assert given["instanceMemoryMB"] in MAIN.param_decorators["instanceMemoryMB"]["allowed"]
+    assert given["maximumInstanceCount"] >= 40
+    assert valid_name(given["name"])
+
+
 def test_storage_accepts_no_shared_keys_and_has_the_two_containers():
     account = only("Microsoft.Storage/storageAccounts").body["properties"]
     assert account["allowSharedKeyAccess"] is False
@@ -159,7 +181,79 @@ def test_dashboard_is_a_standard_static_web_app_linked_to_the_function_app():
     site = only("Microsoft.Web/staticSites").body
     assert site["sku"] == {"name": "Standard", "tier": "Standard"}
     backend = only("Microsoft.Web/staticSites/linkedBackends").body["properties"]
-    assert backend["backendResourceId"] == Expr("functionAppId")
+    assert backend["backendResourceId"] == Expr("functionApp.id")
+    assert MAIN.module_params["dashboardBackend"]["functionAppName"] == Expr(
+        "functionApp.outputs.name"
+    )
+
+
+# -- App Service authentication: only the Static Web App reaches the dashboard API -------------
+
+BACKEND = TEMPLATES["modules/staticwebapp-backend.bicep"]
+EXCLUDED_PATHS = ["/api/integrations/*", "/api/health"]
+
+
+def auth_settings():
+    found = [
+        (path, r)
+        for path, r in resources("Microsoft.Web/sites/config")
+        if r.body["name"] == "authsettingsV2"
+    ]
+    assert len(found) == 1, found
+    return found[0]
+
+
+def test_function_app_authentication_is_declared_after_the_static_web_app_link():
+    path, auth = auth_settings()
+    assert path == "modules/staticwebapp-backend.bicep"
+    # The link writes the Function App's auth settings too: ours must be written after it.
+    link = next(r for r in BACKEND.resources if r.type.startswith("Microsoft.Web/staticSites/"))
+    assert Expr(link.symbol) in auth.body["dependsOn"]
+    site = next(r for r in BACKEND.resources if r.type.split("@")[0] == "Microsoft.Web/sites")
+    assert site.existing and auth.body["parent"] == Expr(site.symbol)
+    assert link.body["properties"]["backendResourceId"] == Expr(f"{site.symbol}.id")
+
+
+def test_function_app_authentication_requires_sign_in_except_webhooks_and_health():
+    _, auth = auth_settings()
+    props = auth.body["properties"]
+    assert props["platform"]["enabled"] is True
+    validation = props["globalValidation"]
+    assert validation["requireAuthentication"] is True
+    assert validation["unauthenticatedClientAction"] == "Return401"
+    assert validation["excludedPaths"] == EXCLUDED_PATHS
+
+
+def test_only_the_static_web_app_is_an_identity_provider():
+    _, auth = auth_settings()
+    providers = auth.body["properties"]["identityProviders"]
+    enabled = {name for name, p in providers.items() if p.get("enabled")}
+    assert enabled == {"azureStaticWebApps"}
+    site = next(r for r in BACKEND.resources if r.type.split("@")[0] == "Microsoft.Web/staticSites")
+    assert providers["azureStaticWebApps"]["registration"]["clientId"] == Expr(
+        f"{site.symbol}.properties.defaultHostname"
+    )
+
+
+def test_the_excluded_paths_are_exactly_the_routes_that_need_no_principal():
+    from function_app import app
+    from functions.app_index import functions_of
+
+    def excluded(route: str) -> bool:
+        return any(
+            route.startswith(p[:-1]) if p.endswith("*") else route == p for p in EXCLUDED_PATHS
+        )
+
+    for fn in functions_of(app):
+        binding = fn.get_trigger().get_dict_repr()
+        if binding["type"] != "httpTrigger":
+            continue
+        route = "/api/" + binding["route"]
+        level = str(getattr(binding["authLevel"], "value", binding["authLevel"])).lower()
+        name = fn.get_function_name()
+        # Marketplaces call the function-key routes directly: Easy Auth must let them through.
+        # Everything else but the health check reads x-ms-client-principal: it must not.
+        assert excluded(route) == (level == "function" or name == "health"), (name, route)
 
 
 def test_key_vault_uses_rbac_and_holds_the_signalr_connection_string():
@@ -216,21 +310,32 @@ def test_each_role_assignment_has_a_comment_naming_its_role():
         assert resource.comment.startswith(name), (resource.symbol, resource.comment)
 
 
-def test_the_app_identity_gets_every_role_it_needs():
+def test_the_app_identity_gets_exactly_the_roles_it_uses():
     granted = {
         BUILT_IN_ROLES[role_id(r)]
         for kind in ASSIGNMENT_TYPES
         for _, r in resources(kind)
         if r.body["properties"]["principalId"] == Expr("principalId")
     }
+    # No Queue or Table data role: no trigger or binding of the app uses them (see rbac.bicep).
     assert granted == {
         "Storage Blob Data Owner",
-        "Storage Queue Data Contributor",
-        "Storage Table Data Contributor",
         "Cosmos DB Built-in Data Contributor",
         "Key Vault Secrets User",
         "Monitoring Metrics Publisher",
     }
+
+
+def test_host_storage_is_blob_only():
+    app_settings = TEMPLATES["modules/functionapp.bicep"].variables["appSettings"]
+    host = {k for k in app_settings if k.startswith("AzureWebJobsStorage__")}
+    assert host == {
+        "AzureWebJobsStorage__blobServiceUri",
+        "AzureWebJobsStorage__credential",
+        "AzureWebJobsStorage__clientId",
+    }
+    storage_outputs = TEMPLATES["modules/storage.bicep"].outputs
+    assert not {"queueEndpoint", "tableEndpoint"} & set(storage_outputs)
 
 
 # -- no secret is committed ---------------------------------------------------------------------
@@ -356,3 +461,160 @@ def test_the_deploy_workflow_signs_in_with_oidc_and_deploys_main_bicep():
     assert "--parameters infra/bicep/main.parameters.json" in text
     assert "uses: Azure/functions-action@v1" in text
     assert "uses: Azure/static-web-apps-deploy@v1" in text
+
+
+# -- resource names ------------------------------------------------------------------------------
+
+# What main.bicep accepts as `name`, read from its decorators and its validation variables.
+NAME_DECORATORS = MAIN.param_decorators["name"]
+NAME_LETTERS = MAIN.variables["nameLetters"]
+
+
+def valid_name(name: str) -> bool:
+    return (
+        NAME_DECORATORS["minLength"] <= len(name) <= NAME_DECORATORS["maxLength"]
+        and name[0] in NAME_LETTERS
+        and all(c in NAME_LETTERS + "0123456789" for c in name)
+    )
+
+
+def test_the_name_parameter_is_lowercase_letters_and_digits_starting_with_a_letter():
+    assert NAME_LETTERS == "abcdefghijklmnopqrstuvwxyz"
+    assert (NAME_DECORATORS["minLength"], NAME_DECORATORS["maxLength"]) == (3, 12)
+    assert MAIN.variables["nameCharacters"] == Expr(
+        "map(range(0, length(name)), i => substring(name, i, 1))"
+    )
+    check = MAIN.variables["nameIsValid"].text
+    assert "contains(nameLetters, first(nameCharacters))" in check
+    assert "empty(filter(nameCharacters, c => !contains('${nameLetters}0123456789', c)))" in check
+    # An invalid name fails the deployment with a message (int() of text is a template error).
+    assert re.fullmatch(
+        r"nameIsValid \? name : string\(int\('[^']+'\)\)", MAIN.variables["baseName"].text
+    )
+    for good in ("resight", "abc", "shop2025prod"):
+        assert valid_name(good), good
+    for bad in ("ab", "resight-dev-01", "Resight", "resight-", "2shop", "re_sight", "a" * 13):
+        assert not valid_name(bad), bad
+
+
+def test_derived_names_use_the_validated_name():
+    for module, params in MAIN.module_params.items():
+        for key, value in params.items():
+            text = value.text if isinstance(value, Expr) else str(value)
+            assert not re.search(r"\bname\b(?!\.)", text.replace("outputs.name", "")), (
+                module,
+                key,
+                text,
+            )
+    assert "uniqueString(resourceGroup().id, baseName)" in MAIN.variables["token"].text
+
+
+# Azure's naming rules for what the templates name: length, allowed characters, and how a name
+# may start and end (Azure's "resource name rules" page, one pattern per resource type).
+NAMING_RULES = {
+    "Microsoft.ManagedIdentity/userAssignedIdentities": r"[A-Za-z0-9][A-Za-z0-9_-]{2,127}",
+    "Microsoft.OperationalInsights/workspaces": r"[A-Za-z0-9][A-Za-z0-9-]{2,61}[A-Za-z0-9]",
+    "Microsoft.Insights/components": r"[^%&\\?/\x00-\x1f]{0,259}[^%&\\?/\x00-\x1f. ]",
+    "Microsoft.Storage/storageAccounts": r"[a-z0-9]{3,24}",
+    "Microsoft.DocumentDB/databaseAccounts": r"[a-z0-9][a-z0-9-]{1,42}[a-z0-9]",
+    "Microsoft.Web/staticSites": r"[A-Za-z0-9][A-Za-z0-9-]{0,38}[A-Za-z0-9]",
+    "Microsoft.SignalRService/signalR": r"[A-Za-z][A-Za-z0-9-]{1,61}[A-Za-z0-9]",
+    "Microsoft.KeyVault/vaults": r"(?!.*--)[A-Za-z][A-Za-z0-9-]{1,22}[A-Za-z0-9]",
+    "Microsoft.Web/serverfarms": r"[A-Za-z0-9][A-Za-z0-9-]{0,58}[A-Za-z0-9]",
+    "Microsoft.Web/sites": r"[A-Za-z0-9][A-Za-z0-9-]{0,58}[A-Za-z0-9]",
+    "Microsoft.Storage/storageAccounts/blobServices/containers": (
+        r"(?!.*--)[a-z0-9][a-z0-9-]{1,61}[a-z0-9]"
+    ),
+    "Microsoft.KeyVault/vaults/secrets": r"[A-Za-z0-9-]{1,127}",
+    "Microsoft.DocumentDB/databaseAccounts/sqlDatabases": r"[^/\\#?]{0,254}[^/\\#? ]",
+}
+
+# Which module parameter of main.bicep names which resource.
+DERIVED_NAMES = {
+    ("identity", "name"): "Microsoft.ManagedIdentity/userAssignedIdentities",
+    ("monitoring", "workspaceName"): "Microsoft.OperationalInsights/workspaces",
+    ("monitoring", "insightsName"): "Microsoft.Insights/components",
+    ("storage", "name"): "Microsoft.Storage/storageAccounts",
+    ("cosmos", "accountName"): "Microsoft.DocumentDB/databaseAccounts",
+    ("dashboard", "name"): "Microsoft.Web/staticSites",
+    ("signalR", "name"): "Microsoft.SignalRService/signalR",
+    ("keyVault", "name"): "Microsoft.KeyVault/vaults",
+    ("functionApp", "planName"): "Microsoft.Web/serverfarms",
+    ("functionApp", "appName"): "Microsoft.Web/sites",
+}
+
+# uniqueString() is 13 characters of lowercase letters and digits, and may start with a digit.
+TOKENS = ["a1b2c3d4e5f6g", "0123456789abc", "zzzzzzzzzzzzz"]
+NAMES = ["resight", "abc", "a" * 12, "z9" * 6]
+
+
+def evaluate_name(template: Expr | str, name: str, token: str) -> str:
+    """The few string functions the name templates use: take(), and ${baseName}/${token}."""
+    text = template.text if isinstance(template, Expr) else template
+    assert text.startswith("'") and text.endswith("'"), text
+
+    def substitute(match: re.Match) -> str:
+        inner = match.group(1)
+        if inner == "baseName":
+            return name
+        if inner == "token":
+            return token
+        take = re.fullmatch(r"take\(baseName, (\d+)\)", inner)
+        assert take, f"unknown expression ${{{inner}}} in {text}"
+        return name[: int(take.group(1))]
+
+    return re.sub(r"\$\{([^}]+)\}", substitute, text[1:-1])
+
+
+def test_every_name_derived_from_the_name_parameter_is_listed():
+    derived = {
+        (module, key)
+        for module, params in MAIN.module_params.items()
+        for key, value in params.items()
+        if isinstance(value, Expr) and "${token}" in value.text
+    }
+    assert derived == set(DERIVED_NAMES)
+
+
+@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("token", TOKENS)
+def test_derived_names_follow_each_service_naming_rules(name, token):
+    assert valid_name(name)
+    for (module, key), resource_type in DERIVED_NAMES.items():
+        value = evaluate_name(MAIN.module_params[module][key], name, token)
+        assert re.fullmatch(NAMING_RULES[resource_type], value), (resource_type, value)
+        # The module really names that resource with this parameter.
+        path = MAIN.modules[module]
+        declared = [
+            r
+            for r in TEMPLATES[path].resources
+            if r.type.split("@")[0] == resource_type and not r.existing
+        ]
+        assert [r.body["name"] for r in declared] == [Expr(key)], (path, resource_type)
+
+
+def test_the_function_app_name_keeps_its_host_id_unique():
+    # The Functions host id is the first 32 characters of the app name.
+    longest = evaluate_name(MAIN.module_params["functionApp"]["appName"], "a" * 12, TOKENS[0])
+    assert len(longest) <= 32
+
+
+def test_fixed_names_follow_the_naming_rules():
+    fixed = {
+        MAIN.variables[
+            "deploymentContainerName"
+        ]: "Microsoft.Storage/storageAccounts/blobServices/containers",
+        MAIN.variables[
+            "modelsContainerName"
+        ]: "Microsoft.Storage/storageAccounts/blobServices/containers",
+        MAIN.variables["signalRSecretName"]: "Microsoft.KeyVault/vaults/secrets",
+        MAIN.module_params["cosmos"][
+            "databaseName"
+        ]: "Microsoft.DocumentDB/databaseAccounts/sqlDatabases",
+        **{
+            secret: "Microsoft.KeyVault/vaults/secrets"
+            for secret in MAIN.variables["webhookSecretNames"].values()
+        },
+    }
+    for value, resource_type in fixed.items():
+        assert re.fullmatch(NAMING_RULES[resource_type], value), (resource_type, value)

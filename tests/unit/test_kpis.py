@@ -7,14 +7,14 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from shared import kpis, projection
+from shared.projection import fold, kpis
 
 pytestmark = pytest.mark.unit
 NOW = datetime(2026, 11, 21, 10, 20, tzinfo=UTC)
 
 
 def product(i: int, rng: random.Random) -> dict:
-    state = projection.new_state(
+    state = fold.new_state(
         {
             "item_id": f"SKU-{i}",
             "title": "t",
@@ -27,7 +27,7 @@ def product(i: int, rng: random.Random) -> dict:
     )
     for _ in range(rng.randint(0, 6)):
         at = NOW - timedelta(hours=rng.randint(0, 40), minutes=rng.randint(0, 59))
-        projection.apply_event(
+        fold.apply_event(
             state,
             {
                 "occurred_at": at.isoformat(),

@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from shared.listing_ids import MISS_TTL, AsinIndex
-from shared.marketplaces import NORMALISERS
+from shared.ingest.listing_ids import MISS_TTL, AsinIndex
+from shared.ingest.marketplaces import NORMALISERS
 
 pytestmark = pytest.mark.unit
 NOW = datetime(2026, 11, 21, tzinfo=UTC)

@@ -7,8 +7,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from shared.errors import AuthError, ValidationFailed
-from shared.marketplaces import NORMALISERS, signature
+from shared.core.errors import AuthError, ValidationFailed
+from shared.ingest import signature
+from shared.ingest.marketplaces import NORMALISERS
 
 pytestmark = pytest.mark.unit
 NOW = datetime(2026, 11, 21, 10, 0, tzinfo=UTC)

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from shared import projection
+from shared.projection import fold, windows
 
 pytestmark = pytest.mark.unit
 PRODUCT = {
@@ -49,9 +49,9 @@ def feed():
 
 
 def test_batch_sums_and_clamps_stock():
-    state = projection.new_state(PRODUCT)
+    state = fold.new_state(PRODUCT)
     docs = feed()
-    projection.apply_batch(state, docs)
+    fold.apply_batch(state, docs)
     orders = sum(1 for d in docs if d.get("orders"))
     assert state["totals"]["orders"] == orders
     assert state["stock"] == max(0, 20 - 2 * orders)
@@ -60,38 +60,44 @@ def test_batch_sums_and_clamps_stock():
 
 def test_redelivered_batches_change_nothing():
     docs = feed()
-    once = projection.new_state(PRODUCT)
-    projection.apply_batch(once, docs)
-    twice = projection.new_state(PRODUCT)
-    projection.apply_batch(twice, docs[:30])
-    projection.apply_batch(twice, docs[:30])  # the same batch again
-    projection.apply_batch(twice, docs[20:])  # overlapping redelivery
-    projection.apply_batch(twice, docs)  # everything again
+    once = fold.new_state(PRODUCT)
+    fold.apply_batch(once, docs)
+    twice = fold.new_state(PRODUCT)
+    fold.apply_batch(twice, docs[:30])
+    fold.apply_batch(twice, docs[:30])  # the same batch again
+    fold.apply_batch(twice, docs[20:])  # overlapping redelivery
+    fold.apply_batch(twice, docs)  # everything again
     assert twice == once
     snapshot = copy.deepcopy(once)
-    assert projection.apply_batch(once, docs) == []
+    assert fold.apply_batch(once, docs) == []
     assert once == snapshot
 
 
 def test_incremental_equals_rebuild():
     docs = feed()
-    incremental = projection.new_state(PRODUCT)
+    incremental = fold.new_state(PRODUCT)
     for start in range(0, len(docs), 7):
-        projection.apply_batch(incremental, docs[start : start + 7])
-    rebuilt = projection.rebuild({**incremental, "_etag": "x", "score": 1.0}, list(reversed(docs)))
+        fold.apply_batch(incremental, docs[start : start + 7])
+    rebuilt = fold.rebuild({**incremental, "_etag": "x", "score": 1.0}, list(reversed(docs)))
     assert rebuilt["buckets"] == incremental["buckets"]
     assert rebuilt["totals"] == incremental["totals"]
     assert rebuilt["stock"] == incremental["stock"]
 
 
-def test_window_sums_age_with_time():
-    state = projection.new_state(PRODUCT)
-    projection.apply_event(state, {"occurred_at": T0.isoformat(), "views": 5})
-    assert projection.window_sums(state["buckets"], T0, 1)[0] == 5
-    later = T0 + timedelta(hours=2)
-    assert projection.window_sums(state["buckets"], later, 1)[0] == 0
-    assert projection.window_sums(state["buckets"], later, 24)[0] == 5
-    assert projection.window_sums(state["buckets"], T0 + timedelta(days=8), 168)[0] == 0
+def test_windows_age_with_time():
+    state = fold.new_state(PRODUCT)
+    fold.apply_event(state, {"occurred_at": T0.isoformat(), "views": 5})
+    views = lambda now: list(windows.window_counts([state], now)[0, :, 0])  # noqa: E731
+    assert views(T0) == [5, 5, 5]  # 1h, 24h, 7d
+    assert views(T0 + timedelta(hours=2)) == [0, 5, 5]
+    assert views(T0 + timedelta(days=2)) == [0, 0, 5]
+    assert views(T0 + timedelta(days=8)) == [0, 0, 0]
+
+
+def test_days_of_cover_is_stock_over_the_weeks_pace_capped():
+    assert windows.days_of_cover(70, 7) == 70  # one a day
+    assert windows.days_of_cover(10, 0) == 100  # no sale: 0.1 a day
+    assert windows.days_of_cover(10_000, 0) == windows.MAX_DAYS_OF_COVER
 
 
 def test_any_delivery_order_within_a_second_gives_the_same_state():
@@ -103,26 +109,26 @@ def test_any_delivery_order_within_a_second_gives_the_same_state():
         }
     )
     docs.append({**ev(91, 500, kind="offer", price=899.0, competitor_price=949.0)})
-    reference = projection.new_state(PRODUCT)
-    projection.apply_batch(reference, docs)
+    reference = fold.new_state(PRODUCT)
+    fold.apply_batch(reference, docs)
     for seed_ in range(5):
         shuffled = docs[:]
         random.Random(seed_).shuffle(shuffled)
-        state = projection.new_state(PRODUCT)
-        projection.apply_batch(state, shuffled)
+        state = fold.new_state(PRODUCT)
+        fold.apply_batch(state, shuffled)
         for key in ("buckets", "totals", "stock", "price", "competitor_price", "stock_base"):
             assert state[key] == reference[key], key
 
 
 def test_stock_counts_moves_after_the_latest_inventory_count():
-    state = projection.new_state({**PRODUCT, "stock": 10})
+    state = fold.new_state({**PRODUCT, "stock": 10})
     at = lambda m: (T0 + timedelta(minutes=m)).isoformat()  # noqa: E731
-    projection.apply_event(state, {"occurred_at": at(5), "stock_delta": -3})
+    fold.apply_event(state, {"occurred_at": at(5), "stock_delta": -3})
     assert state["stock"] == 7
-    projection.apply_event(state, {"occurred_at": at(10), "stock_set": 50})
-    projection.apply_event(state, {"occurred_at": at(2), "stock_delta": -4})  # before the count
+    fold.apply_event(state, {"occurred_at": at(10), "stock_set": 50})
+    fold.apply_event(state, {"occurred_at": at(2), "stock_delta": -4})  # before the count
     assert state["stock"] == 50
-    projection.apply_event(state, {"occurred_at": at(20), "stock_delta": -60})  # oversold
+    fold.apply_event(state, {"occurred_at": at(20), "stock_delta": -60})  # oversold
     assert state["stock"] == 0
-    projection.apply_event(state, {"occurred_at": at(30), "stock_delta": 12})  # cancellation
+    fold.apply_event(state, {"occurred_at": at(30), "stock_delta": 12})  # cancellation
     assert state["stock"] == 2

@@ -12,7 +12,7 @@ from pydantic import BaseModel, SecretStr
 
 from infra import bicep_tree
 from infra.bicep_tree import Expr
-from shared.settings import Settings
+from shared.core.settings import Settings
 
 pytestmark = pytest.mark.unit
 
@@ -194,7 +194,7 @@ def test_every_trigger_binding_finds_its_settings_in_azure_and_locally():
 
 
 def test_trigger_containers_are_in_the_schema():
-    from shared import schema
+    from shared.core import schema
 
     names = {spec.name for spec in schema.CONTAINERS}
     for function, binding in _bindings():

@@ -1,4 +1,4 @@
-"""shared.signalr with the network swapped for a scripted requests adapter."""
+"""shared.adapters.signalr with the network swapped for a scripted requests adapter."""
 
 from __future__ import annotations
 
@@ -14,9 +14,8 @@ import pytest
 import requests
 from requests.adapters import BaseAdapter
 
-from shared import signalr
-from shared.settings import Settings, SignalRConnection
-from shared.signalr import (
+from shared.adapters import signalr
+from shared.adapters.signalr import (
     MAX_MESSAGE_BYTES,
     ConnectionString,
     InvalidConnectionString,
@@ -24,6 +23,7 @@ from shared.signalr import (
     encode_message,
     fit_message,
 )
+from shared.core.settings import Settings, SignalRConnection
 
 pytestmark = pytest.mark.unit
 
@@ -196,7 +196,7 @@ def test_transient_failures_are_retried_until_accepted():
 
 def test_non_transient_failure_is_not_retried(caplog):
     adapter = ScriptedAdapter((401, "bad token"))
-    with caplog.at_level(logging.WARNING, logger="shared.signalr"):
+    with caplog.at_level(logging.WARNING, logger="shared.adapters.signalr"):
         assert make_client(adapter).broadcast("kpis", [1]) is False
     assert len(adapter.calls) == 1
     assert "HTTP 401" in caplog.text
@@ -205,7 +205,7 @@ def test_non_transient_failure_is_not_retried(caplog):
 def test_service_down_returns_false_quickly_and_warns_once(caplog):
     adapter = ScriptedAdapter(default=requests.ConnectionError("connection refused"))
     client = make_client(adapter, timeout=1.0, cooldown=0.0)
-    with caplog.at_level(logging.WARNING, logger="shared.signalr"):
+    with caplog.at_level(logging.WARNING, logger="shared.adapters.signalr"):
         started = time.perf_counter()
         assert client.broadcast("kpis", [1]) is False
         elapsed = time.perf_counter() - started
@@ -240,7 +240,7 @@ def test_circuit_breaker_skips_sends_until_cooldown_passes(caplog):
     clock = FakeClock()
     adapter = ScriptedAdapter(requests.ConnectionError("down"), (202, ""))
     client = make_client(adapter, attempts=1, cooldown=5.0, clock=clock)
-    with caplog.at_level(logging.INFO, logger="shared.signalr"):
+    with caplog.at_level(logging.INFO, logger="shared.adapters.signalr"):
         assert client.broadcast("kpis", [1]) is False
         clock.now += 4.9
         assert client.broadcast("kpis", [2]) is False
@@ -257,7 +257,7 @@ def test_circuit_breaker_skips_sends_until_cooldown_passes(caplog):
 def test_oversized_message_is_not_sent(caplog):
     adapter = ScriptedAdapter()
     client = make_client(adapter)
-    with caplog.at_level(logging.ERROR, logger="shared.signalr"):
+    with caplog.at_level(logging.ERROR, logger="shared.adapters.signalr"):
         assert client.broadcast("ranking", ["x" * MAX_MESSAGE_BYTES]) is False
     assert adapter.calls == []
     assert "over the 1048576 byte limit" in caplog.text

@@ -5,8 +5,8 @@ import pytest
 from opentelemetry.sdk.metrics import MeterProvider
 from opentelemetry.sdk.metrics.export import InMemoryMetricReader
 
-from shared import telemetry
-from shared.settings import Settings
+from shared.core import telemetry
+from shared.core.settings import Settings
 
 pytestmark = pytest.mark.unit
 

@@ -5,6 +5,7 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 import pytest
 
+from shared.core.records import COUNTERS, hour_key
 from shared.ml.features import (
     COLUMN,
     FEATURE_VERSION,
@@ -13,9 +14,8 @@ from shared.ml.features import (
     build_features,
     build_raw,
 )
-from shared.ml.simulator import Simulator, simulate_catalogue
-from shared.models import COUNTERS
-from shared.projection import apply_event, new_state, window_sums
+from shared.ml.sim.simulator import Simulator, simulate_catalogue
+from shared.projection.fold import apply_event, new_state
 
 pytestmark = pytest.mark.unit
 
@@ -42,11 +42,18 @@ def test_shape_dtype_and_contract(states):
         assert not any(hidden in name for name in FEATURES)
 
 
-def test_windows_match_projection_window_sums(states):
+def _window_sums(buckets, now, hours):
+    """The definition, written the slow way: the ``hours`` most recent UTC hours up to ``now``."""
+    start = now.replace(minute=0, second=0, microsecond=0)
+    keys = {hour_key(start - timedelta(hours=h)) for h in range(hours)}
+    return [sum(v[i] for k, v in buckets.items() if k in keys) for i in range(len(COUNTERS))]
+
+
+def test_windows_match_their_definition(states):
     X = build_raw(states, NOW)
     for row, state in enumerate(states):
         for hours, label in ((1, "1h"), (24, "24h"), (24 * 7, "7d")):
-            expected = dict(zip(COUNTERS, window_sums(state["buckets"], NOW, hours), strict=True))
+            expected = dict(zip(COUNTERS, _window_sums(state["buckets"], NOW, hours), strict=True))
             assert X[row, COLUMN[f"views_{label}"]] == pytest.approx(expected["views"])
             assert X[row, COLUMN[f"orders_{label}"]] == pytest.approx(expected["orders"])
             if label != "1h":

@@ -3,7 +3,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from shared.errors import FeatureMismatch, ModelError
+from shared.core.errors import FeatureMismatch, ModelError
 from shared.ml.features import FEATURES
 from shared.ml.model import RankerModel
 

@@ -5,9 +5,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from shared.ml.simulator import SimEvent, Simulator, simulate_catalogue
-from shared.models import Product
-from shared.projection import apply_event, new_state
+from shared.core.records import Product
+from shared.ml.sim.simulator import SimEvent, Simulator, simulate_catalogue
+from shared.projection.fold import apply_event, new_state
 
 pytestmark = pytest.mark.unit
 

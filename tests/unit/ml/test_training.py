@@ -5,9 +5,9 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 import pytest
 
+from shared.core.records import Event
 from shared.ml.features import COLUMN, FEATURES
 from shared.ml.train import build_dataset, metrics_table, ndcg_at
-from shared.models import Event
 
 pytestmark = pytest.mark.unit
 

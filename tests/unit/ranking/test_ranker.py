@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 
 from shared.ml.features import COLUMN
-from shared.projection import apply_event
+from shared.projection.fold import apply_event
 from shared.ranking.ranker import Ranker
-from shared.ranking.rules import parse_rule
+from shared.ranking.rules import parse_rule, rule_from_doc
 
 NOW = datetime(2026, 10, 10, 14, 20, tzinfo=UTC)  # conftest: end of the simulated history
 
@@ -75,15 +75,17 @@ def test_pins_win_over_everything(small_model, states):
     applied = {r.type for r in page.entries[0].rules}
     assert applied == {"pin", "demote"}
     # Same position twice: the earlier pin keeps it, the later takes the next free slot.
-    later = parse_rule(
-        "pin",
+    later = rule_from_doc(
         {
+            "type": "pin",
             "item_id": base[50],
             "position": 1,
             "created_at": (NOW + timedelta(minutes=5)).isoformat(),
         },
     )
-    first = parse_rule("pin", {"item_id": base[60], "position": 1, "created_at": NOW.isoformat()})
+    first = rule_from_doc(
+        {"type": "pin", "item_id": base[60], "position": 1, "created_at": NOW.isoformat()}
+    )
     order = _ids(ranker.ranking([later, first], NOW, limit=3))
     assert order[:2] == [base[60], base[50]]
     # A pin beyond the end lands last; a pin in a filtered view counts positions in the view.

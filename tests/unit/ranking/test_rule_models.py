@@ -4,7 +4,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from shared.errors import ValidationFailed
+from shared.core.errors import ValidationFailed
 from shared.ranking.rules import (
     BoostRule,
     ClearanceRule,
@@ -19,7 +19,6 @@ pytestmark = pytest.mark.unit
 @pytest.mark.parametrize(
     ("kind", "body", "field"),
     [
-        ("pin", {"item_id": "A"}, "position"),
         ("pin", {"item_id": "A", "position": 0}, "position"),
         ("pin", {"position": 2}, "item_id"),
         ("boost", {"item_id": "A", "strength": 0}, "strength"),
@@ -47,6 +46,18 @@ def test_invalid_rules_name_the_field(kind, body, field):
         parse_rule(kind, body)
     assert exc.value.field == field
     assert exc.value.status == 422 and field in exc.value.message
+
+
+@pytest.mark.parametrize("name", ["id", "created_at", "created_by"])
+def test_server_fields_are_refused_in_requests(name):
+    with pytest.raises(ValidationFailed) as exc:
+        parse_rule("pin", {"item_id": "SKU-A", name: "2026-01-01T00:00:00Z"})
+    assert exc.value.field == name and "server" in exc.value.message
+
+
+def test_a_pin_without_position_goes_to_the_top():
+    pin = parse_rule("pin", {"item_id": "SKU-A"}, created_by="admin@test")
+    assert isinstance(pin, PinRule) and pin.position == 1 and pin.created_by == "admin@test"
 
 
 def test_parse_defaults_and_round_trip():

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import numpy as np
 import pytest
 
-from shared.errors import NotFound, ValidationFailed
+from shared.core.errors import NotFound, ValidationFailed
 from shared.ranking.ranker import Ranker
 from shared.ranking.rules import parse_rule
 from shared.ranking.whatif import price_whatif

@@ -1,0 +1,97 @@
+"""Explanations and what-if answers in the API's shape. Nothing here writes."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from shared.core.errors import NotFound
+from shared.live.state import LiveState
+from shared.ml.explain import explain
+from shared.ranking.whatif import price_whatif
+
+
+def explain_item(state: LiveState, item_id: str, now: datetime) -> dict[str, Any]:
+    with state.lock:
+        if state.ranker is None or not state.ranker.scores_for([item_id]):
+            raise NotFound(f"no ranked item {item_id!r}")
+        result = explain(state.ranker.model, state.ranker.features_of(item_id))
+    contributions = sorted(
+        (
+            {
+                "feature": f["name"],
+                "value": f["value"],
+                "contribution": f["contribution"],
+                **({"label": f["label"]} if "label" in f else {}),
+            }
+            for f in result["features"]
+        ),
+        key=lambda c: -abs(c["contribution"]),
+    )
+    return {
+        "item_id": item_id,
+        "model_version": result["model_version"],
+        "base_value": result["base_value"],
+        "raw_score": result["raw_score"],
+        "contributions": contributions,
+    }
+
+
+def whatif(
+    state: LiveState,
+    item_id: str,
+    new_price: float | None,
+    prices: list[float] | None,
+    now: datetime,
+) -> dict[str, Any]:
+    product = state.cache.get(item_id)
+    if product is None or product.get("catalogued") is False:
+        raise NotFound(f"no ranked item {item_id!r}")
+    with state.lock:
+        assert state.ranker is not None
+        wanted = prices if prices is not None else [float(new_price or 0)]
+        result = price_whatif(
+            state.ranker,
+            product,
+            wanted,
+            now,
+            state.active_rules(),
+        )
+    current = {
+        "price": result.current_price,
+        "score": result.current_score,
+        "rank": result.current_rank,
+    }
+    if prices is not None:
+        return {
+            "item_id": item_id,
+            "model_version": result.model_version,
+            "current": current,
+            "curve": [{"price": p.price, "score": p.score, "rank": p.rank} for p in result.points],
+        }
+    point = result.points[0]
+    return {
+        "item_id": item_id,
+        "model_version": result.model_version,
+        "current": current,
+        "predicted": {
+            "price": point.price,
+            "score": point.score,
+            "rank": point.rank,
+            "rank_change": point.rank_change,
+        },
+        "shap_change": sorted(
+            (
+                {
+                    "feature": c["name"],
+                    "before": c["contribution_before"],
+                    "after": c["contribution_after"],
+                    "delta": c["change"],
+                    "value_before": c["value_before"],
+                    "value_after": c["value_after"],
+                }
+                for c in result.shap_change or []
+            ),
+            key=lambda c: -abs(c["delta"]),
+        ),
+    }

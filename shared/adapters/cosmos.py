@@ -1,0 +1,170 @@
+"""Cosmos DB repository: the only module that talks to azure-cosmos.
+
+It creates the database and every container in ``shared.core.schema`` idempotently, and translates
+SDK errors into ReSight errors at this boundary. Locally the key and ``verifyTls=false`` reach
+the local Cosmos server; in Azure the managed identity is used and TLS is always verified.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from functools import lru_cache
+from typing import Any
+
+from azure.core import MatchConditions
+from azure.cosmos import ContainerProxy, CosmosClient, PartitionKey, exceptions
+
+from shared.core import schema
+from shared.core.errors import Conflict, NotFound, ServiceUnavailable
+from shared.core.identity import credential
+from shared.core.settings import CosmosConnection, get_settings
+
+
+class Store:
+    """Typed access to the ReSight containers of one Cosmos database."""
+
+    def __init__(self, client: CosmosClient, database: str) -> None:
+        self._client = client
+        self._db_name = database
+        self._containers: dict[str, ContainerProxy] = {}
+
+    @classmethod
+    def from_connection(cls, conn: CosmosConnection) -> Store:
+        if conn.account_key is not None:
+            auth: Any = conn.account_key.get_secret_value()
+        else:
+            auth = credential(conn.client_id)
+        client = CosmosClient(
+            conn.account_endpoint,
+            credential=auth,
+            connection_verify=conn.verify_tls,
+            # Fail fast when the account is unreachable instead of retrying for minutes.
+            connection_timeout=10,
+        )
+        return cls(client, conn.database)
+
+    # -- schema -------------------------------------------------------------------------------
+    def ensure_schema(self) -> None:
+        try:
+            db = self._client.create_database_if_not_exists(self._db_name)
+            for spec in schema.CONTAINERS:
+                kwargs: dict[str, Any] = {}
+                if spec.default_ttl is not None:
+                    kwargs["default_ttl"] = spec.default_ttl
+                self._containers[spec.name] = db.create_container_if_not_exists(
+                    spec.name, partition_key=PartitionKey(path=spec.partition_key), **kwargs
+                )
+        except exceptions.CosmosHttpResponseError as exc:
+            raise ServiceUnavailable(f"cannot create Cosmos schema: {exc.message}") from exc
+
+    def container(self, name: str) -> ContainerProxy:
+        if name not in self._containers:
+            db = self._client.get_database_client(self._db_name)
+            self._containers[name] = db.get_container_client(name)
+        return self._containers[name]
+
+    # -- documents ----------------------------------------------------------------------------
+    def create(self, container: str, doc: dict[str, Any]) -> bool:
+        """Create ``doc``; False if a document with its id already exists (idempotent create)."""
+        try:
+            self.container(container).create_item(doc)
+            return True
+        except exceptions.CosmosResourceExistsError:
+            return False
+        except exceptions.CosmosHttpResponseError as exc:
+            raise ServiceUnavailable(f"cannot write to {container}: {exc.message}") from exc
+
+    def upsert(self, container: str, doc: dict[str, Any], *, etag: str | None = None) -> dict:
+        """Upsert; with ``etag`` only if the stored document is unchanged (else Conflict)."""
+        try:
+            if etag is not None:
+                return self.container(container).replace_item(
+                    doc["id"], doc, etag=etag, match_condition=MatchConditions.IfNotModified
+                )
+            return self.container(container).upsert_item(doc)
+        except exceptions.CosmosAccessConditionFailedError as exc:
+            raise Conflict(f"{container}/{doc['id']} changed concurrently") from exc
+        except exceptions.CosmosHttpResponseError as exc:
+            raise ServiceUnavailable(f"cannot write to {container}: {exc.message}") from exc
+
+    def read(self, container: str, item_id: str, partition_key: Any) -> dict[str, Any]:
+        try:
+            return self.container(container).read_item(item_id, partition_key=partition_key)
+        except exceptions.CosmosResourceNotFoundError as exc:
+            raise NotFound(f"{container}/{item_id} not found") from exc
+        except exceptions.CosmosHttpResponseError as exc:
+            raise ServiceUnavailable(f"cannot read {container}: {exc.message}") from exc
+
+    def read_or_none(self, container: str, item_id: str, partition_key: Any) -> dict | None:
+        try:
+            return self.read(container, item_id, partition_key)
+        except NotFound:
+            return None
+
+    def delete(self, container: str, item_id: str, partition_key: Any) -> bool:
+        try:
+            self.container(container).delete_item(item_id, partition_key=partition_key)
+            return True
+        except exceptions.CosmosResourceNotFoundError:
+            return False
+        except exceptions.CosmosHttpResponseError as exc:
+            raise ServiceUnavailable(f"cannot delete from {container}: {exc.message}") from exc
+
+    def query(
+        self,
+        container: str,
+        sql: str,
+        parameters: Iterable[tuple[str, Any]] = (),
+        *,
+        partition_key: Any = None,
+    ) -> Iterator[dict[str, Any]]:
+        params = [{"name": n, "value": v} for n, v in parameters]
+        try:
+            kwargs: dict[str, Any] = {"parameters": params}
+            if partition_key is None:
+                kwargs["enable_cross_partition_query"] = True
+            else:
+                kwargs["partition_key"] = partition_key
+            yield from self.container(container).query_items(sql, **kwargs)
+        except exceptions.CosmosHttpResponseError as exc:
+            raise ServiceUnavailable(f"cannot query {container}: {exc.message}") from exc
+
+    def query_page(
+        self,
+        container: str,
+        sql: str,
+        parameters: Iterable[tuple[str, Any]] = (),
+        *,
+        page_size: int,
+        continuation: str | None = None,
+    ) -> tuple[list[dict[str, Any]], str | None]:
+        """One page of a cross-partition query and the token for the next page."""
+        params = [{"name": n, "value": v} for n, v in parameters]
+        try:
+            pager = (
+                self.container(container)
+                .query_items(
+                    sql,
+                    parameters=params,
+                    enable_cross_partition_query=True,
+                    max_item_count=page_size,
+                )
+                .by_page(continuation)
+            )
+            page = list(next(pager, []))
+            return page, pager.continuation_token  # type: ignore[attr-defined] # azure pager
+        except exceptions.CosmosHttpResponseError as exc:
+            raise ServiceUnavailable(f"cannot query {container}: {exc.message}") from exc
+
+    def ping(self) -> None:
+        try:
+            self._client.get_database_client(self._db_name).read()
+        except exceptions.CosmosHttpResponseError as exc:
+            raise ServiceUnavailable(f"Cosmos DB unavailable: {exc.message}") from exc
+
+
+@lru_cache(maxsize=1)
+def get_store() -> Store:
+    store = Store.from_connection(get_settings().cosmosdb)
+    store.ensure_schema()
+    return store

@@ -1,0 +1,256 @@
+"""Amazon: the simple event payload and Selling Partner API notifications.
+
+Simple payload (what a seller's own tooling posts)::
+
+    {"eventType": "ORDER_PLACED" | "VIEW" | "CLICK", "asin": "SKU123", "price": 999,
+     "quantity": 2, "region": "IN", "eventId"?: "...", "orderId"?: "...", "timestamp"?: iso}
+
+SP-API notifications forwarded over HTTP (EventBridge API destination). Some types use
+PascalCase keys (``NotificationType``, ``Payload``, ``NotificationMetadata.NotificationId``),
+newer ones camelCase (``notificationType``, ``payload``, ``notificationMetadata.notificationId``);
+both are accepted. Amazon redelivers the same notification, so the event id is derived from the
+notification id (plus order item / array index), making a redelivery an idempotent create.
+
+- ORDER_CHANGE: one ``order`` event per order item (orders +1, units, stock down) for a new
+  order; ``cancel`` events (stock back) when the status is Canceled. ORDER_CHANGE carries no
+  prices, so revenue comes from ITEM_SALES_EVENT_CHANGE and is not counted twice.
+- ITEM_SALES_EVENT_CHANGE: hourly ordered units and revenue per ASIN, ``sales`` events; can be
+  negative after cancellations.
+- DETAIL_PAGE_TRAFFIC_EVENT: hourly glance views per ASIN, ``traffic`` events.
+- ANY_OFFER_CHANGED: the lowest competitor landed price and the Buy Box price, ``offer`` events.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from shared.core.errors import ValidationFailed
+from shared.core.records import Event
+from shared.ingest.marketplaces.common import (
+    as_int,
+    as_price,
+    as_str,
+    as_time,
+    body_digest,
+    event_from,
+    field,
+    first_key,
+)
+
+SIMPLE_KINDS = {"ORDER_PLACED": "order", "VIEW": "view", "CLICK": "click"}
+CANCELLED = {"Canceled", "Cancelled"}
+
+
+def normalise(body: dict, received_at: datetime) -> list[Event]:
+    type_key = first_key(body, "NotificationType", "notificationType")
+    if type_key is not None:
+        return _notification(body, body[type_key], received_at)
+    if "eventType" in body:
+        return [_simple(body, received_at)]
+    raise ValidationFailed(
+        "expected 'eventType' (simple payload) or 'notificationType'/'NotificationType' "
+        "(SP-API notification)",
+        field="eventType",
+    )
+
+
+def _simple(body: dict, received_at: datetime) -> Event:
+    raw_type = as_str(field(body, "eventType"), "eventType")
+    kind = SIMPLE_KINDS.get(raw_type)
+    if kind is None:
+        raise ValidationFailed(
+            f"'eventType' must be one of {sorted(SIMPLE_KINDS)}, got {raw_type!r}",
+            field="eventType",
+        )
+    item_id = as_str(field(body, "asin"), "asin")
+    occurred = as_time(body.get("timestamp"), "timestamp", received_at)
+    identity = body.get("eventId") or body.get("orderId") or body_digest(body)
+    common: dict[str, Any] = {
+        "item_id": item_id,
+        "marketplace": "amazon",
+        "kind": kind,
+        "raw_type": raw_type,
+        "occurred_at": occurred,
+        "received_at": received_at,
+        "region": body.get("region"),
+        "order_id": body.get("orderId"),
+    }
+    if kind == "view":
+        return event_from(id=f"amazon:view:{identity}", views=1, **common)
+    if kind == "click":
+        return event_from(id=f"amazon:click:{identity}", clicks=1, **common)
+    price = as_price(field(body, "price"), "price")
+    quantity = as_int(field(body, "quantity"), "quantity", minimum=1)
+    return event_from(
+        id=f"amazon:order:{identity}",
+        orders=1,
+        units=quantity,
+        revenue=round(price * quantity, 2),
+        stock_delta=-quantity,
+        price=price,
+        **common,
+    )
+
+
+def _notification(body: dict, notification_type: Any, received_at: datetime) -> list[Event]:
+    ntype = as_str(notification_type, "notificationType")
+    meta_key = first_key(body, "NotificationMetadata", "notificationMetadata")
+    meta = field(body, meta_key or "notificationMetadata")
+    id_key = first_key(meta, "NotificationId", "notificationId") or "notificationId"
+    notification_id = as_str(field(meta, id_key), f"{meta_key}.{id_key}", max_length=200)
+    payload_key = first_key(body, "Payload", "payload") or "payload"
+    payload = field(body, payload_key)
+    time_key = first_key(body, "EventTime", "eventTime")
+    occurred = as_time(body.get(time_key) if time_key else None, "eventTime", received_at)
+    handler = _HANDLERS.get(ntype)
+    if handler is None:
+        raise ValidationFailed(
+            f"unsupported notificationType {ntype!r}; supported: {sorted(_HANDLERS)}",
+            field="notificationType",
+        )
+    return handler(payload, notification_id, ntype, occurred, received_at)
+
+
+def _order_change(payload, nid, ntype, occurred, received_at) -> list[Event]:
+    change = field(payload, "OrderChangeNotification")
+    order_id = as_str(
+        field(change, "AmazonOrderId"), "Payload.OrderChangeNotification.AmazonOrderId"
+    )
+    summary = field(change, "Summary")
+    status = as_str(field(summary, "OrderStatus"), "Summary.OrderStatus")
+    items = field(summary, "OrderItems")
+    if not isinstance(items, list) or not items:
+        raise ValidationFailed(
+            "'Summary.OrderItems' must be a non-empty list", field="Summary.OrderItems"
+        )
+    cancel = status in CANCELLED
+    events = []
+    for i, item in enumerate(items):
+        path = f"Summary.OrderItems[{i}]"
+        sku = as_str(
+            field(item, "SellerSKU", default=None) or field(item, "ASIN", default=None) or "",
+            f"{path}.SellerSKU",
+        )
+        qty = as_int(field(item, "Quantity"), f"{path}.Quantity", minimum=1)
+        line = item.get("OrderItemId") or str(i)
+        events.append(
+            event_from(
+                id=f"amazon:{'cancel' if cancel else 'order'}:{order_id}:{line}",
+                item_id=sku,
+                marketplace="amazon",
+                kind="cancel" if cancel else "order",
+                raw_type=ntype,
+                occurred_at=occurred,
+                received_at=received_at,
+                order_id=order_id,
+                orders=-1 if cancel else 1,
+                stock_delta=qty if cancel else -qty,
+                region=summary.get("DestinationPostalCode"),
+            )
+        )
+    # Only the first status seen for an order line moves stock; later status changes
+    # (Shipped, ...) map to the same id and are deduplicated. The notification id is not
+    # used here on purpose: each status change has a new one.
+    del nid
+    return events
+
+
+def _sales(payload, nid, ntype, occurred, received_at) -> list[Event]:
+    changes = field(payload, "itemSalesEventChanges")
+    if not isinstance(changes, list):
+        raise ValidationFailed(
+            "'payload.itemSalesEventChanges' must be a list", field="payload.itemSalesEventChanges"
+        )
+    events = []
+    for i, ch in enumerate(changes):
+        path = f"payload.itemSalesEventChanges[{i}]"
+        item_id = as_str(ch.get("sku") or field(ch, "asin"), f"{path}.asin")
+        units = as_int(field(ch, "orderedUnits"), f"{path}.orderedUnits")
+        revenue = as_price(
+            field(ch, "orderedRevenue.amount"), f"{path}.orderedRevenue.amount", allow_negative=True
+        )
+        events.append(
+            event_from(
+                id=f"amazon:sales:{nid}:{i}",
+                item_id=item_id,
+                marketplace="amazon",
+                kind="sales",
+                raw_type=ntype,
+                received_at=received_at,
+                units=units,
+                revenue=revenue,
+                occurred_at=as_time(ch.get("startTime"), f"{path}.startTime", occurred),
+            )
+        )
+    return events
+
+
+def _traffic(payload, nid, ntype, occurred, received_at) -> list[Event]:
+    rows = field(payload, "detailPageTrafficEvents")
+    if not isinstance(rows, list):
+        raise ValidationFailed(
+            "'payload.detailPageTrafficEvents' must be a list",
+            field="payload.detailPageTrafficEvents",
+        )
+    events = []
+    for i, row in enumerate(rows):
+        path = f"payload.detailPageTrafficEvents[{i}]"
+        events.append(
+            event_from(
+                id=f"amazon:traffic:{nid}:{i}",
+                item_id=as_str(row.get("sku") or field(row, "asin"), f"{path}.asin"),
+                marketplace="amazon",
+                kind="traffic",
+                raw_type=ntype,
+                received_at=received_at,
+                views=as_int(field(row, "glanceViews"), f"{path}.glanceViews", minimum=0),
+                occurred_at=as_time(row.get("startTime"), f"{path}.startTime", occurred),
+            )
+        )
+    return events
+
+
+def _offer(payload, nid, ntype, occurred, received_at) -> list[Event]:
+    note = field(payload, "AnyOfferChangedNotification")
+    trigger = field(note, "OfferChangeTrigger")
+    asin = as_str(field(trigger, "ASIN"), "OfferChangeTrigger.ASIN")
+    seller = note.get("SellerId")
+    competitor = [
+        o for o in note.get("Offers", []) if isinstance(o, dict) and o.get("SellerId") != seller
+    ]
+    own = [o for o in note.get("Offers", []) if isinstance(o, dict) and o.get("SellerId") == seller]
+    lowest = None
+    for i, offer in enumerate(competitor):
+        amount = as_price(field(offer, "ListingPrice.Amount"), f"Offers[{i}].ListingPrice.Amount")
+        shipping = offer.get("Shipping", {}).get("Amount", 0) or 0
+        landed = amount + float(shipping)
+        lowest = landed if lowest is None else min(lowest, landed)
+    own_price = None
+    if own:
+        own_price = as_price(
+            field(own[0], "ListingPrice.Amount"), "Offers[own].ListingPrice.Amount"
+        )
+    return [
+        event_from(
+            id=f"amazon:offer:{nid}",
+            item_id=asin,
+            marketplace="amazon",
+            kind="offer",
+            raw_type=ntype,
+            received_at=received_at,
+            price=own_price,
+            competitor_price=round(lowest, 2) if lowest else None,
+            occurred_at=as_time(
+                trigger.get("TimeOfOfferChange"), "OfferChangeTrigger.TimeOfOfferChange", occurred
+            ),
+        )
+    ]
+
+
+_HANDLERS = {
+    "ORDER_CHANGE": _order_change,
+    "ITEM_SALES_EVENT_CHANGE": _sales,
+    "DETAIL_PAGE_TRAFFIC_EVENT": _traffic,
+    "ANY_OFFER_CHANGED": _offer,
+}

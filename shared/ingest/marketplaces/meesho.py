@@ -1,0 +1,76 @@
+"""Meesho: supplier order pushes and catalogue interaction events (ReSight's documented contract).
+
+Meesho works in sub-orders (one SKU each) and has no public traffic feed; ReSight's payloads::
+
+    {"type": "order.created" | "order.cancelled", "id": "evt_123", "created_at": iso,
+     "data": {"order_id": "MSH-9", "sub_order_id": "MSH-9-1", "sku": "SKU", "quantity": 2,
+              "price": 499, "state": "Karnataka"}}
+    {"type": "catalog.view" | "catalog.click", "id": "evt_124", "created_at": iso,
+     "data": {"sku": "SKU", "state"?: "..."}}
+
+Identities: ``meesho:order:<sub_order_id>`` and ``meesho:cancel:<sub_order_id>`` (one stock move
+each, whatever the delivery count); interactions use the envelope ``id``.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from shared.core.errors import ValidationFailed
+from shared.core.records import Event
+from shared.ingest.marketplaces.common import as_int, as_price, as_str, as_time, event_from, field
+
+TYPES = {
+    "order.created": "order",
+    "order.cancelled": "cancel",
+    "catalog.view": "view",
+    "catalog.click": "click",
+}
+
+
+def normalise(body: dict, received_at: datetime) -> list[Event]:
+    raw_type = as_str(field(body, "type"), "type")
+    kind = TYPES.get(raw_type)
+    if kind is None:
+        raise ValidationFailed(
+            f"'type' must be one of {sorted(TYPES)}, got {raw_type!r}", field="type"
+        )
+    data = field(body, "data")
+    if not isinstance(data, dict):
+        raise ValidationFailed("'data' must be an object", field="data")
+    occurred = as_time(body.get("created_at"), "created_at", received_at)
+    common = {
+        "item_id": as_str(field(data, "sku"), "data.sku"),
+        "marketplace": "meesho",
+        "kind": kind,
+        "raw_type": raw_type,
+        "occurred_at": occurred,
+        "received_at": received_at,
+        "region": data.get("state"),
+    }
+    if kind in ("view", "click"):
+        identity = as_str(field(body, "id"), "id", max_length=200)
+        return [
+            event_from(
+                id=f"meesho:{kind}:{identity}",
+                views=int(kind == "view"),
+                clicks=int(kind == "click"),
+                **common,
+            )
+        ]
+    sub_order = as_str(field(data, "sub_order_id"), "data.sub_order_id")
+    qty = as_int(field(data, "quantity"), "data.quantity", minimum=1)
+    price = as_price(field(data, "price"), "data.price")
+    sign = -1 if kind == "cancel" else 1
+    return [
+        event_from(
+            id=f"meesho:{kind}:{sub_order}",
+            order_id=data.get("order_id"),
+            orders=sign,
+            units=sign * qty,
+            revenue=round(sign * qty * price, 2),
+            stock_delta=-sign * qty,
+            price=price if kind == "order" else None,
+            **common,
+        )
+    ]

@@ -1,0 +1,54 @@
+"""HMAC-SHA256 webhook signatures, shared by all marketplaces.
+
+The sender computes ``hex(HMAC_SHA256(secret, f"{timestamp}.".encode() + raw_body))`` and sends
+``X-ReSight-Timestamp: <unix seconds>`` and ``X-ReSight-Signature: sha256=<hex>``. Signing the
+timestamp with the body stops replays of an old, validly signed body beyond ``max_age``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import time
+
+from shared.core.errors import AuthError
+
+TIMESTAMP_HEADER = "x-resight-timestamp"
+SIGNATURE_HEADER = "x-resight-signature"
+_PREFIX = "sha256="
+
+
+def sign(secret: str, timestamp: int, body: bytes) -> str:
+    digest = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256)
+    return _PREFIX + digest.hexdigest()
+
+
+def signed_headers(secret: str, body: bytes, timestamp: int | None = None) -> dict[str, str]:
+    """Headers a sender attaches; used by the mock generator, the README example and tests."""
+    ts = int(time.time()) if timestamp is None else timestamp
+    return {TIMESTAMP_HEADER: str(ts), SIGNATURE_HEADER: sign(secret, ts, body)}
+
+
+def verify(
+    secret: str,
+    body: bytes,
+    timestamp_header: str | None,
+    signature_header: str | None,
+    *,
+    max_age: int,
+    now: float | None = None,
+) -> int:
+    """Check timestamp freshness and signature; return the timestamp. Raises AuthError."""
+    if not timestamp_header or not signature_header:
+        raise AuthError("missing X-ReSight-Timestamp or X-ReSight-Signature header")
+    try:
+        ts = int(timestamp_header)
+    except ValueError as exc:
+        raise AuthError("X-ReSight-Timestamp must be unix seconds") from exc
+    current = time.time() if now is None else now
+    if abs(current - ts) > max_age:
+        raise AuthError(f"timestamp outside the allowed {max_age} s window; re-sign and resend")
+    expected = sign(secret, ts, body)
+    if not hmac.compare_digest(expected.encode(), signature_header.strip().encode()):
+        raise AuthError("signature does not match the body")
+    return ts

@@ -1,0 +1,64 @@
+"""Push messages to the dashboard through SignalR, without ever failing the caller.
+
+``send`` is fire-and-forget over the SignalR REST client (short timeout, circuit breaker).
+``Coalescer`` bounds how often a burst of event batches re-broadcasts: at most one flush per
+``interval`` seconds, with a trailing flush so the last state always goes out.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+from shared.adapters import signalr
+from shared.core.settings import get_settings
+
+log = logging.getLogger("resight.broadcast")
+
+
+def send(target: str, payload: Any) -> bool:
+    client = signalr.from_settings(get_settings())
+    if client is None:
+        return False
+    return client.broadcast(target, [payload])
+
+
+class Coalescer:
+    """Run ``flush`` at most once per ``interval``; requests in between merge into one."""
+
+    def __init__(self, flush: Callable[[], None], interval: float) -> None:
+        self._flush = flush
+        self._interval = interval
+        self._lock = threading.Lock()
+        self._last = 0.0
+        self._timer: threading.Timer | None = None
+
+    def request(self) -> None:
+        with self._lock:
+            wait = self._last + self._interval - time.monotonic()
+            if wait <= 0 and self._timer is None:
+                self._last = time.monotonic()
+                run_now = True
+            else:
+                run_now = False
+                if self._timer is None:
+                    self._timer = threading.Timer(max(wait, 0.0), self._trailing)
+                    self._timer.daemon = True
+                    self._timer.start()
+        if run_now:
+            self._run()
+
+    def _trailing(self) -> None:
+        with self._lock:
+            self._timer = None
+            self._last = time.monotonic()
+        self._run()
+
+    def _run(self) -> None:
+        try:
+            self._flush()
+        except Exception:
+            log.exception("broadcast flush failed")

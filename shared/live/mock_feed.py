@@ -1,0 +1,170 @@
+"""The mock marketplace feed: simulated shoppers, sent through the real webhook path.
+
+While no store is connected, every tick turns simulator events into each marketplace's own
+payload format, signs it with that marketplace's secret and hands it to
+``shared.ingest.webhook.ingest_webhook``: the same verification, normalisation and idempotent
+append as a real webhook, so nothing downstream can tell the two apart.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import uuid
+from typing import Any, cast
+
+from shared.adapters.cosmos import Store
+from shared.catalogue import connections
+from shared.core.records import Event, Marketplace, hour_key, utcnow
+from shared.core.settings import Settings
+from shared.ingest.listing_ids import AsinIndex
+from shared.ingest.signature import signed_headers
+from shared.ingest.webhook import append, ingest_webhook
+from shared.ml.sim.simulator import SimEvent, Simulator
+
+log = logging.getLogger("resight.mock")
+
+
+def payload(ev: SimEvent) -> dict[str, Any]:
+    """The marketplace-native payload for one simulated shopper action."""
+    uid = uuid.uuid4().hex[:12]
+    at = ev.occurred_at.isoformat()
+    if ev.marketplace == "amazon":
+        kinds = {"view": "VIEW", "click": "CLICK", "order": "ORDER_PLACED"}
+        body: dict[str, Any] = {
+            "eventType": kinds[ev.kind],
+            "asin": ev.item_id,
+            "region": ev.region,
+            "timestamp": at,
+            "eventId": uid,
+        }
+        if ev.kind == "order":
+            body.update(price=ev.unit_price, quantity=ev.quantity, orderId=f"402-{uid}")
+        return body
+    if ev.marketplace == "myntra":
+        if ev.kind == "order":
+            return {
+                "event": "ORDER_CREATED",
+                "eventTime": at,
+                "order": {
+                    "orderId": f"MYN-{uid}",
+                    "status": "CREATED",
+                    "city": ev.region,
+                    "lines": [
+                        {
+                            "lineId": "1",
+                            "sellerSku": ev.item_id,
+                            "quantity": ev.quantity,
+                            "sellingPrice": ev.unit_price,
+                        }
+                    ],
+                },
+            }
+        return {
+            "event": "PRODUCT_VIEW" if ev.kind == "view" else "PRODUCT_CLICK",
+            "eventId": uid,
+            "eventTime": at,
+            "product": {"sellerSku": ev.item_id},
+            "city": ev.region,
+        }
+    if ev.kind == "order":
+        return {
+            "type": "order.created",
+            "id": f"evt_{uid}",
+            "created_at": at,
+            "data": {
+                "order_id": f"MSH-{uid}",
+                "sub_order_id": f"MSH-{uid}-1",
+                "sku": ev.item_id,
+                "quantity": ev.quantity,
+                "price": ev.unit_price,
+                "state": ev.region,
+            },
+        }
+    return {
+        "type": f"catalog.{ev.kind}",
+        "id": f"evt_{uid}",
+        "created_at": at,
+        "data": {"sku": ev.item_id, "state": ev.region},
+    }
+
+
+class MockFeed:
+    """Per-process generator state: the simulator and whether the feed is paused."""
+
+    def __init__(self, seed: int) -> None:
+        self._seed = seed
+        self._sim: Simulator | None = None
+        self._items: frozenset[str] = frozenset()
+        self._paused: bool | None = None
+        self._marketplaces: dict[str, Any] = {}
+        self._lock = threading.Lock()
+
+    def tick(
+        self, store: Store, settings: Settings, catalogue: list[dict], listings: AsinIndex
+    ) -> int:
+        """Generate one tick of events unless a store is connected; returns events ingested."""
+        with self._lock:
+            active = connections.mode(connections.list_stores(store)) == "live"
+            if active != self._paused:
+                if active:
+                    log.info("mock feed paused: a marketplace store is connected")
+                elif self._paused is not None:
+                    log.info("mock feed resumed: no marketplace store is connected")
+                self._paused = active
+            if active or not settings.mock_enabled or not catalogue:
+                return 0
+            items = frozenset(p["item_id"] for p in catalogue)
+            if self._sim is None or items != self._items:
+                self._sim, self._items = Simulator(catalogue, seed=self._seed), items
+                self._marketplaces = {p["item_id"]: p["marketplace"] for p in catalogue}
+            for product in catalogue:
+                self._sim.set_stock(product["item_id"], int(product.get("stock", 0)))
+            now = utcnow()
+            count = self._restock(store, now)
+            for ev in self._sim.tick(now, settings.mock_events_per_tick):
+                body = json.dumps(payload(ev)).encode()
+                secret = getattr(settings.webhooks, ev.marketplace)
+                if secret is None:
+                    continue
+                headers = signed_headers(secret.get_secret_value(), body)
+                marketplace = cast(Marketplace, ev.marketplace)  # the simulator's are known
+                result = ingest_webhook(
+                    marketplace,
+                    body,
+                    headers,
+                    settings,
+                    store,
+                    listings=listings,
+                    source="mock",
+                )
+                count += len(result.recorded)
+            return count
+
+    def _restock(self, store: Store, now) -> int:
+        """Deliveries that arrived: inventory counts, as a seller's inventory sync records them.
+
+        Marketplaces push no inventory webhooks, so these go straight to the event log (the
+        path bulk inventory files will take), with one id per item and hour.
+        """
+        assert self._sim is not None
+        events = [
+            Event(
+                id=f"mock:stock:{item_id}:{hour_key(now)}",
+                item_id=item_id,
+                marketplace=self._marketplaces[item_id],
+                kind="stock",
+                raw_type="InventorySync",
+                occurred_at=now,
+                received_at=now,
+                stock_set=level,
+                source="mock",
+            )
+            for item_id, level in self._sim.due_restocks(now)
+        ]
+        return len(append(store, events, source="mock").recorded) if events else 0
+
+    @property
+    def paused(self) -> bool:
+        return bool(self._paused)

@@ -1,0 +1,103 @@
+"""The per-process live state every function shares: catalogue, model, ranking, KPIs, and
+what the triggers carry between invocations (ticker, mock feed, reconcile mark).
+
+One ``LiveState`` per process, the only mutable state of the app. Lifecycle: built on first use
+by ``live()`` (cheap: nothing is read until ``sync``), kept for the life of the worker process,
+dropped only by ``live.cache_clear()`` (tests). Guarded by a lock because the Python worker runs
+sync functions on a thread pool. ``sync()`` brings it up to date cheaply: the model pointer is
+checked by ETag, and only products written since the last sync are re-scored
+(``Ranker.update``); a new model version triggers a full pass. ``full_pass()`` is the
+reconcile: every item re-scored at the current time, so windowed features age.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import deque
+from datetime import datetime
+from functools import lru_cache
+from typing import Any
+
+from shared.adapters.blob import model_store
+from shared.adapters.cosmos import Store, get_store
+from shared.catalogue.cache import CatalogueCache
+from shared.core.records import hour_key, utcnow
+from shared.core.settings import get_settings
+from shared.ingest.listing_ids import AsinIndex
+from shared.live.broadcast import Coalescer
+from shared.live.mock_feed import MockFeed
+from shared.ml.registry import ModelRegistry
+from shared.projection.kpis import KpiAggregate
+from shared.ranking import rules as rules_mod
+from shared.ranking import rules_service
+from shared.ranking.ranker import Ranker
+
+TICKER_SIZE = 20  # newest events kept for the next broadcast
+
+
+class LiveState:
+    def __init__(self, store: Store, registry: ModelRegistry) -> None:
+        self.store = store
+        self.registry = registry
+        self.cache = CatalogueCache(store)
+        self.ranker: Ranker | None = None
+        self.published_at: datetime | None = None  # when rank changes were last re-based
+        self.snapshot_at: datetime | None = None  # when ranks were last saved for history
+        self.kpis = KpiAggregate(get_settings().low_stock_threshold)
+        self.lock = threading.RLock()
+        # Carried between trigger invocations (``shared.live.triggers``).
+        self.listings = AsinIndex.for_store(store)
+        self.ticker: deque[dict[str, Any]] = deque(maxlen=TICKER_SIZE)
+        self.ticker_lock = threading.Lock()
+        self.reconciled_until: int | None = None  # event _ts reconcile has covered
+        self.feed: MockFeed | None = None
+        self.announced_model: str | None = None
+        self.coalescer: Coalescer | None = None
+
+    @property
+    def model_version(self) -> str | None:
+        return self.ranker.model.version if self.ranker is not None else None
+
+    def sync(self, now: datetime | None = None) -> list[dict[str, Any]]:
+        """Pull changed products (and a newly promoted model); re-score only what changed."""
+        now = now or utcnow()
+        with self.lock:
+            model = self.registry.current()
+            changed = self.cache.refresh()
+            if self.kpis.hour != hour_key(now):
+                self.kpis.rebase(self.cache.states.values(), now)
+            else:
+                self.kpis.update(changed, now)
+            if self.ranker is None:
+                self.ranker = Ranker(model)
+                self.ranker.full(self.cache.catalogued(), now)
+            elif self.ranker.model.version != model.version:
+                # A newly promoted model: re-score everything, keep the rank-change baseline.
+                self.ranker.set_model(model)
+                self.ranker.update([s for s in changed if s.get("catalogued", True)], now)
+            else:
+                touched = [s for s in changed if s.get("catalogued", True)]
+                if touched:
+                    self.ranker.update(touched, now)
+            return changed
+
+    def full_pass(self, now: datetime | None = None) -> None:
+        now = now or utcnow()
+        with self.lock:
+            self.sync(now)
+            assert self.ranker is not None
+            self.ranker.full(self.cache.catalogued(), now)
+
+    def kpi_snapshot(self, now: datetime, *, mode: str) -> dict[str, Any]:
+        with self.lock:
+            if self.kpis.hour != hour_key(now):  # the window moved on: age every part
+                self.kpis.rebase(self.cache.states.values(), now)
+            return self.kpis.snapshot(now, mode=mode)
+
+    def active_rules(self) -> list[rules_mod.Rule]:
+        return rules_service.active_rules(self.store)
+
+
+@lru_cache(maxsize=1)
+def live() -> LiveState:
+    return LiveState(get_store(), ModelRegistry(model_store()))

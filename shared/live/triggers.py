@@ -1,0 +1,143 @@
+"""What the rank_timer and mock_timer functions do, in one place.
+
+``on_events``: project the change-feed batch (idempotent), re-score the touched items, and ask
+for a broadcast. ``reconcile``: apply anything the feed missed, re-score everything at the
+current time with the current model, broadcast. ``mock_tick``: one tick of simulated shoppers.
+
+Broadcasts are coalesced: however many batches arrive, KPIs and the ranking go out at most
+``1 / BROADCAST_INTERVAL`` times a second (plus one trailing flush), each with the newest state.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+from shared.adapters.cosmos import get_store
+from shared.catalogue import connections
+from shared.core import telemetry
+from shared.core.records import utcnow
+from shared.core.settings import get_settings
+from shared.live import broadcast
+from shared.live.mock_feed import MockFeed
+from shared.live.ranking_view import ranking_payload, save_snapshot
+from shared.live.state import live
+from shared.projection import apply
+from shared.ranking import rules_service
+
+log = logging.getLogger("resight.pipeline")
+BROADCAST_INTERVAL = 0.25
+FEED_GRACE_SECONDS = 10
+# A fresh instance looks this far back for events the feed missed; older gaps are what
+# ``python -m shared.projection.rebuild`` (a full rebuild from the log) is for, not a timer.
+FIRST_RECONCILE_LOOKBACK_SECONDS = 3600
+
+
+def on_events(docs: list[dict[str, Any]]) -> None:
+    started = time.perf_counter()
+    store = get_store()
+    changed = apply.project_batch(store, docs)
+    state = live()
+    state.sync()
+    telemetry.record_rerank((time.perf_counter() - started) * 1000, len(changed))
+    with state.ticker_lock:
+        for doc in docs:
+            if doc.get("source") != "backfill":
+                state.ticker.append(doc)
+    request_flush()
+
+
+def request_flush() -> None:
+    """Ask for a coalesced broadcast (at most one per ``BROADCAST_INTERVAL``)."""
+    state = live()
+    with state.lock:
+        if state.coalescer is None:
+            state.coalescer = broadcast.Coalescer(flush, BROADCAST_INTERVAL)
+    state.coalescer.request()
+
+
+def reconcile() -> None:
+    """Repair drift: apply events the feed has missed (none, normally), re-score everything."""
+    store = get_store()
+    state = live()
+    # Only events old enough that the change feed has had its chance: a younger one may be in
+    # a batch being projected right now, and applying it here would only race the feed.
+    until = int(time.time()) - FEED_GRACE_SECONDS
+    since = state.reconciled_until
+    if since is None:
+        since = until - FIRST_RECONCILE_LOOKBACK_SECONDS
+    docs = list(
+        store.query(
+            "events",
+            "SELECT * FROM c WHERE c._ts >= @since AND c._ts <= @until",
+            [("@since", since), ("@until", until)],
+        )
+    )
+    docs.sort(key=lambda d: d["_ts"])
+    repaired = apply.project_batch(store, docs)
+    if repaired:
+        log.warning(
+            "reconcile repaired %d products the change feed had not projected", len(repaired)
+        )
+    state.full_pass()
+    state.reconciled_until = until
+    flush()
+
+
+def mock_tick() -> int:
+    settings = get_settings()
+    state = live()
+    with state.lock:
+        if state.feed is None:
+            state.feed = MockFeed(settings.mock_seed)
+    state.sync()
+    return state.feed.tick(get_store(), settings, state.cache.catalogued(), state.listings)
+
+
+def rules_changed() -> None:
+    """A rule change re-ranks: push the new rules and ranking to every dashboard now."""
+    broadcast.send("rules", rules_service.list_payload(get_store()))
+    flush()
+
+
+def flush() -> None:
+    """Broadcast KPIs, the top of the ranking and the newest events; snapshot the ranking."""
+    started = time.perf_counter()
+    settings = get_settings()
+    store = get_store()
+    state = live()
+    now = utcnow()
+    with state.lock:
+        mode = connections.mode(connections.list_stores(store))
+        kpi = state.kpi_snapshot(now, mode=mode)
+        ranking = ranking_payload(state, limit=settings.broadcast_top_n, now=now)
+        save_snapshot(store, state, now)
+    broadcast.send("kpis", kpi)
+    broadcast.send("ranking", ranking)
+    with state.ticker_lock:
+        ticker = list(state.ticker)
+        state.ticker.clear()
+    for doc in ticker:
+        product = state.cache.get(doc["item_id"]) or {}
+        broadcast.send(
+            "event",
+            {
+                "id": doc["id"],
+                "item_id": doc["item_id"],
+                "title": product.get("title", ""),
+                "marketplace": doc["marketplace"],
+                "kind": doc["kind"],
+                "units": doc.get("units", 0),
+                "revenue": doc.get("revenue", 0.0),
+                "occurred_at": doc["occurred_at"],
+            },
+        )
+    if state.model_version != state.announced_model:
+        if state.announced_model is not None:
+            broadcast.send("model", {"version": state.model_version})
+        state.announced_model = state.model_version
+    lag_start = min((doc.get("_ts", time.time()) for doc in ticker), default=None)
+    if lag_start is not None:
+        telemetry.record_broadcast_lag(max(0.0, time.time() - lag_start) * 1000)
+    log.debug("flush took %.1f ms", (time.perf_counter() - started) * 1000)

@@ -1,0 +1,168 @@
+"""Events -> product state. Pure functions; the store and the triggers do the I/O.
+
+A product's projected state lives in its ``products`` document next to the catalogue fields:
+
+- ``stock``: units on hand, derived as the latest inventory count (``stock_base``: the
+  ``stock_set`` event with the newest ``occurred_at``) plus the stock moves (orders, cancellations)
+  that happened after that count (``stock_moves``), never below 0. Defined by event time, not by
+  arrival order, so any delivery order of the same events gives the same stock;
+- ``buckets``: ``{"YYYYMMDDHH": [views, clicks, orders, units, revenue]}`` per UTC hour for the
+  last ``BUCKET_HOURS`` hours: the windowed counters (1 h / 24 h / 7 d) are sums of these at
+  scoring time, so they age correctly without any event arriving;
+- ``totals``: all-time sums of the same counters;
+- ``price``/``competitor_price``: the prices observed at the newest ``occurred_at``;
+- ``applied``: the change-feed watermark ``{"ts": _ts, "ids": [...]}`` that makes a
+  redelivered batch a no-op.
+
+Why a watermark and not a list of applied ids: within one partition (one item) the change feed
+delivers documents in write order and ``_ts`` never decreases along it, so "newer than the
+watermark, or at the watermark second and not yet seen" identifies exactly the unapplied
+events with a bounded document size.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from shared.core.records import COUNTERS, hour_key
+
+BUCKET_HOURS = 8 * 24
+# Stock moves older than this (against the newest move) fold into the base count, which keeps
+# the document bounded when no inventory count arrives for a long time.
+MOVE_HORIZON = timedelta(days=7)
+_N = len(COUNTERS)
+
+
+def new_state(product: Mapping[str, Any]) -> dict[str, Any]:
+    """A fresh projected document for a catalogue product (no events applied)."""
+    doc = dict(product)
+    doc["id"] = doc["item_id"]
+    doc.setdefault("initial_stock", int(doc.get("stock", 0) or 0))
+    doc["stock_base"] = {"value": doc["initial_stock"], "at": ""}
+    doc["stock_moves"] = []
+    doc["stock"] = doc["initial_stock"]
+    doc["price_at"] = ""
+    doc["buckets"] = {}
+    doc["totals"] = dict.fromkeys(COUNTERS, 0)
+    doc["totals"]["revenue"] = 0.0
+    doc.setdefault("competitor_price", None)
+    doc["last_event_at"] = None
+    doc["applied"] = {"ts": 0, "ids": []}
+    return doc
+
+
+def apply_event(state: dict[str, Any], event: Mapping[str, Any]) -> None:
+    """Add one event's deltas to ``state`` in place. Not idempotent by itself: see apply_batch."""
+    occurred = _as_datetime(event["occurred_at"])
+    key = hour_key(occurred)
+    bucket = state["buckets"].setdefault(key, [0, 0, 0, 0, 0.0])
+    for i, name in enumerate(COUNTERS):
+        delta = event.get(name, 0) or 0
+        if delta:
+            bucket[i] += delta
+            state["totals"][name] += delta
+    bucket[4] = round(bucket[4], 2)
+    state["totals"]["revenue"] = round(state["totals"]["revenue"], 2)
+
+    stamp = occurred.isoformat()
+    _apply_stock(state, event, stamp)
+    if stamp >= state.get("price_at", ""):
+        if event.get("price") is not None and event.get("kind") in ("offer", "order"):
+            state["price"] = float(event["price"])
+            state["price_at"] = stamp
+        if event.get("competitor_price") is not None:
+            state["competitor_price"] = float(event["competitor_price"])
+            state["price_at"] = stamp
+
+    if state.get("last_event_at") is None or stamp > state["last_event_at"]:
+        state["last_event_at"] = stamp
+    _prune(state)
+
+
+def _apply_stock(state: dict[str, Any], event: Mapping[str, Any], stamp: str) -> None:
+    base, moves = state["stock_base"], state["stock_moves"]
+    if event.get("stock_set") is not None and stamp > base["at"]:
+        base["value"], base["at"] = int(event["stock_set"]), stamp
+        moves[:] = [m for m in moves if m[0] > stamp]
+    if event.get("stock_delta") and stamp > base["at"]:
+        moves.append([stamp, int(event["stock_delta"])])
+        moves.sort()
+        horizon = (_as_datetime(moves[-1][0]) - MOVE_HORIZON).isoformat()
+        while moves and moves[0][0] < horizon:
+            at, delta = moves.pop(0)
+            base["value"], base["at"] = base["value"] + delta, at
+    state["stock"] = max(0, base["value"] + sum(m[1] for m in moves))
+
+
+def apply_batch(state: dict[str, Any], docs: Iterable[Mapping[str, Any]]) -> list[str]:
+    """Apply change-feed documents of one item in feed order, skipping what was applied.
+
+    Returns the ids applied now; an empty list means the batch was a redelivery.
+    """
+    mark = state.setdefault("applied", {"ts": 0, "ids": []})
+    applied: list[str] = []
+    for doc in docs:
+        ts = int(doc.get("_ts", 0))
+        if ts < mark["ts"] or (ts == mark["ts"] and doc["id"] in mark["ids"]):
+            continue
+        apply_event(state, doc)
+        if ts > mark["ts"]:
+            mark["ts"], mark["ids"] = ts, []
+        mark["ids"].append(doc["id"])
+        applied.append(doc["id"])
+    return applied
+
+
+def rebuild(product: Mapping[str, Any], docs: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
+    """The full recompute: a fresh state with every event of the item in log order."""
+    state = new_state(_catalogue_fields(product))
+    ordered = sorted(docs, key=lambda d: int(d.get("_ts", 0)))
+    apply_batch(state, ordered)
+    return state
+
+
+# Fields that are projections, not catalogue: dropped before a rebuild.
+_PROJECTED = {
+    "buckets",
+    "totals",
+    "last_event_at",
+    "applied",
+    "competitor_price",
+    "stock",
+    "stock_base",
+    "stock_moves",
+    "price_at",
+}
+# Written by the ranker and system; never catalogue.
+_SYSTEM = {
+    "score",
+    "rank",
+    "model_version",
+    "scored_at",
+    "_rid",
+    "_self",
+    "_etag",
+    "_attachments",
+    "_ts",
+}
+
+
+def _catalogue_fields(product: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in product.items() if k not in _PROJECTED | _SYSTEM}
+
+
+def _prune(state: dict[str, Any]) -> None:
+    buckets = state["buckets"]
+    if len(buckets) <= BUCKET_HOURS:
+        return
+    for key in sorted(buckets)[: len(buckets) - BUCKET_HOURS]:
+        del buckets[key]
+
+
+def _as_datetime(value: Any) -> datetime:
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+    parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)

@@ -1,0 +1,171 @@
+"""KPIs from the product projections (never a scan of the event log).
+
+Window KPIs are sums of the products' hourly buckets over the last 24 hours, totals the sums
+of their all-time counters. The per-minute chart series is the one place that reads events:
+only those of the last hour (or day, per hour), through the ``occurred_at`` range.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import datetime, timedelta
+from typing import Any
+
+from shared.adapters.cosmos import Store
+from shared.core.records import COUNTERS, MARKETPLACES, hour_key
+from shared.projection.windows import window_counts
+
+WINDOW_HOURS = 24
+DAY_WINDOW = 1  # window_counts gives 1 h, 24 h and 7 d
+
+
+def _ratios(views: float, clicks: float, purchases: float, revenue: float) -> dict[str, float]:
+    return {
+        "conversion_rate": round(purchases / clicks, 4) if clicks else 0.0,
+        "ctr": round(clicks / views, 4) if views else 0.0,
+        "aov": round(revenue / purchases, 2) if purchases else 0.0,
+    }
+
+
+# One product's part of the KPIs: marketplace, stock, 24 h window and all-time totals, each as
+# [views, clicks, orders, units, revenue in paise] (integers, so adding and taking away parts
+# never drifts).
+_Part = tuple[str, int, tuple[int, ...], tuple[int, ...]]
+
+
+def _as_ints(values: list[float]) -> tuple[int, ...]:
+    return (*(int(v) for v in values[:4]), round(values[4] * 100))
+
+
+class KpiAggregate:
+    """Running KPI sums over a catalogue, updated product by product.
+
+    A broadcast must not cost a pass over the catalogue: each changed product replaces its own
+    part of the sums. The 24 h window ages with the clock, so when the UTC hour turns the parts
+    are recomputed once (``rebase``), which is also what a cold start does.
+    """
+
+    def __init__(self, low_stock_threshold: int) -> None:
+        self.low_stock_threshold = low_stock_threshold
+        self._reset(None)
+
+    def _reset(self, hour: str | None) -> None:
+        self.hour = hour
+        self._parts: dict[str, _Part] = {}
+        self._window = [0] * 5
+        self._totals = [0] * 5
+        self._by_mp: dict[str, list[int]] = {mp: [0] * 5 for mp in MARKETPLACES}
+        self._low_stock = 0
+
+    def rebase(self, products: Iterable[Mapping[str, Any]], now: datetime) -> None:
+        """Recompute every part at ``now`` (cold start, and once each new UTC hour)."""
+        self._reset(hour_key(now))
+        self.update(products, now)
+
+    def update(self, products: Iterable[Mapping[str, Any]], now: datetime) -> None:
+        products = list(products)
+        # The columnar window sums: one pass for the whole batch.
+        windows = window_counts(products, now)[:, DAY_WINDOW, :]
+        for product, window in zip(products, windows, strict=True):
+            old = self._parts.pop(product["item_id"], None)
+            if old is not None:
+                self._apply(old, -1)
+            if product.get("catalogued") is False:
+                continue
+            totals = product.get("totals", {})
+            part: _Part = (
+                product.get("marketplace", ""),
+                int(product.get("stock", 0)),
+                _as_ints(window.tolist()),
+                _as_ints([float(totals.get(name, 0)) for name in COUNTERS]),
+            )
+            self._parts[product["item_id"]] = part
+            self._apply(part, 1)
+
+    def _apply(self, part: _Part, sign: int) -> None:
+        marketplace, stock, window, totals = part
+        by_mp = self._by_mp.get(marketplace)
+        for i in range(5):
+            self._window[i] += sign * window[i]
+            self._totals[i] += sign * totals[i]
+            if by_mp is not None:
+                by_mp[i] += sign * window[i]
+        if stock <= self.low_stock_threshold:
+            self._low_stock += sign
+
+    def snapshot(self, now: datetime, *, mode: str) -> dict[str, Any]:
+        count = len(self._parts)
+        extra = {"low_stock": self._low_stock, "products": count}
+        return {
+            "as_of": now.isoformat(),
+            "mode": mode,
+            "window": f"{WINDOW_HOURS}h",
+            "kpis": {**_block(self._window), **extra},
+            "totals": {**_block(self._totals), **extra},
+            "by_marketplace": {
+                mp: {k: _block(v)[k] for k in ("views", "clicks", "purchases", "revenue")}
+                for mp, v in self._by_mp.items()
+            },
+        }
+
+
+def _block(v: list[int]) -> dict[str, Any]:
+    revenue = v[4] / 100
+    return {
+        "views": v[0],
+        "clicks": v[1],
+        "purchases": v[2],
+        "units": v[3],
+        "revenue": round(revenue, 2),
+        **_ratios(v[0], v[1], v[2], revenue),
+    }
+
+
+def compute(
+    products: Iterable[Mapping[str, Any]], now: datetime, *, low_stock_threshold: int, mode: str
+) -> dict[str, Any]:
+    """The KPIs of ``products`` at ``now`` in one go (what the aggregate keeps up to date)."""
+    aggregate = KpiAggregate(low_stock_threshold)
+    aggregate.rebase(products, now)
+    return aggregate.snapshot(now, mode=mode)
+
+
+def series(store: Store, now: datetime, range_: str) -> dict[str, Any]:
+    """Per-minute points for the last hour or per-hour points for the last day."""
+    if range_ == "hour":
+        step, n, fmt = timedelta(minutes=1), 60, 16  # "YYYY-MM-DDTHH:MM"
+    else:
+        step, n, fmt = timedelta(hours=1), 24, 13  # "YYYY-MM-DDTHH"
+    end = now.replace(second=0, microsecond=0)
+    if range_ != "hour":
+        end = end.replace(minute=0)
+    start = end - step * (n - 1)
+    points: dict[str, dict[str, Any]] = {}
+    for i in range(n):
+        t = start + step * i
+        points[t.isoformat()[:fmt]] = {
+            "t": t.isoformat(),
+            **{
+                mp: {"views": 0, "clicks": 0, "purchases": 0, "revenue": 0.0} for mp in MARKETPLACES
+            },
+        }
+    rows = store.query(
+        "events",
+        "SELECT c.occurred_at, c.marketplace, c.views, c.clicks, c.orders, c.revenue "
+        "FROM c WHERE c.occurred_at >= @start",
+        [("@start", start.isoformat())],
+    )
+    for row in rows:
+        point = points.get(str(row["occurred_at"])[:fmt])
+        if point is None or row.get("marketplace") not in MARKETPLACES:
+            continue
+        slot = point[row["marketplace"]]
+        slot["views"] += row.get("views", 0)
+        slot["clicks"] += row.get("clicks", 0)
+        slot["purchases"] += row.get("orders", 0)
+        slot["revenue"] = round(slot["revenue"] + row.get("revenue", 0.0), 2)
+    return {
+        "range": range_,
+        "step": "minute" if range_ == "hour" else "hour",
+        "points": list(points.values()),
+    }
