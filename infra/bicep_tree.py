@@ -39,6 +39,8 @@ class Resource:
 class Template:
     path: Path
     params: dict[str, Any] = field(default_factory=dict)  # name -> default (None if required)
+    # name -> {"minValue": 40, "allowed": [2048, 4096], ...}: each decorator's first argument
+    param_decorators: dict[str, dict[str, Any]] = field(default_factory=dict)
     variables: dict[str, Any] = field(default_factory=dict)
     resources: list[Resource] = field(default_factory=list)
     modules: dict[str, str] = field(default_factory=dict)  # symbol -> path
@@ -137,6 +139,25 @@ def _comment_above(node: Node) -> str:
     return " ".join(lines)
 
 
+def _decorators(node: Node) -> dict[str, Any]:
+    """``@name(argument)`` decorators directly above a declaration, by name."""
+    found: dict[str, Any] = {}
+    sibling = node.prev_named_sibling
+    while sibling is not None and sibling.type == "comment":
+        sibling = sibling.prev_named_sibling
+    if sibling is None or sibling.type != "decorators":
+        return found
+    for decorator in sibling.named_children:
+        call = next((c for c in decorator.named_children if c.type == "call_expression"), None)
+        if call is None:
+            continue
+        name = next(c for c in call.named_children if c.type == "identifier")
+        arguments = next((c for c in call.named_children if c.type == "arguments"), None)
+        values = [a for a in arguments.named_children if a.type != "comment"] if arguments else []
+        found[_text(name)] = literal(values[0]) if values else None
+    return found
+
+
 def load(path: Path) -> Template:
     template = Template(path)
     for node in parse(path.read_bytes()).named_children:
@@ -145,6 +166,7 @@ def load(path: Path) -> Template:
         if node.type == "parameter_declaration":
             default = _value_after(node, "=")
             template.params[name] = literal(default) if default is not None else None
+            template.param_decorators[name] = _decorators(node)
         elif node.type == "variable_declaration":
             template.variables[name] = literal(_value_after(node, "="))  # type: ignore[arg-type]
         elif node.type == "output_declaration":

@@ -8,7 +8,7 @@ targetScope = 'resourceGroup'
 
 @minLength(3)
 @maxLength(12)
-@description('Short lowercase name; resource names are derived from it and the resource group.')
+@description('3-12 lowercase letters and digits, starting with a letter; resource names are derived from it and the resource group.')
 param name string = 'resight'
 
 @description('Region of everything but the Static Web App. It must offer Flex Consumption.')
@@ -24,16 +24,18 @@ param location string = resourceGroup().location
 ])
 param staticWebAppLocation string = 'eastasia'
 
+// 512 MB is left out: such an instance has a quarter of a vCPU, and importing LightGBM and SHAP
+// alone takes seconds of CPU (docs/cost.md), too close to Flex Consumption's 30 s start-up limit.
 @description('Memory of each Function App instance, in MB.')
 @allowed([
-  512
   2048
   4096
 ])
 param instanceMemoryMB int = 2048
 
+// 40 is the lowest maximum Flex Consumption documents; lower values are a regional preview.
 @description('Upper bound on Function App instances: the cost ceiling of a traffic spike.')
-@minValue(1)
+@minValue(40)
 @maxValue(1000)
 param maximumInstanceCount int = 40
 
@@ -77,7 +79,17 @@ param tags object = {
   application: 'resight'
 }
 
-var token = uniqueString(resourceGroup().id, name)
+// Bicep has no pattern decorator, so `name` is checked here: 3-12 lowercase letters and digits,
+// starting with a letter. Every derived name then stays within its service's rules (lowercase
+// for Storage and Cosmos DB, no double or trailing hyphen for Key Vault); tests/unit/test_infra.py
+// checks them. A name that fails stops the deployment before anything is created: int() of the
+// message is a template error that quotes it (ARM evaluates only the branch `?:` takes).
+var nameLetters = 'abcdefghijklmnopqrstuvwxyz'
+var nameCharacters = map(range(0, length(name)), i => substring(name, i, 1))
+var nameIsValid = contains(nameLetters, first(nameCharacters)) && empty(filter(nameCharacters, c => !contains('${nameLetters}0123456789', c)))
+var baseName = nameIsValid ? name : string(int('The name parameter must be 3-12 lowercase letters and digits, starting with a letter.'))
+
+var token = uniqueString(resourceGroup().id, baseName)
 var deploymentContainerName = 'app-package'
 var modelsContainerName = 'models'
 var signalRSecretName = 'signalr-connection-string'
@@ -90,7 +102,7 @@ var webhookSecretNames = {
 module identity 'modules/identity.bicep' = {
   name: 'identity'
   params: {
-    name: 'id-${name}-${token}'
+    name: 'id-${baseName}-${token}'
     location: location
     tags: tags
   }
@@ -99,8 +111,8 @@ module identity 'modules/identity.bicep' = {
 module monitoring 'modules/monitoring.bicep' = {
   name: 'monitoring'
   params: {
-    workspaceName: 'log-${name}-${token}'
-    insightsName: 'appi-${name}-${token}'
+    workspaceName: 'log-${baseName}-${token}'
+    insightsName: 'appi-${baseName}-${token}'
     location: location
     tags: tags
     dailyQuotaGb: logDailyQuotaGb
@@ -111,7 +123,7 @@ module storage 'modules/storage.bicep' = {
   name: 'storage'
   params: {
     // Storage names: 3-24 lowercase letters and digits, globally unique.
-    name: 'st${take(toLower(replace(name, '-', '')), 9)}${token}'
+    name: 'st${take(baseName, 9)}${token}'
     location: location
     tags: tags
     deploymentContainerName: deploymentContainerName
@@ -122,7 +134,7 @@ module storage 'modules/storage.bicep' = {
 module cosmos 'modules/cosmos.bicep' = {
   name: 'cosmos'
   params: {
-    accountName: 'cosmos-${name}-${token}'
+    accountName: 'cosmos-${baseName}-${token}'
     databaseName: 'resight'
     location: location
     tags: tags
@@ -132,7 +144,7 @@ module cosmos 'modules/cosmos.bicep' = {
 module dashboard 'modules/staticwebapp.bicep' = {
   name: 'dashboard'
   params: {
-    name: 'swa-${name}-${token}'
+    name: 'swa-${baseName}-${token}'
     location: staticWebAppLocation
     tags: tags
   }
@@ -141,7 +153,7 @@ module dashboard 'modules/staticwebapp.bicep' = {
 module signalR 'modules/signalr.bicep' = {
   name: 'signalr'
   params: {
-    name: 'sigr-${name}-${token}'
+    name: 'sigr-${baseName}-${token}'
     location: location
     tags: tags
     sku: signalRSku
@@ -155,7 +167,7 @@ module keyVault 'modules/keyvault.bicep' = {
   name: 'keyvault'
   params: {
     // Vault names: 3-24 characters, globally unique.
-    name: 'kv-${take(name, 6)}-${token}'
+    name: 'kv-${take(baseName, 6)}-${token}'
     location: location
     tags: tags
     signalRName: signalR.outputs.name
@@ -185,15 +197,13 @@ module functionApp 'modules/functionapp.bicep' = {
     rbac
   ]
   params: {
-    planName: 'plan-${name}-${token}'
-    appName: 'func-${name}-${token}'
+    planName: 'plan-${baseName}-${token}'
+    appName: 'func-${baseName}-${token}'
     location: location
     tags: tags
     identityId: identity.outputs.id
     identityClientId: identity.outputs.clientId
     blobEndpoint: storage.outputs.blobEndpoint
-    queueEndpoint: storage.outputs.queueEndpoint
-    tableEndpoint: storage.outputs.tableEndpoint
     deploymentContainerName: deploymentContainerName
     modelsContainerName: modelsContainerName
     cosmosEndpoint: cosmos.outputs.endpoint
@@ -211,11 +221,14 @@ module functionApp 'modules/functionapp.bicep' = {
   }
 }
 
+// Links the Function App as the dashboard's /api, then sets the Function App's own
+// authentication: only the Static Web App may call the API; the webhooks and /api/health stay
+// open to their callers (function key and signature, or nothing).
 module dashboardBackend 'modules/staticwebapp-backend.bicep' = {
   name: 'dashboard-backend'
   params: {
     staticWebAppName: dashboard.outputs.name
-    functionAppId: functionApp.outputs.id
+    functionAppName: functionApp.outputs.name
     functionAppLocation: location
   }
 }

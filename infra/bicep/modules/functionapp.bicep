@@ -12,8 +12,6 @@ param identityId string
 param identityClientId string
 
 param blobEndpoint string
-param queueEndpoint string
-param tableEndpoint string
 param deploymentContainerName string
 param modelsContainerName string
 
@@ -26,18 +24,19 @@ param signalRSecretName string
 param signalRHub string
 param webhookSecretNames object
 
+// Not 512: a quarter of a vCPU imports LightGBM and SHAP too slowly for the 30 s start-up limit.
 @allowed([
-  512
   2048
   4096
 ])
 param instanceMemoryMB int
 
-@minValue(1)
+// The lowest maximum Flex Consumption documents outside regional previews.
+@minValue(40)
 @maxValue(1000)
 param maximumInstanceCount int
 
-// App options: defaults are those of shared/settings.py.
+// App options: defaults are those of shared/core/settings.py.
 param webhookMaxAgeSeconds int = 300
 param maxBodyBytes int = 262144
 param eventsTtlDays int = 90
@@ -55,13 +54,14 @@ resource insights 'Microsoft.Insights/components@2020-02-02' existing = {
 
 func keyVaultReference(vault string, secret string) string => '@Microsoft.KeyVault(VaultName=${vault};SecretName=${secret})'
 
-// Every setting shared/settings.py reads, plus what the host and the Cosmos trigger need.
+// Every setting shared/core/settings.py reads, plus what the host and the Cosmos trigger need.
 // Names match local.settings.example.json; tests/unit/test_settings_sync.py keeps them in step.
 var appSettings = {
-  // Host storage, identity-based: no AzureWebJobsStorage connection string exists.
+  // Host storage, identity-based: no AzureWebJobsStorage connection string exists. Blob only:
+  // the host keeps function keys and timer locks there. It needs queues only for blob triggers
+  // and Durable Functions, and tables for Durable Functions; this app has neither, so there is no
+  // queue or table URI (nor role in rbac.bicep). Add both if such a trigger is ever added.
   AzureWebJobsStorage__blobServiceUri: blobEndpoint
-  AzureWebJobsStorage__queueServiceUri: queueEndpoint
-  AzureWebJobsStorage__tableServiceUri: tableEndpoint
   AzureWebJobsStorage__credential: 'managedidentity'
   AzureWebJobsStorage__clientId: identityClientId
 

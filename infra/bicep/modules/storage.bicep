@@ -58,5 +58,3 @@ resource account 'Microsoft.Storage/storageAccounts@2023-05-01' = {
 
 output name string = account.name
 output blobEndpoint string = account.properties.primaryEndpoints.blob
-output queueEndpoint string = account.properties.primaryEndpoints.queue
-output tableEndpoint string = account.properties.primaryEndpoints.table
