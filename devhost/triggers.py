@@ -25,7 +25,7 @@ from azure.functions.timer import TimerRequest
 from croniter import croniter
 
 from functions.app_index import functions_of
-from shared.store import Store
+from shared.adapters.cosmos import Store
 
 log = logging.getLogger("devhost.triggers")
 _SETTING = re.compile(r"%([^%]+)%")
@@ -48,9 +48,11 @@ def triggers_of(app: func.FunctionApp, kind: str) -> list[tuple[str, dict[str, A
     for fn in functions_of(app):
         trigger = fn.get_trigger()
         if trigger is not None and trigger.get_binding_name() == kind:
-            found.append(
-                (str(fn.get_function_name()), trigger.get_dict_repr(), fn.get_user_function())
-            )
+            binding = dict(trigger.get_dict_repr())
+            retry = fn.get_settings_dict("retry_policy")
+            if retry:
+                binding["retryPolicy"] = retry  # what the host reads from function.json
+            found.append((str(fn.get_function_name()), binding, fn.get_user_function()))
     return found
 
 
@@ -105,6 +107,10 @@ class ChangeFeedPoller(threading.Thread):
         self.max_items = binding.get("maxItemsPerInvocation", max_items)
         self.cursor_ts = 0
         self.seen_at_cursor: set[str] = set()
+        # The function's retry policy: a batch that keeps failing is retried this many times,
+        # then checkpointed as the host does (-1: forever).
+        self.max_retries = int(binding.get("retryPolicy", {}).get("max_retry_count", -1))
+        self.failures = 0
         self._lock = threading.Lock()
 
     def poll_once(self) -> int:
@@ -125,7 +131,19 @@ class ChangeFeedPoller(threading.Thread):
             return 0
         fresh.sort(key=lambda d: d["_ts"])
         batch = fresh[: self.max_items]
-        self.fn(**{self.arg: func.DocumentList([func.Document.from_dict(d) for d in batch])})
+        try:
+            self.fn(**{self.arg: func.DocumentList([func.Document.from_dict(d) for d in batch])})
+            self.failures = 0
+        except Exception:
+            self.failures += 1
+            if self.max_retries < 0 or self.failures <= self.max_retries:
+                raise
+            log.error(
+                "change feed %s: batch failed %d times; checkpointing past it as the host does",
+                self.fn_name,
+                self.failures,
+            )
+            self.failures = 0
         last_ts = batch[-1]["_ts"]
         if last_ts != self.cursor_ts:
             self.cursor_ts, self.seen_at_cursor = last_ts, set()

@@ -11,6 +11,7 @@ import azure.functions as func
 from functions.http_util import json_response
 from functions.routes import RouteDoc, http_route
 from shared.adapters.cosmos import get_store
+from shared.core.errors import PayloadTooLarge
 from shared.core.records import Marketplace
 from shared.core.settings import get_settings
 from shared.ingest.webhook import ingest_webhook
@@ -29,11 +30,16 @@ def webhook_blueprint(marketplace: Marketplace) -> func.Blueprint:
         RouteDoc(f"{marketplace} webhook (signed, function key)", role=None),
     )
     def webhook(req: func.HttpRequest) -> func.HttpResponse:
+        settings = get_settings()
+        declared = req.headers.get("content-length", "")
+        # Refuse on the declared length before the body is touched.
+        if declared.isdigit() and int(declared) > settings.max_body_bytes:
+            raise PayloadTooLarge(f"body is over {settings.max_body_bytes} bytes")
         result = ingest_webhook(
             marketplace,
             req.get_body() or b"",
             dict(req.headers),
-            get_settings(),
+            settings,
             get_store(),
             listings=live().listings,
         )

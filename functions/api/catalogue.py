@@ -1,4 +1,4 @@
-"""KPIs, chart series, item details and the audit log."""
+"""KPIs, chart series, item details, unmatched listings and their details, the audit log."""
 
 from __future__ import annotations
 
@@ -6,12 +6,20 @@ import azure.functions as func
 
 from functions.api.blueprint import RouteDoc, api_route
 from functions.api.item_view import item_details
-from functions.http_util import READ_ROLES, json_response, require_role
+from functions.http_util import (
+    READ_ROLES,
+    WRITE_ROLES,
+    json_response,
+    parse_model,
+    read_json,
+    require_role,
+)
 from shared.adapters.cosmos import get_store
 from shared.audit import trail
-from shared.catalogue import connections
+from shared.catalogue import connections, products
 from shared.core.errors import NotFound, ValidationFailed
 from shared.core.records import utcnow
+from shared.ingest.catalogue_updates import update_listing
 from shared.live.state import live
 from shared.projection import kpis
 
@@ -49,6 +57,34 @@ def item(req: func.HttpRequest) -> func.HttpResponse:
     if product is None:
         raise NotFound(f"no item {item_id!r}")
     return json_response(item_details(state, product, utcnow()))
+
+
+@api_route(
+    "catalogue_unmatched",
+    "catalogue/unmatched",
+    ["GET"],
+    RouteDoc("Listings seen in events that need catalogue details"),
+)
+def catalogue_unmatched(req: func.HttpRequest) -> func.HttpResponse:
+    require_role(req, READ_ROLES)
+    return json_response({"items": products.unmatched(get_store())})
+
+
+@api_route(
+    "catalogue_update",
+    "catalogue/{id}",
+    ["PUT"],
+    RouteDoc(
+        "Complete or correct a listing's catalogue details (admin, audited)",
+        request=products.ListingDetails,
+        role="admin",
+    ),
+)
+def catalogue_update(req: func.HttpRequest) -> func.HttpResponse:
+    actor = require_role(req, WRITE_ROLES)
+    details = parse_model(products.ListingDetails, read_json(req))
+    result = update_listing(get_store(), req.route_params["id"], details, actor)
+    return json_response(result)
 
 
 @api_route(

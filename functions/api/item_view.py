@@ -42,8 +42,13 @@ def item_details(state: LiveState, product: dict[str, Any], now: datetime) -> di
                 "review_count",
                 "competitor_price",
                 "last_event_at",
+                "last_order_price",
+                "first_seen_at",
+                "asin",
             )
         },
+        # A listing known only from its events: shown, counted, ranked once completed.
+        "needs_catalogue_details": product.get("catalogued", True) is False,
         "stock": stock,
         "days_of_cover": cover,
         "counters": counters,

@@ -12,6 +12,7 @@ from shared.adapters import signalr
 from shared.adapters.cosmos import get_store
 from shared.core.errors import ServiceUnavailable
 from shared.core.settings import get_settings
+from shared.projection import dead_letters
 
 
 @api_route("health", "health", ["GET"], RouteDoc("Liveness and dependency check", role=None))
@@ -23,7 +24,23 @@ def health(req: func.HttpRequest) -> func.HttpResponse:
     except ServiceUnavailable as exc:
         checks["cosmos"] = exc.message
     status = "ok" if all(v == "ok" for v in checks.values()) else "degraded"
-    return json_response({"status": status, "checks": checks}, 200 if status == "ok" else 503)
+    body: dict = {"status": status, "checks": checks}
+    if status == "ok":
+        # Items whose events could not be projected: visible, and replayable once fixed.
+        body["dead_letters"] = dead_letters.count(get_store())
+    return json_response(body, 200 if status == "ok" else 503)
+
+
+@api_route(
+    "deadletters",
+    "deadletters",
+    ["GET"],
+    RouteDoc("Items whose events could not be projected, newest first"),
+)
+def dead_letter_list(req: func.HttpRequest) -> func.HttpResponse:
+    require_role(req, READ_ROLES)
+    store = get_store()
+    return json_response({"count": dead_letters.count(store), "items": dead_letters.listing(store)})
 
 
 @api_route("openapi", "openapi.json", ["GET"], RouteDoc("This OpenAPI document", role=None))

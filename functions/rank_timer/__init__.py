@@ -13,11 +13,13 @@ bp = func.Blueprint()
 
 
 @bp.function_name("rank_on_events")
-# Without a retry policy the host checkpoints a batch even when the function fails, and those
-# events would wait for the reconcile timer; -1 retries until the batch projects (idempotently).
+# Without a retry policy the host checkpoints a batch even when the function fails. Failures of
+# one item are isolated in the projection (dead letters), so a batch fails only when the store
+# itself is unavailable: retry for about two minutes, then let the reconcile timer repair the gap
+# (a batch retried forever would block its lease).
 @bp.retry(
     strategy="exponential_backoff",
-    max_retry_count="-1",
+    max_retry_count="8",
     minimum_interval="00:00:01",
     maximum_interval="00:00:30",
 )

@@ -90,9 +90,9 @@ class Store:
     def read(self, container: str, item_id: str, partition_key: Any) -> dict[str, Any]:
         try:
             return self.container(container).read_item(item_id, partition_key=partition_key)
-        except exceptions.CosmosResourceNotFoundError as exc:
-            raise NotFound(f"{container}/{item_id} not found") from exc
         except exceptions.CosmosHttpResponseError as exc:
+            if _is_missing(exc):
+                raise NotFound(f"{container}/{item_id} not found") from exc
             raise ServiceUnavailable(f"cannot read {container}: {exc.message}") from exc
 
     def read_or_none(self, container: str, item_id: str, partition_key: Any) -> dict | None:
@@ -105,9 +105,9 @@ class Store:
         try:
             self.container(container).delete_item(item_id, partition_key=partition_key)
             return True
-        except exceptions.CosmosResourceNotFoundError:
-            return False
         except exceptions.CosmosHttpResponseError as exc:
+            if _is_missing(exc):
+                return False
             raise ServiceUnavailable(f"cannot delete from {container}: {exc.message}") from exc
 
     def query(
@@ -161,6 +161,15 @@ class Store:
             self._client.get_database_client(self._db_name).read()
         except exceptions.CosmosHttpResponseError as exc:
             raise ServiceUnavailable(f"Cosmos DB unavailable: {exc.message}") from exc
+
+
+# The local Cosmos server answers a point read (or delete) of a missing document with an error
+# from its own code instead of a 404; it means the same thing.
+_LOCAL_MISSING = "Cannot read properties of undefined"
+
+
+def _is_missing(exc: exceptions.CosmosHttpResponseError) -> bool:
+    return exc.status_code == 404 or _LOCAL_MISSING in str(exc.message)
 
 
 @lru_cache(maxsize=1)

@@ -20,9 +20,14 @@ MARKETPLACES: tuple[Marketplace, ...] = ("amazon", "myntra", "meesho")
 # view/click: shopper interactions; traffic: aggregated views (and clicks) for a window;
 # order/cancel: an order line placed or cancelled (moves stock); sales: aggregated units and
 # revenue for a window, may be negative; offer: a price or competitor price observation;
-# stock: an absolute stock level from an inventory feed.
-EventKind = Literal["view", "click", "traffic", "order", "cancel", "sales", "offer", "stock"]
-Source = Literal["webhook", "mock", "backfill"]
+# stock: an absolute stock level from an inventory feed; catalogue: a price or stock level a
+# person set in the catalogue editor.
+EventKind = Literal[
+    "view", "click", "traffic", "order", "cancel", "sales", "offer", "stock", "catalogue"
+]
+# Where the listing price may come from: an order's unit price is revenue, never a price.
+PRICE_SOURCES: frozenset[str] = frozenset({"offer", "catalogue"})
+Source = Literal["webhook", "mock", "backfill", "catalogue"]
 
 # Counter order inside an hourly bucket (see ProductState.buckets).
 COUNTERS: tuple[str, ...] = ("views", "clicks", "orders", "units", "revenue")

@@ -26,5 +26,20 @@ STORES = ContainerSpec("stores", "/id")
 AUDIT = ContainerSpec("audit", "/day", default_ttl=365 * DAY_SECONDS)
 SNAPSHOTS = ContainerSpec("snapshots", "/kind")
 LEASES = ContainerSpec("leases", "/id")
+# Events of an item whose projection kept failing (shared.projection.dead_letters).
+DEADLETTERS = ContainerSpec("deadletters", "/item_id")
+# Refused webhook deliveries counted per marketplace, reason and minute, kept a week: the
+# Stores page's "rejected deliveries". Never business state.
+DELIVERIES = ContainerSpec("deliveries", "/marketplace", default_ttl=7 * DAY_SECONDS)
 
-CONTAINERS: tuple[ContainerSpec, ...] = (EVENTS, PRODUCTS, RULES, STORES, AUDIT, SNAPSHOTS, LEASES)
+CONTAINERS: tuple[ContainerSpec, ...] = (
+    EVENTS,
+    PRODUCTS,
+    RULES,
+    STORES,
+    AUDIT,
+    SNAPSHOTS,
+    LEASES,
+    DEADLETTERS,
+    DELIVERIES,
+)

@@ -80,6 +80,7 @@ def append(store: Store, events: list[Event], *, source: str = "webhook") -> Ing
     for event in events:
         if source != event.source:
             event = event.model_copy(update={"source": source})
+        event = _match_order_line(store, event)
         created = store.create("events", {**event.to_doc(), "ttl": ttl})
         (result.recorded if created else result.duplicates).append(event)
         if event.kind in AUDITED_KINDS and source != "backfill":
@@ -97,6 +98,27 @@ def append(store: Store, events: list[Event], *, source: str = "webhook") -> Ing
             item_id=event.item_id,
         )
     return result
+
+
+# Every normaliser names an order line's cancellation as the line's own id with ``cancel`` in
+# place of ``order`` (``amazon:cancel:<order>:<line>``), so each can find the other.
+_LINE_KINDS = {"order": ("order", "cancel"), "cancel": ("cancel", "order")}
+
+
+def _match_order_line(store: Store, event: Event) -> Event:
+    """A cancellation returns stock only for an order line that was recorded. Either may come
+    first: whichever arrives second sees the other, and an unmatched pair moves nothing."""
+    if event.kind not in _LINE_KINDS or f":{event.kind}:" not in event.id:
+        return event
+    own, other = _LINE_KINDS[event.kind]
+    partner_id = event.id.replace(f":{own}:", f":{other}:", 1)
+    partner = store.read_or_none("events", partner_id, event.item_id)
+    # A cancel with no order to undo, or an order whose cancel came first (and so undid
+    # nothing): the pair nets to zero, so neither moves stock or counters.
+    unmatched = partner is None if event.kind == "cancel" else partner is not None
+    if not unmatched:
+        return event
+    return event.model_copy(update={"stock_delta": 0, "orders": 0, "units": 0, "revenue": 0.0})
 
 
 def ingest_webhook(

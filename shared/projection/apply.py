@@ -4,21 +4,34 @@ Each touched item is read, the batch applied with ``fold.apply_batch`` (which sk
 the document's watermark says was already applied), and written back with an ETag condition,
 so two instances projecting the same item never lose each other's update: the loser re-reads
 and re-applies. A redelivered batch finds everything applied and writes nothing.
+
+No item can stop the others: an item that still fails after ``ITEM_ATTEMPTS`` tries has its
+events dead-lettered (``dead_letters``) and the rest of the batch is projected, so the feed
+checkpoints and moves on. Only a failure to record the dead letter (the store itself is down)
+fails the batch, which the trigger then delivers again.
+
+An event for an item the catalogue does not know creates a visible "needs catalogue details"
+product (``fold.unknown_listing``); one for a listing merged into another item (an ASIN that
+turned out to be a catalogued SKU) is forwarded to that item's partition.
 """
 
 from __future__ import annotations
 
 import logging
+import time
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 from shared.adapters.cosmos import Store
+from shared.catalogue import products
 from shared.core.errors import Conflict
-from shared.projection import fold
+from shared.projection import dead_letters, fold
 
 log = logging.getLogger("resight.projector")
-MAX_ATTEMPTS = 5
+MAX_ATTEMPTS = 5  # ETag races on one item, within one try
+ITEM_ATTEMPTS = 3  # tries of one item before its events are dead-lettered
+RETRY_PAUSES = (0.05, 0.2)  # short: the other items of the batch are waiting
 
 
 def group_by_item(docs: Iterable[Mapping[str, Any]]) -> dict[str, list[Mapping[str, Any]]]:
@@ -32,19 +45,37 @@ def project_batch(store: Store, docs: Iterable[Mapping[str, Any]]) -> list[dict[
     """Project a batch; returns the product states that changed (the items to re-score)."""
     changed = []
     for item_id, item_docs in group_by_item(docs).items():
-        state = _project_item(store, item_id, item_docs)
+        state = _isolated(store, item_id, item_docs)
         if state is not None:
             changed.append(state)
     return changed
 
 
-def _project_item(store: Store, item_id: str, docs: list[Mapping[str, Any]]) -> dict | None:
+def _isolated(store: Store, item_id: str, docs: list[Mapping[str, Any]]) -> dict | None:
+    for attempt in range(ITEM_ATTEMPTS):
+        try:
+            return project_item(store, item_id, docs)
+        except Exception as exc:  # any lasting failure of one item is isolated below
+            if attempt + 1 < ITEM_ATTEMPTS:
+                time.sleep(RETRY_PAUSES[min(attempt, len(RETRY_PAUSES) - 1)])
+                continue
+            log.exception(
+                "item %s failed %d times; dead-lettering its events", item_id, attempt + 1
+            )
+            dead_letters.record(store, item_id, docs, exc, attempts=attempt + 1)
+    return None
+
+
+def project_item(store: Store, item_id: str, docs: list[Mapping[str, Any]]) -> dict | None:
     for _ in range(MAX_ATTEMPTS):
         current = store.read_or_none("products", item_id, item_id)
+        if current is not None and current.get("merged_into"):
+            products.forward_events(store, docs, current["merged_into"])
+            return None
         if current is None:
-            # An event for an item not in the catalogue: keep its projection so nothing is
-            # lost, but do not rank it until the catalogue knows what it is.
-            state = fold.new_state(_uncatalogued(item_id, docs))
+            # A listing the catalogue does not know yet: keep everything, show it, rank it
+            # once someone completes its catalogue details.
+            state = fold.new_state(fold.unknown_listing(item_id, docs))
             etag = None
         else:
             state, etag = current, current.get("_etag")
@@ -59,23 +90,6 @@ def _project_item(store: Store, item_id: str, docs: list[Mapping[str, Any]]) -> 
         except Conflict:
             log.info("product %s changed concurrently; re-applying", item_id)
     raise Conflict(f"could not project {item_id} after {MAX_ATTEMPTS} attempts")
-
-
-def _uncatalogued(item_id: str, docs: list[Mapping[str, Any]]) -> dict[str, Any]:
-    first = docs[0]
-    price = next((d["price"] for d in docs if d.get("price")), None)
-    return {
-        "item_id": item_id,
-        "title": item_id,
-        "category": "uncatalogued",
-        "brand": "",
-        "marketplace": first["marketplace"],
-        "price": price or 0.0,
-        "mrp": price or 0.0,
-        "rating": 0.0,
-        "review_count": 0,
-        "catalogued": False,
-    }
 
 
 def _clean(state: dict[str, Any]) -> dict[str, Any]:

@@ -10,7 +10,9 @@ A product's projected state lives in its ``products`` document next to the catal
   last ``BUCKET_HOURS`` hours: the windowed counters (1 h / 24 h / 7 d) are sums of these at
   scoring time, so they age correctly without any event arriving;
 - ``totals``: all-time sums of the same counters;
-- ``price``/``competitor_price``: the prices observed at the newest ``occurred_at``;
+- ``price``/``competitor_price``: the prices observed at the newest ``occurred_at``, from price
+  sources only (``PRICE_SOURCES``: offers and the catalogue editor); an order's unit price is
+  kept as ``last_order_price`` for information and never moves the listing price;
 - ``applied``: the change-feed watermark ``{"ts": _ts, "ids": [...]}`` that makes a
   redelivered batch a no-op.
 
@@ -26,7 +28,7 @@ from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from shared.core.records import COUNTERS, hour_key
+from shared.core.records import COUNTERS, PRICE_SOURCES, hour_key
 
 BUCKET_HOURS = 8 * 24
 # Stock moves older than this (against the newest move) fold into the base count, which keeps
@@ -69,7 +71,7 @@ def apply_event(state: dict[str, Any], event: Mapping[str, Any]) -> None:
     stamp = occurred.isoformat()
     _apply_stock(state, event, stamp)
     if stamp >= state.get("price_at", ""):
-        if event.get("price") is not None and event.get("kind") in ("offer", "order"):
+        if event.get("price") is not None and event.get("kind") in PRICE_SOURCES:
             state["price"] = float(event["price"])
             state["price_at"] = stamp
         if event.get("competitor_price") is not None:
@@ -78,6 +80,8 @@ def apply_event(state: dict[str, Any], event: Mapping[str, Any]) -> None:
 
     if state.get("last_event_at") is None or stamp > state["last_event_at"]:
         state["last_event_at"] = stamp
+        if event.get("kind") == "order" and event.get("price") is not None:
+            state["last_order_price"] = float(event["price"])
     _prune(state)
 
 
@@ -115,6 +119,26 @@ def apply_batch(state: dict[str, Any], docs: Iterable[Mapping[str, Any]]) -> lis
     return applied
 
 
+def unknown_listing(item_id: str, docs: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
+    """Catalogue fields of a listing known only from its events: shown as "needs catalogue
+    details", counted in KPIs, not ranked until completed (``catalogued`` False). It has no
+    listing price until a price source (an offer, the catalogue editor) gives one."""
+    docs = list(docs)
+    return {
+        "item_id": item_id,
+        "title": item_id,
+        "category": "uncatalogued",
+        "brand": "",
+        "marketplace": docs[0]["marketplace"] if docs else "amazon",
+        "price": None,
+        "mrp": None,
+        "rating": None,
+        "review_count": 0,
+        "catalogued": False,
+        "first_seen_at": min((str(d.get("occurred_at", "")) for d in docs), default=None),
+    }
+
+
 def rebuild(product: Mapping[str, Any], docs: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
     """The full recompute: a fresh state with every event of the item in log order."""
     state = new_state(_catalogue_fields(product))
@@ -126,6 +150,7 @@ def rebuild(product: Mapping[str, Any], docs: Iterable[Mapping[str, Any]]) -> di
 # Fields that are projections, not catalogue: dropped before a rebuild.
 _PROJECTED = {
     "buckets",
+    "last_order_price",
     "totals",
     "last_event_at",
     "applied",

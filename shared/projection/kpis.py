@@ -27,10 +27,10 @@ def _ratios(views: float, clicks: float, purchases: float, revenue: float) -> di
     }
 
 
-# One product's part of the KPIs: marketplace, stock, 24 h window and all-time totals, each as
-# [views, clicks, orders, units, revenue in paise] (integers, so adding and taking away parts
-# never drifts).
-_Part = tuple[str, int, tuple[int, ...], tuple[int, ...]]
+# One product's part of the KPIs: marketplace, stock (None: not catalogued yet, so unknown),
+# 24 h window and all-time totals, each as [views, clicks, orders, units, revenue in paise]
+# (integers, so adding and taking away parts never drifts).
+_Part = tuple[str, int | None, tuple[int, ...], tuple[int, ...]]
 
 
 def _as_ints(values: list[float]) -> tuple[int, ...]:
@@ -56,6 +56,7 @@ class KpiAggregate:
         self._totals = [0] * 5
         self._by_mp: dict[str, list[int]] = {mp: [0] * 5 for mp in MARKETPLACES}
         self._low_stock = 0
+        self._needs_details = 0
 
     def rebase(self, products: Iterable[Mapping[str, Any]], now: datetime) -> None:
         """Recompute every part at ``now`` (cold start, and once each new UTC hour)."""
@@ -70,12 +71,14 @@ class KpiAggregate:
             old = self._parts.pop(product["item_id"], None)
             if old is not None:
                 self._apply(old, -1)
-            if product.get("catalogued") is False:
-                continue
+            if product.get("merged_into"):
+                continue  # counted in the item it was merged into
             totals = product.get("totals", {})
+            # A listing known only from its events still sold: its orders and revenue count.
+            known = product.get("catalogued", True)
             part: _Part = (
                 product.get("marketplace", ""),
-                int(product.get("stock", 0)),
+                int(product.get("stock", 0)) if known else None,
                 _as_ints(window.tolist()),
                 _as_ints([float(totals.get(name, 0)) for name in COUNTERS]),
             )
@@ -90,12 +93,18 @@ class KpiAggregate:
             self._totals[i] += sign * totals[i]
             if by_mp is not None:
                 by_mp[i] += sign * window[i]
-        if stock <= self.low_stock_threshold:
+        if stock is None:
+            self._needs_details += sign
+        elif stock <= self.low_stock_threshold:
             self._low_stock += sign
 
     def snapshot(self, now: datetime, *, mode: str) -> dict[str, Any]:
         count = len(self._parts)
-        extra = {"low_stock": self._low_stock, "products": count}
+        extra = {
+            "low_stock": self._low_stock,
+            "products": count,
+            "needs_details": self._needs_details,
+        }
         return {
             "as_of": now.isoformat(),
             "mode": mode,

@@ -22,17 +22,24 @@ from shared.projection import fold
 def rebuild_item(store: Store, item_id: str) -> bool:
     """Replay the item's events into its product document; True if the document changed."""
     for _ in range(5):
-        product = store.read("products", item_id, item_id)
         # A filter on the partition key: Cosmos serves it from that one partition.
         events = list(
             store.query("events", "SELECT * FROM c WHERE c.item_id = @item", [("@item", item_id)])
         )
+        found = store.read_or_none("products", item_id, item_id)
+        if found is not None and found.get("merged_into"):
+            return False  # its events live on in the item it was merged into
+        product = found if found is not None else fold.unknown_listing(item_id, events)
         rebuilt = fold.rebuild(product, events)
         fields = ("stock", "buckets", "totals", "price", "competitor_price", "applied")
-        if all(rebuilt.get(k) == product.get(k) for k in fields):
+        if found is not None and all(rebuilt.get(k) == found.get(k) for k in fields):
             return False
         try:
-            store.upsert("products", rebuilt, etag=product["_etag"])
+            if found is None:
+                if not events or not store.create("products", rebuilt):
+                    continue
+            else:
+                store.upsert("products", rebuilt, etag=found["_etag"])
             return True
         except Conflict:
             continue  # the change feed wrote in between: read again

@@ -73,6 +73,21 @@ def test_window_and_ratios():
         "aov": 999.1,
         "low_stock": 1,
         "products": 1,
+        "needs_details": 0,
     }
     assert snap["totals"]["revenue"] == 5002.5
     assert snap["by_marketplace"][p["marketplace"]]["views"] == 100
+
+
+def test_unknown_listings_count_their_sales_but_not_their_stock_and_merged_ones_not_at_all():
+    known = fold.new_state({"item_id": "A", "marketplace": "amazon", "stock": 50})
+    unknown = fold.new_state(fold.unknown_listing("B0UNKNOWN1", [{"marketplace": "amazon"}]))
+    merged = {**fold.new_state(fold.unknown_listing("B0MERGED01", [])), "merged_into": "A"}
+    for state in (known, unknown, merged):
+        fold.apply_event(
+            state, {"occurred_at": NOW.isoformat(), "kind": "order", "orders": 1, "revenue": 100.0}
+        )
+    snap = kpis.compute([known, unknown, merged], NOW, low_stock_threshold=10, mode="live")
+    assert snap["kpis"]["purchases"] == 2 and snap["kpis"]["revenue"] == 200.0
+    assert snap["kpis"]["needs_details"] == 1 and snap["kpis"]["low_stock"] == 0
+    assert snap["kpis"]["products"] == 2

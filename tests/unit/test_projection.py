@@ -132,3 +132,22 @@ def test_stock_counts_moves_after_the_latest_inventory_count():
     assert state["stock"] == 0
     fold.apply_event(state, {"occurred_at": at(30), "stock_delta": 12})  # cancellation
     assert state["stock"] == 2
+
+
+def test_an_orders_price_is_revenue_never_the_listing_price():
+    state = fold.new_state({**PRODUCT, "price": 1099.0})
+    order = {"occurred_at": T0.isoformat(), "kind": "order", "price": 100.0, "orders": 1}
+    fold.apply_event(state, order)
+    assert state["price"] == 1099.0 and state["last_order_price"] == 100.0
+    later = (T0 + timedelta(minutes=1)).isoformat()
+    fold.apply_event(state, {"occurred_at": later, "kind": "offer", "price": 999.0})
+    assert state["price"] == 999.0
+    fold.apply_event(
+        state,
+        {
+            "occurred_at": (T0 + timedelta(minutes=2)).isoformat(),
+            "kind": "catalogue",
+            "price": 949.0,
+        },
+    )
+    assert state["price"] == 949.0

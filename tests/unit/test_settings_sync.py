@@ -107,7 +107,7 @@ def test_secrets_in_the_local_example_are_placeholders():
 
 
 def test_host_and_change_feed_trigger_connect_with_the_managed_identity():
-    for service in ("blobServiceUri", "queueServiceUri", "tableServiceUri", "clientId"):
+    for service in ("blobServiceUri", "clientId"):
         assert f"AzureWebJobsStorage__{service}" in BICEP_SETTINGS
     assert BICEP_SETTINGS["AzureWebJobsStorage__credential"] == "managedidentity"
     assert BICEP_SETTINGS["CosmosDB__credential"] == "managedidentity"

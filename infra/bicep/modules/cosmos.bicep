@@ -1,5 +1,5 @@
 // Cosmos DB for NoSQL, serverless, Entra ID only. The containers are those of
-// shared/schema.py CONTAINERS (name, partition key, default TTL); a unit test compares the
+// shared/core/schema.py CONTAINERS (name, partition key, default TTL); a unit test compares the
 // two, so change both together. The app cannot create containers itself here: Entra data-plane
 // roles do not cover management operations, and key-based metadata writes are disabled.
 
@@ -39,6 +39,17 @@ var containers = [
     // Change-feed leases of the rank trigger; the Functions extension requires /id.
     name: 'leases'
     partitionKey: '/id'
+  }
+  {
+    // Events of an item whose projection kept failing, until replayed.
+    name: 'deadletters'
+    partitionKey: '/item_id'
+  }
+  {
+    // Refused webhook deliveries per marketplace, reason and minute, for the Stores page.
+    name: 'deliveries'
+    partitionKey: '/marketplace'
+    defaultTtl: 604800
   }
 ]
 
