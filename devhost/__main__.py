@@ -3,7 +3,8 @@
 Starts Azurite and the local Cosmos server (unless ``--external-services``), prepares the
 schema, a first model and a demo catalogue, then serves the function app on 127.0.0.1:7071,
 the SignalR Service emulation on the port of ``SignalR__connectionString``, and the dashboard.
-Ctrl-C stops everything it started.
+Ctrl-C stops everything it started, and so does a failure at start (a port already taken):
+the HTTP port is bound before anything is started, and the services are stopped on any exit.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import argparse
 import logging
 import os
 import signal
+import socket
 import sys
 import threading
 from contextlib import asynccontextmanager
@@ -19,7 +21,6 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import uvicorn
-from starlette.applications import Starlette
 
 from devhost import bootstrap, host, swa, triggers
 from devhost.services import LocalServices
@@ -39,6 +40,11 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--no-seed", action="store_true", help="skip the demo catalogue")
     p.add_argument("--no-timers", action="store_true", help="do not fire timer triggers")
     p.add_argument("--keys", type=Path, default=ROOT / ".local" / "host-keys.json")
+    p.add_argument("--cosmos-port", type=int, default=8081, help="the local Cosmos server's port")
+    p.add_argument(
+        "--blob-port", type=int, default=10000, help="Azurite's blob port (queue +1, table +2)"
+    )
+    p.add_argument("--services-dir", type=Path, default=ROOT / ".local" / "azurite")
     return p.parse_args(argv)
 
 
@@ -68,14 +74,32 @@ def serve_in_thread(app, port: int) -> uvicorn.Server:
         lifespan="off",
     )
     server = uvicorn.Server(config)
-    threading.Thread(target=server.run, name=f"uvicorn-{port}", daemon=True).start()
+    thread = threading.Thread(target=server.run, name=f"uvicorn-{port}", daemon=True)
+    thread.start()
+    while not server.started:
+        if not thread.is_alive():
+            raise RuntimeError(f"could not serve on 127.0.0.1:{port} (is the port taken?)")
+        thread.join(0.05)
     return server
+
+
+def bind(port: int) -> socket.socket:
+    """The HTTP socket, bound before anything starts: a taken port fails at once."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind(("127.0.0.1", port))
+    except OSError:
+        sock.close()
+        raise
+    sock.set_inheritable(True)
+    return sock
 
 
 def prepare(seed: bool) -> None:
     """Schema, first model and demo catalogue: what a fresh local stack needs to rank."""
-    from shared.seed import ensure_demo
-    from shared.store import get_store
+    from shared.adapters.cosmos import get_store
+    from shared.ml.sim.seed import ensure_demo
 
     store = get_store()
     store.ensure_schema()
@@ -99,64 +123,89 @@ def main(argv: list[str] | None = None) -> int:
     for name, value in bootstrap.local_settings().items():
         os.environ.setdefault(name, value)
 
-    services = None
-    if not args.external_services:
-        services = LocalServices(workdir=ROOT / ".local" / "azurite").start()
-        os.environ.update(services.env())
     try:
-        prepare(seed=not args.no_seed)
-        from function_app import app as function_app
-        from shared.store import get_store
-
-        stop = threading.Event()
-        conn = os.environ.get("SignalR__connectionString", "")
-        if conn and (port := signalr_port(conn)):
-            from devhost.signalr_service import create_app as signalr_app
-
-            serve_in_thread(signalr_app(access_key(conn)), port)
-        keys = host.load_keys(args.keys)
-        pollers = [
-            triggers.ChangeFeedPoller(name, b, fn, get_store(), stop)
-            for name, b, fn in triggers.triggers_of(function_app, "cosmosDBTrigger")
-        ]
-        timers = [
-            triggers.TimerRunner(name, b, fn, stop)
-            for name, b, fn in triggers.triggers_of(function_app, "timerTrigger")
-        ]
-        workers = pollers + timers
-        started = pollers + ([] if args.no_timers else timers)
-
-        @asynccontextmanager
-        async def lifespan(_app):
-            for worker in started:
-                worker.start()
-            yield
-            stop.set()
-
-        def invoke(name: str) -> None:
-            """Run a timer or change-feed function now, as the admin API of the host does."""
-            for worker in workers:
-                if worker.fn_name == name:
-                    worker.run_once()
-                    return
-            raise KeyError(name)
-
-        routes = host.build_routes(function_app, keys, principal_for=swa.principal_header)
-        routes += host.admin_routes(function_app, keys, invoke)
-        routes += swa.routes(ROOT / "dashboard" / "dist")
-        app = Starlette(routes=routes, lifespan=lifespan)
-        _banner(args.port, keys)
-        uvicorn.run(app, host="127.0.0.1", port=args.port, log_level="warning")
+        sock = bind(args.port)
+    except OSError as exc:
+        log.error("cannot listen on 127.0.0.1:%d: %s", args.port, exc)
+        return 1
+    services: LocalServices | None = None
+    try:
+        if not args.external_services:
+            services = LocalServices(
+                cosmos_port=args.cosmos_port,
+                blob_port=args.blob_port,
+                queue_port=args.blob_port + 1,
+                table_port=args.blob_port + 2,
+                workdir=args.services_dir,
+            )
+            services.start()
+            os.environ.update(services.env())
+        return serve(args, sock)
     except KeyboardInterrupt:
-        pass
+        return 0
+    except Exception:
+        log.exception("devhost failed")
+        return 1
     finally:
+        sock.close()
         if services is not None:
             services.stop()
-    return 0
+
+
+def serve(args: argparse.Namespace, sock: socket.socket) -> int:
+    conn = os.environ.get("SignalR__connectionString", "")
+    if conn and (port := signalr_port(conn)):
+        from devhost.signalr_service import create_app as signalr_app
+
+        serve_in_thread(signalr_app(access_key(conn)), port)
+    prepare(seed=not args.no_seed)
+    from function_app import app as function_app
+    from shared.adapters.cosmos import get_store
+
+    stop = threading.Event()
+    keys = host.load_keys(args.keys)
+    pollers = [
+        triggers.ChangeFeedPoller(name, b, fn, get_store(), stop)
+        for name, b, fn in triggers.triggers_of(function_app, "cosmosDBTrigger")
+    ]
+    timers = [
+        triggers.TimerRunner(name, b, fn, stop)
+        for name, b, fn in triggers.triggers_of(function_app, "timerTrigger")
+    ]
+    workers = pollers + timers
+    started = pollers + ([] if args.no_timers else timers)
+
+    @asynccontextmanager
+    async def lifespan(_app):
+        for worker in started:
+            worker.start()
+        yield
+        stop.set()
+
+    def invoke(name: str) -> None:
+        """Run a timer or change-feed function now, as the admin API of the host does."""
+        for worker in workers:
+            if worker.fn_name == name:
+                worker.run_once()
+                return
+        raise KeyError(name)
+
+    routes = host.build_routes(function_app, keys, principal_for=swa.principal_header)
+    routes += host.admin_routes(function_app, keys, invoke)
+    api = host.function_host(routes, lifespan=lifespan)
+    own = [f"http://127.0.0.1:{args.port}", f"http://localhost:{args.port}"]
+    config = swa.SwaConfig.load(csp_additions=swa.local_csp_additions(os.environ))
+    app = swa.StaticWebApp(api, ROOT / "dashboard" / "dist", own, config)
+    _banner(args.port, keys)
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=args.port, log_level="warning", lifespan="on")
+    )
+    server.run(sockets=[sock])
+    return 0 if server.started else 1
 
 
 def _banner(port: int, keys: dict[str, str]) -> None:
-    from shared.example import signed_curl
+    from shared.ingest.example import signed_curl
 
     base = f"http://127.0.0.1:{port}"
     print(

@@ -18,6 +18,7 @@ from typing import Any
 
 import azure.functions as func
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
@@ -128,7 +129,32 @@ def _endpoint(name, level, user_fn, keys, principal_for):
 
 
 def create_app(app: func.FunctionApp, keys: dict[str, str], **kwargs: Any) -> Starlette:
-    return Starlette(routes=build_routes(app, keys), **kwargs)
+    return function_host(build_routes(app, keys), **kwargs)
+
+
+_CODES = {404: "not_found", 405: "method_not_allowed"}
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    """A path no function serves (404) or a method its function does not take (405), as JSON
+    in the app's own error shape, so a client that calls a wrong route is told so."""
+    assert isinstance(exc, HTTPException)
+    if exc.status_code == 404:
+        message = f"no function serves {request.url.path}"
+    elif exc.status_code == 405:
+        message = f"{request.url.path} does not accept {request.method}"
+    else:
+        message = str(exc.detail)
+    return JSONResponse(
+        {"error": _CODES.get(exc.status_code, "http_error"), "message": message},
+        exc.status_code,
+        headers=dict(exc.headers or {}),
+    )
+
+
+def function_host(routes: list[BaseRoute], **kwargs: Any) -> Starlette:
+    """The function host: ``routes`` with the host's JSON answers for unknown routes and methods."""
+    return Starlette(routes=routes, exception_handlers={HTTPException: _http_error}, **kwargs)
 
 
 def admin_routes(

@@ -6,6 +6,7 @@ their own instances on other ports so a running ``make run`` never interferes.
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
 import subprocess
@@ -16,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
+log = logging.getLogger("devhost.services")
 BIN = ROOT / "node_modules" / ".bin"
 
 # Azurite's and the Cosmos emulator's well-known public development keys (not secrets).
@@ -69,6 +71,18 @@ class LocalServices:
         }
 
     def start(self, timeout: float = 30.0) -> LocalServices:
+        """Start both and wait until they listen; on any failure, stop what was started."""
+        try:
+            return self._start(timeout)
+        except BaseException:
+            self.stop()
+            raise
+
+    @property
+    def pids(self) -> list[int]:
+        return [proc.pid for proc in self._procs]
+
+    def _start(self, timeout: float) -> LocalServices:
         if not (BIN / "azurite").exists():
             raise RuntimeError("node_modules missing: run `npm ci` at the repository root")
         workdir = self.workdir or Path(tempfile.mkdtemp(prefix="resight-azurite-"))
@@ -111,8 +125,23 @@ class LocalServices:
                 start_new_session=True,
             )
         )
+        log.info("started Azurite (pid %d) and the Cosmos server (pid %d)", *self.pids)
+        deadline = time.monotonic() + timeout
         for port in (self.blob_port, self.queue_port, self.table_port, self.cosmos_port):
-            wait_for_port(port, timeout)
+            while True:
+                # A child that exits (its port already taken) must not pass for one that listens.
+                for name, proc in zip(("Azurite", "the Cosmos server"), self._procs, strict=True):
+                    if proc.poll() is not None:
+                        raise RuntimeError(
+                            f"{name} exited with {proc.returncode} at start; "
+                            f"see {workdir / 'services.log'}"
+                        )
+                try:
+                    wait_for_port(port, min(1.0, max(0.1, deadline - time.monotonic())))
+                    break
+                except TimeoutError:
+                    if time.monotonic() > deadline:
+                        raise
         return self
 
     def stop(self) -> None:

@@ -33,8 +33,15 @@ class DevHost:
     def webhook_url(self, marketplace: str) -> str:
         return f"{self.base_url}/api/integrations/{marketplace}/webhook?code={self.keys['default']}"
 
+    @property
+    def origin(self) -> dict[str, str]:
+        """The dashboard's own ``Origin``: devhost refuses dashboard-API writes without it."""
+        return {"origin": self.base_url}
+
     def client(self, **kwargs) -> httpx.Client:
-        return httpx.Client(base_url=self.base_url, timeout=30, **kwargs)
+        """A client that sends the dashboard's ``Origin``, as the browser does for its writes."""
+        headers = {**self.origin, **kwargs.pop("headers", {})}
+        return httpx.Client(base_url=self.base_url, timeout=30, headers=headers, **kwargs)
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")

@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from shared.marketplaces.signature import signed_headers
+from shared.ingest.signature import signed_headers
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -39,7 +39,7 @@ def post_webhook(host, marketplace: str, body: dict | bytes, **kw):
 
 
 def unprojected(store) -> list[str]:
-    """Items with events their product document has not applied yet (see projection.py)."""
+    """Items with events their product document has not applied yet (see fold.py)."""
     marks = {
         d["item_id"]: d["applied"]
         for d in store.query("products", "SELECT c.item_id, c.applied FROM c")
@@ -54,8 +54,8 @@ def unprojected(store) -> list[str]:
 
 def seeded_catalogue(host, store, count: int, *, seed: int, history_hours: int) -> list[dict]:
     """Seed ``count`` simulated products with history; return once all are ranked and projected."""
-    from shared import seed as seeding
-    from shared.ml.simulator import simulate_catalogue
+    from shared.ml.sim import seed as seeding
+    from shared.ml.sim.simulator import simulate_catalogue
     from tests.integration.conftest import eventually
 
     products = simulate_catalogue(count, seed=seed)
@@ -84,6 +84,8 @@ class Listener:
         count: int = 100_000,
     ) -> None:
         header = next(iter(principal(role).items()))
+        # negotiate is a POST: devhost wants the dashboard's own Origin on it.
+        origin = f"origin={base_url.rstrip('/')}"
         self.proc = subprocess.Popen(
             [
                 "node",
@@ -92,6 +94,8 @@ class Listener:
                 f"{base_url}/api",
                 "--header",
                 f"{header[0]}={header[1]}",
+                "--header",
+                origin,
                 "--count",
                 str(count),
                 "--timeout-ms",
