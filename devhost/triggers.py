@@ -86,6 +86,12 @@ class TimerRunner(threading.Thread):
             log.exception("timer %s failed", self.fn_name)
 
 
+def _key(doc: dict[str, Any]) -> str:
+    """A document's identity across partitions: ids are unique only within one partition (the
+    same event id may live under two items), the resource id everywhere."""
+    return str(doc.get("_rid") or doc["id"])
+
+
 class ChangeFeedPoller(threading.Thread):
     def __init__(
         self,
@@ -125,7 +131,7 @@ class ChangeFeedPoller(threading.Thread):
             )
         )
         fresh = [
-            d for d in docs if not (d["_ts"] == self.cursor_ts and d["id"] in self.seen_at_cursor)
+            d for d in docs if not (d["_ts"] == self.cursor_ts and _key(d) in self.seen_at_cursor)
         ]
         if not fresh:
             return 0
@@ -147,7 +153,7 @@ class ChangeFeedPoller(threading.Thread):
         last_ts = batch[-1]["_ts"]
         if last_ts != self.cursor_ts:
             self.cursor_ts, self.seen_at_cursor = last_ts, set()
-        self.seen_at_cursor.update(d["id"] for d in batch if d["_ts"] == last_ts)
+        self.seen_at_cursor.update(_key(d) for d in batch if d["_ts"] == last_ts)
         return len(batch)
 
     def run_once(self) -> None:

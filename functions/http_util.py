@@ -33,9 +33,14 @@ READ_ROLES = frozenset({"admin", "analyst"})
 WRITE_ROLES = frozenset({"admin"})
 
 
-def json_response(body: Any, status: int = 200) -> func.HttpResponse:
+def json_response(
+    body: Any, status: int = 200, *, headers: dict[str, str] | None = None
+) -> func.HttpResponse:
     return func.HttpResponse(
-        json.dumps(body, default=str), status_code=status, mimetype="application/json"
+        json.dumps(body, default=str),
+        status_code=status,
+        mimetype="application/json",
+        headers=headers,
     )
 
 

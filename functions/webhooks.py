@@ -35,13 +35,15 @@ def webhook_blueprint(marketplace: Marketplace) -> func.Blueprint:
         # Refuse on the declared length before the body is touched.
         if declared.isdigit() and int(declared) > settings.max_body_bytes:
             raise PayloadTooLarge(f"body is over {settings.max_body_bytes} bytes")
+        state = live()
         result = ingest_webhook(
             marketplace,
             req.get_body() or b"",
             dict(req.headers),
             settings,
             get_store(),
-            listings=live().listings,
+            listings=state.listings,
+            secrets=state.secrets,
         )
         return json_response(result.to_dict())
 

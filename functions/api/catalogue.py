@@ -16,7 +16,7 @@ from functions.http_util import (
 )
 from shared.adapters.cosmos import get_store
 from shared.audit import trail
-from shared.catalogue import connections, products
+from shared.catalogue import products
 from shared.core.errors import NotFound, ValidationFailed
 from shared.core.records import utcnow
 from shared.ingest.catalogue_updates import update_listing
@@ -29,8 +29,7 @@ def metrics(req: func.HttpRequest) -> func.HttpResponse:
     require_role(req, READ_ROLES)
     state = live()
     state.sync()
-    mode = connections.mode(connections.list_stores(get_store()))
-    return json_response(state.kpi_snapshot(utcnow(), mode=mode))
+    return json_response(state.kpi_snapshot(utcnow(), mode=state.mode()))
 
 
 @api_route(

@@ -1,6 +1,9 @@
-"""Marketplace store connections (admin writes)."""
+"""Marketplace connections: health per marketplace, the manual switch and secret rotation
+(admin writes, audited)."""
 
 from __future__ import annotations
+
+from urllib.parse import urlsplit
 
 import azure.functions as func
 
@@ -8,27 +11,45 @@ from functions.api.blueprint import RouteDoc, api_route
 from functions.http_util import READ_ROLES, WRITE_ROLES, json_response, require_role
 from shared.adapters.cosmos import get_store
 from shared.catalogue import connections
+from shared.core.settings import get_settings
 from shared.live import broadcast
+from shared.live.state import live
 
 
-@api_route("stores_list", "stores", ["GET"], RouteDoc("Marketplace connections and mode"))
+def _with_urls(req: func.HttpRequest, body: dict) -> dict:
+    # The function host's own address: marketplaces call it directly, not through the
+    # Static Web App (the request reaches the API on that host).
+    parts = urlsplit(req.url)
+    base = f"{parts.scheme}://{parts.netloc}"
+    for entry in body["stores"]:
+        entry["webhook_url"] = base + entry["webhook_path"]
+    return body
+
+
+@api_route(
+    "stores_list",
+    "stores",
+    ["GET"],
+    RouteDoc("Per marketplace: connected, last event, events per minute, rejected deliveries"),
+)
 def list_stores(req: func.HttpRequest) -> func.HttpResponse:
     require_role(req, READ_ROLES)
-    return json_response(connections.payload(get_store()))
+    return json_response(_with_urls(req, connections.payload(get_store())))
 
 
 def _set(req: func.HttpRequest, connected: bool) -> func.HttpResponse:
     actor = require_role(req, WRITE_ROLES)
     body = connections.set_connected(get_store(), req.route_params["marketplace"], connected, actor)
+    live().stores_changed()
     broadcast.send("stores", body)
-    return json_response(body)
+    return json_response(_with_urls(req, body))
 
 
 @api_route(
     "stores_connect",
     "stores/{marketplace}/connect",
     ["POST"],
-    RouteDoc("Connect a marketplace (pauses the mock feed)", role="admin"),
+    RouteDoc("Switch a marketplace on by hand (demos; pauses the mock feed)", role="admin"),
 )
 def connect(req: func.HttpRequest) -> func.HttpResponse:
     return _set(req, True)
@@ -38,7 +59,25 @@ def connect(req: func.HttpRequest) -> func.HttpResponse:
     "stores_disconnect",
     "stores/{marketplace}/disconnect",
     ["POST"],
-    RouteDoc("Disconnect a marketplace", role="admin"),
+    RouteDoc("Switch the manual connection off", role="admin"),
 )
 def disconnect(req: func.HttpRequest) -> func.HttpResponse:
     return _set(req, False)
+
+
+@api_route(
+    "stores_rotate_secret",
+    "stores/{marketplace}/rotate-secret",
+    ["POST"],
+    RouteDoc(
+        "A new webhook secret, shown once; the previous one stays valid for 24 h",
+        role="admin",
+    ),
+)
+def rotate_secret(req: func.HttpRequest) -> func.HttpResponse:
+    actor = require_role(req, WRITE_ROLES)
+    result = connections.rotate_secret(
+        get_store(), req.route_params["marketplace"], actor, get_settings()
+    )
+    live().stores_changed()
+    return json_response(result, headers={"cache-control": "no-store"})

@@ -110,6 +110,23 @@ class Store:
                 return False
             raise ServiceUnavailable(f"cannot delete from {container}: {exc.message}") from exc
 
+    def increment(
+        self, container: str, doc: dict[str, Any], partition_key: Any, field: str, by: int = 1
+    ) -> None:
+        """Add ``by`` to ``doc[field]`` atomically (a patch), creating ``doc`` the first time."""
+        ops = [{"op": "incr", "path": f"/{field}", "value": by}]
+        for _ in range(3):
+            try:
+                self.container(container).patch_item(doc["id"], partition_key, ops)
+                return
+            except exceptions.CosmosHttpResponseError as exc:
+                if not _is_missing(exc):
+                    raise ServiceUnavailable(f"cannot write to {container}: {exc.message}") from exc
+            if self.create(container, {**doc, field: by}):
+                return
+            # created concurrently: patch it on the next round
+        raise Conflict(f"{container}/{doc['id']} kept changing")
+
     def query(
         self,
         container: str,

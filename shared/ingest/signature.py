@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import time
+from collections.abc import Sequence
 
 from shared.core.errors import AuthError
 
@@ -30,7 +31,7 @@ def signed_headers(secret: str, body: bytes, timestamp: int | None = None) -> di
 
 
 def verify(
-    secret: str,
+    secret: str | Sequence[str],
     body: bytes,
     timestamp_header: str | None,
     signature_header: str | None,
@@ -38,7 +39,9 @@ def verify(
     max_age: int,
     now: float | None = None,
 ) -> int:
-    """Check timestamp freshness and signature; return the timestamp. Raises AuthError."""
+    """Check timestamp freshness and signature; return the timestamp. Raises AuthError.
+
+    Several secrets are accepted while a rotation's grace lasts: any one of them may sign."""
     if not timestamp_header or not signature_header:
         raise AuthError("missing X-ReSight-Timestamp or X-ReSight-Signature header")
     try:
@@ -48,7 +51,10 @@ def verify(
     current = time.time() if now is None else now
     if abs(current - ts) > max_age:
         raise AuthError(f"timestamp outside the allowed {max_age} s window; re-sign and resend")
-    expected = sign(secret, ts, body)
-    if not hmac.compare_digest(expected.encode(), signature_header.strip().encode()):
+    given = signature_header.strip().encode()
+    candidates = [secret] if isinstance(secret, str) else list(secret)
+    # Every candidate is compared (no early exit), each in constant time.
+    matches = [hmac.compare_digest(sign(s, ts, body).encode(), given) for s in candidates]
+    if not any(matches):
         raise AuthError("signature does not match the body")
     return ts

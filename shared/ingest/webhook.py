@@ -11,12 +11,15 @@ re-ensured on redelivery, so a crash between the two writes is repaired by the r
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from shared.adapters.cosmos import Store
 from shared.audit import trail
+from shared.catalogue import connections
+from shared.catalogue.connections import SecretBook
 from shared.core import telemetry
 from shared.core.errors import AuthError, PayloadTooLarge, ReSightError
 from shared.core.records import Event, Marketplace, utcnow
@@ -51,17 +54,23 @@ def verify_and_parse(
     headers: dict[str, str],
     settings: Settings,
     *,
+    secrets: Sequence[str] | None = None,
     now: datetime | None = None,
 ) -> list[Event]:
-    """Everything but storage: the CPU cost of one webhook (benchmarked in bench/)."""
+    """Everything but storage: the CPU cost of one webhook (benchmarked in bench/).
+
+    ``secrets``: those the signature may use (a rotation's grace); default the configured one.
+    """
     if len(body) > settings.max_body_bytes:  # checked before any CPU is spent on it
         raise PayloadTooLarge(f"body is {len(body)} bytes; the limit is {settings.max_body_bytes}")
-    secret = getattr(settings.webhooks, marketplace)
-    if secret is None:
+    if secrets is None:
+        configured = getattr(settings.webhooks, marketplace)
+        secrets = [configured.get_secret_value()] if configured is not None else []
+    if not secrets:
         raise AuthError(f"no webhook secret configured for {marketplace}")
     lower = {k.lower(): v for k, v in headers.items()}
     signature.verify(
-        secret.get_secret_value(),
+        secrets,
         body,
         lower.get(signature.TIMESTAMP_HEADER),
         lower.get(signature.SIGNATURE_HEADER),
@@ -129,13 +138,20 @@ def ingest_webhook(
     store: Store,
     *,
     listings: AsinIndex,
+    secrets: SecretBook,
     source: str = "webhook",
 ) -> IngestResult:
+    now = utcnow()
     try:
-        events = verify_and_parse(marketplace, body, headers, settings)
+        valid = secrets.valid(marketplace, settings, now)
+        events = verify_and_parse(marketplace, body, headers, settings, secrets=valid, now=now)
     except ReSightError as exc:
         telemetry.record_rejected(marketplace, exc.code)
         log.warning("webhook rejected", extra={"marketplace": marketplace, "reason": exc.code})
+        try:
+            connections.record_rejection(store, marketplace, exc.code, now)
+        except ReSightError:  # diagnostics must never change the answer
+            log.warning("could not count a rejected delivery", exc_info=True)
         raise
     return append(store, listings.resolve(events), source=source)
 

@@ -15,7 +15,7 @@ import uuid
 from typing import Any, cast
 
 from shared.adapters.cosmos import Store
-from shared.catalogue import connections
+from shared.catalogue.connections import SecretBook
 from shared.core.records import Event, Marketplace, hour_key, utcnow
 from shared.core.settings import Settings
 from shared.ingest.listing_ids import AsinIndex
@@ -102,16 +102,24 @@ class MockFeed:
         self._lock = threading.Lock()
 
     def tick(
-        self, store: Store, settings: Settings, catalogue: list[dict], listings: AsinIndex
+        self,
+        store: Store,
+        settings: Settings,
+        catalogue: list[dict],
+        *,
+        live_mode: bool,
+        listings: AsinIndex,
+        secrets: SecretBook,
     ) -> int:
-        """Generate one tick of events unless a store is connected; returns events ingested."""
+        """Generate one tick of events unless a marketplace is connected; returns events
+        ingested. It signs with each marketplace's active secret, as a marketplace would."""
         with self._lock:
-            active = connections.mode(connections.list_stores(store)) == "live"
+            active = live_mode
             if active != self._paused:
                 if active:
-                    log.info("mock feed paused: a marketplace store is connected")
+                    log.info("mock feed paused: a marketplace is sending (or switched on)")
                 elif self._paused is not None:
-                    log.info("mock feed resumed: no marketplace store is connected")
+                    log.info("mock feed resumed: no marketplace is sending")
                 self._paused = active
             if active or not settings.mock_enabled or not catalogue:
                 return 0
@@ -125,10 +133,10 @@ class MockFeed:
             count = self._restock(store, now)
             for ev in self._sim.tick(now, settings.mock_events_per_tick):
                 body = json.dumps(payload(ev)).encode()
-                secret = getattr(settings.webhooks, ev.marketplace)
+                secret = secrets.active(ev.marketplace, settings)
                 if secret is None:
                     continue
-                headers = signed_headers(secret.get_secret_value(), body)
+                headers = signed_headers(secret, body)
                 marketplace = cast(Marketplace, ev.marketplace)  # the simulator's are known
                 result = ingest_webhook(
                     marketplace,
@@ -137,6 +145,7 @@ class MockFeed:
                     settings,
                     store,
                     listings=listings,
+                    secrets=secrets,
                     source="mock",
                 )
                 count += len(result.recorded)

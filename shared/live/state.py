@@ -13,6 +13,7 @@ reconcile: every item re-scored at the current time, so windowed features age.
 from __future__ import annotations
 
 import threading
+import time
 from collections import deque
 from datetime import datetime
 from functools import lru_cache
@@ -20,7 +21,9 @@ from typing import Any
 
 from shared.adapters.blob import model_store
 from shared.adapters.cosmos import Store, get_store
+from shared.catalogue import connections
 from shared.catalogue.cache import CatalogueCache
+from shared.catalogue.connections import SecretBook
 from shared.core.records import hour_key, utcnow
 from shared.core.settings import get_settings
 from shared.ingest.listing_ids import AsinIndex
@@ -33,6 +36,7 @@ from shared.ranking import rules_service
 from shared.ranking.ranker import Ranker
 
 TICKER_SIZE = 20  # newest events kept for the next broadcast
+MODE_TTL_SECONDS = 5.0
 
 
 class LiveState:
@@ -47,6 +51,8 @@ class LiveState:
         self.lock = threading.RLock()
         # Carried between trigger invocations (``shared.live.triggers``).
         self.listings = AsinIndex.for_store(store)
+        self.secrets = SecretBook(store)
+        self._mode: tuple[float, str] | None = None
         self.ticker: deque[dict[str, Any]] = deque(maxlen=TICKER_SIZE)
         self.ticker_lock = threading.Lock()
         self.reconciled_until: int | None = None  # event _ts reconcile has covered
@@ -93,6 +99,20 @@ class LiveState:
             if self.kpis.hour != hour_key(now):  # the window moved on: age every part
                 self.kpis.rebase(self.cache.states.values(), now)
             return self.kpis.snapshot(now, mode=mode)
+
+    def mode(self) -> str:
+        """``live`` or ``mock`` (``connections.mode``), re-read at most every few seconds:
+        a broadcast several times a second must not cost two queries each."""
+        with self.lock:
+            now = time.monotonic()
+            if self._mode is None or now - self._mode[0] > MODE_TTL_SECONDS:
+                self._mode = (now, connections.mode(self.store))
+            return self._mode[1]
+
+    def stores_changed(self) -> None:
+        with self.lock:
+            self._mode = None
+        self.secrets.invalidate()
 
     def active_rules(self) -> list[rules_mod.Rule]:
         return rules_service.active_rules(self.store)

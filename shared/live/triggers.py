@@ -15,7 +15,6 @@ import time
 from typing import Any
 
 from shared.adapters.cosmos import get_store
-from shared.catalogue import connections
 from shared.core import telemetry
 from shared.core.records import utcnow
 from shared.core.settings import get_settings
@@ -92,7 +91,14 @@ def mock_tick() -> int:
         if state.feed is None:
             state.feed = MockFeed(settings.mock_seed)
     state.sync()
-    return state.feed.tick(get_store(), settings, state.cache.catalogued(), state.listings)
+    return state.feed.tick(
+        get_store(),
+        settings,
+        state.cache.catalogued(),
+        live_mode=state.mode() == "live",
+        listings=state.listings,
+        secrets=state.secrets,
+    )
 
 
 def rules_changed() -> None:
@@ -109,7 +115,7 @@ def flush() -> None:
     state = live()
     now = utcnow()
     with state.lock:
-        mode = connections.mode(connections.list_stores(store))
+        mode = state.mode()
         kpi = state.kpi_snapshot(now, mode=mode)
         ranking = ranking_payload(state, limit=settings.broadcast_top_n, now=now)
         save_snapshot(store, state, now)

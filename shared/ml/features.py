@@ -17,9 +17,10 @@ streaming full pass can build rows chunk by chunk and learn the context at the e
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from itertools import repeat
 from typing import Any
 
 import numpy as np
@@ -122,30 +123,22 @@ def build_raw(products: Sequence[Mapping[str, Any]], now: datetime) -> np.ndarra
     out[:, COLUMN["trend_views"]] = (views[:, 1] + 1.0) / (views[:, 2] / 7.0 + 1.0)
     out[:, COLUMN["trend_units"]] = (units[:, 1] + 1.0) / (units[:, 2] / 7.0 + 1.0)
 
-    price = np.fromiter((_num(p.get("price")) for p in products), np.float64, n)
-    mrp = np.fromiter((_num(p.get("mrp")) for p in products), np.float64, n)
-    competitor = np.fromiter((_num(p.get("competitor_price")) for p in products), np.float64, n)
-    stock = np.fromiter((_num(p.get("stock"), 0.0) for p in products), np.float64, n)
+    price = _column(products, "price")
+    mrp = _column(products, "mrp")
+    competitor = _column(products, "competitor_price")
+    stock = _column(products, "stock", 0.0)
     out[:, COLUMN["price"]] = price
     out[:, COLUMN["price_vs_category"]] = np.nan
     with np.errstate(divide="ignore", invalid="ignore"):
         out[:, COLUMN["discount"]] = np.where(mrp > price, 1.0 - price / mrp, 0.0)
         out[:, COLUMN["price_vs_competitor"]] = price / competitor - 1.0  # NaN: no competitor
-    out[:, COLUMN["rating"]] = np.fromiter(
-        (_num(p.get("rating"), np.nan) for p in products), np.float64, n
-    )
-    out[:, COLUMN["review_count"]] = np.fromiter(
-        (_num(p.get("review_count"), 0.0) for p in products), np.float64, n
-    )
+    out[:, COLUMN["rating"]] = _column(products, "rating")
+    out[:, COLUMN["review_count"]] = _column(products, "review_count", 0.0)
     out[:, COLUMN["stock"]] = stock
     out[:, COLUMN["in_stock"]] = stock > 0
     out[:, COLUMN["days_of_cover"]] = days_of_cover(stock, units[:, 2])
-    out[:, COLUMN["marketplace"]] = np.fromiter(
-        (marketplace_code(p.get("marketplace")) for p in products), np.float64, n
-    )
-    out[:, COLUMN["category"]] = np.fromiter(
-        (category_code(p.get("category")) for p in products), np.float64, n
-    )
+    out[:, COLUMN["marketplace"]] = _codes(products, "marketplace", marketplace_code)
+    out[:, COLUMN["category"]] = _codes(products, "category", category_code)
     return out
 
 
@@ -160,6 +153,35 @@ def context_of(matrix: np.ndarray) -> FeatureContext:
     return FeatureContext.from_arrays(
         matrix[:, COLUMN["category"]].astype(np.int64), matrix[:, COLUMN["price"]]
     )
+
+
+_PLAIN_NUMBERS = frozenset({int, float, type(None)})
+
+
+def _column(products: Sequence[Mapping[str, Any]], key: str, default: float = np.nan) -> np.ndarray:
+    """``_num(p.get(key), default)`` for every product, as float64.
+
+    Documents hold plain JSON numbers (or nothing), which numpy converts in one call (``None``
+    becomes NaN); anything else (strings, booleans) goes through ``_num`` one by one.
+    """
+    values = [p.get(key) for p in products]
+    if _PLAIN_NUMBERS.issuperset(map(type, values)):
+        if not np.isnan(default) and None in values:
+            values = [default if v is None else v for v in values]
+        return np.array(values, dtype=np.float64).reshape(len(values))
+    return np.fromiter(map(_num, values, repeat(default)), np.float64, len(values))
+
+
+def _codes(
+    products: Sequence[Mapping[str, Any]], key: str, code: Callable[[Any], int]
+) -> np.ndarray:
+    """``code(p.get(key))`` for every product: computed once per distinct value."""
+    values = [p.get(key) for p in products]
+    try:
+        table = {value: code(value) for value in set(values)}
+    except TypeError:  # an unhashable value: no table
+        return np.fromiter(map(code, values), np.float64, len(values))
+    return np.fromiter(map(table.__getitem__, values), np.float64, len(values))
 
 
 def _num(value: Any, default: float = np.nan) -> float:

@@ -153,10 +153,9 @@ class Ranker:
         iterator = iter(products)
         while chunk := list(islice(iterator, _CHUNK)):
             blocks.append(build_raw(chunk, now))
-            for p in chunk:
-                ids.append(str(p["item_id"]))
-                titles.append(str(p.get("title") or ""))
-                categories.append(str(p.get("category") or ""))
+            ids += [str(p["item_id"]) for p in chunk]
+            titles += [str(p.get("title") or "") for p in chunk]
+            categories += [str(p.get("category") or "") for p in chunk]
             del chunk
         X = np.vstack(blocks) if blocks else np.empty((0, len(FEATURES)), np.float32)
         del blocks
@@ -176,7 +175,8 @@ class Ranker:
                 row = index.get(old_ids[old_row])
                 if row is not None:
                     self._published[row] = old_published[old_row]
-        self._changed(ids_changed=True)
+        # The same items in the same rows (every reconcile, normally): the id order still holds.
+        self._changed(ids_changed=ids != old_ids)
 
     def set_model(self, model: RankerModel) -> None:
         """Serve a new model: re-score every row from the stored features, no documents read."""
