@@ -5,9 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from shared.core.errors import NotFound
+from shared.core.errors import NotFound, ValidationFailed
+from shared.live.ranking_view import rank_history
 from shared.live.state import LiveState
 from shared.ml.explain import explain
+from shared.ranking.rank_change import explain_change
 from shared.ranking.whatif import price_whatif
 
 
@@ -34,6 +36,29 @@ def explain_item(state: LiveState, item_id: str, now: datetime) -> dict[str, Any
         "base_value": result["base_value"],
         "raw_score": result["raw_score"],
         "contributions": contributions,
+    }
+
+
+def explain_since(state: LiveState, item_id: str, since: datetime, now: datetime) -> dict:
+    """What moved the item's rank since ``since``: SHAP then and now, in words."""
+    if since >= now:
+        raise ValidationFailed("'since' must be in the past", field="since")
+    product = state.cache.get(item_id)
+    if product is None or product.get("catalogued") is False:
+        raise NotFound(f"no ranked item {item_id!r}")
+    events = state.store.query(
+        "events", "SELECT * FROM c WHERE c.item_id = @item", [("@item", item_id)]
+    )
+    with state.lock:
+        assert state.ranker is not None
+        result = explain_change(state.ranker, product, list(events), since)
+        rank_now = state.ranker.rank_of(item_id, state.active_rules(), now)
+    history = [p for p in rank_history(state.store, item_id, now) if p["t"] <= since.isoformat()]
+    return {
+        **result,
+        "rank_then": history[-1]["rank"] if history else None,
+        "rank_then_at": history[-1]["t"] if history else None,
+        "rank_now": rank_now,
     }
 
 

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import azure.functions as func
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from functions.api import insights
 from functions.api.blueprint import RouteDoc, api_route
 from functions.http_util import READ_ROLES, json_response, parse_model, read_json, require_role
+from shared.core.errors import ValidationFailed
 from shared.core.records import Marketplace, utcnow
 from shared.live.ranking_view import ranking_payload
 from shared.live.state import live
@@ -62,12 +65,32 @@ def rank(req: func.HttpRequest) -> func.HttpResponse:
     return json_response(payload)
 
 
-@api_route("explain", "explain/{id}", ["GET"], RouteDoc("SHAP contributions for one item"))
+@api_route(
+    "explain",
+    "explain/{id}",
+    ["GET"],
+    RouteDoc(
+        "SHAP contributions for one item; with since=<ISO time>, what moved it since then",
+        query=("since",),
+    ),
+)
 def explain(req: func.HttpRequest) -> func.HttpResponse:
     require_role(req, READ_ROLES)
     state = live()
     state.sync()
-    return json_response(insights.explain_item(state, req.route_params["id"], utcnow()))
+    item_id, now = req.route_params["id"], utcnow()
+    since = req.params.get("since")
+    if since is None:
+        return json_response(insights.explain_item(state, item_id, now))
+    return json_response(insights.explain_since(state, item_id, _moment(since), now))
+
+
+def _moment(text: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00").replace(" ", "+"))
+    except ValueError as exc:
+        raise ValidationFailed("'since' must be an ISO 8601 time", field="since") from exc
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 @api_route(

@@ -21,13 +21,24 @@ MARKETPLACES: tuple[Marketplace, ...] = ("amazon", "myntra", "meesho")
 # order/cancel: an order line placed or cancelled (moves stock); sales: aggregated units and
 # revenue for a window, may be negative; offer: a price or competitor price observation;
 # stock: an absolute stock level from an inventory feed; catalogue: a price or stock level a
-# person set in the catalogue editor.
+# person set in the catalogue editor; import_price: a price from an imported catalogue file;
+# demand: external demand signals from an imported file (never counters or stock).
 EventKind = Literal[
-    "view", "click", "traffic", "order", "cancel", "sales", "offer", "stock", "catalogue"
+    "view",
+    "click",
+    "traffic",
+    "order",
+    "cancel",
+    "sales",
+    "offer",
+    "stock",
+    "catalogue",
+    "import_price",
+    "demand",
 ]
 # Where the listing price may come from: an order's unit price is revenue, never a price.
-PRICE_SOURCES: frozenset[str] = frozenset({"offer", "catalogue"})
-Source = Literal["webhook", "mock", "backfill", "catalogue"]
+PRICE_SOURCES: frozenset[str] = frozenset({"offer", "catalogue", "import_price"})
+Source = Literal["webhook", "mock", "backfill", "catalogue", "import"]
 
 # Counter order inside an hourly bucket (see ProductState.buckets).
 COUNTERS: tuple[str, ...] = ("views", "clicks", "orders", "units", "revenue")
@@ -54,6 +65,10 @@ class Event(BaseModel):
     revenue: float = 0.0
     stock_delta: int = 0
     stock_set: int | None = Field(None, ge=0)
+    # Per-location counts from inventory files: with ``location_id`` set, ``stock_set`` is that
+    # location's count and these are its reserved and in-transit units.
+    stock_reserved: int | None = Field(None, ge=0)
+    stock_in_transit: int | None = Field(None, ge=0)
     price: float | None = Field(None, gt=0)
     competitor_price: float | None = Field(None, gt=0)
 
@@ -63,6 +78,8 @@ class Event(BaseModel):
     location_id: str | None = None
     customer_id: str | None = None
     channel: str | None = None
+    # Demand-signal fields of a ``demand`` event (external_demand, market_trend, ...).
+    signals: dict[str, str | float] | None = None
 
     @field_validator("occurred_at", "received_at")
     @classmethod

@@ -31,6 +31,13 @@ DEADLETTERS = ContainerSpec("deadletters", "/item_id")
 # Refused webhook deliveries counted per marketplace, reason and minute, kept a week: the
 # Stores page's "rejected deliveries". Never business state.
 DELIVERIES = ContainerSpec("deliveries", "/marketplace", default_ttl=7 * DAY_SECONDS)
+# One document per imported file: status, progress, counts, where its report is
+# (shared.ingest.bulk.ledger).
+IMPORTS = ContainerSpec("imports", "/id")
+# Shops and warehouses from imported workbooks, keyed by the seller's own store id.
+LOCATIONS = ContainerSpec("locations", "/id")
+# Data-quality runs, partitioned by UTC day, kept 400 days so a year's trend can be drawn.
+QUALITY = ContainerSpec("quality", "/day", default_ttl=400 * DAY_SECONDS)
 
 CONTAINERS: tuple[ContainerSpec, ...] = (
     EVENTS,
@@ -42,4 +49,7 @@ CONTAINERS: tuple[ContainerSpec, ...] = (
     LEASES,
     DEADLETTERS,
     DELIVERIES,
+    IMPORTS,
+    LOCATIONS,
+    QUALITY,
 )

@@ -15,6 +15,7 @@ unit test keeps the three in step. ``get_settings()`` is cached; tests call
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -76,6 +77,22 @@ class Settings(BaseSettings):
     mock_enabled: bool = Field(True, alias="MOCK_ENABLED")
     mock_events_per_tick: int = Field(40, alias="MOCK_EVENTS_PER_TICK", ge=0, le=5000)
     mock_seed: int = Field(7, alias="MOCK_SEED")
+    # Bulk imports: the Blob container with incoming/, processed/ and errors/ (on the
+    # ModelStorage account), the upload limit, and the sweep that picks up missed files.
+    imports_container: str = Field("imports", alias="IMPORTS_CONTAINER")
+    import_max_bytes: int = Field(52_428_800, alias="IMPORT_MAX_BYTES", ge=1024)
+    import_sweep_schedule: str = Field("0 */5 * * * *", alias="IMPORT_SWEEP_SCHEDULE")
+    # The marketplace of a product a file names that the catalogue does not know yet.
+    import_default_marketplace: Literal["amazon", "myntra", "meesho"] = Field(
+        "amazon", alias="IMPORT_DEFAULT_MARKETPLACE"
+    )
+    # Extra sheet names for the daily_update workbook, JSON {"alias": "sheet"}, e.g.
+    # {"stock": "inventory", "store list": "stores"}; names are matched case-insensitively.
+    workbook_sheet_aliases: dict[str, str] = Field(
+        default_factory=dict, alias="WORKBOOK_SHEET_ALIASES"
+    )
+    # The daily quality run: a frequent timer, at most one run per UTC day (claimed by create).
+    quality_schedule: str = Field("0 10 * * * *", alias="QUALITY_SCHEDULE")
     applicationinsights_connection_string: SecretStr | None = Field(
         None, alias="APPLICATIONINSIGHTS_CONNECTION_STRING"
     )

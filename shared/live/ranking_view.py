@@ -66,6 +66,8 @@ def ranking_payload(
     return {
         "model_version": state.model_version,
         "as_of": now.isoformat(),
+        # Rank changes are against the ranking at this moment (GET /api/explain/{id}?since=).
+        "previous_rank_at": state.published_at.isoformat() if state.published_at else None,
         "total": page.total,
         "items": items,
     }

@@ -6,6 +6,15 @@ A product's projected state lives in its ``products`` document next to the catal
   ``stock_set`` event with the newest ``occurred_at``) plus the stock moves (orders, cancellations)
   that happened after that count (``stock_moves``), never below 0. Defined by event time, not by
   arrival order, so any delivery order of the same events gives the same stock;
+- ``stock_locations``: ``{location: {value, at, reserved, in_transit}}``, the newest count of
+  each location from inventory files. A product's stock is the sum over its locations counted
+  after the newest total count (``stock_base``), plus the moves after the newest count of any
+  kind; a total count supersedes the locations counted before it. ``stock_raw`` is the same sum
+  unclamped (the quality monitor reports negative ones), ``stock_reserved`` the reserved units;
+- ``price_history``: ``[{price, valid_from, valid_to}]`` from price sources by event time, the
+  newest open-ended (``valid_to`` None), derived from the distinct observations
+  (``price_points``, the newest ``PRICE_HISTORY``);
+- ``demand``: the newest demand-signal fields from imported files, with their ``at``;
 - ``buckets``: ``{"YYYYMMDDHH": [views, clicks, orders, units, revenue]}`` per UTC hour for the
   last ``BUCKET_HOURS`` hours: the windowed counters (1 h / 24 h / 7 d) are sums of these at
   scoring time, so they age correctly without any event arriving;
@@ -34,6 +43,7 @@ BUCKET_HOURS = 8 * 24
 # Stock moves older than this (against the newest move) fold into the base count, which keeps
 # the document bounded when no inventory count arrives for a long time.
 MOVE_HORIZON = timedelta(days=7)
+PRICE_HISTORY = 50
 _N = len(COUNTERS)
 
 
@@ -45,6 +55,11 @@ def new_state(product: Mapping[str, Any]) -> dict[str, Any]:
     doc["stock_base"] = {"value": doc["initial_stock"], "at": ""}
     doc["stock_moves"] = []
     doc["stock"] = doc["initial_stock"]
+    doc["stock_locations"] = {}
+    doc["stock_raw"] = doc["initial_stock"]
+    doc["stock_reserved"] = 0
+    doc["price_history"] = []
+    doc["price_points"] = []
     doc["price_at"] = ""
     doc["buckets"] = {}
     doc["totals"] = dict.fromkeys(COUNTERS, 0)
@@ -57,7 +72,7 @@ def new_state(product: Mapping[str, Any]) -> dict[str, Any]:
 
 def apply_event(state: dict[str, Any], event: Mapping[str, Any]) -> None:
     """Add one event's deltas to ``state`` in place. Not idempotent by itself: see apply_batch."""
-    occurred = _as_datetime(event["occurred_at"])
+    occurred = as_datetime(event["occurred_at"])
     key = hour_key(occurred)
     bucket = state["buckets"].setdefault(key, [0, 0, 0, 0, 0.0])
     for i, name in enumerate(COUNTERS):
@@ -70,6 +85,10 @@ def apply_event(state: dict[str, Any], event: Mapping[str, Any]) -> None:
 
     stamp = occurred.isoformat()
     _apply_stock(state, event, stamp)
+    if event.get("price") is not None and event.get("kind") in PRICE_SOURCES:
+        _record_price(state, float(event["price"]), stamp)
+    if event.get("signals") and stamp >= (state.get("demand") or {}).get("at", ""):
+        state["demand"] = {**event["signals"], "at": stamp}
     if stamp >= state.get("price_at", ""):
         if event.get("price") is not None and event.get("kind") in PRICE_SOURCES:
             state["price"] = float(event["price"])
@@ -87,17 +106,61 @@ def apply_event(state: dict[str, Any], event: Mapping[str, Any]) -> None:
 
 def _apply_stock(state: dict[str, Any], event: Mapping[str, Any], stamp: str) -> None:
     base, moves = state["stock_base"], state["stock_moves"]
-    if event.get("stock_set") is not None and stamp > base["at"]:
+    located = state.setdefault("stock_locations", {})
+    location = event.get("location_id")
+    if event.get("stock_set") is not None and location:
+        current = located.get(location)
+        if stamp > base["at"] and (current is None or stamp > current["at"]):
+            located[location] = {
+                "value": int(event["stock_set"]),
+                "at": stamp,
+                "reserved": int(event.get("stock_reserved") or 0),
+                "in_transit": int(event.get("stock_in_transit") or 0),
+            }
+    elif event.get("stock_set") is not None and stamp > base["at"]:
         base["value"], base["at"] = int(event["stock_set"]), stamp
-        moves[:] = [m for m in moves if m[0] > stamp]
-    if event.get("stock_delta") and stamp > base["at"]:
+        # A total count supersedes every location counted before it.
+        for name in [n for n, c in located.items() if c["at"] < stamp]:
+            del located[name]
+    newest = max([base["at"], *(c["at"] for c in located.values())])
+    moves[:] = [m for m in moves if m[0] > newest]
+    if event.get("stock_delta") and stamp > newest:
         moves.append([stamp, int(event["stock_delta"])])
         moves.sort()
-        horizon = (_as_datetime(moves[-1][0]) - MOVE_HORIZON).isoformat()
-        while moves and moves[0][0] < horizon:
+        # Folding old moves into the total count would supersede the location counts, so it
+        # only happens without them; with them the moves end at each new inventory count.
+        horizon = (as_datetime(moves[-1][0]) - MOVE_HORIZON).isoformat()
+        while not located and moves and moves[0][0] < horizon:
             at, delta = moves.pop(0)
             base["value"], base["at"] = base["value"] + delta, at
-    state["stock"] = max(0, base["value"] + sum(m[1] for m in moves))
+    counted = sum(c["value"] for c in located.values()) if located else base["value"]
+    state["stock_raw"] = counted + sum(m[1] for m in moves)
+    state["stock"] = max(0, state["stock_raw"])
+    state["stock_reserved"] = sum(c["reserved"] for c in located.values())
+
+
+def _record_price(state: dict[str, Any], price: float, stamp: str) -> None:
+    """Keep each distinct price observation by event time (so any arrival order gives the same
+    history) and derive the periods: equal consecutive prices are one period, each period ends
+    where the next begins."""
+    points = state.setdefault("price_points", [])
+    if [stamp, price] in points:
+        return
+    points.append([stamp, price])
+    points.sort()
+    del points[: max(0, len(points) - PRICE_HISTORY)]
+    periods: list[list[Any]] = []
+    for at, value in points:
+        if not periods or periods[-1][1] != value:
+            periods.append([at, value])
+    state["price_history"] = [
+        {
+            "price": value,
+            "valid_from": at,
+            "valid_to": periods[i + 1][0] if i + 1 < len(periods) else None,
+        }
+        for i, (at, value) in enumerate(periods)
+    ]
 
 
 def apply_batch(state: dict[str, Any], docs: Iterable[Mapping[str, Any]]) -> list[str]:
@@ -158,6 +221,12 @@ _PROJECTED = {
     "stock",
     "stock_base",
     "stock_moves",
+    "stock_locations",
+    "stock_raw",
+    "stock_reserved",
+    "price_history",
+    "price_points",
+    "demand",
     "price_at",
 }
 # Written by the ranker and system; never catalogue.
@@ -186,7 +255,7 @@ def _prune(state: dict[str, Any]) -> None:
         del buckets[key]
 
 
-def _as_datetime(value: Any) -> datetime:
+def as_datetime(value: Any) -> datetime:
     if isinstance(value, datetime):
         return value if value.tzinfo else value.replace(tzinfo=UTC)
     parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00"))

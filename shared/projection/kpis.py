@@ -12,19 +12,12 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from shared.adapters.cosmos import Store
+from shared.core import signals
 from shared.core.records import COUNTERS, MARKETPLACES, hour_key
 from shared.projection.windows import window_counts
 
 WINDOW_HOURS = 24
 DAY_WINDOW = 1  # window_counts gives 1 h, 24 h and 7 d
-
-
-def _ratios(views: float, clicks: float, purchases: float, revenue: float) -> dict[str, float]:
-    return {
-        "conversion_rate": round(purchases / clicks, 4) if clicks else 0.0,
-        "ctr": round(clicks / views, 4) if views else 0.0,
-        "aov": round(revenue / purchases, 2) if purchases else 0.0,
-    }
 
 
 # One product's part of the KPIs: marketplace, stock (None: not catalogued yet, so unknown),
@@ -55,6 +48,7 @@ class KpiAggregate:
         self._window = [0] * 5
         self._totals = [0] * 5
         self._by_mp: dict[str, list[int]] = {mp: [0] * 5 for mp in MARKETPLACES}
+        self._by_mp_totals: dict[str, list[int]] = {mp: [0] * 5 for mp in MARKETPLACES}
         self._low_stock = 0
         self._needs_details = 0
 
@@ -88,11 +82,13 @@ class KpiAggregate:
     def _apply(self, part: _Part, sign: int) -> None:
         marketplace, stock, window, totals = part
         by_mp = self._by_mp.get(marketplace)
+        by_mp_totals = self._by_mp_totals.get(marketplace)
         for i in range(5):
             self._window[i] += sign * window[i]
             self._totals[i] += sign * totals[i]
-            if by_mp is not None:
+            if by_mp is not None and by_mp_totals is not None:
                 by_mp[i] += sign * window[i]
+                by_mp_totals[i] += sign * totals[i]
         if stock is None:
             self._needs_details += sign
         elif stock <= self.low_stock_threshold:
@@ -109,25 +105,49 @@ class KpiAggregate:
             "as_of": now.isoformat(),
             "mode": mode,
             "window": f"{WINDOW_HOURS}h",
-            "kpis": {**_block(self._window), **extra},
-            "totals": {**_block(self._totals), **extra},
-            "by_marketplace": {
-                mp: {k: _block(v)[k] for k in ("views", "clicks", "purchases", "revenue")}
-                for mp, v in self._by_mp.items()
-            },
+            "kpis": {**_block(self._window, self._by_mp, mode), **extra},
+            "totals": {**_block(self._totals, self._by_mp_totals, mode), **extra},
+            "by_marketplace": {mp: _block(v, {mp: v}, mode) for mp, v in self._by_mp.items()},
+            "signals": signals.table(mode),
         }
 
 
-def _block(v: list[int]) -> dict[str, Any]:
+_INDEX = {name: i for i, name in enumerate(COUNTERS)}
+
+
+def _block(v: list[int], by_mp: Mapping[str, list[int]], mode: str) -> dict[str, Any]:
+    """Counts and ratios. A ratio is computed only over marketplaces that send its inputs
+    (``shared.core.signals``); ``not_sent`` names the others, and a ratio no marketplace can
+    give is None, never 0."""
     revenue = v[4] / 100
-    return {
+    out: dict[str, Any] = {
         "views": v[0],
         "clicks": v[1],
         "purchases": v[2],
         "units": v[3],
         "revenue": round(revenue, 2),
-        **_ratios(v[0], v[1], v[2], revenue),
+        "aov": round(revenue / v[2], 2) if v[2] else 0.0,
+        "not_sent": {},
     }
+    for name, basis in (("conversion_rate", signals.conversion_basis), ("ctr", signals.ctr_basis)):
+        num = den = 0
+        missing: list[str] = []
+        bases: set[str] = set()
+        for mp, counts in by_mp.items():
+            found = basis(mp, mode)
+            if found is None:
+                missing.append(mp)
+                continue
+            bases.add("/".join(found))
+            num += counts[_INDEX[found[0]]]
+            den += counts[_INDEX[found[1]]]
+        # Amazon's unit session percentage can pass 100% (several units in one session);
+        # a share shown to a seller never does.
+        out[name] = min(1.0, round(num / den, 4)) if bases and den else None
+        if missing:
+            out["not_sent"][name] = missing
+        out[f"{name}_basis"] = sorted(bases)
+    return out
 
 
 def compute(

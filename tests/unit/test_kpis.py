@@ -61,7 +61,7 @@ def test_window_and_ratios():
     p["buckets"] = {"2026112110": [100, 20, 5, 6, 4995.5], "2026111901": [7, 7, 7, 7, 7.0]}
     p["totals"] = {"views": 107, "clicks": 27, "orders": 12, "units": 13, "revenue": 5002.5}
     p["stock"] = 3
-    snap = kpis.compute([p], NOW, low_stock_threshold=10, mode="live")
+    snap = kpis.compute([p], NOW, low_stock_threshold=10, mode="mock")
     assert snap["kpis"] == {
         "views": 100,
         "clicks": 20,
@@ -69,7 +69,10 @@ def test_window_and_ratios():
         "units": 6,
         "revenue": 4995.5,
         "conversion_rate": 0.25,
+        "conversion_rate_basis": ["orders/clicks"],
         "ctr": 0.2,
+        "ctr_basis": ["clicks/views"],
+        "not_sent": {},
         "aov": 999.1,
         "low_stock": 1,
         "products": 1,
@@ -91,3 +94,23 @@ def test_unknown_listings_count_their_sales_but_not_their_stock_and_merged_ones_
     assert snap["kpis"]["purchases"] == 2 and snap["kpis"]["revenue"] == 200.0
     assert snap["kpis"]["needs_details"] == 1 and snap["kpis"]["low_stock"] == 0
     assert snap["kpis"]["products"] == 2
+
+
+def test_live_kpis_use_only_what_each_marketplace_sends():
+    # Amazon: hourly glance views and units; Myntra: orders only (shared.core.signals).
+    amazon = fold.new_state({"item_id": "A", "marketplace": "amazon", "stock": 50})
+    myntra = fold.new_state({"item_id": "M", "marketplace": "myntra", "stock": 50})
+    at = NOW.isoformat()
+    fold.apply_event(amazon, {"occurred_at": at, "kind": "traffic", "views": 40})
+    fold.apply_event(amazon, {"occurred_at": at, "kind": "sales", "units": 50, "revenue": 999.0})
+    fold.apply_event(myntra, {"occurred_at": at, "kind": "order", "orders": 3, "units": 3})
+    snap = kpis.compute([amazon, myntra], NOW, low_stock_threshold=10, mode="live")
+    k = snap["kpis"]
+    # Unit session percentage: units over glance views, Amazon only, never above 100%.
+    assert k["conversion_rate"] == 1.0 and k["conversion_rate_basis"] == ["units/views"]
+    assert k["not_sent"]["conversion_rate"] == ["myntra", "meesho"]
+    assert k["ctr"] is None and k["not_sent"]["ctr"] == ["amazon", "myntra", "meesho"]
+    assert snap["by_marketplace"]["myntra"]["conversion_rate"] is None
+    assert snap["by_marketplace"]["amazon"]["ctr"] is None
+    assert snap["signals"]["myntra"] == {"orders": "event", "units": "event", "revenue": "event"}
+    assert "clicks" not in snap["signals"]["amazon"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import itertools
 import random
 from datetime import UTC, datetime, timedelta
 
@@ -151,3 +152,50 @@ def test_an_orders_price_is_revenue_never_the_listing_price():
         },
     )
     assert state["price"] == 949.0
+
+
+def at(minutes: int) -> str:
+    return (T0 + timedelta(minutes=minutes)).isoformat()
+
+
+def test_stock_is_the_sum_over_locations_counted_after_the_total():
+    state = fold.new_state({**PRODUCT, "stock": 10})
+    fold.apply_event(state, {"occurred_at": at(5), "stock_set": 30, "location_id": "wh-a"})
+    fold.apply_event(
+        state, {"occurred_at": at(6), "stock_set": 12, "location_id": "st-1", "stock_reserved": 4}
+    )
+    assert state["stock"] == 42 and state["stock_reserved"] == 4
+    fold.apply_event(state, {"occurred_at": at(7), "stock_delta": -2})  # an order after both
+    assert state["stock"] == 40
+    fold.apply_event(state, {"occurred_at": at(3), "stock_set": 99, "location_id": "wh-a"})
+    assert state["stock"] == 40  # an older count of a location changes nothing
+    fold.apply_event(state, {"occurred_at": at(8), "stock_set": 25, "location_id": "wh-a"})
+    assert state["stock"] == 37  # the order is in the newer count now
+    fold.apply_event(state, {"occurred_at": at(9), "stock_set": 5})  # a total count
+    assert state["stock"] == 5 and state["stock_locations"] == {}
+
+
+def test_located_stock_agrees_in_any_delivery_order():
+    events = [
+        {"id": "a", "_ts": 1, "occurred_at": at(5), "stock_set": 30, "location_id": "wh-a"},
+        {"id": "b", "_ts": 1, "occurred_at": at(6), "stock_set": 12, "location_id": "st-1"},
+        {"id": "c", "_ts": 1, "occurred_at": at(7), "stock_delta": -50},
+        {"id": "d", "_ts": 1, "occurred_at": at(2), "stock_set": 7},
+        {"id": "e", "_ts": 1, "occurred_at": at(4), "kind": "offer", "price": 100.0},
+        {"id": "f", "_ts": 1, "occurred_at": at(1), "kind": "catalogue", "price": 120.0},
+        {"id": "g", "_ts": 1, "occurred_at": at(8), "kind": "import_price", "price": 120.0},
+    ]
+    states = []
+    for order in itertools.permutations(events):
+        state = fold.new_state(PRODUCT)
+        fold.apply_batch(state, list(order))
+        states.append(
+            {k: state[k] for k in ("stock", "stock_raw", "stock_locations", "price_history")}
+        )
+    assert all(s == states[0] for s in states)
+    assert states[0]["stock_raw"] == -8 and states[0]["stock"] == 0
+    assert [(h["price"], h["valid_to"]) for h in states[0]["price_history"]] == [
+        (120.0, at(4)),
+        (100.0, at(8)),
+        (120.0, None),
+    ]
