@@ -96,11 +96,34 @@ def _authorised(request: Request, level: str, keys: dict[str, str]) -> bool:
     return any(secrets.compare_digest(supplied, k) for k in allowed)
 
 
+# The Functions host's own request limit (100 MB by default); functions apply smaller ones.
+HOST_MAX_BODY = 100 * 1024 * 1024
+
+
+async def _bounded_body(request: Request) -> bytes | None:
+    """The body, read only while it stays under the host's limit (None beyond it). A declared
+    length over the limit is refused before a byte of the body is read."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > HOST_MAX_BODY:
+        return None
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > HOST_MAX_BODY:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
 def _endpoint(name, level, user_fn, keys, principal_for):
     async def endpoint(request: Request) -> Response:
         if not _authorised(request, level, keys):
             return Response(status_code=401)
-        body = await request.body()
+        body = await _bounded_body(request)
+        if body is None:
+            return JSONResponse(
+                {"error": "payload_too_large", "message": f"over {HOST_MAX_BODY} bytes"}, 413
+            )
         headers = dict(request.headers)
         if principal_for is not None and "x-ms-client-principal" not in headers:
             principal = principal_for(request)

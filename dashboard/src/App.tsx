@@ -48,8 +48,9 @@ function Shell({ principal }: { principal: ClientPrincipal }) {
   return (
     <RoleContext.Provider value={roleOf(principal) ?? "viewer"}>
       <LiveProvider>
+        <a className="skip-link" href="#main" data-testid="skip-link">Skip to content</a>
         <Header principal={principal} />
-        <main className="main">
+        <main className="main" id="main" tabIndex={-1}>
           <Routes>
             <Route path="/" element={<OverviewPage />} />
             <Route path="/rankings" element={<RankingsPage />} />

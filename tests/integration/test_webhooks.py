@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import socket
 import time
 import uuid
 from datetime import UTC, datetime
 
+import httpx
 import pytest
 
 from shared.ingest.signature import signed_headers
@@ -262,3 +264,19 @@ def test_offer_notification_by_asin_updates_the_sellers_item(devhost, catalogue)
             return c.get("/api/item/SKU-TEST-0002").json().get("competitor_price")
 
     assert eventually(lambda: competitor() == 2349.0)
+
+
+def test_the_host_refuses_a_body_over_its_limit_before_reading_it(devhost, catalogue):
+    """Over the host's limit (100 MB, as the Functions host) a declared length is answered at
+    once; the body is never read. (Under it, the webhook checks the declared length before
+    touching the body: tests/unit/test_function_app.py.)"""
+    url = httpx.URL(devhost.webhook_url("amazon"))
+    with socket.create_connection((url.host, url.port), timeout=10) as sock:
+        head = (
+            f"POST {url.raw_path.decode()} HTTP/1.1\r\nHost: {url.host}\r\n"
+            "Content-Type: application/json\r\nContent-Length: 200000000\r\n\r\n"
+        )
+        sock.sendall(head.encode() + b'{"eventType": ')  # 14 of the 200,000,000 bytes
+        reply = sock.recv(4096).decode(errors="replace")
+    assert reply.startswith("HTTP/1.1 413"), reply
+    assert "payload_too_large" in reply

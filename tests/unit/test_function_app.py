@@ -81,3 +81,24 @@ def test_openapi_request_schemas_come_from_the_validating_models():
     assert pin_schema["properties"]["id"]["readOnly"] is True
     webhook = doc["paths"]["/api/integrations/amazon/webhook"]["post"]
     assert webhook["security"] == [{"functionKey": []}]
+
+
+def test_a_webhook_refuses_a_declared_length_over_the_limit_without_reading_the_body():
+    from functions.webhook_amazon import bp as amazon_bp  # noqa: F401 - registered with the app
+
+    class Unread(func.HttpRequest):
+        def get_body(self) -> bytes:
+            raise AssertionError("the body was read")
+
+    webhook = next(
+        f for f in functions_of(app) if f.get_function_name() == "webhook_amazon"
+    ).get_user_function()
+    req = Unread(
+        "POST",
+        "http://localhost/api/integrations/amazon/webhook",
+        headers={"content-length": str(10 * 1024 * 1024)},
+        body=b"",
+    )
+    response = webhook(req)
+    assert response.status_code == 413
+    assert json.loads(response.get_body())["error"] == "payload_too_large"

@@ -27,3 +27,24 @@ export function RuleBadges({ rules }: { rules: RuleRef[] }) {
 export function MarketplaceTag({ name }: { name: string }) {
   return <span className={`mp mp-${name}`}>{marketplaceLabel(name)}</span>;
 }
+
+/** A warning triangle: goes with a text label, never alone, so state is not carried by colour. */
+export function WarnIcon() {
+  return (
+    <svg className="warn-icon" width="14" height="14" viewBox="0 0 16 16" aria-hidden="true" focusable="false">
+      <path d="M8 1.5L15 14.5H1z" fill="currentColor" />
+      <path d="M8 6v4.2M8 11.8v1.2" stroke="#fff" strokeWidth="1.6" />
+    </svg>
+  );
+}
+
+/** Stock with its state in words: "4 · Low stock" with an icon, not just a red number. */
+export function StockLevel({ stock, low, testId, format }: { stock: number; low: boolean; testId: string; format: (v: number) => string }) {
+  return (
+    <span className={`stock ${low ? "stock-low" : ""}`}>
+      {low ? <WarnIcon /> : null}
+      <span data-testid={testId}>{format(stock)}</span>
+      {low ? <span className="stock-flag" data-testid="low-stock-flag">Low stock</span> : null}
+    </span>
+  );
+}

@@ -1,16 +1,12 @@
-import { useEffect, useRef } from "react";
+import { useEffect, useMemo, useRef, useState } from "react";
 import uPlot from "uplot";
 import "uplot/dist/uPlot.min.css";
+import { describeChart, xText } from "../lib/chartText";
 import { istAxisLabels, istDateTime } from "../lib/format";
 
-export interface ChartSeries {
-  label: string;
-  color: string;
-  values: (number | null)[];
-  /** Draw only the points (e.g. a single marker), not a line. */
-  pointsOnly?: boolean;
-  fill?: boolean;
-}
+import type { ChartSeries } from "../lib/chartText";
+
+export type { ChartSeries };
 
 export interface LineChartProps {
   x: number[];
@@ -74,5 +70,47 @@ export function LineChart({ x, series, time = false, height = 220, yFormat, xFor
     };
   }, [x, series, time, height, yFormat, xFormat, invertY]);
 
-  return <div className="chart" ref={box} data-testid={testId} role="img" aria-label={ariaLabel} />;
+  const summary = useMemo(() => describeChart(x, series, { time, invertY, yFormat, xFormat }), [x, series, time, invertY, yFormat, xFormat]);
+  const [tableOpen, setTableOpen] = useState(false);
+  const lines = series.filter((s) => !s.pointsOnly);
+
+  return (
+    <figure className="chart-figure">
+      <div className="chart" ref={box} data-testid={testId} role="img" aria-label={`${ariaLabel}. ${summary}`} />
+      <figcaption className="chart-summary" data-testid={`${testId}-summary`}>
+        {summary}
+      </figcaption>
+      <details className="chart-data" onToggle={(e) => setTableOpen(e.currentTarget.open)}>
+        <summary data-testid={`${testId}-table-toggle`}>Show the data as a table</summary>
+        {tableOpen ? (
+          <div className="chart-table-wrap">
+            <table className="table compact" data-testid={`${testId}-table`}>
+              <caption className="visually-hidden">{ariaLabel}</caption>
+              <thead>
+                <tr>
+                  <th scope="col">{time ? "Time (IST)" : "Price"}</th>
+                  {lines.map((s) => (
+                    <th scope="col" className="num" key={s.label}>{s.label}</th>
+                  ))}
+                </tr>
+              </thead>
+              <tbody>
+                {x.map((v, i) => (
+                  <tr key={i}>
+                    <th scope="row" className="nowrap">{xText(v, time, xFormat)}</th>
+                    {lines.map((s) => {
+                      const value = s.values[i];
+                      return (
+                        <td className="num" key={s.label}>{value === null || value === undefined ? "—" : yFormat ? yFormat(value) : String(value)}</td>
+                      );
+                    })}
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        ) : null}
+      </details>
+    </figure>
+  );
 }

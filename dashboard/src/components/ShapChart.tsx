@@ -34,6 +34,7 @@ export function ShapChart({ explanation }: { explanation: Explanation }) {
         </span>
         <span className="muted">model {explanation.model_version}</span>
       </div>
+      <p className="visually-hidden">Each row is one feature with its value; a positive number raised the score, a negative one lowered it.</p>
       {rows.length === 0 ? <p className="muted">The model reports no contributions for this item.</p> : null}
       {rows.map((row) => {
         const width = `${(Math.abs(row.contribution) / scale) * 50}%`;
@@ -44,8 +45,8 @@ export function ShapChart({ explanation }: { explanation: Explanation }) {
               {featureLabel(row.feature)}
               <span className="shap-value"> = {displayValue(row.value)}</span>
             </div>
-            <div className="shap-track">
-              <div className="shap-axis" />
+            <div className="shap-track" aria-hidden="true">
+              <div className="shap-axis" aria-hidden="true" />
               <div className={`shap-bar ${positive ? "pos" : "neg"}`} style={positive ? { left: "50%", width } : { right: "50%", width }} />
             </div>
             <div className={`shap-num ${positive ? "pos" : "neg"}`}>{signed(row.contribution)}</div>

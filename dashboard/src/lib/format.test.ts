@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ago, compactNumber, featureLabel, inr, inrCompact, int, istAxisLabels, istDateTime, istInputToUtc, istTime, pct, score, signed, standing, toIstInput } from "./format";
+import { ago, compactNumber, featureLabel, indianShort, inr, inrCompact, int, istAxisLabels, istDateTime, istInputToUtc, istTime, pct, score, signed, standing, toIstInput } from "./format";
 
 describe("rupees", () => {
   it("groups by lakh and crore", () => {
@@ -91,5 +91,26 @@ describe("standing", () => {
     expect(standing(12.5)).toBe("Bottom 13%");
     expect(standing(0)).toBe("Bottom 1%");
     expect(standing(null)).toBe("—");
+  });
+});
+
+describe("indianShort", () => {
+  const nb = (text: string) => text.replace(/ /g, "\u00a0");
+  it("keeps numbers under a lakh whole", () => {
+    expect(indianShort(0)).toBe("0");
+    expect(indianShort(99_999)).toBe("99,999");
+    expect(indianShort(4_321.4, true)).toBe("₹4,321");
+  });
+  it("uses lakh and crore with one decimal", () => {
+    expect(indianShort(4_30_000, true)).toBe(nb("₹4.3 L"));
+    expect(indianShort(1_00_000)).toBe(nb("1 L"));
+    expect(indianShort(45_67_890, true)).toBe(nb("₹45.7 L"));
+    expect(indianShort(1_20_00_000, true)).toBe(nb("₹1.2 Cr"));
+    expect(indianShort(12_34_00_00_000, true)).toBe(nb("₹1,234 Cr"));
+  });
+  it("rounds across the unit boundary and keeps the sign", () => {
+    expect(indianShort(99_99_999, true)).toBe(nb("₹1 Cr"));
+    expect(indianShort(-4_30_000, true)).toBe(nb("-₹4.3 L"));
+    expect(indianShort(null)).toBe("—");
   });
 });

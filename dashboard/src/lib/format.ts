@@ -140,3 +140,24 @@ export function featureLabel(name: string): string {
 export function marketplaceLabel(name: string): string {
   return { amazon: "Amazon", myntra: "Myntra", meesho: "Meesho" }[name] ?? name;
 }
+
+const NBSP = "\u00a0";
+const oneDecimal = new Intl.NumberFormat("en-IN", { maximumFractionDigits: 1 });
+
+/**
+ * Short Indian notation for a number that must fit a small space: 99,999 stays whole; then
+ * lakh and crore with at most one decimal: "4.3 L", "1.2 Cr", "1,234 Cr" (a no-break space before
+ * the unit so it never wraps). With `rupees`: "₹4.3 L". The exact figure is always shown nearby.
+ */
+export function indianShort(value: number | null | undefined, rupees = false): string {
+  if (missing(value)) return DASH;
+  const sign = value < 0 ? "-" : "";
+  const abs = Math.abs(value);
+  const prefix = `${sign}${rupees ? "₹" : ""}`;
+  if (abs < 1e5) return `${prefix}${integer.format(Math.round(abs))}`;
+  // Round first, so 99,99,999 reads "1 Cr", not "100 L".
+  const lakhs = Math.round(abs / 1e4) / 10;
+  if (lakhs < 100) return `${prefix}${oneDecimal.format(lakhs)}${NBSP}L`;
+  const crores = Math.round(abs / 1e6) / 10;
+  return `${prefix}${oneDecimal.format(crores)}${NBSP}Cr`;
+}

@@ -86,7 +86,7 @@ export function AuditPage() {
     <div className="page" data-testid="page-audit">
       <div className="page-head">
         <h1>Audit log</h1>
-        <button type="button" className="btn btn-small" onClick={() => setNonce((n) => n + 1)} data-testid="audit-refresh">Refresh</button>
+        <button type="button" className="btn" onClick={() => setNonce((n) => n + 1)} data-testid="audit-refresh">Refresh</button>
       </div>
       <div className="toolbar">
         <input list="audit-actions" placeholder="Action" value={action} onChange={(e) => setAction(e.target.value.trim())} data-testid="audit-filter-action" aria-label="Action" />
@@ -101,26 +101,29 @@ export function AuditPage() {
       {!loaded && loading ? <Loading label="Loading the audit log…" /> : null}
       {loaded && entries.length === 0 && !error ? <Empty testId="audit-empty">{action || itemId ? "No entries match these filters." : "Nothing has been changed yet."}</Empty> : null}
       {entries.length > 0 ? (
-        <table className="table" data-testid="audit-table">
-          <thead>
-            <tr><th>When (IST)</th><th>Action</th><th>Actor</th><th>Item</th><th>Change</th></tr>
-          </thead>
-          <tbody>
-            {entries.map((entry) => (
-              <tr key={entry.id} data-testid="audit-row" data-action={entry.action}>
-                <td className="nowrap small">{istDateTime(entry.at)}</td>
-                <td><code>{entry.action}</code></td>
-                <td className="small">{entry.actor}</td>
-                <td>{entry.item_id ? <Link to={`/item/${encodeURIComponent(entry.item_id)}`}>{entry.item_id}</Link> : ""}</td>
-                <td className="change"><Change entry={entry} /></td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <div className="table-wrap">
+          <table className="table table-stack" data-testid="audit-table">
+            <caption className="visually-hidden">Changes and orders, newest first</caption>
+            <thead>
+              <tr><th scope="col">When (IST)</th><th scope="col">Action</th><th scope="col">Actor</th><th scope="col">Item</th><th scope="col">Change</th></tr>
+            </thead>
+            <tbody>
+              {entries.map((entry) => (
+                <tr key={entry.id} data-testid="audit-row" data-action={entry.action}>
+                  <td className="nowrap small" data-label="When">{istDateTime(entry.at)}</td>
+                  <td data-label="Action"><code>{entry.action}</code></td>
+                  <td className="small" data-label="Actor">{entry.actor}</td>
+                  <td data-label="Item" className={entry.item_id ? "" : "empty-cell"}>{entry.item_id ? <Link to={`/item/${encodeURIComponent(entry.item_id)}`}>{entry.item_id}</Link> : ""}</td>
+                  <td className="change" data-label="Change"><Change entry={entry} /></td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
       ) : null}
       {continuation ? (
         <div className="pager">
-          <button type="button" className="btn btn-small" disabled={loading} onClick={() => void more()} data-testid="audit-more">
+          <button type="button" className="btn" disabled={loading} onClick={() => void more()} data-testid="audit-more">
             {loading ? "Loading…" : "Older entries"}
           </button>
         </div>

@@ -2,7 +2,8 @@ import { useEffect, useMemo } from "react";
 import { Link, useParams } from "react-router";
 import { api } from "../api/client";
 import type { Counters, ItemDetail } from "../api/types";
-import { MarketplaceTag } from "../components/Badges";
+import { MarketplaceTag, StockLevel } from "../components/Badges";
+import { LOW_STOCK } from "./Rankings";
 import { LineChart } from "../components/LineChart";
 import { ShapChart } from "../components/ShapChart";
 import { Empty, ErrorBox, Loading } from "../components/Status";
@@ -98,7 +99,7 @@ export function ItemPage() {
         </Stat>
         <Stat id="price" label="Price">{inr(d.price)} {d.mrp > d.price ? <span className="muted small"><s>{inr(d.mrp)}</s></span> : null}</Stat>
         <Stat id="competitor" label="Competitor price">{inr(d.competitor_price)} {ratio ? <span className={`small ${ratio > 1 ? "neg" : "pos"}`}>{ratio > 1 ? "+" : ""}{pct(ratio - 1, 1)}</span> : null}</Stat>
-        <Stat id="stock" label="Stock"><span data-testid="item-stock" className={d.stock <= 10 ? "low" : ""}>{int(d.stock)}</span></Stat>
+        <Stat id="stock" label="Stock"><StockLevel stock={d.stock} low={d.stock <= LOW_STOCK} testId="item-stock" format={int} /></Stat>
         <Stat id="cover" label="Days of cover">{d.days_of_cover === null || d.days_of_cover === undefined ? "—" : d.days_of_cover.toFixed(1)}</Stat>
         <Stat id="rating" label="Rating">{d.rating ? `${d.rating.toFixed(1)} ★` : "—"} <span className="muted small" title="reviews">{d.review_count ? `(${compactNumber(d.review_count)})` : ""}</span></Stat>
         <Stat id="last-event" label="Last event"><span title={istDateTime(d.last_event_at)}>{ago(d.last_event_at)}</span></Stat>
@@ -106,16 +107,16 @@ export function ItemPage() {
       <div className="two-col">
         <div className="panel">
           <div className="panel-head"><h2>Performance</h2></div>
-          <table className="table compact" data-testid="item-counters">
+          <table className="table compact table-stack" data-testid="item-counters">
             <thead>
               <tr>
-                <th>Window</th>
-                <th className="num">Views</th>
-                <th className="num">Clicks</th>
-                <th className="num">Orders</th>
-                <th className="num">Units</th>
-                <th className="num">Revenue</th>
-                <th className="num">Conv.</th>
+                <th scope="col">Window</th>
+                <th scope="col" className="num">Views</th>
+                <th scope="col" className="num">Clicks</th>
+                <th scope="col" className="num">Orders</th>
+                <th scope="col" className="num">Units</th>
+                <th scope="col" className="num">Revenue</th>
+                <th scope="col" className="num"><abbr title="Conversion">Conv.</abbr></th>
               </tr>
             </thead>
             <tbody>
@@ -123,13 +124,13 @@ export function ItemPage() {
                 const c = countersFor(d, w.key);
                 return (
                   <tr key={w.key} data-testid={`item-counters-${w.key}`}>
-                    <td>{w.label}</td>
-                    <td className="num">{int(c?.views ?? 0)}</td>
-                    <td className="num">{int(c?.clicks ?? 0)}</td>
-                    <td className="num">{int(c?.orders ?? 0)}</td>
-                    <td className="num">{int(c?.units ?? 0)}</td>
-                    <td className="num" data-testid={`item-revenue-${w.key}`}>{inr(c?.revenue ?? 0)}</td>
-                    <td className="num">{c?.clicks ? pct((c.orders ?? 0) / c.clicks) : "—"}</td>
+                    <th scope="row" className="card-title">{w.label}</th>
+                    <td className="num" data-label="Views">{int(c?.views ?? 0)}</td>
+                    <td className="num" data-label="Clicks">{int(c?.clicks ?? 0)}</td>
+                    <td className="num" data-label="Orders">{int(c?.orders ?? 0)}</td>
+                    <td className="num" data-label="Units">{int(c?.units ?? 0)}</td>
+                    <td className="num" data-testid={`item-revenue-${w.key}`} data-label="Revenue">{inr(c?.revenue ?? 0)}</td>
+                    <td className="num" data-label="Conversion">{c?.clicks ? pct((c.orders ?? 0) / c.clicks) : "—"}</td>
                   </tr>
                 );
               })}

@@ -2,25 +2,28 @@ import { useEffect, useMemo, useState } from "react";
 import { Link } from "react-router";
 import { api } from "../api/client";
 import { MARKETPLACES, type Kpis, type MarketplaceKpis, type Metrics, type Series, type SeriesRange } from "../api/types";
-import { MarketplaceTag } from "../components/Badges";
+import { MarketplaceTag, WarnIcon } from "../components/Badges";
+import { FitValue } from "../components/FitValue";
 import { LineChart } from "../components/LineChart";
 import { Empty, ErrorBox, Loading } from "../components/Status";
-import { compactNumber, inr, inrCompact, int, istDateTime, istTime, marketplaceLabel, pct } from "../lib/format";
+import { compactNumber, indianShort, inr, inrCompact, int, istDateTime, istTime, marketplaceLabel, pct } from "../lib/format";
 import { MARKETPLACE_COLORS, seriesColumns, throttle } from "../lib/series";
 import { useApi } from "../lib/useApi";
 import { useLive } from "../live/LiveProvider";
 
 type KpiKey = keyof Kpis;
-const CARDS: { key: KpiKey; label: string; format: (v: number) => string; hint: string }[] = [
-  { key: "revenue", label: "Revenue", format: (v) => inr(v), hint: "Order value, last 24 h" },
-  { key: "purchases", label: "Orders", format: int, hint: "Purchases, last 24 h" },
-  { key: "units", label: "Units", format: int, hint: "Units sold, last 24 h" },
-  { key: "views", label: "Views", format: int, hint: "Product page views" },
-  { key: "clicks", label: "Clicks", format: int, hint: "Clicks to product" },
-  { key: "conversion_rate", label: "Conversion", format: (v) => pct(v), hint: "Orders ÷ clicks" },
-  { key: "ctr", label: "CTR", format: (v) => pct(v), hint: "Clicks ÷ views" },
-  { key: "aov", label: "AOV", format: (v) => inr(v), hint: "Revenue ÷ orders" },
-  { key: "low_stock", label: "Low stock", format: int, hint: "Items that need restocking" },
+const rupeesShort = (v: number) => indianShort(v, true);
+const countShort = (v: number) => indianShort(v);
+const CARDS: { key: KpiKey; label: string; format: (v: number) => string; short: (v: number) => string; hint: string }[] = [
+  { key: "revenue", label: "Revenue", format: (v) => inr(v), short: rupeesShort, hint: "Order value, last 24 h" },
+  { key: "purchases", label: "Orders", format: int, short: countShort, hint: "Purchases, last 24 h" },
+  { key: "units", label: "Units", format: int, short: countShort, hint: "Units sold, last 24 h" },
+  { key: "views", label: "Views", format: int, short: countShort, hint: "Product page views" },
+  { key: "clicks", label: "Clicks", format: int, short: countShort, hint: "Clicks to product" },
+  { key: "conversion_rate", label: "Conversion", format: (v) => pct(v), short: (v) => pct(v), hint: "Orders ÷ clicks" },
+  { key: "ctr", label: "CTR", format: (v) => pct(v), short: (v) => pct(v), hint: "Clicks ÷ views" },
+  { key: "aov", label: "AOV", format: (v) => inr(v), short: rupeesShort, hint: "Revenue ÷ orders" },
+  { key: "low_stock", label: "Low stock", format: int, short: countShort, hint: "Items that need restocking" },
 ];
 
 const METRICS: { key: keyof MarketplaceKpis; label: string; format: (v: number) => string }[] = [
@@ -43,13 +46,18 @@ function KpiCards({ metrics }: { metrics: Metrics }) {
         const value = metrics.kpis[card.key];
         const warn = card.key === "low_stock" && value > 0;
         return (
-          <div className={`kpi ${warn ? "kpi-warn" : ""}`} key={card.key} data-testid={`kpi-${card.key}`} title={card.hint}>
-            <div className="kpi-label">{card.label}</div>
-            <div className="kpi-value" data-testid={`kpi-${card.key}-value`} data-value={value}>
-              {card.format(value)}
+          <div className={`kpi kpi-${card.key} ${warn ? "kpi-warn" : ""}`} key={card.key} data-testid={`kpi-${card.key}`} title={card.hint}>
+            <div className="kpi-label">
+              {warn ? <WarnIcon /> : null}
+              {card.label}
             </div>
+            <FitValue full={card.format(value)} short={card.short(value)} value={value} label={card.label} testId={`kpi-${card.key}-value`} />
             <div className="kpi-sub">
-              {card.key === "low_stock" ? `of ${int(metrics.kpis.products)} products` : `All time ${totalFormat(card.key, metrics.totals?.[card.key])}`}
+              {card.key === "low_stock"
+                ? warn
+                  ? `need restocking, of ${int(metrics.kpis.products)} products`
+                  : `none low, of ${int(metrics.kpis.products)} products`
+                : `All time ${totalFormat(card.key, metrics.totals?.[card.key])}`}
             </div>
           </div>
         );
@@ -91,15 +99,15 @@ function SeriesPanel({ range, title, metric, refresh }: { range: SeriesRange; ti
 function MarketplaceTable({ metrics }: { metrics: Metrics }) {
   const total = MARKETPLACES.reduce((sum, mp) => sum + (metrics.by_marketplace[mp]?.revenue ?? 0), 0);
   return (
-    <table className="table compact" data-testid="marketplace-table">
+    <table className="table compact table-stack" data-testid="marketplace-table">
       <thead>
         <tr>
-          <th>Marketplace</th>
-          <th className="num">Views</th>
-          <th className="num">Clicks</th>
-          <th className="num">Orders</th>
-          <th className="num">Revenue</th>
-          <th className="num">Share</th>
+          <th scope="col">Marketplace</th>
+          <th scope="col" className="num">Views</th>
+          <th scope="col" className="num">Clicks</th>
+          <th scope="col" className="num">Orders</th>
+          <th scope="col" className="num">Revenue</th>
+          <th scope="col" className="num">Share</th>
         </tr>
       </thead>
       <tbody>
@@ -107,12 +115,12 @@ function MarketplaceTable({ metrics }: { metrics: Metrics }) {
           const row = metrics.by_marketplace[mp];
           return (
             <tr key={mp} data-testid={`marketplace-row-${mp}`}>
-              <td><MarketplaceTag name={mp} /></td>
-              <td className="num">{int(row?.views ?? 0)}</td>
-              <td className="num">{int(row?.clicks ?? 0)}</td>
-              <td className="num">{int(row?.purchases ?? 0)}</td>
-              <td className="num">{inr(row?.revenue ?? 0)}</td>
-              <td className="num">{total > 0 ? pct((row?.revenue ?? 0) / total, 1) : "—"}</td>
+              <th scope="row" className="card-title"><MarketplaceTag name={mp} /></th>
+              <td className="num" data-label="Views">{int(row?.views ?? 0)}</td>
+              <td className="num" data-label="Clicks">{int(row?.clicks ?? 0)}</td>
+              <td className="num" data-label="Orders">{int(row?.purchases ?? 0)}</td>
+              <td className="num" data-label="Revenue">{inr(row?.revenue ?? 0)}</td>
+              <td className="num" data-label="Share">{total > 0 ? pct((row?.revenue ?? 0) / total, 1) : "—"}</td>
             </tr>
           );
         })}
@@ -168,13 +176,20 @@ export function OverviewPage() {
     if (kpisSeq > 0) throttled.call();
   }, [kpisSeq, throttled]);
   useEffect(() => {
-    const timer = setInterval(() => setRefresh((n) => n + 1), 30_000);
+    // A hidden page (a phone in a pocket) fetches nothing; it catches up when it reconnects.
+    const timer = setInterval(() => {
+      if (document.visibilityState !== "hidden") setRefresh((n) => n + 1);
+    }, 30_000);
     return () => clearInterval(timer);
   }, []);
   const { reload } = fetched;
   useEffect(() => {
-    if (connects > 1) reload();
-  }, [connects, reload]);
+    // After a reconnection (the phone woke up): one refetch of the KPIs and of the charts.
+    if (connects > 1) {
+      reload();
+      throttled.call();
+    }
+  }, [connects, reload, throttled]);
 
   const metrics = live && (!fetched.data || Date.parse(live.as_of) >= Date.parse(fetched.data.as_of)) ? live : fetched.data;
 

@@ -2,7 +2,7 @@ import { useEffect, useMemo, useRef, useState } from "react";
 import { Link } from "react-router";
 import { api } from "../api/client";
 import { MARKETPLACES, type RankItem, type RankQuery } from "../api/types";
-import { MarketplaceTag, RankArrow, RuleBadges } from "../components/Badges";
+import { MarketplaceTag, RankArrow, RuleBadges, StockLevel } from "../components/Badges";
 import { Empty, ErrorBox, Loading } from "../components/Status";
 import { inr, int, istTime, marketplaceLabel, score, standing } from "../lib/format";
 import { mergeLiveRanking } from "../lib/ranking";
@@ -108,40 +108,43 @@ export function RankingsPage() {
       ) : null}
       {items.length > 0 ? (
         <div className="table-wrap">
-          <table className="table" data-testid="rankings-table">
+          <table className="table table-stack rank-table" data-testid="rankings-table">
+            <caption className="visually-hidden">Recommended order of your catalogue, best first</caption>
             <thead>
               <tr>
-                <th className="num">#</th>
-                <th>Move</th>
-                <th>Item</th>
-                <th>Category</th>
-                <th>Market</th>
-                <th className="num">Price</th>
-                <th className="num">Stock</th>
-                <th className="num" title="Where the model score stands in your catalogue">Standing</th>
-                <th>Rules</th>
+                <th scope="col" className="num">#</th>
+                <th scope="col">Move</th>
+                <th scope="col">Item</th>
+                <th scope="col">Category</th>
+                <th scope="col">Market</th>
+                <th scope="col" className="num">Price</th>
+                <th scope="col" className="num">Stock</th>
+                <th scope="col" className="num" title="Where the model score stands in your catalogue">Standing</th>
+                <th scope="col">Rules</th>
               </tr>
             </thead>
             <tbody>
               {items.map((item) => (
                 <tr key={item.item_id} className={moved.has(item.item_id) ? "flash" : ""} data-testid="rank-row" data-item-id={item.item_id} data-rank={item.rank}>
-                  <td className="num rank" data-testid="rank-position">{item.rank}</td>
-                  <td><RankArrow item={item} /></td>
-                  <td className="item-cell">
+                  <td className="num rank" data-testid="rank-position" data-label="Rank">{item.rank}</td>
+                  <td className="rank-move" data-label="Move"><RankArrow item={item} /></td>
+                  <td className="item-cell" data-label="Item">
                     <Link to={`/item/${encodeURIComponent(item.item_id)}`} data-testid="rank-item-link">{item.title}</Link>
                     <span className="muted small">{item.brand ? `${item.brand} · ` : ""}{item.item_id}</span>
                   </td>
-                  <td>{item.category}</td>
-                  <td><MarketplaceTag name={item.marketplace} /></td>
-                  <td className="num">
+                  <td data-label="Category">{item.category}</td>
+                  <td data-label="Market"><MarketplaceTag name={item.marketplace} /></td>
+                  <td className="num" data-label="Price">
                     {inr(item.price)}
                     {discount(item.price, item.mrp) ? <span className="muted small block"><s>{inr(item.mrp)}</s> {discount(item.price, item.mrp)}</span> : null}
                   </td>
-                  <td className={`num ${item.stock <= LOW_STOCK ? "low" : ""}`} data-testid="rank-stock">{int(item.stock)}</td>
-                  <td className="num" data-testid="rank-score" title={`model score ${score(item.score)}`}>
+                  <td className="num" data-label="Stock">
+                    <StockLevel stock={item.stock} low={item.stock <= LOW_STOCK} testId="rank-stock" format={int} />
+                  </td>
+                  <td className="num" data-testid="rank-score" data-label="Standing" title={`model score ${score(item.score)}`}>
                     {standing(item.score_percentile)}
                   </td>
-                  <td><RuleBadges rules={item.rules} /></td>
+                  <td data-label="Rules" className={item.rules?.length ? "rank-rules" : "rank-rules empty-cell"}><RuleBadges rules={item.rules} /></td>
                 </tr>
               ))}
             </tbody>
@@ -150,13 +153,13 @@ export function RankingsPage() {
       ) : null}
       {fetched.data && total > PAGE ? (
         <div className="pager">
-          <button type="button" className="btn btn-small" disabled={offset === 0} onClick={() => setOffset(Math.max(0, offset - PAGE))} data-testid="page-prev">
+          <button type="button" className="btn" disabled={offset === 0} onClick={() => setOffset(Math.max(0, offset - PAGE))} data-testid="page-prev">
             ← Previous
           </button>
           <span className="muted small" data-testid="page-info">
             {int(offset + 1)}–{int(Math.min(offset + PAGE, total))} of {int(total)}
           </span>
-          <button type="button" className="btn btn-small" disabled={offset + PAGE >= total} onClick={() => setOffset(offset + PAGE)} data-testid="page-next">
+          <button type="button" className="btn" disabled={offset + PAGE >= total} onClick={() => setOffset(offset + PAGE)} data-testid="page-next">
             Next →
           </button>
         </div>

@@ -1,4 +1,4 @@
-import { useEffect, useState, type FormEvent } from "react";
+import { useEffect, useRef, useState, type FormEvent, type KeyboardEvent } from "react";
 import { Link, useSearchParams } from "react-router";
 import { api, ApiError } from "../api/client";
 import type { Rule, RuleType } from "../api/types";
@@ -18,6 +18,21 @@ function RuleForm({ onCreated }: { onCreated: (rule: Rule) => void }) {
   const [failure, setFailure] = useState<ApiError | null>(null);
   const [busy, setBusy] = useState(false);
   const [done, setDone] = useState<string | null>(null);
+  const tabs = useRef<(HTMLButtonElement | null)[]>([]);
+  const choose = (type: RuleType) => {
+    setDraft((current) => ({ ...current, type }));
+    setErrors({});
+  };
+  // The ARIA tabs pattern: arrows move between the rule types (and select them), Home/End jump.
+  const onTabKey = (e: KeyboardEvent<HTMLButtonElement>, index: number) => {
+    const last = RULE_TYPES.length - 1;
+    const next = { ArrowRight: index + 1, ArrowDown: index + 1, ArrowLeft: index - 1, ArrowUp: index - 1, Home: 0, End: last }[e.key];
+    if (next === undefined) return;
+    e.preventDefault();
+    const target = next > last ? 0 : next < 0 ? last : next;
+    choose(RULE_TYPES[target].type);
+    tabs.current[target]?.focus();
+  };
   const set = (key: keyof RuleDraft) => (e: { target: { value: string } }) => setDraft({ ...draft, [key]: e.target.value });
 
   const submit = async (e: FormEvent) => {
@@ -57,28 +72,48 @@ function RuleForm({ onCreated }: { onCreated: (rule: Rule) => void }) {
   return (
     <form className="panel rule-form" onSubmit={submit} data-testid="rule-form" noValidate>
       <div className="panel-head"><h2>New rule</h2></div>
-      <div className="segmented" role="tablist">
-        {RULE_TYPES.map((t) => (
-          <button key={t.type} type="button" role="tab" aria-selected={draft.type === t.type} className={draft.type === t.type ? "on" : ""} onClick={() => { setDraft({ ...draft, type: t.type }); setErrors({}); }} data-testid={`rule-type-${t.type}`}>
-            {t.label}
-          </button>
-        ))}
+      <div className="segmented tabs" role="tablist" aria-label="Rule type">
+        {RULE_TYPES.map((t, index) => {
+          const selected = draft.type === t.type;
+          return (
+            <button
+              key={t.type}
+              ref={(el) => {
+                tabs.current[index] = el;
+              }}
+              type="button"
+              role="tab"
+              id={`rule-tab-${t.type}`}
+              aria-selected={selected}
+              aria-controls="rule-panel"
+              tabIndex={selected ? 0 : -1}
+              className={selected ? "on" : ""}
+              onClick={() => choose(t.type)}
+              onKeyDown={(e) => onTabKey(e, index)}
+              data-testid={`rule-type-${t.type}`}
+            >
+              {t.label}
+            </button>
+          );
+        })}
       </div>
-      <p className="muted small">{RULE_TYPES.find((t) => t.type === draft.type)?.help}</p>
-      <div className="form-grid">
-        {needsItem(draft.type) ? field("item_id", "Item id", <input value={draft.item_id} onChange={set("item_id")} placeholder="e.g. AMZ-000123" data-testid="rule-item-id" />) : null}
-        {draft.type === "pin" ? field("position", "Position", <input type="number" min={1} step={1} value={draft.position} onChange={set("position")} data-testid="rule-position" />) : null}
-        {needsStrength(draft.type)
-          ? field("strength", `Strength (${draft.strength || "—"})`, (
-              <span className="strength">
-                <input type="range" min={0.05} max={1} step={0.05} value={Number(draft.strength) || 0.05} onChange={set("strength")} aria-label="Strength slider" />
-                <input type="number" min={0} max={1} step={0.05} value={draft.strength} onChange={set("strength")} data-testid="rule-strength" />
-              </span>
-            ))
-          : null}
-        {field("valid_from", "Valid from (IST, optional)", <input type="datetime-local" value={draft.valid_from} onChange={set("valid_from")} data-testid="rule-valid-from" />)}
-        {field("valid_to", "Valid to (IST, optional)", <input type="datetime-local" value={draft.valid_to} onChange={set("valid_to")} data-testid="rule-valid-to" />)}
-        {field("note", "Note", <input value={draft.note} onChange={set("note")} placeholder="Why (shown in the audit log)" data-testid="rule-note" />)}
+      <div role="tabpanel" id="rule-panel" aria-labelledby={`rule-tab-${draft.type}`} data-testid="rule-panel">
+        <p className="muted small">{RULE_TYPES.find((t) => t.type === draft.type)?.help}</p>
+        <div className="form-grid">
+          {needsItem(draft.type) ? field("item_id", "Item id", <input value={draft.item_id} onChange={set("item_id")} placeholder="e.g. AMZ-000123" data-testid="rule-item-id" />) : null}
+          {draft.type === "pin" ? field("position", "Position", <input type="number" min={1} step={1} value={draft.position} onChange={set("position")} data-testid="rule-position" />) : null}
+          {needsStrength(draft.type)
+            ? field("strength", `Strength (${draft.strength || "—"})`, (
+                <span className="strength">
+                  <input type="range" min={0.05} max={1} step={0.05} value={Number(draft.strength) || 0.05} onChange={set("strength")} aria-label="Strength slider" />
+                  <input type="number" min={0} max={1} step={0.05} value={draft.strength} onChange={set("strength")} data-testid="rule-strength" />
+                </span>
+              ))
+            : null}
+          {field("valid_from", "Valid from (IST, optional)", <input type="datetime-local" value={draft.valid_from} onChange={set("valid_from")} data-testid="rule-valid-from" />)}
+          {field("valid_to", "Valid to (IST, optional)", <input type="datetime-local" value={draft.valid_to} onChange={set("valid_to")} data-testid="rule-valid-to" />)}
+          {field("note", "Note", <input value={draft.note} onChange={set("note")} placeholder="Why (shown in the audit log)" data-testid="rule-note" />)}
+        </div>
       </div>
       {failure ? <ErrorBox error={failure} testId="rule-form-error" /> : null}
       {done ? <div className="ok" data-testid="rule-created">{done}</div> : null}
@@ -143,31 +178,32 @@ export function RulesPage() {
         {!sorted && fetched.loading ? <Loading label="Loading rules…" /> : null}
         {sorted && sorted.length === 0 ? <Empty testId="rules-empty">No rules yet: the ranking is the model's own order.</Empty> : null}
         {sorted && sorted.length > 0 ? (
-          <table className="table" data-testid="rules-table">
+          <table className="table table-stack" data-testid="rules-table">
+            <caption className="visually-hidden">Rules, newest first</caption>
             <thead>
               <tr>
-                <th>Type</th><th>Item</th><th>Setting</th><th>Valid (IST)</th><th>Note</th><th>Created</th><th>Status</th>{isAdmin ? <th /> : null}
+                <th scope="col">Type</th><th scope="col">Item</th><th scope="col">Setting</th><th scope="col">Valid (IST)</th><th scope="col">Note</th><th scope="col">Created</th><th scope="col">Status</th>{isAdmin ? <th scope="col"><span className="visually-hidden">Actions</span></th> : null}
               </tr>
             </thead>
             <tbody>
               {sorted.map((rule) => (
                 <tr key={rule.id} data-testid="rule-row" data-rule-id={rule.id} data-rule-type={rule.type} data-item-id={rule.item_id ?? ""}>
-                  <td><span className={`badge badge-${rule.type}`}>{rule.type}</span></td>
-                  <td>{rule.item_id ? <Link to={`/item/${encodeURIComponent(rule.item_id)}`}>{rule.item_id}</Link> : <span className="muted">all overstocked</span>}</td>
-                  <td>{ruleDetail(rule)}</td>
-                  <td className="small">{rule.valid_from || rule.valid_to ? `${rule.valid_from ? istDateTime(rule.valid_from) : "now"} → ${rule.valid_to ? istDateTime(rule.valid_to) : "open"}` : <span className="muted">always</span>}</td>
-                  <td className="small">{rule.note ?? ""}</td>
-                  <td className="small">{istDateTime(rule.created_at)}<div className="muted">{rule.created_by}</div></td>
-                  <td>{rule.active ? <span className="pill pill-on">active</span> : <span className="pill">inactive</span>}</td>
+                  <td data-label="Type"><span className={`badge badge-${rule.type}`}>{rule.type}</span></td>
+                  <td data-label="Item">{rule.item_id ? <Link to={`/item/${encodeURIComponent(rule.item_id)}`}>{rule.item_id}</Link> : <span className="muted">all overstocked</span>}</td>
+                  <td data-label="Setting" className={ruleDetail(rule) ? "" : "empty-cell"}>{ruleDetail(rule)}</td>
+                  <td className="small" data-label="Valid">{rule.valid_from || rule.valid_to ? `${rule.valid_from ? istDateTime(rule.valid_from) : "now"} → ${rule.valid_to ? istDateTime(rule.valid_to) : "open"}` : <span className="muted">always</span>}</td>
+                  <td className={`small ${rule.note ? "" : "empty-cell"}`} data-label="Note">{rule.note ?? ""}</td>
+                  <td className="small" data-label="Created">{istDateTime(rule.created_at)}<div className="muted">{rule.created_by}</div></td>
+                  <td data-label="Status">{rule.active ? <span className="pill pill-on">active</span> : <span className="pill">inactive</span>}</td>
                   {isAdmin ? (
-                    <td>
+                    <td data-label="Actions" className="actions-cell">
                       {confirming === rule.id ? (
                         <span className="confirm">
-                          <button type="button" className="btn btn-small btn-danger" onClick={() => void remove(rule)} data-testid="rule-delete-confirm">Confirm</button>
-                          <button type="button" className="btn btn-small" onClick={() => setConfirming(null)} data-testid="rule-delete-cancel">Keep</button>
+                          <button type="button" className="btn btn-danger" onClick={() => void remove(rule)} data-testid="rule-delete-confirm">Confirm</button>
+                          <button type="button" className="btn" onClick={() => setConfirming(null)} data-testid="rule-delete-cancel">Keep</button>
                         </span>
                       ) : (
-                        <button type="button" className="btn btn-small" disabled={deleting === rule.id} onClick={() => setConfirming(rule.id)} data-testid="rule-delete">
+                        <button type="button" className="btn" disabled={deleting === rule.id} onClick={() => setConfirming(rule.id)} data-testid="rule-delete">
                           {deleting === rule.id ? "Deleting…" : "Delete"}
                         </button>
                       )}

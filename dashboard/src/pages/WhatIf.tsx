@@ -123,17 +123,18 @@ function Simulator({ itemId }: { itemId: string }) {
             </div>
           ) : prediction.loading ? <Loading label="Scoring…" /> : null}
           {p && p.shap_change.length ? (
-            <table className="table compact" data-testid="whatif-shap-change">
+            <table className="table compact table-stack" data-testid="whatif-shap-change">
+              <caption className="visually-hidden">How the price change moves each feature's contribution</caption>
               <thead>
-                <tr><th>Feature</th><th className="num">Before</th><th className="num">After</th><th className="num">Δ contribution</th></tr>
+                <tr><th scope="col">Feature</th><th scope="col" className="num">Before</th><th scope="col" className="num">After</th><th scope="col" className="num">Δ contribution</th></tr>
               </thead>
               <tbody>
                 {[...p.shap_change].sort((a, b) => Math.abs(b.delta) - Math.abs(a.delta)).slice(0, 8).map((row) => (
                   <tr key={row.feature}>
-                    <td>{featureLabel(row.feature)}</td>
-                    <td className="num mono">{score(row.before)}</td>
-                    <td className="num mono">{score(row.after)}</td>
-                    <td className={`num mono ${row.delta >= 0 ? "pos" : "neg"}`}>{signed(row.delta)}</td>
+                    <th scope="row" className="card-title">{featureLabel(row.feature)}</th>
+                    <td className="num mono" data-label="Before">{score(row.before)}</td>
+                    <td className="num mono" data-label="After">{score(row.after)}</td>
+                    <td data-label="Δ contribution" className={`num mono ${row.delta >= 0 ? "pos" : "neg"}`}>{signed(row.delta)}</td>
                   </tr>
                 ))}
               </tbody>
