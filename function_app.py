@@ -3,6 +3,7 @@
 import azure.functions as func
 
 from functions.api import bp as api
+from functions.imports import bp as imports
 from functions.mock_timer import bp as mock_timer
 from functions.rank_timer import bp as rank_timer
 from functions.webhook_amazon import bp as webhook_amazon
@@ -14,5 +15,13 @@ from shared.core.telemetry import configure_telemetry
 configure_telemetry(get_settings())
 
 app = func.FunctionApp()
-for blueprint in (webhook_amazon, webhook_myntra, webhook_meesho, rank_timer, mock_timer, api):
+for blueprint in (
+    webhook_amazon,
+    webhook_myntra,
+    webhook_meesho,
+    rank_timer,
+    mock_timer,
+    imports,
+    api,
+):
     app.register_functions(blueprint)

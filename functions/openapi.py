@@ -70,7 +70,7 @@ def document(routes: Iterable[Route]) -> dict[str, Any]:
                 op["requestBody"] = {
                     "required": True,
                     "content": {
-                        "application/json": {
+                        doc.content: {
                             "schema": {"$ref": f"#/components/schemas/{doc.request.__name__}"}
                         }
                     },

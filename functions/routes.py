@@ -23,6 +23,8 @@ class RouteDoc:
     request: type[BaseModel] | None = None
     role: str | None = "analyst"  # None: no sign-in needed; "admin": writes
     query: tuple[str, ...] = ()
+    # The request body's media type (uploads are multipart/form-data).
+    content: str = "application/json"
 
 
 @dataclass(frozen=True)

@@ -175,6 +175,8 @@ def load(path: Path) -> Template:
             module_path = next(c for c in node.named_children if c.type == "string")
             template.modules[name] = str(_string(module_path))
             body = _value_after(node, "=")
+            if body is not None and body.type == "if_statement":  # a conditional module
+                body = next(c for c in reversed(body.named_children) if c.type == "object")
             params = literal(body).get("params", {}) if body is not None else {}
             template.module_params[name] = params
         elif node.type == "resource_declaration":

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 import pytest
 
 from devhost.services import LocalServices, free_port
-from shared.adapters.blob import model_store
+from shared.adapters.blob import imports_store, model_store
 from shared.adapters.cosmos import Store, get_store
 from shared.core.settings import get_settings
 
@@ -25,6 +25,7 @@ def _clear_caches() -> None:
     get_settings.cache_clear()
     get_store.cache_clear()
     model_store.cache_clear()
+    imports_store.cache_clear()
     live.cache_clear()
 
 

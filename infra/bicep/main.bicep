@@ -62,6 +62,9 @@ param mockEventsPerTick int = 40
 @description('NCRONTAB schedule of the full re-rank pass (RECONCILE_SCHEDULE).')
 param reconcileSchedule string = '*/30 * * * * *'
 
+@description('Subscribe the import blob trigger to the storage account\'s Event Grid events. The subscription needs the blobs extension key, which exists only once the app code (with its blob trigger) runs: deploy with false, publish the app, deploy again with true.')
+param importsEventGrid bool = false
+
 @description('Extra browser origins for SignalR, such as a custom dashboard domain.')
 param extraDashboardOrigins array = []
 
@@ -92,6 +95,7 @@ var baseName = nameIsValid ? name : string(int('The name parameter must be 3-12 
 var token = uniqueString(resourceGroup().id, baseName)
 var deploymentContainerName = 'app-package'
 var modelsContainerName = 'models'
+var importsContainerName = 'imports'
 var signalRSecretName = 'signalr-connection-string'
 var webhookSecretNames = {
   amazon: 'webhook-amazon-secret'
@@ -128,6 +132,7 @@ module storage 'modules/storage.bicep' = {
     tags: tags
     deploymentContainerName: deploymentContainerName
     modelsContainerName: modelsContainerName
+    importsContainerName: importsContainerName
   }
 }
 
@@ -204,8 +209,10 @@ module functionApp 'modules/functionapp.bicep' = {
     identityId: identity.outputs.id
     identityClientId: identity.outputs.clientId
     blobEndpoint: storage.outputs.blobEndpoint
+    queueEndpoint: storage.outputs.queueEndpoint
     deploymentContainerName: deploymentContainerName
     modelsContainerName: modelsContainerName
+    importsContainerName: importsContainerName
     cosmosEndpoint: cosmos.outputs.endpoint
     cosmosDatabaseName: cosmos.outputs.databaseName
     insightsName: monitoring.outputs.insightsName
@@ -218,6 +225,19 @@ module functionApp 'modules/functionapp.bicep' = {
     mockEnabled: mockEnabled
     mockEventsPerTick: mockEventsPerTick
     reconcileSchedule: reconcileSchedule
+  }
+}
+
+// Files landing in the imports container's incoming/ start the import_blob function (the only
+// blob trigger source Flex Consumption supports is Event Grid).
+module importEvents 'modules/eventgrid.bicep' = if (importsEventGrid) {
+  name: 'import-events'
+  params: {
+    storageAccountName: storage.outputs.name
+    functionAppName: functionApp.outputs.name
+    importsContainerName: importsContainerName
+    location: location
+    tags: tags
   }
 }
 

@@ -22,6 +22,7 @@ param deployerPrincipalType string = 'User'
 var roles = {
   storageBlobDataOwner: 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b'
   storageBlobDataContributor: 'ba92f5b4-2d11-453d-a403-e96b0029c9fe'
+  storageQueueDataContributor: '974c5e8b-45b9-4653-ba55-5f855dd0fb88'
   keyVaultSecretsUser: '4633458b-17de-408a-b874-0445c86b69e6'
   keyVaultSecretsOfficer: 'b86a8fe4-44ce-4948-aee5-eccb2c155cd7'
   monitoringMetricsPublisher: '3913510d-42f4-4e42-8a64-420c390055eb'
@@ -52,13 +53,25 @@ resource insights 'Microsoft.Insights/components@2020-02-02' existing = {
 
 // Storage Blob Data Owner: the host keeps leases and secrets in blobs (timer singletons,
 // function keys), Flex Consumption pulls the package from the deployment container, and the
-// app reads and writes models. No Queue or Table data role: the host uses queues only for blob
-// triggers and Durable Functions, tables only for Durable Functions, and the app uses neither.
+// app reads and writes models and import files. No Table data role: tables serve only Durable
+// Functions, which the app does not use.
 resource appBlobOwner 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
   name: guid(storage.id, principalId, roles.storageBlobDataOwner)
   scope: storage
   properties: {
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.storageBlobDataOwner)
+    principalId: principalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
+// Storage Queue Data Contributor: the import blob trigger keeps its poison-blob queue in host
+// storage.
+resource appQueueContributor 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(storage.id, principalId, roles.storageQueueDataContributor)
+  scope: storage
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.storageQueueDataContributor)
     principalId: principalId
     principalType: 'ServicePrincipal'
   }

@@ -1,4 +1,4 @@
-"""Blob Storage access for models and (later) ingest drop containers.
+"""Blob Storage access for models and the imports drop container.
 
 Locally the app uses Azurite's connection string; in Azure the blob service URI and the
 managed identity. SDK errors are translated into ReSight errors here, at the boundary.
@@ -6,8 +6,11 @@ managed identity. SDK errors are translated into ReSight errors here, at the bou
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from functools import lru_cache
+from typing import IO
 
 from azure.core.exceptions import (
     AzureError,
@@ -26,6 +29,20 @@ from shared.core.settings import StorageConnection, get_settings
 class BlobText:
     text: str
     etag: str
+
+
+@dataclass(frozen=True)
+class BlobInfo:
+    name: str
+    etag: str
+    size: int
+    last_modified: datetime
+    metadata: dict[str, str]
+
+
+# Blocks of an upload stream: big enough to keep a 50 MB file under a few dozen requests,
+# small enough that only one block is ever held in memory.
+BLOCK_BYTES = 4 * 1024 * 1024
 
 
 class BlobStore:
@@ -91,6 +108,98 @@ class BlobStore:
         except AzureError as exc:
             raise ServiceUnavailable(f"blob storage unavailable: {exc}") from exc
 
+    # -- streams (imports) ---------------------------------------------------------------------
+    def info(self, name: str) -> BlobInfo | None:
+        """Name, ETag, size, time and metadata; None if the blob does not exist."""
+        try:
+            p = self._container.get_blob_client(name).get_blob_properties()
+        except ResourceNotFoundError:
+            return None
+        except AzureError as exc:
+            raise ServiceUnavailable(f"blob storage unavailable: {exc}") from exc
+        return BlobInfo(name, str(p.etag), int(p.size), p.last_modified, dict(p.metadata or {}))
+
+    def list_info(self, prefix: str) -> list[BlobInfo]:
+        try:
+            return [
+                BlobInfo(b.name, str(b.etag), int(b.size), b.last_modified, dict(b.metadata or {}))
+                for b in self._container.list_blobs(name_starts_with=prefix, include=["metadata"])
+            ]
+        except AzureError as exc:
+            raise ServiceUnavailable(f"blob storage unavailable: {exc}") from exc
+
+    def upload_stream(
+        self, name: str, chunks: Iterable[bytes], *, metadata: dict[str, str] | None = None
+    ) -> int:
+        """Write a blob from a stream of chunks, one block at a time; returns its size."""
+        from azure.storage.blob import BlobBlock
+
+        blob = self._container.get_blob_client(name)
+        blocks: list[BlobBlock] = []
+        size = 0
+        buffer = bytearray()
+        try:
+            for chunk in chunks:
+                buffer += chunk
+                size += len(chunk)
+                while len(buffer) >= BLOCK_BYTES:
+                    blocks.append(self._stage(blob, len(blocks), bytes(buffer[:BLOCK_BYTES])))
+                    del buffer[:BLOCK_BYTES]
+            if buffer or not blocks:
+                blocks.append(self._stage(blob, len(blocks), bytes(buffer)))
+            blob.commit_block_list(blocks, metadata=metadata)
+        except AzureError as exc:
+            raise ServiceUnavailable(f"blob storage unavailable: {exc}") from exc
+        return size
+
+    @staticmethod
+    def _stage(blob, index: int, data: bytes):
+        from azure.storage.blob import BlobBlock
+
+        block_id = f"{index:08d}"
+        blob.stage_block(block_id, data)
+        return BlobBlock(block_id=block_id)
+
+    def download_to(self, name: str, target: IO[bytes]) -> int:
+        """Stream a blob into ``target`` chunk by chunk; returns the bytes written."""
+        written = 0
+        for chunk in self.chunks(name):
+            target.write(chunk)
+            written += len(chunk)
+        return written
+
+    def chunks(self, name: str) -> Iterator[bytes]:
+        try:
+            downloader = self._container.download_blob(name)
+            yield from downloader.chunks()
+        except ResourceNotFoundError as exc:
+            raise NotFound(f"blob {name!r} does not exist") from exc
+        except AzureError as exc:
+            raise ServiceUnavailable(f"blob storage unavailable: {exc}") from exc
+
+    def move(self, source: str, target: str) -> None:
+        """Copy ``source`` to ``target`` (server side) and delete ``source``. A missing source
+        whose target exists is a move already done (a retry after a crash)."""
+        src = self._container.get_blob_client(source)
+        dst = self._container.get_blob_client(target)
+        try:
+            dst.start_copy_from_url(src.url, requires_sync=True)
+        except ResourceNotFoundError as exc:
+            if self.info(target) is None:
+                raise NotFound(f"blob {source!r} does not exist") from exc
+        except AzureError as exc:
+            raise ServiceUnavailable(f"blob storage unavailable: {exc}") from exc
+        self.delete(source)
+
+    def delete(self, name: str) -> bool:
+        try:
+            self._container.delete_blob(name)
+            return True
+        except ResourceNotFoundError:
+            return False
+        except AzureError as exc:
+            raise ServiceUnavailable(f"blob storage unavailable: {exc}") from exc
+
 
 def _if_match():  # imported lazily: MatchConditions lives in azure.core
     from azure.core import MatchConditions
@@ -107,6 +216,12 @@ def _service(conn: StorageConnection) -> BlobServiceClient:
             "ModelStorage__blobServiceUri (Azure)"
         )
     return BlobServiceClient(conn.blob_service_uri, credential=credential(conn.client_id))
+
+
+@lru_cache(maxsize=1)
+def imports_store() -> BlobStore:
+    settings = get_settings()
+    return BlobStore.from_connection(settings.model_storage, settings.imports_container)
 
 
 @lru_cache(maxsize=1)

@@ -80,6 +80,8 @@ class Event(BaseModel):
     channel: str | None = None
     # Demand-signal fields of a ``demand`` event (external_demand, market_trend, ...).
     signals: dict[str, str | float] | None = None
+    # An aggregated ``sales`` event's units and revenue per sales channel (online, pos, ...).
+    channels: dict[str, dict[str, float]] | None = None
 
     @field_validator("occurred_at", "received_at")
     @classmethod

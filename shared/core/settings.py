@@ -86,11 +86,11 @@ class Settings(BaseSettings):
     import_default_marketplace: Literal["amazon", "myntra", "meesho"] = Field(
         "amazon", alias="IMPORT_DEFAULT_MARKETPLACE"
     )
+    # The clock of times without an offset in imported files (the seller's own).
+    import_timezone: str = Field("Asia/Kolkata", alias="IMPORT_TIMEZONE")
     # Extra sheet names for the daily_update workbook, JSON {"alias": "sheet"}, e.g.
     # {"stock": "inventory", "store list": "stores"}; names are matched case-insensitively.
-    workbook_sheet_aliases: dict[str, str] = Field(
-        default_factory=dict, alias="WORKBOOK_SHEET_ALIASES"
-    )
+    workbook_sheet_aliases: dict[str, str] = Field({}, alias="WORKBOOK_SHEET_ALIASES")
     # The daily quality run: a frequent timer, at most one run per UTC day (claimed by create).
     quality_schedule: str = Field("0 10 * * * *", alias="QUALITY_SCHEDULE")
     applicationinsights_connection_string: SecretStr | None = Field(

@@ -77,6 +77,10 @@ def project_item(store: Store, item_id: str, docs: list[Mapping[str, Any]]) -> d
             # once someone completes its catalogue details.
             state = fold.new_state(fold.unknown_listing(item_id, docs))
             etag = None
+        elif "applied" not in current:
+            # A product the catalogue wrote before any of its events (an imported workbook):
+            # its projection starts here.
+            state, etag = fold.new_state(current), current.get("_etag")
         else:
             state, etag = current, current.get("_etag")
         if not fold.apply_batch(state, docs):

@@ -87,11 +87,17 @@ def apply_event(state: dict[str, Any], event: Mapping[str, Any]) -> None:
     _apply_stock(state, event, stamp)
     if event.get("price") is not None and event.get("kind") in PRICE_SOURCES:
         _record_price(state, float(event["price"]), stamp)
-    if event.get("signals") and stamp >= (state.get("demand") or {}).get("at", ""):
+    demand = state.get("demand") or {}
+    if event.get("kind") == "demand" and event.get("signals") and stamp >= demand.get("at", ""):
         state["demand"] = {**event["signals"], "at": stamp}
     if stamp >= state.get("price_at", ""):
         if event.get("price") is not None and event.get("kind") in PRICE_SOURCES:
-            state["price"] = float(event["price"])
+            price = float(event["price"])
+            # Two prices at the same moment (two stores of one file): the higher wins, so the
+            # result does not depend on which arrived last.
+            tie = stamp == state.get("price_at") and state.get("price") is not None
+            if not tie or price > float(state["price"]):
+                state["price"] = price
             state["price_at"] = stamp
         if event.get("competitor_price") is not None:
             state["competitor_price"] = float(event["competitor_price"])

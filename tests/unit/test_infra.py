@@ -54,6 +54,7 @@ def test_the_templates_are_all_there():
         "modules/staticwebapp.bicep",
         "modules/staticwebapp-backend.bicep",
         "modules/storage.bicep",
+        "modules/eventgrid.bicep",
     }
     assert expected <= set(TEMPLATES)
 
@@ -157,7 +158,7 @@ def test_the_defaults_are_allowed_values():
     assert valid_name(given["name"])
 
 
-def test_storage_accepts_no_shared_keys_and_has_the_two_containers():
+def test_storage_accepts_no_shared_keys_and_has_the_three_containers():
     account = only("Microsoft.Storage/storageAccounts").body["properties"]
     assert account["allowSharedKeyAccess"] is False
     assert account["allowBlobPublicAccess"] is False
@@ -165,8 +166,34 @@ def test_storage_accepts_no_shared_keys_and_has_the_two_containers():
         r.body["name"]
         for _, r in resources("Microsoft.Storage/storageAccounts/blobServices/containers")
     }
-    assert containers == {Expr("deploymentContainerName"), Expr("modelsContainerName")}
+    assert containers == {
+        Expr("deploymentContainerName"),
+        Expr("modelsContainerName"),
+        Expr("importsContainerName"),
+    }
     assert MAIN.variables["modelsContainerName"] == "models"
+    assert MAIN.variables["importsContainerName"] == "imports"
+
+
+def test_import_events_reach_the_blob_trigger_of_import_blob():
+    from functions.imports import bp
+
+    trigger = next(
+        f for f in bp._function_builders if f._function.get_function_name() == "import_blob"
+    )
+    binding = trigger._function.get_trigger().get_dict_repr()
+    assert binding["source"] == "EventGrid"
+    container, _, folder = binding["path"].partition("/")
+    assert container == "%IMPORTS_CONTAINER%" and folder.startswith("incoming/")
+    subscription = only("Microsoft.EventGrid/systemTopics/eventSubscriptions").body["properties"]
+    url = subscription["destination"]["properties"]["endpointUrl"]
+    assert "/runtime/webhooks/blobs?functionName=Host.Functions.import_blob" in url.text
+    assert subscription["filter"]["includedEventTypes"] == ["Microsoft.Storage.BlobCreated"]
+    assert "/containers/${importsContainerName}/blobs/incoming/" in (
+        subscription["filter"]["subjectBeginsWith"].text
+        if isinstance(subscription["filter"]["subjectBeginsWith"], Expr)
+        else subscription["filter"]["subjectBeginsWith"]
+    )
 
 
 def test_signalr_is_serverless_with_cors_for_the_dashboard():
@@ -317,25 +344,27 @@ def test_the_app_identity_gets_exactly_the_roles_it_uses():
         for _, r in resources(kind)
         if r.body["properties"]["principalId"] == Expr("principalId")
     }
-    # No Queue or Table data role: no trigger or binding of the app uses them (see rbac.bicep).
+    # Queue: the import blob trigger's poison queue. No Table role: no Durable Functions.
     assert granted == {
         "Storage Blob Data Owner",
+        "Storage Queue Data Contributor",
         "Cosmos DB Built-in Data Contributor",
         "Key Vault Secrets User",
         "Monitoring Metrics Publisher",
     }
 
 
-def test_host_storage_is_blob_only():
+def test_host_storage_is_blobs_and_the_blob_triggers_queue():
     app_settings = TEMPLATES["modules/functionapp.bicep"].variables["appSettings"]
     host = {k for k in app_settings if k.startswith("AzureWebJobsStorage__")}
     assert host == {
         "AzureWebJobsStorage__blobServiceUri",
+        "AzureWebJobsStorage__queueServiceUri",
         "AzureWebJobsStorage__credential",
         "AzureWebJobsStorage__clientId",
     }
     storage_outputs = TEMPLATES["modules/storage.bicep"].outputs
-    assert not {"queueEndpoint", "tableEndpoint"} & set(storage_outputs)
+    assert "tableEndpoint" not in storage_outputs
 
 
 # -- no secret is committed ---------------------------------------------------------------------
@@ -420,9 +449,12 @@ def test_no_bicep_output_exposes_keys():
             assert not secret_like.search(name), f"{path} output {name}"
 
 
-def test_list_keys_is_only_used_to_write_the_key_vault_secret():
+def test_list_keys_is_only_used_to_write_the_key_vault_secret_and_the_event_endpoint():
     uses = [path for path in TEMPLATES if "listKeys(" in (bicep_tree.BICEP_DIR / path).read_text()]
-    assert uses == ["modules/keyvault.bicep"]
+    # The Event Grid subscription needs the host's blobs extension key in its endpoint URL.
+    assert sorted(uses) == ["modules/eventgrid.bicep", "modules/keyvault.bicep"]
+    events = (bicep_tree.BICEP_DIR / "modules/eventgrid.bicep").read_text()
+    assert events.count("listKeys(") == 1 and "systemKeys.blobs_extension" in events
     secret = only("Microsoft.KeyVault/vaults/secrets").body["properties"]
     assert secret["value"] == Expr("signalR.listKeys().primaryConnectionString")
 

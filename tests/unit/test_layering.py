@@ -24,6 +24,9 @@ LAYERS = [
     "catalogue",  # products, marketplace connections, catalogue cache
     "ingest",  # webhook verify + append, normalisers, listing ids, bulk files
     "projection",  # fold, apply loop, dead letters, rebuild, KPI aggregate
+    # data-quality checks and stored runs: reads events, products and imports, so it sits
+    # above projection; nothing below needs it (the import trigger starts a run)
+    "quality",
     "ml",  # features, model, registry, training, SHAP, simulator
     "ranking",  # ranker, rules and their service, what-if
     "live",  # per-process state, triggers, broadcast
@@ -34,7 +37,7 @@ LAYERS = [
 STATE_ALLOWED = {
     "shared.core.settings": {"get_settings"},
     "shared.adapters.cosmos": {"get_store"},
-    "shared.adapters.blob": {"model_store"},
+    "shared.adapters.blob": {"model_store", "imports_store"},
     "shared.adapters.signalr": {"_client"},
     "shared.core.telemetry": {"_configured", "_instruments", "_lock"},
 }

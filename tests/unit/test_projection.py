@@ -199,3 +199,37 @@ def test_located_stock_agrees_in_any_delivery_order():
         (100.0, at(8)),
         (120.0, None),
     ]
+
+
+def test_window_counts_follow_the_definition_for_many_products():
+    """Any number of products, buckets in the future, older than the week or not an hour."""
+    rng = random.Random(11)
+    now = T0 + timedelta(minutes=17)
+    start = now.replace(minute=0)
+    products = [{"item_id": "no-buckets"}, {"item_id": "empty", "buckets": {}}]
+    for p in range(40):
+        buckets = {}
+        for _ in range(rng.randrange(0, 30)):
+            hours = rng.randrange(-3, 200)  # future hours and hours older than the week
+            key = (start - timedelta(hours=hours)).strftime("%Y%m%d%H")
+            buckets[key] = [rng.randrange(50), rng.randrange(9), rng.randrange(4), 1, rng.random()]
+        buckets["not-an-hour"] = [1, 1, 1, 1, 1.0]
+        products.append({"item_id": f"p{p}", "buckets": buckets})
+    got = windows.window_counts(products, now)
+    assert got.shape == (len(products), 3, 5)
+    for row, product in enumerate(products):
+        for w, hours in enumerate((1, 24, 168)):
+            keys = {(start - timedelta(hours=h)).strftime("%Y%m%d%H") for h in range(hours)}
+            for k in range(5):
+                expected = 0.0
+                for key, values in (product.get("buckets") or {}).items():
+                    if key in keys:
+                        expected += values[k]
+                assert got[row, w, k] == pytest.approx(expected, rel=1e-12, abs=1e-12)
+
+
+def test_window_counts_refuse_a_bucket_of_the_wrong_width():
+    key = T0.strftime("%Y%m%d%H")
+    with pytest.raises(ValueError, match="counters"):
+        windows.window_counts([{"buckets": {key: [1, 2, 3]}}], T0)
+    assert windows.window_counts([], T0).shape == (0, 3, 5)

@@ -51,6 +51,22 @@ var containers = [
     partitionKey: '/marketplace'
     defaultTtl: 604800
   }
+  {
+    // One document per imported file: status, progress, counts, report location.
+    name: 'imports'
+    partitionKey: '/id'
+  }
+  {
+    // Shops and warehouses from imported workbooks.
+    name: 'locations'
+    partitionKey: '/id'
+  }
+  {
+    // Data-quality runs per UTC day, for the trend.
+    name: 'quality'
+    partitionKey: '/day'
+    defaultTtl: 34560000 // 400 days
+  }
 ]
 
 resource account 'Microsoft.DocumentDB/databaseAccounts@2024-05-15' = {

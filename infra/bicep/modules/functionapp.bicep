@@ -12,8 +12,10 @@ param identityId string
 param identityClientId string
 
 param blobEndpoint string
+param queueEndpoint string
 param deploymentContainerName string
 param modelsContainerName string
+param importsContainerName string = 'imports'
 
 param cosmosEndpoint string
 param cosmosDatabaseName string
@@ -47,6 +49,17 @@ param mockSchedule string = '*/5 * * * * *'
 param mockEnabled bool = true
 param mockEventsPerTick int = 40
 param mockSeed int = 7
+param importMaxBytes int = 52428800
+param importSweepSchedule string = '0 */5 * * * *'
+param importTimezone string = 'Asia/Kolkata'
+@allowed([
+  'amazon'
+  'myntra'
+  'meesho'
+])
+param importDefaultMarketplace string = 'amazon'
+param workbookSheetAliases object = {}
+param qualitySchedule string = '0 10 * * * *'
 
 resource insights 'Microsoft.Insights/components@2020-02-02' existing = {
   name: insightsName
@@ -57,11 +70,11 @@ func keyVaultReference(vault string, secret string) string => '@Microsoft.KeyVau
 // Every setting shared/core/settings.py reads, plus what the host and the Cosmos trigger need.
 // Names match local.settings.example.json; tests/unit/test_settings_sync.py keeps them in step.
 var appSettings = {
-  // Host storage, identity-based: no AzureWebJobsStorage connection string exists. Blob only:
-  // the host keeps function keys and timer locks there. It needs queues only for blob triggers
-  // and Durable Functions, and tables for Durable Functions; this app has neither, so there is no
-  // queue or table URI (nor role in rbac.bicep). Add both if such a trigger is ever added.
+  // Host storage, identity-based: no AzureWebJobsStorage connection string exists. Blobs hold
+  // function keys and timer locks; the queue URI is there for the import blob trigger, which
+  // keeps its poison-blob queue in host storage. No tables: no Durable Functions.
   AzureWebJobsStorage__blobServiceUri: blobEndpoint
+  AzureWebJobsStorage__queueServiceUri: queueEndpoint
   AzureWebJobsStorage__credential: 'managedidentity'
   AzureWebJobsStorage__clientId: identityClientId
 
@@ -78,6 +91,8 @@ var appSettings = {
   ModelStorage__blobServiceUri: blobEndpoint
   ModelStorage__clientId: identityClientId
   ModelStorage__modelsContainer: modelsContainerName
+  // The import blob trigger reads through the same connection (identity-based).
+  ModelStorage__credential: 'managedidentity'
 
   SignalR__connectionString: keyVaultReference(keyVaultName, signalRSecretName)
   SignalR__hub: signalRHub
@@ -96,6 +111,14 @@ var appSettings = {
   MOCK_ENABLED: mockEnabled ? 'true' : 'false'
   MOCK_EVENTS_PER_TICK: string(mockEventsPerTick)
   MOCK_SEED: string(mockSeed)
+
+  IMPORTS_CONTAINER: importsContainerName
+  IMPORT_MAX_BYTES: string(importMaxBytes)
+  IMPORT_SWEEP_SCHEDULE: importSweepSchedule
+  IMPORT_TIMEZONE: importTimezone
+  IMPORT_DEFAULT_MARKETPLACE: importDefaultMarketplace
+  WORKBOOK_SHEET_ALIASES: string(workbookSheetAliases)
+  QUALITY_SCHEDULE: qualitySchedule
 
   // A disabled mock still wakes an instance every few seconds; this stops the timer itself.
   'AzureWebJobs.mock_feed.Disabled': mockEnabled ? 'false' : 'true'

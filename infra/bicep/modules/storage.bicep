@@ -1,5 +1,6 @@
 // One storage account: the Functions host's own state (AzureWebJobsStorage), the Flex
-// Consumption deployment package, and the models container the app reads and writes.
+// Consumption deployment package, the models container the app reads and writes, and the
+// imports drop container (incoming/, processed/, errors/, images/).
 // Shared keys are off: every client, the host included, signs in with Entra ID.
 
 param name string
@@ -7,6 +8,7 @@ param location string
 param tags object
 param deploymentContainerName string
 param modelsContainerName string
+param importsContainerName string
 
 resource account 'Microsoft.Storage/storageAccounts@2023-05-01' = {
   name: name
@@ -53,8 +55,17 @@ resource account 'Microsoft.Storage/storageAccounts@2023-05-01' = {
         publicAccess: 'None'
       }
     }
+
+    resource imports 'containers' = {
+      name: importsContainerName
+      properties: {
+        publicAccess: 'None'
+      }
+    }
   }
 }
 
 output name string = account.name
 output blobEndpoint string = account.properties.primaryEndpoints.blob
+// The blob trigger keeps its poison-blob queue in host storage.
+output queueEndpoint string = account.properties.primaryEndpoints.queue

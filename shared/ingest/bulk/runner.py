@@ -1,0 +1,251 @@
+"""Handle one file of ``incoming/``: validate, write events, report, move it on.
+
+Steps, each safe to repeat: claim the import (ETag) -> stream the blob to a temporary file ->
+detect the kind and check the columns -> validate every row -> write the events (idempotent
+creates) -> write the report beside the file in ``processed/`` or ``errors/`` -> move the file
+-> record the outcome. The file leaves ``incoming/`` only after everything else is done, so a
+crash at any step leaves it there for the sweep, and the repeat creates only what is missing.
+
+Blob names: ``incoming/<import id>/<file>`` for uploads (the import record exists already), or
+``incoming/<file>`` for files dropped by other tools (the id is derived from name and ETag).
+Metadata ``kind`` and ``strict`` carry the upload's options.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import hashlib
+import io
+import json
+import logging
+import re
+import tempfile
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+import pandas as pd
+
+from shared.adapters.blob import BlobInfo, BlobStore
+from shared.adapters.cosmos import Store
+from shared.core.errors import Conflict, NotFound
+from shared.core.records import utcnow
+from shared.core.settings import Settings
+from shared.ingest.bulk import files, ledger, workbook, writer
+from shared.ingest.bulk import outcome as outcome_mod
+from shared.ingest.bulk.events import PLANNERS, Planned
+from shared.ingest.bulk.outcome import ErrorSink, Rejected, marketplaces, strict_failure
+from shared.ingest.bulk.schemas import CSV_KINDS
+from shared.ingest.bulk.validate import MissingColumns, RowError, check_columns, validate
+
+log = logging.getLogger("resight.imports")
+INCOMING, PROCESSED, ERRORS = "incoming/", "processed/", "errors/"
+# An import still "processing" after this long without progress was abandoned (a crash).
+STALE = timedelta(minutes=2)
+_ID = re.compile(r"^[a-z0-9]{8,40}$")
+
+
+def import_id_of(info: BlobInfo) -> str:
+    parts = PurePosixPath(info.name).parts
+    if info.metadata.get("import_id"):
+        return info.metadata["import_id"]
+    if len(parts) == 3 and _ID.match(parts[1]):
+        return parts[1]
+    return hashlib.sha256(f"{info.name}|{info.etag}".encode()).hexdigest()[:24]
+
+
+def process(store: Store, blobs: BlobStore, name: str, settings: Settings) -> dict | None:
+    """Import one blob of ``incoming/``; None when there is nothing (left) to do."""
+    if not name.startswith(INCOMING) or files.is_ignored(name):
+        return None
+    info = blobs.info(name)
+    if info is None:
+        return None  # handled already (a redelivered trigger, or the sweep got there first)
+    import_id = import_id_of(info)
+    file_name = PurePosixPath(name).name
+    doc = ledger.get_or_none(store, import_id)
+    if doc is None:
+        doc = ledger.new(
+            import_id,
+            file_name,
+            name,
+            kind=info.metadata.get("kind") or None,
+            strict=info.metadata.get("strict", "").lower() == "true",
+            actor=info.metadata.get("actor", "blob"),
+        )
+        ledger.create(store, doc)
+        doc = ledger.get(store, import_id)
+    if doc["status"] in ledger.TERMINAL:
+        _move(blobs, name, doc)  # the crash came after the outcome was recorded
+        return doc
+    if not _claim(store, doc):
+        return None
+    return _run(store, blobs, info, doc, settings)
+
+
+def _claim(store: Store, doc: dict[str, Any]) -> bool:
+    """Take the import unless another instance is on it (recent progress)."""
+    if doc["status"] == "processing":
+        updated = datetime.fromisoformat(doc["updated_at"])
+        if utcnow() - updated < STALE:
+            return False
+    try:
+        ledger.update(
+            store,
+            doc["id"],
+            status="processing",
+            progress={"phase": "reading", "rows_done": 0, "rows_total": None},
+        )
+    except Conflict:
+        return False
+    return True
+
+
+def _run(
+    store: Store, blobs: BlobStore, info: BlobInfo, doc: dict[str, Any], settings: Settings
+) -> dict:
+    import_id = doc["id"]
+    suffix = Path(doc["file"]).suffix.lower()
+    with tempfile.TemporaryDirectory(prefix="resight-import-") as tmp:
+        path = Path(tmp) / f"file{suffix}"
+        with open(path, "wb") as handle:
+            blobs.download_to(info.name, handle)
+        errors_path = Path(tmp) / "errors.csv"
+        sink = ErrorSink(errors_path)
+        try:
+            if files.is_workbook(doc["file"]):
+                outcome = workbook.run(store, blobs, path, doc, info, settings, sink)
+            else:
+                outcome = _csv(store, path, doc, settings, sink)
+        except (Rejected, files.UnknownKind, MissingColumns) as exc:
+            outcome = {
+                "status": "rejected",
+                "reason": str(exc),
+                "kind": ledger.get(store, import_id).get("kind"),
+                "counts": getattr(exc, "counts", {}),
+                "errors_sample": getattr(exc, "sample", []),
+                "progress": {"phase": "done", "rows_done": 0, "rows_total": None},
+            }
+        finally:
+            sink.close()
+        folder = PROCESSED if outcome["status"] == "imported" else ERRORS
+        report = _write_report(blobs, folder, doc, outcome, errors_path)
+    final = ledger.update(
+        store,
+        import_id,
+        **outcome,
+        report=report,
+        finished_at=utcnow().isoformat(),
+    )
+    _move(blobs, info.name, final)
+    log.info("import %s %s: %s", import_id, final["status"], final.get("counts"))
+    return final
+
+
+def _move(blobs: BlobStore, name: str, doc: dict[str, Any]) -> None:
+    folder = PROCESSED if doc["status"] == "imported" else ERRORS
+    with contextlib.suppress(NotFound):  # moved already
+        blobs.move(name, f"{folder}{doc['id']}/{doc['file']}")
+
+
+# -- CSV ----------------------------------------------------------------------------------------
+def _csv(
+    store: Store, path: Path, doc: dict[str, Any], settings: Settings, sink: ErrorSink
+) -> dict[str, Any]:
+    header = files.csv_header(path)
+    kind = files.detect_csv_kind(doc["file"], header, doc.get("kind"))
+    ledger.update(store, doc["id"], kind=kind.name)
+    check_columns(kind, header)
+    total = files.count_rows(path)
+    progress = ledger.Progress(store, doc["id"], total, "validating")
+    progress.flush()
+    valid: list[pd.DataFrame] = []
+    for first_row, chunk in files.csv_chunks(path):
+        good, bad = validate(kind, chunk, first_row)
+        sink.add(bad)
+        valid.append(good)
+        progress.advance(0)
+    rows = sum(len(v) for v in valid) + sink.count
+    counts: dict[str, Any] = {"rows": rows, "valid": rows - sink.count, "invalid": sink.count}
+    sink.close()
+    if sink.count and doc["strict"]:
+        raise strict_failure(counts, sink)
+    progress.done = sink.count  # invalid rows are done: reported, never written
+    progress.phase = "writing"
+    frame = pd.concat(valid) if valid else pd.DataFrame()
+    del valid
+    marketplace_of = marketplaces(store, settings)
+    planned: Iterator[Planned] = (
+        PLANNERS[kind.name](frame, marketplace_of, settings.import_timezone, utcnow())
+        if len(frame)
+        else iter(())
+    )
+    written = writer.append_all(store, planned, on_rows=lambda n: progress.advance(n))
+    counts.update(events_new=written.created, events_duplicate=written.duplicates)
+    return {
+        "status": "imported",
+        "reason": None,
+        "kind": kind.name,
+        "counts": counts,
+        "errors_sample": sink.sample,
+        "progress": {"phase": "done", "rows_done": rows, "rows_total": rows},
+    }
+
+
+# -- shared -------------------------------------------------------------------------------------
+def _write_report(
+    blobs: BlobStore, folder: str, doc: dict[str, Any], outcome: dict[str, Any], errors_path: Path
+) -> dict[str, Any]:
+    base = f"{folder}{doc['id']}/{doc['file']}"
+    errors_blob = None
+    if errors_path.exists() and errors_path.stat().st_size > len("row,column,value,rule\r\n"):
+        errors_blob = f"{base}.errors.csv"
+        with open(errors_path, "rb") as handle:
+            blobs.upload_stream(errors_blob, iter(lambda: handle.read(1 << 20), b""))
+    head: list[dict[str, object]] = []
+    if errors_blob:
+        with open(errors_path, newline="", encoding="utf-8") as handle:
+            reader = csv.DictReader(handle)
+            for i, row in enumerate(reader):
+                if i >= outcome_mod.REPORT_ERRORS:
+                    break
+                head.append(row)
+    kind = outcome.get("kind")
+    expected = CSV_KINDS.get(kind or "")
+    report = {
+        "import_id": doc["id"],
+        "file": doc["file"],
+        "kind": kind,
+        "status": outcome["status"],
+        "reason": outcome.get("reason"),
+        "strict": doc["strict"],
+        "counts": outcome.get("counts"),
+        "columns": {"required": expected.required, "optional": expected.optional}
+        if expected
+        else None,
+        "errors": head,
+        "errors_truncated": bool(errors_blob) and len(head) >= outcome_mod.REPORT_ERRORS,
+        "finished_at": datetime.now(UTC).isoformat(),
+    }
+    report_blob = f"{base}.report.json"
+    blobs.put(report_blob, json.dumps(report, indent=2, default=str))
+    return {"json": report_blob, "errors_csv": errors_blob}
+
+
+def upload_name(import_id: str, file_name: str) -> str:
+    return f"{INCOMING}{import_id}/{file_name}"
+
+
+def pending(blobs: BlobStore) -> list[BlobInfo]:
+    return [b for b in blobs.list_info(INCOMING) if not files.is_ignored(b.name)]
+
+
+def errors_csv_bytes(errors: list[RowError]) -> bytes:
+    out = io.StringIO()
+    w = csv.writer(out)
+    w.writerow(["row", "column", "value", "rule"])
+    for e in errors:
+        w.writerow([e.row, e.column, e.value, e.rule])
+    return out.getvalue().encode()

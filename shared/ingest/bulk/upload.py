@@ -1,0 +1,150 @@
+"""``POST /api/imports``: a file from the dashboard, as multipart (field ``file``, optional
+``kind`` and ``strict``) or as the raw body (``?name=``), up to ``IMPORT_MAX_BYTES``.
+
+The file goes to Blob in blocks (``BlobStore.upload_stream``): the parser hands over slices
+of the request as it finds them and nothing is copied whole. The import is recorded as
+``queued`` before the blob lands, so the blob trigger finds its options (kind, strict, who)
+on the record and in the blob's metadata.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+from python_multipart.multipart import MultipartParser, parse_options_header
+
+from shared.adapters.blob import BLOCK_BYTES, BlobStore
+from shared.adapters.cosmos import Store
+from shared.core.errors import PayloadTooLarge, ValidationFailed
+from shared.ingest.bulk import ledger, runner
+from shared.ingest.bulk.schemas import CSV_KINDS
+
+_SAFE = re.compile(r"[^A-Za-z0-9._ -]+")
+KINDS = (*CSV_KINDS, "daily_update")
+
+
+def safe_name(name: str) -> str:
+    base = name.replace("\\", "/").rsplit("/", 1)[-1]
+    cleaned = _SAFE.sub("_", base).strip(" .")[:120]
+    if not cleaned:
+        raise ValidationFailed("the file needs a name", field="file")
+    return cleaned
+
+
+def receive(
+    store: Store,
+    blobs: BlobStore,
+    body: bytes,
+    content_type: str,
+    *,
+    params: dict[str, str],
+    actor: str,
+    max_bytes: int,
+) -> dict[str, Any]:
+    if len(body) > max_bytes:
+        raise PayloadTooLarge(f"the file is {len(body)} bytes; the limit is {max_bytes}")
+    mime, options = parse_options_header(content_type or "")
+    fields = dict(params)
+    view = memoryview(body)
+    if mime == b"multipart/form-data":
+        boundary = options.get(b"boundary")
+        if not boundary:
+            raise ValidationFailed("multipart body without a boundary", field="file")
+        name, spans, form = _parts(body, boundary)
+        fields.update(form)
+    else:
+        name, spans = fields.get("name", ""), [(0, len(view))]
+    if not name:
+        raise ValidationFailed(
+            "send the file as multipart field 'file' or name it with ?name=", field="file"
+        )
+    if sum(end - start for start, end in spans) == 0:
+        raise ValidationFailed("the file is empty", field="file")
+    kind = fields.get("kind") or None
+    if kind is not None and kind not in KINDS:
+        raise ValidationFailed(f"kind must be one of {', '.join(KINDS)}", field="kind")
+    strict = str(fields.get("strict", "false")).lower()
+    if strict not in ("true", "false", "1", "0"):
+        raise ValidationFailed("strict must be true or false", field="strict")
+    file_name = safe_name(name)
+    import_id = uuid.uuid4().hex
+    doc = ledger.new(
+        import_id,
+        file_name,
+        runner.upload_name(import_id, file_name),
+        kind=kind,
+        strict=strict in ("true", "1"),
+        actor=actor,
+    )
+    ledger.create(store, doc)
+    metadata = {"import_id": import_id, "strict": str(doc["strict"]).lower(), "actor": actor}
+    if kind:
+        metadata["kind"] = kind
+    blobs.upload_stream(doc["blob"], _slices(view, spans), metadata=metadata)
+    return doc
+
+
+def _slices(view: memoryview, spans: list[tuple[int, int]]) -> Iterator[bytes]:
+    for start, end in spans:
+        for at in range(start, end, BLOCK_BYTES):
+            yield bytes(view[at : min(end, at + BLOCK_BYTES)])
+
+
+def _parts(body: bytes, boundary: bytes) -> tuple[str, list[tuple[int, int]], dict[str, str]]:
+    """The file part's name and byte spans within the body, and the small text fields."""
+    state: dict[str, Any] = {"headers": {}, "field": None, "name": "", "buf": bytearray()}
+    spans: list[tuple[int, int]] = []
+    form: dict[str, str] = {}
+    file_name = ""
+    header_field = bytearray()
+    header_value = bytearray()
+
+    def on_part_begin() -> None:
+        state["headers"], state["buf"] = {}, bytearray()
+
+    def on_header_field(data: bytes, start: int, end: int) -> None:
+        header_field.extend(data[start:end])
+
+    def on_header_value(data: bytes, start: int, end: int) -> None:
+        header_value.extend(data[start:end])
+
+    def on_header_end() -> None:
+        state["headers"][bytes(header_field).lower()] = bytes(header_value)
+        header_field.clear()
+        header_value.clear()
+
+    def on_headers_finished() -> None:
+        nonlocal file_name
+        _, opts = parse_options_header(state["headers"].get(b"content-disposition", b""))
+        state["field"] = opts.get(b"name", b"").decode()
+        if state["field"] == "file":
+            file_name = opts.get(b"filename", b"").decode("utf-8", "replace")
+
+    def on_part_data(data: bytes, start: int, end: int) -> None:
+        if state["field"] == "file":
+            spans.append((start, end))  # offsets into the body: the parser is fed it whole
+        elif len(state["buf"]) < 256:
+            state["buf"].extend(data[start:end])
+
+    def on_part_end() -> None:
+        if state["field"] and state["field"] != "file":
+            form[state["field"]] = bytes(state["buf"]).decode("utf-8", "replace").strip()
+
+    parser = MultipartParser(
+        boundary,
+        {
+            "on_part_begin": on_part_begin,
+            "on_header_field": on_header_field,
+            "on_header_value": on_header_value,
+            "on_header_end": on_header_end,
+            "on_headers_finished": on_headers_finished,
+            "on_part_data": on_part_data,
+            "on_part_end": on_part_end,
+        },
+    )
+    parser.write(body)  # callbacks get offsets into ``body``; nothing is copied
+    parser.finalize()
+    return file_name, spans, form
