@@ -22,7 +22,9 @@ MARKETPLACES: tuple[Marketplace, ...] = ("amazon", "myntra", "meesho")
 # revenue for a window, may be negative; offer: a price or competitor price observation;
 # stock: an absolute stock level from an inventory feed; catalogue: a price or stock level a
 # person set in the catalogue editor; import_price: a price from an imported catalogue file;
-# demand: external demand signals from an imported file (never counters or stock).
+# demand: external demand signals from an imported file (never counters or stock); status: an
+# order line's fulfilment milestone (packed, shipped, delivered, rto, returned), never moves
+# stock or counters (a cancellation does that, once).
 EventKind = Literal[
     "view",
     "click",
@@ -35,7 +37,10 @@ EventKind = Literal[
     "catalogue",
     "import_price",
     "demand",
+    "status",
 ]
+# Fulfilment milestones of an order line, in the order they happen (rto and returned end it).
+SHIPMENT_STATUSES: tuple[str, ...] = ("packed", "shipped", "delivered", "rto", "returned")
 # Where the listing price may come from: an order's unit price is revenue, never a price.
 PRICE_SOURCES: frozenset[str] = frozenset({"offer", "catalogue", "import_price"})
 Source = Literal["webhook", "mock", "backfill", "catalogue", "import"]
@@ -76,7 +81,13 @@ class Event(BaseModel):
     order_id: str | None = None
     store_id: str | None = None
     location_id: str | None = None
+    # A salted hash of the marketplace's buyer key (never a phone number or a name); Amazon
+    # sends no buyer identity, so its orders have none.
     customer_id: str | None = None
+    city: str | None = None
+    state: str | None = None
+    # The milestone of a ``status`` event (SHIPMENT_STATUSES).
+    status: str | None = None
     channel: str | None = None
     # Demand-signal fields of a ``demand`` event (external_demand, market_trend, ...).
     signals: dict[str, str | float] | None = None

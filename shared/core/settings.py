@@ -54,6 +54,21 @@ class WebhookSecrets(_Connection):
     meesho: SecretStr | None = Field(None, alias="meeshoSecret")
 
 
+class AnalyticsSecrets(_Connection):
+    # Buyer keys are stored only as HMAC-SHA256(salt, key): without a salt no buyer key is kept.
+    buyer_key_salt: SecretStr | None = Field(None, alias="buyerKeySalt")
+
+
+class OpenAIConnection(_Connection):
+    # Azure OpenAI for the analyst; unset endpoint: the Analyst page is a SQL console only.
+    endpoint: str | None = Field(None, alias="endpoint")
+    deployment: str = Field("gpt-4o-mini", alias="deployment")
+    api_version: str = Field("2024-10-21", alias="apiVersion")
+    # Local only (a fake server in tests); Azure uses the managed identity.
+    api_key: SecretStr | None = Field(None, alias="apiKey")
+    client_id: str | None = Field(None, alias="clientId")
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_nested_delimiter="__", case_sensitive=False, extra="ignore", populate_by_name=True
@@ -65,6 +80,16 @@ class Settings(BaseSettings):
     )
     signalr: SignalRConnection = Field(default_factory=SignalRConnection, alias="SignalR")
     webhooks: WebhookSecrets = Field(default_factory=WebhookSecrets, alias="Webhooks")
+    analytics: AnalyticsSecrets = Field(default_factory=AnalyticsSecrets, alias="Analytics")
+    openai: OpenAIConnection = Field(default_factory=OpenAIConnection, alias="AzureOpenAI")
+    # The lake: Hive-partitioned Parquet in this Blob container (ModelStorage account), the
+    # export timer (idempotent; re-exports the last LAKE_LOOKBACK_DAYS days for late events),
+    # and the guard's limits for every analytics query.
+    lake_container: str = Field("lake", alias="LAKE_CONTAINER")
+    lake_schedule: str = Field("0 20 * * * *", alias="LAKE_SCHEDULE")
+    lake_lookback_days: int = Field(2, alias="LAKE_LOOKBACK_DAYS", ge=1, le=90)
+    query_timeout_seconds: float = Field(5.0, alias="QUERY_TIMEOUT_SECONDS", gt=0, le=60)
+    query_max_rows: int = Field(1000, alias="QUERY_MAX_ROWS", ge=1, le=100_000)
 
     webhook_max_age_seconds: int = Field(300, alias="WEBHOOK_MAX_AGE_SECONDS", ge=1)
     max_body_bytes: int = Field(262_144, alias="MAX_BODY_BYTES", ge=1024)

@@ -222,9 +222,16 @@ def test_myntra_order_cancel_and_interactions():
         "event": "ORDER_STATUS_CHANGED",
         "order": {**order["order"], "status": "SHIPPED"},
     }
-    assert norm(shipped, NOW) == []
+    (milestone,) = norm(shipped, NOW)
+    assert (milestone.id, milestone.kind, milestone.status) == (
+        "myntra:status:MYN-1:1:shipped",
+        "status",
+        "shipped",
+    )
+    assert (milestone.stock_delta, milestone.orders, milestone.units) == (0, 0, 0)
     rto = {**shipped, "order": {**order["order"], "status": "RTO"}}
     (cancel,) = norm(rto, NOW)
+    assert cancel.status == "rto"
     assert (cancel.id, cancel.units, cancel.revenue, cancel.stock_delta) == (
         "myntra:cancel:MYN-1:1",
         -2,
@@ -262,3 +269,74 @@ def test_signature_round_trip_and_rejections():
         signature.verify("s3cret", body, ts, sig, max_age=300, now=1_000_301)
     with pytest.raises(AuthError):
         signature.verify("s3cret", body, None, sig, max_age=300, now=1_000_000)
+
+
+def test_buyer_keys_are_kept_only_as_a_salted_hash(monkeypatch):
+    monkeypatch.setenv("Analytics__buyerKeySalt", "pepper")
+    myntra = {
+        "event": "ORDER_CREATED",
+        "order": {
+            "orderId": "MYN-9",
+            "status": "CREATED",
+            "city": "Pune",
+            "state": "Maharashtra",
+            "buyerId": "+91 98450 12345",
+            "lines": [{"lineId": "1", "sellerSku": "SKU-A", "quantity": 1, "sellingPrice": 99.0}],
+        },
+    }
+    (ev,) = NORMALISERS["myntra"](myntra, NOW)
+    assert ev.customer_id is not None and ev.customer_id.startswith("b_")
+    assert "98450" not in ev.model_dump_json()
+    assert (ev.city, ev.state) == ("Pune", "Maharashtra")
+    data = {"sub_order_id": "S1", "sku": "SKU-A", "quantity": 1, "price": 99, "buyer_id": "u-1"}
+    (m1,) = NORMALISERS["meesho"]({"type": "order.created", "id": "e", "data": data}, NOW)
+    (m2,) = NORMALISERS["meesho"](
+        {"type": "order.created", "id": "e", "data": {**data, "sub_order_id": "S2"}}, NOW
+    )
+    assert m1.customer_id == m2.customer_id and "u-1" not in m1.customer_id
+    from shared.core.settings import get_settings
+
+    monkeypatch.setenv("Analytics__buyerKeySalt", "other")
+    get_settings.cache_clear()
+    (m3,) = NORMALISERS["meesho"]({"type": "order.created", "id": "e", "data": data}, NOW)
+    assert m3.customer_id != m1.customer_id  # the salt is the deployment's own
+
+
+def test_without_a_salt_no_buyer_key_is_kept(monkeypatch):
+    monkeypatch.delenv("Analytics__buyerKeySalt", raising=False)
+    data = {"sub_order_id": "S1", "sku": "SKU-A", "quantity": 1, "price": 99, "buyer_id": "u-1"}
+    (ev,) = NORMALISERS["meesho"]({"type": "order.created", "id": "e", "data": data}, NOW)
+    assert ev.customer_id is None
+
+
+def test_status_milestones_move_nothing_and_rto_cancels_once():
+    norm = NORMALISERS["meesho"]
+    data = {"order_id": "M1", "sub_order_id": "M1-1", "sku": "SKU-A"}
+    (shipped,) = norm({"type": "order.shipped", "id": "e1", "data": data}, NOW)
+    assert (shipped.id, shipped.kind, shipped.status) == (
+        "meesho:status:M1-1:shipped",
+        "status",
+        "shipped",
+    )
+    assert (shipped.stock_delta, shipped.orders, shipped.revenue) == (0, 0, 0.0)
+    rto_data = {**data, "quantity": 2, "price": 100}
+    (rto,) = norm({"type": "order.rto", "id": "e2", "data": rto_data}, NOW)
+    assert (rto.id, rto.kind, rto.status, rto.stock_delta) == (
+        "meesho:cancel:M1-1",
+        "cancel",
+        "rto",
+        2,
+    )
+
+
+def test_amazon_shipped_records_a_milestone_per_item():
+    body = json.loads(json.dumps(ORDER_CHANGE_PASCAL))
+    body["Payload"]["OrderChangeNotification"]["Summary"]["OrderStatus"] = "Shipped"
+    events = amazon(body)
+    assert [(e.id, e.kind) for e in events] == [
+        ("amazon:order:171-0000001-0000001:111", "order"),
+        ("amazon:status:171-0000001-0000001:111:shipped", "status"),
+        ("amazon:order:171-0000001-0000001:112", "order"),
+        ("amazon:status:171-0000001-0000001:112:shipped", "status"),
+    ]
+    assert all(e.customer_id is None for e in events)

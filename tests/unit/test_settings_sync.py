@@ -30,6 +30,8 @@ LOCAL_ONLY = {
     "CosmosDB__verifyTls",
     # Azurite's connection string; in Azure the app uses ModelStorage__blobServiceUri.
     "ModelStorage__connectionString",
+    # A key for a local OpenAI-compatible server; Azure OpenAI is reached with the identity.
+    "AzureOpenAI__apiKey",
 }
 
 # SecretStr fields that are not secret in Azure and so are plain app settings there: the

@@ -25,6 +25,11 @@ param keyVaultName string
 param signalRSecretName string
 param signalRHub string
 param webhookSecretNames object
+// The salt of buyer keys (analytics keeps only HMAC-SHA256(salt, key)); put it in Key Vault.
+param buyerKeySaltSecretName string = 'buyer-key-salt'
+// Azure OpenAI for the analyst (modules/openai.bicep); empty: the Analyst page is a SQL console.
+param openAiEndpoint string = ''
+param openAiDeployment string = 'gpt-4o-mini'
 
 // Not 512: a quarter of a vCPU imports LightGBM and SHAP too slowly for the 30 s start-up limit.
 @allowed([
@@ -60,6 +65,11 @@ param importTimezone string = 'Asia/Kolkata'
 param importDefaultMarketplace string = 'amazon'
 param workbookSheetAliases object = {}
 param qualitySchedule string = '0 10 * * * *'
+param lakeContainerName string = 'lake'
+param lakeSchedule string = '0 20 * * * *'
+param lakeLookbackDays int = 2
+param queryTimeoutSeconds int = 5
+param queryMaxRows int = 1000
 
 resource insights 'Microsoft.Insights/components@2020-02-02' existing = {
   name: insightsName
@@ -101,6 +111,12 @@ var appSettings = {
   Webhooks__myntraSecret: keyVaultReference(keyVaultName, webhookSecretNames.myntra)
   Webhooks__meeshoSecret: keyVaultReference(keyVaultName, webhookSecretNames.meesho)
 
+  Analytics__buyerKeySalt: keyVaultReference(keyVaultName, buyerKeySaltSecretName)
+  AzureOpenAI__endpoint: openAiEndpoint
+  AzureOpenAI__deployment: openAiDeployment
+  AzureOpenAI__apiVersion: '2024-10-21'
+  AzureOpenAI__clientId: identityClientId
+
   WEBHOOK_MAX_AGE_SECONDS: string(webhookMaxAgeSeconds)
   MAX_BODY_BYTES: string(maxBodyBytes)
   EVENTS_TTL_DAYS: string(eventsTtlDays)
@@ -119,6 +135,11 @@ var appSettings = {
   IMPORT_DEFAULT_MARKETPLACE: importDefaultMarketplace
   WORKBOOK_SHEET_ALIASES: string(workbookSheetAliases)
   QUALITY_SCHEDULE: qualitySchedule
+  LAKE_CONTAINER: lakeContainerName
+  LAKE_SCHEDULE: lakeSchedule
+  LAKE_LOOKBACK_DAYS: string(lakeLookbackDays)
+  QUERY_TIMEOUT_SECONDS: string(queryTimeoutSeconds)
+  QUERY_MAX_ROWS: string(queryMaxRows)
 
   // A disabled mock still wakes an instance every few seconds; this stops the timer itself.
   'AzureWebJobs.mock_feed.Disabled': mockEnabled ? 'false' : 'true'

@@ -12,8 +12,11 @@ both are accepted. Amazon redelivers the same notification, so the event id is d
 notification id (plus order item / array index), making a redelivery an idempotent create.
 
 - ORDER_CHANGE: one ``order`` event per order item (orders +1, units, stock down) for a new
-  order; ``cancel`` events (stock back) when the status is Canceled. ORDER_CHANGE carries no
-  prices, so revenue comes from ITEM_SALES_EVENT_CHANGE and is not counted twice.
+  order; ``cancel`` events (stock back) when the status is Canceled; Shipped also records a
+  ``status`` event per item (``amazon:status:<order>:<item>:shipped``, moves nothing) for the
+  shipments fact. Amazon sends no buyer identity: its orders never carry a customer.
+  ORDER_CHANGE carries no prices, so revenue comes from ITEM_SALES_EVENT_CHANGE and is not
+  counted twice.
 - ITEM_SALES_EVENT_CHANGE: hourly ordered units and revenue per ASIN, ``sales`` events; can be
   negative after cancellations.
 - DETAIL_PAGE_TRAFFIC_EVENT: hourly glance views per ASIN, ``traffic`` events.
@@ -36,10 +39,13 @@ from shared.ingest.marketplaces.common import (
     event_from,
     field,
     first_key,
+    place,
 )
 
 SIMPLE_KINDS = {"ORDER_PLACED": "order", "VIEW": "view", "CLICK": "click"}
 CANCELLED = {"Canceled", "Cancelled"}
+# SP-API OrderStatus values that are fulfilment milestones of every item of the order.
+MILESTONES = {"Shipped": "shipped"}
 
 
 def normalise(body: dict, received_at: datetime) -> list[Event]:
@@ -75,6 +81,8 @@ def _simple(body: dict, received_at: datetime) -> Event:
         "received_at": received_at,
         "region": body.get("region"),
         "order_id": body.get("orderId"),
+        "city": place(body.get("city"), "city"),
+        "state": place(body.get("state"), "state"),
     }
     if kind == "view":
         return event_from(id=f"amazon:view:{identity}", views=1, **common)
@@ -149,6 +157,20 @@ def _order_change(payload, nid, ntype, occurred, received_at) -> list[Event]:
                 region=summary.get("DestinationPostalCode"),
             )
         )
+        if status in MILESTONES:
+            events.append(
+                event_from(
+                    id=f"amazon:status:{order_id}:{line}:{MILESTONES[status]}",
+                    item_id=sku,
+                    marketplace="amazon",
+                    kind="status",
+                    raw_type=ntype,
+                    occurred_at=occurred,
+                    received_at=received_at,
+                    order_id=order_id,
+                    status=MILESTONES[status],
+                )
+            )
     # Only the first status seen for an order line moves stock; later status changes
     # (Shipped, ...) map to the same id and are deduplicated. The notification id is not
     # used here on purpose: each status change has a new one.

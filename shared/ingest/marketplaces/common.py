@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 from datetime import UTC, datetime
 from typing import Any
@@ -10,6 +11,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from shared.core.errors import ValidationFailed
+from shared.core.settings import get_settings
 from shared.core.validation import failed
 
 _MISSING = object()
@@ -87,3 +89,27 @@ def event_from(**fields: Any):
         return Event(**fields)
     except ValidationError as exc:
         raise failed(exc) from exc
+
+
+def buyer_key(value: Any, path: str) -> str | None:
+    """The only form a buyer key is kept in: HMAC-SHA256 with the deployment's salt.
+
+    A marketplace's buyer key may be a phone number; it never reaches the event log. Without a
+    configured salt (``Analytics__buyerKeySalt``) no buyer key is kept at all, and those orders
+    count in sales but not in customer analytics.
+    """
+    if value is None:
+        return None
+    raw = as_str(str(value) if isinstance(value, int) else value, path, max_length=200)
+    salt = get_settings().analytics.buyer_key_salt
+    if salt is None or not salt.get_secret_value():
+        return None
+    digest = hmac.new(salt.get_secret_value().encode(), raw.encode(), hashlib.sha256)
+    return "b_" + digest.hexdigest()[:32]
+
+
+def place(value: Any, path: str) -> str | None:
+    """An optional city or state name, as sent (trimmed); analytics normalises the spelling."""
+    if value is None:
+        return None
+    return as_str(value, path, max_length=100)

@@ -5,6 +5,7 @@ defines the payloads (README, "Webhook contract")::
 
     {"event": "ORDER_CREATED", "eventTime": iso,
      "order": {"orderId": "MYN-1001", "status": "CREATED", "city": "Pune",
+               "state"?: "Maharashtra", "buyerId"?: "<Myntra's buyer key>",
                "lines": [{"lineId": "1", "sellerSku": "SKU", "quantity": 1,
                           "sellingPrice": 1299.0}]}}
     {"event": "ORDER_STATUS_CHANGED", ... same order with "status": "CANCELLED" | "RTO" | ...}
@@ -13,7 +14,9 @@ defines the payloads (README, "Webhook contract")::
 
 Identities: an order line is ``myntra:order:<orderId>:<lineId>``; its cancellation (CANCELLED or
 RTO) is ``myntra:cancel:<orderId>:<lineId>``, so each moves stock exactly once however often
-Myntra repeats the push. Other status changes (PACKED, SHIPPED, DELIVERED) record nothing.
+Myntra repeats the push; an RTO cancellation carries ``status="rto"``. PACKED, SHIPPED,
+DELIVERED and RETURNED are ``status`` events (``myntra:status:<orderId>:<lineId>:<status>``)
+that move nothing: they feed the shipments fact. The buyer key is kept only as a salted hash.
 """
 
 from __future__ import annotations
@@ -22,11 +25,26 @@ from datetime import datetime
 
 from shared.core.errors import ValidationFailed
 from shared.core.records import Event
-from shared.ingest.marketplaces.common import as_int, as_price, as_str, as_time, event_from, field
+from shared.ingest.marketplaces.common import (
+    as_int,
+    as_price,
+    as_str,
+    as_time,
+    buyer_key,
+    event_from,
+    field,
+    place,
+)
 
 ORDER_EVENTS = {"ORDER_CREATED", "ORDER_STATUS_CHANGED"}
 INTERACTIONS = {"PRODUCT_VIEW": "view", "PRODUCT_CLICK": "click"}
 CANCEL_STATUSES = {"CANCELLED", "RTO"}
+MILESTONES = {
+    "PACKED": "packed",
+    "SHIPPED": "shipped",
+    "DELIVERED": "delivered",
+    "RETURNED": "returned",
+}
 
 
 def normalise(body: dict, received_at: datetime) -> list[Event]:
@@ -60,10 +78,15 @@ def normalise(body: dict, received_at: datetime) -> list[Event]:
     lines = field(order, "lines")
     if not isinstance(lines, list) or not lines:
         raise ValidationFailed("'order.lines' must be a non-empty list", field="order.lines")
+    if name == "ORDER_STATUS_CHANGED" and status in MILESTONES:
+        return _milestones(order_id, lines, MILESTONES[status], name, occurred, received_at)
     if name == "ORDER_CREATED" or status in CANCEL_STATUSES:
         cancel = status in CANCEL_STATUSES
     else:
         return []
+    city = place(order.get("city"), "order.city")
+    where = {"city": city, "state": place(order.get("state"), "order.state")}
+    buyer = buyer_key(order.get("buyerId"), "order.buyerId")
     events = []
     for i, line in enumerate(lines):
         path = f"order.lines[{i}]"
@@ -81,7 +104,10 @@ def normalise(body: dict, received_at: datetime) -> list[Event]:
                 occurred_at=occurred,
                 received_at=received_at,
                 order_id=order_id,
-                region=order.get("city"),
+                region=city,
+                customer_id=buyer,
+                status="rto" if status == "RTO" else None,
+                **where,
                 orders=sign,
                 units=sign * qty,
                 revenue=round(sign * qty * price, 2),
@@ -90,3 +116,23 @@ def normalise(body: dict, received_at: datetime) -> list[Event]:
             )
         )
     return events
+
+
+def _milestones(order_id, lines, status, name, occurred, received_at) -> list[Event]:
+    line_ids = [
+        as_str(str(field(ln, "lineId")), f"order.lines[{i}].lineId") for i, ln in enumerate(lines)
+    ]
+    return [
+        event_from(
+            id=f"myntra:status:{order_id}:{line_ids[i]}:{status}",
+            item_id=as_str(field(line, "sellerSku"), f"order.lines[{i}].sellerSku"),
+            marketplace="myntra",
+            kind="status",
+            raw_type=name,
+            occurred_at=occurred,
+            received_at=received_at,
+            order_id=order_id,
+            status=status,
+        )
+        for i, line in enumerate(lines)
+    ]
