@@ -385,8 +385,14 @@ def bench_http(
 def stack_env(
     services: LocalServices, webhook_secrets: dict[str, str], *, database: str
 ) -> dict[str, str]:
-    """The settings devhost needs to run against ``services`` (mock feed off)."""
+    """The settings devhost needs to run against ``services`` (mock feed off).
+
+    Timer schedules and container names that triggers bind to (``%NAME%``) come from
+    ``local.settings.example.json``, so a new trigger does not stop the benchmarks.
+    """
+    example = json.loads((ROOT / "local.settings.example.json").read_text())["Values"]
     return {
+        **{k: v for k, v in example.items() if k.endswith(("_SCHEDULE", "_CONTAINER"))},
         **services.env(),
         "CosmosDB__databaseName": database,
         "Webhooks__amazonSecret": webhook_secrets["amazon"],

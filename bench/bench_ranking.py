@@ -5,8 +5,17 @@
 
 Product states are synthetic but shaped like the projection's documents: catalogue fields,
 stock, competitor price and sparse hourly buckets over the last 8 days (heavy-tailed activity:
-most items see a few active hours a week, bestsellers most hours). The 1,000,000-product pass
-runs in a child process that streams documents into the ranker, and reports its peak RSS.
+most items see a few active hours a week, bestsellers most hours), passed through JSON as the
+Cosmos SDK hands them over. The 1,000,000-product pass runs in a child process that streams
+documents into the ranker, and reports its peak RSS.
+
+The process is pinned to one core. ``reconcile_pass_ms`` is what the 30-second reconcile costs
+at 100k products: features built from the product documents, context, scoring, rules and the
+ranking (``Ranker.full`` + ``full_order`` + a 50-row page); its target is 1 s. Medians of wall
+time and of CPU time (``time.process_time``: the machine is shared, and CPU time does not count
+time the core spent on other processes) are both reported, with the load average.
+``full_rescore_and_rank_ms`` re-scores from the stored feature matrix (a new model, no
+documents read).
 """
 
 from __future__ import annotations
@@ -30,6 +39,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import numpy as np
+from bench_ingest import pin_to_one_core
 
 from shared.core.records import MARKETPLACES, hour_key
 from shared.ml.explain import explain
@@ -39,6 +49,7 @@ from shared.ml.sim.catalogue import SPECS
 from shared.ml.train import QUICK, train_simulated
 from shared.ml.vocabulary import CATEGORIES
 from shared.projection.fold import BUCKET_HOURS, apply_event, new_state
+from shared.projection.windows import window_counts
 from shared.ranking.ranker import Ranker
 from shared.ranking.rules import parse_rule
 from shared.ranking.whatif import price_whatif
@@ -119,6 +130,17 @@ def rules_for(ids: list[str]) -> list:
     return rules
 
 
+def median_wall_cpu_ms(fn: Callable[[], object], repeats: int) -> tuple[float, float]:
+    """Medians of wall and CPU milliseconds over ``repeats`` runs (no warm-up run)."""
+    wall, cpu = [], []
+    for _ in range(repeats):
+        start, start_cpu = time.perf_counter(), time.process_time()
+        fn()
+        wall.append(time.perf_counter() - start)
+        cpu.append(time.process_time() - start_cpu)
+    return round(statistics.median(wall) * 1000, 1), round(statistics.median(cpu) * 1000, 1)
+
+
 def median_ms(fn: Callable[[], object], repeats: int, warmup: int = 1) -> float:
     for _ in range(warmup):
         fn()
@@ -152,15 +174,30 @@ def event_batch(states: dict[str, dict], ids: list[str], rng: np.random.Generato
 
 
 def bench_100k(model: RankerModel, n: int) -> dict:
-    docs = list(synthetic_states(n, NOW, seed=1))
+    # Documents as the Cosmos SDK returns them: parsed from JSON (plain ints, floats, strings).
+    docs = [json.loads(json.dumps(d)) for d in synthetic_states(n, NOW, seed=1)]
     states = {d["item_id"]: d for d in docs}
     ids = list(states)
     rules = rules_for(ids)
-    out: dict = {"items": n}
+    out: dict = {"items": n, "hourly_buckets": sum(len(d["buckets"]) for d in docs)}
+    load_before = os.getloadavg()[0]
     ctx = FeatureContext.from_products(docs)
-    out["feature_build_ms"] = median_ms(lambda: build_features(docs, NOW, ctx), 3)
+    out["feature_build_ms"], out["feature_build_cpu_ms"] = median_wall_cpu_ms(
+        lambda: build_features(docs, NOW, ctx), 5
+    )
+    out["window_counts_ms"], out["window_counts_cpu_ms"] = median_wall_cpu_ms(
+        lambda: window_counts(docs, NOW), 5
+    )
     ranker = Ranker(model)
-    out["full_pass_from_documents_ms"] = median_ms(lambda: ranker.full(docs, NOW), 3, warmup=0)
+
+    def reconcile_pass():
+        ranker.full(docs, NOW)
+        ranker.full_order(rules, NOW)
+        ranker.ranking(rules, NOW, limit=50)
+
+    reconcile_pass()  # the first pass also sorts the ids once
+    out["reconcile_pass_ms"], out["reconcile_pass_cpu_ms"] = median_wall_cpu_ms(reconcile_pass, 7)
+    out["load_average_1m"] = [round(load_before, 2), round(os.getloadavg()[0], 2)]
 
     def rescore_and_rank():
         ranker.set_model(model)
@@ -244,17 +281,23 @@ def main() -> None:
         million_child(args.million_child, args.million)
         return
 
+    core = pin_to_one_core()
     start = time.perf_counter()
     model, _ = train_simulated(QUICK, log=lambda _: None)
     metrics = model.metadata["metrics"]
     result: dict = {
+        "pinned_core": core,
         "training": {
+            "data": "simulated (shared.ml.sim): not real sellers",
             "config": {k: v for k, v in QUICK.__dict__.items()},
             "seconds": round(time.perf_counter() - start, 1),
             "ndcg@10": metrics["ndcg@10"],
             "ndcg@20": metrics["ndcg@20"],
             "baselines": metrics["baselines"],
             "lift_vs_popularity@20": metrics["lift_vs_popularity@20"],
+            "strongest_baseline": metrics["strongest_baseline"],
+            "lift_vs_strongest@20": metrics["lift_vs_strongest@20"],
+            "second_world": metrics["second_world"],
         },
     }
     result["catalogue_100k"] = bench_100k(model, args.items)
@@ -270,7 +313,7 @@ def main() -> None:
             )
         result["catalogue_1m"] = json.loads(child.stdout.strip().splitlines()[-1])
     result["targets"] = {
-        "full_rescore_and_rank_ms": 1000,
+        "reconcile_pass_ms": 1000,
         "incremental_100_events_ms": 50,
         "shap_one_ms": 5,
         "whatif_50_points_ms": 20,

@@ -123,22 +123,23 @@ def build_raw(products: Sequence[Mapping[str, Any]], now: datetime) -> np.ndarra
     out[:, COLUMN["trend_views"]] = (views[:, 1] + 1.0) / (views[:, 2] / 7.0 + 1.0)
     out[:, COLUMN["trend_units"]] = (units[:, 1] + 1.0) / (units[:, 2] / 7.0 + 1.0)
 
-    price = _column(products, "price")
-    mrp = _column(products, "mrp")
-    competitor = _column(products, "competitor_price")
-    stock = _column(products, "stock", 0.0)
+    field = _fields(products)
+    price = _column(field["price"])
+    mrp = _column(field["mrp"])
+    competitor = _column(field["competitor_price"])
+    stock = _column(field["stock"], 0.0)
     out[:, COLUMN["price"]] = price
     out[:, COLUMN["price_vs_category"]] = np.nan
     with np.errstate(divide="ignore", invalid="ignore"):
         out[:, COLUMN["discount"]] = np.where(mrp > price, 1.0 - price / mrp, 0.0)
         out[:, COLUMN["price_vs_competitor"]] = price / competitor - 1.0  # NaN: no competitor
-    out[:, COLUMN["rating"]] = _column(products, "rating")
-    out[:, COLUMN["review_count"]] = _column(products, "review_count", 0.0)
+    out[:, COLUMN["rating"]] = _column(field["rating"])
+    out[:, COLUMN["review_count"]] = _column(field["review_count"], 0.0)
     out[:, COLUMN["stock"]] = stock
     out[:, COLUMN["in_stock"]] = stock > 0
     out[:, COLUMN["days_of_cover"]] = days_of_cover(stock, units[:, 2])
-    out[:, COLUMN["marketplace"]] = _codes(products, "marketplace", marketplace_code)
-    out[:, COLUMN["category"]] = _codes(products, "category", category_code)
+    out[:, COLUMN["marketplace"]] = _codes(field["marketplace"], marketplace_code)
+    out[:, COLUMN["category"]] = _codes(field["category"], category_code)
     return out
 
 
@@ -156,15 +157,41 @@ def context_of(matrix: np.ndarray) -> FeatureContext:
 
 
 _PLAIN_NUMBERS = frozenset({int, float, type(None)})
+_FIELDS = (
+    "price", "mrp", "competitor_price", "stock", "rating", "review_count", "marketplace",
+    "category",
+)  # fmt: skip
 
 
-def _column(products: Sequence[Mapping[str, Any]], key: str, default: float = np.nan) -> np.ndarray:
-    """``_num(p.get(key), default)`` for every product, as float64.
+def _fields(products: Sequence[Mapping[str, Any]]) -> dict[str, tuple[Any, ...]]:
+    """The catalogue fields of every product, one tuple per field.
+
+    One pass over the documents: at 100k products each visit of a document is a cache miss,
+    so reading every field in one visit costs about half of one pass per field.
+    """
+    rows = [
+        (
+            p.get("price"),
+            p.get("mrp"),
+            p.get("competitor_price"),
+            p.get("stock"),
+            p.get("rating"),
+            p.get("review_count"),
+            p.get("marketplace"),
+            p.get("category"),
+        )
+        for p in products
+    ]
+    columns = zip(*rows, strict=True) if rows else ((),) * len(_FIELDS)
+    return dict(zip(_FIELDS, columns, strict=True))
+
+
+def _column(values: Sequence[Any], default: float = np.nan) -> np.ndarray:
+    """``_num(value, default)`` for each of ``values``, as float64.
 
     Documents hold plain JSON numbers (or nothing), which numpy converts in one call (``None``
     becomes NaN); anything else (strings, booleans) goes through ``_num`` one by one.
     """
-    values = [p.get(key) for p in products]
     if _PLAIN_NUMBERS.issuperset(map(type, values)):
         if not np.isnan(default) and None in values:
             values = [default if v is None else v for v in values]
@@ -172,11 +199,8 @@ def _column(products: Sequence[Mapping[str, Any]], key: str, default: float = np
     return np.fromiter(map(_num, values, repeat(default)), np.float64, len(values))
 
 
-def _codes(
-    products: Sequence[Mapping[str, Any]], key: str, code: Callable[[Any], int]
-) -> np.ndarray:
-    """``code(p.get(key))`` for every product: computed once per distinct value."""
-    values = [p.get(key) for p in products]
+def _codes(values: Sequence[Any], code: Callable[[Any], int]) -> np.ndarray:
+    """``code(value)`` for each of ``values``: computed once per distinct value."""
     try:
         table = {value: code(value) for value in set(values)}
     except TypeError:  # an unhashable value: no table

@@ -114,3 +114,29 @@ def test_context_from_whole_catalogue_makes_subset_scoring_identical(states):
     assert not np.allclose(
         alone[:, COLUMN["price_vs_category"]], subset[:, COLUMN["price_vs_category"]]
     )
+
+
+def test_catalogue_fields_read_like_num_whatever_their_type():
+    """The one-call conversion of plain numbers and the per-value fallback agree with _num."""
+    from shared.ml.features import _num
+
+    base = {"category": "Beauty", "marketplace": "meesho", "buckets": {}}
+    odd = [
+        {**base, "price": 100, "mrp": None, "stock": None, "rating": 4.5, "review_count": None},
+        {**base, "price": "250.5", "mrp": "n/a", "stock": True, "rating": None},
+        {**base, "price": float("nan"), "stock": 7.0, "competitor_price": 90, "review_count": 3},
+        {"category": None, "marketplace": "ebay"},
+    ]
+    X = build_raw(odd, NOW)
+    for column, key, default in (
+        ("price", "price", np.nan),
+        ("stock", "stock", 0.0),
+        ("rating", "rating", np.nan),
+        ("review_count", "review_count", 0.0),
+    ):
+        expected = np.array([_num(p.get(key), default) for p in odd], dtype=np.float32)
+        np.testing.assert_array_equal(X[:, COLUMN[column]], expected)
+    plain = odd[:1] + odd[2:]  # only plain numbers and None: the one-call path
+    np.testing.assert_array_equal(build_raw(plain, NOW), X[[0, 2, 3]])
+    assert X[:, COLUMN["category"]].tolist() == [4, 4, 4, 8]
+    assert X[:, COLUMN["marketplace"]].tolist() == [2, 2, 2, 3]

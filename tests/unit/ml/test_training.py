@@ -80,3 +80,42 @@ def test_model_beats_popularity_by_ten_percent(small_trained):
     assert last_train + timedelta(hours=24) <= datetime.fromisoformat(metrics["holdout"]["from"])
     assert len(holdout.groups) == metrics["holdout"]["cutoffs"]
     assert "popularity" in metrics_table(metrics)
+
+
+def test_baselines_include_in_stock_popularity_and_conversion(small_trained):
+    model, _ = small_trained
+    metrics = model.metadata["metrics"]
+    baselines = metrics["baselines"]
+    assert set(baselines) == {"popularity", "popularity_in_stock", "conversion_7d", "random"}
+    strongest = metrics["strongest_baseline"]
+    assert strongest != "random"
+    assert baselines[strongest]["ndcg@20"] == max(
+        baselines[name]["ndcg@20"] for name in baselines if name != "random"
+    )
+    assert metrics["lift_vs_strongest@20"] == pytest.approx(
+        metrics["ndcg@20"] / baselines[strongest]["ndcg@20"] - 1.0, abs=1e-4
+    )
+    assert metrics["lift_vs_strongest@20"] <= metrics["lift_vs_popularity@20"]
+
+
+def test_second_world_has_its_own_seed_and_disjoint_items(small_trained):
+    model, holdout = small_trained
+    metrics = model.metadata["metrics"]
+    world = metrics["second_world"]
+    assert world["source"] == "sim" and world["seed"] != metrics["holdout"]["seed"]
+    assert world["cutoffs"] > 0 and 0 < world["ndcg@20"] <= 1
+    assert world["ndcg@20"] > world["baselines"]["random"]["ndcg@20"]
+    assert set(world["baselines"]) == set(metrics["baselines"])
+    assert not any(item.startswith("W2-") for item in holdout.item_ids)
+    assert "second simulated world" in metrics_table(metrics)
+
+
+def test_in_stock_popularity_puts_out_of_stock_items_last():
+    from shared.ml.train import baseline_scores
+
+    X = np.zeros((3, len(FEATURES)), dtype=np.float32)
+    X[:, COLUMN["units_7d"]] = [9, 3, 0]
+    X[:, COLUMN["in_stock"]] = [0, 1, 1]
+    scores = baseline_scores(X)
+    assert np.argsort(-scores["popularity"]).tolist() == [0, 1, 2]
+    assert np.argsort(-scores["popularity_in_stock"]).tolist() == [1, 2, 0]
