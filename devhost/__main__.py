@@ -172,8 +172,12 @@ def serve(args: argparse.Namespace, sock: socket.socket) -> int:
         triggers.TimerRunner(name, b, fn, stop)
         for name, b, fn in triggers.triggers_of(function_app, "timerTrigger")
     ]
-    workers = pollers + timers
-    started = pollers + ([] if args.no_timers else timers)
+    blob_events = [
+        triggers.BlobEventPoller(name, b, fn, stop)
+        for name, b, fn in triggers.triggers_of(function_app, "blobTrigger")
+    ]
+    workers = pollers + blob_events + timers
+    started = pollers + blob_events + ([] if args.no_timers else timers)
 
     @asynccontextmanager
     async def lifespan(_app):

@@ -1,7 +1,8 @@
 """Create ``local.settings.json`` from the committed example, with secrets made on this machine.
 
 The example commits placeholders only; this fills the webhook secrets and the local SignalR
-access key with fresh random values once, so no secret ever lives in the repository.
+access key with fresh random values once, so no secret ever lives in the repository. Settings
+added to the example later are copied into an existing file (secrets there are kept).
 """
 
 from __future__ import annotations
@@ -24,4 +25,11 @@ def local_settings(path: Path = ROOT / "local.settings.json") -> dict[str, str]:
             f"Endpoint=http://127.0.0.1:8888;AccessKey={secrets.token_urlsafe(32)};Version=1.0;"
         )
         path.write_text(json.dumps(example, indent=2) + "\n")
-    return {k: str(v) for k, v in json.loads(path.read_text())["Values"].items()}
+    current = json.loads(path.read_text())
+    # Settings added to the example since this file was made: take their example values.
+    example_values = json.loads((ROOT / "local.settings.example.json").read_text())["Values"]
+    added = {k: v for k, v in example_values.items() if k not in current["Values"]}
+    if added:
+        current["Values"].update(added)
+        path.write_text(json.dumps(current, indent=2) + "\n")
+    return {k: str(v) for k, v in current["Values"].items()}

@@ -48,12 +48,12 @@ def validate(
 ) -> tuple[pd.DataFrame, list[RowError]]:
     """(valid rows coerced, failures). ``frame``'s index is its position in the file's data
     rows; ``first_row`` is the file row number of index 0."""
-    frame, errors = _prepare(kind, frame, first_row)
+    frame, errors, texts = _prepare(kind, frame, first_row)
     schema = kind.model.to_schema()
     try:
         checked = schema.validate(frame, lazy=True)
     except pa_errors.SchemaErrors as exc:
-        errors += _row_errors(exc.failure_cases, first_row, errors)
+        errors += _row_errors(exc.failure_cases, first_row, errors, texts)
         checked = None
     if not errors and checked is not None:
         return checked, []
@@ -65,7 +65,7 @@ def validate(
 
 def _prepare(
     kind: Kind, frame: pd.DataFrame, first_row: int
-) -> tuple[pd.DataFrame, list[RowError]]:
+) -> tuple[pd.DataFrame, list[RowError], dict[str, pd.Series]]:
     """Columns in schema order, blanks as missing, numbers parsed. A cell that is not a number
     is a type failure; it is blanked so the column's other checks still run on the rest (pandera
     skips a column's checks once its coercion fails)."""
@@ -75,11 +75,12 @@ def _prepare(
             frame[column] = pd.NA
     frame = frame[kind.columns].replace("", pd.NA)
     errors: list[RowError] = []
+    texts: dict[str, pd.Series] = {}  # numeric columns as written, for the report
     for name, column in kind.model.to_schema().columns.items():
         dtype = str(column.dtype).lower()
         if not dtype.startswith(("int", "float")):
             continue
-        raw = frame[name]
+        raw = texts[name] = frame[name]
         numbers = _numbers(raw)
         wrong = numbers.isna() & raw.notna()
         if dtype.startswith("int"):
@@ -90,7 +91,7 @@ def _prepare(
             rule = "type integer" if dtype.startswith("int") else "type number"
             errors.append(RowError(int(index) + first_row, name, str(value), rule))
         frame[name] = numbers.astype("Int64" if dtype.startswith("int") else "float64")
-    return frame, errors
+    return frame, errors, texts
 
 
 def _numbers(raw: pd.Series) -> pd.Series:
@@ -107,7 +108,9 @@ def _numbers(raw: pd.Series) -> pd.Series:
 _RULES = {"not_nullable": "required"}
 
 
-def _row_errors(cases: pd.DataFrame, first_row: int, known: list[RowError]) -> list[RowError]:
+def _row_errors(
+    cases: pd.DataFrame, first_row: int, known: list[RowError], texts: dict[str, pd.Series]
+) -> list[RowError]:
     typed = {(e.row, e.column) for e in known}
     out = []
     for case in cases.itertuples(index=False):
@@ -120,5 +123,8 @@ def _row_errors(cases: pd.DataFrame, first_row: int, known: list[RowError]) -> l
         check = str(case.check)
         rule = next((v for k, v in _RULES.items() if check.startswith(k)), check)
         value = "" if pd.isna(case.failure_case) else str(case.failure_case)
+        if case.column in texts:  # the cell as the file wrote it, not as parsed
+            written = texts[str(case.column)].get(int(case.index))
+            value = "" if written is None or pd.isna(written) else str(written)
         out.append(RowError(row, str(case.column), value, rule))
     return out
