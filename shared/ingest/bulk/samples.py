@@ -35,10 +35,10 @@ class SampleProduct:
     price: float
 
 
-def products(count: int, seed: int = 7) -> list[SampleProduct]:
+def products(count: int, seed: int = 7, prefix: str = "SKU-IMP") -> list[SampleProduct]:
     rng = random.Random(seed)
     return [
-        SampleProduct(f"SKU-IMP-{i:04d}", float(rng.choice([299, 499, 799, 1299, 1999, 2499])))
+        SampleProduct(f"{prefix}-{i:04d}", float(rng.choice([299, 499, 799, 1299, 1999, 2499])))
         for i in range(1, count + 1)
     ]
 
