@@ -74,7 +74,25 @@ const stores = MARKETPLACES.map((marketplace) => ({
   marketplace, display_name: { amazon: "Amazon", myntra: "Myntra", meesho: "Meesho" }[marketplace],
   connected: false, connected_at: null as string | null,
 }));
-const storesPayload = () => ({ mode: stores.some((s) => s.connected) ? "live" : "mock", stores });
+const storesPayload = () => ({
+  mode: stores.some((s) => s.connected) ? "live" : "mock",
+  stores: stores.map((s) => ({
+    ...s,
+    manual: s.connected,
+    receiving: false,
+    webhook_url: `http://127.0.0.1:7071/api/integrations/${s.marketplace}/webhook`,
+    last_event_at: null,
+    events_per_minute: 0,
+    rejected: s.marketplace === "meesho" ? [{ reason: "unauthorized", count: 2, last_minute: now().slice(0, 16).replace(/[-T:]/g, "") }] : [],
+    rejected_24h: s.marketplace === "meesho" ? 2 : 0,
+    secret_rotated_at: null,
+    previous_secret_valid_until: null,
+  })),
+});
+// Listings seen in events that the catalogue does not know (PUT /api/catalogue/{id} completes one).
+let unmatched = [
+  { item_id: "AMZ-001", marketplace: "amazon", last_order_price: 499, price: null, stock: 0, totals: { views: 0, clicks: 0, orders: 2, units: 2, revenue: 998 }, first_seen_at: new Date(Date.now() - 3_600_000).toISOString(), last_event_at: new Date().toISOString() },
+];
 
 // Per-minute buckets for the last 24 h: minute -> marketplace -> [views, clicks, purchases, revenue].
 const buckets = new Map<number, Record<Mp, number[]>>();
@@ -285,11 +303,25 @@ async function handle(req: IncomingMessage, res: ServerResponse, host: string): 
   const r = role(req);
   if (!r) return fail(res, 401, "unauthorized", "sign in first"), true;
   const actor = `${r}@example.in`;
-  const isWrite = method !== "GET" && (path.startsWith("/api/rules") || path.startsWith("/api/stores"));
+  const isWrite = method !== "GET" && (path.startsWith("/api/rules") || path.startsWith("/api/stores") || path.startsWith("/api/catalogue"));
   if (isWrite && r !== "admin") return fail(res, 403, "forbidden", "the admin role is required to change rules and stores"), true;
 
   let match: RegExpExecArray | null;
-  if (path === "/api/health") send(res, 200, { status: "ok" });
+  if (path === "/api/health") send(res, 200, { status: "ok", checks: { cosmos: "ok" }, dead_letters: 0 });
+  else if (path === "/api/deadletters") send(res, 200, { count: 0, items: [] });
+  else if (path === "/api/catalogue/unmatched") send(res, 200, { items: unmatched });
+  else if ((match = /^\/api\/catalogue\/([^/]+)$/.exec(path)) && method === "PUT") {
+    const id = decodeURIComponent(match[1]);
+    const body = await readJson(req);
+    if (!unmatched.some((u) => u.item_id === id)) return fail(res, 404, "not_found", `no listing ${id}`), true;
+    if (!(Number(body.price) > 0)) return fail(res, 422, "validation_failed", "price must be greater than 0", "price"), true;
+    unmatched = unmatched.filter((u) => u.item_id !== id);
+    logAudit("catalogue.update", actor, { item_id: id, after: body });
+    send(res, 200, { item_id: id, ...body });
+  } else if ((match = /^\/api\/stores\/([^/]+)\/rotate-secret$/.exec(path)) && method === "POST") {
+    const until = new Date(Date.now() + 86_400_000).toISOString();
+    send(res, 200, { marketplace: match[1], secret: `fixture-${Math.random().toString(36).slice(2)}${Math.random().toString(36).slice(2)}`, rotated_at: now(), previous_valid_until: until });
+  }
   else if (path === "/api/negotiate" && method === "POST") send(res, 200, { url: `http://${host}${HUB_PATH}`, accessToken: "fixture-token" });
   else if (path === "/api/metrics") send(res, 200, metrics());
   else if (path === "/api/metrics/series") {
@@ -312,7 +344,14 @@ async function handle(req: IncomingMessage, res: ServerResponse, host: string): 
   } else if ((match = /^\/api\/explain\/([^/]+)$/.exec(path))) {
     const item = items.find((i) => i.item_id === decodeURIComponent(match![1]));
     if (!item) return fail(res, 404, "not_found", `no item ${match[1]}`), true;
-    send(res, 200, explain(item));
+    const since = url.searchParams.get("since");
+    if (since) {
+      const changes = (explain(item).contributions as { feature: string; value: unknown; contribution: number }[]).map((c) => ({
+        feature: c.feature, value_then: typeof c.value === "number" ? c.value : null, value_now: typeof c.value === "number" ? c.value : null,
+        contribution_then: c.contribution / 2, contribution_now: c.contribution, delta: c.contribution / 2, sentence: `${c.feature} moved: ${(c.contribution / 2 >= 0 ? "+" : "") + (c.contribution / 2).toFixed(2)}`,
+      }));
+      send(res, 200, { item_id: item.item_id, since, reasons: changes.slice(0, 3).map((c: { sentence: string }) => c.sentence), changes, rank_then: item.rank + 2, rank_then_at: since, rank_now: item.rank, score_then: item.score - 0.1, score_now: item.score });
+    } else send(res, 200, explain(item));
   } else if (path === "/api/whatif/price" && method === "POST") {
     const body = await readJson(req);
     const item = items.find((i) => i.item_id === body.item_id);

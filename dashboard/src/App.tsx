@@ -7,7 +7,10 @@ import { isLocalHost, roleOf } from "./lib/auth";
 import { RoleContext } from "./lib/role";
 import { useApi } from "./lib/useApi";
 import { LiveProvider } from "./live/LiveProvider";
+import { SystemAlerts } from "./components/SystemAlerts";
 import { AuditPage } from "./pages/Audit";
+import { DeadLettersPage } from "./pages/DeadLetters";
+import { UnmatchedPage } from "./pages/Unmatched";
 import { ItemPage } from "./pages/Item";
 import { OverviewPage } from "./pages/Overview";
 import { RankingsPage } from "./pages/Rankings";
@@ -51,6 +54,7 @@ function Shell({ principal }: { principal: ClientPrincipal }) {
         <a className="skip-link" href="#main" data-testid="skip-link">Skip to content</a>
         <Header principal={principal} />
         <main className="main" id="main" tabIndex={-1}>
+          <SystemAlerts />
           <Routes>
             <Route path="/" element={<OverviewPage />} />
             <Route path="/rankings" element={<RankingsPage />} />
@@ -59,6 +63,8 @@ function Shell({ principal }: { principal: ClientPrincipal }) {
             <Route path="/rules" element={<RulesPage />} />
             <Route path="/stores" element={<StoresPage />} />
             <Route path="/audit" element={<AuditPage />} />
+            <Route path="/catalogue/unmatched" element={<UnmatchedPage />} />
+            <Route path="/deadletters" element={<DeadLettersPage />} />
             <Route path="*" element={<NotFound />} />
           </Routes>
         </main>

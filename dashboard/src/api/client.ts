@@ -1,5 +1,11 @@
 import type {
   AuditPage,
+  DeadLetters,
+  Health,
+  ListingDetails,
+  RankChange,
+  RotatedSecret,
+  UnmatchedItem,
   ClientPrincipal,
   ItemDetail,
   Explanation,
@@ -112,6 +118,8 @@ export const api = {
   rank: (body: RankQuery, signal?: AbortSignal) => request<RankResponse>("POST", "/api/rank", body, signal),
   item: (id: string, signal?: AbortSignal) => request<ItemDetail>("GET", `/api/item/${enc(id)}`, undefined, signal),
   explain: (id: string, signal?: AbortSignal) => request<Explanation>("GET", `/api/explain/${enc(id)}`, undefined, signal),
+  rankChange: (id: string, since: string, signal?: AbortSignal) =>
+    request<RankChange>("GET", `/api/explain/${enc(id)}${query({ since })}`, undefined, signal),
   whatIf: (itemId: string, newPrice: number, signal?: AbortSignal) =>
     request<WhatIfResult>("POST", "/api/whatif/price", { item_id: itemId, new_price: newPrice }, signal),
   whatIfCurve: (itemId: string, prices: number[], signal?: AbortSignal) =>
@@ -125,6 +133,11 @@ export const api = {
   stores: (signal?: AbortSignal) => request<StoresPayload>("GET", "/api/stores", undefined, signal),
   setStore: (marketplace: string, connect: boolean) =>
     request<StoresPayload>("POST", `/api/stores/${enc(marketplace)}/${connect ? "connect" : "disconnect"}`),
+  rotateSecret: (marketplace: string) => request<RotatedSecret>("POST", `/api/stores/${enc(marketplace)}/rotate-secret`),
+  unmatched: (signal?: AbortSignal) => request<{ items: UnmatchedItem[] }>("GET", "/api/catalogue/unmatched", undefined, signal),
+  completeListing: (id: string, details: ListingDetails) => request<Record<string, unknown>>("PUT", `/api/catalogue/${enc(id)}`, details),
+  health: (signal?: AbortSignal) => request<Health>("GET", "/api/health", undefined, signal),
+  deadLetters: (signal?: AbortSignal) => request<DeadLetters>("GET", "/api/deadletters", undefined, signal),
   audit: (params: { limit?: number; continuation?: string | null; action?: string; item_id?: string }, signal?: AbortSignal) =>
     request<AuditPage>("GET", `/api/audit${query(params)}`, undefined, signal),
   negotiate: () => request<Negotiation>("POST", "/api/negotiate"),

@@ -4,25 +4,42 @@ export const MARKETPLACES = ["amazon", "myntra", "meesho"] as const;
 export type Marketplace = (typeof MARKETPLACES)[number];
 export type Mode = "live" | "mock";
 
-export interface Kpis {
+/** The two ratios a KPI block may carry; either is null when no marketplace sends its inputs. */
+export type RatioKey = "conversion_rate" | "ctr";
+
+/** Ratio fields of a KPI block: the marketplaces a ratio leaves out, and what it is computed from. */
+export interface RatioFields {
+  conversion_rate: number | null;
+  ctr: number | null;
+  /** Marketplaces that do not send a ratio's inputs (left out of it). */
+  not_sent?: Partial<Record<RatioKey, string[]>>;
+  /** "orders/clicks" (conversion) or "units/views" (Amazon's unit session percentage). */
+  conversion_rate_basis?: string[];
+  ctr_basis?: string[];
+}
+
+export interface Kpis extends RatioFields {
   views: number;
   clicks: number;
   purchases: number;
   units: number;
   revenue: number;
-  conversion_rate: number;
-  ctr: number;
   aov: number;
   low_stock: number;
   products: number;
+  /** Listings known only from their events (stock unknown), waiting for catalogue details. */
+  needs_details?: number;
 }
 
-export interface MarketplaceKpis {
+export interface MarketplaceKpis extends Partial<RatioFields> {
   views: number;
   clicks: number;
   purchases: number;
   revenue: number;
 }
+
+/** Per marketplace, the signals it sends in the current mode and their grain ("event" / "hourly"). */
+export type SignalTable = Partial<Record<Marketplace, Record<string, string>>>;
 
 export interface Metrics {
   as_of: string;
@@ -31,6 +48,7 @@ export interface Metrics {
   kpis: Kpis;
   totals: Kpis;
   by_marketplace: Partial<Record<Marketplace, MarketplaceKpis>>;
+  signals?: SignalTable;
 }
 
 export type SeriesRange = "hour" | "day";
@@ -97,6 +115,8 @@ export interface RankQuery {
 export interface RankResponse {
   model_version: string;
   as_of: string;
+  /** The moment rank changes are measured from (GET /api/explain/{id}?since=). */
+  previous_rank_at?: string | null;
   total: number;
   items: RankItem[];
 }
@@ -104,7 +124,32 @@ export interface RankResponse {
 export interface RankingMessage {
   model_version: string;
   as_of: string;
+  previous_rank_at?: string | null;
   items: RankItem[];
+}
+
+export interface FeatureChange {
+  feature: string;
+  value_then: number | null;
+  value_now: number | null;
+  contribution_then: number;
+  contribution_now: number;
+  delta: number;
+  sentence: string;
+}
+
+/** GET /api/explain/{id}?since=: what moved an item's rank since a moment. */
+export interface RankChange {
+  item_id: string;
+  model_version?: string;
+  since?: string;
+  reasons: string[];
+  changes: FeatureChange[];
+  rank_then: number | null;
+  rank_then_at: string | null;
+  rank_now: number | null;
+  score_then: number;
+  score_now: number;
 }
 
 export interface Counters {
@@ -117,12 +162,18 @@ export interface Counters {
 
 export interface ItemDetail {
   item_id: string;
-  title: string;
-  category: string;
-  brand: string;
+  title: string | null;
+  category: string | null;
+  brand: string | null;
   marketplace: Marketplace;
-  price: number;
-  mrp: number;
+  price: number | null;
+  mrp: number | null;
+  /** The unit price of the latest order (revenue), never the listing price. */
+  last_order_price?: number | null;
+  first_seen_at?: string | null;
+  asin?: string | null;
+  /** Known only from its events: not ranked until an admin completes its details. */
+  needs_catalogue_details?: boolean;
   rating: number | null;
   review_count: number | null;
   stock: number;
@@ -175,11 +226,77 @@ export interface RulesPayload {
   rules: Rule[];
 }
 
+export interface Rejection {
+  reason: string;
+  count: number;
+  /** "YYYYMMDDHHMM" in UTC: the last minute this reason was seen. */
+  last_minute?: string;
+}
+
 export interface Store {
   marketplace: Marketplace;
   display_name: string;
+  /** Receiving signed events, or switched on by hand. */
   connected: boolean;
   connected_at?: string | null;
+  receiving?: boolean;
+  manual?: boolean;
+  webhook_url?: string;
+  webhook_path?: string;
+  last_event_at?: string | null;
+  events_per_minute?: number;
+  rejected?: Rejection[];
+  rejected_24h?: number;
+  secret_rotated_at?: string | null;
+  previous_secret_valid_until?: string | null;
+}
+
+export interface RotatedSecret {
+  marketplace: string;
+  secret: string;
+  rotated_at: string;
+  previous_valid_until: string;
+}
+
+export interface UnmatchedItem {
+  item_id: string;
+  marketplace: Marketplace;
+  last_order_price?: number | null;
+  price?: number | null;
+  stock?: number | null;
+  totals?: Partial<Counters>;
+  first_seen_at?: string | null;
+  last_event_at?: string | null;
+}
+
+export interface ListingDetails {
+  title: string;
+  category: string;
+  price: number;
+  stock: number;
+  mrp?: number;
+  brand?: string;
+  asin?: string;
+}
+
+export interface DeadLetter {
+  item_id: string;
+  events: number;
+  error: string;
+  attempts: number;
+  first_failed_at: string;
+  last_failed_at: string;
+}
+
+export interface DeadLetters {
+  count: number;
+  items: DeadLetter[];
+}
+
+export interface Health {
+  status: string;
+  checks: Record<string, string>;
+  dead_letters?: number;
 }
 
 export interface StoresPayload {

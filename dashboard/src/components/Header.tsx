@@ -10,6 +10,7 @@ const NAV = [
   { to: "/rankings", label: "Rankings", id: "rankings" },
   { to: "/whatif", label: "What-if", id: "whatif" },
   { to: "/rules", label: "Rules", id: "rules" },
+  { to: "/catalogue/unmatched", label: "Unmatched", id: "unmatched" },
   { to: "/stores", label: "Stores", id: "stores" },
   { to: "/audit", label: "Audit log", id: "audit" },
 ];

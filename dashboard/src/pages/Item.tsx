@@ -2,9 +2,10 @@ import { useEffect, useMemo } from "react";
 import { Link, useParams } from "react-router";
 import { api } from "../api/client";
 import type { Counters, ItemDetail } from "../api/types";
-import { MarketplaceTag, StockLevel } from "../components/Badges";
+import { MarketplaceTag, StockLevel, WarnIcon } from "../components/Badges";
 import { LOW_STOCK } from "./Rankings";
 import { LineChart } from "../components/LineChart";
+import { RankChangePanel } from "../components/RankChangePanel";
 import { ShapChart } from "../components/ShapChart";
 import { Empty, ErrorBox, Loading } from "../components/Status";
 import { ago, compactNumber, inr, int, istDateTime, pct, score, standing } from "../lib/format";
@@ -49,7 +50,9 @@ export function ItemPage() {
   const { id = "" } = useParams();
   const { isAdmin } = useRole();
   const item = useApi((signal) => api.item(id, signal), [id]);
-  const explain = useApi((signal) => api.explain(id, signal), [id]);
+  // A listing that still needs its catalogue details is not ranked, so it has no explanation.
+  const ranked = item.data?.item_id === id && !item.data.needs_catalogue_details;
+  const explain = useApi(ranked ? (signal) => api.explain(id, signal) : null, [id, ranked]);
   const lastEvent = useLive((s) => s.events[0]);
   const ranking = useLive((s) => s.ranking);
 
@@ -75,31 +78,56 @@ export function ItemPage() {
   }
   if (!item.data) return <div className="page" data-testid="page-item"><Loading label="Loading item…" /></div>;
   const d = item.data;
-  const ratio = d.competitor_price ? d.price / d.competitor_price : null;
+  const ratio = d.competitor_price && d.price ? d.price / d.competitor_price : null;
+  const needsDetails = !!d.needs_catalogue_details;
+  const completeHref = `/catalogue/unmatched?item=${encodeURIComponent(d.item_id)}`;
 
   return (
     <div className="page" data-testid="page-item">
       <p className="crumbs"><Link to="/rankings">← Rankings</Link></p>
       <div className="page-head">
         <div>
-          <h1 data-testid="item-title">{d.title}</h1>
+          <h1 data-testid="item-title">{d.title || d.item_id}</h1>
           <div className="muted">
-            {d.brand} · {d.category} · <MarketplaceTag name={d.marketplace} /> · <code>{d.item_id}</code>
+            {[d.brand, d.category].filter(Boolean).map((part) => `${part} · `)}
+            <MarketplaceTag name={d.marketplace} /> · <code>{d.item_id}</code>
           </div>
         </div>
-        <div className="actions">
-          {isAdmin ? <Link className="btn" to={`/rules?item=${encodeURIComponent(d.item_id)}`} data-testid="item-rule-link">Add a rule</Link> : null}
-          <Link className="btn" to={`/whatif?item=${encodeURIComponent(d.item_id)}`} data-testid="item-whatif-link">Simulate a price →</Link>
-        </div>
+        {needsDetails ? null : (
+          <div className="actions">
+            {isAdmin ? <Link className="btn" to={`/rules?item=${encodeURIComponent(d.item_id)}`} data-testid="item-rule-link">Add a rule</Link> : null}
+            <Link className="btn" to={`/whatif?item=${encodeURIComponent(d.item_id)}`} data-testid="item-whatif-link">Simulate a price →</Link>
+          </div>
+        )}
       </div>
+      {needsDetails ? (
+        <div className="notice notice-warn" data-testid="item-needs-details">
+          <WarnIcon />
+          <strong>Needs catalogue details.</strong> Events arrived for this listing, but your catalogue does not know it: its orders and
+          revenue count in the KPIs, its stock is unknown, and it is not ranked until its title, category, price and stock are filled in.{" "}
+          {isAdmin ? (
+            <Link to={completeHref} data-testid="item-complete-link">Complete its details</Link>
+          ) : (
+            <Link to={completeHref} data-testid="item-complete-link">See it among the unmatched listings</Link>
+          )}
+          {isAdmin ? null : " (an admin completes them)."}
+        </div>
+      ) : null}
       <section className="stats">
         <Stat id="rank" label="Rank"><span data-testid="item-rank">{d.rank ? `#${d.rank}` : "—"}</span></Stat>
         <Stat id="score" label="Standing">
           <span data-testid="item-score" title={`model score ${score(d.score)}`}>{standing(d.score_percentile)}</span>
         </Stat>
-        <Stat id="price" label="Price">{inr(d.price)} {d.mrp > d.price ? <span className="muted small"><s>{inr(d.mrp)}</s></span> : null}</Stat>
+        <Stat id="price" label="Listing price">{inr(d.price)} {d.mrp && d.price && d.mrp > d.price ? <span className="muted small"><s>{inr(d.mrp)}</s></span> : null}</Stat>
+        {d.last_order_price ? (
+          <Stat id="last-order-price" label="Last order price">
+            <span title="What the latest buyer paid a unit: revenue, not the listing price">{inr(d.last_order_price)}</span>
+          </Stat>
+        ) : null}
         <Stat id="competitor" label="Competitor price">{inr(d.competitor_price)} {ratio ? <span className={`small ${ratio > 1 ? "neg" : "pos"}`}>{ratio > 1 ? "+" : ""}{pct(ratio - 1, 1)}</span> : null}</Stat>
-        <Stat id="stock" label="Stock"><StockLevel stock={d.stock} low={d.stock <= LOW_STOCK} testId="item-stock" format={int} /></Stat>
+        <Stat id="stock" label="Stock">
+          {needsDetails ? <span data-testid="item-stock">Unknown</span> : <StockLevel stock={d.stock} low={d.stock <= LOW_STOCK} testId="item-stock" format={int} />}
+        </Stat>
         <Stat id="cover" label="Days of cover">{d.days_of_cover === null || d.days_of_cover === undefined ? "—" : d.days_of_cover.toFixed(1)}</Stat>
         <Stat id="rating" label="Rating">{d.rating ? `${d.rating.toFixed(1)} ★` : "—"} <span className="muted small" title="reviews">{d.review_count ? `(${compactNumber(d.review_count)})` : ""}</span></Stat>
         <Stat id="last-event" label="Last event"><span title={istDateTime(d.last_event_at)}>{ago(d.last_event_at)}</span></Stat>
@@ -144,10 +172,12 @@ export function ItemPage() {
             <h2>Why this score</h2>
             <span className="muted small">SHAP contributions</span>
           </div>
+          {needsDetails ? <Empty testId="shap-not-ranked">Not ranked yet: it gets a score once its catalogue details are complete.</Empty> : null}
           {explain.error ? <ErrorBox error={explain.error} onRetry={explain.reload} /> : null}
           {explain.data ? <ShapChart explanation={explain.data} /> : explain.loading ? <Loading label="Explaining…" /> : null}
         </div>
       </div>
+      {needsDetails ? null : <RankChangePanel itemId={d.item_id} />}
     </div>
   );
 }

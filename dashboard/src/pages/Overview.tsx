@@ -1,17 +1,18 @@
 import { useEffect, useMemo, useState } from "react";
 import { Link } from "react-router";
 import { api } from "../api/client";
-import { MARKETPLACES, type Kpis, type MarketplaceKpis, type Metrics, type Series, type SeriesRange } from "../api/types";
+import { MARKETPLACES, type Kpis, type MarketplaceKpis, type Metrics, type RatioKey, type Series, type SeriesRange } from "../api/types";
 import { MarketplaceTag, WarnIcon } from "../components/Badges";
 import { FitValue } from "../components/FitValue";
 import { LineChart } from "../components/LineChart";
 import { Empty, ErrorBox, Loading } from "../components/Status";
 import { compactNumber, indianShort, inr, inrCompact, int, istDateTime, istTime, marketplaceLabel, pct } from "../lib/format";
+import { notSentBy, ratioView } from "../lib/kpi";
 import { MARKETPLACE_COLORS, seriesColumns, throttle } from "../lib/series";
 import { useApi } from "../lib/useApi";
 import { useLive } from "../live/LiveProvider";
 
-type KpiKey = keyof Kpis;
+type KpiKey = Exclude<keyof Kpis, "not_sent" | "conversion_rate_basis" | "ctr_basis" | "needs_details">;
 const rupeesShort = (v: number) => indianShort(v, true);
 const countShort = (v: number) => indianShort(v);
 const CARDS: { key: KpiKey; label: string; format: (v: number) => string; short: (v: number) => string; hint: string }[] = [
@@ -35,15 +36,42 @@ const METRICS: { key: keyof MarketplaceKpis; label: string; format: (v: number) 
 
 function totalFormat(key: KpiKey, value: number): string {
   if (key === "revenue" || key === "aov") return inrCompact(value);
-  if (key === "conversion_rate" || key === "ctr") return pct(value);
   return compactNumber(value);
+}
+
+function isRatio(key: KpiKey): key is RatioKey {
+  return key === "conversion_rate" || key === "ctr";
+}
+
+/** Conversion and CTR: computed only over marketplaces that send their inputs, else "Not sent". */
+function RatioCard({ metrics, ratio }: { metrics: Metrics; ratio: RatioKey }) {
+  const view = ratioView(metrics.kpis, ratio);
+  const total = ratioView(metrics.totals, ratio);
+  return (
+    <div className={`kpi kpi-${ratio} ${view.value === null ? "kpi-not-sent" : ""}`} data-testid={`kpi-${ratio}`} data-not-sent={view.value === null} title={view.hint}>
+      <div className="kpi-label" data-testid={`kpi-${ratio}-label`}>{view.label}</div>
+      <FitValue full={view.text} short={view.text} value={view.value ?? Number.NaN} label={view.label} testId={`kpi-${ratio}-value`} />
+      <div className="kpi-sub" data-testid={`kpi-${ratio}-note`}>
+        {view.note ? view.note : total.value !== null ? `All time ${total.text}` : view.hint}
+      </div>
+    </div>
+  );
+}
+
+/** Marketplaces that do not send a counted signal (views, clicks) in the current mode. */
+function notSending(metrics: Metrics, signal: string): string[] {
+  const table = metrics.signals;
+  if (!table) return [];
+  return MARKETPLACES.filter((mp) => table[mp] && !(signal in (table[mp] ?? {})));
 }
 
 function KpiCards({ metrics }: { metrics: Metrics }) {
   return (
     <section className="kpis" data-testid="kpi-cards">
       {CARDS.map((card) => {
-        const value = metrics.kpis[card.key];
+        const key = card.key;
+        if (isRatio(key)) return <RatioCard key={key} metrics={metrics} ratio={key} />;
+        const value = metrics.kpis[key];
         const warn = card.key === "low_stock" && value > 0;
         return (
           <div className={`kpi kpi-${card.key} ${warn ? "kpi-warn" : ""}`} key={card.key} data-testid={`kpi-${card.key}`} title={card.hint}>
@@ -57,7 +85,9 @@ function KpiCards({ metrics }: { metrics: Metrics }) {
                 ? warn
                   ? `need restocking, of ${int(metrics.kpis.products)} products`
                   : `none low, of ${int(metrics.kpis.products)} products`
-                : `All time ${totalFormat(card.key, metrics.totals?.[card.key])}`}
+                : (key === "views" || key === "clicks") && notSending(metrics, key).length
+                  ? notSentBy(notSending(metrics, key))
+                  : `All time ${totalFormat(card.key, metrics.totals?.[key] ?? 0)}`}
             </div>
           </div>
         );
@@ -113,11 +143,15 @@ function MarketplaceTable({ metrics }: { metrics: Metrics }) {
       <tbody>
         {MARKETPLACES.map((mp) => {
           const row = metrics.by_marketplace[mp];
+          // A signal the marketplace does not send is "not sent", not 0.
+          const sent = metrics.signals?.[mp];
+          const count = (signal: "views" | "clicks", value: number | undefined) =>
+            sent && !(signal in sent) ? <span className="muted" data-not-sent="true">not sent</span> : int(value ?? 0);
           return (
             <tr key={mp} data-testid={`marketplace-row-${mp}`}>
               <th scope="row" className="card-title"><MarketplaceTag name={mp} /></th>
-              <td className="num" data-label="Views">{int(row?.views ?? 0)}</td>
-              <td className="num" data-label="Clicks">{int(row?.clicks ?? 0)}</td>
+              <td className="num" data-label="Views">{count("views", row?.views)}</td>
+              <td className="num" data-label="Clicks">{count("clicks", row?.clicks)}</td>
               <td className="num" data-label="Orders">{int(row?.purchases ?? 0)}</td>
               <td className="num" data-label="Revenue">{inr(row?.revenue ?? 0)}</td>
               <td className="num" data-label="Share">{total > 0 ? pct((row?.revenue ?? 0) / total, 1) : "—"}</td>
@@ -202,6 +236,14 @@ export function OverviewPage() {
         </span>
       </div>
       {fetched.error && !metrics ? <ErrorBox error={fetched.error} onRetry={fetched.reload} /> : null}
+      {metrics && (metrics.kpis.needs_details ?? 0) > 0 ? (
+        <div className="notice notice-warn" data-testid="needs-details-notice">
+          <WarnIcon />
+          {metrics.kpis.needs_details === 1 ? "1 listing sold but is not in your catalogue" : `${int(metrics.kpis.needs_details ?? 0)} listings sold but are not in your catalogue`}
+          {": its orders count, it is not ranked. "}
+          <Link to="/catalogue/unmatched" data-testid="needs-details-link">Complete the details</Link>
+        </div>
+      ) : null}
       {metrics ? <KpiCards metrics={metrics} /> : fetched.loading ? <Loading label="Loading KPIs…" testId="kpi-loading" /> : null}
       <div className="overview-grid">
         <div className="overview-main">

@@ -3,6 +3,7 @@ import { Link } from "react-router";
 import { api } from "../api/client";
 import { MARKETPLACES, type RankItem, type RankQuery } from "../api/types";
 import { MarketplaceTag, RankArrow, RuleBadges, StockLevel } from "../components/Badges";
+import { rankChangeHref } from "../lib/rankChange";
 import { Empty, ErrorBox, Loading } from "../components/Status";
 import { inr, int, istTime, marketplaceLabel, score, standing } from "../lib/format";
 import { mergeLiveRanking } from "../lib/ranking";
@@ -31,6 +32,7 @@ export function RankingsPage() {
   const connects = useLive((s) => s.connects);
   const [items, setItems] = useState<RankItem[]>([]);
   const [asOf, setAsOf] = useState<string | null>(null);
+  const [since, setSince] = useState<string | null>(null);
   const [moved, setMoved] = useState<Set<string>>(new Set());
   const [categories, setCategories] = useState<string[]>([]);
   const previousRanks = useRef(new Map<string, number>());
@@ -57,6 +59,7 @@ export function RankingsPage() {
     setItems(next);
     setMoved(changed);
     setAsOf(useLiveRanking ? ranking.as_of : data.as_of);
+    setSince((useLiveRanking ? ranking.previous_rank_at : data.previous_rank_at) ?? data.previous_rank_at ?? null);
     setCategories((known) => {
       const all = new Set(known);
       for (const item of [...data.items, ...(ranking?.items ?? [])]) if (item.category) all.add(item.category);
@@ -127,7 +130,11 @@ export function RankingsPage() {
               {items.map((item) => (
                 <tr key={item.item_id} className={moved.has(item.item_id) ? "flash" : ""} data-testid="rank-row" data-item-id={item.item_id} data-rank={item.rank}>
                   <td className="num rank" data-testid="rank-position" data-label="Rank">{item.rank}</td>
-                  <td className="rank-move" data-label="Move"><RankArrow item={item} /></td>
+                  <td className="rank-move" data-label="Move">
+                    <Link className="rank-change-link" to={rankChangeHref(item.item_id, since)} data-testid="rank-change-link" aria-label={`Why did the rank of ${item.title} change`}>
+                      <RankArrow item={item} />
+                    </Link>
+                  </td>
                   <td className="item-cell" data-label="Item">
                     <Link to={`/item/${encodeURIComponent(item.item_id)}`} data-testid="rank-item-link">{item.title}</Link>
                     <span className="muted small">{item.brand ? `${item.brand} · ` : ""}{item.item_id}</span>

@@ -1,36 +1,201 @@
 import { useEffect, useState } from "react";
 import { api, ApiError } from "../api/client";
-import type { StoresPayload } from "../api/types";
+import type { RotatedSecret, Store, StoresPayload } from "../api/types";
+import { WarnIcon } from "../components/Badges";
+import { CopyButton } from "../components/CopyButton";
 import { Empty, ErrorBox, Loading } from "../components/Status";
-import { ago, istDateTime } from "../lib/format";
+import { ago, int, istDateTime } from "../lib/format";
 import { useRole } from "../lib/role";
+import { graceLeft, minuteToIso, perMinute, reasonText, rejectedTotal } from "../lib/stores";
 import { useApi } from "../lib/useApi";
 import { useLive, useLiveStore } from "../live/LiveProvider";
 import { applyMessage } from "../live/state";
+
+/** A live "stores" message may not carry the webhook URL (the host's address): keep the fetched one. */
+function withUrls(incoming: StoresPayload, known: StoresPayload | null): StoresPayload {
+  if (!known) return incoming;
+  return {
+    ...incoming,
+    stores: incoming.stores.map((s) => {
+      const before = known.stores.find((k) => k.marketplace === s.marketplace);
+      return { ...before, ...s, webhook_url: s.webhook_url ?? before?.webhook_url };
+    }),
+  };
+}
+
+function statusOf(s: Store): { text: string; detail: string } {
+  if (s.receiving) return { text: "Receiving", detail: "Signed events arrived in the last 2 minutes." };
+  if (s.manual) return { text: "Connected by hand", detail: "Switched on by hand (demo): no signed events in the last 2 minutes." };
+  return { text: "Not receiving", detail: "No signed events in the last 2 minutes." };
+}
+
+function RotateSecret({ store, onRotated }: { store: Store; onRotated: () => void }) {
+  const [step, setStep] = useState<"idle" | "confirm" | "busy">("idle");
+  // The new secret lives only in this component's state: shown once, never stored or logged.
+  const [result, setResult] = useState<RotatedSecret | null>(null);
+  const [failure, setFailure] = useState<ApiError | null>(null);
+  const mp = store.marketplace;
+
+  const rotate = async () => {
+    setStep("busy");
+    setFailure(null);
+    try {
+      setResult(await api.rotateSecret(mp));
+      onRotated();
+    } catch (exc) {
+      if (exc instanceof ApiError) setFailure(exc);
+    } finally {
+      setStep("idle");
+    }
+  };
+
+  if (result) {
+    return (
+      <div className="secret-once" role="status" data-testid={`secret-new-${mp}`}>
+        <strong>New {store.display_name} webhook secret</strong>
+        <p className="small">Shown once: copy it into {store.display_name}'s webhook settings now. ReSight will not show it again.</p>
+        <div className="command">
+          <code className="secret" data-testid={`secret-value-${mp}`}>{result.secret}</code>
+          <CopyButton text={result.secret} label="Copy secret" testId={`secret-copy-${mp}`} />
+        </div>
+        <p className="small" data-testid={`secret-grace-${mp}`}>
+          The previous secret keeps working until {istDateTime(result.previous_valid_until)}; after that only the new one is accepted.
+        </p>
+        <button type="button" className="btn" onClick={() => setResult(null)} data-testid={`secret-done-${mp}`}>
+          I have copied it
+        </button>
+      </div>
+    );
+  }
+  return (
+    <div className="rotate">
+      {failure ? <ErrorBox error={failure} testId={`secret-error-${mp}`} /> : null}
+      {step === "confirm" ? (
+        <div className="confirm" role="group" aria-label={`Rotate the ${store.display_name} secret`} data-testid={`secret-confirm-box-${mp}`}>
+          <p className="small">
+            Rotate the {store.display_name} webhook secret? A new secret is made; the current one keeps working for 24 hours
+            so you can switch {store.display_name} over without losing deliveries.
+          </p>
+          <div className="actions">
+            <button type="button" className="btn btn-danger" onClick={() => void rotate()} data-testid={`secret-confirm-${mp}`}>Rotate now</button>
+            <button type="button" className="btn" onClick={() => setStep("idle")} data-testid={`secret-cancel-${mp}`}>Cancel</button>
+          </div>
+        </div>
+      ) : (
+        <button type="button" className="btn" disabled={step === "busy"} onClick={() => setStep("confirm")} data-testid={`secret-rotate-${mp}`}>
+          {step === "busy" ? "Rotating…" : "Rotate secret"}
+        </button>
+      )}
+    </div>
+  );
+}
+
+function StoreCard({ s, isAdmin, busy, onToggle, onRotated }: { s: Store; isAdmin: boolean; busy: boolean; onToggle: () => void; onRotated: () => void }) {
+  const status = statusOf(s);
+  const rejected = rejectedTotal(s.rejected, s.rejected_24h);
+  const mp = s.marketplace;
+  return (
+    <section className={`panel store ${s.connected ? "store-on" : ""}`} data-testid={`store-card-${mp}`} aria-labelledby={`store-name-${mp}`}>
+      <div className="store-head">
+        <h2 className={`mp mp-${mp} mp-big`} id={`store-name-${mp}`}>{s.display_name}</h2>
+        <span className={`pill ${s.connected ? "pill-on" : ""}`} data-testid={`store-status-${mp}`} data-connected={s.connected} data-receiving={!!s.receiving} title={status.detail}>
+          {status.text}
+        </span>
+      </div>
+      <div className="field">
+        <label htmlFor={`webhook-url-${mp}`}>Webhook URL</label>
+        <div className="command">
+          <input id={`webhook-url-${mp}`} className="url" readOnly value={s.webhook_url ?? s.webhook_path ?? ""} onFocus={(e) => e.currentTarget.select()} data-testid={`store-webhook-url-${mp}`} />
+          <CopyButton text={s.webhook_url ?? ""} label="Copy URL" testId={`store-webhook-copy-${mp}`} />
+        </div>
+        <span className="field-hint">Add <code>?code=</code> and the function key when you register it with {s.display_name}.</span>
+      </div>
+      <dl className="facts">
+        <div>
+          <dt>Last event received</dt>
+          <dd data-testid={`store-last-event-${mp}`}>
+            {s.last_event_at ? <span title={istDateTime(s.last_event_at)}>{ago(s.last_event_at)}</span> : "Never"}
+          </dd>
+        </div>
+        <div>
+          <dt>Events per minute</dt>
+          <dd data-testid={`store-rate-${mp}`} title="Average over the last 5 minutes">{perMinute(s.events_per_minute)}</dd>
+        </div>
+        <div>
+          <dt>Rejected, 24 h</dt>
+          <dd data-testid={`store-rejected-total-${mp}`} className={rejected > 0 ? "warn-text" : ""}>
+            {rejected > 0 ? <WarnIcon /> : null}
+            {int(rejected)}
+          </dd>
+        </div>
+      </dl>
+      {s.rejected && s.rejected.length > 0 ? (
+        <div>
+          <h3 className="small-head">Why deliveries were refused</h3>
+          <ul className="reasons" data-testid={`store-rejected-${mp}`}>
+            {s.rejected.map((r) => (
+              <li key={r.reason} data-testid="rejected-reason" data-reason={r.reason}>
+                <span>{reasonText(r.reason)}</span>
+                <span className="muted small">
+                  {int(r.count)}× · last {r.last_minute ? <span title={istDateTime(minuteToIso(r.last_minute))}>{ago(minuteToIso(r.last_minute))}</span> : "—"}
+                </span>
+              </li>
+            ))}
+          </ul>
+        </div>
+      ) : null}
+      <div className="small muted" data-testid={`store-secret-${mp}`}>
+        {s.secret_rotated_at ? <>Secret rotated <span title={istDateTime(s.secret_rotated_at)}>{ago(s.secret_rotated_at)}</span>.</> : "Secret: the configured one, never rotated."}
+        {graceLeft(s.previous_secret_valid_until) ? <> The previous secret works until {istDateTime(s.previous_secret_valid_until)}.</> : null}
+      </div>
+      {isAdmin ? (
+        <div className="actions store-actions">
+          <button type="button" className={`btn ${s.manual ? "" : "btn-primary"}`} disabled={busy} onClick={onToggle} data-testid={`store-toggle-${mp}`} aria-pressed={!!s.manual}>
+            {busy ? "Working…" : s.manual ? "Disconnect (manual switch)" : "Connect by hand"}
+          </button>
+          <RotateSecret store={s} onRotated={onRotated} />
+        </div>
+      ) : null}
+    </section>
+  );
+}
 
 export function StoresPage() {
   const { isAdmin } = useRole();
   const fetched = useApi((signal) => api.stores(signal), []);
   const live = useLive((s) => s.stores);
+  const connects = useLive((s) => s.connects);
   const store = useLiveStore();
   const [busy, setBusy] = useState<string | null>(null);
   const [failure, setFailure] = useState<ApiError | null>(null);
   const [payload, setPayload] = useState<StoresPayload | null>(null);
 
+  const { reload } = fetched;
   useEffect(() => {
     if (fetched.data) setPayload(fetched.data);
   }, [fetched.data]);
   useEffect(() => {
-    if (live) setPayload(live);
+    if (live) setPayload((known) => withUrls(live, known));
   }, [live]);
+  useEffect(() => {
+    if (connects > 1) reload();
+  }, [connects, reload]);
+  useEffect(() => {
+    // Last event, rate and rejections move on their own: look again every 15 s while visible.
+    const timer = setInterval(() => {
+      if (document.visibilityState !== "hidden") reload();
+    }, 15_000);
+    return () => clearInterval(timer);
+  }, [reload]);
 
-  const toggle = async (marketplace: string, connect: boolean) => {
-    setBusy(marketplace);
+  const toggle = async (s: Store) => {
+    setBusy(s.marketplace);
     setFailure(null);
     try {
-      const updated = await api.setStore(marketplace, connect);
+      const updated = await api.setStore(s.marketplace, !s.manual);
       // The header's indicator reads the same payload, so it flips at once too.
-      store.update((s) => applyMessage(s, "stores", updated));
+      store.update((state) => applyMessage(state, "stores", updated));
+      setPayload((known) => withUrls(updated, known));
     } catch (exc) {
       if (exc instanceof ApiError) setFailure(exc);
     } finally {
@@ -44,11 +209,11 @@ export function StoresPage() {
       {payload ? (
         <div className={`notice notice-${payload.mode}`} data-testid="stores-mode" data-mode={payload.mode}>
           {payload.mode === "mock"
-            ? "Mock mode: no store is connected, so simulated traffic keeps the dashboard moving. Connecting a store pauses it."
-            : "Live mode: data comes from your connected stores; simulated traffic is paused."}
+            ? "Mock mode: no marketplace is sending, so simulated traffic keeps the dashboard moving. It pauses as soon as signed events arrive (or a store is switched on by hand)."
+            : "Live mode: data comes from your marketplaces; simulated traffic is paused, and resumes 2 minutes after the last real event."}
         </div>
       ) : null}
-      {!isAdmin ? <div className="notice" data-testid="stores-readonly">Only an admin can connect or disconnect stores.</div> : null}
+      {!isAdmin ? <div className="notice" data-testid="stores-readonly">Only an admin can switch stores by hand or rotate secrets.</div> : null}
       {failure ? <ErrorBox error={failure} testId="store-toggle-error" /> : null}
       {fetched.error && !payload ? <ErrorBox error={fetched.error} onRetry={fetched.reload} /> : null}
       {!payload && fetched.loading ? <Loading label="Loading stores…" /> : null}
@@ -56,28 +221,7 @@ export function StoresPage() {
       {payload ? (
         <div className="store-grid">
           {payload.stores.map((s) => (
-            <div className={`panel store ${s.connected ? "store-on" : ""}`} key={s.marketplace} data-testid={`store-card-${s.marketplace}`}>
-              <div className="store-head">
-                <span className={`mp mp-${s.marketplace} mp-big`}>{s.display_name}</span>
-                <span className={`pill ${s.connected ? "pill-on" : ""}`} data-testid={`store-status-${s.marketplace}`} data-connected={s.connected}>
-                  {s.connected ? "Connected" : "Not connected"}
-                </span>
-              </div>
-              <div className="muted small">
-                {s.connected && s.connected_at ? <span title={istDateTime(s.connected_at)}>Connected {ago(s.connected_at)}</span> : "Webhooks from this marketplace are ignored until it is connected."}
-              </div>
-              {isAdmin ? (
-                <button
-                  type="button"
-                  className={`btn ${s.connected ? "" : "btn-primary"}`}
-                  disabled={busy === s.marketplace}
-                  onClick={() => void toggle(s.marketplace, !s.connected)}
-                  data-testid={`store-toggle-${s.marketplace}`}
-                >
-                  {busy === s.marketplace ? "Working…" : s.connected ? "Disconnect" : "Connect"}
-                </button>
-              ) : null}
-            </div>
+            <StoreCard key={s.marketplace} s={s} isAdmin={isAdmin} busy={busy === s.marketplace} onToggle={() => void toggle(s)} onRotated={reload} />
           ))}
         </div>
       ) : null}

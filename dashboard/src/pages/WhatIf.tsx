@@ -67,7 +67,7 @@ function Simulator({ itemId }: { itemId: string }) {
   if (item.error) return <ErrorBox error={item.error} onRetry={item.reload} />;
   if (!item.data) return <Loading label="Loading item…" />;
   const d = item.data;
-  const bounds = sliderBounds(d.price);
+  const bounds = sliderBounds(current);
   const p = prediction.data;
 
   return (
@@ -98,8 +98,8 @@ function Simulator({ itemId }: { itemId: string }) {
           </div>
           <div className="price-line">
             <span className="big" data-testid="whatif-price">{inr(chosen)}</span>
-            <span className={`small ${chosen > d.price ? "neg" : chosen < d.price ? "pos" : "muted"}`}>
-              {chosen === d.price ? "current price" : `${chosen > d.price ? "+" : ""}${pct(chosen / d.price - 1, 1)} vs ${inr(d.price)}`}
+            <span className={`small ${chosen > current ? "neg" : chosen < current ? "pos" : "muted"}`}>
+              {chosen === current ? "current price" : `${chosen > current ? "+" : ""}${pct(chosen / current - 1, 1)} vs ${inr(current)}`}
             </span>
             {price !== null ? <button type="button" className="btn btn-small" onClick={() => setPrice(null)} data-testid="whatif-reset">Reset</button> : null}
           </div>

@@ -1,0 +1,46 @@
+import { useEffect } from "react";
+import { Link, useLocation } from "react-router";
+import { api } from "../api/client";
+import { int } from "../lib/format";
+import { useApi } from "../lib/useApi";
+import { useLive } from "../live/LiveProvider";
+import { WarnIcon } from "./Badges";
+
+const HEALTH_EVERY_MS = 60_000;
+
+/**
+ * Under the header on every page: items whose events could not be projected (dead letters),
+ * in words and with an icon, linking to the list and the replay command.
+ */
+export function SystemAlerts() {
+  const health = useApi((signal) => api.health(signal), []);
+  const connects = useLive((s) => s.connects);
+  const location = useLocation();
+  const { reload } = health;
+  useEffect(() => {
+    const timer = setInterval(() => {
+      if (document.visibilityState !== "hidden") reload();
+    }, HEALTH_EVERY_MS);
+    return () => clearInterval(timer);
+  }, [reload]);
+  useEffect(() => {
+    if (connects > 1) reload();
+  }, [connects, reload]);
+  useEffect(() => {
+    // Coming back from the dead-letter page (after a replay), look again.
+    if (location.pathname !== "/deadletters") reload();
+  }, [location.pathname, reload]);
+
+  const count = health.data?.dead_letters ?? 0;
+  if (count <= 0 || location.pathname === "/deadletters") return null;
+  return (
+    <div className="alert-bar" role="status" data-testid="deadletters-alert" data-count={count}>
+      <WarnIcon />
+      <span>
+        {count === 1 ? "1 item's events could not be projected" : `${int(count)} items' events could not be projected`}
+        {" "}(dead letters).
+      </span>
+      <Link to="/deadletters" data-testid="deadletters-link">See them and how to replay</Link>
+    </div>
+  );
+}

@@ -1,0 +1,65 @@
+// KPIs that mean what they say: a ratio a marketplace does not send is "not sent", never 0,
+// never over 100 % and never NaN.
+import type { RatioFields, RatioKey } from "../api/types";
+import { marketplaceLabel, pct } from "./format";
+
+/** "Amazon", "Amazon and Myntra", "Amazon, Myntra and Meesho". */
+export function listNames(names: string[]): string {
+  const labels = names.map(marketplaceLabel);
+  if (labels.length <= 1) return labels.join("");
+  return `${labels.slice(0, -1).join(", ")} and ${labels[labels.length - 1]}`;
+}
+
+/** "not sent by Amazon, Myntra and Meesho" (empty when every marketplace sends it). */
+export function notSentBy(marketplaces: string[] | null | undefined): string {
+  return marketplaces && marketplaces.length ? `not sent by ${listNames(marketplaces)}` : "";
+}
+
+/** A 0..1 share shown to a seller: null for anything that is not a finite number, at most 1. */
+export function share(value: number | null | undefined): number | null {
+  if (value === null || value === undefined || typeof value !== "number" || !Number.isFinite(value)) return null;
+  return Math.min(1, Math.max(0, value));
+}
+
+/** Is conversion Amazon's unit session percentage (units over glance views) only? */
+export function isUnitSession(basis: string[] | null | undefined): boolean {
+  return !!basis && basis.length > 0 && basis.every((b) => b === "units/views");
+}
+
+export interface RatioView {
+  /** The figure: "3.45%", or "Not sent" when no marketplace sends the inputs. */
+  text: string;
+  /** The clamped share, or null. */
+  value: number | null;
+  /** Card label: "Conversion", "Unit session %", "CTR". */
+  label: string;
+  /** What the ratio is computed from, in words. */
+  hint: string;
+  /** "not sent by Myntra and Meesho" when some marketplaces are left out, else "". */
+  note: string;
+}
+
+const BASIS_WORDS: Record<string, string> = {
+  "orders/clicks": "orders ÷ clicks",
+  "units/views": "units ÷ page views (unit session %)",
+  "clicks/views": "clicks ÷ views",
+};
+
+/** How a KPI block's conversion or CTR is shown. */
+export function ratioView(block: Partial<RatioFields> | null | undefined, key: RatioKey): RatioView {
+  const value = share(block?.[key]);
+  const basis = (key === "conversion_rate" ? block?.conversion_rate_basis : block?.ctr_basis) ?? [];
+  const missing = block?.not_sent?.[key] ?? [];
+  let label: string;
+  if (key === "ctr") label = "CTR";
+  else label = isUnitSession(basis) ? "Unit session %" : "Conversion";
+  const defaultHint = key === "ctr" ? "clicks ÷ views" : "orders ÷ clicks";
+  const hint = basis.length ? basis.map((b) => BASIS_WORDS[b] ?? b.replace("/", " ÷ ")).join("; ") : defaultHint;
+  return {
+    text: value === null ? "Not sent" : pct(value),
+    value,
+    label,
+    hint,
+    note: notSentBy(missing),
+  };
+}

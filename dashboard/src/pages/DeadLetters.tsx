@@ -1,0 +1,82 @@
+import { Link } from "react-router";
+import { api } from "../api/client";
+import { WarnIcon } from "../components/Badges";
+import { CopyButton } from "../components/CopyButton";
+import { Empty, ErrorBox, Loading } from "../components/Status";
+import { ago, int, istDateTime } from "../lib/format";
+import { useApi } from "../lib/useApi";
+
+export const REPLAY_COMMAND = "python -m shared.projection.dead_letters replay";
+
+export function DeadLettersPage() {
+  const fetched = useApi((signal) => api.deadLetters(signal), []);
+  const data = fetched.data;
+  return (
+    <div className="page" data-testid="page-deadletters">
+      <div className="page-head">
+        <h1>Dead letters</h1>
+        <button type="button" className="btn" onClick={fetched.reload} data-testid="deadletters-refresh">Refresh</button>
+      </div>
+      <p className="lead">
+        When an item's events fail to update its stock and counters three times in a row, they are set aside here with the
+        error, so that every other item keeps flowing. Nothing is lost: the events stay in the log.
+      </p>
+      {fetched.error ? <ErrorBox error={fetched.error} onRetry={fetched.reload} /> : null}
+      {!data && fetched.loading ? <Loading label="Loading dead letters…" /> : null}
+      {data ? (
+        <div className={`notice ${data.count > 0 ? "notice-warn" : ""}`} data-testid="deadletters-count" data-count={data.count}>
+          {data.count > 0 ? <WarnIcon /> : null}
+          {data.count === 0 ? "No dead letters: every event has been projected." : `${int(data.count)} ${data.count === 1 ? "item has" : "items have"} events waiting for a replay.`}
+        </div>
+      ) : null}
+      <section className="panel" data-testid="deadletters-replay">
+        <div className="panel-head"><h2>Replaying them (for the operator)</h2></div>
+        <ol className="steps">
+          <li>Read the error of each item below and fix its cause (a code fix is deployed, a bad document corrected).</li>
+          <li>
+            From the app's folder, with the same settings as the Function App, run:
+            <div className="command">
+              <code data-testid="deadletters-command">{REPLAY_COMMAND}</code>
+              <CopyButton text={REPLAY_COMMAND} label="Copy the command" testId="deadletters-command-copy" />
+            </div>
+            Add <code>--item ID</code> (repeatable) to replay only some items; <code>python -m shared.projection.dead_letters list</code> lists them.
+          </li>
+          <li>
+            Each item is rebuilt from its whole event log, and its dead letter is removed when that works. An item that
+            still fails keeps its letter with the new error, and the command exits with status 1.
+          </li>
+        </ol>
+      </section>
+      {data && data.items.length === 0 ? <Empty testId="deadletters-empty">Nothing to replay.</Empty> : null}
+      {data && data.items.length > 0 ? (
+        <div className="table-wrap">
+          <table className="table table-stack" data-testid="deadletters-table">
+            <caption className="visually-hidden">Items whose events could not be projected, newest failure first</caption>
+            <thead>
+              <tr>
+                <th scope="col">Item</th>
+                <th scope="col" className="num">Events</th>
+                <th scope="col" className="num">Tries</th>
+                <th scope="col">Error</th>
+                <th scope="col">First failed</th>
+                <th scope="col">Last failed</th>
+              </tr>
+            </thead>
+            <tbody>
+              {data.items.map((row) => (
+                <tr key={row.item_id} data-testid="deadletter-row" data-item-id={row.item_id}>
+                  <th scope="row" className="card-title"><Link to={`/item/${encodeURIComponent(row.item_id)}`}>{row.item_id}</Link></th>
+                  <td className="num" data-label="Events">{int(row.events)}</td>
+                  <td className="num" data-label="Tries">{int(row.attempts)}</td>
+                  <td data-label="Error"><code className="error-text">{row.error}</code></td>
+                  <td data-label="First failed"><span title={istDateTime(row.first_failed_at)}>{ago(row.first_failed_at)}</span></td>
+                  <td data-label="Last failed"><span title={istDateTime(row.last_failed_at)}>{ago(row.last_failed_at)}</span></td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      ) : null}
+    </div>
+  );
+}
