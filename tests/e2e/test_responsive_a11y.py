@@ -46,6 +46,7 @@ AXE_OPTIONS = {
 class Prepared:
     item: str  # an ordinary item, for the item and what-if pages
     low: str  # an item with low stock
+    unknown: str  # a listing known only from an order: needs catalogue details
 
 
 @pytest.fixture(scope="module")
@@ -103,7 +104,26 @@ def prepared(devhost, catalogue) -> Prepared:
             lambda: c.get("/api/metrics", headers=ANALYST).json()["kpis"]["revenue"] >= 100_000,
             timeout=30,
         )
-    return Prepared(item=item["item_id"], low=low["item_id"])
+    # An order for a SKU the catalogue does not know: the unmatched listings have a row.
+    unknown = f"AMZ-NEW-{uuid.uuid4().hex[:6].upper()}"
+    order = {
+        "eventType": "ORDER_PLACED",
+        "asin": unknown,
+        "price": 649,
+        "quantity": 1,
+        "region": "IN",
+        "orderId": f"402-{uuid.uuid4().hex[:10]}",
+    }
+    assert post_webhook(devhost, "amazon", order).status_code == 200
+    with devhost.client() as c:
+        eventually(
+            lambda: any(
+                i["item_id"] == unknown
+                for i in c.get("/api/catalogue/unmatched", headers=ANALYST).json()["items"]
+            ),
+            timeout=30,
+        )
+    return Prepared(item=item["item_id"], low=low["item_id"], unknown=unknown)
 
 
 def pages(prepared: Prepared) -> list[tuple[str, str, str]]:
@@ -116,10 +136,25 @@ def pages(prepared: Prepared) -> list[tuple[str, str, str]]:
         ("rules", "/rules", "rules-table"),
         ("stores", "/stores", "store-card-amazon"),
         ("audit", "/audit", "audit-table"),
+        # The admin sees the open form; the analyst the row only.
+        ("unmatched", f"/catalogue/unmatched?item={prepared.unknown}", "unmatched-row"),
+        ("unknown-item", f"/item/{prepared.unknown}", "item-needs-details"),
+        ("deadletters", "/deadletters", "deadletters-replay"),
     ]
 
 
-PAGE_NAMES = ["overview", "rankings", "item", "whatif", "rules", "stores", "audit"]
+PAGE_NAMES = [
+    "overview",
+    "rankings",
+    "item",
+    "whatif",
+    "rules",
+    "stores",
+    "audit",
+    "unmatched",
+    "unknown-item",
+    "deadletters",
+]
 NAV_IDS = {
     "overview": "/",
     "rankings": "/rankings",
@@ -127,6 +162,7 @@ NAV_IDS = {
     "rules": "/rules",
     "stores": "/stores",
     "audit": "/audit",
+    "unmatched": "/catalogue/unmatched",
 }
 
 
