@@ -4,6 +4,7 @@ import azure.functions as func
 
 from functions.api import bp as api
 from functions.imports import bp as imports
+from functions.lake import bp as lake
 from functions.mock_timer import bp as mock_timer
 from functions.rank_timer import bp as rank_timer
 from functions.webhook_amazon import bp as webhook_amazon
@@ -22,6 +23,7 @@ for blueprint in (
     rank_timer,
     mock_timer,
     imports,
+    lake,
     api,
 ):
     app.register_functions(blueprint)

@@ -1,6 +1,8 @@
 """The dashboard API: every route lives in a module of this folder on one blueprint."""
 
 from functions.api import (  # noqa: F401 - registers
+    analyst,
+    analytics,
     catalogue,
     imports,
     ranking,

@@ -29,6 +29,9 @@ LAYERS = [
     "quality",
     "ml",  # features, model, registry, training, SHAP, simulator
     "ranking",  # ranker, rules and their service, what-if
+    # the lake, KPI queries, the SQL guard, the analyst: reads the event log and products
+    # (stores, adapters) and the record types; nothing below needs it
+    "analytics",
     "live",  # per-process state, triggers, broadcast
 ]
 

@@ -1,0 +1,42 @@
+"""The lake: the events change feed lands raw batches in bronze; a timer runs the lake job
+(export the last days, silver, gold) and records it in the ledger."""
+
+from __future__ import annotations
+
+import azure.functions as func
+
+from shared.adapters.cosmos import get_store
+from shared.analytics import export, job
+from shared.analytics.lake import lake_store
+from shared.core.records import utcnow
+from shared.core.settings import get_settings
+
+# Raw batches are for freshness between job runs, not for a live screen: large batches a
+# minute apart keep the number of small files down (the job compacts each day into one).
+LAKE_FEED_POLL_DELAY_MS = 60_000
+LAKE_MAX_ITEMS = 5_000
+
+bp = func.Blueprint()
+
+
+@bp.function_name("lake_on_events")
+@bp.cosmos_db_trigger(
+    arg_name="docs",
+    connection="CosmosDB",
+    database_name="%CosmosDB__databaseName%",
+    container_name="events",
+    lease_container_name="leases",
+    # Its own leases: this feed keeps its own place, independent of the ranking loop's.
+    lease_container_prefix="lake-",
+    create_lease_container_if_not_exists=False,
+    feed_poll_delay=LAKE_FEED_POLL_DELAY_MS,
+    max_items_per_invocation=LAKE_MAX_ITEMS,
+)
+def lake_on_events(docs: func.DocumentList) -> None:
+    export.export_feed_batch(lake_store(get_settings()), [doc.to_dict() for doc in docs])
+
+
+@bp.function_name("lake_job")
+@bp.timer_trigger(schedule="%LAKE_SCHEDULE%", arg_name="timer", run_on_startup=False)
+def lake_job(timer: func.TimerRequest) -> None:
+    job.run(get_store(), get_settings(), utcnow())

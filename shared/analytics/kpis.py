@@ -1,0 +1,226 @@
+"""The retail KPIs sellers ask for, as SQL over the gold tables (IST days, net of cancellations).
+
+Each KPI is a function of validated parameters returning ``{"columns", "rows"}`` plus what the
+page needs to say about it; the SQL is trusted (ours) but runs under the same time and row
+limits as any query.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any, Literal
+
+from shared.analytics.warehouse import Warehouse
+
+REVENUE = """
+SELECT {period} AS period,
+    count(DISTINCT f.order_id) FILTER (WHERE NOT f.is_cancelled) AS orders,
+    count(*) AS order_lines,
+    count(*) FILTER (WHERE f.is_cancelled) AS cancelled_lines,
+    sum(f.net_units) AS units,
+    round(sum(f.net_revenue), 2) AS revenue,
+    round(sum(f.gross_revenue), 2) AS gross_revenue
+FROM fact_sales f JOIN dim_dates d USING (date_key)
+WHERE d.date BETWEEN $start AND $end
+GROUP BY 1 ORDER BY 1
+"""
+
+BY_PLACE = """
+WITH sales AS (
+    SELECT coalesce({column}, 'unknown') AS {column}, f.order_id, f.net_units, f.net_revenue
+    FROM fact_sales f JOIN dim_dates d USING (date_key)
+    WHERE d.date BETWEEN $start AND $end AND NOT f.is_cancelled
+)
+SELECT {column},
+    count(DISTINCT order_id) AS orders,
+    sum(net_units) AS units,
+    round(sum(net_revenue), 2) AS revenue,
+    round(sum(net_revenue) / nullif(sum(sum(net_revenue)) OVER (), 0), 4) AS revenue_share
+FROM sales GROUP BY 1 ORDER BY revenue DESC, 1
+"""
+
+TOP_PRODUCTS = """
+SELECT f.item_id, p.title, p.category, p.marketplace,
+    sum(f.net_units) AS units,
+    round(sum(f.net_revenue), 2) AS revenue,
+    count(DISTINCT f.order_id) AS orders
+FROM fact_sales f
+JOIN dim_dates d USING (date_key)
+JOIN dim_products p ON p.item_id = f.item_id AND p.is_current
+WHERE d.date BETWEEN $start AND $end AND NOT f.is_cancelled
+GROUP BY ALL ORDER BY revenue DESC, f.item_id LIMIT $limit
+"""
+
+TURNOVER = """
+WITH stock AS (
+    SELECT i.item_id, avg(i.closing_stock) AS avg_stock, avg(i.stock_value) AS avg_stock_value,
+        count(*) AS stock_days
+    FROM fact_inventory i JOIN dim_dates d USING (date_key)
+    WHERE i.location_id = 'all' AND d.date BETWEEN $start AND $end
+    GROUP BY 1
+),
+sold AS (
+    SELECT f.item_id, sum(f.net_units) AS units_sold, sum(f.net_revenue) AS revenue
+    FROM fact_sales f JOIN dim_dates d USING (date_key)
+    WHERE d.date BETWEEN $start AND $end
+    GROUP BY 1
+)
+SELECT p.item_id, p.title, p.category,
+    coalesce(s.units_sold, 0) AS units_sold,
+    round(k.avg_stock, 2) AS avg_stock,
+    round(coalesce(s.units_sold, 0) / nullif(k.avg_stock, 0), 3) AS turnover,
+    round(k.avg_stock / nullif(coalesce(s.units_sold, 0) / $days, 0), 1) AS days_of_inventory
+FROM stock k
+JOIN dim_products p ON p.item_id = k.item_id AND p.is_current
+LEFT JOIN sold s ON s.item_id = k.item_id
+ORDER BY turnover DESC NULLS LAST, p.item_id
+"""
+
+DELIVERY_OVERALL = """
+SELECT count(*) AS lines,
+    count(shipped_at) AS shipped,
+    count(delivered_at) AS delivered,
+    count(rto_at) AS rto,
+    count(returned_at) AS returned,
+    round(median(hours_to_ship), 2) AS median_hours_to_ship,
+    round(median(hours_to_deliver), 2) AS median_hours_to_deliver,
+    round(avg(delivered_on_time::INT) FILTER (WHERE delivered_at IS NOT NULL), 4)
+        AS on_time_share,
+    round(count(rto_at) / nullif(count(shipped_at), 0), 4) AS rto_rate
+FROM fact_shipments s JOIN dim_dates d USING (date_key)
+WHERE d.date BETWEEN $start AND $end
+"""
+
+DELIVERY_BY_STATE = """
+SELECT coalesce(state, 'unknown') AS state,
+    count(shipped_at) AS shipped,
+    count(delivered_at) AS delivered,
+    count(rto_at) AS rto,
+    round(count(rto_at) / nullif(count(shipped_at), 0), 4) AS rto_rate,
+    round(median(hours_to_deliver), 2) AS median_hours_to_deliver
+FROM fact_shipments s JOIN dim_dates d USING (date_key)
+WHERE d.date BETWEEN $start AND $end
+GROUP BY 1 ORDER BY rto_rate DESC NULLS LAST, 1
+"""
+
+DAILY = """
+WITH daily AS (
+    SELECT d.date, d.year_month, d.weekday, d.iso_weekday, d.festival_season,
+        coalesce(sum(f.net_revenue), 0) AS revenue, coalesce(sum(f.net_units), 0) AS units
+    FROM dim_dates d LEFT JOIN fact_sales f USING (date_key)
+    WHERE d.date BETWEEN $start AND $end
+    GROUP BY ALL
+)
+"""
+SEASONAL = {
+    "by_month": DAILY
+    + """SELECT year_month, round(sum(revenue), 2) AS revenue, sum(units) AS units,
+        count(*) AS days FROM daily GROUP BY 1 ORDER BY 1""",
+    "by_weekday": DAILY
+    + """SELECT weekday, iso_weekday, round(sum(revenue), 2) AS revenue,
+        round(avg(revenue), 2) AS avg_daily_revenue, count(*) AS days
+        FROM daily GROUP BY 1, 2 ORDER BY iso_weekday""",
+    "by_festival": DAILY
+    + """, seasons AS (
+        SELECT festival_season, count(*) AS days, round(sum(revenue), 2) AS revenue,
+            avg(revenue) AS avg_daily_revenue FROM daily GROUP BY 1
+    )
+    SELECT festival_season, days, revenue, round(avg_daily_revenue, 2) AS avg_daily_revenue,
+        round(avg_daily_revenue / nullif(
+            (SELECT avg_daily_revenue FROM seasons WHERE festival_season = 'none'), 0), 3)
+            AS lift_vs_baseline
+    FROM seasons ORDER BY festival_season = 'none' DESC, festival_season""",
+}
+
+RFM = """
+WITH as_of AS (SELECT max(ordered_at) AS as_of_at FROM fact_sales),
+customers AS (
+    SELECT customer_key,
+        date_diff('day', max(ordered_at), (SELECT as_of_at FROM as_of)) AS recency_days,
+        count(DISTINCT order_id) AS frequency,
+        sum(net_revenue) AS monetary
+    FROM fact_sales
+    WHERE customer_key IS NOT NULL AND NOT is_cancelled
+    GROUP BY 1
+),
+scored AS (
+    SELECT *,
+        ntile(5) OVER (ORDER BY recency_days DESC) AS r,
+        ntile(5) OVER (ORDER BY frequency, monetary) AS f,
+        ntile(5) OVER (ORDER BY monetary) AS m
+    FROM customers
+),
+segmented AS (
+    SELECT *, CASE
+        WHEN r >= 4 AND f >= 4 THEN 'Champions'
+        WHEN f >= 4 THEN 'Loyal'
+        WHEN r >= 4 AND f >= 2 THEN 'Potential loyalists'
+        WHEN r >= 4 THEN 'New customers'
+        WHEN r <= 2 AND f >= 3 THEN 'At risk'
+        WHEN r <= 2 THEN 'Hibernating'
+        ELSE 'Need attention' END AS segment
+    FROM scored
+)
+"""
+RFM_SEGMENTS = (
+    RFM
+    + """SELECT segment, count(*) AS customers,
+    round(sum(monetary), 2) AS revenue,
+    round(sum(monetary) / nullif(sum(sum(monetary)) OVER (), 0), 4) AS revenue_share,
+    round(avg(recency_days), 1) AS avg_recency_days,
+    round(avg(frequency), 2) AS avg_frequency,
+    round(avg(monetary), 2) AS avg_monetary
+FROM segmented GROUP BY 1 ORDER BY revenue DESC"""
+)
+RFM_GRID = RFM + "SELECT r, f, count(*) AS customers FROM segmented GROUP BY 1, 2 ORDER BY 1, 2"
+WITHOUT_CUSTOMER = """
+SELECT marketplace, count(*) AS order_lines, round(sum(net_revenue), 2) AS revenue
+FROM fact_sales WHERE customer_key IS NULL GROUP BY 1 ORDER BY 1
+"""
+
+
+def _table(result) -> dict[str, Any]:
+    return {"columns": result.columns, "rows": result.rows}
+
+
+class Kpis:
+    def __init__(self, warehouse: Warehouse, *, timeout: float, max_rows: int) -> None:
+        self._w, self._timeout, self._max_rows = warehouse, timeout, max_rows
+
+    def _q(self, sql: str, **params: Any):
+        return self._w.query(sql, params, timeout=self._timeout, max_rows=self._max_rows)
+
+    def revenue(self, start: date, end: date, granularity: Literal["daily", "monthly"]) -> dict:
+        period = "d.year_month" if granularity == "monthly" else "strftime(d.date, '%Y-%m-%d')"
+        return _table(self._q(REVENUE.format(period=period), start=start, end=end))
+
+    def by_place(self, column: Literal["city", "state"], start: date, end: date) -> dict:
+        return _table(self._q(BY_PLACE.format(column=column), start=start, end=end))
+
+    def top_products(self, start: date, end: date, limit: int) -> dict:
+        return _table(self._q(TOP_PRODUCTS, start=start, end=end, limit=limit))
+
+    def inventory_turnover(self, start: date, end: date) -> dict:
+        days = (end - start).days + 1
+        return _table(self._q(TURNOVER, start=start, end=end, days=days))
+
+    def delivery(self, start: date, end: date) -> dict:
+        overall = self._q(DELIVERY_OVERALL, start=start, end=end)
+        return {
+            "overall": dict(zip(overall.columns, overall.rows[0], strict=True)),
+            "by_state": _table(self._q(DELIVERY_BY_STATE, start=start, end=end)),
+            "promise_days": 5,
+        }
+
+    def seasonal(self, start: date, end: date) -> dict:
+        return {name: _table(self._q(sql, start=start, end=end)) for name, sql in SEASONAL.items()}
+
+    def segments(self) -> dict:
+        return {
+            "segments": _table(self._q(RFM_SEGMENTS)),
+            "grid": _table(self._q(RFM_GRID)),
+            "without_customer": _table(self._q(WITHOUT_CUSTOMER)),
+        }
+
+    def query(self, sql: str, **params: Any):
+        return self._q(sql, **params)

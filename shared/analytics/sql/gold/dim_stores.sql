@@ -1,0 +1,6 @@
+-- dim_stores: the sales channels (one per marketplace) and the seller's shops and warehouses,
+-- as last seen. Grain: store_key.
+SELECT store_key, marketplace, name, kind, city, state, snapshot_at AS updated_at
+FROM bronze_stores
+QUALIFY row_number() OVER (PARTITION BY store_key ORDER BY snapshot_at DESC) = 1
+ORDER BY store_key
