@@ -177,3 +177,33 @@ def seasonal(req: func.HttpRequest) -> func.HttpResponse:
 def customer_segments(req: func.HttpRequest) -> func.HttpResponse:
     require_role(req, READ_ROLES)
     return answer(kpis().segments())
+
+
+@api_route(
+    "analytics_basket",
+    "analytics/basket",
+    ["GET"],
+    RouteDoc("Frequent itemsets and association rules (FP-growth)", query=("min_support",)),
+)
+def basket(req: func.HttpRequest) -> func.HttpResponse:
+    require_role(req, READ_ROLES)
+    raw = req.params.get("min_support", "0.01")
+    try:
+        min_support = float(raw)
+    except ValueError as exc:
+        raise ValidationFailed("'min_support' must be a number", field="min_support") from exc
+    if not 0.001 <= min_support <= 1:
+        raise ValidationFailed("'min_support' must be between 0.001 and 1", field="min_support")
+    return answer({"min_support": min_support, **kpis().basket(min_support)})
+
+
+@api_route(
+    "analytics_clv",
+    "analytics/clv",
+    ["GET"],
+    RouteDoc("Expected 90-day customer value (BG/NBD with Gamma-Gamma)", query=("limit",)),
+)
+def customer_lifetime_value(req: func.HttpRequest) -> func.HttpResponse:
+    require_role(req, READ_ROLES)
+    limit = _int(req, "limit", 20, 1, 500)
+    return answer(kpis().clv(90, limit))

@@ -78,6 +78,12 @@ param deployerPrincipalId string = ''
 ])
 param deployerPrincipalType string = 'User'
 
+@description('Deploy Azure OpenAI (an account and a gpt-4o-mini deployment) for the AI analyst.')
+param analystOpenAI bool = false
+
+@description('Azure OpenAI region (gpt-4o-mini GlobalStandard is offered in most regions).')
+param openAiLocation string = location
+
 param tags object = {
   application: 'resight'
 }
@@ -96,11 +102,23 @@ var token = uniqueString(resourceGroup().id, baseName)
 var deploymentContainerName = 'app-package'
 var modelsContainerName = 'models'
 var importsContainerName = 'imports'
+var lakeContainerName = 'lake'
 var signalRSecretName = 'signalr-connection-string'
 var webhookSecretNames = {
   amazon: 'webhook-amazon-secret'
   myntra: 'webhook-myntra-secret'
   meesho: 'webhook-meesho-secret'
+}
+
+// The analyst's model: without it the Analyst page is a SQL console over the same guard.
+module openAi 'modules/openai.bicep' = if (analystOpenAI) {
+  name: 'openai'
+  params: {
+    // Cognitive Services names double as the endpoint's subdomain: 2-64 letters, digits, '-'.
+    name: 'oai-${baseName}-${token}'
+    location: openAiLocation
+    tags: tags
+  }
 }
 
 module identity 'modules/identity.bicep' = {
@@ -133,6 +151,7 @@ module storage 'modules/storage.bicep' = {
     deploymentContainerName: deploymentContainerName
     modelsContainerName: modelsContainerName
     importsContainerName: importsContainerName
+    lakeContainerName: lakeContainerName
   }
 }
 
@@ -192,6 +211,7 @@ module rbac 'rbac.bicep' = {
     insightsName: monitoring.outputs.insightsName
     deployerPrincipalId: deployerPrincipalId
     deployerPrincipalType: deployerPrincipalType
+    openAiAccountName: analystOpenAI ? openAi.outputs.name : ''
   }
 }
 
@@ -213,6 +233,9 @@ module functionApp 'modules/functionapp.bicep' = {
     deploymentContainerName: deploymentContainerName
     modelsContainerName: modelsContainerName
     importsContainerName: importsContainerName
+    lakeContainerName: lakeContainerName
+    openAiEndpoint: analystOpenAI ? openAi.outputs.endpoint : ''
+    openAiDeployment: analystOpenAI ? openAi.outputs.deploymentName : 'gpt-4o-mini'
     cosmosEndpoint: cosmos.outputs.endpoint
     cosmosDatabaseName: cosmos.outputs.databaseName
     insightsName: monitoring.outputs.insightsName

@@ -19,6 +19,9 @@ param deployerPrincipalId string = ''
 ])
 param deployerPrincipalType string = 'User'
 
+@description('The Azure OpenAI account of the analyst; empty when none is deployed.')
+param openAiAccountName string = ''
+
 var roles = {
   storageBlobDataOwner: 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b'
   storageBlobDataContributor: 'ba92f5b4-2d11-453d-a403-e96b0029c9fe'
@@ -26,6 +29,7 @@ var roles = {
   keyVaultSecretsUser: '4633458b-17de-408a-b874-0445c86b69e6'
   keyVaultSecretsOfficer: 'b86a8fe4-44ce-4948-aee5-eccb2c155cd7'
   monitoringMetricsPublisher: '3913510d-42f4-4e42-8a64-420c390055eb'
+  cognitiveServicesOpenAiUser: '5e0bd9bd-7b93-4f28-af87-19fc36ad61bd'
 }
 
 // Cosmos DB data-plane roles are Cosmos resources, not Azure RBAC role definitions.
@@ -49,6 +53,22 @@ resource vault 'Microsoft.KeyVault/vaults@2023-07-01' existing = {
 
 resource insights 'Microsoft.Insights/components@2020-02-02' existing = {
   name: insightsName
+}
+
+resource openAi 'Microsoft.CognitiveServices/accounts@2024-10-01' existing = if (!empty(openAiAccountName)) {
+  name: openAiAccountName
+}
+
+// Cognitive Services OpenAI User: the analyst's chat completions, signed in as the app (the
+// account has local auth disabled).
+resource appOpenAiUser 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (!empty(openAiAccountName)) {
+  name: guid(openAi.id, principalId, roles.cognitiveServicesOpenAiUser)
+  scope: openAi
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.cognitiveServicesOpenAiUser)
+    principalId: principalId
+    principalType: 'ServicePrincipal'
+  }
 }
 
 // Storage Blob Data Owner: the host keeps leases and secrets in blobs (timer singletons,

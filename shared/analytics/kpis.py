@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any, Literal
 
+from shared.analytics import basket, clv
 from shared.analytics.warehouse import Warehouse
 
 REVENUE = """
@@ -221,6 +222,15 @@ class Kpis:
             "grid": _table(self._q(RFM_GRID)),
             "without_customer": _table(self._q(WITHOUT_CUSTOMER)),
         }
+
+    def basket(self, min_support: float) -> dict:
+        # Every basket, not the row limit: they are inputs to the model, not an answer.
+        result = self._w.query(basket.BASKETS, timeout=self._timeout, max_rows=2_000_000)
+        return basket.rules([list(r[1]) for r in result.rows], min_support)
+
+    def clv(self, horizon_days: int, limit: int) -> dict:
+        result = self._w.query(clv.CUSTOMERS, timeout=self._timeout, max_rows=2_000_000)
+        return clv.customer_value(result.columns, result.rows, horizon_days, limit)
 
     def query(self, sql: str, **params: Any):
         return self._q(sql, **params)

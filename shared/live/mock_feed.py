@@ -4,15 +4,24 @@ While no store is connected, every tick turns simulator events into each marketp
 payload format, signs it with that marketplace's secret and hands it to
 ``shared.ingest.webhook.ingest_webhook``: the same verification, normalisation and idempotent
 append as a real webhook, so nothing downstream can tell the two apart.
+
+Orders come from simulated buyers (repeat customers with a realistic spread of recency,
+frequency and spend; Myntra and Meesho send their buyer key, Amazon none), and each Myntra or
+Meesho order line is later packed, shipped and delivered, or sent back (RTO), as its status
+pushes arrive when they fall due.
 """
 
 from __future__ import annotations
 
+import heapq
 import json
 import logging
 import threading
 import uuid
+from datetime import datetime
 from typing import Any, cast
+
+import numpy as np
 
 from shared.adapters.cosmos import Store
 from shared.catalogue.connections import SecretBook
@@ -21,14 +30,27 @@ from shared.core.settings import Settings
 from shared.ingest.listing_ids import AsinIndex
 from shared.ingest.signature import signed_headers
 from shared.ingest.webhook import append, ingest_webhook
+from shared.ml.sim import deliveries
+from shared.ml.sim.buyers import Buyer, BuyerPool
 from shared.ml.sim.simulator import SimEvent, Simulator
 
 log = logging.getLogger("resight.mock")
 
 
-def payload(ev: SimEvent) -> dict[str, Any]:
+# Status pushes waiting for their time; bounded so a long-running process stays small.
+MAX_PENDING = 50_000
+MYNTRA_STATUS = {
+    "packed": "PACKED",
+    "shipped": "SHIPPED",
+    "delivered": "DELIVERED",
+    "rto": "RTO",
+    "returned": "RETURNED",
+}
+
+
+def payload(ev: SimEvent, buyer: Buyer | None = None, uid: str | None = None) -> dict[str, Any]:
     """The marketplace-native payload for one simulated shopper action."""
-    uid = uuid.uuid4().hex[:12]
+    uid = uid or uuid.uuid4().hex[:12]
     at = ev.occurred_at.isoformat()
     if ev.marketplace == "amazon":
         kinds = {"view": "VIEW", "click": "CLICK", "order": "ORDER_PLACED"}
@@ -41,6 +63,8 @@ def payload(ev: SimEvent) -> dict[str, Any]:
         }
         if ev.kind == "order":
             body.update(price=ev.unit_price, quantity=ev.quantity, orderId=f"402-{uid}")
+            if buyer is not None:  # where it goes, never who: Amazon shares no buyer
+                body.update(city=buyer.city, state=buyer.state)
         return body
     if ev.marketplace == "myntra":
         if ev.kind == "order":
@@ -50,7 +74,8 @@ def payload(ev: SimEvent) -> dict[str, Any]:
                 "order": {
                     "orderId": f"MYN-{uid}",
                     "status": "CREATED",
-                    "city": ev.region,
+                    "city": buyer.city if buyer else ev.region,
+                    **({"state": buyer.state, "buyerId": buyer.key} if buyer else {}),
                     "lines": [
                         {
                             "lineId": "1",
@@ -80,6 +105,7 @@ def payload(ev: SimEvent) -> dict[str, Any]:
                 "quantity": ev.quantity,
                 "price": ev.unit_price,
                 "state": ev.region,
+                **({"city": buyer.city, "buyer_id": buyer.key} if buyer else {}),
             },
         }
     return {
@@ -87,6 +113,40 @@ def payload(ev: SimEvent) -> dict[str, Any]:
         "id": f"evt_{uid}",
         "created_at": at,
         "data": {"sku": ev.item_id, "state": ev.region},
+    }
+
+
+def status_payload(ev: SimEvent, uid: str, status: str, at: datetime) -> dict[str, Any]:
+    """A later milestone of the order line ``payload(ev, uid=uid)`` created."""
+    if ev.marketplace == "myntra":
+        return {
+            "event": "ORDER_STATUS_CHANGED",
+            "eventTime": at.isoformat(),
+            "order": {
+                "orderId": f"MYN-{uid}",
+                "status": MYNTRA_STATUS[status],
+                "lines": [
+                    {
+                        "lineId": "1",
+                        "sellerSku": ev.item_id,
+                        "quantity": ev.quantity,
+                        "sellingPrice": ev.unit_price,
+                    }
+                ],
+            },
+        }
+    return {
+        "type": f"order.{status}",
+        "id": f"evt_{uid}_{status}",
+        "created_at": at.isoformat(),
+        "data": {
+            "order_id": f"MSH-{uid}",
+            "sub_order_id": f"MSH-{uid}-1",
+            "sku": ev.item_id,
+            "quantity": ev.quantity,
+            "price": ev.unit_price,
+            "state": ev.region,
+        },
     }
 
 
@@ -99,6 +159,11 @@ class MockFeed:
         self._items: frozenset[str] = frozenset()
         self._paused: bool | None = None
         self._marketplaces: dict[str, Any] = {}
+        self._buyers = BuyerPool(seed)
+        self._rng = np.random.default_rng(seed + 202)
+        # (due, sequence, marketplace, payload): status pushes not yet due
+        self._pending: list[tuple[datetime, int, str, dict[str, Any]]] = []
+        self._sequence = 0
         self._lock = threading.Lock()
 
     def tick(
@@ -131,17 +196,26 @@ class MockFeed:
                 self._sim.set_stock(product["item_id"], int(product.get("stock", 0)))
             now = utcnow()
             count = self._restock(store, now)
+            outgoing: list[tuple[str, dict[str, Any]]] = []
+            while self._pending and self._pending[0][0] <= now:
+                _, _, marketplace, body = heapq.heappop(self._pending)
+                outgoing.append((marketplace, body))
             for ev in self._sim.tick(now, settings.mock_events_per_tick):
-                body = json.dumps(payload(ev)).encode()
-                secret = secrets.active(ev.marketplace, settings)
+                buyer = self._buyers.pick(ev.region) if ev.kind == "order" else None
+                uid = uuid.uuid4().hex[:12]
+                outgoing.append((ev.marketplace, payload(ev, buyer, uid)))
+                if ev.kind == "order" and ev.marketplace != "amazon":
+                    self._schedule(ev, uid)
+            for name, body in outgoing:
+                raw = json.dumps(body).encode()
+                secret = secrets.active(name, settings)
                 if secret is None:
                     continue
-                headers = signed_headers(secret, body)
-                marketplace = cast(Marketplace, ev.marketplace)  # the simulator's are known
+                marketplace = cast(Marketplace, name)  # the simulator's are known
                 result = ingest_webhook(
                     marketplace,
-                    body,
-                    headers,
+                    raw,
+                    signed_headers(secret, raw),
                     settings,
                     store,
                     listings=listings,
@@ -150,6 +224,14 @@ class MockFeed:
                 )
                 count += len(result.recorded)
             return count
+
+    def _schedule(self, ev: SimEvent, uid: str) -> None:
+        for status, at in deliveries.plan(self._rng, ev.region, ev.occurred_at):
+            if len(self._pending) >= MAX_PENDING:
+                return
+            self._sequence += 1
+            body = status_payload(ev, uid, status, at)
+            heapq.heappush(self._pending, (at, self._sequence, ev.marketplace, body))
 
     def _restock(self, store: Store, now) -> int:
         """Deliveries that arrived: inventory counts, as a seller's inventory sync records them.

@@ -385,6 +385,11 @@ def test_kpis_agree_with_the_event_log(host, history, lake):
     assert sum(r["revenue"] for r in _rows(seasonal["by_month"])) == pytest.approx(
         sum(by_day.values())
     )
+    basket = _get(host, "basket", min_support="0.2")
+    assert basket["baskets"] == len(buyers) + 1  # the Amazon order is a basket of its own
+    assert all({"support", "confidence", "lift"} <= set(r) for r in basket["rules"])
+    clv = _get(host, "clv", limit="3")
+    assert clv["fitted"] is False or clv["expected_value_total"] > 0
     turnover = _rows(_get(host, "inventory-turnover", **rng))
     assert {r["item_id"] for r in turnover} >= {"SKU-1", "SKU-2"}
 

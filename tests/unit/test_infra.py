@@ -55,6 +55,7 @@ def test_the_templates_are_all_there():
         "modules/staticwebapp-backend.bicep",
         "modules/storage.bicep",
         "modules/eventgrid.bicep",
+        "modules/openai.bicep",
     }
     assert expected <= set(TEMPLATES)
 
@@ -158,7 +159,7 @@ def test_the_defaults_are_allowed_values():
     assert valid_name(given["name"])
 
 
-def test_storage_accepts_no_shared_keys_and_has_the_three_containers():
+def test_storage_accepts_no_shared_keys_and_has_its_containers():
     account = only("Microsoft.Storage/storageAccounts").body["properties"]
     assert account["allowSharedKeyAccess"] is False
     assert account["allowBlobPublicAccess"] is False
@@ -170,7 +171,9 @@ def test_storage_accepts_no_shared_keys_and_has_the_three_containers():
         Expr("deploymentContainerName"),
         Expr("modelsContainerName"),
         Expr("importsContainerName"),
+        Expr("lakeContainerName"),
     }
+    assert MAIN.variables["lakeContainerName"] == "lake"
     assert MAIN.variables["modelsContainerName"] == "models"
     assert MAIN.variables["importsContainerName"] == "imports"
 
@@ -307,6 +310,7 @@ BUILT_IN_ROLES = {
     "4633458b-17de-408a-b874-0445c86b69e6": "Key Vault Secrets User",
     "b86a8fe4-44ce-4948-aee5-eccb2c155cd7": "Key Vault Secrets Officer",
     "3913510d-42f4-4e42-8a64-420c390055eb": "Monitoring Metrics Publisher",
+    "5e0bd9bd-7b93-4f28-af87-19fc36ad61bd": "Cognitive Services OpenAI User",
     # A Cosmos DB data-plane role definition, not an Azure RBAC one.
     "00000000-0000-0000-0000-000000000002": "Cosmos DB Built-in Data Contributor",
 }
@@ -351,6 +355,8 @@ def test_the_app_identity_gets_exactly_the_roles_it_uses():
         "Cosmos DB Built-in Data Contributor",
         "Key Vault Secrets User",
         "Monitoring Metrics Publisher",
+        # Only when the analyst's Azure OpenAI account is deployed (analystOpenAI).
+        "Cognitive Services OpenAI User",
     }
 
 
@@ -559,6 +565,8 @@ NAMING_RULES = {
     ),
     "Microsoft.KeyVault/vaults/secrets": r"[A-Za-z0-9-]{1,127}",
     "Microsoft.DocumentDB/databaseAccounts/sqlDatabases": r"[^/\\#?]{0,254}[^/\\#? ]",
+    # Also the endpoint's subdomain.
+    "Microsoft.CognitiveServices/accounts": r"[a-zA-Z0-9][a-zA-Z0-9-]{1,63}",
 }
 
 # Which module parameter of main.bicep names which resource.
@@ -573,6 +581,7 @@ DERIVED_NAMES = {
     ("keyVault", "name"): "Microsoft.KeyVault/vaults",
     ("functionApp", "planName"): "Microsoft.Web/serverfarms",
     ("functionApp", "appName"): "Microsoft.Web/sites",
+    ("openAi", "name"): "Microsoft.CognitiveServices/accounts",
 }
 
 # uniqueString() is 13 characters of lowercase letters and digits, and may start with a digit.
@@ -650,3 +659,20 @@ def test_fixed_names_follow_the_naming_rules():
     }
     for value, resource_type in fixed.items():
         assert re.fullmatch(NAMING_RULES[resource_type], value), (resource_type, value)
+
+
+def test_the_analyst_openai_account_is_optional_entra_only_and_wired():
+    openai = TEMPLATES["modules/openai.bicep"]
+    account = next(
+        r for r in openai.resources if r.type.startswith("Microsoft.CognitiveServices/accounts@")
+    )
+    assert account.body["kind"] == "OpenAI"
+    assert account.body["properties"]["disableLocalAuth"] is True
+    deployment = next(r for r in openai.resources if "/deployments@" in r.type)
+    assert deployment.body["properties"]["model"]["format"] == "OpenAI"
+    assert MAIN.params["analystOpenAI"] == Expr("false") or MAIN.params["analystOpenAI"] is False
+    app = MAIN.module_params["functionApp"]
+    assert app["openAiEndpoint"] == Expr("analystOpenAI ? openAi.outputs.endpoint : ''")
+    assert MAIN.module_params["rbac"]["openAiAccountName"] == Expr(
+        "analystOpenAI ? openAi.outputs.name : ''"
+    )

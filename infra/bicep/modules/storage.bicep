@@ -9,6 +9,7 @@ param tags object
 param deploymentContainerName string
 param modelsContainerName string
 param importsContainerName string
+param lakeContainerName string
 
 resource account 'Microsoft.Storage/storageAccounts@2023-05-01' = {
   name: name
@@ -58,6 +59,14 @@ resource account 'Microsoft.Storage/storageAccounts@2023-05-01' = {
 
     resource imports 'containers' = {
       name: importsContainerName
+      properties: {
+        publicAccess: 'None'
+      }
+    }
+
+    // The analytics lake: Hive-partitioned Parquet (bronze, silver, gold).
+    resource lake 'containers' = {
+      name: lakeContainerName
       properties: {
         publicAccess: 'None'
       }

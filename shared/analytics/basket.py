@@ -1,0 +1,51 @@
+"""What sells together: frequent itemsets and association rules with mlxtend's FP-growth.
+
+Marketplace orders are mostly one item, so a basket is everything one buyer bought (their
+salted key); Amazon orders, which carry no buyer, are baskets by order id.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+from mlxtend.frequent_patterns import association_rules, fpgrowth
+
+BASKETS = """
+SELECT coalesce(customer_key, order_id) AS basket, list(DISTINCT item_id) AS items
+FROM fact_sales WHERE NOT is_cancelled GROUP BY 1
+"""
+
+
+def rules(baskets: list[list[str]], min_support: float, max_rules: int = 50) -> dict[str, Any]:
+    items = sorted({i for b in baskets for i in b})
+    if not baskets or not items:
+        return {"baskets": 0, "itemsets": [], "rules": []}
+    index = {item: n for n, item in enumerate(items)}
+    matrix = [[False] * len(items) for _ in baskets]
+    for row, basket in zip(matrix, baskets, strict=True):
+        for item in basket:
+            row[index[item]] = True
+    onehot = pd.DataFrame(matrix, columns=items)
+    frequent = fpgrowth(onehot, min_support=min_support, use_colnames=True, max_len=3)
+    itemsets = [
+        {"items": sorted(s), "support": round(float(sup), 4)}
+        for s, sup in zip(frequent["itemsets"], frequent["support"], strict=True)
+        if len(s) > 1
+    ]
+    found: list[dict[str, Any]] = []
+    if any(len(s) > 1 for s in frequent["itemsets"]):
+        table = association_rules(frequent, metric="confidence", min_threshold=0.1)
+        table = table.sort_values(["lift", "confidence"], ascending=False).head(max_rules)
+        found = [
+            {
+                "antecedents": sorted(r.antecedents),
+                "consequents": sorted(r.consequents),
+                "support": round(float(r.support), 4),
+                "confidence": round(float(r.confidence), 4),
+                "lift": round(float(r.lift), 4),
+            }
+            for r in table.itertuples()
+        ]
+    itemsets.sort(key=lambda s: -float(s["support"]))
+    return {"baskets": len(baskets), "itemsets": itemsets[:max_rules], "rules": found}
