@@ -28,7 +28,7 @@ def rules(baskets: list[list[str]], min_support: float, max_rules: int = 50) -> 
             row[index[item]] = True
     onehot = pd.DataFrame(matrix, columns=items)
     frequent = fpgrowth(onehot, min_support=min_support, use_colnames=True, max_len=3)
-    itemsets = [
+    itemsets: list[dict[str, Any]] = [
         {"items": sorted(s), "support": round(float(sup), 4)}
         for s, sup in zip(frequent["itemsets"], frequent["support"], strict=True)
         if len(s) > 1
@@ -47,5 +47,5 @@ def rules(baskets: list[list[str]], min_support: float, max_rules: int = 50) -> 
             }
             for r in table.itertuples()
         ]
-    itemsets.sort(key=lambda s: -float(s["support"]))
+    itemsets.sort(key=lambda s: -s["support"])
     return {"baskets": len(baskets), "itemsets": itemsets[:max_rules], "rules": found}
