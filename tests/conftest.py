@@ -65,6 +65,7 @@ def base_env(services: LocalServices) -> dict[str, str]:
         "SignalR__hub": "resight",
         "RECONCILE_SCHEDULE": "*/30 * * * * *",
         "MOCK_SCHEDULE": "*/5 * * * * *",
+        "IMPORT_SWEEP_SCHEDULE": "0 */5 * * * *",
         "MOCK_ENABLED": "false",
     }
     return env
