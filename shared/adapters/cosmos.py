@@ -40,6 +40,11 @@ class Store:
             connection_verify=conn.verify_tls,
             # Fail fast when the account is unreachable instead of retrying for minutes.
             connection_timeout=10,
+            # The local server (the only one reached without TLS verification) answers a read
+            # of a missing document with a 500, which the SDK's region-failover policy retries
+            # after 500 ms; it has one region, so there is nothing to fail over to. In Azure
+            # discovery stays on.
+            enable_endpoint_discovery=conn.verify_tls,
         )
         return cls(client, conn.database)
 
