@@ -75,6 +75,7 @@ def test_rank_change_arrow_opens_why_with_three_reasons_after_an_order_burst(pag
     row = page.locator(f'[data-testid="rank-row"][data-item-id="{item["item_id"]}"]')
     link = row.get_by_test_id("rank-change-link")
     expect(link).to_have_attribute("href", re.compile(r"\?since=.+#rank-change$"))
+    href = link.get_attribute("href") or ""
     link.click()
     expect(page).to_have_url(re.compile(rf"/item/{re.escape(item['item_id'])}\?since="))
     panel = page.get_by_test_id("rank-change-panel")
@@ -85,7 +86,9 @@ def test_rank_change_arrow_opens_why_with_three_reasons_after_an_order_burst(pag
         assert re.search(r": [+-]\d+\.\d\d$", text), text
         assert "nan" not in text.lower(), text
     assert any("orders" in t or "units" in t for t in reasons.all_text_contents())
-    expect(panel.get_by_test_id("rank-change-move")).to_contain_text("→")
+    move = panel.get_by_test_id("rank-change-move")
+    # Rank then (the ranking's own previous rank, when the API has no snapshot from then) → now.
+    expect(move).to_contain_text(re.compile(r"#\d+ → #\d+" if "then=" in href else "→"))
     # The full table sits behind a disclosure.
     table = panel.get_by_test_id("rank-change-table")
     expect(table).to_be_hidden()
@@ -93,6 +96,9 @@ def test_rank_change_arrow_opens_why_with_three_reasons_after_an_order_burst(pag
     expect(table).to_be_visible()
     expect(table.get_by_test_id("rank-change-row").first).to_be_visible()
     assert "NaN" not in table.inner_text()
+    # No share over 100 % anywhere on the page (8 orders against a click or two).
+    shares = re.findall(r"([\d.,]+)%", page.locator("main").inner_text())
+    assert all(float(v.replace(",", "")) <= 100 for v in shares), shares
     page.screenshot(path=str(artifact("rank-change-panel.png")), full_page=True)
 
     # Without a moment from the ranking, the panel offers "since 1 hour ago".

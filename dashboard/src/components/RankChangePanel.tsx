@@ -2,7 +2,7 @@ import { useEffect, useRef, useState } from "react";
 import { useSearchParams } from "react-router";
 import { api } from "../api/client";
 import { featureLabel, istDateTime, signed } from "../lib/format";
-import { featureValue, hourAgo, RANK_CHANGE_ANCHOR, rankMove, reasonText } from "../lib/rankChange";
+import { featureValue, hourAgo, RANK_CHANGE_ANCHOR, rankMove, rankThen, reasonText } from "../lib/rankChange";
 import { useApi } from "../lib/useApi";
 import { ErrorBox, Loading } from "./Status";
 
@@ -24,6 +24,7 @@ export function RankChangePanel({ itemId }: { itemId: string }) {
   const askSince = (moment: string) => {
     const next = new URLSearchParams(params);
     next.set("since", moment);
+    next.delete("then"); // the ranking's previous rank belongs to its own moment only
     setParams(next, { replace: true });
   };
   const d = change.data;
@@ -47,7 +48,7 @@ export function RankChangePanel({ itemId }: { itemId: string }) {
       {d ? (
         <>
           <p className="rank-move" data-testid="rank-change-move">
-            Rank <strong>{rankMove(d.rank_then, d.rank_now)}</strong>
+            Rank <strong>{rankMove(rankThen(d.rank_then, params.get("then")), d.rank_now)}</strong>
             {d.rank_then_at ? <span className="muted small"> (then: the saved ranking of {istDateTime(d.rank_then_at)})</span> : null}
           </p>
           {d.reasons.length ? (

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { listNames, notSentBy, ratioView, share } from "./kpi";
+import { listNames, notSentBy, ratioView, share, windowConversion } from "./kpi";
 
 describe("not sent by", () => {
   it("names marketplaces by their display names", () => {
@@ -58,5 +58,14 @@ describe("ratioView", () => {
     const view = ratioView({ conversion_rate: Number.NaN, ctr: 0 }, "conversion_rate");
     expect(view.text).toBe("Not sent");
     expect(ratioView({ conversion_rate: 0, ctr: 0 }, "ctr").text).toBe("0.00%");
+  });
+});
+
+describe("windowConversion", () => {
+  it("is orders over clicks, never over 100%", () => {
+    expect(windowConversion(1, 10)).toBe("10.0%");
+    expect(windowConversion(9, 1)).toBe("n/a");
+    expect(windowConversion(3, 0)).toBe("—");
+    expect(windowConversion(undefined, undefined)).toBe("—");
   });
 });

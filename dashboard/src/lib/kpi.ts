@@ -63,3 +63,15 @@ export function ratioView(block: Partial<RatioFields> | null | undefined, key: R
     note: notSentBy(missing),
   };
 }
+
+/**
+ * An item's conversion over a window, orders ÷ clicks: "—" without clicks, and "n/a" when there
+ * are more orders than clicks (orders arrive that no click preceded, as in live mode), so the
+ * column never reads above 100 %.
+ */
+export function windowConversion(orders: number | null | undefined, clicks: number | null | undefined): string {
+  if (!clicks || !Number.isFinite(clicks) || clicks <= 0) return "—";
+  const ratio = (orders ?? 0) / clicks;
+  if (!Number.isFinite(ratio)) return "—";
+  return ratio > 1 ? "n/a" : pct(ratio);
+}

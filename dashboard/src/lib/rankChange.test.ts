@@ -1,10 +1,18 @@
 import { describe, expect, it } from "vitest";
-import { featureValue, hourAgo, rankChangeHref, rankMove, reasonText } from "./rankChange";
+import { featureValue, hourAgo, rankChangeHref, rankMove, rankThen, reasonText } from "./rankChange";
 
 describe("rank change", () => {
   it("links to the item's panel, with the moment when known", () => {
     expect(rankChangeHref("SKU 1", "2026-12-02T07:00:00+00:00")).toBe("/item/SKU%201?since=2026-12-02T07%3A00%3A00%2B00%3A00#rank-change");
     expect(rankChangeHref("SKU-1", null)).toBe("/item/SKU-1#rank-change");
+    expect(rankChangeHref("SKU-1", "2026-12-02T07:00:00Z", 7)).toBe("/item/SKU-1?since=2026-12-02T07%3A00%3A00Z&then=7#rank-change");
+    expect(rankChangeHref("SKU-1", null, 7)).toBe("/item/SKU-1#rank-change");
+  });
+  it("takes the rank then from the API, else from the link", () => {
+    expect(rankThen(4, "9")).toBe(4);
+    expect(rankThen(null, "9")).toBe(9);
+    expect(rankThen(null, "x")).toBeNull();
+    expect(rankThen(null, null)).toBeNull();
   });
   it("offers one hour ago", () => {
     expect(hourAgo(Date.parse("2026-12-02T08:00:00Z"))).toBe("2026-12-02T07:00:00.000Z");

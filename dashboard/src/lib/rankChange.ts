@@ -2,11 +2,25 @@
 
 export const RANK_CHANGE_ANCHOR = "rank-change";
 
-/** The item inspector's rank-change panel, measured from `since` when the ranking says when. */
-export function rankChangeHref(itemId: string, since: string | null | undefined): string {
+/**
+ * The item inspector's rank-change panel, measured from `since` when the ranking says when. The
+ * ranking's own previous rank (measured at that very moment) goes along as `then`, for when the
+ * API has no saved rank from then.
+ */
+export function rankChangeHref(itemId: string, since: string | null | undefined, previousRank?: number | null): string {
   const base = `/item/${encodeURIComponent(itemId)}`;
-  const query = since ? `?since=${encodeURIComponent(since)}` : "";
-  return `${base}${query}#${RANK_CHANGE_ANCHOR}`;
+  const params = new URLSearchParams();
+  if (since) params.set("since", since);
+  if (since && previousRank) params.set("then", String(previousRank));
+  const query = params.toString();
+  return `${base}${query ? `?${query}` : ""}#${RANK_CHANGE_ANCHOR}`;
+}
+
+/** The rank then: the API's saved rank, else the ranking's previous rank passed in the link. */
+export function rankThen(fromApi: number | null | undefined, fromLink: string | null | undefined): number | null {
+  if (fromApi) return fromApi;
+  const value = Number(fromLink);
+  return Number.isInteger(value) && value > 0 ? value : null;
 }
 
 /** One hour before `now`, as the ISO time the API takes. */

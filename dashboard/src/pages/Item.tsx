@@ -9,6 +9,7 @@ import { RankChangePanel } from "../components/RankChangePanel";
 import { ShapChart } from "../components/ShapChart";
 import { Empty, ErrorBox, Loading } from "../components/Status";
 import { ago, compactNumber, inr, int, istDateTime, pct, score, standing } from "../lib/format";
+import { windowConversion } from "../lib/kpi";
 import { throttle } from "../lib/series";
 import { useRole } from "../lib/role";
 import { useApi } from "../lib/useApi";
@@ -158,7 +159,7 @@ export function ItemPage() {
                     <td className="num" data-label="Orders">{int(c?.orders ?? 0)}</td>
                     <td className="num" data-label="Units">{int(c?.units ?? 0)}</td>
                     <td className="num" data-testid={`item-revenue-${w.key}`} data-label="Revenue">{inr(c?.revenue ?? 0)}</td>
-                    <td className="num" data-label="Conversion">{c?.clicks ? pct((c.orders ?? 0) / c.clicks) : "—"}</td>
+                    <td className="num" data-label="Conversion" title="Orders ÷ clicks; n/a when more orders than clicks arrived">{windowConversion(c?.orders, c?.clicks)}</td>
                   </tr>
                 );
               })}

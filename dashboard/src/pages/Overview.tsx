@@ -239,8 +239,9 @@ export function OverviewPage() {
       {metrics && (metrics.kpis.needs_details ?? 0) > 0 ? (
         <div className="notice notice-warn" data-testid="needs-details-notice">
           <WarnIcon />
-          {metrics.kpis.needs_details === 1 ? "1 listing sold but is not in your catalogue" : `${int(metrics.kpis.needs_details ?? 0)} listings sold but are not in your catalogue`}
-          {": its orders count, it is not ranked. "}
+          {metrics.kpis.needs_details === 1
+            ? "1 listing sold but is not in your catalogue: its orders count, it is not ranked yet. "
+            : `${int(metrics.kpis.needs_details ?? 0)} listings sold but are not in your catalogue: their orders count, they are not ranked yet. `}
           <Link to="/catalogue/unmatched" data-testid="needs-details-link">Complete the details</Link>
         </div>
       ) : null}

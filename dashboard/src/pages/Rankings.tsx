@@ -6,7 +6,7 @@ import { MarketplaceTag, RankArrow, RuleBadges, StockLevel } from "../components
 import { rankChangeHref } from "../lib/rankChange";
 import { Empty, ErrorBox, Loading } from "../components/Status";
 import { inr, int, istTime, marketplaceLabel, score, standing } from "../lib/format";
-import { mergeLiveRanking } from "../lib/ranking";
+import { mergeLiveRanking, rankArrow } from "../lib/ranking";
 import { useApi, useDebounced } from "../lib/useApi";
 import { useLive } from "../live/LiveProvider";
 
@@ -131,7 +131,7 @@ export function RankingsPage() {
                 <tr key={item.item_id} className={moved.has(item.item_id) ? "flash" : ""} data-testid="rank-row" data-item-id={item.item_id} data-rank={item.rank}>
                   <td className="num rank" data-testid="rank-position" data-label="Rank">{item.rank}</td>
                   <td className="rank-move" data-label="Move">
-                    <Link className="rank-change-link" to={rankChangeHref(item.item_id, since)} data-testid="rank-change-link" aria-label={`Why did the rank of ${item.title} change`}>
+                    <Link className="rank-change-link" to={rankChangeHref(item.item_id, since, item.previous_rank)} data-testid="rank-change-link" aria-label={`${rankArrow(item).title}: why did the rank of ${item.title} change`}>
                       <RankArrow item={item} />
                     </Link>
                   </td>
