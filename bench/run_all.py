@@ -1,6 +1,6 @@
 """Run every benchmark (``make bench``): one subprocess each, a combined JSON, a short table.
 
-    python bench/run_all.py                  # ingest, latency, ranking, kpis
+    python bench/run_all.py                  # ingest, latency, ranking, kpis, analytics
     python bench/run_all.py --only ingest,latency --out results.json
 
 Each benchmark runs in its own process so its peak memory is its own: the figure reported is
@@ -40,6 +40,7 @@ BENCHES = [
     Bench("latency", "bench_latency.py", 720),
     Bench("ranking", "bench_ranking.py", 600),
     Bench("kpis", "bench_kpis.py", 300),
+    Bench("analytics", "bench_analytics.py", 1800),
 ]
 
 
@@ -206,6 +207,34 @@ def kpis_rows(r: dict) -> list[Row]:
     ]
 
 
+def analytics_rows(r: dict) -> list[Row]:
+    rows = [
+        _row("analytics", f"lake events ({r.get('lines')} order lines)", r.get("events")),
+        _row(
+            "analytics", "export: Cosmos docs -> Parquet, events/s", dig(r, "export.events_per_s")
+        ),
+        _row(
+            "analytics",
+            "bronze + silver + gold, events/s",
+            r.get("export_total_events_per_s"),
+        ),
+        _row("analytics", "gold build (with contracts), s", dig(r, "gold.seconds")),
+        _row("analytics", "warehouse load, s", r.get("warehouse_load_s")),
+    ]
+    bound = dig(r, "targets.kpi_ms") or 1000
+    for name, ms in (r.get("kpi_ms_median") or {}).items():
+        rows.append(_row("analytics", f"{name}, ms (median, one core)", ms, ("<", bound)))
+    rows.append(
+        _row(
+            "analytics",
+            "peak RSS of the benchmark process, MB",
+            r.get("peak_rss_mb_self"),
+            ("<", dig(r, "targets.peak_rss_mb") or 1536),
+        )
+    )
+    return rows
+
+
 def _pair(a: Any, b: Any) -> str | None:
     return None if a is None and b is None else f"{a} / {b}"
 
@@ -215,6 +244,7 @@ ROWS: dict[str, Callable[[dict], list[Row]]] = {
     "latency": latency_rows,
     "ranking": ranking_rows,
     "kpis": kpis_rows,
+    "analytics": analytics_rows,
 }
 
 

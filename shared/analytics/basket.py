@@ -6,8 +6,10 @@ salted key); Amazon orders, which carry no buyer, are baskets by order id.
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from mlxtend.frequent_patterns import association_rules, fpgrowth
 
@@ -18,14 +20,24 @@ FROM fact_sales WHERE NOT is_cancelled GROUP BY 1
 
 
 def rules(baskets: list[list[str]], min_support: float, max_rules: int = 50) -> dict[str, Any]:
-    items = sorted({i for b in baskets for i in b})
-    if not baskets or not items:
+    if not baskets:
         return {"baskets": 0, "itemsets": [], "rules": []}
+    # Only items frequent on their own can be in a frequent itemset (the apriori property):
+    # dropping the rest first keeps the one-hot matrix small for a large catalogue.
+    counts = Counter(i for b in baskets for i in b)
+    needed = min_support * len(baskets)
+    items = sorted(i for i, c in counts.items() if c >= needed)
+    if not items:
+        return {"baskets": len(baskets), "itemsets": [], "rules": []}
     index = {item: n for n, item in enumerate(items)}
-    matrix = [[False] * len(items) for _ in baskets]
-    for row, basket in zip(matrix, baskets, strict=True):
+    rows, cols = [], []
+    for r, basket in enumerate(baskets):
         for item in basket:
-            row[index[item]] = True
+            if item in index:
+                rows.append(r)
+                cols.append(index[item])
+    matrix = np.zeros((len(baskets), len(items)), dtype=bool)
+    matrix[rows, cols] = True
     onehot = pd.DataFrame(matrix, columns=items)
     frequent = fpgrowth(onehot, min_support=min_support, use_colnames=True, max_len=3)
     itemsets: list[dict[str, Any]] = [

@@ -69,8 +69,9 @@ def register_sources(con: duckdb.DuckDBPyConnection, lake: BlobStore, settings: 
     url = lambda path: duck.lake_url(settings, path)  # noqa: E731 - local shorthand
     events = lake.list_names(f"{SILVER}/events/")
     if events:
+        # Materialised once: every gold table reads it, and the lake is read a single time.
         con.execute(
-            "CREATE OR REPLACE VIEW silver_events AS SELECT * EXCLUDE (date) FROM "
+            "CREATE OR REPLACE TABLE silver_events AS SELECT * EXCLUDE (date) FROM "
             f"read_parquet('{url(SILVER + '/events/*/*.parquet')}', hive_partitioning = true)"
         )
     else:  # an empty lake still builds (empty) gold tables with the right columns
@@ -80,7 +81,7 @@ def register_sources(con: duckdb.DuckDBPyConnection, lake: BlobStore, settings: 
         files = lake.list_names(f"{BRONZE}/{name}/")
         if files:
             con.execute(
-                f"CREATE OR REPLACE VIEW bronze_{name} AS SELECT * EXCLUDE (date) FROM "
+                f"CREATE OR REPLACE TABLE bronze_{name} AS SELECT * EXCLUDE (date) FROM "
                 f"read_parquet('{url(f'{BRONZE}/{name}/*/*.parquet')}', hive_partitioning = true)"
             )
         else:

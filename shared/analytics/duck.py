@@ -25,7 +25,7 @@ OFFLINE = {
 }
 
 
-def connect(*, threads: int = 1, memory_limit: str = "1GB") -> duckdb.DuckDBPyConnection:
+def connect(*, threads: int = 1, memory_limit: str = "512MB") -> duckdb.DuckDBPyConnection:
     """An in-memory database; one thread by default (a function instance shares its cores)."""
     return duckdb.connect(
         config={**OFFLINE, "threads": str(threads), "memory_limit": memory_limit},

@@ -1,0 +1,303 @@
+"""The lake at scale: export throughput, the gold build, and each KPI query on one core.
+
+    python bench/bench_analytics.py [--lines 1000000] [--days 365]
+
+Generates ``--lines`` order lines (three marketplaces, 2,000 products, repeat buyers across
+Indian cities, 5 % cancelled, a third with shipment milestones and state RTO) as bronze event
+partitions in Azurite (started here), then runs the real steps: silver per day, gold (with its
+contracts), the warehouse load, and every KPI five times. Prints JSON with medians. The process
+is pinned to one core. ``export.events_per_s`` is the Cosmos-document-to-Parquet conversion and
+upload (``bronze.events_table``), measured on a 100,000-event sample; reading from Cosmos is
+the local server's limit and is measured by bench_ingest.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import statistics
+import sys
+import tempfile
+import time
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from devhost.services import LocalServices, free_port
+from shared.analytics import bronze, build, duck
+from shared.analytics.kpis import Kpis
+from shared.analytics.lake import BRONZE, lake_store, parquet_bytes, partition
+from shared.analytics.warehouse import Warehouse
+from shared.core.settings import get_settings
+from shared.ml.sim.buyers import CITIES
+from shared.ml.sim.deliveries import RTO_RATE
+
+STATES = list(CITIES)
+ITEMS = 2000
+
+
+def order_lines(n: int, days: int, end: date, rng: np.random.Generator) -> pa.Table:
+    start = datetime.combine(end - timedelta(days=days - 1), datetime.min.time())
+    seconds = np.sort(rng.uniform(0, days * 86400, n))
+    when = np.array(start, dtype="datetime64[us]") + (seconds * 1e6).astype("timedelta64[us]")
+    marketplace = rng.choice(np.array(["amazon", "myntra", "meesho"]), n, p=[0.4, 0.35, 0.25])
+    item = np.array([f"SKU-{i:05d}" for i in range(ITEMS)])[rng.zipf(1.3, n) % ITEMS]
+    # Buyers: a heavy tail, as in the mock feed (a few buy often, most once).
+    buyer_ids = (rng.pareto(1.2, n) * 3000).astype(np.int64) % 150_000
+    state_of_buyer = np.array(STATES)[buyer_ids % len(STATES)]
+    city = np.array(
+        [CITIES[s][b % len(CITIES[s])] for s, b in zip(state_of_buyer, buyer_ids, strict=True)]
+    )
+    customer = np.where(marketplace == "amazon", None, np.char.add("b_", buyer_ids.astype(str)))
+    qty = 1 + rng.poisson(0.15, n)
+    price = np.round(rng.lognormal(6.5, 0.6, n), 2)
+    ids = np.char.add(
+        np.char.add(np.char.add(marketplace.astype(str), ":order:"), np.arange(n).astype(str)), ":1"
+    )
+    return pa.table(
+        {
+            "id": ids,
+            "item_id": item,
+            "marketplace": marketplace,
+            "kind": np.full(n, "order"),
+            "occurred_at": pa.array(when, type=bronze.TS),
+            "units": qty,
+            "revenue": np.round(qty * price, 2),
+            "price": price,
+            "customer_id": customer,
+            "city": city,
+            "state": state_of_buyer,
+            "order_id": np.char.add("O", np.arange(n).astype(str)),
+        }
+    )
+
+
+def followers(orders: pa.Table, rng: np.random.Generator) -> pa.Table:
+    """Cancellations (5 %) and shipment milestones (a third of Myntra and Meesho lines)."""
+    n = orders.num_rows
+    ids = orders.column("id").to_numpy(zero_copy_only=False)
+    at = orders.column("occurred_at").to_numpy()
+    mp = orders.column("marketplace").to_numpy(zero_copy_only=False)
+    state = orders.column("state").to_numpy(zero_copy_only=False)
+    rows: dict[str, list] = {
+        k: [] for k in ("id", "kind", "status", "occurred_at", "revenue", "src")
+    }
+    cancel = rng.random(n) < 0.05
+    shipped = (~cancel) & (mp != "amazon") & (rng.random(n) < 0.33)
+    rto = shipped & (rng.random(n) < np.array([RTO_RATE[s] for s in state]))
+    hours = lambda h: (np.asarray(h) * 3600e6).astype("timedelta64[us]")  # noqa: E731
+    for mask, kind, status, delay in (
+        (cancel, "cancel", None, hours(rng.uniform(1, 24, n))),
+        (shipped, "status", "shipped", hours(rng.uniform(6, 40, n))),
+        (shipped & ~rto, "status", "delivered", hours(rng.uniform(50, 160, n))),
+        (rto, "cancel", "rto", hours(rng.uniform(150, 300, n))),
+    ):
+        idx = np.flatnonzero(mask)
+        base = ids[idx]
+        if kind == "cancel":
+            rows["id"].append(np.char.replace(base.astype(str), ":order:", ":cancel:"))
+        else:
+            rows["id"].append(
+                np.char.add(np.char.replace(base.astype(str), ":order:", ":status:"), f":{status}")
+            )
+        rows["kind"].append(np.full(len(idx), kind))
+        rows["status"].append(np.full(len(idx), status, dtype=object))
+        rows["occurred_at"].append(at[idx] + delay[idx])
+        rows["src"].append(idx)
+    src = np.concatenate(rows["src"])
+    kinds = np.concatenate(rows["kind"])
+    revenue = orders.column("revenue").to_numpy()[src]
+    return pa.table(
+        {
+            "id": np.concatenate(rows["id"]),
+            "item_id": orders.column("item_id").to_numpy(zero_copy_only=False)[src],
+            "marketplace": mp[src],
+            "kind": kinds,
+            "occurred_at": pa.array(np.concatenate(rows["occurred_at"]), type=bronze.TS),
+            "revenue": np.where(kinds == "cancel", -revenue, 0.0),
+            "status": np.concatenate(rows["status"]),
+            "order_id": orders.column("order_id").to_numpy(zero_copy_only=False)[src],
+        }
+    )
+
+
+def conform(table: pa.Table) -> pa.Table:
+    """Fill the bronze schema's other columns the way the exporter writes them."""
+    n = table.num_rows
+    columns = []
+    for field in bronze.EVENT_SCHEMA:
+        if field.name in table.column_names:
+            columns.append(table.column(field.name).cast(field.type))
+        elif field.name == "received_at":
+            columns.append(table.column("occurred_at"))
+        elif field.name in ("raw_type", "source"):
+            columns.append(pa.array(["bench"] * n, type=pa.string()))
+        elif pa.types.is_integer(field.type) and field.name in (
+            "views",
+            "clicks",
+            "orders",
+            "units",
+            "stock_delta",
+            "written_ts",
+        ):
+            columns.append(pa.array(np.zeros(n, dtype=np.int64)))
+        else:
+            columns.append(pa.nulls(n, type=field.type))
+    return pa.Table.from_arrays(columns, schema=bronze.EVENT_SCHEMA)
+
+
+def median_ms(fn, repeats: int = 5) -> float:
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        fn()
+        times.append((time.perf_counter() - t0) * 1000)
+    return round(statistics.median(times), 1)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--lines", type=int, default=1_000_000)
+    parser.add_argument("--days", type=int, default=365)
+    args = parser.parse_args()
+    os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})
+    services = LocalServices(
+        cosmos_port=free_port(),
+        blob_port=free_port(),
+        queue_port=free_port(),
+        table_port=free_port(),
+        workdir=Path(tempfile.mkdtemp(prefix="bench-lake-")),
+    ).start()
+    try:
+        os.environ.update(services.env())
+        os.environ["LAKE_CONTAINER"] = "lake"
+        get_settings.cache_clear()
+        return run(args)
+    finally:
+        services.stop()
+
+
+def run(args) -> int:
+    settings = get_settings()
+    lake = lake_store(settings)
+    rng = np.random.default_rng(7)
+    end = datetime.now(UTC).date()
+    out: dict = {"lines": args.lines, "days": args.days}
+
+    t0 = time.perf_counter()
+    orders = order_lines(args.lines, args.days, end, rng)
+    events = pa.concat_tables([conform(orders), conform(followers(orders, rng))])
+    out["events"] = events.num_rows
+    out["generate_s"] = round(time.perf_counter() - t0, 1)
+
+    # Export cost per Cosmos document: dicts -> Arrow -> Parquet -> Blob, on a sample.
+    sample = events.slice(0, 100_000).to_pylist()
+    for doc in sample:
+        for key in ("occurred_at", "received_at"):
+            doc[key] = doc[key].replace(tzinfo=UTC).isoformat()
+    t0 = time.perf_counter()
+    lake.put("bench/sample.parquet", parquet_bytes(bronze.events_table(sample)))
+    out["export"] = {"events_per_s": round(len(sample) / (time.perf_counter() - t0))}
+
+    # Bronze: one partition per UTC day, as the daily export writes them.
+    t0 = time.perf_counter()
+    days = events.column("occurred_at").cast(pa.date32()).to_numpy(zero_copy_only=False)
+    order = np.argsort(days, kind="stable")
+    events, days = events.take(order), days[order]
+    bounds = np.flatnonzero(np.diff(days.astype("datetime64[D]").astype(np.int64))) + 1
+    starts = np.concatenate([[0], bounds])
+    ends = np.concatenate([bounds, [len(days)]])
+    day_list = []
+    for s, e in zip(starts, ends, strict=True):
+        day = date.fromisoformat(str(days[s]))
+        day_list.append(day)
+        lake.put(
+            f"{partition(BRONZE, 'events', date=day.isoformat())}/part-0.parquet",
+            parquet_bytes(events.slice(s, e - s)),
+        )
+    bronze_s = time.perf_counter() - t0
+    out["bronze"] = {
+        "seconds": round(bronze_s, 1),
+        "events_per_s": round(events.num_rows / bronze_s),
+    }
+    snapshot = pa.Table.from_pylist(
+        [
+            {
+                "item_id": f"SKU-{i:05d}",
+                "title": f"Product {i}",
+                "category": "ethnic_wear",
+                "brand": "",
+                "marketplace": "myntra",
+                "price": 999.0,
+                "mrp": 1299.0,
+                "stock": 40,
+                "catalogued": True,
+                "locations": [],
+                "snapshot_at": datetime.combine(end - timedelta(days=d), datetime.min.time())
+                + timedelta(hours=20),
+            }
+            for i in range(ITEMS)
+            for d in range(30)
+        ],
+        schema=bronze.PRODUCT_SCHEMA,
+    )
+    lake.put("bronze/products/date=all/part-0.parquet", parquet_bytes(snapshot))
+    lake.put(
+        "bronze/stores/date=all/part-0.parquet",
+        parquet_bytes(bronze.stores_table(["amazon", "myntra", "meesho"], [], datetime.now(UTC))),
+    )
+
+    con = duck.connect()
+    duck.attach_lake(con, settings)
+    t0 = time.perf_counter()
+    for day in day_list:
+        build.build_silver_day(con, lake, settings, day)
+    silver_s = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    counts = build.build_gold(con, lake, settings)
+    gold_s = time.perf_counter() - t0
+    con.close()
+    out["silver"] = {
+        "seconds": round(silver_s, 1),
+        "events_per_s": round(events.num_rows / silver_s),
+    }
+    out["gold"] = {"seconds": round(gold_s, 1), "rows": counts}
+    out["export_total_events_per_s"] = round(events.num_rows / (bronze_s + silver_s + gold_s))
+
+    lake.put("_runs/latest.json", json.dumps({"bench": True}))
+    t0 = time.perf_counter()
+    warehouse = Warehouse.load(settings, lake, "bench")
+    out["warehouse_load_s"] = round(time.perf_counter() - t0, 2)
+    k = Kpis(warehouse, timeout=60, max_rows=1000)
+    first, last = end - timedelta(days=args.days - 1), end
+    queries = {
+        "revenue_daily": lambda: k.revenue(first, last, "daily"),
+        "revenue_monthly": lambda: k.revenue(first, last, "monthly"),
+        "sales_by_city": lambda: k.by_place("city", first, last),
+        "sales_by_state": lambda: k.by_place("state", first, last),
+        "top_products": lambda: k.top_products(first, last, 20),
+        "inventory_turnover": lambda: k.inventory_turnover(first, last),
+        "delivery": lambda: k.delivery(first, last),
+        "seasonal": lambda: k.seasonal(first, last),
+        "customer_segments": lambda: k.segments(),
+        "basket": lambda: k.basket(0.002),
+        "clv": lambda: k.clv(90, 20),
+    }
+    out["kpi_ms_median"] = {
+        name: median_ms(fn, 3 if name in ("basket", "clv") else 5) for name, fn in queries.items()
+    }
+    out["targets"] = {"kpi_ms": 1000, "peak_rss_mb": 1536}
+    out["peak_rss_mb_self"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    warehouse.close()
+    print(json.dumps(out, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
