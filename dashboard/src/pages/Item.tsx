@@ -129,7 +129,7 @@ export function ItemPage() {
         <Stat id="stock" label="Stock">
           {needsDetails ? <span data-testid="item-stock">Unknown</span> : <StockLevel stock={d.stock} low={d.stock <= LOW_STOCK} testId="item-stock" format={int} />}
         </Stat>
-        <Stat id="cover" label="Days of cover">{d.days_of_cover === null || d.days_of_cover === undefined ? "—" : d.days_of_cover.toFixed(1)}</Stat>
+        <Stat id="cover" label="Days of cover">{needsDetails || d.days_of_cover === null || d.days_of_cover === undefined ? "—" : d.days_of_cover.toFixed(1)}</Stat>
         <Stat id="rating" label="Rating">{d.rating ? `${d.rating.toFixed(1)} ★` : "—"} <span className="muted small" title="reviews">{d.review_count ? `(${compactNumber(d.review_count)})` : ""}</span></Stat>
         <Stat id="last-event" label="Last event"><span title={istDateTime(d.last_event_at)}>{ago(d.last_event_at)}</span></Stat>
       </section>
