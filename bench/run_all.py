@@ -41,6 +41,7 @@ BENCHES = [
     Bench("ranking", "bench_ranking.py", 600),
     Bench("kpis", "bench_kpis.py", 300),
     Bench("analytics", "bench_analytics.py", 1800),
+    Bench("imports", "bench_imports.py", 1500),
 ]
 
 
@@ -239,12 +240,45 @@ def _pair(a: Any, b: Any) -> str | None:
     return None if a is None and b is None else f"{a} / {b}"
 
 
+def imports_rows(r: dict) -> list[Row]:
+    targets = r.get("targets") or {}
+    return [
+        _row(
+            "imports",
+            "validation rows/s, one core (median)",
+            dig(r, "validation.clean.validate_rows_per_s"),
+            (">=", targets.get("validate_rows_per_s", 200_000)),
+        ),
+        _row(
+            "imports",
+            "CSV parse + validation rows/s, one core",
+            dig(r, "validation.clean.parse_and_validate_rows_per_s"),
+        ),
+        _row(
+            "imports",
+            "100k-row sales file: upload to imported, s (median)",
+            dig(r, "e2e.imported_s_median"),
+            ("<", targets.get("e2e_imported_s", 60)),
+        ),
+        _row(
+            "imports", "... to every unit projected, s (median)", dig(r, "e2e.projected_s_median")
+        ),
+        _row(
+            "imports",
+            "one 100k-row import, peak RSS of its process, MB",
+            dig(r, "memory.peak_rss_mb"),
+            ("<", targets.get("import_peak_rss_mb", 500)),
+        ),
+    ]
+
+
 ROWS: dict[str, Callable[[dict], list[Row]]] = {
     "ingest": ingest_rows,
     "latency": latency_rows,
     "ranking": ranking_rows,
     "kpis": kpis_rows,
     "analytics": analytics_rows,
+    "imports": imports_rows,
 }
 
 

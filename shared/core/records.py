@@ -93,6 +93,9 @@ class Event(BaseModel):
     signals: dict[str, str | float] | None = None
     # An aggregated ``sales`` event's units and revenue per sales channel (online, pos, ...).
     channels: dict[str, dict[str, float]] | None = None
+    # A day's imported sales by UTC hour, {"YYYYMMDDHH": [orders, units, revenue]}: the
+    # projection adds each hour to its own bucket; the counters above are the day's totals.
+    hourly: dict[str, list[float]] | None = None
 
     @field_validator("occurred_at", "received_at")
     @classmethod

@@ -73,14 +73,12 @@ def new_state(product: Mapping[str, Any]) -> dict[str, Any]:
 def apply_event(state: dict[str, Any], event: Mapping[str, Any]) -> None:
     """Add one event's deltas to ``state`` in place. Not idempotent by itself: see apply_batch."""
     occurred = as_datetime(event["occurred_at"])
-    key = hour_key(occurred)
-    bucket = state["buckets"].setdefault(key, [0, 0, 0, 0, 0.0])
-    for i, name in enumerate(COUNTERS):
-        delta = event.get(name, 0) or 0
-        if delta:
-            bucket[i] += delta
-            state["totals"][name] += delta
-    bucket[4] = round(bucket[4], 2)
+    if event.get("hourly"):
+        # An imported day: each hour's orders, units and revenue go to that hour's bucket.
+        for key, (orders, units, revenue) in event["hourly"].items():
+            _add(state, key, {"orders": orders, "units": units, "revenue": revenue})
+    else:
+        _add(state, hour_key(occurred), event)
     state["totals"]["revenue"] = round(state["totals"]["revenue"], 2)
 
     stamp = occurred.isoformat()
@@ -108,6 +106,18 @@ def apply_event(state: dict[str, Any], event: Mapping[str, Any]) -> None:
         if event.get("kind") == "order" and event.get("price") is not None:
             state["last_order_price"] = float(event["price"])
     _prune(state)
+
+
+def _add(state: dict[str, Any], key: str, deltas: Mapping[str, Any]) -> None:
+    bucket = state["buckets"].setdefault(key, [0, 0, 0, 0, 0.0])
+    for i, name in enumerate(COUNTERS):
+        delta = deltas.get(name, 0) or 0
+        if delta:
+            if i < 4:
+                delta = int(delta)
+            bucket[i] += delta
+            state["totals"][name] += delta
+    bucket[4] = round(bucket[4], 2)
 
 
 def _apply_stock(state: dict[str, Any], event: Mapping[str, Any], stamp: str) -> None:

@@ -233,3 +233,25 @@ def test_window_counts_refuse_a_bucket_of_the_wrong_width():
     with pytest.raises(ValueError, match="counters"):
         windows.window_counts([{"buckets": {key: [1, 2, 3]}}], T0)
     assert windows.window_counts([], T0).shape == (0, 3, 5)
+
+
+def test_an_imported_day_fills_each_hour_bucket():
+    state = fold.new_state(PRODUCT)
+    event = {
+        "id": "import:sales:SKU-1:20261120:abc",
+        "_ts": 1,
+        "kind": "sales",
+        "occurred_at": at(600),
+        "orders": 5,
+        "units": 7,
+        "revenue": 700.0,
+        "hourly": {"2026112008": [2, 3, 300.0], "2026112017": [3, 4, 400.0]},
+    }
+    fold.apply_batch(state, [event])
+    assert state["buckets"] == {
+        "2026112008": [0, 0, 2, 3, 300.0],
+        "2026112017": [0, 0, 3, 4, 400.0],
+    }
+    assert state["totals"]["units"] == 7 and state["totals"]["revenue"] == 700.0
+    fold.apply_batch(state, [event])  # redelivered: nothing changes
+    assert state["totals"]["orders"] == 5

@@ -5,6 +5,7 @@
     python -m shared.ingest.bulk.samples corrupted --out samples/
     python -m shared.ingest.bulk.samples workbook --out samples/
     python -m shared.ingest.bulk.samples sales --rows 100000 --out samples/
+    python -m shared.ingest.bulk.samples templates --out samples/   # headers from the schemas
 
 Sales follow a daily shape (quiet nights, evening peaks) with weekend lift, channel mix and
 Indian rupee prices; inventory counts fall with the day's sales; demand signals drift.
@@ -22,7 +23,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-from shared.ingest.bulk.schemas import CSV_KINDS
+from shared.ingest.bulk.schemas import CSV_KINDS, template_csv
 
 CHANNELS = (("online", 0.45), ("marketplace", 0.3), ("pos", 0.2), ("wholesale", 0.05))
 HOURLY = [1, 1, 1, 1, 1, 2, 3, 5, 7, 8, 8, 9, 9, 9, 8, 8, 9, 11, 13, 14, 12, 8, 4, 2]
@@ -120,14 +121,14 @@ def demand_csv(items: list[SampleProduct], day: date, seed: int = 7) -> str:
 
 # One planted problem per line: (file row, column, value, rule the report must name).
 CORRUPTIONS = [
-    ("date", "15/01/2025 10:30", "str_matches"),
+    ("date", "15/01/2025 10:30", "iso_datetime"),
     ("channel", "shop", "isin"),
     ("quantity_sold", "-3", "greater_than"),
     ("quantity_sold", "two", "type integer"),
     ("revenue", "0", "greater_than"),
     ("product_id", "", "required"),
     ("customer_segment", "vip", "isin"),
-    ("date", "2025-02-30T10:00:00", "calendar_date"),
+    ("date", "2025-02-30T10:00:00", "iso_datetime"),
 ]
 
 
@@ -251,7 +252,9 @@ def workbook_bytes(items: list[SampleProduct], image: bytes | None = None, seed:
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m shared.ingest.bulk.samples", description=__doc__)
-    p.add_argument("what", choices=["daily", "history", "corrupted", "workbook", "sales"])
+    p.add_argument(
+        "what", choices=["daily", "history", "corrupted", "workbook", "sales", "templates"]
+    )
     p.add_argument("--out", type=Path, default=Path("samples"))
     p.add_argument("--date", type=date.fromisoformat, default=date.today())
     p.add_argument("--days", type=int, default=30)
@@ -279,6 +282,9 @@ def main(argv: list[str] | None = None) -> int:
             write(f"sales_{stamp}.csv", sales_csv(items, day, args.rows, args.seed))
             write(f"inventory_{stamp}.csv", inventory_csv(items, day, args.seed))
             write(f"demand_{stamp}.csv", demand_csv(items, day, args.seed))
+    elif args.what == "templates":
+        for kind in CSV_KINDS.values():
+            write(f"{kind.name}_template.csv", template_csv(kind))
     elif args.what == "sales":
         write(f"sales_{args.date:%Y%m%d}.csv", sales_csv(items, args.date, args.rows, args.seed))
     elif args.what == "corrupted":

@@ -1,0 +1,253 @@
+"""Bulk import benchmark; prints one JSON object (medians over rounds).
+
+    python bench/bench_imports.py                    # validation, then a 100k-row file end to end
+    python bench/bench_imports.py --skip-e2e         # validation only (no services)
+
+1. ``validation``: a 200,000-row sales file (the sample generator's, all columns) parsed from
+   disk in chunks and validated with the pandera schema, pinned to one core with Arrow's thread
+   pools at one thread. ``validate_rows_per_s`` counts ``validate()`` alone (coerce, checks,
+   row errors), ``parse_and_validate_rows_per_s`` includes reading the CSV. A second file with
+   2 % bad rows measures the cost of reporting them. Medians of 5 rounds.
+2. ``e2e``: a 100,000-row sales file (1,000 products, one day) uploaded to devhost
+   (``POST /api/imports``, multipart) on the local stack; the clock stops when the import is
+   ``imported`` (every event in the log) and, separately, when the change feed has projected
+   every unit into the products. Devhost's own peak (``VmHWM``) is reported before and after,
+   but it includes the model training devhost does at start. Medians of 3 rounds, each a
+   different day's file (so every round writes new events).
+3. ``memory``: the same size of file imported by ``runner.process`` in a fresh process (what
+   one function instance does): its peak resident set, interpreter and libraries included.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import tempfile
+import time
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+import pyarrow as pa  # noqa: E402
+import urllib3  # noqa: E402
+
+from bench.bench_ingest import (  # noqa: E402
+    exit_on_sigterm,
+    local_services,
+    new_secrets,
+    pin_to_one_core,
+    stack_env,
+)
+from shared.ingest.bulk import files, samples  # noqa: E402
+from shared.ingest.bulk.schemas import CSV_KINDS  # noqa: E402
+from shared.ingest.bulk.validate import validate  # noqa: E402
+
+TARGETS = {"validate_rows_per_s": 200_000, "e2e_imported_s": 60, "import_peak_rss_mb": 500}
+
+
+def bench_validation(rows: int, rounds: int) -> dict[str, Any]:
+    core = pin_to_one_core()
+    pa.set_cpu_count(1)
+    pa.set_io_thread_count(1)
+    kind = CSV_KINDS["sales"]
+    items = samples.products(1000, seed=5)
+    with tempfile.TemporaryDirectory(prefix="resight-bench-") as tmp:
+        clean = Path(tmp) / "sales.csv"
+        clean.write_text(samples.sales_csv(items, date(2026, 11, 20), rows, seed=5))
+        dirty = Path(tmp) / "dirty.csv"
+        lines = clean.read_text().splitlines()
+        for i in range(1, len(lines), 50):  # 2 % of rows: a bad channel
+            lines[i] = lines[i].replace(",online,", ",shop,").replace(",pos,", ",till,")
+        dirty.write_text("\n".join(lines) + "\n")
+        out: dict[str, Any] = {"rows": rows, "core": core}
+        for name, path in (("clean", clean), ("two_percent_bad", dirty)):
+            validate_s, total_s, errors = [], [], 0
+            for _ in range(rounds):
+                started = time.perf_counter()
+                spent = 0.0
+                errors = 0
+                for first, chunk in files.csv_chunks(path):
+                    t = time.perf_counter()
+                    _, bad = validate(kind, chunk, first)
+                    spent += time.perf_counter() - t
+                    errors += len(bad)
+                total_s.append(time.perf_counter() - started)
+                validate_s.append(spent)
+            out[name] = {
+                "validate_rows_per_s": round(rows / statistics.median(validate_s)),
+                "parse_and_validate_rows_per_s": round(rows / statistics.median(total_s)),
+                "validate_s_median": round(statistics.median(validate_s), 3),
+                "row_errors": errors,
+            }
+    return out
+
+
+def _peak_rss_mb(pid: int) -> float | None:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return round(int(line.split()[1]) / 1024, 1)
+    except OSError:
+        return None
+    return None
+
+
+def bench_e2e(rows: int, rounds: int) -> dict[str, Any]:
+    from tests.integration.conftest import eventually, start_devhost, stop_devhost
+    from tests.integration.helpers import principal
+
+    admin, analyst = principal("admin"), principal("analyst")
+    items = samples.products(1000, seed=6, prefix="SKU-BENCH")
+    result: dict[str, Any] = {"rows": rows, "rounds": []}
+    with (
+        tempfile.TemporaryDirectory(prefix="resight-bench-") as tmp,
+        local_services(Path(tmp) / "services") as svc,
+    ):
+        env = stack_env(svc, new_secrets(), database="benchimports")
+        host = start_devhost(env, Path(tmp), "--no-seed", "--no-timers")
+        try:
+            from devhost.services import COSMOS_KEY
+            from shared.adapters.cosmos import Store
+            from shared.core.settings import CosmosConnection
+
+            store = Store.from_connection(
+                CosmosConnection(
+                    accountEndpoint=svc.cosmos_endpoint,
+                    accountKey=COSMOS_KEY,
+                    verifyTls=False,
+                    databaseName="benchimports",
+                )
+            )
+            rss_before = _peak_rss_mb(host.process.pid)
+            expected_units = 0
+            for n in range(rounds):
+                day = date(2026, 11, 1) + timedelta(days=n)
+                body = samples.sales_csv(items, day, rows, seed=n).encode()
+                with host.client() as c:
+                    started = time.perf_counter()
+                    resp = c.post(
+                        "/api/imports", files={"file": (f"sales_{day}.csv", body)}, headers=admin
+                    )
+                    resp.raise_for_status()
+                    import_id = resp.json()["id"]
+                    uploaded = time.perf_counter() - started
+                    progress: list[int] = []
+
+                    def done(import_id: str = import_id, progress: list[int] = progress):
+                        doc = c.get(f"/api/imports/{import_id}", headers=analyst).json()
+                        progress.append(doc["progress"].get("rows_done") or 0)
+                        return doc if doc["status"] in ("imported", "rejected") else None
+
+                    doc = eventually(done, timeout=300, interval=0.25)
+                    imported = time.perf_counter() - started
+                    events = doc["counts"]["events_new"]
+
+                    expected_units += sum(
+                        int(line.split(b",")[3]) for line in body.splitlines()[1:]
+                    )
+
+                    def projected(expected: int = expected_units) -> bool:
+                        total = store.query("products", "SELECT VALUE SUM(c.totals.units) FROM c")
+                        return (next(total, 0) or 0) >= expected
+
+                    try:
+                        eventually(projected, timeout=300, interval=0.5)
+                        settled: float | None = time.perf_counter() - started
+                    except AssertionError:
+                        settled = None  # reported as not projected within 300 s
+                result["rounds"].append(
+                    {
+                        "status": doc["status"],
+                        "upload_s": round(uploaded, 2),
+                        "imported_s": round(imported, 2),
+                        "projected_s": None if settled is None else round(settled, 2),
+                        "events": events,
+                        "progress_samples": len(set(progress)),
+                    }
+                )
+                print(f"imports e2e round {n}: {result['rounds'][-1]}", file=sys.stderr, flush=True)
+            result["devhost_peak_rss_mb"] = _peak_rss_mb(host.process.pid)
+            result["devhost_rss_before_mb"] = rss_before
+        finally:
+            stop_devhost(host)
+    rounds_ = result["rounds"]
+    result["imported_s_median"] = statistics.median(r["imported_s"] for r in rounds_)
+    projected = [r["projected_s"] for r in rounds_ if r["projected_s"] is not None]
+    result["projected_s_median"] = statistics.median(projected) if projected else None
+    result["rows_per_s_median"] = round(rows / result["imported_s_median"])
+    return result
+
+
+MEMORY_CHILD = """
+import os, resource, sys, json
+from pathlib import Path
+sys.path.insert(0, {root!r})
+import urllib3; urllib3.disable_warnings()
+from shared.adapters.blob import imports_store
+from shared.adapters.cosmos import get_store
+from shared.core.settings import get_settings
+from shared.ingest.bulk import runner
+base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+store, blobs = get_store(), imports_store()
+blobs.ensure_container()
+source = open({path!r}, "rb")
+blobs.upload_stream("incoming/memory.csv", iter(lambda: source.read(1 << 20), b""))
+doc = runner.process(store, blobs, "incoming/memory.csv", get_settings())
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+print(json.dumps({{"status": doc["status"], "events": doc["counts"]["events_new"],
+                  "peak_rss_mb": round(peak / 1024, 1),
+                  "rss_after_imports_mb": round(base / 1024, 1)}}))
+"""
+
+
+def bench_memory(rows: int) -> dict[str, Any]:
+    """One import in a fresh process, as one function instance would run it: its peak RSS
+    (``ru_maxrss``), including the interpreter and every library the import loads."""
+    import subprocess
+
+    items = samples.products(1000, seed=8, prefix="SKU-MEM")
+    with (
+        tempfile.TemporaryDirectory(prefix="resight-bench-") as tmp,
+        local_services(Path(tmp) / "services") as svc,
+    ):
+        path = Path(tmp) / "sales.csv"
+        path.write_text(samples.sales_csv(items, date(2026, 10, 1), rows, seed=8))
+        env = {**os.environ, **stack_env(svc, new_secrets(), database="benchmemory")}
+        code = MEMORY_CHILD.format(root=str(ROOT), path=str(path))
+        out = subprocess.run(
+            [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+        )
+        return {"rows": rows, **json.loads(out.stdout.strip().splitlines()[-1])}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rows", type=int, default=200_000)
+    parser.add_argument("--e2e-rows", type=int, default=100_000)
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--e2e-rounds", type=int, default=3)
+    parser.add_argument("--skip-e2e", action="store_true")
+    args = parser.parse_args()
+    exit_on_sigterm()
+    urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)
+    affinity = os.sched_getaffinity(0)
+    print("imports: validation", file=sys.stderr, flush=True)
+    result: dict[str, Any] = {"targets": TARGETS}
+    result["validation"] = bench_validation(args.rows, args.rounds)
+    os.sched_setaffinity(0, affinity)
+    if not args.skip_e2e:
+        print("imports: one 100k-row import's peak memory", file=sys.stderr, flush=True)
+        result["memory"] = bench_memory(args.e2e_rows)
+        print("imports: 100k-row file end to end", file=sys.stderr, flush=True)
+        result["e2e"] = bench_e2e(args.e2e_rows, args.e2e_rounds)
+    print(json.dumps(result, indent=2))
+
+
+if __name__ == "__main__":
+    main()
