@@ -222,6 +222,8 @@ def analytics_rows(r: dict) -> list[Row]:
         _row("analytics", "gold build (with contracts), s", dig(r, "gold.seconds")),
         _row("analytics", "warehouse load, s", r.get("warehouse_load_s")),
     ]
+    for name, ms in (r.get("model_fit_ms") or {}).items():
+        rows.append(_row("analytics", f"{name} fit, first request after a lake run, ms", ms))
     bound = dig(r, "targets.kpi_ms") or 1000
     for name, ms in (r.get("kpi_ms_median") or {}).items():
         rows.append(_row("analytics", f"{name}, ms (median, one core)", ms, ("<", bound)))

@@ -1,7 +1,9 @@
 """What sells together: frequent itemsets and association rules with mlxtend's FP-growth.
 
 Marketplace orders are mostly one item, so a basket is everything one buyer bought (their
-salted key); Amazon orders, which carry no buyer, are baskets by order id.
+salted key); Amazon orders, which carry no buyer, are baskets by order id. Only baskets of two
+or more products can show what sells together, so support, confidence and lift are measured
+among those: "of the buyers who bought more than one product".
 """
 
 from __future__ import annotations
@@ -14,8 +16,10 @@ import pandas as pd
 from mlxtend.frequent_patterns import association_rules, fpgrowth
 
 BASKETS = """
-SELECT coalesce(customer_key, order_id) AS basket, list(DISTINCT item_id) AS items
-FROM fact_sales WHERE NOT is_cancelled GROUP BY 1
+SELECT list(DISTINCT item_id) AS items
+FROM fact_sales WHERE NOT is_cancelled
+GROUP BY coalesce(customer_key, order_id)
+HAVING count(DISTINCT item_id) >= 2
 """
 
 

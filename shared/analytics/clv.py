@@ -109,9 +109,15 @@ def gamma_gamma_log_likelihood(params: np.ndarray, x: np.ndarray, m_x: np.ndarra
     )
 
 
+SPEND_SAMPLE = 10_000
+
+
 def fit_gamma_gamma(x: np.ndarray, m_x: np.ndarray) -> GammaGamma:
-    """Fit on repeat buyers only (x > 0), as the model requires."""
-    keep = x > 0
+    """Fit on repeat buyers only (x > 0), as the model requires; on a fixed random sample of
+    them when there are many (the three parameters describe the population, not a buyer)."""
+    keep = np.flatnonzero(x > 0)
+    if len(keep) > SPEND_SAMPLE:
+        keep = np.sort(np.random.default_rng(0).choice(keep, SPEND_SAMPLE, replace=False))
     result = optimize.minimize(
         lambda p: -gamma_gamma_log_likelihood(p, x[keep], m_x[keep]),
         x0=np.log([1.0, 1.0, 1.0]),
@@ -151,7 +157,13 @@ def customer_value(columns: list[str], rows: list[list], horizon_days: int, limi
             "customers": len(rows),
         }
     data = {c: np.array([r[i] for r in rows]) for i, c in enumerate(columns)}
-    x, t_x, big_t = (data[k].astype(float) for k in ("x", "t_x", "big_t"))
+    # Weeks, as in the literature: the fit is on distinct (x, t_x, T) histories, and whole
+    # weeks make far fewer of them than days.
+    x = data["x"].astype(float)
+    t_x, big_t = (
+        np.round(data["t_x"].astype(float) / 7, 1),
+        np.round(data["big_t"].astype(float) / 7, 1),
+    )
     m_x = data["m_x"].astype(float)
     if int((x > 0).sum()) < MIN_REPEAT_BUYERS:
         return {
@@ -161,7 +173,7 @@ def customer_value(columns: list[str], rows: list[list], horizon_days: int, limi
         }
     frequency = fit_bgnbd(x, t_x, big_t)
     spend = fit_gamma_gamma(x, m_x)
-    purchases = frequency.expected_purchases(horizon_days, x, t_x, big_t)
+    purchases = frequency.expected_purchases(horizon_days / 7, x, t_x, big_t)
     population_spend = spend.p * spend.v / (spend.q - 1) if spend.q > 1 else float(np.mean(m_x))
     per_purchase = np.where(x > 0, spend.expected_spend(np.maximum(x, 1), m_x), population_spend)
     value = purchases * per_purchase

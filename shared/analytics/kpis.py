@@ -163,17 +163,13 @@ segmented AS (
     FROM scored
 )
 """
-RFM_SEGMENTS = (
+# One pass: per segment and R x F cell; the segments and the grid are sums of these rows.
+RFM_CELLS = (
     RFM
-    + """SELECT segment, count(*) AS customers,
-    round(sum(monetary), 2) AS revenue,
-    round(sum(monetary) / nullif(sum(sum(monetary)) OVER (), 0), 4) AS revenue_share,
-    round(avg(recency_days), 1) AS avg_recency_days,
-    round(avg(frequency), 2) AS avg_frequency,
-    round(avg(monetary), 2) AS avg_monetary
-FROM segmented GROUP BY 1 ORDER BY revenue DESC"""
+    + """SELECT segment, r, f, count(*) AS customers, sum(monetary) AS revenue,
+    sum(recency_days) AS recency, sum(frequency) AS frequency
+FROM segmented GROUP BY ALL"""
 )
-RFM_GRID = RFM + "SELECT r, f, count(*) AS customers FROM segmented GROUP BY 1, 2 ORDER BY 1, 2"
 WITHOUT_CUSTOMER = """
 SELECT marketplace, count(*) AS order_lines, round(sum(net_revenue), 2) AS revenue
 FROM fact_sales WHERE customer_key IS NULL GROUP BY 1 ORDER BY 1
@@ -217,19 +213,66 @@ class Kpis:
         return {name: _table(self._q(sql, start=start, end=end)) for name, sql in SEASONAL.items()}
 
     def segments(self) -> dict:
+        cells = self._q(RFM_CELLS).rows
+        total = sum(c[4] or 0 for c in cells) or 1.0
+        by_segment: dict[str, list[float]] = {}
+        grid: dict[tuple[int, int], int] = {}
+        for segment, r, f, customers, revenue, recency, frequency in cells:
+            acc = by_segment.setdefault(segment, [0, 0.0, 0.0, 0.0])
+            acc[0] += customers
+            acc[1] += revenue or 0.0
+            acc[2] += recency
+            acc[3] += frequency
+            grid[(r, f)] = grid.get((r, f), 0) + customers
+        segments = sorted(
+            (
+                [
+                    name,
+                    int(n),
+                    round(revenue, 2),
+                    round(revenue / total, 4),
+                    round(recency / n, 1),
+                    round(frequency / n, 2),
+                    round(revenue / n, 2),
+                ]
+                for name, (n, revenue, recency, frequency) in by_segment.items()
+            ),
+            key=lambda row: -row[2],
+        )
         return {
-            "segments": _table(self._q(RFM_SEGMENTS)),
-            "grid": _table(self._q(RFM_GRID)),
+            "segments": {
+                "columns": [
+                    "segment",
+                    "customers",
+                    "revenue",
+                    "revenue_share",
+                    "avg_recency_days",
+                    "avg_frequency",
+                    "avg_monetary",
+                ],
+                "rows": segments,
+            },
+            "grid": {
+                "columns": ["r", "f", "customers"],
+                "rows": [[r, f, n] for (r, f), n in sorted(grid.items())],
+            },
             "without_customer": _table(self._q(WITHOUT_CUSTOMER)),
         }
 
     def basket(self, min_support: float) -> dict:
+        # Models are fitted once per lake run and parameters, then served from memory.
+        return self._w.memo(("basket", min_support), lambda: self._basket(min_support))
+
+    def _basket(self, min_support: float) -> dict:
         # Every basket, not the row limit: they are inputs to the model, not an answer.
-        result = self._w.query(basket.BASKETS, timeout=self._timeout, max_rows=2_000_000)
-        return basket.rules([list(r[1]) for r in result.rows], min_support)
+        result = self._w.query(basket.BASKETS, timeout=self._timeout, max_rows=5_000_000)
+        return basket.rules([list(r[0]) for r in result.rows], min_support)
 
     def clv(self, horizon_days: int, limit: int) -> dict:
-        result = self._w.query(clv.CUSTOMERS, timeout=self._timeout, max_rows=2_000_000)
+        return self._w.memo(("clv", horizon_days, limit), lambda: self._clv(horizon_days, limit))
+
+    def _clv(self, horizon_days: int, limit: int) -> dict:
+        result = self._w.query(clv.CUSTOMERS, timeout=self._timeout, max_rows=5_000_000)
         return clv.customer_value(result.columns, result.rows, horizon_days, limit)
 
     def query(self, sql: str, **params: Any):

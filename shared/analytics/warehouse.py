@@ -9,6 +9,7 @@ a time limit (interrupted when it passes) and returns at most ``max_rows`` rows.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -45,6 +46,15 @@ class Warehouse:
     def __init__(self, con: duckdb.DuckDBPyConnection, version: str) -> None:
         self._con = con
         self.version = version
+        # Fitted models (basket rules, CLV) of this lake run, by their parameters.
+        self._memo: dict[tuple, Any] = {}
+        self._memo_lock = threading.Lock()
+
+    def memo(self, key: tuple, compute: Callable[[], Any]) -> Any:
+        with self._memo_lock:
+            if key not in self._memo:
+                self._memo[key] = compute()
+            return self._memo[key]
 
     @classmethod
     def load(cls, settings: Settings, lake: BlobStore, version: str) -> Warehouse:
