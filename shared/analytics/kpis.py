@@ -224,7 +224,7 @@ class Kpis:
             acc[2] += recency
             acc[3] += frequency
             grid[(r, f)] = grid.get((r, f), 0) + customers
-        segments = sorted(
+        segments: list[list[Any]] = sorted(
             (
                 [
                     name,
@@ -237,7 +237,7 @@ class Kpis:
                 ]
                 for name, (n, revenue, recency, frequency) in by_segment.items()
             ),
-            key=lambda row: -row[2],
+            key=lambda row: -float(row[2]),
         )
         return {
             "segments": {
