@@ -53,13 +53,25 @@ def explain_since(state: LiveState, item_id: str, since: datetime, now: datetime
         assert state.ranker is not None
         result = explain_change(state.ranker, product, list(events), since)
         rank_now = state.ranker.rank_of(item_id, state.active_rules(), now)
-    history = [p for p in rank_history(state.store, item_id, now) if p["t"] <= since.isoformat()]
+    then = _nearest(rank_history(state.store, item_id, now), since)
     return {
         **result,
-        "rank_then": history[-1]["rank"] if history else None,
-        "rank_then_at": history[-1]["t"] if history else None,
+        "rank_then": then["rank"] if then else None,
+        "rank_then_at": then["t"] if then else None,
         "rank_now": rank_now,
     }
+
+
+def _nearest(points: list[dict], moment: datetime) -> dict | None:
+    """The saved rank closest to ``moment`` (snapshots are a few seconds apart), within 5 min."""
+    best = min(
+        points,
+        key=lambda p: abs((datetime.fromisoformat(p["t"]) - moment).total_seconds()),
+        default=None,
+    )
+    if best is None or abs((datetime.fromisoformat(best["t"]) - moment).total_seconds()) > 300:
+        return None
+    return best
 
 
 def whatif(

@@ -80,4 +80,5 @@ def rotate_secret(req: func.HttpRequest) -> func.HttpResponse:
         get_store(), req.route_params["marketplace"], actor, get_settings()
     )
     live().stores_changed()
+    broadcast.send("stores", connections.payload(get_store()))  # never the secret
     return json_response(result, headers={"cache-control": "no-store"})

@@ -81,8 +81,10 @@ def _rejections(store: Store, marketplace: str, now: datetime) -> list[dict[str,
     since = (now - REJECTED_WINDOW).strftime("%Y%m%d%H%M")
     rows = store.query(
         "deliveries",
-        "SELECT c.reason, c.count, c.minute FROM c WHERE c.minute >= @since",
-        [("@since", since)],
+        # The partition key in the filter too: the local server ignores the query option.
+        "SELECT c.reason, c.count, c.minute FROM c "
+        "WHERE c.marketplace = @mp AND c.minute >= @since",
+        [("@since", since), ("@mp", marketplace)],
         partition_key=marketplace,
     )
     by_reason: dict[str, dict[str, Any]] = {}

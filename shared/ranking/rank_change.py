@@ -19,7 +19,6 @@ import numpy as np
 
 from shared.core.errors import NotFound
 from shared.ml.explain import contributions
-from shared.ml.features import build_features
 from shared.projection import fold
 from shared.ranking.ranker import Ranker
 
@@ -44,6 +43,7 @@ WORDS: dict[str, str] = {
     "ctr_7d": "click-through rate over 7 days",
     "conversion_24h": "conversion over 24 h",
     "conversion_7d": "conversion over 7 days",
+    "unit_sessions_7d": "units per view over 7 days",
     "trend_views": "today's views against the week's pace",
     "trend_units": "today's sales against the week's pace",
     "price": "price",
@@ -58,7 +58,7 @@ WORDS: dict[str, str] = {
     "marketplace": "marketplace",
     "category": "category",
 }
-_RATIOS = {"ctr_24h", "ctr_7d", "conversion_24h", "conversion_7d", "discount"}
+_RATIOS = {"ctr_24h", "ctr_7d", "conversion_24h", "conversion_7d", "unit_sessions_7d", "discount"}
 _MONEY = {"price", "revenue_24h", "revenue_7d"}
 
 
@@ -114,7 +114,7 @@ def explain_change(
         raise NotFound(f"item {item_id!r} is not in the ranking")
     past = [e for e in events if fold.as_datetime(e["occurred_at"]) <= since]
     state_then = fold.rebuild(product, past)
-    then = build_features([state_then], since, ranker.context)[0]
+    then = ranker.features([state_then], since)[0]
     now = ranker.features_of(item_id)
     base, values = contributions(ranker.model, np.vstack([then, now]))
     moves = [
@@ -148,7 +148,8 @@ def _fmt(name: str, value: float | None) -> str:
     if value is None:
         return "not sent"
     if name in _RATIOS:
-        return f"{value * 100:.1f}%"
+        # Smoothed rates can pass 1 (more orders than clicks when clicks are not sent).
+        return "over 100%" if value > 1 else f"{value * 100:.1f}%"
     if name in _MONEY:
         return f"₹{value:,.0f}"
     if float(value).is_integer():

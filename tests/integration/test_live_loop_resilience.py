@@ -103,7 +103,7 @@ def test_a_poison_item_is_dead_lettered_while_others_flow_then_replayed(devhost,
         listed = c.get("/api/deadletters", headers=ANALYST).json()
     assert listed["items"][0]["item_id"] == poison
     assert "not a time" in listed["items"][0]["error"]
-    assert _item(devhost, poison, expect=404) is None
+    assert _item(devhost, poison, expect=404) is not None  # not projected: dead-lettered
 
     # The cause is fixed (the document corrected); the replay rebuilds the item from its log.
     store.upsert("events", {**bad, "occurred_at": "2026-11-21T10:00:00+00:00"})
