@@ -8,6 +8,7 @@ import queue
 import subprocess
 import threading
 import time
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,18 @@ def principal(role: str) -> dict[str, str]:
         "userRoles": ["authenticated", role],
     }
     return {"x-ms-client-principal": base64.b64encode(json.dumps(body).encode()).decode()}
+
+
+def amazon_order(item_id: str, qty: int = 1, price: float = 499.0) -> dict:
+    """Amazon's simple order payload with a fresh order id."""
+    return {
+        "eventType": "ORDER_PLACED",
+        "asin": item_id,
+        "price": price,
+        "quantity": qty,
+        "region": "IN",
+        "orderId": f"402-{uuid.uuid4().hex[:10]}",
+    }
 
 
 def post_webhook(host, marketplace: str, body: dict | bytes, **kw):

@@ -15,7 +15,7 @@ import pytest
 
 from shared.projection import dead_letters
 from tests.integration.conftest import eventually
-from tests.integration.helpers import post_webhook, principal, seeded_catalogue
+from tests.integration.helpers import amazon_order, post_webhook, principal, seeded_catalogue
 
 pytestmark = pytest.mark.integration
 ADMIN, ANALYST = principal("admin"), principal("analyst")
@@ -24,17 +24,6 @@ ADMIN, ANALYST = principal("admin"), principal("analyst")
 @pytest.fixture(scope="module")
 def products(devhost, store):
     return seeded_catalogue(devhost, store, 12, seed=31, history_hours=2)
-
-
-def _amazon_order(item_id: str, qty: int = 1, price: float = 499.0) -> dict:
-    return {
-        "eventType": "ORDER_PLACED",
-        "asin": item_id,
-        "price": price,
-        "quantity": qty,
-        "region": "IN",
-        "orderId": f"402-{uuid.uuid4().hex[:10]}",
-    }
 
 
 def _item(host, item_id: str, expect: int = 200) -> dict | None:
@@ -53,7 +42,7 @@ def _amazon_items(products) -> list[dict]:
 
 def test_an_unknown_listing_is_shown_counted_and_does_not_stop_the_loop(devhost, products):
     unknown = f"AMZ-{uuid.uuid4().hex[:6]}"
-    assert post_webhook(devhost, "amazon", _amazon_order(unknown, 2, 350.0)).status_code == 200
+    assert post_webhook(devhost, "amazon", amazon_order(unknown, 2, 350.0)).status_code == 200
     shown = eventually(lambda: _item(devhost, unknown))
     assert shown["needs_catalogue_details"] is True
     assert shown["totals"]["orders"] == 1 and shown["last_order_price"] == 350.0
@@ -65,7 +54,7 @@ def test_an_unknown_listing_is_shown_counted_and_does_not_stop_the_loop(devhost,
     # The feed keeps moving for everyone else: a later order for a known item projects.
     known = _amazon_items(products)[0]["item_id"]
     before = _item(devhost, known)["stock"]
-    assert post_webhook(devhost, "amazon", _amazon_order(known)).status_code == 200
+    assert post_webhook(devhost, "amazon", amazon_order(known)).status_code == 200
     eventually(lambda: _item(devhost, known)["stock"] == max(0, before - 1), timeout=5)
 
 
@@ -88,7 +77,7 @@ def test_a_poison_item_is_dead_lettered_while_others_flow_then_replayed(devhost,
     for _ in range(5):
         before = eventually(lambda: _item(devhost, item))["totals"]["orders"]
         sent = time.perf_counter()
-        assert post_webhook(devhost, "amazon", _amazon_order(item)).status_code == 200
+        assert post_webhook(devhost, "amazon", amazon_order(item)).status_code == 200
         eventually(
             lambda b=before: _item(devhost, item)["totals"]["orders"] == b + 1,
             timeout=10,
@@ -116,7 +105,7 @@ def test_an_orders_price_never_becomes_the_listing_price(devhost, products):
     item = _amazon_items(products)[2]
     before = eventually(lambda: _item(devhost, item["item_id"]))
     assert (
-        post_webhook(devhost, "amazon", _amazon_order(item["item_id"], 1, 100.0)).status_code == 200
+        post_webhook(devhost, "amazon", amazon_order(item["item_id"], 1, 100.0)).status_code == 200
     )
     after = eventually(
         lambda: (
@@ -159,7 +148,7 @@ def test_completing_an_unknown_listing_ranks_it_and_an_asin_merges_into_its_sku(
     devhost, store, products
 ):
     unknown = f"AMZ-{uuid.uuid4().hex[:6]}"
-    assert post_webhook(devhost, "amazon", _amazon_order(unknown)).status_code == 200
+    assert post_webhook(devhost, "amazon", amazon_order(unknown)).status_code == 200
     eventually(lambda: _item(devhost, unknown))
     with devhost.client() as c:
         total = c.post(
@@ -191,7 +180,7 @@ def test_completing_an_unknown_listing_ranks_it_and_an_asin_merges_into_its_sku(
     # An ASIN seen before the catalogue knew it: its order is counted once, in the SKU.
     asin = "B0" + uuid.uuid4().hex[:8].upper()
     sku = _amazon_items(products)[3]["item_id"]
-    assert post_webhook(devhost, "amazon", _amazon_order(asin, 1, 650.0)).status_code == 200
+    assert post_webhook(devhost, "amazon", amazon_order(asin, 1, 650.0)).status_code == 200
     eventually(lambda: _item(devhost, asin))
     orders_before = _item(devhost, sku)["totals"]["orders"]
     with devhost.client() as c:
@@ -207,7 +196,7 @@ def test_completing_an_unknown_listing_ranks_it_and_an_asin_merges_into_its_sku(
         audit = c.get("/api/audit?action=catalogue.update", headers=ANALYST).json()["entries"]
         assert {e["item_id"] for e in audit} >= {unknown, sku}
     # Later events under the ASIN land in the SKU too.
-    assert post_webhook(devhost, "amazon", _amazon_order(asin, 1, 650.0)).status_code == 200
+    assert post_webhook(devhost, "amazon", amazon_order(asin, 1, 650.0)).status_code == 200
     eventually(lambda: _item(devhost, sku)["totals"]["orders"] == orders_before + 2)
 
 

@@ -12,6 +12,7 @@ from shared.projection import apply, fold
 from tests.integration.conftest import eventually, start_devhost, stop_devhost
 from tests.integration.helpers import (
     Listener,
+    amazon_order,
     post_webhook,
     principal,
     seeded_catalogue,
@@ -27,17 +28,6 @@ def products(devhost, store):
     return seeded_catalogue(devhost, store, 20, seed=5, history_hours=6)
 
 
-def _order(item_id: str, qty: int, price: float) -> dict:
-    return {
-        "eventType": "ORDER_PLACED",
-        "asin": item_id,
-        "price": price,
-        "quantity": qty,
-        "region": "IN",
-        "orderId": f"402-{uuid.uuid4().hex[:10]}",
-    }
-
-
 def test_webhook_order_reaches_the_client_with_new_stock_and_revenue(devhost, products):
     item = next(p for p in products if p["marketplace"] == "amazon")
     with devhost.client() as c:
@@ -46,7 +36,8 @@ def test_webhook_order_reaches_the_client_with_new_stock_and_revenue(devhost, pr
     listener = Listener(devhost.base_url, "kpis", "ranking")
     try:
         assert (
-            post_webhook(devhost, "amazon", _order(item["item_id"], 1, 1111.0)).status_code == 200
+            post_webhook(devhost, "amazon", amazon_order(item["item_id"], 1, 1111.0)).status_code
+            == 200
         )
         kpis = listener.wait_for("kpis", lambda k: k["kpis"]["revenue"] >= before + 1111.0)
         assert kpis["arguments"][0]["kpis"]["revenue"] == pytest.approx(before + 1111.0, abs=0.01)
@@ -116,7 +107,7 @@ def test_reconcile_agrees_with_the_incremental_path(devhost, products, store):
                     "amazon",
                     {"eventType": kind, "asin": item["item_id"], "eventId": uuid.uuid4().hex},
                 )
-            post_webhook(devhost, "amazon", _order(item["item_id"], 1, item["price"]))
+            post_webhook(devhost, "amazon", amazon_order(item["item_id"], 1, item["price"]))
         eventually(lambda: not unprojected(store), timeout=30)
         incremental = eventually(lambda: _settled(c))
         assert c.post("/admin/functions/reconcile", headers=master).status_code == 202
@@ -163,7 +154,7 @@ def test_signalr_down_does_not_fail_or_slow_ingestion(env, store, products, tmp_
             resp = post_webhook(
                 host,
                 item["marketplace"] if item["marketplace"] == "amazon" else "amazon",
-                _order(item["item_id"], 1, 500.0),
+                amazon_order(item["item_id"], 1, 500.0),
             )
             timings.append(time.perf_counter() - t0)
             assert resp.status_code == 200
