@@ -6,8 +6,10 @@ by ``live()`` (cheap: nothing is read until ``sync``), kept for the life of the 
 dropped only by ``live.cache_clear()`` (tests). Guarded by a lock because the Python worker runs
 sync functions on a thread pool. ``sync()`` brings it up to date cheaply: the model pointer is
 checked by ETag, and only products written since the last sync are re-scored
-(``Ranker.update``); a new model version triggers a full pass. ``full_pass()`` is the
-reconcile: every item re-scored at the current time, so windowed features age.
+(``Ranker.update``); a new model version re-scores every stored row, and a change of mode
+(``live``/``mock``: features follow the signals the marketplaces send) rebuilds every row.
+``full_pass()`` is the reconcile: every item re-scored at the current time, so windowed
+features age.
 """
 
 from __future__ import annotations
@@ -74,8 +76,15 @@ class LiveState:
                 self.kpis.rebase(self.cache.states.values(), now)
             else:
                 self.kpis.update(changed, now)
+            mode = self.mode()
             if self.ranker is None:
-                self.ranker = Ranker(model)
+                self.ranker = Ranker(model, mode)
+                self.ranker.full(self.cache.catalogued(), now)
+            elif self.ranker.mode != mode:
+                # Live and demo features differ (unsent signals are missing): rebuild them all.
+                self.ranker.mode = mode
+                if self.ranker.model.version != model.version:
+                    self.ranker.set_model(model)
                 self.ranker.full(self.cache.catalogued(), now)
             elif self.ranker.model.version != model.version:
                 # A newly promoted model: re-score everything, keep the rank-change baseline.

@@ -25,6 +25,8 @@ from typing import Any
 
 import numpy as np
 
+from shared.core import signals
+from shared.core.records import MARKETPLACES
 from shared.ml.vocabulary import CATEGORIES, OTHER_CODE, category_code, marketplace_code
 from shared.projection.windows import MAX_DAYS_OF_COVER, days_of_cover, window_counts
 
@@ -34,7 +36,7 @@ FEATURES: tuple[str, ...] = (
     "orders_1h", "orders_24h", "orders_7d",
     "units_24h", "units_7d",
     "revenue_24h", "revenue_7d",
-    "ctr_24h", "ctr_7d", "conversion_24h", "conversion_7d",
+    "ctr_24h", "ctr_7d", "conversion_24h", "conversion_7d", "unit_sessions_7d",
     "trend_views", "trend_units",
     "price", "price_vs_category", "discount", "price_vs_competitor",
     "rating", "review_count", "stock", "in_stock", "days_of_cover",
@@ -45,18 +47,40 @@ CATEGORICAL: tuple[str, ...] = ("marketplace", "category")
 # Smoothing priors: a new item starts at typical rates and moves with its own evidence.
 CTR_PRIOR, CTR_WEIGHT = 0.25, 20.0
 CONVERSION_PRIOR, CONVERSION_WEIGHT = 0.4, 10.0
+# Units per view (Amazon's unit session percentage): the conversion a marketplace without
+# clicks still gives.
+UNIT_SESSION_PRIOR, UNIT_SESSION_WEIGHT = 0.1, 50.0
+
+# The columns each signal feeds: NaN where the marketplace does not send all of its signals.
+NEEDS: dict[str, tuple[str, ...]] = {
+    "views_1h": ("views",), "views_24h": ("views",), "views_7d": ("views",),
+    "clicks_1h": ("clicks",), "clicks_24h": ("clicks",), "clicks_7d": ("clicks",),
+    "orders_1h": ("orders",), "orders_24h": ("orders",), "orders_7d": ("orders",),
+    "units_24h": ("units",), "units_7d": ("units",),
+    "revenue_24h": ("revenue",), "revenue_7d": ("revenue",),
+    "ctr_24h": ("clicks", "views"), "ctr_7d": ("clicks", "views"),
+    "conversion_24h": ("orders", "clicks"), "conversion_7d": ("orders", "clicks"),
+    "unit_sessions_7d": ("units", "views"),
+    "trend_views": ("views",), "trend_units": ("units",), "days_of_cover": ("units",),
+}  # fmt: skip
+MODES: tuple[str, ...] = ("mock", "live")
 
 FEATURE_VERSION: str = (
-    "f1-"
+    "f2-"
     + hashlib.sha256(
         repr(
             (
                 FEATURES,
+                sorted(NEEDS.items()),
+                signals.table("live"),
+                signals.table("mock"),
                 CATEGORIES,
                 CTR_PRIOR,
                 CTR_WEIGHT,
                 CONVERSION_PRIOR,
                 CONVERSION_WEIGHT,
+                UNIT_SESSION_PRIOR,
+                UNIT_SESSION_WEIGHT,
                 MAX_DAYS_OF_COVER,
             )
         ).encode()
@@ -92,15 +116,38 @@ class FeatureContext:
 
 
 def build_features(
-    products: Sequence[Mapping[str, Any]], now: datetime, ctx: FeatureContext
+    products: Sequence[Mapping[str, Any]],
+    now: datetime,
+    ctx: FeatureContext,
+    mode: str = "mock",
 ) -> np.ndarray:
-    """Feature matrix (float32, ``len(products)`` x ``len(FEATURES)``) at ``now``."""
-    matrix = build_raw(products, now)
+    """Feature matrix (float32, ``len(products)`` x ``len(FEATURES)``) at ``now``, with the
+    signals each marketplace does not send in ``mode`` missing (NaN)."""
+    matrix = build_raw(products, now, mode)
     apply_context(matrix, ctx)
     return matrix
 
 
-def build_raw(products: Sequence[Mapping[str, Any]], now: datetime) -> np.ndarray:
+def unsent_columns(mode: str) -> dict[int, np.ndarray]:
+    """Per marketplace code (unknown marketplaces last), the feature columns that are NaN in
+    ``mode``: the columns whose signals that marketplace does not send."""
+    if mode not in MODES:
+        raise ValueError(f"mode must be one of {MODES}, not {mode!r}")
+    out: dict[int, np.ndarray] = {}
+    for code, mp in enumerate((*MARKETPLACES, None)):
+        # An unknown marketplace: the demo feed sends everything, a live one nothing known.
+        sent = set(signals.SIGNALS) if mp is None and mode == "mock" else set()
+        if mp is not None:
+            sent = set(signals.sent(mp, mode))
+        missing = [COLUMN[name] for name, needs in NEEDS.items() if not sent.issuperset(needs)]
+        if missing:
+            out[code] = np.array(missing, dtype=np.int64)
+    return out
+
+
+def build_raw(
+    products: Sequence[Mapping[str, Any]], now: datetime, mode: str = "mock"
+) -> np.ndarray:
     """All columns except the catalogue-relative ones (NaN until ``apply_context``)."""
     n = len(products)
     counts = window_counts(products, now)
@@ -119,6 +166,9 @@ def build_raw(products: Sequence[Mapping[str, Any]], now: datetime) -> np.ndarra
         out[:, COLUMN[f"conversion_{label}"]] = (
             orders[:, w] + CONVERSION_PRIOR * CONVERSION_WEIGHT
         ) / (clicks[:, w] + CONVERSION_WEIGHT)
+    out[:, COLUMN["unit_sessions_7d"]] = (
+        units[:, 2] + UNIT_SESSION_PRIOR * UNIT_SESSION_WEIGHT
+    ) / (views[:, 2] + UNIT_SESSION_WEIGHT)
     # Today's pace against the week's daily average: >1 is heating up.
     out[:, COLUMN["trend_views"]] = (views[:, 1] + 1.0) / (views[:, 2] / 7.0 + 1.0)
     out[:, COLUMN["trend_units"]] = (units[:, 1] + 1.0) / (units[:, 2] / 7.0 + 1.0)
@@ -140,7 +190,20 @@ def build_raw(products: Sequence[Mapping[str, Any]], now: datetime) -> np.ndarra
     out[:, COLUMN["days_of_cover"]] = days_of_cover(stock, units[:, 2])
     out[:, COLUMN["marketplace"]] = _codes(field["marketplace"], marketplace_code)
     out[:, COLUMN["category"]] = _codes(field["category"], category_code)
+    _blank_unsent(out, mode)
     return out
+
+
+def _blank_unsent(out: np.ndarray, mode: str) -> None:
+    """NaN in the columns of signals the row's marketplace does not send in ``mode``."""
+    unsent = unsent_columns(mode)
+    if not unsent or not len(out):
+        return
+    codes = out[:, COLUMN["marketplace"]]
+    for code, columns in unsent.items():
+        rows = np.flatnonzero(codes == code)
+        if len(rows):
+            out[np.ix_(rows, columns)] = np.nan
 
 
 def apply_context(matrix: np.ndarray, ctx: FeatureContext) -> None:

@@ -2,7 +2,12 @@
 
 The trainer (``shared.ml.train``) fits and serialises; this class only loads and predicts, so
 the serving path never imports training code. A model remembers the exact ordered feature list
-it was trained with, and scoring refuses any other list instead of silently mis-reading columns.
+it was trained with and the version of the features' meaning (``FEATURE_VERSION``), and scoring
+refuses any other list or version instead of silently mis-reading columns.
+
+A model may carry a ``fallback`` (metadata, written by the trainer): marketplaces whose items it
+does not rank well enough on live-like data, each with the baseline to rank them by in live
+mode (``shared.ml.baselines``). ``score`` applies it; ``predict`` is always the model alone.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ import lightgbm as lgb
 import numpy as np
 
 from shared.core.errors import FeatureMismatch, ModelError
+from shared.ml.baselines import apply_fallback
 
 
 class RankerModel:
@@ -34,6 +40,8 @@ class RankerModel:
                 f"features, the booster {len(names)}; republish it with python -m shared.ml.train"
             )
         self.features = names
+        # Per marketplace, the baseline its items are ranked by in live mode (may be empty).
+        self.fallback: dict[str, dict[str, Any]] = dict(metadata.get("fallback") or {})
         # SHAP's explainer of this booster, built on first use by ``shared.ml.explain``: the
         # cache lives and dies with the model, so a promoted version never sees a stale one.
         self.shap_explainer: Any = None
@@ -51,10 +59,18 @@ class RankerModel:
     def to_text(self) -> str:
         return self.booster.model_to_string()
 
-    def check_features(self, expected: Sequence[str]) -> None:
-        """Refuse to score when the scorer's columns are not the model's columns."""
+    def check_features(self, expected: Sequence[str], feature_version: str | None = None) -> None:
+        """Refuse to score when the scorer's columns (or, given ``feature_version``, what they
+        mean) are not the model's."""
         expected = tuple(expected)
         if expected == self.features:
+            if feature_version is not None and feature_version != self.feature_version:
+                raise FeatureMismatch(
+                    f"model {self.version} was trained with feature version "
+                    f"{self.feature_version}, the scorer builds {feature_version} (same columns, "
+                    "new meaning): retrain with python -m shared.ml.train",
+                    model_version=self.version,
+                )
             return
         missing = [f for f in self.features if f not in expected]
         extra = [f for f in expected if f not in self.features]
@@ -80,3 +96,9 @@ class RankerModel:
         if len(X) == 0:
             return np.empty(0)
         return np.asarray(self.booster.predict(X, num_threads=1), dtype=np.float64)
+
+    def score(self, X: np.ndarray, mode: str = "mock") -> np.ndarray:
+        """Ranking scores: ``predict``, except that in live mode the items of a fallback
+        marketplace are scored by its baseline."""
+        scores = self.predict(X)
+        return apply_fallback(X, scores, self.fallback) if mode == "live" else scores

@@ -21,6 +21,17 @@ random. The lift is reported against raw popularity and against the strongest of
 baselines. Ties in any ranking are broken by one fixed random order, so a baseline gains nothing
 from the order of the catalogue.
 
+Demo and live-like data. A simulated history is observed twice: as the demo feed sends it
+(``mock``: views, clicks and orders with prices everywhere) and as the marketplaces really send it
+(``live``, ``shared.ml.sim.simulator.as_sent``: Amazon's hourly glance views, hourly sales and
+ORDER_CHANGE without clicks or prices; Myntra's and Meesho's orders only). Training uses the
+cutoffs of both, so the model has seen the missing signals (NaN features). NDCG@20 is reported
+per kind of data (``metrics.by_data``): demo, ``live:amazon`` and ``live:myntra+meesho`` (each
+live kind restricted to its marketplaces' items), each against its own strongest baseline. On a
+live kind where the model does not beat that baseline by ``REQUIRED_LIFT`` (10%), the model's
+metadata records a ``fallback``: in live mode those marketplaces' items are ranked by the
+baseline (``shared.ml.baselines``) until a model does better.
+
 Second world. A simulated model is also evaluated on a second simulated world: another seed and
 disjoint items (new products, their own hidden demand), the same number of holdout days, nothing
 of it seen in training. It says whether the lift is a property of the model or of one world.
@@ -43,10 +54,17 @@ from typing import Any
 import lightgbm as lgb
 import numpy as np
 
-from shared.core.records import Event
+from shared.core import signals
+from shared.core.records import MARKETPLACES, Event
+from shared.ml.baselines import (
+    BASELINES,
+    FALLBACK_BASELINES,
+    REQUIRED_LIFT,
+    baseline_scores,
+    fit_fallback,
+)
 from shared.ml.features import (
     CATEGORICAL,
-    COLUMN,
     FEATURE_VERSION,
     FEATURES,
     FeatureContext,
@@ -54,7 +72,7 @@ from shared.ml.features import (
 )
 from shared.ml.model import RankerModel
 from shared.ml.registry import ModelRegistry, Promotion
-from shared.ml.sim.simulator import Simulator, simulate_catalogue
+from shared.ml.sim.simulator import Simulator, as_sent, simulate_catalogue
 from shared.projection.fold import apply_event, new_state
 
 MONOTONE = {"price": -1, "price_vs_category": -1, "price_vs_competitor": -1, "discount": 1}
@@ -123,14 +141,37 @@ class Dataset:
         idx = np.concatenate(rows) if rows else np.empty(0, dtype=np.int64)
         return Dataset(self.X[idx], self.units[idx], groups, cutoffs, self.item_ids)
 
+    def only(self, keep_items: np.ndarray) -> Dataset:
+        """The same cutoffs, each group narrowed to the items where ``keep_items`` is true
+        (every group is the whole catalogue in ``item_ids`` order)."""
+        keep = np.asarray(keep_items, dtype=bool)
+        mask = np.tile(keep, len(self.groups))
+        ids = [item for item, k in zip(self.item_ids, keep, strict=True) if k]
+        size = int(keep.sum())
+        return Dataset(self.X[mask], self.units[mask], [size] * len(self.groups), self.cutoffs, ids)
+
+    @staticmethod
+    def concat(parts: Sequence[Dataset]) -> Dataset:
+        """Groups of several datasets, one after another (item ids of the first)."""
+        return Dataset(
+            np.vstack([d.X for d in parts]),
+            np.concatenate([d.units for d in parts]),
+            [g for d in parts for g in d.groups],
+            [c for d in parts for c in d.cutoffs],
+            parts[0].item_ids,
+        )
+
 
 def build_dataset(
     events: Iterable[Event | Mapping[str, Any]],
     catalogue: Sequence[Mapping[str, Any]],
     cutoffs: Sequence[datetime],
     horizon_hours: int = 24,
+    mode: str = "mock",
 ) -> Dataset:
-    """Features at each cutoff from the events before it; labels from the ``horizon`` after."""
+    """Features at each cutoff from the events before it; labels from the ``horizon`` after.
+    ``mode`` is what the events are: the demo feed (``mock``) or what marketplaces send
+    (``live``); the features are built for it."""
     cutoffs = sorted(c.astimezone(UTC) for c in cutoffs)
     docs = sorted((_as_doc(e) for e in events), key=lambda d: _when(d["occurred_at"]))
     states = {p["item_id"]: new_state(p) for p in catalogue}
@@ -149,7 +190,10 @@ def build_dataset(
         snapshot = [states[item] for item in order]
         blocks.append(
             build_features(
-                snapshot, cutoff - timedelta(microseconds=1), FeatureContext.from_products(snapshot)
+                snapshot,
+                cutoff - timedelta(microseconds=1),
+                FeatureContext.from_products(snapshot),
+                mode,
             )
         )
     # Labels: units of order/cancel/sales events inside each cutoff's horizon, i.e. the
@@ -222,22 +266,6 @@ def evaluate(scorer: Callable[[np.ndarray], np.ndarray], data: Dataset, seed: in
     return {key: round(float(np.mean(values)), 4) for key, values in result.items()}
 
 
-BASELINES: tuple[str, ...] = ("popularity", "popularity_in_stock", "conversion_7d")
-
-
-def baseline_scores(X: np.ndarray) -> dict[str, np.ndarray]:
-    """The simple rankings a seller could build from the same features (``BASELINES``)."""
-    units = X[:, COLUMN["units_7d"]].astype(np.float64)
-    in_stock = X[:, COLUMN["in_stock"]] > 0
-    return {
-        "popularity": units,
-        # Bestsellers that can still be bought; out-of-stock items go last.
-        "popularity_in_stock": np.where(in_stock, units, -1.0),
-        # Recent conversion rate: (orders + prior) / (clicks + weight) over 7 days.
-        "conversion_7d": X[:, COLUMN["conversion_7d"]].astype(np.float64),
-    }
-
-
 def summarise(scores: Mapping[str, float]) -> dict[str, Any]:
     """NDCG of the model and every baseline, the lift vs popularity and vs the strongest one."""
     strongest = max(BASELINES, key=lambda name: scores[f"{name}@20"])
@@ -272,8 +300,16 @@ def train_on_events(
     rounds: int,
     seed: int,
     log: Callable[[str], None] = print,
+    mode: str = "mock",
+    live_events: Sequence[Event | Mapping[str, Any]] | None = None,
 ) -> tuple[RankerModel, Dataset]:
-    """Train and evaluate; returns the model (metadata with metrics) and the holdout set."""
+    """Train and evaluate; returns the model (metadata with metrics) and the holdout set.
+
+    ``events`` are read as ``mode``. With ``live_events`` (the same history as the
+    marketplaces really send it), training also uses their features and the model is reported
+    per data kind (``LIVE_KINDS``), with a fallback to the baseline for the live kinds where it
+    does not beat the strongest baseline by ``REQUIRED_LIFT``.
+    """
     clock = time.perf_counter()
     cutoffs = make_cutoffs(start, end - timedelta(hours=horizon_hours), step_hours)
     holdout_start = end - timedelta(days=holdout_days)
@@ -283,13 +319,18 @@ def train_on_events(
             f"training cutoffs and a {holdout_days}-day holdout"
         )
     log(f"building features at {len(cutoffs)} cutoffs over {len(catalogue)} items ...")
-    data = build_dataset(events, catalogue, cutoffs, horizon_hours)
+    data = build_dataset(events, catalogue, cutoffs, horizon_hours, mode)
     keep_train = [c + timedelta(hours=horizon_hours) <= holdout_start for c in data.cutoffs]
     keep_hold = [c >= holdout_start for c in data.cutoffs]
     train, hold = data.select(keep_train), data.select(keep_hold)
+    live = None
+    if live_events is not None:
+        live = build_dataset(live_events, catalogue, cutoffs, horizon_hours, "live")
+        train = Dataset.concat([train, live.select(keep_train)])
     log(
-        f"dataset: {len(train.groups)} training cutoffs, {len(hold.groups)} holdout cutoffs, "
-        f"{len(train.X)} training rows ({time.perf_counter() - clock:.1f}s)"
+        f"dataset: {len(hold.groups)} holdout cutoffs, {len(train.groups)} training groups "
+        f"({'demo and live-like' if live else mode}), {len(train.X)} training rows "
+        f"({time.perf_counter() - clock:.1f}s)"
     )
     booster = fit(train, PARAMS, rounds, seed)
     log(f"trained {rounds} rounds ({time.perf_counter() - clock:.1f}s)")
@@ -298,6 +339,31 @@ def train_on_events(
         return np.asarray(booster.predict(X, num_threads=1))
 
     scores = evaluate(predict, hold, seed)
+    fallback: dict[str, dict[str, Any]] = {}
+    by_data: dict[str, Any] = {}
+    if live is not None:
+        by_data[mode] = {"marketplaces": "all", **summarise(scores), "served": "model"}
+        live_train, live_hold = live.select(keep_train), live.select(keep_hold)
+        for kind, marketplaces in live_kinds().items():
+            keep = np.isin(_marketplaces(catalogue), marketplaces)
+            if not keep.any():
+                continue
+            result = {
+                "marketplaces": list(marketplaces),
+                **summarise(evaluate(predict, live_hold.only(keep), seed)),
+            }
+            result["served"] = "model"
+            if result["lift_vs_strongest@20"] < REQUIRED_LIFT:
+                baseline = _fallback_baseline(result)
+                rows = live_train.only(keep)
+                rule = fit_fallback(baseline, rows.X, predict(rows.X))
+                fallback.update(dict.fromkeys(marketplaces, rule))
+                result["served"] = baseline
+            by_data[kind] = result
+            log(
+                f"{kind}: ndcg@20 {result['ndcg@20']:.4f}, vs {result['strongest_baseline']} "
+                f"{result['lift_vs_strongest@20']:+.1%}, served by {result['served']}"
+            )
     holdout = {
         **source,
         "from": hold.cutoffs[0].isoformat(),
@@ -320,6 +386,8 @@ def train_on_events(
         "holdout_id": holdout_id,
         "holdout": holdout,
     }
+    if by_data:
+        metrics["by_data"] = by_data
     metadata = {
         "version": version,
         "features": list(FEATURES),
@@ -332,10 +400,30 @@ def train_on_events(
             "train_rows": len(train.X),
         },
         "metrics": metrics,
+        # Live mode: these marketplaces' items are ranked by the baseline, not the model.
+        "fallback": fallback,
         "trained_at": datetime.now(UTC).isoformat(),
         "train_seconds": round(time.perf_counter() - clock, 2),
     }
     return RankerModel(booster, metadata), hold
+
+
+def live_kinds() -> dict[str, tuple[str, ...]]:
+    """The kinds of live-like data: marketplaces grouped by the signals they really send
+    (``shared.core.signals``), e.g. ``live:amazon`` and ``live:myntra+meesho``."""
+    groups: dict[tuple[str, ...], list[str]] = {}
+    for mp in MARKETPLACES:
+        groups.setdefault(tuple(sorted(signals.sent(mp, "live"))), []).append(mp)
+    return {"live:" + "+".join(mps): tuple(mps) for mps in groups.values()}
+
+
+def _marketplaces(catalogue: Sequence[Mapping[str, Any]]) -> np.ndarray:
+    return np.array([str(p.get("marketplace")) for p in catalogue])
+
+
+def _fallback_baseline(result: Mapping[str, Any]) -> str:
+    """The strongest baseline a fallback may rank by."""
+    return max(FALLBACK_BASELINES, key=lambda name: result["baselines"][name]["ndcg@20"])
 
 
 def train_simulated(
@@ -346,7 +434,10 @@ def train_simulated(
     log(f"simulating {cfg.items} items x {cfg.days} days (seed {cfg.seed}) ...")
     catalogue = simulate_catalogue(cfg.items, cfg.seed)
     events = Simulator(catalogue, cfg.seed).history(start, cfg.days * 24)
-    log(f"{len(events)} events")
+    # The same shoppers as the marketplaces really report them: Amazon without clicks,
+    # Myntra and Meesho with orders only (``shared.core.signals``).
+    live_events = as_sent(events, "live")
+    log(f"{len(events)} demo events, {len(live_events)} live-like events")
     source = {
         "source": "sim",
         "items": cfg.items,
@@ -366,6 +457,7 @@ def train_simulated(
         rounds=cfg.rounds,
         seed=cfg.seed,
         log=log,
+        live_events=live_events,
     )
     if check_second_world:
         model.metadata["metrics"]["second_world"] = second_world(model, cfg, log)
@@ -408,6 +500,16 @@ def second_world(
         "cutoffs": len(cutoffs),
         **summarise(scores),
     }
+    live = build_dataset(as_sent(events, "live"), catalogue, cutoffs, cfg.horizon_hours, "live")
+    by_data: dict[str, Any] = {"mock": {"marketplaces": "all", **summarise(scores)}}
+    by_data["mock"]["served"] = "model"
+    for kind, marketplaces in live_kinds().items():
+        keep = np.isin(_marketplaces(catalogue), marketplaces)
+        if keep.any():
+            result = summarise(evaluate(model.predict, live.only(keep), seed))
+            served = model.fallback.get(marketplaces[0], {}).get("baseline", "model")
+            by_data[kind] = {"marketplaces": list(marketplaces), **result, "served": served}
+    out["by_data"] = by_data
     log(
         f"second world (seed {seed}): ndcg@20 {out['ndcg@20']:.4f}, "
         f"lift vs popularity {out['lift_vs_popularity@20']:+.1%}, "
@@ -424,18 +526,26 @@ def publish(
         return version, None
 
     def on_holdout(current: RankerModel) -> float:
-        current.check_features(FEATURES)
+        current.check_features(FEATURES, FEATURE_VERSION)
         return evaluate(current.predict, holdout, seed=0)["model@20"]
 
     return version, registry.promote_if_better(version, evaluate=on_holdout)
 
 
 def ensure_model(registry: ModelRegistry, log: Callable[[str], None] = print) -> str:
-    """The current model's version; trains and promotes a quick simulated one if there is none."""
+    """The current model's version; trains and promotes a quick simulated one if there is none,
+    or if the current one was trained on features of another version (it cannot serve)."""
     current = registry.current_version()
     if current is not None:
-        return current
-    log("no current ranking model in Blob: training a first one on simulated history")
+        trained_with = registry.metadata(current).get("feature_version")
+        if trained_with == FEATURE_VERSION:
+            return current
+        log(
+            f"current ranking model {current} has feature version {trained_with}, the scorer "
+            f"builds {FEATURE_VERSION}: retraining on simulated history"
+        )
+    else:
+        log("no current ranking model in Blob: training a first one on simulated history")
     # A cold start waits for this model: the second-world check is for the trainer and benchmark.
     model, holdout = train_simulated(QUICK, log, check_second_world=False)
     version, _ = publish(registry, model, holdout, promote=True)
@@ -444,12 +554,31 @@ def ensure_model(registry: ModelRegistry, log: Callable[[str], None] = print) ->
 
 def metrics_table(metrics: Mapping[str, Any]) -> str:
     lines = _table(metrics)
+    if "by_data" in metrics:
+        lines += ["", "by kind of data (holdout), NDCG@20:", _kinds_header()]
+        lines += [_kind_row(kind, m) for kind, m in metrics["by_data"].items()]
     if "second_world" in metrics:
         world = metrics["second_world"]
         lines += ["", f"second simulated world (seed {world['seed']}, disjoint items):"]
         lines += _table(world)
+        if "by_data" in world:
+            lines += ["", _kinds_header()]
+            lines += [_kind_row(kind, m) for kind, m in world["by_data"].items()]
     lines += ["", "(simulated data: the demand simulator, not real sellers)"]
     return "\n".join(lines)
+
+
+def _kinds_header() -> str:
+    return f"{'data':<22}{'model':>8}  {'strongest baseline':<28}{'lift':>8}  served by"
+
+
+def _kind_row(kind: str, m: Mapping[str, Any]) -> str:
+    strongest = m["strongest_baseline"]
+    baseline = f"{strongest} {m['baselines'][strongest]['ndcg@20']:.4f}"
+    return (
+        f"{kind:<22}{m['ndcg@20']:>8.4f}  {baseline:<28}{m['lift_vs_strongest@20']:>+8.1%}"
+        f"  {m['served']}"
+    )
 
 
 def _table(metrics: Mapping[str, Any]) -> list[str]:
@@ -491,9 +620,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error(f"--items must be >= 10 and --days >= {7 + defaults.holdout_days + 2}")
 
     if args.source == "cosmos":
+        from shared.adapters.cosmos import get_store
+        from shared.catalogue.connections import mode as store_mode
         from shared.ml.cosmos_source import load_history
 
         catalogue, events = load_history()
+        # What the log holds: the demo feed's signals, or what connected marketplaces send.
+        mode = store_mode(get_store())
         if not events:
             parser.error("the events container is empty: nothing to train on")
         first = min(_when(_as_doc(e)["occurred_at"]) for e in events)
@@ -511,6 +644,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             holdout_days=defaults.holdout_days,
             rounds=args.rounds,
             seed=args.seed,
+            mode=mode,
         )
     else:
         cfg = SimConfig(items=args.items, days=args.days, seed=args.seed, rounds=args.rounds)

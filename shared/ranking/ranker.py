@@ -9,6 +9,11 @@ Catalogue-relative features use the ``FeatureContext`` learned at the last full 
 incremental path keeps that context (scores of untouched rows stay comparable); the timer's full
 pass refreshes it. With the same state and context, incremental and full agree exactly.
 
+``mode`` (``live`` or ``mock``, set by the live state from the marketplace connections) says
+which signals the marketplaces send: every feature row is built for it (unsent signals are NaN)
+and, in live mode, the model's fallback marketplaces are scored by their baseline
+(``RankerModel.score``). Changing it calls for a full pass.
+
 Ranking applies the rules (see ``shared.ranking.rules``) and orders by adjusted score, ties by
 item id. ``publish()`` remembers the ranking that was broadcast, and later rankings report each
 item's previous rank and its change against it.
@@ -28,6 +33,7 @@ from shared.core.errors import NotFound
 from shared.core.records import utcnow
 from shared.ml.features import (
     COLUMN,
+    FEATURE_VERSION,
     FEATURES,
     FeatureContext,
     apply_context,
@@ -118,9 +124,10 @@ class _Effects:
 
 
 class Ranker:
-    def __init__(self, model: RankerModel) -> None:
-        model.check_features(FEATURES)
+    def __init__(self, model: RankerModel, mode: str = "mock") -> None:
+        model.check_features(FEATURES, FEATURE_VERSION)
         self.model = model
+        self.mode = mode
         self.context: FeatureContext | None = None
         self._n = 0
         self._X = np.empty((0, len(FEATURES)), dtype=np.float32)
@@ -152,7 +159,7 @@ class Ranker:
         categories: list[str] = []
         iterator = iter(products)
         while chunk := list(islice(iterator, _CHUNK)):
-            blocks.append(build_raw(chunk, now))
+            blocks.append(build_raw(chunk, now, self.mode))
             ids += [str(p["item_id"]) for p in chunk]
             titles += [str(p.get("title") or "") for p in chunk]
             categories += [str(p.get("category") or "") for p in chunk]
@@ -166,7 +173,7 @@ class Ranker:
         self.context = context or context_of(X[alive])
         apply_context(X, self.context)
         self._X, self._n = X, len(ids)
-        self._scores = self.model.predict(X)
+        self._scores = self.score(X)
         self._ids, self._titles, self._categories = ids, titles, categories
         self._index, self._alive = index, alive
         self._published = np.zeros(len(ids), dtype=np.int64)
@@ -180,9 +187,9 @@ class Ranker:
 
     def set_model(self, model: RankerModel) -> None:
         """Serve a new model: re-score every row from the stored features, no documents read."""
-        model.check_features(FEATURES)
+        model.check_features(FEATURES, FEATURE_VERSION)
         self.model = model
-        self._scores[: self._n] = model.predict(self._X[: self._n])
+        self._scores[: self._n] = self.score(self._X[: self._n])
         self._changed(ids_changed=False)
 
     def update(self, touched_products: Sequence[Mapping[str, Any]], now: datetime) -> None:
@@ -193,8 +200,8 @@ class Ranker:
             self.context = FeatureContext.from_products(touched_products)
         latest = {str(p["item_id"]): p for p in touched_products}
         docs = list(latest.values())
-        X = build_features(docs, now, self.context)
-        scores = self.model.predict(X)
+        X = self.features(docs, now)
+        scores = self.score(X)
         rows = np.empty(len(docs), dtype=np.int64)
         appended = False
         for i, (item, doc) in enumerate(latest.items()):
@@ -209,6 +216,16 @@ class Ranker:
         self._scores[rows] = scores
         self._alive[rows] = True
         self._changed(ids_changed=appended)
+
+    def features(self, docs: Sequence[Mapping[str, Any]], now: datetime) -> np.ndarray:
+        """Feature rows of ``docs`` at ``now`` with the ranker's context and mode."""
+        if self.context is None:
+            raise NotFound("the ranking has no catalogue context yet")
+        return build_features(docs, now, self.context, self.mode)
+
+    def score(self, X: np.ndarray) -> np.ndarray:
+        """Ranking scores of feature rows, as the ranking uses them (fallback included)."""
+        return self.model.score(X, self.mode)
 
     def remove_items(self, ids: Iterable[str]) -> int:
         """Drop items from the catalogue (deleted listings); returns how many were present."""

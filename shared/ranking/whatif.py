@@ -18,7 +18,6 @@ import numpy as np
 
 from shared.core.errors import NotFound, ValidationFailed
 from shared.ml.explain import contributions
-from shared.ml.features import build_features
 from shared.ranking.ranker import Ranker
 from shared.ranking.rules import Rule
 
@@ -64,8 +63,8 @@ def price_whatif(
         raise NotFound(f"item {item_id!r} is not in the ranking")
     rules = list(rules)
     docs = [{**product_state, "price": price} for price in prices]
-    X = build_features(docs, now, ranker.context)
-    scores = ranker.model.predict(X)
+    X = ranker.features(docs, now)
+    scores = ranker.score(X)
     current_score = current[item_id]
     adjusted, ranks = ranker.placement(item_id, np.append(scores, current_score), rules, now)
     current_rank = ranks[-1]

@@ -17,23 +17,29 @@ days, competitors re-price, items sell out and are restocked after a lead time (
 
 Hidden parameters (appeal, elasticity, reference price, trend) stay inside this class: they are
 never written to product dicts or events, so features cannot see them.
+
+Two ways to observe the same demand (``history(..., mode=)``): ``mock`` is the demo, every
+marketplace sending views, clicks and orders with prices; ``live`` keeps, per marketplace, only
+what it really sends (``shared.core.signals``, see ``as_sent``). The same seed gives the same
+shoppers in both.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Literal
 
 import numpy as np
 
+from shared.core import signals
 from shared.core.records import Event, EventKind, hour_key
 from shared.ml.sim.catalogue import simulate_catalogue
 from shared.ml.vocabulary import CATEGORIES, category_code
 
-__all__ = ["REGIONS", "SimEvent", "Simulator", "simulate_catalogue"]
+__all__ = ["REGIONS", "SimEvent", "Simulator", "as_sent", "simulate_catalogue"]
 
 IST = timedelta(hours=5, minutes=30)
 REGIONS: tuple[str, ...] = (
@@ -227,13 +233,20 @@ class Simulator:
         return due
 
     # ----------------------------------------------------------------- history
-    def history(self, start: datetime, hours: int) -> list[Event]:
+    def history(self, start: datetime, hours: int, mode: str = "mock") -> list[Event]:
         """Hourly aggregate events from ``start`` for ``hours`` hours (backfill, training).
 
         Per item: an initial ``stock`` (and offer) event, then per hour a ``traffic`` event
         (views, clicks) when there was traffic, one ``order`` event per order, ``offer`` events
         for price changes and ``stock`` events for restocks. Ids are unique and deterministic.
+        With ``mode="live"`` only what each marketplace really sends (``as_sent``).
         """
+        if mode not in ("mock", "live"):
+            raise ValueError(f"mode must be 'mock' or 'live', not {mode!r}")
+        events = self._history(start, hours)
+        return events if mode == "mock" else as_sent(events, mode)
+
+    def _history(self, start: datetime, hours: int) -> list[Event]:
         start = start.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
         events: list[Event] = []
         for i in range(len(self.item_ids)):
@@ -392,6 +405,89 @@ class Simulator:
             region,
             at,
         )
+
+
+def as_sent(events: Iterable[Event], mode: str) -> list[Event]:
+    """The demo ``events`` as each marketplace sends them in ``mode`` (``shared.core.signals``).
+
+    - ``traffic``: only the sent counters (Amazon: glance views; Myntra and Meesho live: none,
+      so no traffic events at all).
+    - ``order``: kept where orders are sent per event; units, revenue and the price only where
+      those are sent per event too (Amazon's ORDER_CHANGE has none of them). Stock still moves.
+    - units or revenue sent hourly: one ``sales`` event per item and hour with the hour's
+      units and revenue (Amazon's ITEM_SALES_EVENT_CHANGE), at the start of the hour.
+    - ``offer``: kept where offers are sent; elsewhere the seller's own price changes remain,
+      as ``catalogue`` events without a competitor price (no competitor offers come).
+    - ``stock`` (the seller's inventory) is kept everywhere.
+    """
+    out: list[Event] = []
+    sales: dict[tuple[str, str], list] = {}
+    for event in events:
+        sent = signals.sent(event.marketplace, mode)
+        if event.kind == "traffic":
+            counts = {k: getattr(event, k) if k in sent else 0 for k in ("views", "clicks")}
+            if any(counts.values()):
+                out.append(event.model_copy(update=counts))
+        elif event.kind == "order":
+            hourly = [k for k in ("units", "revenue") if sent.get(k) == "hourly"]
+            if hourly:
+                key = (event.item_id, hour_key(event.occurred_at))
+                if key not in sales:
+                    sales[key] = [event, 0, 0.0]
+                sales[key][1] += event.units
+                sales[key][2] += event.revenue
+            if sent.get("orders") == "event":
+                per_event = {k for k in ("units", "revenue") if sent.get(k) == "event"}
+                out.append(
+                    event.model_copy(
+                        update={
+                            "orders": event.orders,
+                            "units": event.units if "units" in per_event else 0,
+                            "revenue": event.revenue if "revenue" in per_event else 0.0,
+                            "price": event.price if "revenue" in per_event else None,
+                            "region": event.region if "revenue" in per_event else None,
+                            "raw_type": "OrderLine" if per_event else "ORDER_CHANGE",
+                        }
+                    )
+                )
+        elif event.kind == "offer":
+            if "offers" in sent:
+                out.append(event)
+            elif event.price is not None:
+                out.append(
+                    event.model_copy(
+                        update={
+                            "kind": "catalogue",
+                            "competitor_price": None,
+                            "raw_type": "PriceChange",
+                        }
+                    )
+                )
+        else:
+            out.append(event)
+    for (_, hour_of), (first, units, revenue) in sales.items():
+        sent = signals.sent(first.marketplace, mode)
+        hour = first.occurred_at.replace(minute=0, second=0, microsecond=0)
+        out.append(
+            first.model_copy(
+                update={
+                    "id": f"{first.id.rsplit('-', 2)[0]}-h{hour_of}",
+                    "kind": "sales",
+                    "raw_type": "ItemSalesEventChange",
+                    "occurred_at": hour,
+                    "received_at": hour + timedelta(hours=1),
+                    "orders": 0,
+                    "units": units if "units" in sent else 0,
+                    "revenue": round(revenue, 2) if "revenue" in sent else 0.0,
+                    "stock_delta": 0,
+                    "price": None,
+                    "region": None,
+                    "order_id": None,
+                }
+            )
+        )
+    out.sort(key=lambda e: e.occurred_at)
+    return out
 
 
 def _sigmoid(z: np.ndarray) -> np.ndarray:

@@ -36,7 +36,7 @@ def test_shape_dtype_and_contract(states):
     X = build_features(states, NOW, FeatureContext.from_products(states))
     assert X.dtype == np.float32 and X.shape == (len(states), len(FEATURES))
     assert len(set(FEATURES)) == len(FEATURES)
-    assert FEATURE_VERSION.startswith("f1-")
+    assert FEATURE_VERSION.startswith("f2-")
     # No simulator internals among the inputs or outputs.
     for hidden in ("appeal", "elasticity", "ref_price", "reference"):
         assert not any(hidden in name for name in FEATURES)
@@ -140,3 +140,89 @@ def test_catalogue_fields_read_like_num_whatever_their_type():
     np.testing.assert_array_equal(build_raw(plain, NOW), X[[0, 2, 3]])
     assert X[:, COLUMN["category"]].tolist() == [4, 4, 4, 8]
     assert X[:, COLUMN["marketplace"]].tolist() == [2, 2, 2, 3]
+
+
+# ------------------------------------------------------------------ missing signals
+_COUNTER_COLUMNS = {
+    "views": ("views_1h", "views_24h", "views_7d", "trend_views", "unit_sessions_7d"),
+    "clicks": ("clicks_1h", "clicks_24h", "clicks_7d"),
+    "orders": ("orders_1h", "orders_24h", "orders_7d"),
+    "units": ("units_24h", "units_7d", "trend_units", "days_of_cover"),
+    "revenue": ("revenue_24h", "revenue_7d"),
+}
+
+
+def _quiet(marketplace: str, item: str) -> dict:
+    """An item with no events at all: every sent counter is zero."""
+    return new_state(
+        {
+            "item_id": item,
+            "title": "t",
+            "category": "Beauty",
+            "marketplace": marketplace,
+            "price": 300.0,
+            "mrp": 400.0,
+            "rating": 4.1,
+            "review_count": 5,
+            "stock": 9,
+        }
+    )
+
+
+@pytest.mark.parametrize("mode", ["live", "mock"])
+def test_a_signal_not_sent_is_missing_and_one_sent_without_events_is_zero(mode):
+    from shared.core import signals
+
+    docs = [_quiet(mp, f"SKU-Q-{i}") for i, mp in enumerate(("amazon", "myntra", "meesho"))]
+    X = build_raw(docs, NOW, mode)
+    for row, doc in enumerate(docs):
+        sent = signals.sent(doc["marketplace"], mode)
+        for signal, columns in _COUNTER_COLUMNS.items():
+            for column in columns:
+                value = X[row, COLUMN[column]]
+                if signal in sent:
+                    assert not np.isnan(value), (mode, doc["marketplace"], column)
+                    if column.startswith(signal):
+                        assert value == 0, (mode, doc["marketplace"], column)
+                else:
+                    assert np.isnan(value), (mode, doc["marketplace"], column)
+        rates = {"ctr_24h", "ctr_7d"} if "clicks" in sent else set()
+        rates |= {"conversion_24h", "conversion_7d"} if "clicks" in sent else set()
+        for column in ("ctr_24h", "ctr_7d", "conversion_24h", "conversion_7d"):
+            assert np.isnan(X[row, COLUMN[column]]) == (column not in rates)
+        # Catalogue fields are never blanked; no competitor offer: no competitor feature.
+        assert X[row, COLUMN["price"]] == 300 and X[row, COLUMN["stock"]] == 9
+        assert np.isnan(X[row, COLUMN["price_vs_competitor"]])
+
+
+def test_live_mode_blanks_clicks_everywhere_and_views_where_only_orders_come(states):
+    live = build_raw(states, NOW, "live")
+    mock = build_raw(states, NOW, "mock")
+    np.testing.assert_array_equal(mock, build_raw(states, NOW))  # the default is the demo
+    assert not np.isnan(mock[:, [COLUMN[c] for c in ("clicks_7d", "ctr_7d", "views_7d")]]).any()
+    amazon = np.array([s["marketplace"] == "amazon" for s in states])
+    assert amazon.any() and (~amazon).any()
+    for column in ("clicks_1h", "clicks_7d", "ctr_24h", "conversion_7d"):
+        assert np.isnan(live[:, COLUMN[column]]).all()
+    for column in ("views_24h", "trend_views"):
+        assert not np.isnan(live[amazon, COLUMN[column]]).any()
+        assert np.isnan(live[~amazon, COLUMN[column]]).all()
+    # What is sent stays exactly as the demo computes it.
+    for column in ("orders_24h", "units_7d", "revenue_7d", "price", "stock", "days_of_cover"):
+        np.testing.assert_array_equal(live[:, COLUMN[column]], mock[:, COLUMN[column]])
+    np.testing.assert_array_equal(
+        live[amazon, COLUMN["views_7d"]], mock[amazon, COLUMN["views_7d"]]
+    )
+
+
+def test_the_mode_is_checked_and_feeds_the_feature_version():
+    from shared.ml.features import NEEDS, unsent_columns
+
+    with pytest.raises(ValueError, match="mode"):
+        build_raw([], NOW, "demo")
+    assert unsent_columns("mock") == {}
+    live = unsent_columns("live")
+    assert set(live) == {0, 1, 2, 3}  # three marketplaces and the unknown one
+    assert COLUMN["clicks_24h"] in live[0] and COLUMN["views_24h"] not in live[0]
+    assert COLUMN["views_24h"] in live[1] and COLUMN["orders_24h"] not in live[1]
+    assert set(NEEDS) <= set(FEATURES)

@@ -37,3 +37,18 @@ def test_metadata_must_agree_with_the_booster(small_model):
         )
     with pytest.raises(ModelError, match="cannot be loaded"):
         RankerModel.from_text("not a model", small_model.metadata)
+
+
+def test_a_model_of_another_feature_version_is_refused(small_model):
+    from shared.ml.features import FEATURE_VERSION
+    from shared.ranking.ranker import Ranker
+
+    small_model.check_features(FEATURES, FEATURE_VERSION)
+    old = RankerModel.from_text(
+        small_model.to_text(), {**small_model.metadata, "feature_version": "f1-0123456789"}
+    )
+    with pytest.raises(FeatureMismatch, match=r"retrain with python -m shared\.ml\.train") as exc:
+        old.check_features(FEATURES, FEATURE_VERSION)
+    assert "f1-0123456789" in str(exc.value) and FEATURE_VERSION in str(exc.value)
+    with pytest.raises(FeatureMismatch, match="retrain"):
+        Ranker(old)

@@ -122,3 +122,45 @@ def test_tick_mix_order_and_stock():
     orders = [e for e in events if e.kind == "order"]
     assert {e.item_id for e in orders} <= {catalogue[0]["item_id"]}
     assert sum(e.quantity for e in orders) <= 3
+
+
+def test_live_history_sends_per_marketplace_only_what_it_really_sends():
+    from shared.core import signals
+
+    catalogue = simulate_catalogue(60, 5)
+    demo = Simulator(catalogue, 5).history(START, 24 * 4)
+    live = Simulator(catalogue, 5).history(START, 24 * 4, mode="live")
+    assert [e.to_doc() for e in demo] == [
+        e.to_doc() for e in Simulator(catalogue, 5).history(START, 24 * 4, mode="mock")
+    ]
+    assert len({e.id for e in live}) == len(live)
+    by_mp = {mp: [e for e in live if e.marketplace == mp] for mp in ("amazon", "myntra", "meesho")}
+    amazon = by_mp["amazon"]
+    assert not any(e.clicks for e in live)  # no marketplace sends clicks
+    assert any(e.kind == "traffic" and e.views for e in amazon)
+    for e in amazon:
+        if e.kind == "order":  # ORDER_CHANGE: no price, units or revenue
+            assert e.orders == 1 and e.units == 0 and e.revenue == 0 and e.price is None
+            assert e.stock_delta < 0 and e.raw_type == "ORDER_CHANGE"
+    sales = [e for e in amazon if e.kind == "sales"]
+    assert sales and all(e.occurred_at.minute == 0 and e.orders == 0 for e in sales)
+    assert {e.kind for e in amazon} <= {"traffic", "order", "sales", "offer", "stock"}
+    for mp in ("myntra", "meesho"):
+        assert "views" not in signals.sent(mp, "live")
+        kinds = {e.kind for e in by_mp[mp]}
+        assert "traffic" not in kinds and "offer" not in kinds and "order" in kinds
+        for e in by_mp[mp]:
+            if e.kind == "order":
+                assert e.units >= 1 and e.revenue == pytest.approx(e.units * e.price)
+            if e.kind == "catalogue":  # the seller's own price changes, no competitor
+                assert e.price and e.competitor_price is None
+    # The same shoppers: per item, as many orders and units as the demo reports.
+    for item in {p["item_id"] for p in catalogue}:
+        d = [e for e in demo if e.item_id == item]
+        v = [e for e in live if e.item_id == item]
+        assert sum(e.orders for e in v) == sum(e.orders for e in d)
+        assert sum(e.units for e in v) == sum(e.units for e in d)
+        assert sum(e.revenue for e in v) == pytest.approx(sum(e.revenue for e in d))
+        assert sum(e.stock_delta for e in v) == sum(e.stock_delta for e in d)
+    with pytest.raises(ValueError, match="mode"):
+        Simulator(catalogue, 5).history(START, 2, mode="demo")

@@ -119,3 +119,35 @@ def test_in_stock_popularity_puts_out_of_stock_items_last():
     scores = baseline_scores(X)
     assert np.argsort(-scores["popularity"]).tolist() == [0, 1, 2]
     assert np.argsort(-scores["popularity_in_stock"]).tolist() == [1, 2, 0]
+
+
+def test_reported_per_kind_of_data_with_a_fallback_where_the_model_is_not_ten_percent_better(
+    small_trained,
+):
+    from shared.ml.train import live_kinds
+
+    model, _ = small_trained
+    metrics = model.metadata["metrics"]
+    kinds = metrics["by_data"]
+    assert live_kinds() == {"live:amazon": ("amazon",), "live:myntra+meesho": ("myntra", "meesho")}
+    assert set(kinds) == {"mock", "live:amazon", "live:myntra+meesho"}
+    assert kinds["mock"]["ndcg@20"] == metrics["ndcg@20"] and kinds["mock"]["served"] == "model"
+    fallback = model.metadata["fallback"]
+    for kind, marketplaces in live_kinds().items():
+        result = kinds[kind]
+        assert 0 < result["ndcg@20"] <= 1 and result["marketplaces"] == list(marketplaces)
+        strongest = result["baselines"][result["strongest_baseline"]]["ndcg@20"]
+        assert result["lift_vs_strongest@20"] == pytest.approx(
+            result["ndcg@20"] / strongest - 1.0, abs=1e-4
+        )
+        if result["lift_vs_strongest@20"] < 0.10:
+            assert result["served"] in ("popularity", "popularity_in_stock")
+            assert all(fallback[mp]["baseline"] == result["served"] for mp in marketplaces)
+            assert all(fallback[mp]["slope"] > 0 for mp in marketplaces)
+        else:
+            assert result["served"] == "model"
+            assert not any(mp in fallback for mp in marketplaces)
+    table = metrics_table(metrics)
+    assert "live:amazon" in table and "live:myntra+meesho" in table and "served by" in table
+    # The live kinds have no clicks: the conversion baseline cannot rank them.
+    assert kinds["live:amazon"]["strongest_baseline"] != "conversion_7d"

@@ -287,3 +287,55 @@ def test_percentiles_place_scores_within_the_catalogue(small_model, states):
     assert ranker.percentiles([lowest, max(scores) + 1]) == [0.0, 100.0]
     below = sum(1 for s in scores if s < scores[10])
     assert percentiles[10] == round(below * 100 / len(scores), 1)
+
+
+# ------------------------------------------------------------------ live mode and fallback
+def test_live_mode_builds_features_without_unsent_signals(small_model, states):
+    ranker = Ranker(small_model, mode="live")
+    ranker.full(list(states.values()), NOW)
+    for item, state in states.items():
+        row = ranker.features_of(item)
+        assert np.isnan(row[COLUMN["clicks_24h"]])
+        assert np.isnan(row[COLUMN["views_24h"]]) == (state["marketplace"] != "amazon")
+    assert np.isfinite(ranker.scores_for(states)[next(iter(states))])
+
+
+def _with_fallback(model, fallback):
+    from shared.ml.model import RankerModel
+
+    return RankerModel.from_text(model.to_text(), {**model.metadata, "fallback": fallback})
+
+
+def test_a_fallback_ranks_live_items_of_its_marketplace_by_the_baseline(small_model, states):
+    from shared.ml.baselines import baseline_scores
+
+    rule = {"baseline": "popularity_in_stock", "offset": 0.5, "slope": 2.0}
+    model = _with_fallback(small_model, {"myntra": rule})
+    live = Ranker(model, mode="live")
+    live.full(list(states.values()), NOW)
+    plain = Ranker(_with_fallback(small_model, {}), mode="live")
+    plain.full(list(states.values()), NOW)
+    myntra = [i for i, s in states.items() if s["marketplace"] == "myntra"]
+    others = [i for i, s in states.items() if s["marketplace"] != "myntra"]
+    assert myntra and others
+    # Other marketplaces keep the model's scores; Myntra's follow in-stock popularity.
+    assert live.scores_for(others) == plain.scores_for(others)
+    page = live.ranking([], NOW, marketplace="myntra", limit=1000)
+    X = np.vstack([live.features_of(e.item_id) for e in page.entries])
+    baseline = baseline_scores(X)["popularity_in_stock"]
+    assert np.all(np.diff(baseline) <= 0), "myntra items not in baseline order"
+    scores = np.array([e.score for e in page.entries])
+    shaped = np.where(baseline >= 0, np.log1p(np.maximum(baseline, 0)), -1.0)
+    np.testing.assert_allclose(scores, 0.5 + 2.0 * shaped)
+    # Incremental and full agree with the fallback too.
+    one = states[myntra[0]]
+    live.update([one], NOW)
+    assert live.scores_for([myntra[0]]) == {
+        myntra[0]: pytest.approx(scores[_ids(page).index(myntra[0])])
+    }
+    # The demo feed sends every signal: the model ranks everything.
+    demo = Ranker(model)
+    demo.full(list(states.values()), NOW)
+    base = Ranker(_with_fallback(small_model, {}))
+    base.full(list(states.values()), NOW)
+    assert demo.scores_for(myntra) == base.scores_for(myntra)
