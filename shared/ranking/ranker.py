@@ -227,6 +227,13 @@ class Ranker:
         """Ranking scores of feature rows, as the ranking uses them (fallback included)."""
         return self.model.score(X, self.mode)
 
+    def ranked_by(self, marketplace: str | None) -> str:
+        """What orders ``marketplace``'s items: ``model``, or the baseline of the model's
+        fallback in live mode."""
+        if self.mode != "live":
+            return "model"
+        return str(self.model.fallback.get(marketplace or "", {}).get("baseline", "model"))
+
     def remove_items(self, ids: Iterable[str]) -> int:
         """Drop items from the catalogue (deleted listings); returns how many were present."""
         gone = 0

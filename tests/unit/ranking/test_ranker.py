@@ -333,9 +333,12 @@ def test_a_fallback_ranks_live_items_of_its_marketplace_by_the_baseline(small_mo
     assert live.scores_for([myntra[0]]) == {
         myntra[0]: pytest.approx(scores[_ids(page).index(myntra[0])])
     }
+    assert live.ranked_by("myntra") == "popularity_in_stock"
+    assert live.ranked_by("amazon") == "model" and live.ranked_by(None) == "model"
     # The demo feed sends every signal: the model ranks everything.
     demo = Ranker(model)
     demo.full(list(states.values()), NOW)
     base = Ranker(_with_fallback(small_model, {}))
     base.full(list(states.values()), NOW)
     assert demo.scores_for(myntra) == base.scores_for(myntra)
+    assert demo.ranked_by("myntra") == "model"
