@@ -40,16 +40,20 @@ SELECT {column},
 FROM sales GROUP BY 1 ORDER BY revenue DESC, 1
 """
 
+# Aggregate the fact first (date_key range, no join), then name the few items that remain.
 TOP_PRODUCTS = """
-SELECT f.item_id, p.title, p.category, p.marketplace,
-    sum(f.net_units) AS units,
-    round(sum(f.net_revenue), 2) AS revenue,
-    count(DISTINCT f.order_id) AS orders
-FROM fact_sales f
-JOIN dim_dates d USING (date_key)
-JOIN dim_products p ON p.item_id = f.item_id AND p.is_current
-WHERE d.date BETWEEN $start AND $end AND NOT f.is_cancelled
-GROUP BY ALL ORDER BY revenue DESC, f.item_id LIMIT $limit
+WITH sold AS (
+    SELECT item_id,
+        sum(net_units) AS units,
+        round(sum(net_revenue), 2) AS revenue,
+        count(DISTINCT order_id) AS orders
+    FROM fact_sales
+    WHERE date_key BETWEEN $start_key AND $end_key AND NOT is_cancelled
+    GROUP BY 1 ORDER BY revenue DESC, item_id LIMIT $limit
+)
+SELECT s.item_id, p.title, p.category, p.marketplace, s.units, s.revenue, s.orders
+FROM sold s LEFT JOIN dim_products p ON p.item_id = s.item_id AND p.is_current
+ORDER BY s.revenue DESC, s.item_id
 """
 
 TURNOVER = """
@@ -176,6 +180,10 @@ FROM fact_sales WHERE customer_key IS NULL GROUP BY 1 ORDER BY 1
 """
 
 
+def _key(day: date) -> int:
+    return int(day.strftime("%Y%m%d"))
+
+
 def _table(result) -> dict[str, Any]:
     return {"columns": result.columns, "rows": result.rows}
 
@@ -195,7 +203,8 @@ class Kpis:
         return _table(self._q(BY_PLACE.format(column=column), start=start, end=end))
 
     def top_products(self, start: date, end: date, limit: int) -> dict:
-        return _table(self._q(TOP_PRODUCTS, start=start, end=end, limit=limit))
+        keys = {"start_key": _key(start), "end_key": _key(end)}
+        return _table(self._q(TOP_PRODUCTS, limit=limit, **keys))
 
     def inventory_turnover(self, start: date, end: date) -> dict:
         days = (end - start).days + 1
