@@ -1,7 +1,7 @@
 """Create ``local.settings.json`` from the committed example, with secrets made on this machine.
 
-The example commits placeholders only; this fills the webhook secrets and the local SignalR
-access key with fresh random values once, so no secret ever lives in the repository. Settings
+The example commits placeholders only; this fills the webhook secrets, the buyer-key salt and
+the local SignalR access key with fresh random values once, so no secret ever lives in the repository. Settings
 added to the example later are copied into an existing file (secrets there are kept).
 """
 
@@ -12,7 +12,12 @@ import secrets
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-GENERATED = ("Webhooks__amazonSecret", "Webhooks__myntraSecret", "Webhooks__meeshoSecret")
+GENERATED = (
+    "Webhooks__amazonSecret",
+    "Webhooks__myntraSecret",
+    "Webhooks__meeshoSecret",
+    "Analytics__buyerKeySalt",
+)
 
 
 def local_settings(path: Path = ROOT / "local.settings.json") -> dict[str, str]:
@@ -28,7 +33,11 @@ def local_settings(path: Path = ROOT / "local.settings.json") -> dict[str, str]:
     current = json.loads(path.read_text())
     # Settings added to the example since this file was made: take their example values.
     example_values = json.loads((ROOT / "local.settings.example.json").read_text())["Values"]
-    added = {k: v for k, v in example_values.items() if k not in current["Values"]}
+    added = {
+        k: secrets.token_hex(32) if k in GENERATED else v
+        for k, v in example_values.items()
+        if k not in current["Values"]
+    }
     if added:
         current["Values"].update(added)
         path.write_text(json.dumps(current, indent=2) + "\n")
