@@ -1,8 +1,9 @@
 """Create ``local.settings.json`` from the committed example, with secrets made on this machine.
 
 The example commits placeholders only; this fills the webhook secrets, the buyer-key salt and
-the local SignalR access key with fresh random values once, so no secret ever lives in the repository. Settings
-added to the example later are copied into an existing file (secrets there are kept).
+the local SignalR access key with fresh random values once, so no secret ever lives in the
+repository. Settings added to the example later are copied into an existing file (secrets
+there are kept; secrets new to it are generated).
 """
 
 from __future__ import annotations
