@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -340,3 +340,31 @@ def test_amazon_shipped_records_a_milestone_per_item():
         ("amazon:status:171-0000001-0000001:112:shipped", "status"),
     ]
     assert all(e.customer_id is None for e in events)
+
+
+def test_what_the_normalisers_record_from_real_payloads_is_what_the_signal_table_says():
+    """Amazon's SP-API notifications and Myntra/Meesho orders, normalised, carry only the
+    counters ``shared.core.signals`` lists for live mode: no clicks anywhere, no views from
+    Myntra or Meesho."""
+    from shared.core import signals
+    from shared.live.mock_feed import payload
+    from shared.ml.sim.amazon_notifications import notifications
+    from shared.ml.sim.simulator import SimEvent, Simulator, simulate_catalogue
+
+    now = datetime(2026, 11, 21, 10, tzinfo=UTC)
+    catalogue = [{**p, "marketplace": "amazon"} for p in simulate_catalogue(8, seed=3)]
+    history = Simulator(catalogue, seed=3).history(now - timedelta(days=2), 48)
+    bodies = [("amazon", body) for body in notifications(history)]
+    for mp in ("myntra", "meesho"):
+        order = SimEvent("SKU-1", mp, "order", 2, 499.0, "Karnataka", now)
+        bodies.append((mp, payload(order)))
+    seen: dict[str, set[str]] = {"amazon": set(), "myntra": set(), "meesho": set()}
+    for mp, body in bodies:
+        for event in NORMALISERS[mp](body, now):
+            seen[mp] |= {
+                c for c in ("views", "clicks", "orders", "units", "revenue") if getattr(event, c)
+            }
+    for mp, counters in seen.items():
+        assert counters, mp
+        assert counters <= set(signals.sent(mp, "live")), (mp, counters)
+    assert seen["amazon"] == {"views", "orders", "units", "revenue"}
