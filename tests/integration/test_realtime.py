@@ -96,6 +96,11 @@ def test_replaying_a_change_feed_batch_changes_nothing(devhost, products, store)
 def test_reconcile_agrees_with_the_incremental_path(devhost, products, store):
     master = {"x-functions-key": devhost.keys["master"]}
     with devhost.client() as c:
+        # Live mode for the whole test (a real signed event, and the few seconds an instance
+        # caches the mode): both paths must build features for the same mode.
+        view = {"eventType": "VIEW", "asin": products[0]["item_id"], "eventId": uuid.uuid4().hex}
+        assert post_webhook(devhost, "amazon", view).status_code == 200
+        time.sleep(6)
         # A full pass first, so both paths share the catalogue context (category medians).
         assert c.post("/admin/functions/reconcile", headers=master).status_code == 202
         items = c.post("/api/rank", json={"limit": 50}, headers=ANALYST).json()["items"]
