@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { listNames, notSentBy, ratioView, share, windowConversion } from "./kpi";
+import { countNote, listNames, notSentBy, ratioView, share, windowConversion } from "./kpi";
 
 describe("not sent by", () => {
   it("names marketplaces by their display names", () => {
@@ -67,5 +67,20 @@ describe("windowConversion", () => {
     expect(windowConversion(9, 1)).toBe("n/a");
     expect(windowConversion(3, 0)).toBe("—");
     expect(windowConversion(undefined, undefined)).toBe("—");
+  });
+});
+
+describe("countNote", () => {
+  it("is empty when every marketplace sends the signal", () => {
+    expect(countNote(10, [], 3)).toBe("");
+  });
+  it("names who does not send it", () => {
+    expect(countNote(10, ["myntra", "meesho"], 3)).toBe("not sent by Myntra and Meesho");
+  });
+  it("says a count nobody sends came from the demo feed", () => {
+    expect(countNote(1480, ["amazon", "myntra", "meesho"], 3)).toBe(
+      "from the demo feed; not sent by Amazon, Myntra and Meesho",
+    );
+    expect(countNote(0, ["amazon", "myntra", "meesho"], 3)).toBe("not sent by Amazon, Myntra and Meesho");
   });
 });

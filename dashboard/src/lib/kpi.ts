@@ -15,6 +15,17 @@ export function notSentBy(marketplaces: string[] | null | undefined): string {
   return marketplaces && marketplaces.length ? `not sent by ${listNames(marketplaces)}` : "";
 }
 
+/**
+ * The line under a count card (views, clicks) that some marketplaces do not send. When none
+ * sends it but the 24 h window still holds some (the demo feed ran earlier), say where they
+ * came from rather than show a count next to "not sent".
+ */
+export function countNote(count: number, missing: string[], marketplaces: number): string {
+  if (!missing.length) return "";
+  if (missing.length >= marketplaces && count > 0) return `from the demo feed; ${notSentBy(missing)}`;
+  return notSentBy(missing);
+}
+
 /** A 0..1 share shown to a seller: null for anything that is not a finite number, at most 1. */
 export function share(value: number | null | undefined): number | null {
   if (value === null || value === undefined || typeof value !== "number" || !Number.isFinite(value)) return null;

@@ -7,7 +7,7 @@ import { FitValue } from "../components/FitValue";
 import { LineChart } from "../components/LineChart";
 import { Empty, ErrorBox, Loading } from "../components/Status";
 import { compactNumber, indianShort, inr, inrCompact, int, istDateTime, istTime, marketplaceLabel, pct } from "../lib/format";
-import { notSentBy, ratioView } from "../lib/kpi";
+import { countNote, ratioView } from "../lib/kpi";
 import { MARKETPLACE_COLORS, seriesColumns, throttle } from "../lib/series";
 import { useApi } from "../lib/useApi";
 import { useLive } from "../live/LiveProvider";
@@ -86,7 +86,7 @@ function KpiCards({ metrics }: { metrics: Metrics }) {
                   ? `need restocking, of ${int(metrics.kpis.products)} products`
                   : `none low, of ${int(metrics.kpis.products)} products`
                 : (key === "views" || key === "clicks") && notSending(metrics, key).length
-                  ? notSentBy(notSending(metrics, key))
+                  ? countNote(value, notSending(metrics, key), MARKETPLACES.length)
                   : `All time ${totalFormat(card.key, metrics.totals?.[key] ?? 0)}`}
             </div>
           </div>
