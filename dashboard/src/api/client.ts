@@ -2,7 +2,10 @@ import type {
   AuditPage,
   DeadLetters,
   Health,
+  ImportJob,
   ListingDetails,
+  QualityRun,
+  QualityRunSummary,
   RankChange,
   RotatedSecret,
   UnmatchedItem,
@@ -50,10 +53,15 @@ export class ApiError extends Error {
 }
 
 async function errorFrom(method: string, path: string, response: Response): Promise<ApiError> {
-  let code: string | null = null;
-  let message = response.statusText || "request failed";
-  let field: string | null = null;
   const text = await response.text().catch(() => "");
+  return errorFromText(method, path, response.status, response.statusText, text);
+}
+
+/** The ApiError of a failed answer's status and body text (JSON `{error, message, field}` or plain). */
+export function errorFromText(method: string, path: string, status: number, statusText: string, text: string): ApiError {
+  let code: string | null = null;
+  let message = statusText || "request failed";
+  let field: string | null = null;
   try {
     const body = JSON.parse(text) as { error?: unknown; message?: unknown; field?: unknown };
     if (typeof body.error === "string") code = body.error;
@@ -62,7 +70,7 @@ async function errorFrom(method: string, path: string, response: Response): Prom
   } catch {
     if (text) message = text.slice(0, 200);
   }
-  return new ApiError(method, path, response.status, code, message, field);
+  return new ApiError(method, path, status, code, message, field);
 }
 
 export async function request<T>(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<T> {
@@ -141,4 +149,46 @@ export const api = {
   audit: (params: { limit?: number; continuation?: string | null; action?: string; item_id?: string }, signal?: AbortSignal) =>
     request<AuditPage>("GET", `/api/audit${query(params)}`, undefined, signal),
   negotiate: () => request<Negotiation>("POST", "/api/negotiate"),
+  imports: (limit: number, signal?: AbortSignal) => request<{ imports: ImportJob[] }>("GET", `/api/imports${query({ limit })}`, undefined, signal),
+  importJob: (id: string, signal?: AbortSignal) => request<ImportJob>("GET", `/api/imports/${enc(id)}`, undefined, signal),
+  quality: (signal?: AbortSignal) => request<{ run: QualityRun | null }>("GET", "/api/quality", undefined, signal),
+  qualityHistory: (days: number, signal?: AbortSignal) =>
+    request<{ runs: QualityRunSummary[] }>("GET", `/api/quality/history${query({ days })}`, undefined, signal),
 };
+
+/**
+ * POST /api/imports as multipart (`file`, `kind`, `strict`). XMLHttpRequest rather than fetch
+ * because only it reports upload progress (bytes sent of total) for a large file.
+ */
+export function uploadImport(
+  file: File,
+  options: { kind: string | null; strict: boolean },
+  onProgress: (sent: number, total: number) => void,
+  signal?: AbortSignal,
+): Promise<ImportJob> {
+  const path = "/api/imports";
+  const form = new FormData();
+  form.append("file", file, file.name);
+  if (options.kind) form.append("kind", options.kind);
+  form.append("strict", options.strict ? "true" : "false");
+  return new Promise((resolve, reject) => {
+    const xhr = new XMLHttpRequest();
+    xhr.open("POST", path);
+    xhr.withCredentials = true;
+    xhr.setRequestHeader("accept", "application/json");
+    xhr.upload.onprogress = (e) => onProgress(e.loaded, e.lengthComputable ? e.total : file.size);
+    xhr.onload = () => {
+      if (xhr.status >= 200 && xhr.status < 300) {
+        try {
+          resolve(JSON.parse(xhr.responseText) as ImportJob);
+        } catch {
+          reject(new ApiError("POST", path, xhr.status, null, "the answer was not JSON", null));
+        }
+      } else reject(errorFromText("POST", path, xhr.status, xhr.statusText, xhr.responseText));
+    };
+    xhr.onerror = () => reject(new ApiError("POST", path, 0, null, "the upload could not reach the server", null));
+    xhr.onabort = () => reject(new DOMException("aborted", "AbortError"));
+    signal?.addEventListener("abort", () => xhr.abort(), { once: true });
+    xhr.send(form);
+  });
+}

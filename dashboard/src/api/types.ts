@@ -349,3 +349,76 @@ export interface Negotiation {
   url: string;
   accessToken: string;
 }
+
+// --- Bulk imports and data quality (README, API: Imports and data quality) ---
+
+export type ImportKind = "sales" | "inventory" | "demand" | "daily_update";
+export type ImportStatus = "queued" | "processing" | "imported" | "rejected" | "failed";
+
+export interface RowError {
+  row: number;
+  column: string;
+  value: string | null;
+  rule: string;
+}
+
+export interface ImportCounts {
+  rows?: number;
+  valid?: number;
+  invalid?: number;
+  events_new?: number;
+  events_duplicate?: number;
+  [extra: string]: number | undefined;
+}
+
+export interface ImportJob {
+  id: string;
+  file: string;
+  kind: ImportKind | null;
+  strict: boolean;
+  actor: string;
+  status: ImportStatus;
+  reason: string | null;
+  progress: { phase: string; rows_done: number; rows_total: number | null; percent: number };
+  counts: ImportCounts;
+  errors_sample: RowError[];
+  created_at: string;
+  updated_at: string;
+  finished_at: string | null;
+  links: { self: string; report: string | null; errors_csv: string | null };
+}
+
+export type QualitySeverity = "critical" | "warning" | "info";
+
+export interface QualityCheck {
+  name: string;
+  category: "completeness" | "timeliness" | "accuracy" | "consistency" | "anomalies" | string;
+  rule: string;
+  severity: QualitySeverity;
+  status: "pass" | "fail" | "skipped";
+  value: number | null;
+  threshold: number | null;
+  details: Record<string, unknown>;
+}
+
+export interface QualityRun {
+  id: string;
+  day: string;
+  trigger: string;
+  status: "ok" | "warning" | "critical";
+  failed: Record<QualitySeverity, number>;
+  checks: number;
+  started_at?: string;
+  finished_at: string;
+  results: QualityCheck[];
+}
+
+export interface QualityRunSummary {
+  id: string;
+  day: string;
+  trigger: string;
+  status: QualityRun["status"];
+  failed: Record<QualitySeverity, number>;
+  finished_at: string;
+  values: Record<string, number | null>;
+}
