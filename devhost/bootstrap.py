@@ -18,6 +18,8 @@ GENERATED = (
     "Webhooks__myntraSecret",
     "Webhooks__meeshoSecret",
     "Analytics__buyerKeySalt",
+    # The token the app sends to the fake Graph API, which devhost starts with the same value.
+    "WhatsApp__accessToken",
 )
 
 

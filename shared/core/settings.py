@@ -17,7 +17,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -69,6 +69,36 @@ class OpenAIConnection(_Connection):
     client_id: str | None = Field(None, alias="clientId")
 
 
+class WhatsAppConnection(_Connection):
+    # The WhatsApp Cloud API over Graph: POST {baseUrl}/{phoneNumberId}/messages with a Bearer
+    # token. Locally devhost serves a fake Graph API at the base URL's port.
+    base_url: str = Field("https://graph.facebook.com/v22.0", alias="baseUrl")
+    phone_number_id: str | None = Field(None, alias="phoneNumberId")
+    access_token: SecretStr | None = Field(None, alias="accessToken")
+    # Approved templates (business-initiated messages outside the 24-hour window must be
+    # templates): one with an image header (the product), one without for items with no image.
+    template_name: str = Field("inventory_danger_alert", alias="templateName")
+    text_template_name: str = Field("inventory_danger_alert_text", alias="textTemplateName")
+    template_language: str = Field("en", alias="templateLanguage")
+
+
+class AlertRecipient(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    # E.164 digits, with or without the leading +.
+    phone: str = Field(..., pattern=r"^\+?[1-9][0-9]{7,14}$")
+    role: Literal["founder", "co-founder", "store_manager"]
+    # A store manager hears about their own store only; founders about every store.
+    store_id: str | None = None
+    name: str | None = None
+
+    @model_validator(mode="after")
+    def _manager_has_store(self) -> AlertRecipient:
+        if self.role == "store_manager" and not self.store_id:
+            raise ValueError(f"store manager {self.phone} needs a store_id")
+        return self
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_nested_delimiter="__", case_sensitive=False, extra="ignore", populate_by_name=True
@@ -82,6 +112,7 @@ class Settings(BaseSettings):
     webhooks: WebhookSecrets = Field(default_factory=WebhookSecrets, alias="Webhooks")
     analytics: AnalyticsSecrets = Field(default_factory=AnalyticsSecrets, alias="Analytics")
     openai: OpenAIConnection = Field(default_factory=OpenAIConnection, alias="AzureOpenAI")
+    whatsapp: WhatsAppConnection = Field(default_factory=WhatsAppConnection, alias="WhatsApp")
     # The lake: Hive-partitioned Parquet in this Blob container (ModelStorage account), the
     # export timer (idempotent; re-exports the last LAKE_LOOKBACK_DAYS days for late events),
     # and the guard's limits for every analytics query.
@@ -118,6 +149,18 @@ class Settings(BaseSettings):
     workbook_sheet_aliases: dict[str, str] = Field({}, alias="WORKBOOK_SHEET_ALIASES")
     # The daily quality run: a frequent timer, at most one run per UTC day (claimed by create).
     quality_schedule: str = Field("0 10 * * * *", alias="QUALITY_SCHEDULE")
+    # The daily inventory job: a frequent UTC timer; the day's run starts at this hour of the
+    # Indian clock, is claimed in the run ledger, and is taken over when its heartbeat is older
+    # than JOB_STALE_SECONDS (after a backoff of JOB_BACKOFF_SECONDS x 2^(attempt-1)), at most
+    # JOB_MAX_ATTEMPTS times.
+    daily_job_schedule: str = Field("0 */5 * * * *", alias="DAILY_JOB_SCHEDULE")
+    daily_job_hour_ist: int = Field(6, alias="DAILY_JOB_HOUR_IST", ge=0, le=23)
+    job_stale_seconds: int = Field(300, alias="JOB_STALE_SECONDS", ge=4)
+    job_backoff_seconds: int = Field(60, alias="JOB_BACKOFF_SECONDS", ge=0)
+    job_max_attempts: int = Field(3, alias="JOB_MAX_ATTEMPTS", ge=1, le=20)
+    # Who hears about items in danger on WhatsApp: JSON [{"phone", "role", "store_id"?, "name"?}]
+    # with role founder, co-founder or store_manager (a store manager names their store_id).
+    alert_recipients: list[AlertRecipient] = Field([], alias="ALERT_RECIPIENTS")
     applicationinsights_connection_string: SecretStr | None = Field(
         None, alias="APPLICATIONINSIGHTS_CONNECTION_STRING"
     )

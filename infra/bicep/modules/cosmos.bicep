@@ -67,6 +67,18 @@ var containers = [
     partitionKey: '/day'
     defaultTtl: 34560000 // 400 days
   }
+  {
+    // The run ledger of scheduled jobs: one document per job and day, steps and heartbeats.
+    name: 'jobs'
+    partitionKey: '/job'
+    defaultTtl: 34560000 // 400 days
+  }
+  {
+    // The alert log: one document per alert with its delivery to each recipient.
+    name: 'alerts'
+    partitionKey: '/day'
+    defaultTtl: 34560000 // 400 days
+  }
 ]
 
 resource account 'Microsoft.DocumentDB/databaseAccounts@2024-05-15' = {

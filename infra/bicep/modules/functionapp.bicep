@@ -70,6 +70,20 @@ param lakeSchedule string = '0 20 * * * *'
 param lakeLookbackDays int = 2
 param queryTimeoutSeconds int = 5
 param queryMaxRows int = 1000
+param dailyJobSchedule string = '0 */5 * * * *'
+param dailyJobHourIst int = 6
+param jobStaleSeconds int = 300
+param jobBackoffSeconds int = 60
+param jobMaxAttempts int = 3
+// [{phone, role: founder | co-founder | store_manager, store_id?, name?}]
+param alertRecipients array = []
+// The WhatsApp Cloud API (Graph); the access token lives in Key Vault (set it yourself).
+param whatsappBaseUrl string = 'https://graph.facebook.com/v22.0'
+param whatsappPhoneNumberId string = ''
+param whatsappTokenSecretName string = 'whatsapp-access-token'
+param whatsappTemplateName string = 'inventory_danger_alert'
+param whatsappTextTemplateName string = 'inventory_danger_alert_text'
+param whatsappTemplateLanguage string = 'en'
 
 resource insights 'Microsoft.Insights/components@2020-02-02' existing = {
   name: insightsName
@@ -117,6 +131,13 @@ var appSettings = {
   AzureOpenAI__apiVersion: '2024-10-21'
   AzureOpenAI__clientId: identityClientId
 
+  WhatsApp__baseUrl: whatsappBaseUrl
+  WhatsApp__phoneNumberId: whatsappPhoneNumberId
+  WhatsApp__accessToken: keyVaultReference(keyVaultName, whatsappTokenSecretName)
+  WhatsApp__templateName: whatsappTemplateName
+  WhatsApp__textTemplateName: whatsappTextTemplateName
+  WhatsApp__templateLanguage: whatsappTemplateLanguage
+
   WEBHOOK_MAX_AGE_SECONDS: string(webhookMaxAgeSeconds)
   MAX_BODY_BYTES: string(maxBodyBytes)
   EVENTS_TTL_DAYS: string(eventsTtlDays)
@@ -140,6 +161,12 @@ var appSettings = {
   LAKE_LOOKBACK_DAYS: string(lakeLookbackDays)
   QUERY_TIMEOUT_SECONDS: string(queryTimeoutSeconds)
   QUERY_MAX_ROWS: string(queryMaxRows)
+  DAILY_JOB_SCHEDULE: dailyJobSchedule
+  DAILY_JOB_HOUR_IST: string(dailyJobHourIst)
+  JOB_STALE_SECONDS: string(jobStaleSeconds)
+  JOB_BACKOFF_SECONDS: string(jobBackoffSeconds)
+  JOB_MAX_ATTEMPTS: string(jobMaxAttempts)
+  ALERT_RECIPIENTS: string(alertRecipients)
 
   // A disabled mock still wakes an instance every few seconds; this stops the timer itself.
   'AzureWebJobs.mock_feed.Disabled': mockEnabled ? 'false' : 'true'
