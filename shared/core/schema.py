@@ -44,6 +44,10 @@ JOBS = ContainerSpec("jobs", "/job", default_ttl=400 * DAY_SECONDS)
 # The alert log: one document per alert (item, store, danger level, day) with its delivery to
 # each recipient, partitioned by IST day (shared.alerts.log), kept 400 days.
 ALERTS = ContainerSpec("alerts", "/day", default_ttl=400 * DAY_SECONDS)
+# Daily inventory snapshots: one document per IST day, store and item (aging, danger level and
+# the previous day's, capital at risk, risk score, decision), with a deterministic id so a
+# re-run of a day rewrites it (shared.inventory.daily); partitioned by day, kept 400 days.
+INVENTORY_SNAPSHOTS = ContainerSpec("inventory_snapshots", "/day", default_ttl=400 * DAY_SECONDS)
 
 CONTAINERS: tuple[ContainerSpec, ...] = (
     EVENTS,
@@ -60,4 +64,5 @@ CONTAINERS: tuple[ContainerSpec, ...] = (
     QUALITY,
     JOBS,
     ALERTS,
+    INVENTORY_SNAPSHOTS,
 )

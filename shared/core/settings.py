@@ -161,6 +161,12 @@ class Settings(BaseSettings):
     # Who hears about items in danger on WhatsApp: JSON [{"phone", "role", "store_id"?, "name"?}]
     # with role founder, co-founder or store_manager (a store manager names their store_id).
     alert_recipients: list[AlertRecipient] = Field([], alias="ALERT_RECIPIENTS")
+    # Inventory danger levels: days without a sale for EARLY, HIGH and CRITICAL, and the days of
+    # cover above which a level is raised by one (shared.projection.aging).
+    danger_early_days: int = Field(30, alias="DANGER_EARLY_DAYS", ge=1)
+    danger_high_days: int = Field(60, alias="DANGER_HIGH_DAYS", ge=1)
+    danger_critical_days: int = Field(90, alias="DANGER_CRITICAL_DAYS", ge=1)
+    danger_cover_raise_days: float = Field(90.0, alias="DANGER_COVER_RAISE_DAYS", gt=0)
     applicationinsights_connection_string: SecretStr | None = Field(
         None, alias="APPLICATIONINSIGHTS_CONNECTION_STRING"
     )

@@ -79,6 +79,12 @@ var containers = [
     partitionKey: '/day'
     defaultTtl: 34560000 // 400 days
   }
+  {
+    // Daily inventory snapshots: one document per IST day, store and item.
+    name: 'inventory_snapshots'
+    partitionKey: '/day'
+    defaultTtl: 34560000 // 400 days
+  }
 ]
 
 resource account 'Microsoft.DocumentDB/databaseAccounts@2024-05-15' = {

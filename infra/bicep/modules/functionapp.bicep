@@ -77,6 +77,11 @@ param jobBackoffSeconds int = 60
 param jobMaxAttempts int = 3
 // [{phone, role: founder | co-founder | store_manager, store_id?, name?}]
 param alertRecipients array = []
+// Inventory danger levels: days without a sale, and the days of cover that raise a level.
+param dangerEarlyDays int = 30
+param dangerHighDays int = 60
+param dangerCriticalDays int = 90
+param dangerCoverRaiseDays int = 90
 // The WhatsApp Cloud API (Graph); the access token lives in Key Vault (set it yourself).
 param whatsappBaseUrl string = 'https://graph.facebook.com/v22.0'
 param whatsappPhoneNumberId string = ''
@@ -167,6 +172,10 @@ var appSettings = {
   JOB_BACKOFF_SECONDS: string(jobBackoffSeconds)
   JOB_MAX_ATTEMPTS: string(jobMaxAttempts)
   ALERT_RECIPIENTS: string(alertRecipients)
+  DANGER_EARLY_DAYS: string(dangerEarlyDays)
+  DANGER_HIGH_DAYS: string(dangerHighDays)
+  DANGER_CRITICAL_DAYS: string(dangerCriticalDays)
+  DANGER_COVER_RAISE_DAYS: string(dangerCoverRaiseDays)
 
   // A disabled mock still wakes an instance every few seconds; this stops the timer itself.
   'AzureWebJobs.mock_feed.Disabled': mockEnabled ? 'false' : 'true'
