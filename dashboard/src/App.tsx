@@ -10,6 +10,8 @@ import { LiveProvider } from "./live/LiveProvider";
 import { SystemAlerts } from "./components/SystemAlerts";
 import { AuditPage } from "./pages/Audit";
 import { DeadLettersPage } from "./pages/DeadLetters";
+import { ImportsPage } from "./pages/Imports";
+import { QualityPage } from "./pages/Quality";
 import { UnmatchedPage } from "./pages/Unmatched";
 import { ItemPage } from "./pages/Item";
 import { OverviewPage } from "./pages/Overview";
@@ -65,6 +67,8 @@ function Shell({ principal }: { principal: ClientPrincipal }) {
             <Route path="/audit" element={<AuditPage />} />
             <Route path="/catalogue/unmatched" element={<UnmatchedPage />} />
             <Route path="/deadletters" element={<DeadLettersPage />} />
+            <Route path="/imports" element={<ImportsPage />} />
+            <Route path="/quality" element={<QualityPage />} />
             <Route path="*" element={<NotFound />} />
           </Routes>
         </main>

@@ -12,6 +12,8 @@ const NAV = [
   { to: "/rules", label: "Rules", id: "rules" },
   { to: "/catalogue/unmatched", label: "Unmatched", id: "unmatched" },
   { to: "/stores", label: "Stores", id: "stores" },
+  { to: "/imports", label: "Imports", id: "imports" },
+  { to: "/quality", label: "Data quality", id: "quality" },
   { to: "/audit", label: "Audit log", id: "audit" },
 ];
 

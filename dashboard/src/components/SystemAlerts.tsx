@@ -5,14 +5,25 @@ import { int } from "../lib/format";
 import { useApi } from "../lib/useApi";
 import { useLive } from "../live/LiveProvider";
 import { WarnIcon } from "./Badges";
+import { QualityAlert } from "./QualityAlert";
 
 const HEALTH_EVERY_MS = 60_000;
 
-/**
- * Under the header on every page: items whose events could not be projected (dead letters),
- * in words and with an icon, linking to the list and the replay command.
- */
+/** Under the header on every page: dead letters, and a critical data-quality result. */
 export function SystemAlerts() {
+  return (
+    <>
+      <DeadLetterAlert />
+      <QualityAlert />
+    </>
+  );
+}
+
+/**
+ * Items whose events could not be projected (dead letters), in words and with an icon,
+ * linking to the list and the replay command.
+ */
+function DeadLetterAlert() {
   const health = useApi((signal) => api.health(signal), []);
   const connects = useLive((s) => s.connects);
   const location = useLocation();

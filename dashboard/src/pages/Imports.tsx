@@ -1,0 +1,390 @@
+import { useCallback, useEffect, useRef, useState } from "react";
+import type { DragEvent } from "react";
+import { useSearchParams } from "react-router";
+import { api, ApiError, uploadImport } from "../api/client";
+import type { ImportJob, ImportKind } from "../api/types";
+import { WarnIcon } from "../components/Badges";
+import { Empty, ErrorBox, Loading } from "../components/Status";
+import { ago, int, istDateTime } from "../lib/format";
+import {
+  ACCEPTED_EXTENSIONS,
+  KIND_CHOICES,
+  MAX_IMPORT_BYTES,
+  POLL_MS,
+  STATUS_TEXT,
+  fileSize,
+  importBar,
+  isFinished,
+  kindName,
+  reasonHelp,
+  refuseFile,
+  sendingBar,
+  uploadErrorText,
+} from "../lib/imports";
+import type { BarState } from "../lib/imports";
+import { useRole } from "../lib/role";
+import { useApi } from "../lib/useApi";
+import "./data.css";
+
+const HISTORY_LIMIT = 50;
+const HISTORY_EVERY_MS = 15_000;
+
+/** A native <progress>: its value is announced; without a value it is indeterminate. */
+function ProgressBar({ bar, testId, status }: { bar: BarState; testId: string; status: string }) {
+  return (
+    <div className="import-progress">
+      <div className="import-progress-label" id={`${testId}-label`} data-testid={`${testId}-label`} aria-live="polite">
+        {bar.label}
+        {bar.percent !== null ? <span className="muted"> · {bar.percent}%</span> : null}
+      </div>
+      <progress
+        max={100}
+        value={bar.percent ?? undefined}
+        aria-labelledby={`${testId}-label`}
+        data-testid={testId}
+        data-percent={bar.percent ?? ""}
+        data-status={status}
+      />
+    </div>
+  );
+}
+
+function StatusBadge({ status }: { status: ImportJob["status"] }) {
+  return (
+    <span className={`qbadge qbadge-${status === "imported" ? "pass" : status === "rejected" ? "critical" : status === "failed" ? "warning" : "skipped"}`} data-testid="import-status" data-status={status}>
+      {status === "rejected" || status === "failed" ? <WarnIcon /> : null}
+      {STATUS_TEXT[status] ?? status}
+    </span>
+  );
+}
+
+function UploadForm({ onStarted }: { onStarted: (job: ImportJob) => void }) {
+  const [file, setFile] = useState<File | null>(null);
+  const [refusal, setRefusal] = useState<string | null>(null);
+  const [kind, setKind] = useState<ImportKind | "auto">("auto");
+  const [strict, setStrict] = useState(false);
+  const [over, setOver] = useState(false);
+  const [sending, setSending] = useState<BarState | null>(null);
+  const [failure, setFailure] = useState<ApiError | null>(null);
+  const input = useRef<HTMLInputElement>(null);
+  const controller = useRef<AbortController | null>(null);
+  useEffect(() => () => controller.current?.abort(), []);
+
+  const choose = (chosen: File | null | undefined) => {
+    setFailure(null);
+    if (!chosen) return;
+    const why = refuseFile(chosen);
+    setRefusal(why);
+    setFile(why ? null : chosen);
+  };
+  const onDrop = (e: DragEvent<HTMLDivElement>) => {
+    e.preventDefault();
+    setOver(false);
+    if (sending) return;
+    const files = e.dataTransfer?.files;
+    if (files && files.length > 1) {
+      setFile(null);
+      setRefusal(`${files.length} files were dropped; upload one file at a time.`);
+      return;
+    }
+    choose(files?.[0]);
+  };
+  const upload = async () => {
+    if (!file) return;
+    setFailure(null);
+    controller.current = new AbortController();
+    setSending(sendingBar(0, file.size));
+    try {
+      const job = await uploadImport(file, { kind: kind === "auto" ? null : kind, strict }, (sent, total) => setSending(sendingBar(sent, total)), controller.current.signal);
+      setFile(null);
+      if (input.current) input.current.value = "";
+      onStarted(job);
+    } catch (exc) {
+      if (exc instanceof ApiError) setFailure(exc);
+    } finally {
+      setSending(null);
+    }
+  };
+
+  return (
+    <section className="panel" aria-labelledby="upload-title" data-testid="import-form">
+      <div className="panel-head"><h2 id="upload-title">Upload a file</h2></div>
+      <div
+        className={`dropzone ${over ? "dropzone-over" : ""}`}
+        onDragOver={(e) => {
+          e.preventDefault();
+          if (!sending) setOver(true);
+        }}
+        onDragLeave={() => setOver(false)}
+        onDrop={onDrop}
+        data-testid="import-dropzone"
+      >
+        <svg width="28" height="28" viewBox="0 0 24 24" aria-hidden="true" focusable="false">
+          <path d="M12 16V4M7 9l5-5 5 5M4 15v4h16v-4" stroke="currentColor" strokeWidth="1.8" fill="none" />
+        </svg>
+        <p className="dropzone-text">
+          Drop a CSV or Excel file here, or{" "}
+          <button type="button" className="btn" onClick={() => input.current?.click()} disabled={sending !== null} data-testid="import-choose">
+            Choose a file
+          </button>
+        </p>
+        <p className="small muted">Sales, inventory or demand-signal CSV, or the Excel daily update workbook; up to {fileSize(MAX_IMPORT_BYTES)}.</p>
+        <input
+          ref={input}
+          type="file"
+          accept={ACCEPTED_EXTENSIONS.join(",")}
+          hidden
+          onChange={(e) => choose(e.currentTarget.files?.[0])}
+          data-testid="import-file"
+        />
+      </div>
+      {file ? (
+        <p className="import-chosen" data-testid="import-chosen">
+          Ready: <strong>{file.name}</strong> <span className="muted">({fileSize(file.size)})</span>
+        </p>
+      ) : null}
+      {refusal ? (
+        <div className="notice notice-warn" role="alert" data-testid="import-refused">
+          <WarnIcon />
+          {refusal}
+        </div>
+      ) : null}
+      <div className="import-options">
+        <label className="field">
+          File kind
+          <select value={kind} onChange={(e) => setKind(e.currentTarget.value as ImportKind | "auto")} data-testid="import-kind">
+            {KIND_CHOICES.map((c) => (
+              <option key={c.value} value={c.value}>{c.label}</option>
+            ))}
+          </select>
+        </label>
+        <label className="check">
+          <input type="checkbox" checked={strict} onChange={(e) => setStrict(e.currentTarget.checked)} data-testid="import-strict" />
+          <span>
+            Strict mode
+            <span className="block small muted">Reject the whole file if any row has an error (otherwise the valid rows are imported and the rest reported).</span>
+          </span>
+        </label>
+        <button type="button" className="btn btn-primary" onClick={() => void upload()} disabled={!file || sending !== null} data-testid="import-submit">
+          Upload and import
+        </button>
+      </div>
+      {sending ? <ProgressBar bar={sending} testId="upload-progress" status="uploading" /> : null}
+      {failure ? (
+        <div className="import-failure" data-testid="import-upload-error">
+          <p className="neg strong" data-testid="import-upload-error-text">{uploadErrorText(failure)}</p>
+          <ErrorBox error={failure} />
+        </div>
+      ) : null}
+    </section>
+  );
+}
+
+function Counts({ job }: { job: ImportJob }) {
+  const c = job.counts;
+  if (c.rows === undefined) return null;
+  return (
+    <dl className="import-counts" data-testid="import-counts">
+      <div><dt>Rows</dt><dd data-testid="import-count-rows" data-value={c.rows}>{int(c.rows)}</dd></div>
+      <div><dt>Valid</dt><dd data-testid="import-count-valid" data-value={c.valid ?? 0}>{int(c.valid ?? 0)}</dd></div>
+      <div><dt>Invalid</dt><dd data-testid="import-count-invalid" data-value={c.invalid ?? 0} className={c.invalid ? "neg" : ""}>{int(c.invalid ?? 0)}</dd></div>
+      {c.events_new !== undefined ? <div><dt>New events</dt><dd data-testid="import-count-events" data-value={c.events_new}>{int(c.events_new)}</dd></div> : null}
+      {c.events_duplicate ? <div><dt>Already imported</dt><dd data-testid="import-count-duplicates" data-value={c.events_duplicate}>{int(c.events_duplicate)}</dd></div> : null}
+    </dl>
+  );
+}
+
+/** One import: its bar while it runs (polled), then its outcome, row errors and report. */
+function ImportDetail({ id, onFinished }: { id: string; onFinished: () => void }) {
+  const [job, setJob] = useState<ImportJob | null>(null);
+  const [error, setError] = useState<ApiError | null>(null);
+  const finishedRef = useRef(onFinished);
+  finishedRef.current = onFinished;
+
+  useEffect(() => {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const controller = new AbortController();
+    setJob(null);
+    setError(null);
+    const poll = async () => {
+      try {
+        const next = await api.importJob(id, controller.signal);
+        setJob(next);
+        setError(null);
+        if (isFinished(next.status)) {
+          finishedRef.current();
+          return;
+        }
+      } catch (exc) {
+        if (controller.signal.aborted) return;
+        if (exc instanceof ApiError) setError(exc);
+        if (exc instanceof ApiError && exc.status === 404) return;
+      }
+      timer = setTimeout(() => void poll(), POLL_MS);
+    };
+    void poll();
+    return () => {
+      controller.abort();
+      clearTimeout(timer);
+    };
+  }, [id]);
+
+  if (error && !job) return <ErrorBox error={error} />;
+  if (!job) return <Loading label="Loading the import…" />;
+  const bar = importBar(job);
+  const help = reasonHelp(job.reason);
+  const invalid = job.counts.invalid ?? 0;
+  return (
+    <section className="panel" aria-labelledby="import-detail-title" data-testid="import-detail" data-import-id={job.id} data-status={job.status}>
+      <div className="panel-head">
+        <h2 id="import-detail-title">
+          <span className="visually-hidden">Import of </span>
+          <span className="import-file-name">{job.file}</span>
+        </h2>
+        <StatusBadge status={job.status} />
+      </div>
+      <p className="small muted">
+        {kindName(job.kind)}
+        {job.strict ? " · strict mode" : ""} · by {job.actor} · started {istDateTime(job.created_at)}
+      </p>
+      <ProgressBar bar={bar} testId="import-progress" status={job.status} />
+      {job.reason ? (
+        <div className="notice notice-warn" role="alert" data-testid="import-reason">
+          <WarnIcon />
+          <strong>Why it was rejected: </strong>
+          {job.reason}
+          {help ? <span className="block" data-testid="import-reason-help">{help}</span> : null}
+        </div>
+      ) : null}
+      {error ? <ErrorBox error={error} /> : null}
+      <Counts job={job} />
+      {isFinished(job.status) && job.links.errors_csv ? (
+        <p className="import-links">
+          <a className="btn" href={job.links.errors_csv} download={`${job.file}.errors.csv`} data-testid="import-errors-download">
+            Download the error report (CSV{invalid ? `, ${int(invalid)} ${invalid === 1 ? "row" : "rows"}` : ""})
+          </a>
+          {job.links.report ? (
+            <a href={job.links.report} target="_blank" rel="noreferrer" data-testid="import-report-link">The full report (JSON)</a>
+          ) : null}
+        </p>
+      ) : null}
+      {job.errors_sample.length > 0 ? (
+        <div className="table-wrap">
+          <table className="table table-stack compact" data-testid="import-errors">
+            <caption className="import-caption">
+              Rows with errors{invalid > job.errors_sample.length ? `: the first ${int(job.errors_sample.length)} of ${int(invalid)}, all of them in the error report` : ""}
+            </caption>
+            <thead>
+              <tr>
+                <th scope="col" className="num">Row</th>
+                <th scope="col">Column</th>
+                <th scope="col">Value</th>
+                <th scope="col">Rule</th>
+              </tr>
+            </thead>
+            <tbody>
+              {job.errors_sample.map((e, i) => (
+                <tr key={`${e.row}-${e.column}-${i}`} data-testid="import-error-row" data-row={e.row} data-column={e.column}>
+                  <th scope="row" className="num card-title">Row {e.row}</th>
+                  <td data-label="Column"><code>{e.column}</code></td>
+                  <td data-label="Value"><code className="error-text">{e.value === null || e.value === "" ? "(blank)" : e.value}</code></td>
+                  <td data-label="Rule"><code>{e.rule}</code></td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      ) : null}
+    </section>
+  );
+}
+
+function History({ imports, selected, onSelect }: { imports: ImportJob[]; selected: string | null; onSelect: (id: string) => void }) {
+  return (
+    <div className="table-wrap">
+      <table className="table table-stack" data-testid="imports-table">
+        <caption className="visually-hidden">Imports, newest first</caption>
+        <thead>
+          <tr>
+            <th scope="col">File</th>
+            <th scope="col">Kind</th>
+            <th scope="col">Status</th>
+            <th scope="col" className="num">Valid</th>
+            <th scope="col" className="num">Invalid</th>
+            <th scope="col">When</th>
+            <th scope="col">Who</th>
+            <th scope="col"><span className="visually-hidden">Actions</span></th>
+          </tr>
+        </thead>
+        <tbody>
+          {imports.map((job) => (
+            <tr key={job.id} data-testid="import-row" data-import-id={job.id} data-status={job.status} className={job.id === selected ? "row-selected" : ""}>
+              <th scope="row" className="card-title import-file-cell">{job.file}</th>
+              <td data-label="Kind">{kindName(job.kind)}</td>
+              <td data-label="Status"><StatusBadge status={job.status} /></td>
+              <td className="num" data-label="Valid" data-testid="import-row-valid">{job.counts.valid === undefined ? "—" : int(job.counts.valid)}</td>
+              <td className="num" data-label="Invalid" data-testid="import-row-invalid">{job.counts.invalid === undefined ? "—" : int(job.counts.invalid)}</td>
+              <td data-label="When"><span title={istDateTime(job.created_at)}>{ago(job.created_at)}</span></td>
+              <td data-label="Who" className="import-who">{job.actor}</td>
+              <td className="actions-cell">
+                <button type="button" className="btn btn-small" onClick={() => onSelect(job.id)} aria-pressed={job.id === selected} data-testid="import-open">
+                  Details<span className="visually-hidden"> of {job.file}</span>
+                </button>
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+export function ImportsPage() {
+  const { isAdmin } = useRole();
+  const [params, setParams] = useSearchParams();
+  const selected = params.get("id");
+  const history = useApi((signal) => api.imports(HISTORY_LIMIT, signal), []);
+  const { reload } = history;
+  useEffect(() => {
+    const timer = setInterval(() => {
+      if (document.visibilityState !== "hidden") reload();
+    }, HISTORY_EVERY_MS);
+    return () => clearInterval(timer);
+  }, [reload]);
+
+  const select = useCallback((id: string) => setParams({ id }, { replace: false }), [setParams]);
+  const started = useCallback(
+    (job: ImportJob) => {
+      select(job.id);
+      reload();
+    },
+    [select, reload],
+  );
+
+  const imports = history.data?.imports ?? [];
+  return (
+    <div className="page" data-testid="page-imports">
+      <div className="page-head">
+        <h1>Imports</h1>
+        <button type="button" className="btn" onClick={reload} data-testid="imports-refresh">Refresh</button>
+      </div>
+      <p className="lead">
+        Daily files from point-of-sale systems, warehouses and spreadsheets. Every row is checked; valid rows join the same
+        event log as the marketplaces' webhooks, so stock, KPIs and rankings see them. The same rows imported twice count once.
+      </p>
+      {isAdmin ? (
+        <UploadForm onStarted={started} />
+      ) : (
+        <p className="notice" data-testid="imports-readonly">Uploading files needs the admin role; you can follow the imports and download their error reports.</p>
+      )}
+      {selected ? <ImportDetail id={selected} onFinished={reload} /> : null}
+      <section aria-labelledby="imports-history-title">
+        <div className="panel-head"><h2 id="imports-history-title">History</h2></div>
+        {history.error ? <ErrorBox error={history.error} onRetry={reload} /> : null}
+        {!history.data && history.loading ? <Loading label="Loading imports…" /> : null}
+        {history.data && imports.length === 0 ? <Empty testId="imports-empty">No files imported yet.</Empty> : null}
+        {imports.length > 0 ? <History imports={imports} selected={selected} onSelect={select} /> : null}
+      </section>
+    </div>
+  );
+}
