@@ -29,6 +29,10 @@ LAYERS = [
     "quality",
     "ml",  # features, model, registry, training, SHAP, simulator
     "ranking",  # ranker, rules and their service, what-if
+    # WhatsApp alerts and their log: read the day's inventory snapshots, send through the adapter
+    "alerts",
+    # the run ledger and the daily job: composes the inventory steps and the alerts
+    "jobs",
     # the lake, KPI queries, the SQL guard, the analyst: reads the event log and products
     # (stores, adapters) and the record types; nothing below needs it
     "analytics",
