@@ -96,6 +96,9 @@ class Event(BaseModel):
     # A day's imported sales by UTC hour, {"YYYYMMDDHH": [orders, units, revenue]}: the
     # projection adds each hour to its own bucket; the counters above are the day's totals.
     hourly: dict[str, list[float]] | None = None
+    # When the item's life in a store began (ISO date, from the workbook's inventory sheet):
+    # the start of its aging there (shared.projection.aging).
+    lifecycle_start: str | None = Field(None, pattern=r"^\d{4}-\d{2}-\d{2}$")
 
     @field_validator("occurred_at", "received_at")
     @classmethod

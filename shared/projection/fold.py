@@ -15,6 +15,10 @@ A product's projected state lives in its ``products`` document next to the catal
   newest open-ended (``valid_to`` None), derived from the distinct observations
   (``price_points``, the newest ``PRICE_HISTORY``);
 - ``demand``: the newest demand-signal fields from imported files, with their ``at``;
+- ``location_since``: ``{location: {first_at, lifecycle_start}}``, the earliest count of each
+  location and the earliest lifecycle start date its counts carried; ``first_stock_at`` the
+  earliest count of any kind and ``last_sale_at`` the newest order or sale with units (minima
+  and maxima, so any delivery order agrees): what inventory aging reads;
 - ``buckets``: ``{"YYYYMMDDHH": [views, clicks, orders, units, revenue]}`` per UTC hour for the
   last ``BUCKET_HOURS`` hours: the windowed counters (1 h / 24 h / 7 d) are sums of these at
   scoring time, so they age correctly without any event arriving;
@@ -83,6 +87,7 @@ def apply_event(state: dict[str, Any], event: Mapping[str, Any]) -> None:
 
     stamp = occurred.isoformat()
     _apply_stock(state, event, stamp)
+    _record_aging(state, event, stamp)
     if event.get("price") is not None and event.get("kind") in PRICE_SOURCES:
         _record_price(state, float(event["price"]), stamp)
     demand = state.get("demand") or {}
@@ -153,6 +158,26 @@ def _apply_stock(state: dict[str, Any], event: Mapping[str, Any], stamp: str) ->
     state["stock_raw"] = counted + sum(m[1] for m in moves)
     state["stock"] = max(0, state["stock_raw"])
     state["stock_reserved"] = sum(c["reserved"] for c in located.values())
+
+
+def _record_aging(state: dict[str, Any], event: Mapping[str, Any], stamp: str) -> None:
+    sold = event.get("kind") in ("order", "sales") and int(event.get("units") or 0) > 0
+    if sold and stamp > (state.get("last_sale_at") or ""):
+        state["last_sale_at"] = stamp
+    if event.get("stock_set") is None:
+        return
+    if not state.get("first_stock_at") or stamp < state["first_stock_at"]:
+        state["first_stock_at"] = stamp
+    location = event.get("location_id")
+    if not location:
+        return
+    since = state.setdefault("location_since", {}).setdefault(
+        location, {"first_at": stamp, "lifecycle_start": None}
+    )
+    since["first_at"] = min(since["first_at"], stamp)
+    start = event.get("lifecycle_start")
+    if start and (since["lifecycle_start"] is None or start < since["lifecycle_start"]):
+        since["lifecycle_start"] = start
 
 
 def _record_price(state: dict[str, Any], price: float, stamp: str) -> None:
@@ -244,6 +269,9 @@ _PROJECTED = {
     "price_points",
     "demand",
     "price_at",
+    "last_sale_at",
+    "first_stock_at",
+    "location_since",
 }
 # Written by the ranker and system; never catalogue.
 _SYSTEM = {

@@ -29,6 +29,8 @@ LAYERS = [
     "quality",
     "ml",  # features, model, registry, training, SHAP, simulator
     "ranking",  # ranker, rules and their service, what-if
+    # aging snapshots, risk scores, decisions (what-if, clearance rules), the inventory queries
+    "inventory",
     # WhatsApp alerts and their log: read the day's inventory snapshots, send through the adapter
     "alerts",
     # the run ledger and the daily job: composes the inventory steps and the alerts

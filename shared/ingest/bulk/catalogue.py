@@ -190,6 +190,7 @@ def stock_events(
                 kind="stock",
                 raw_type="WORKBOOK_INVENTORY",
                 stock_set=int(row["quantity"]),
+                lifecycle_start=row.get("lifecycle_start_date"),
                 **common,
             ),
             1,

@@ -1,0 +1,122 @@
+"""The daily inventory work as idempotent steps keyed by the run date (an IST day).
+
+Contract for the job runner (``shared.jobs``):
+
+- ``STEPS`` lists ``(name, step)`` in the order they must run; each ``step(ctx)`` takes a
+  ``StepContext`` and returns a small JSON-able summary for the run ledger. A step may be run
+  again for the same day at any time (after a crash, by hand): it rewrites only its own output
+  for that day and never duplicates it. A step needs the ones before it for the same day.
+- ``snapshot`` writes one ``inventory_snapshots`` document per store and item for ``ctx.day``
+  (partition key ``day``, id ``"<day>:<store_id>:<item_id>"``, see ``snapshot.snapshot_id``)
+  and removes the day's documents of items no longer stocked. Fields an alert step reads:
+  ``day``, ``store_id``, ``store_name``, ``item_id``, ``title``, ``image`` (Blob name or URL),
+  ``category``, ``department``, ``units``, ``capital``, ``days_since_sale``, ``days_active``,
+  ``aging_bucket``, ``danger`` (``EARLY``/``HIGH``/``CRITICAL`` or null), ``previous_danger``
+  (the previous day's level for the same store and item, null when it had none or no
+  snapshot) and ``level_changed``.
+- ``risk`` adds ``risk`` (probability of no sale in the next 30 days, or null), ``risk_source``
+  (``model`` or ``rules``: without a promoted risk model the rules-based level stands, labelled
+  so), ``risk_model_version`` and ``risk_reasons`` (SHAP, top three) to the day's documents.
+- ``decisions`` adds ``decision`` (the recommended action and its expected capital recovered,
+  with every option considered) to the day's documents in danger.
+
+Steps read the product projection as it is when they run; ``as_of`` (the end of the day, or
+now if earlier) is the moment windowed sales are measured at.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from shared.adapters.blob import BlobStore
+from shared.adapters.cosmos import Store
+from shared.core.records import utcnow
+from shared.core.settings import Settings
+from shared.inventory import snapshot
+from shared.projection import aging
+
+CONTAINER = "inventory_snapshots"
+
+
+@dataclass(frozen=True)
+class StepContext:
+    day: date  # the run date, an IST day
+    store: Store
+    settings: Settings
+    # The Blob container of the model registry (risk and ranker models); None: no model is
+    # read, so risk falls back to the rules and markdowns to "no price response known".
+    models: BlobStore | None = None
+    # An already built ranking (the live state's), for the markdown what-if; None: the
+    # decisions step builds one from the products with the current ranking model.
+    ranker: Any = None
+    now: datetime = field(default_factory=utcnow)
+
+    @property
+    def as_of(self) -> datetime:
+        return min(self.now, snapshot.end_of_day(self.day))
+
+    @property
+    def thresholds(self) -> aging.Thresholds:
+        return aging.Thresholds.from_settings(self.settings)
+
+
+def day_docs(store: Store, day: date) -> Iterator[dict[str, Any]]:
+    yield from store.query(CONTAINER, "SELECT * FROM c", partition_key=day.isoformat())
+
+
+def products(store: Store) -> Iterator[dict[str, Any]]:
+    fields = ", ".join(f"c.{name}" for name in snapshot.PRODUCT_FIELDS)
+    yield from store.query("products", f"SELECT {fields} FROM c")
+
+
+def store_names(store: Store) -> dict[str, str]:
+    return {
+        str(d["id"]): str(d.get("name") or d["id"])
+        for d in store.query("locations", "SELECT c.id, c.name FROM c")
+    }
+
+
+def clean(doc: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in doc.items() if not k.startswith("_")}
+
+
+def run_snapshot(ctx: StepContext) -> dict[str, Any]:
+    previous = {
+        (d["store_id"], d["item_id"]): d
+        for d in day_docs(ctx.store, date.fromordinal(ctx.day.toordinal() - 1))
+    }
+    rows = snapshot.rows_for_day(
+        products(ctx.store), previous, ctx.day, ctx.as_of, ctx.thresholds, store_names(ctx.store)
+    )
+    existing = {d["id"]: clean(d) for d in day_docs(ctx.store, ctx.day)}
+    written = 0
+    for row in rows:
+        old = existing.pop(row["id"], None)
+        # A re-run keeps what later steps added (risk, decision) until they run again.
+        merged = {**(old or {}), **row}
+        if merged != old:
+            ctx.store.upsert(CONTAINER, merged)
+            written += 1
+    for stale in existing:
+        ctx.store.delete(CONTAINER, stale, ctx.day.isoformat())
+    levels = {level: 0 for level in aging.LEVELS}
+    for row in rows:
+        if row["danger"]:
+            levels[row["danger"]] += 1
+    return {
+        "day": ctx.day.isoformat(),
+        "rows": len(rows),
+        "written": written,
+        "removed": len(existing),
+        "in_danger": levels,
+        "changed_level": sum(1 for r in rows if r["level_changed"]),
+        "capital_at_risk": round(sum(r["capital"] for r in rows if r["danger"]), 2),
+    }
+
+
+STEPS: tuple[tuple[str, Callable[[StepContext], dict[str, Any]]], ...] = (
+    ("snapshot", run_snapshot),
+)
