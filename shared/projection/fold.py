@@ -23,9 +23,10 @@ A product's projected state lives in its ``products`` document next to the catal
   last ``BUCKET_HOURS`` hours: the windowed counters (1 h / 24 h / 7 d) are sums of these at
   scoring time, so they age correctly without any event arriving;
 - ``totals``: all-time sums of the same counters;
-- ``price``/``competitor_price``: the prices observed at the newest ``occurred_at``, from price
-  sources only (``PRICE_SOURCES``: offers and the catalogue editor); an order's unit price is
-  kept as ``last_order_price`` for information and never moves the listing price;
+- ``price``/``competitor_price``: the prices observed at the newest ``occurred_at`` of each
+  (``price_at``, ``competitor_at``), the listing price from price sources only
+  (``PRICE_SOURCES``: offers and the catalogue editor); an order's unit price is kept as
+  ``last_order_price`` (the newest order's, ``last_order_at``) and never moves the listing price;
 - ``applied``: the change-feed watermark ``{"ts": _ts, "ids": [...]}`` that makes a
   redelivered batch a no-op.
 
@@ -37,6 +38,7 @@ events with a bounded document size.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -91,25 +93,41 @@ def apply_event(state: dict[str, Any], event: Mapping[str, Any]) -> None:
     if event.get("price") is not None and event.get("kind") in PRICE_SOURCES:
         _record_price(state, float(event["price"]), stamp)
     demand = state.get("demand") or {}
-    if event.get("kind") == "demand" and event.get("signals") and stamp >= demand.get("at", ""):
-        state["demand"] = {**event["signals"], "at": stamp}
-    if stamp >= state.get("price_at", ""):
-        if event.get("price") is not None and event.get("kind") in PRICE_SOURCES:
-            price = float(event["price"])
-            # Two prices at the same moment (two stores of one file): the higher wins, so the
-            # result does not depend on which arrived last.
-            tie = stamp == state.get("price_at") and state.get("price") is not None
-            if not tie or price > float(state["price"]):
-                state["price"] = price
-            state["price_at"] = stamp
-        if event.get("competitor_price") is not None:
-            state["competitor_price"] = float(event["competitor_price"])
-            state["price_at"] = stamp
+    if event.get("kind") == "demand" and event.get("signals"):
+        # Equal times keep the larger signals, so arrival order never decides.
+        new = {**event["signals"], "at": stamp}
+        if (stamp, json.dumps(new, sort_keys=True)) > (
+            demand.get("at", ""),
+            json.dumps(demand, sort_keys=True),
+        ):
+            state["demand"] = new
+    listing = event.get("price") is not None and event.get("kind") in PRICE_SOURCES
+    if listing and stamp >= state.get("price_at", ""):
+        price = float(event["price"])
+        # Two prices at the same moment (two stores of one file): the higher wins, so the
+        # result does not depend on which arrived last.
+        tie = stamp == state.get("price_at") and state.get("price") is not None
+        if not tie or price > float(state["price"]):
+            state["price"] = price
+        state["price_at"] = stamp
+    if event.get("competitor_price") is not None:
+        # The competitor's own clock: a listing price observed later must not hide an older
+        # competitor observation that arrived late. Equal times keep the lower (the one a
+        # shopper compares with).
+        competitor, seen_at = float(event["competitor_price"]), state.get("competitor_at", "")
+        current = state.get("competitor_price")
+        if stamp > seen_at or (stamp == seen_at and (current is None or competitor < current)):
+            state["competitor_price"], state["competitor_at"] = competitor, stamp
 
     if state.get("last_event_at") is None or stamp > state["last_event_at"]:
         state["last_event_at"] = stamp
-        if event.get("kind") == "order" and event.get("price") is not None:
-            state["last_order_price"] = float(event["price"])
+    if event.get("kind") == "order" and event.get("price") is not None:
+        # The newest order's price by event time, not the newest event's (an older order
+        # arriving after a newer view still counts); equal times keep the higher price, so
+        # arrival order never decides.
+        order = (stamp, float(event["price"]))
+        if order > (state.get("last_order_at") or "", state.get("last_order_price") or 0.0):
+            state["last_order_at"], state["last_order_price"] = order
     _prune(state)
 
 
@@ -131,17 +149,21 @@ def _apply_stock(state: dict[str, Any], event: Mapping[str, Any], stamp: str) ->
     location = event.get("location_id")
     if event.get("stock_set") is not None and location:
         current = located.get(location)
-        if stamp > base["at"] and (current is None or stamp > current["at"]):
-            located[location] = {
-                "value": int(event["stock_set"]),
-                "at": stamp,
-                "reserved": int(event.get("stock_reserved") or 0),
-                "in_transit": int(event.get("stock_in_transit") or 0),
-            }
-    elif event.get("stock_set") is not None and stamp > base["at"]:
+        count = {
+            "value": int(event["stock_set"]),
+            "at": stamp,
+            "reserved": int(event.get("stock_reserved") or 0),
+            "in_transit": int(event.get("stock_in_transit") or 0),
+        }
+        # Two counts of one moment: the larger wins, so arrival order never decides.
+        if stamp > base["at"] and (current is None or _newer(count, current)):
+            located[location] = count
+    elif event.get("stock_set") is not None and _newer(
+        {"at": stamp, "value": int(event["stock_set"])}, base
+    ):
         base["value"], base["at"] = int(event["stock_set"]), stamp
-        # A total count supersedes every location counted before it.
-        for name in [n for n, c in located.items() if c["at"] < stamp]:
+        # A total count supersedes every location counted before it or at the same moment.
+        for name in [n for n, c in located.items() if c["at"] <= stamp]:
             del located[name]
     newest = max([base["at"], *(c["at"] for c in located.values())])
     moves[:] = [m for m in moves if m[0] > newest]
@@ -178,6 +200,12 @@ def _record_aging(state: dict[str, Any], event: Mapping[str, Any], stamp: str) -
     start = event.get("lifecycle_start")
     if start and (since["lifecycle_start"] is None or start < since["lifecycle_start"]):
         since["lifecycle_start"] = start
+
+
+def _newer(count: Mapping[str, Any], than: Mapping[str, Any]) -> bool:
+    """Is ``count`` a later inventory count than ``than`` (at one moment: the larger)?"""
+    keys = ("at", "value", "reserved", "in_transit")
+    return tuple(count.get(k, 0) for k in keys) > tuple(than.get(k, 0) for k in keys)
 
 
 def _record_price(state: dict[str, Any], price: float, stamp: str) -> None:
@@ -255,6 +283,7 @@ def rebuild(product: Mapping[str, Any], docs: Iterable[Mapping[str, Any]]) -> di
 _PROJECTED = {
     "buckets",
     "last_order_price",
+    "last_order_at",
     "totals",
     "last_event_at",
     "applied",
@@ -272,6 +301,7 @@ _PROJECTED = {
     "last_sale_at",
     "first_stock_at",
     "location_since",
+    "competitor_at",
 }
 # Written by the ranker and system; never catalogue.
 _SYSTEM = {

@@ -1,0 +1,16 @@
+"""Hypothesis profiles: ``make test`` runs the properties quickly; ``make reliability`` sets
+``HYPOTHESIS_PROFILE=reliability`` for ten times the examples."""
+
+from __future__ import annotations
+
+import os
+
+from hypothesis import HealthCheck, settings
+
+settings.register_profile(
+    "fast", max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+settings.register_profile(
+    "reliability", max_examples=1500, deadline=None, suppress_health_check=list(HealthCheck)
+)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "fast"))
