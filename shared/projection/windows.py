@@ -65,6 +65,26 @@ def days_of_cover(stock: Any, units_7d: Any) -> np.ndarray:
     return np.minimum(np.asarray(stock, dtype=np.float64) / daily, MAX_DAYS_OF_COVER)
 
 
+def band_changes(then: datetime, now: datetime) -> frozenset[str] | None:
+    """The bucket keys that fall in a different window (or in none) at ``now`` than at ``then``.
+
+    A product whose buckets hold none of these keys has the same window counts at both moments,
+    so features computed at ``then`` are still right at ``now`` (the ranker's row cache relies on
+    it). One hour later that is four keys. None when ``now`` is before ``then`` or a day or more
+    later: treat everything as changed.
+    """
+    start = then.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+    end = now.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+    hours = int((end - start).total_seconds() // 3600)
+    if hours == 0:
+        return frozenset()
+    if not 0 < hours < 24:
+        return None
+    before, after = _hour_bands(start), _hour_bands(end)
+    keys = before.keys() | after.keys()
+    return frozenset(k for k in keys if before.get(k, _OUTSIDE) != after.get(k, _OUTSIDE))
+
+
 def _values(buckets: Mapping[str, Any]) -> Any:
     return buckets.values()
 

@@ -9,6 +9,13 @@ Catalogue-relative features use the ``FeatureContext`` learned at the last full 
 incremental path keeps that context (scores of untouched rows stay comparable); the timer's full
 pass refreshes it. With the same state and context, incremental and full agree exactly.
 
+The full pass reuses what cannot have changed: a row whose document has the same ``_etag`` as
+when the row was built, built for the same mode, and whose buckets hold none of the keys that
+moved to another window since (``windows.band_changes``: four keys an hour later), keeps its
+feature row, and its score too unless its category's median price moved. Only the rest is built
+and scored, so the 30-second reconcile costs what changed, not the catalogue. A document
+without ``_etag`` (not read from Cosmos) is always rebuilt.
+
 ``mode`` (``live`` or ``mock``, set by the live state from the marketplace connections) says
 which signals the marketplaces send: every feature row is built for it (unsent signals are NaN)
 and, in live mode, the model's fallback marketplaces are scored by their baseline
@@ -43,6 +50,7 @@ from shared.ml.features import (
 )
 from shared.ml.model import RankerModel
 from shared.ml.vocabulary import OTHER_CODE, category_code, marketplace_code
+from shared.projection.windows import band_changes
 from shared.ranking.rules import (
     BoostRule,
     ClearanceRule,
@@ -123,6 +131,38 @@ class _Effects:
         return tuple(out)
 
 
+class _Rows:
+    """The previous pass's rows, for ``Ranker.full`` to reuse."""
+
+    def __init__(self, ranker: Ranker) -> None:
+        self.X, self.scores = ranker._X, ranker._scores
+        self.index, self.etags, self.built_at = ranker._index, ranker._etags, ranker._built_at
+
+    def reusable(
+        self,
+        item: str,
+        etag: str | None,
+        doc: Mapping[str, Any],
+        now: datetime,
+        changes: dict[datetime | None, frozenset[str] | None],
+    ) -> int | None:
+        """The old row still right for ``doc`` at ``now``, or None."""
+        row = self.index.get(item)
+        if row is None or etag is None or self.etags[row] != etag:
+            return None
+        built = self.built_at[row]
+        if built not in changes:
+            changes[built] = band_changes(built, now) if built is not None else None
+        moved = changes[built]
+        if moved is None:
+            return None
+        if moved:
+            buckets = doc.get("buckets") or {}
+            if any(key in buckets for key in moved):
+                return None
+        return row
+
+
 class Ranker:
     def __init__(self, model: RankerModel, mode: str = "mock") -> None:
         model.check_features(FEATURES, FEATURE_VERSION)
@@ -140,6 +180,10 @@ class Ranker:
         self._published = np.empty(0, dtype=np.int64)  # rank at publish(), 0 = not ranked
         self._id_order: np.ndarray | None = None  # rank of each row's id in sorted id order
         self._spread: float | None = None
+        # The row cache: each row's document ``_etag`` and when it was built, for which mode.
+        self._etags: list[str | None] = []
+        self._built_at: list[datetime | None] = []
+        self._built_mode = mode
 
     # ------------------------------------------------------------------ state
     def __len__(self) -> int:
@@ -151,30 +195,58 @@ class Ranker:
         now: datetime,
         context: FeatureContext | None = None,
     ) -> None:
-        """Rebuild from the whole catalogue (a sequence or a stream of product documents)."""
-        old_ids, old_published = self._ids, self._published
+        """Rebuild from the whole catalogue (a sequence or a stream of product documents),
+        reusing the rows that cannot have changed (see the module docstring)."""
+        old = _Rows(self) if self._built_mode == self.mode else None
+        changes: dict[datetime | None, frozenset[str] | None] = {}
         blocks: list[np.ndarray] = []
         ids: list[str] = []
         titles: list[str] = []
         categories: list[str] = []
+        etags: list[str | None] = []
+        reused: list[np.ndarray] = []  # per block: the old row of each row, -1 = built now
         iterator = iter(products)
         while chunk := list(islice(iterator, _CHUNK)):
-            blocks.append(build_raw(chunk, now, self.mode))
-            ids += [str(p["item_id"]) for p in chunk]
+            chunk_ids = [str(p["item_id"]) for p in chunk]
+            chunk_etags = [p.get("_etag") for p in chunk]
+            from_row = np.full(len(chunk), -1, dtype=np.int64)
+            if old is not None:
+                for i, (item, etag, doc) in enumerate(
+                    zip(chunk_ids, chunk_etags, chunk, strict=True)
+                ):
+                    row = old.reusable(item, etag, doc, now, changes)
+                    if row is not None:
+                        from_row[i] = row
+            block = np.empty((len(chunk), len(FEATURES)), dtype=np.float32)
+            keep = from_row >= 0
+            if keep.any():
+                assert old is not None
+                block[keep] = old.X[from_row[keep]]
+            if not keep.all():
+                fresh = np.flatnonzero(~keep)
+                block[fresh] = build_raw([chunk[i] for i in fresh], now, self.mode)
+            blocks.append(block)
+            reused.append(from_row)
+            ids += chunk_ids
+            etags += chunk_etags
             titles += [str(p.get("title") or "") for p in chunk]
             categories += [str(p.get("category") or "") for p in chunk]
             del chunk
         X = np.vstack(blocks) if blocks else np.empty((0, len(FEATURES)), np.float32)
-        del blocks
+        from_old = np.concatenate(reused) if reused else np.empty(0, dtype=np.int64)
+        del blocks, reused
         # Later documents of the same item win, as they would in a merge.
         index = {item: row for row, item in enumerate(ids)}
         alive = np.zeros(len(ids), dtype=bool)
         alive[list(index.values())] = True
+        old_context = self.context
         self.context = context or context_of(X[alive])
         apply_context(X, self.context)
+        self._scores = self._rescore(X, from_old, old, old_context)
         self._X, self._n = X, len(ids)
-        self._scores = self.score(X)
+        old_ids, old_published = self._ids, self._published
         self._ids, self._titles, self._categories = ids, titles, categories
+        self._etags, self._built_at, self._built_mode = etags, [now] * len(ids), self.mode
         self._index, self._alive = index, alive
         self._published = np.zeros(len(ids), dtype=np.int64)
         if old_published.any():
@@ -184,6 +256,29 @@ class Ranker:
                     self._published[row] = old_published[old_row]
         # The same items in the same rows (every reconcile, normally): the id order still holds.
         self._changed(ids_changed=ids != old_ids)
+
+    def _rescore(
+        self,
+        X: np.ndarray,
+        from_old: np.ndarray,
+        old: _Rows | None,
+        old_context: FeatureContext | None,
+    ) -> np.ndarray:
+        """Scores of a full pass: reused rows keep theirs unless their category's reference
+        price moved (their ``price_vs_category`` changed); the rest are scored."""
+        todo = from_old < 0
+        if old is None or old_context is None or self.context is None:
+            todo[:] = True
+        else:
+            moved = np.flatnonzero(old_context.category_median != self.context.category_median)
+            if len(moved):
+                todo |= np.isin(X[:, COLUMN["category"]].astype(np.int64), moved)
+        scores = np.empty(len(X))
+        if old is not None and not todo.all():
+            scores[~todo] = old.scores[from_old[~todo]]
+        if todo.any():
+            scores[todo] = self.score(X[todo])
+        return scores
 
     def set_model(self, model: RankerModel) -> None:
         """Serve a new model: re-score every row from the stored features, no documents read."""
@@ -212,6 +307,8 @@ class Ranker:
             rows[i] = row
             self._titles[row] = str(doc.get("title") or "")
             self._categories[row] = str(doc.get("category") or "")
+            self._etags[row] = doc.get("_etag") if self._built_mode == self.mode else None
+            self._built_at[row] = now
         self._X[rows] = X
         self._scores[rows] = scores
         self._alive[rows] = True
@@ -258,6 +355,8 @@ class Ranker:
         self._ids.append(item)
         self._titles.append("")
         self._categories.append("")
+        self._etags.append(None)
+        self._built_at.append(None)
         self._index[item] = row
         return row
 

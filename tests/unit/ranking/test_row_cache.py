@@ -1,0 +1,148 @@
+"""The full pass's row cache: whatever it reuses, the result equals a pass built from scratch."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from itertools import count
+
+import numpy as np
+import pytest
+
+from shared.core.records import hour_key
+from shared.projection.fold import apply_event
+from shared.projection.windows import band_changes
+from shared.ranking.ranker import Ranker
+
+NOW = datetime(2026, 10, 10, 14, 20, tzinfo=UTC)  # conftest: end of the simulated history
+
+pytestmark = pytest.mark.unit
+
+_etag = count(1)
+
+
+def _stamp(states):
+    """Give every state an ``_etag``, as documents read from Cosmos have."""
+    for state in states.values():
+        state["_etag"] = f'"{next(_etag)}"'
+    return list(states.values())
+
+
+def _touch(state, now, **counters):
+    apply_event(
+        state,
+        {"id": f"e{next(_etag)}", "item_id": state["item_id"], "kind": "view",
+         "occurred_at": now, **counters},
+    )  # fmt: skip
+    state["_etag"] = f'"{next(_etag)}"'
+
+
+def _same_as_fresh(ranker, docs, now, model):
+    fresh = Ranker(model, ranker.mode)
+    fresh.full(docs, now)
+    n = len(docs)
+    np.testing.assert_array_equal(ranker._X[:n], fresh._X[:n])
+    np.testing.assert_array_equal(ranker._scores[:n], fresh._scores[:n])
+    assert ranker.ranking([], now, limit=n).to_dict() == fresh.ranking([], now, limit=n).to_dict()
+
+
+def _built_rows(ranker, monkeypatch):
+    """Count the rows the next full pass builds."""
+    import shared.ranking.ranker as module
+
+    built = []
+    real = module.build_raw
+
+    def spy(products, now, mode="mock"):
+        built.append(len(products))
+        return real(products, now, mode)
+
+    monkeypatch.setattr(module, "build_raw", spy)
+    return built
+
+
+def test_band_changes_one_hour_later_are_the_four_keys_that_change_window():
+    later = NOW + timedelta(hours=1)
+    assert band_changes(NOW, NOW + timedelta(minutes=30)) == frozenset()
+    assert band_changes(NOW, later) == {
+        hour_key(later),  # enters the current hour
+        hour_key(NOW),  # current hour -> rest of the day
+        hour_key(NOW - timedelta(hours=23)),  # day -> rest of the week
+        hour_key(NOW - timedelta(hours=167)),  # leaves the week
+    }
+    assert band_changes(NOW, NOW - timedelta(hours=1)) is None
+    assert band_changes(NOW, NOW + timedelta(days=1)) is None
+
+
+def test_an_unchanged_catalogue_is_not_rebuilt_and_equals_a_fresh_pass(
+    small_model, states, monkeypatch
+):
+    docs = _stamp(states)
+    ranker = Ranker(small_model)
+    ranker.full(docs, NOW)
+    built = _built_rows(ranker, monkeypatch)
+    ranker.full(docs, NOW + timedelta(seconds=30))
+    assert sum(built) == 0
+    _same_as_fresh(ranker, docs, NOW + timedelta(seconds=30), small_model)
+
+
+def test_changed_documents_are_rebuilt_and_the_rest_reused(small_model, states, monkeypatch):
+    docs = _stamp(states)
+    ranker = Ranker(small_model)
+    ranker.full(docs, NOW)
+    for state in docs[:5]:
+        _touch(state, NOW, views=7, clicks=3)
+    docs[5]["price"] = docs[5]["price"] * 0.5  # a price change moves its category median too
+    docs[5]["_etag"] = '"repriced"'
+    built = _built_rows(ranker, monkeypatch)
+    ranker.full(docs, NOW + timedelta(seconds=30))
+    assert sum(built) == 6
+    _same_as_fresh(ranker, docs, NOW + timedelta(seconds=30), small_model)
+
+
+def test_a_new_hour_rebuilds_only_rows_with_buckets_that_change_window(
+    small_model, states, monkeypatch
+):
+    later = NOW + timedelta(hours=1)
+    moved = band_changes(NOW, later)
+    assert moved
+    # Every simulated item sells every hour; a real catalogue has quiet items: make half quiet
+    # at the hours that change window.
+    docs = list(states.values())
+    for state in docs[::2]:
+        for key in moved:
+            state["buckets"].pop(key, None)
+    docs = _stamp(states)
+    ranker = Ranker(small_model)
+    ranker.full(docs, NOW)
+    expected = sum(any(k in (d.get("buckets") or {}) for k in moved) for d in docs)
+    assert 0 < expected < len(docs)
+    built = _built_rows(ranker, monkeypatch)
+    ranker.full(docs, later)
+    assert sum(built) == expected
+    _same_as_fresh(ranker, docs, later, small_model)
+
+
+def test_rows_from_the_incremental_path_are_reused_and_a_mode_change_rebuilds_all(
+    small_model, states, monkeypatch
+):
+    docs = _stamp(states)
+    ranker = Ranker(small_model)
+    ranker.full(docs, NOW)
+    _touch(docs[0], NOW, views=2)
+    ranker.update([docs[0]], NOW)
+    built = _built_rows(ranker, monkeypatch)
+    ranker.full(docs, NOW)
+    assert sum(built) == 0
+    ranker.mode = "live"
+    ranker.full(docs, NOW)
+    assert sum(built) == len(docs)
+    _same_as_fresh(ranker, docs, NOW, small_model)
+
+
+def test_documents_without_etag_are_always_rebuilt(small_model, states, monkeypatch):
+    docs = list(states.values())
+    ranker = Ranker(small_model)
+    ranker.full(docs, NOW)
+    built = _built_rows(ranker, monkeypatch)
+    ranker.full(docs, NOW)
+    assert sum(built) == len(docs)
