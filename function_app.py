@@ -4,6 +4,7 @@ import azure.functions as func
 
 from functions.api import bp as api
 from functions.imports import bp as imports
+from functions.jobs import bp as jobs
 from functions.lake import bp as lake
 from functions.mock_timer import bp as mock_timer
 from functions.rank_timer import bp as rank_timer
@@ -24,6 +25,7 @@ for blueprint in (
     mock_timer,
     imports,
     lake,
+    jobs,
     api,
 ):
     app.register_functions(blueprint)

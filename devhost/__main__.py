@@ -2,7 +2,8 @@
 
 Starts Azurite and the local Cosmos server (unless ``--external-services``), prepares the
 schema, a first model and a demo catalogue, then serves the function app on 127.0.0.1:7071,
-the SignalR Service emulation on the port of ``SignalR__connectionString``, and the dashboard.
+the SignalR Service emulation on the port of ``SignalR__connectionString``, a fake WhatsApp
+Graph API on the port of ``WhatsApp__baseUrl`` (when it is local), and the dashboard.
 Ctrl-C stops everything it started, and so does a failure at start (a port already taken):
 the HTTP port is bound before anything is started, and the services are stopped on any exit.
 """
@@ -54,6 +55,12 @@ def signalr_port(connection_string: str) -> int | None:
         if key.strip().lower() == "endpoint":
             return urlparse(value.strip()).port
     return None
+
+
+def local_graph_port(base_url: str) -> int | None:
+    """The fake WhatsApp Graph API's port when the base URL is on this machine."""
+    url = urlparse(base_url)
+    return url.port if url.hostname in ("127.0.0.1", "localhost") else None
 
 
 def access_key(connection_string: str) -> str:
@@ -158,6 +165,16 @@ def serve(args: argparse.Namespace, sock: socket.socket) -> int:
         from devhost.signalr_service import create_app as signalr_app
 
         serve_in_thread(signalr_app(access_key(conn)), port)
+    if port := local_graph_port(os.environ.get("WhatsApp__baseUrl", "")):
+        from devhost.whatsapp_service import create_app as graph_app
+
+        serve_in_thread(
+            graph_app(
+                os.environ.get("WhatsApp__accessToken", ""),
+                os.environ.get("WhatsApp__phoneNumberId", ""),
+            ),
+            port,
+        )
     prepare(seed=not args.no_seed)
     from function_app import app as function_app
     from shared.adapters.cosmos import get_store

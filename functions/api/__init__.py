@@ -1,10 +1,12 @@
 """The dashboard API: every route lives in a module of this folder on one blueprint."""
 
 from functions.api import (  # noqa: F401 - registers
+    alerts,
     analyst,
     analytics,
     catalogue,
     imports,
+    jobs,
     ranking,
     rules,
     stores,

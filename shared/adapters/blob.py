@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from typing import IO
 
@@ -190,6 +190,39 @@ class BlobStore:
         except AzureError as exc:
             raise ServiceUnavailable(f"blob storage unavailable: {exc}") from exc
         self.delete(source)
+
+    def read_link(self, name: str, ttl: timedelta) -> str:
+        """A read-only SAS URL of one blob, valid for ``ttl`` (for a service that fetches it,
+        such as WhatsApp's media download). Signed with the account key locally (Azurite) and
+        with a user delegation key of the managed identity in Azure."""
+        from azure.storage.blob import BlobSasPermissions, generate_blob_sas
+
+        blob = self._container.get_blob_client(name)
+        start = datetime.now(UTC) - timedelta(minutes=5)  # the service's clock may lag
+        expiry = datetime.now(UTC) + ttl
+        signing: dict = {}
+        account_key = getattr(self._container.credential, "account_key", None)
+        try:
+            if account_key:
+                signing["account_key"] = account_key
+            else:
+                service = BlobServiceClient(
+                    self._container.primary_endpoint.rsplit("/", 1)[0],
+                    credential=self._container.credential,
+                )
+                signing["user_delegation_key"] = service.get_user_delegation_key(start, expiry)
+        except AzureError as exc:
+            raise ServiceUnavailable(f"cannot sign a link to {name!r}: {exc}") from exc
+        sas = generate_blob_sas(
+            account_name=str(blob.account_name),
+            container_name=blob.container_name,
+            blob_name=name,
+            permission=BlobSasPermissions(read=True),
+            start=start,
+            expiry=expiry,
+            **signing,
+        )
+        return f"{blob.url}?{sas}"
 
     def delete(self, name: str) -> bool:
         try:
