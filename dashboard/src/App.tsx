@@ -1,3 +1,4 @@
+import { lazy, Suspense } from "react";
 import { BrowserRouter, Route, Routes, Link } from "react-router";
 import { api } from "./api/client";
 import type { ClientPrincipal } from "./api/types";
@@ -19,6 +20,10 @@ import { RankingsPage } from "./pages/Rankings";
 import { RulesPage } from "./pages/Rules";
 import { StoresPage } from "./pages/Stores";
 import { WhatIfPage } from "./pages/WhatIf";
+
+// The lake's pages load on first visit: their code stays out of the first download.
+const AnalyticsPage = lazy(() => import("./pages/Analytics"));
+const AnalystPage = lazy(() => import("./pages/Analyst"));
 
 function SignIn() {
   const local = isLocalHost(window.location.hostname);
@@ -69,6 +74,8 @@ function Shell({ principal }: { principal: ClientPrincipal }) {
             <Route path="/deadletters" element={<DeadLettersPage />} />
             <Route path="/imports" element={<ImportsPage />} />
             <Route path="/quality" element={<QualityPage />} />
+            <Route path="/analytics" element={<Suspense fallback={<Loading />}><AnalyticsPage /></Suspense>} />
+            <Route path="/analyst" element={<Suspense fallback={<Loading />}><AnalystPage /></Suspense>} />
             <Route path="*" element={<NotFound />} />
           </Routes>
         </main>

@@ -201,9 +201,13 @@ def basket(req: func.HttpRequest) -> func.HttpResponse:
     "analytics_clv",
     "analytics/clv",
     ["GET"],
-    RouteDoc("Expected 90-day customer value (BG/NBD with Gamma-Gamma)", query=("limit",)),
+    RouteDoc(
+        "Expected 90-day customer value (BG/NBD with Gamma-Gamma); buyerless orders left out",
+        query=("limit",),
+    ),
 )
 def customer_lifetime_value(req: func.HttpRequest) -> func.HttpResponse:
     require_role(req, READ_ROLES)
     limit = _int(req, "limit", 20, 1, 500)
-    return answer(kpis().clv(90, limit))
+    k = kpis()
+    return answer({**k.clv(90, limit), "without_customer": k.without_customer()})

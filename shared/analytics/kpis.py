@@ -13,6 +13,12 @@ from typing import Any, Literal
 from shared.analytics import basket, clv
 from shared.analytics.warehouse import Warehouse
 
+# The parameters the Analytics page asks for unless the seller changes them: the lake job fits
+# these models once per run, so the first request is as fast as the others.
+DEFAULT_MIN_SUPPORT = 0.01
+CLV_HORIZON_DAYS = 90
+CLV_TOP = 500  # the most customers one CLV answer lists
+
 REVENUE = """
 SELECT {period} AS period,
     count(DISTINCT f.order_id) FILTER (WHERE NOT f.is_cancelled) AS orders,
@@ -265,11 +271,16 @@ class Kpis:
                 "columns": ["r", "f", "customers"],
                 "rows": [[r, f, n] for (r, f), n in sorted(grid.items())],
             },
-            "without_customer": _table(self._q(WITHOUT_CUSTOMER)),
+            "without_customer": self.without_customer(),
         }
 
+    def without_customer(self) -> dict:
+        """Order lines with no buyer (Amazon): in sales, never in customer analytics."""
+        return _table(self._q(WITHOUT_CUSTOMER))
+
     def basket(self, min_support: float) -> dict:
-        # Models are fitted once per lake run and parameters, then served from memory.
+        # Models are fitted once per lake run and parameters, then served from memory; the lake
+        # job fits the default ones (``fit_models``) so no request waits for them.
         return self._w.memo(("basket", min_support), lambda: self._basket(min_support))
 
     def _basket(self, min_support: float) -> dict:
@@ -278,11 +289,24 @@ class Kpis:
         return basket.rules([list(r[0]) for r in result.rows], min_support)
 
     def clv(self, horizon_days: int, limit: int) -> dict:
-        return self._w.memo(("clv", horizon_days, limit), lambda: self._clv(horizon_days, limit))
+        """The fit's totals and its ``limit`` most valuable customers (at most CLV_TOP)."""
+        fitted = self._w.memo(("clv", horizon_days), lambda: self._clv(horizon_days))
+        if "top" not in fitted:
+            return fitted
+        return {**fitted, "top": fitted["top"][: min(limit, CLV_TOP)]}
 
-    def _clv(self, horizon_days: int, limit: int) -> dict:
+    def _clv(self, horizon_days: int) -> dict:
         result = self._w.query(clv.CUSTOMERS, timeout=self._timeout, max_rows=5_000_000)
-        return clv.customer_value(result.columns, result.rows, horizon_days, limit)
+        return clv.customer_value(result.columns, result.rows, horizon_days, CLV_TOP)
+
+    def fit_models(self) -> dict[tuple, Any]:
+        """The models the pages ask for by default, by their memo keys (for ``fit_models``)."""
+        self.basket(DEFAULT_MIN_SUPPORT)
+        self.clv(CLV_HORIZON_DAYS, CLV_TOP)
+        return {
+            ("basket", DEFAULT_MIN_SUPPORT): self.basket(DEFAULT_MIN_SUPPORT),
+            ("clv", CLV_HORIZON_DAYS): self._w.memo(("clv", CLV_HORIZON_DAYS), dict),
+        }
 
     def query(self, sql: str, **params: Any):
         return self._q(sql, **params)

@@ -9,6 +9,8 @@ const NAV = [
   { to: "/", label: "Overview", id: "overview" },
   { to: "/rankings", label: "Rankings", id: "rankings" },
   { to: "/whatif", label: "What-if", id: "whatif" },
+  { to: "/analytics", label: "Analytics", id: "analytics" },
+  { to: "/analyst", label: "Analyst", id: "analyst" },
   { to: "/rules", label: "Rules", id: "rules" },
   { to: "/catalogue/unmatched", label: "Unmatched", id: "unmatched" },
   { to: "/stores", label: "Stores", id: "stores" },

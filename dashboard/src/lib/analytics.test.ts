@@ -78,6 +78,10 @@ describe("bars", () => {
     expect(bars[0]).toEqual({ label: "Agra", value: 60, note: "0.6" });
   });
 
+  it("keeps the table's order when asked (months, weekdays)", () => {
+    expect(barsOf(cities, "city", "revenue", undefined, true).map((b) => b.label)).toEqual(["Pune", "unknown", "Agra"]);
+  });
+
   it("writes every value out", () => {
     expect(describeBars(barsOf(cities, "city", "revenue"), (v) => `₹${v}`)).toBe("Agra: ₹60; unknown: ₹30; Pune: ₹10.");
     expect(describeBars([], String)).toBe("No data.");

@@ -86,11 +86,18 @@ export interface Bar {
   note?: string;
 }
 
-/** Bars from a table: one per row, labelled by one column and measured by another, largest first. */
-export function barsOf(table: Table | null | undefined, labelColumn: string, valueColumn: string, note?: (row: Row) => string | undefined): Bar[] {
-  return records(table)
-    .map((r) => ({ label: r[labelColumn] === null ? "unknown" : String(r[labelColumn]), value: num(r[valueColumn]) ?? 0, note: note?.(r) }))
-    .sort((a, b) => b.value - a.value || a.label.localeCompare(b.label));
+/**
+ * Bars from a table: one per row, labelled by one column and measured by another; largest
+ * first, or in the table's own order (months, weekdays) with ``keepOrder``.
+ */
+export function barsOf(table: Table | null | undefined, labelColumn: string, valueColumn: string, note?: (row: Row) => string | undefined, keepOrder = false): Bar[] {
+  const bars = records(table).map((r) => {
+    const bar: Bar = { label: r[labelColumn] === null ? "unknown" : String(r[labelColumn]), value: num(r[valueColumn]) ?? 0 };
+    const said = note?.(r);
+    if (said) bar.note = said;
+    return bar;
+  });
+  return keepOrder ? bars : bars.sort((a, b) => b.value - a.value || a.label.localeCompare(b.label));
 }
 
 /** The bars in words: every bar's value, so nothing depends on seeing or hovering. */
