@@ -6,10 +6,12 @@ Layout inside the models container::
     ranker/<version>/metadata.json   features, feature_version, params, training window,
                                      metrics with the holdout definition (holdout_id)
     ranker/current.json              {"version": ..., "promoted_at": ..., "reason": ...}
+    risk/...                         the same for the dead-stock risk model (``kind="risk"``)
 
 Versions are immutable once written; only the pointer moves, and only forward in quality: a
-model is promoted if its NDCG@20 on the same holdout is at least the current model's. The
-pointer is written with If-Match on its ETag so two trainers cannot both win a race.
+model is promoted if its gate metric (NDCG@20 for the ranker, ROC-AUC for risk) on the same
+holdout is at least the current model's. The pointer is written with If-Match on its ETag so
+two trainers cannot both win a race.
 
 Serving calls ``current()`` on every pass: it costs one HEAD of ``current.json`` and reloads
 the model only when the pointer's ETag changed.
@@ -23,7 +25,7 @@ import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from shared.adapters.blob import BlobStore
 from shared.core.errors import FeatureMismatch, ModelError, NotFound
@@ -33,6 +35,7 @@ log = logging.getLogger(__name__)
 
 PREFIX = "ranker"
 POINTER = f"{PREFIX}/current.json"
+M = TypeVar("M")
 
 
 @dataclass(frozen=True)
@@ -48,11 +51,22 @@ class Promotion:
         return self.promoted
 
 
-class ModelRegistry:
-    def __init__(self, store: BlobStore) -> None:
+class ModelRegistry(Generic[M]):
+    def __init__(
+        self,
+        store: BlobStore,
+        *,
+        kind: str = PREFIX,
+        metric: str = "ndcg@20",
+        loader: Callable[[str, dict[str, Any]], M] = RankerModel.from_text,  # type: ignore[assignment]
+        train_command: str = "python -m shared.ml.train",
+    ) -> None:
         self._store = store
         self._lock = threading.Lock()
-        self._cached: tuple[str, RankerModel] | None = None  # (pointer etag, model)
+        self._cached: tuple[str, M] | None = None  # (pointer etag, model)
+        self.kind, self.metric, self._loader = kind, metric, loader
+        self._pointer = f"{kind}/current.json"
+        self._train = train_command
 
     # ------------------------------------------------------------------ writing
     def publish(self, model_text: str, metadata: Mapping[str, Any]) -> str:
@@ -60,14 +74,16 @@ class ModelRegistry:
         version = str(metadata.get("version") or "")
         if not version or "/" in version:
             raise ModelError("model metadata needs a 'version' without '/'")
-        if "ndcg@20" not in metadata.get("metrics", {}):
-            raise ModelError(f"model {version} has no metrics.ndcg@20: evaluate before publishing")
-        self._store.put(f"{PREFIX}/{version}/model.txt", model_text)
-        self._store.put(f"{PREFIX}/{version}/metadata.json", json.dumps(metadata, indent=2))
+        if self.metric not in metadata.get("metrics", {}):
+            raise ModelError(
+                f"model {version} has no metrics.{self.metric}: evaluate before publishing"
+            )
+        self._store.put(f"{self.kind}/{version}/model.txt", model_text)
+        self._store.put(f"{self.kind}/{version}/metadata.json", json.dumps(metadata, indent=2))
         return version
 
     def promote_if_better(
-        self, version: str, evaluate: Callable[[RankerModel], float] | None = None
+        self, version: str, evaluate: Callable[[M], float] | None = None
     ) -> Promotion:
         """Point ``current`` at ``version`` if it is at least as good as the current model.
 
@@ -76,8 +92,9 @@ class ModelRegistry:
         trainer passes it). Without either, the models cannot be compared and nothing moves.
         """
         candidate = self.metadata(version)
-        new_score = float(candidate["metrics"]["ndcg@20"])
-        pointer_etag = self._store.etag(POINTER)
+        name = self.metric.upper()
+        new_score = float(candidate["metrics"][self.metric])
+        pointer_etag = self._store.etag(self._pointer)
         current = self.current_version()
         if current is None:
             return self._point(version, None, "no current model", pointer_etag)
@@ -85,7 +102,7 @@ class ModelRegistry:
             return Promotion(False, version, f"{version} is already current", current)
         old = self.metadata(current)
         if old["metrics"].get("holdout_id") == candidate["metrics"].get("holdout_id"):
-            old_score = float(old["metrics"]["ndcg@20"])
+            old_score = float(old["metrics"][self.metric])
         elif evaluate is not None:
             try:
                 old_score = float(evaluate(self.load(current)))
@@ -101,18 +118,18 @@ class ModelRegistry:
                 False,
                 version,
                 f"holdouts differ and no evaluator was given: cannot compare {version} with "
-                f"current {current}; retrain with python -m shared.ml.train --promote",
+                f"current {current}; retrain with {self._train} --promote",
                 current,
             )
         if new_score >= old_score:
             return self._point(
                 version,
                 current,
-                f"NDCG@20 {new_score:.4f} >= current {current} {old_score:.4f} on the same holdout",
+                f"{name} {new_score:.4f} >= current {current} {old_score:.4f} on the same holdout",
                 pointer_etag,
             )
         reason = (
-            f"NDCG@20 {new_score:.4f} < current {current} {old_score:.4f} on the same "
+            f"{name} {new_score:.4f} < current {current} {old_score:.4f} on the same "
             "holdout: current model kept"
         )
         log.info("model %s not promoted: %s", version, reason)
@@ -127,30 +144,30 @@ class ModelRegistry:
             "reason": reason,
             "promoted_at": datetime.now(UTC).isoformat(),
         }
-        self._store.put(POINTER, json.dumps(body), if_match=etag)
+        self._store.put(self._pointer, json.dumps(body), if_match=etag)
         log.info("model %s promoted: %s", version, reason)
         return Promotion(True, version, reason, previous)
 
     # ------------------------------------------------------------------ reading
     def current_version(self) -> str | None:
         try:
-            return str(json.loads(self._store.get_text(POINTER).text)["version"])
+            return str(json.loads(self._store.get_text(self._pointer).text)["version"])
         except NotFound:
             return None
 
     def metadata(self, version: str) -> dict[str, Any]:
-        return json.loads(self._store.get_text(f"{PREFIX}/{version}/metadata.json").text)
+        return json.loads(self._store.get_text(f"{self.kind}/{version}/metadata.json").text)
 
-    def load(self, version: str) -> RankerModel:
-        text = self._store.get_text(f"{PREFIX}/{version}/model.txt").text
-        return RankerModel.from_text(text, self.metadata(version))
+    def load(self, version: str) -> M:
+        text = self._store.get_text(f"{self.kind}/{version}/model.txt").text
+        return self._loader(text, self.metadata(version))
 
-    def current(self) -> RankerModel:
+    def current(self) -> M:
         """The current model, cached until ``current.json`` changes (one HEAD per call)."""
-        etag = self._store.etag(POINTER)
+        etag = self._store.etag(self._pointer)
         if etag is None:
             raise ModelError(
-                "no current ranking model: train one with python -m shared.ml.train --promote"
+                f"no current {self.kind} model: train one with {self._train} --promote"
             )
         cached = self._cached
         if cached is not None and cached[0] == etag:
@@ -158,8 +175,9 @@ class ModelRegistry:
         with self._lock:
             if self._cached is not None and self._cached[0] == etag:
                 return self._cached[1]
-            pointer = self._store.get_text(POINTER)
-            model = self.load(str(json.loads(pointer.text)["version"]))
+            pointer = self._store.get_text(self._pointer)
+            version = str(json.loads(pointer.text)["version"])
+            model = self.load(version)
             self._cached = (pointer.etag, model)
-            log.info("loaded ranking model %s", model.version)
+            log.info("loaded %s model %s", self.kind, version)
             return model
