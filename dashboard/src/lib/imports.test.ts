@@ -40,7 +40,8 @@ describe("the progress bar", () => {
   });
   it("follows rows done of the total while the import runs", () => {
     expect(importBar(job("processing", "writing", 60_000, 100_000))).toEqual({ percent: 60, label: "Importing: 60,000 of 1,00,000 rows" });
-    expect(importBar(job("processing", "validating", 0, 400)).label).toBe("Checking: 0 of 400 rows");
+    expect(importBar(job("processing", "validating", 0, 400))).toEqual({ percent: null, label: "Checking 400 rows" });
+    expect(importBar(job("processing", "writing", 8, 400))).toEqual({ percent: 2, label: "Importing: 8 of 400 rows" });
     expect(importBar(job("processing", "writing", 500, 400)).percent).toBe(100);
   });
   it("is indeterminate until the total is known", () => {

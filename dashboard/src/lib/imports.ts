@@ -90,9 +90,11 @@ export function importBar(job: Pick<ImportJob, "status" | "progress" | "counts">
   if (job.status === "queued") return { percent: null, label: "Uploaded; waiting for the import to start" };
   if (job.status === "failed") return { percent: null, label: "Interrupted; it will be retried automatically" };
   if (!total) return { percent: null, label: phase === "reading" ? "Reading the file" : "Starting" };
+  // The server counts rows as done when their events are written (or, for invalid ones, once
+  // reported): while it checks the rows, the count stays at 0, so the bar says so instead of 0%.
+  if (phase === "validating" && done === 0) return { percent: null, label: `Checking ${int(total)} rows` };
   const percent = Math.min(100, Math.max(0, Math.round((100 * done) / total)));
-  const what = phase === "validating" ? "Checking" : phase === "writing" ? "Importing" : "Processing";
-  return { percent, label: `${what}: ${int(done)} of ${int(total)} rows` };
+  return { percent, label: `${phase === "writing" ? "Importing" : "Processing"}: ${int(done)} of ${int(total)} rows` };
 }
 
 /** A refusal reason from the server with what to do about it. */
