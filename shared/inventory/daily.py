@@ -64,7 +64,14 @@ class StepContext:
 
 
 def day_docs(store: Store, day: date) -> Iterator[dict[str, Any]]:
-    yield from store.query(CONTAINER, "SELECT * FROM c", partition_key=day.isoformat())
+    # The partition key in the filter too: the local Cosmos server refuses a single-partition
+    # query without it (the SDK's partition option alone is not enough there).
+    yield from store.query(
+        CONTAINER,
+        "SELECT * FROM c WHERE c.day = @day",
+        [("@day", day.isoformat())],
+        partition_key=day.isoformat(),
+    )
 
 
 def products(store: Store) -> Iterator[dict[str, Any]]:
