@@ -20,6 +20,7 @@ from azure.core.exceptions import (
 )
 from azure.storage.blob import BlobServiceClient, ContainerClient
 
+from shared.adapters import faults
 from shared.core.errors import Conflict, NotFound, ServiceUnavailable
 from shared.core.identity import credential
 from shared.core.settings import StorageConnection, get_settings
@@ -242,13 +243,17 @@ def _if_match():  # imported lazily: MatchConditions lives in azure.core
 
 def _service(conn: StorageConnection) -> BlobServiceClient:
     if conn.connection_string is not None:
-        return BlobServiceClient.from_connection_string(conn.connection_string.get_secret_value())
+        return BlobServiceClient.from_connection_string(
+            conn.connection_string.get_secret_value(), **faults.transport("blob")
+        )
     if not conn.blob_service_uri:
         raise ServiceUnavailable(
             "no blob storage configured: set ModelStorage__connectionString (local) or "
             "ModelStorage__blobServiceUri (Azure)"
         )
-    return BlobServiceClient(conn.blob_service_uri, credential=credential(conn.client_id))
+    return BlobServiceClient(
+        conn.blob_service_uri, credential=credential(conn.client_id), **faults.transport("blob")
+    )
 
 
 @lru_cache(maxsize=1)

@@ -14,6 +14,7 @@ from typing import Any
 from azure.core import MatchConditions
 from azure.cosmos import ContainerProxy, CosmosClient, PartitionKey, exceptions
 
+from shared.adapters import faults
 from shared.core import schema
 from shared.core.errors import Conflict, NotFound, ServiceUnavailable
 from shared.core.identity import credential
@@ -45,6 +46,7 @@ class Store:
             # after 500 ms; it has one region, so there is nothing to fail over to. In Azure
             # discovery stays on.
             enable_endpoint_discovery=conn.verify_tls,
+            **faults.transport("cosmos"),
         )
         return cls(client, conn.database)
 

@@ -40,6 +40,8 @@ from urllib.parse import quote, urlsplit, urlunsplit
 import jwt
 import requests
 
+from shared.adapters import faults
+
 if TYPE_CHECKING:
     from shared.core.settings import Settings
 
@@ -341,7 +343,9 @@ class SignalRClient:
 
 @lru_cache(maxsize=4)
 def _client(connection_string: str, hub: str) -> SignalRClient:
-    return SignalRClient(ConnectionString.parse(connection_string), hub)
+    return SignalRClient(
+        ConnectionString.parse(connection_string), hub, session=faults.session("signalr")
+    )
 
 
 def from_settings(settings: Settings | None = None) -> SignalRClient | None:

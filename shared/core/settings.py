@@ -167,6 +167,9 @@ class Settings(BaseSettings):
     danger_high_days: int = Field(60, alias="DANGER_HIGH_DAYS", ge=1)
     danger_critical_days: int = Field(90, alias="DANGER_CRITICAL_DAYS", ge=1)
     danger_cover_raise_days: float = Field(90.0, alias="DANGER_COVER_RAISE_DAYS", gt=0)
+    # The reliability harness's fault plan (shared.adapters.faults); empty, and never set in
+    # Azure, means no seam at all.
+    fault_injection_file: str = Field("", alias="FAULT_INJECTION_FILE")
     applicationinsights_connection_string: SecretStr | None = Field(
         None, alias="APPLICATIONINSIGHTS_CONNECTION_STRING"
     )

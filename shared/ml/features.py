@@ -171,7 +171,10 @@ def build_raw(
     ) / (views[:, 2] + UNIT_SESSION_WEIGHT)
     # Today's pace against the week's daily average: >1 is heating up.
     out[:, COLUMN["trend_views"]] = (views[:, 1] + 1.0) / (views[:, 2] / 7.0 + 1.0)
-    out[:, COLUMN["trend_units"]] = (units[:, 1] + 1.0) / (units[:, 2] / 7.0 + 1.0)
+    # Net units may be negative (a sales correction after cancellations): a pace is never
+    # below 0, and a week of -7 units would otherwise divide by zero.
+    sold = np.maximum(units, 0.0)
+    out[:, COLUMN["trend_units"]] = (sold[:, 1] + 1.0) / (sold[:, 2] / 7.0 + 1.0)
 
     field = _fields(products)
     price = _column(field["price"])

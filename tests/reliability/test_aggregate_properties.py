@@ -192,3 +192,22 @@ def test_the_same_rows_in_any_order_and_any_number_of_imports_give_the_same_even
         assert union == once
 
     check()
+
+
+def test_a_week_of_negative_net_units_ranks_with_finite_features():
+    """Found by the ranking property: seven units of sales corrections in a week divided the
+    units trend by zero."""
+    from shared.ml.features import COLUMN, build_raw
+
+    state = fold.new_state(CATALOGUE[1])
+    fold.apply_event(
+        state,
+        {
+            "id": "s",
+            "kind": "sales",
+            "occurred_at": (NOW - timedelta(days=2)).isoformat(),
+            "units": -7,
+        },
+    )
+    row = build_raw([state], NOW)[0]
+    assert row[COLUMN["trend_units"]] == 1.0
