@@ -44,7 +44,10 @@ def record(store: Store, doc: dict[str, Any]) -> bool:
 
 
 def of_day(store: Store, day: str) -> list[dict[str, Any]]:
-    return [_clean(d) for d in store.query(CONTAINER, "SELECT * FROM c", partition_key=day)]
+    rows = store.query(
+        CONTAINER, "SELECT * FROM c WHERE c.day = @day", [("@day", day)], partition_key=day
+    )
+    return [_clean(d) for d in rows]
 
 
 def get(store: Store, alert_id: str, day: str) -> dict[str, Any]:
