@@ -14,7 +14,6 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from devhost.services import free_port
 from shared.analytics.contracts import TABLES
 from tests.e2e.conftest import WAIT_MS, sign_in
 from tests.integration import test_analytics as lake_tests
@@ -243,12 +242,7 @@ def test_a_question_is_answered_with_sql_rows_and_a_chart(page: Page, history):
 @pytest.fixture
 def empty_lake(lake_env, browser: Browser, tmp_path_factory) -> Iterator[Page]:
     """A devhost whose lake container has never had a run, and a signed-in page on it."""
-    env = {
-        **lake_env,
-        "LAKE_CONTAINER": f"empty-{uuid.uuid4().hex[:8]}",
-        # Its own fake Graph API port: the module's devhost already serves the default one.
-        "WhatsApp__baseUrl": f"http://127.0.0.1:{free_port()}/v22.0",
-    }
+    env = {**lake_env, "LAKE_CONTAINER": f"empty-{uuid.uuid4().hex[:8]}"}
     empty = start_devhost(env, tmp_path_factory.mktemp("empty-lake"), "--no-seed", "--no-timers")
     ctx = browser.new_context(base_url=empty.base_url, locale="en-IN", timezone_id="Asia/Kolkata")
     ctx.set_default_timeout(WAIT_MS)

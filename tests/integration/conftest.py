@@ -57,6 +57,10 @@ def start_devhost(env: dict[str, str], tmp: Path, *extra: str, own_signalr: bool
             **env,
             "SignalR__connectionString": f"Endpoint=http://127.0.0.1:{free_port()};AccessKey={key};Version=1.0;",
         }
+    if "WhatsApp__baseUrl" not in env:
+        # Its own fake Graph API port, not the fixed one of local.settings.json: several
+        # devhosts (in one run or in parallel runs) must not fight over it.
+        env = {**env, "WhatsApp__baseUrl": f"http://127.0.0.1:{free_port()}/v22.0"}
     keys_path = tmp / "host-keys.json"
     log_path = tmp / "devhost.log"
     proc_env = {**os.environ, **env, "PYTHONUNBUFFERED": "1"}
