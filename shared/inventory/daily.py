@@ -33,10 +33,16 @@ from typing import Any
 
 from shared.adapters.blob import BlobStore
 from shared.adapters.cosmos import Store
+from shared.core.errors import ModelError
 from shared.core.records import utcnow
 from shared.core.settings import Settings
-from shared.inventory import snapshot
+from shared.inventory import decisions, risk, snapshot
+from shared.ml.model import RankerModel
+from shared.ml.registry import ModelRegistry
 from shared.projection import aging
+from shared.projection.windows import window_counts
+from shared.ranking import rules_service
+from shared.ranking.ranker import Ranker
 
 CONTAINER = "inventory_snapshots"
 
@@ -124,6 +130,84 @@ def run_snapshot(ctx: StepContext) -> dict[str, Any]:
     }
 
 
+def run_risk(ctx: StepContext) -> dict[str, Any]:
+    docs = [clean(d) for d in day_docs(ctx.store, ctx.day)]
+    scorer = risk.Scorer.load(ctx.models)
+    written = 0
+    for doc, fields in zip(docs, scorer.score(docs), strict=True):
+        if any(doc.get(k) != v for k, v in fields.items()):
+            ctx.store.upsert(CONTAINER, {**doc, **fields})
+            written += 1
+    return {
+        "day": ctx.day.isoformat(),
+        "rows": len(docs),
+        "written": written,
+        "source": scorer.source,
+        "model_version": scorer.version,
+    }
+
+
+def run_decisions(ctx: StepContext) -> dict[str, Any]:
+    docs = [clean(d) for d in day_docs(ctx.store, ctx.day)]
+    by_item: dict[str, list[dict[str, Any]]] = {}
+    for doc in docs:
+        by_item.setdefault(doc["item_id"], []).append(doc)
+    in_danger = [d for d in docs if d.get("danger")]
+    ranking = ranking_context(ctx) if in_danger else None
+    written, recovered, actions = 0, 0.0, {"markdown": 0, "transfer": 0, "clearance": 0}
+    for doc in docs:
+        decision = (
+            decisions.decide(doc, by_item[doc["item_id"]], ranking, ctx.thresholds)
+            if doc.get("danger")
+            else None
+        )
+        if decision is not None and decision["action"]:
+            actions[decision["action"]] += 1
+            recovered += decision["expected_recovery"]
+        if doc.get("decision") != decision:
+            ctx.store.upsert(CONTAINER, {**doc, "decision": decision})
+            written += 1
+    return {
+        "day": ctx.day.isoformat(),
+        "in_danger": len(in_danger),
+        "written": written,
+        "actions": actions,
+        "expected_recovery": round(recovered, 2),
+        "ranking_model": None if ranking is None else ranking.ranker.model.version,
+    }
+
+
+def ranking_context(ctx: StepContext) -> decisions.RankingContext | None:
+    """The ranking the what-if runs against: the caller's, else one built now from the
+    catalogue with the current ranking model; None without a model."""
+    full = [
+        d
+        for d in ctx.store.query("products", "SELECT * FROM c")
+        if d.get("catalogued", True) and not d.get("merged_into")
+    ]
+    ranker = ctx.ranker
+    if ranker is None:
+        if ctx.models is None:
+            return None
+        try:
+            model: RankerModel = ModelRegistry(ctx.models).current()
+        except ModelError:
+            return None
+        ranker = Ranker(model)
+        ranker.full(full, ctx.as_of)
+    units: list[float] = window_counts(full, ctx.as_of)[:, 2, snapshot.UNITS].tolist()
+    units_7d = {str(d["item_id"]): u for d, u in zip(full, units, strict=True)}
+    return decisions.RankingContext(
+        ranker=ranker,
+        rules=rules_service.active_rules(ctx.store),
+        sell_through=decisions.SellThrough.of(ranker, units_7d),
+        products={str(d["item_id"]): d for d in full},
+        now=ctx.as_of,
+    )
+
+
 STEPS: tuple[tuple[str, Callable[[StepContext], dict[str, Any]]], ...] = (
     ("snapshot", run_snapshot),
+    ("risk", run_risk),
+    ("decisions", run_decisions),
 )

@@ -1,0 +1,96 @@
+"""Risk scores for snapshot rows and item descriptions: the promoted risk model when there is
+one, else the rules-based level, always labelled with its source.
+
+With the model: ``risk`` is the calibrated probability of no sale within its horizon (30
+days), with ``risk_reasons`` (SHAP, top three). Without: ``risk`` is null, ``risk_source`` is
+``rules`` and ``risk_level`` carries the danger level; never an unlabelled number.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from shared.adapters.blob import BlobStore
+from shared.core.errors import ModelError, NotFound
+from shared.ml.risk import features
+from shared.ml.risk.model import TRAIN_COMMAND, RiskModel
+from shared.ml.risk.train import registry
+
+NO_MODEL = f"no risk model is trained yet ({TRAIN_COMMAND} --promote): rules-based level shown"
+
+
+@dataclass(frozen=True)
+class Scorer:
+    model: RiskModel | None
+
+    @classmethod
+    def load(cls, models: BlobStore | None) -> Scorer:
+        if models is None:
+            return cls(None)
+        try:
+            return cls(registry(models).current())
+        except (ModelError, NotFound):
+            return cls(None)
+
+    @property
+    def source(self) -> str:
+        return "rules" if self.model is None else "model"
+
+    @property
+    def version(self) -> str | None:
+        return None if self.model is None else self.model.version
+
+    def score(self, docs: Sequence[dict[str, Any]], *, reasons: bool = True) -> list[dict]:
+        """Risk fields per snapshot document (in order)."""
+        if self.model is None:
+            return [
+                {
+                    "risk": None,
+                    "risk_source": "rules",
+                    "risk_level": d.get("danger"),
+                    "risk_model_version": None,
+                    "risk_reasons": None,
+                }
+                for d in docs
+            ]
+        if not docs:
+            return []
+        X = features.from_snapshots(docs)
+        p = self.model.predict(X)
+        why = self.model.reasons(X) if reasons else [None] * len(docs)
+        return [
+            {
+                "risk": round(float(v), 4),
+                "risk_source": "model",
+                "risk_level": d.get("danger"),
+                "risk_model_version": self.model.version,
+                "risk_reasons": r,
+            }
+            for d, v, r in zip(docs, np.asarray(p).tolist(), why, strict=True)
+        ]
+
+    def describe(self, category: str, quantity: int, mrp: float, days_active: int) -> dict:
+        """``POST /api/ml/predict``: one item known by its description."""
+        if self.model is None:
+            return {
+                "risk": None,
+                "source": "rules",
+                "message": NO_MODEL,
+                "rules": {
+                    "danger": None,
+                    "note": "the rules need days without a sale, which a description lacks; "
+                    f"{days_active} days active so far",
+                },
+            }
+        X = features.from_description(category, quantity, mrp, days_active)
+        return {
+            "risk": round(float(self.model.predict(X)[0]), 4),
+            "source": "model",
+            "model_version": self.model.version,
+            "horizon_days": self.model.horizon_days,
+            "reasons": self.model.reasons(X)[0],
+        }
