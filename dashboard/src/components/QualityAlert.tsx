@@ -2,7 +2,7 @@ import { useEffect } from "react";
 import { Link, useLocation } from "react-router";
 import { api } from "../api/client";
 import { checkName, valueText } from "../lib/quality";
-import { useApi } from "../lib/useApi";
+import { useApi, useEveryWhileVisible } from "../lib/useApi";
 import { WarnIcon } from "./Badges";
 import "../pages/data.css";
 
@@ -16,12 +16,7 @@ export function QualityAlert() {
   const latest = useApi((signal) => api.quality(signal), []);
   const location = useLocation();
   const { reload } = latest;
-  useEffect(() => {
-    const timer = setInterval(() => {
-      if (document.visibilityState !== "hidden") reload();
-    }, QUALITY_EVERY_MS);
-    return () => clearInterval(timer);
-  }, [reload]);
+  useEveryWhileVisible(reload, QUALITY_EVERY_MS);
   useEffect(() => {
     // An import may have just run a check: look again on every page change.
     if (location.pathname !== "/quality") reload();

@@ -2,7 +2,7 @@ import { useEffect } from "react";
 import { Link, useLocation } from "react-router";
 import { api } from "../api/client";
 import { int } from "../lib/format";
-import { useApi } from "../lib/useApi";
+import { useApi, useEveryWhileVisible } from "../lib/useApi";
 import { useLive } from "../live/LiveProvider";
 import { WarnIcon } from "./Badges";
 import { QualityAlert } from "./QualityAlert";
@@ -28,12 +28,7 @@ function DeadLetterAlert() {
   const connects = useLive((s) => s.connects);
   const location = useLocation();
   const { reload } = health;
-  useEffect(() => {
-    const timer = setInterval(() => {
-      if (document.visibilityState !== "hidden") reload();
-    }, HEALTH_EVERY_MS);
-    return () => clearInterval(timer);
-  }, [reload]);
+  useEveryWhileVisible(reload, HEALTH_EVERY_MS);
   useEffect(() => {
     if (connects > 1) reload();
   }, [connects, reload]);

@@ -59,3 +59,13 @@ export function useDebounced<T>(value: T, ms: number): T {
   }, [value, ms]);
   return settled;
 }
+
+/** Call `refresh` every `ms` while the page is visible (a hidden tab or a phone asleep skips). */
+export function useEveryWhileVisible(refresh: () => void, ms: number): void {
+  useEffect(() => {
+    const timer = setInterval(() => {
+      if (document.visibilityState !== "hidden") refresh();
+    }, ms);
+    return () => clearInterval(timer);
+  }, [refresh, ms]);
+}

@@ -23,7 +23,7 @@ import {
 } from "../lib/imports";
 import type { BarState } from "../lib/imports";
 import { useRole } from "../lib/role";
-import { useApi } from "../lib/useApi";
+import { useApi, useEveryWhileVisible } from "../lib/useApi";
 import "./data.css";
 
 const HISTORY_LIMIT = 50;
@@ -345,12 +345,7 @@ export function ImportsPage() {
   const selected = params.get("id");
   const history = useApi((signal) => api.imports(HISTORY_LIMIT, signal), []);
   const { reload } = history;
-  useEffect(() => {
-    const timer = setInterval(() => {
-      if (document.visibilityState !== "hidden") reload();
-    }, HISTORY_EVERY_MS);
-    return () => clearInterval(timer);
-  }, [reload]);
+  useEveryWhileVisible(reload, HISTORY_EVERY_MS);
 
   const select = useCallback((id: string) => setParams({ id }, { replace: false }), [setParams]);
   const started = useCallback(

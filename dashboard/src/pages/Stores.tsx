@@ -7,7 +7,7 @@ import { Empty, ErrorBox, Loading } from "../components/Status";
 import { ago, int, istDateTime } from "../lib/format";
 import { useRole } from "../lib/role";
 import { graceLeft, minuteToIso, perMinute, reasonText, rejectedTotal } from "../lib/stores";
-import { useApi } from "../lib/useApi";
+import { useApi, useEveryWhileVisible } from "../lib/useApi";
 import { useLive, useLiveStore } from "../live/LiveProvider";
 import { applyMessage } from "../live/state";
 
@@ -180,13 +180,8 @@ export function StoresPage() {
   useEffect(() => {
     if (connects > 1) reload();
   }, [connects, reload]);
-  useEffect(() => {
-    // Last event, rate and rejections move on their own: look again every 15 s while visible.
-    const timer = setInterval(() => {
-      if (document.visibilityState !== "hidden") reload();
-    }, 15_000);
-    return () => clearInterval(timer);
-  }, [reload]);
+  // Last event, rate and rejections move on their own: look again every 15 s while visible.
+  useEveryWhileVisible(reload, 15_000);
 
   const toggle = async (s: Store) => {
     setBusy(s.marketplace);
