@@ -51,7 +51,10 @@ def rules(baskets: list[list[str]], min_support: float, max_rules: int = 50) -> 
     ]
     found: list[dict[str, Any]] = []
     if any(len(s) > 1 for s in frequent["itemsets"]):
-        table = association_rules(frequent, metric="confidence", min_threshold=0.1)
+        # mlxtend also computes metrics we do not serve (certainty, Zhang's, ...), which
+        # divide by zero when an item is in every basket: those NaNs are never read.
+        with np.errstate(divide="ignore", invalid="ignore"):
+            table = association_rules(frequent, metric="confidence", min_threshold=0.1)
         table = table.sort_values(["lift", "confidence"], ascending=False).head(max_rules)
         found = [
             {

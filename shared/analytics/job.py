@@ -13,9 +13,12 @@ import time
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from shared.adapters.blob import BlobStore
 from shared.adapters.cosmos import Store
 from shared.analytics import build, duck, export
+from shared.analytics.kpis import Kpis
 from shared.analytics.lake import lake_store
+from shared.analytics.warehouse import FITTED, LakeEmpty, Warehouse
 from shared.core.settings import Settings
 
 LEDGER = "_runs"
@@ -40,8 +43,25 @@ def run(
         ledger["gold"] = build.build_gold(con, lake, settings)
     finally:
         con.close()
+    ledger["models"] = fit_models(lake, settings)
     ledger["seconds"] = round(time.perf_counter() - started, 3)
     ledger["finished_at"] = now.isoformat()
     lake.put(f"{LEDGER}/date={today.isoformat()}.json", json.dumps(ledger, indent=1))
     lake.put(f"{LEDGER}/latest.json", json.dumps(ledger, indent=1))
     return ledger
+
+
+def fit_models(lake: BlobStore, settings: Settings) -> dict[str, Any]:
+    """Fit the default basket rules and CLV on the gold just written, for the API to load with
+    the tables (``Warehouse.load``): fitting takes seconds at scale, a request must not."""
+    started = time.perf_counter()
+    try:
+        warehouse = Warehouse.load(settings, lake, version="fit")
+    except LakeEmpty as exc:
+        return {"skipped": str(exc)}
+    try:
+        Kpis(warehouse, timeout=600, max_rows=settings.query_max_rows).fit_models()
+        lake.put(FITTED, json.dumps(warehouse.fitted(), default=str))
+    finally:
+        warehouse.close()
+    return {"written": FITTED, "seconds": round(time.perf_counter() - started, 3)}

@@ -8,6 +8,8 @@ a time limit (interrupted when it passes) and returns at most ``max_rows`` rows.
 
 from __future__ import annotations
 
+import contextlib
+import json
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -18,8 +20,11 @@ import duckdb
 from shared.adapters.blob import BlobStore
 from shared.analytics import contracts, duck
 from shared.analytics.lake import GOLD
-from shared.core.errors import InputError, ReSightError
+from shared.core.errors import InputError, NotFound, ReSightError
 from shared.core.settings import Settings
+
+# The models the lake job fitted on the gold it wrote (basket rules, CLV), by memo key.
+FITTED = f"{GOLD}/_models/fitted.json"
 
 
 class QueryTimeout(InputError):
@@ -50,6 +55,16 @@ class Warehouse:
         self._memo: dict[tuple, Any] = {}
         self._memo_lock = threading.Lock()
 
+    def preload(self, fitted: list[dict[str, Any]]) -> None:
+        """Models the lake job fitted (``FITTED``: ``[{"key": [...], "value": ...}]``)."""
+        with self._memo_lock:
+            for entry in fitted:
+                self._memo[tuple(entry["key"])] = entry["value"]
+
+    def fitted(self) -> list[dict[str, Any]]:
+        with self._memo_lock:
+            return [{"key": list(k), "value": v} for k, v in self._memo.items()]
+
     def memo(self, key: tuple, compute: Callable[[], Any]) -> Any:
         with self._memo_lock:
             if key not in self._memo:
@@ -74,7 +89,11 @@ class Warehouse:
         con.execute("DROP SECRET IF EXISTS lake")
         con.execute("SET enable_external_access = false")
         con.execute("SET lock_configuration = true")
-        return cls(con, version)
+        warehouse = cls(con, version)
+        # A lake written before the job fitted models has none: they are fitted on request.
+        with contextlib.suppress(NotFound):
+            warehouse.preload(json.loads(lake.get_text(FITTED).text))
+        return warehouse
 
     def query(
         self,

@@ -19,8 +19,9 @@ import pyarrow.parquet as pq
 import pytest
 
 from shared.analytics import contracts, export, job
+from shared.analytics.kpis import CLV_HORIZON_DAYS, DEFAULT_MIN_SUPPORT, Kpis
 from shared.analytics.lake import lake_store
-from shared.analytics.warehouse import Warehouse
+from shared.analytics.warehouse import FITTED, Warehouse
 from shared.core.records import Event, utcnow
 from shared.core.settings import get_settings
 from shared.ingest.marketplaces import NORMALISERS
@@ -283,6 +284,29 @@ def _warehouse():
     settings = get_settings()
     blob = lake_store(settings)
     return Warehouse.load(settings, blob, "test")
+
+
+def test_the_job_fits_the_default_models_and_a_loaded_warehouse_serves_them_unqueried(lake):
+    assert lake["first"]["models"]["written"] == FITTED
+    served = _warehouse()
+    asked: list[str] = []
+    real_query = served.query
+    served.query = lambda sql, *a, **k: asked.append(sql) or real_query(sql, *a, **k)
+    k = Kpis(served, timeout=30, max_rows=1000)
+    basket, value = k.basket(DEFAULT_MIN_SUPPORT), k.clv(CLV_HORIZON_DAYS, 3)
+    assert asked == []  # loaded with the tables, not fitted on this request
+    served.close()
+    # The same answers as fitting them now, on the same gold.
+    fresh = Warehouse(_warehouse()._con, "refit")
+    refit = Kpis(fresh, timeout=30, max_rows=1000)
+    assert json.loads(json.dumps(basket, default=str)) == json.loads(
+        json.dumps(refit.basket(DEFAULT_MIN_SUPPORT), default=str)
+    )
+    assert json.loads(json.dumps(value, default=str)) == json.loads(
+        json.dumps(refit.clv(CLV_HORIZON_DAYS, 3), default=str)
+    )
+    assert len(value.get("top", [])) <= 3
+    fresh.close()
 
 
 def test_gold_tables_pass_their_contracts(lake):
