@@ -113,6 +113,34 @@ def prepare(seed: bool) -> None:
     ensure_demo(store, seed=seed)
 
 
+def allow_uploads_from(origins: list[str]) -> None:
+    """Blob CORS for the dashboard's direct uploads (``POST /api/imports/uploads``), as the
+    Bicep sets it on the storage account in Azure. Origins already allowed stay allowed: several
+    local hosts may share one Azurite."""
+    from azure.storage.blob import BlobServiceClient, CorsRule
+
+    conn = os.environ.get("ModelStorage__connectionString", "")
+    if not conn:
+        return
+    service = BlobServiceClient.from_connection_string(conn)
+    allowed = set(origins)
+    for rule in service.get_service_properties().get("cors") or []:
+        allowed.update(o for o in rule.allowed_origins.split(",") if o)
+    rule = CorsRule(
+        sorted(allowed),
+        ["PUT", "OPTIONS"],
+        allowed_headers=[
+            "content-type",
+            "x-ms-blob-type",
+            "x-ms-version",
+            "x-ms-client-request-id",
+        ],
+        exposed_headers=["etag", "x-ms-request-id"],
+        max_age_in_seconds=3600,
+    )
+    service.set_service_properties(cors=[rule])
+
+
 def _terminate(signum, frame) -> None:
     # SIGTERM before the server runs (while preparing) must still stop the services started.
     raise KeyboardInterrupt
@@ -215,6 +243,7 @@ def serve(args: argparse.Namespace, sock: socket.socket) -> int:
     routes += host.admin_routes(function_app, keys, invoke)
     api = host.function_host(routes, lifespan=lifespan)
     own = [f"http://127.0.0.1:{args.port}", f"http://localhost:{args.port}"]
+    allow_uploads_from(own)
     config = swa.SwaConfig.load(csp_additions=swa.local_csp_additions(os.environ))
     app = swa.StaticWebApp(api, ROOT / "dashboard" / "dist", own, config)
     _banner(args.port, keys)

@@ -9,7 +9,14 @@ import azure.functions as func
 from pydantic import BaseModel, Field
 
 from functions.api.blueprint import RouteDoc, api_route
-from functions.http_util import READ_ROLES, WRITE_ROLES, json_response, require_role
+from functions.http_util import (
+    READ_ROLES,
+    WRITE_ROLES,
+    json_response,
+    parse_model,
+    read_json,
+    require_role,
+)
 from shared.adapters.blob import imports_store
 from shared.adapters.cosmos import get_store
 from shared.core.errors import NotFound, ValidationFailed
@@ -57,6 +64,44 @@ def imports_upload(req: func.HttpRequest) -> func.HttpResponse:
         max_bytes=settings.import_max_bytes,
     )
     return json_response(_with_links(doc), 202)
+
+
+class UploadReservation(BaseModel):
+    """The file the browser is about to send straight to Blob."""
+
+    name: str = Field(..., min_length=1, max_length=255, description="The file's name")
+    size: int = Field(..., ge=1, description="Its size in bytes, up to IMPORT_MAX_BYTES (50 MB)")
+    kind: Literal["sales", "inventory", "demand", "daily_update"] | None = Field(
+        None, description="Default: detected from the columns (CSV) or the file type (Excel)"
+    )
+    strict: bool = Field(False, description="Reject the whole file on any row error")
+
+
+@api_route(
+    "imports_reserve",
+    "imports/uploads",
+    ["POST"],
+    RouteDoc(
+        "Reserve an import (admin): 201 with the queued import and a write-only link, valid "
+        "30 minutes, to PUT the file to; the import starts when the file lands",
+        request=UploadReservation,
+        role="admin",
+    ),
+)
+def imports_reserve(req: func.HttpRequest) -> func.HttpResponse:
+    actor = require_role(req, WRITE_ROLES)
+    wanted = parse_model(UploadReservation, read_json(req))
+    doc, link = upload.reserve(
+        get_store(),
+        imports_store(),
+        name=wanted.name,
+        size=wanted.size,
+        kind=wanted.kind,
+        strict=wanted.strict,
+        actor=actor,
+        max_bytes=get_settings().import_max_bytes,
+    )
+    return json_response({"import": _with_links(doc), "upload": link}, 201)
 
 
 @api_route(

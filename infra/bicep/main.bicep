@@ -152,6 +152,10 @@ module storage 'modules/storage.bicep' = {
     modelsContainerName: modelsContainerName
     importsContainerName: importsContainerName
     lakeContainerName: lakeContainerName
+    // The Imports page PUTs files straight to Blob with a write-only SAS link.
+    uploadOrigins: concat([
+      'https://${dashboard.outputs.defaultHostname}'
+    ], extraDashboardOrigins)
   }
 }
 

@@ -10,7 +10,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
-from typing import IO
+from typing import IO, Any
 
 from azure.core.exceptions import (
     AzureError,
@@ -39,6 +39,12 @@ class BlobInfo:
     size: int
     last_modified: datetime
     metadata: dict[str, str]
+
+
+@dataclass(frozen=True)
+class SignedLink:
+    url: str
+    expires_at: datetime
 
 
 # Blocks of an upload stream: big enough to keep a 50 MB file under a few dozen requests,
@@ -194,9 +200,22 @@ class BlobStore:
 
     def read_link(self, name: str, ttl: timedelta) -> str:
         """A read-only SAS URL of one blob, valid for ``ttl`` (for a service that fetches it,
-        such as WhatsApp's media download). Signed with the account key locally (Azurite) and
-        with a user delegation key of the managed identity in Azure."""
-        from azure.storage.blob import BlobSasPermissions, generate_blob_sas
+        such as WhatsApp's media download)."""
+        from azure.storage.blob import BlobSasPermissions
+
+        return self._signed(name, BlobSasPermissions(read=True), ttl).url
+
+    def write_link(self, name: str, ttl: timedelta) -> SignedLink:
+        """A SAS URL that can only create or overwrite this one blob, valid for ``ttl`` (a
+        browser uploading a file straight to Blob)."""
+        from azure.storage.blob import BlobSasPermissions
+
+        return self._signed(name, BlobSasPermissions(create=True, write=True), ttl)
+
+    def _signed(self, name: str, permission: Any, ttl: timedelta) -> SignedLink:
+        """Signed with the account key locally (Azurite) and with a user delegation key of the
+        managed identity in Azure (role Storage Blob Delegator)."""
+        from azure.storage.blob import generate_blob_sas
 
         blob = self._container.get_blob_client(name)
         start = datetime.now(UTC) - timedelta(minutes=5)  # the service's clock may lag
@@ -218,12 +237,12 @@ class BlobStore:
             account_name=str(blob.account_name),
             container_name=blob.container_name,
             blob_name=name,
-            permission=BlobSasPermissions(read=True),
+            permission=permission,
             start=start,
             expiry=expiry,
             **signing,
         )
-        return f"{blob.url}?{sas}"
+        return SignedLink(f"{blob.url}?{sas}", expiry)
 
     def delete(self, name: str) -> bool:
         try:

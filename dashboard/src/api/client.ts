@@ -156,39 +156,54 @@ export const api = {
     request<{ runs: QualityRunSummary[] }>("GET", `/api/quality/history${query({ days })}`, undefined, signal),
 };
 
+interface UploadReservation {
+  import: ImportJob;
+  upload: { method: string; url: string; headers: Record<string, string>; expires_at: string };
+}
+
 /**
- * POST /api/imports as multipart (`file`, `kind`, `strict`). XMLHttpRequest rather than fetch
- * because only it reports upload progress (bytes sent of total) for a large file.
+ * Upload a file to import: POST /api/imports/uploads reserves the import and answers a short-lived,
+ * write-only link; the file then goes straight from the browser to Blob Storage, so no function
+ * holds it in memory, and the blob trigger imports it. XMLHttpRequest rather than fetch because
+ * only it reports upload progress (bytes sent of total) for a large file.
  */
-export function uploadImport(
+export async function uploadImport(
   file: File,
   options: { kind: string | null; strict: boolean },
   onProgress: (sent: number, total: number) => void,
   signal?: AbortSignal,
 ): Promise<ImportJob> {
-  const path = "/api/imports";
-  const form = new FormData();
-  form.append("file", file, file.name);
-  if (options.kind) form.append("kind", options.kind);
-  form.append("strict", options.strict ? "true" : "false");
+  const reserved = await request<UploadReservation>(
+    "POST",
+    "/api/imports/uploads",
+    { name: file.name, size: file.size, kind: options.kind, strict: options.strict },
+    signal,
+  );
+  const link = reserved.upload;
   return new Promise((resolve, reject) => {
     const xhr = new XMLHttpRequest();
-    xhr.open("POST", path);
-    xhr.withCredentials = true;
-    xhr.setRequestHeader("accept", "application/json");
+    xhr.open(link.method, link.url);
+    for (const [name, value] of Object.entries(link.headers)) xhr.setRequestHeader(name, value);
     xhr.upload.onprogress = (e) => onProgress(e.loaded, e.lengthComputable ? e.total : file.size);
     xhr.onload = () => {
-      if (xhr.status >= 200 && xhr.status < 300) {
-        try {
-          resolve(JSON.parse(xhr.responseText) as ImportJob);
-        } catch {
-          reject(new ApiError("POST", path, xhr.status, null, "the answer was not JSON", null));
-        }
-      } else reject(errorFromText("POST", path, xhr.status, xhr.statusText, xhr.responseText));
+      if (xhr.status >= 200 && xhr.status < 300) resolve(reserved.import);
+      else
+        reject(
+          new ApiError(
+            "PUT",
+            "file storage",
+            xhr.status,
+            null,
+            xhr.status === 403
+              ? "the upload link was refused or has expired; upload the file again"
+              : `file storage refused the upload (${xhr.status} ${xhr.statusText})`,
+            null,
+          ),
+        );
     };
-    xhr.onerror = () => reject(new ApiError("POST", path, 0, null, "the upload could not reach the server", null));
+    xhr.onerror = () => reject(new ApiError("PUT", "file storage", 0, null, "the upload could not reach file storage", null));
     xhr.onabort = () => reject(new DOMException("aborted", "AbortError"));
     signal?.addEventListener("abort", () => xhr.abort(), { once: true });
-    xhr.send(form);
+    xhr.send(file);
   });
 }

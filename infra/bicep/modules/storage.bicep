@@ -10,6 +10,8 @@ param deploymentContainerName string
 param modelsContainerName string
 param importsContainerName string
 param lakeContainerName string
+@description('Origins of the dashboard, allowed to PUT import files with a SAS link (CORS).')
+param uploadOrigins array
 
 resource account 'Microsoft.Storage/storageAccounts@2023-05-01' = {
   name: name
@@ -32,6 +34,30 @@ resource account 'Microsoft.Storage/storageAccounts@2023-05-01' = {
   resource blobs 'blobServices' = {
     name: 'default'
     properties: {
+      // The dashboard uploads import files straight to incoming/ with a short-lived,
+      // write-only SAS link (POST /api/imports/uploads): no function holds the file.
+      cors: {
+        corsRules: [
+          {
+            allowedOrigins: uploadOrigins
+            allowedMethods: [
+              'PUT'
+              'OPTIONS'
+            ]
+            allowedHeaders: [
+              'content-type'
+              'x-ms-blob-type'
+              'x-ms-version'
+              'x-ms-client-request-id'
+            ]
+            exposedHeaders: [
+              'etag'
+              'x-ms-request-id'
+            ]
+            maxAgeInSeconds: 3600
+          }
+        ]
+      }
       // A deleted or overwritten model can be brought back for a week.
       deleteRetentionPolicy: {
         enabled: true

@@ -110,11 +110,17 @@ def _run(
     suffix = Path(doc["file"]).suffix.lower()
     with tempfile.TemporaryDirectory(prefix="resight-import-") as tmp:
         path = Path(tmp) / f"file{suffix}"
-        with open(path, "wb") as handle:
-            blobs.download_to(info.name, handle)
         errors_path = Path(tmp) / "errors.csv"
         sink = ErrorSink(errors_path)
         try:
+            # A browser uploading straight to Blob (``upload.reserve``) is not size-checked on
+            # the way in: a SAS link cannot cap the size, so the file is refused here.
+            if info.size > settings.import_max_bytes:
+                raise Rejected(
+                    f"the file is {info.size} bytes; the limit is {settings.import_max_bytes}"
+                )
+            with open(path, "wb") as handle:
+                blobs.download_to(info.name, handle)
             if files.is_workbook(doc["file"]):
                 outcome = workbook.run(store, blobs, path, doc, info, settings, sink)
             else:

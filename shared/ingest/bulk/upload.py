@@ -1,5 +1,12 @@
-"""``POST /api/imports``: a file from the dashboard, as multipart (field ``file``, optional
-``kind`` and ``strict``) or as the raw body (``?name=``), up to ``IMPORT_MAX_BYTES``.
+"""Two ways in for a file, up to ``IMPORT_MAX_BYTES``:
+
+- ``reserve`` (``POST /api/imports/uploads``, what the dashboard uses): the import is recorded
+  as ``queued`` and the caller gets a short-lived, write-only SAS link to
+  ``incoming/<import id>/<file>``; the browser sends the file straight to Blob, so no function
+  ever holds it (the Functions host buffers a request body whole). The blob trigger does the
+  rest, as for any file in ``incoming/``, and refuses a file over the limit.
+- ``receive`` (``POST /api/imports``, for scripts and curl): multipart (field ``file``, optional
+  ``kind`` and ``strict``) or the raw body (``?name=``).
 
 The file goes to Blob in blocks (``BlobStore.upload_stream``): the parser hands over slices
 of the request as it finds them and nothing is copied whole. The import is recorded as
@@ -12,6 +19,7 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Iterator
+from datetime import timedelta
 from typing import Any
 
 from python_multipart.multipart import MultipartParser, parse_options_header
@@ -32,6 +40,49 @@ def safe_name(name: str) -> str:
     if not cleaned:
         raise ValidationFailed("the file needs a name", field="file")
     return cleaned
+
+
+# How long a reserved upload link stays valid: long enough for 50 MB on a slow connection.
+UPLOAD_LINK_TTL = timedelta(minutes=30)
+
+
+def reserve(
+    store: Store,
+    blobs: BlobStore,
+    *,
+    name: str,
+    size: int,
+    kind: str | None,
+    strict: bool,
+    actor: str,
+    max_bytes: int,
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Record a queued import and sign the link its file is uploaded to: (record, upload)."""
+    if size > max_bytes:
+        raise PayloadTooLarge(f"the file is {size} bytes; the limit is {max_bytes}")
+    if size <= 0:
+        raise ValidationFailed("the file is empty", field="size")
+    if kind is not None and kind not in KINDS:
+        raise ValidationFailed(f"kind must be one of {', '.join(KINDS)}", field="kind")
+    file_name = safe_name(name)
+    import_id = uuid.uuid4().hex
+    doc = ledger.new(
+        import_id,
+        file_name,
+        runner.upload_name(import_id, file_name),
+        kind=kind,
+        strict=strict,
+        actor=actor,
+    )
+    ledger.create(store, doc)
+    link = blobs.write_link(doc["blob"], UPLOAD_LINK_TTL)
+    upload = {
+        "method": "PUT",
+        "url": link.url,
+        "headers": {"x-ms-blob-type": "BlockBlob"},
+        "expires_at": link.expires_at.isoformat(),
+    }
+    return doc, upload
 
 
 def receive(
