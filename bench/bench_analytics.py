@@ -31,7 +31,7 @@ import pyarrow as pa
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from devhost.services import LocalServices, free_port
-from shared.analytics import bronze, build, duck
+from shared.analytics import bronze, build, duck, job
 from shared.analytics.kpis import Kpis
 from shared.analytics.lake import BRONZE, lake_store, parquet_bytes, partition
 from shared.analytics.warehouse import Warehouse
@@ -309,6 +309,10 @@ def generate(args) -> dict:
 
 def queries(args, settings, lake, end, out) -> int:
     lake.put("_runs/latest.json", json.dumps({"bench": True}))
+    # The lake job's last step: basket rules and CLV fitted on the new gold, stored beside it.
+    t0 = time.perf_counter()
+    job.fit_models(lake, settings)
+    out["models_fit_in_job_s"] = round(time.perf_counter() - t0, 2)
     t0 = time.perf_counter()
     warehouse = Warehouse.load(settings, lake, "bench")
     out["warehouse_load_s"] = round(time.perf_counter() - t0, 2)
@@ -327,9 +331,8 @@ def queries(args, settings, lake, end, out) -> int:
         "basket": lambda: k.basket(0.01),
         "clv": lambda: k.clv(90, 20),
     }
-    # Basket rules and CLV are fitted on the first request after a lake run and then served
-    # from memory: the fit is reported on its own, the served answer with the other KPIs.
-    out["model_fit_ms"] = {name: median_ms(queries[name], 1) for name in ("basket", "clv")}
+    # Basket rules and CLV come fitted with the tables: the first request is timed on its own.
+    out["first_request_ms"] = {name: median_ms(queries[name], 1) for name in ("basket", "clv")}
     out["kpi_ms_median"] = {name: median_ms(fn, 5) for name, fn in queries.items()}
     out["targets"] = {"kpi_ms": 1000, "peak_rss_mb": 1536}
     out["peak_rss_mb_self"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
