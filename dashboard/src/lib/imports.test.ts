@@ -71,5 +71,7 @@ describe("refusals in words", () => {
     expect(uploadErrorText(err(0))).toMatch(/could not reach/);
     expect(uploadErrorText(err(422, "kind"))).toMatch(/file kind/);
     expect(uploadErrorText(err(422, "file", "the file is empty"))).toBe("The file was refused: the file is empty.");
+    expect(uploadErrorText(err(422, "size", "the file is empty"))).toBe("The file was refused: the file is empty.");
+    expect(uploadErrorText(err(500, null, "boom"))).toBe("boom");
   });
 });

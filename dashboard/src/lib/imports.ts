@@ -61,7 +61,7 @@ export function uploadErrorText(error: ApiError): string {
   if (error.status === 403) return "Only an admin can upload files.";
   if (error.status === 0) return "The upload could not reach the server. Check the connection and try again.";
   if (error.field === "kind") return "That file kind is not one ReSight reads. Choose one from the list.";
-  if (error.field === "file") return `The file was refused: ${error.message}.`;
+  if (error.field) return `The file was refused: ${error.message}.`;
   return error.message;
 }
 

@@ -12,6 +12,8 @@ import { useApi } from "../lib/useApi";
 import "./data.css";
 
 const RANGES = [7, 30, 90] as const;
+// Failed checks are counts: an axis tick between two whole numbers gets no label.
+const wholeOnly = (v: number) => (Number.isInteger(v) ? String(v) : "");
 
 /** A severity in words with an icon for the failing ones, never colour alone. */
 export function SeverityBadge({ badge, testId }: { badge: Badge; testId?: string }) {
@@ -112,7 +114,7 @@ function Trend({ runs }: { runs: QualityRunSummary[] }) {
       </div>
       <div className="panel">
         <div className="panel-head"><h3 className="qchart-title">Failed checks</h3></div>
-        <LineChart testId="quality-failures-chart" ariaLabel="Critical and warning checks that failed in each run" x={chart.x} series={chart.failures} time height={200} yFormat={(v) => String(Math.round(v))} />
+        <LineChart testId="quality-failures-chart" ariaLabel="Critical and warning checks that failed in each run" x={chart.x} series={chart.failures} time height={200} yFormat={wholeOnly} />
       </div>
     </div>
   );
