@@ -5,7 +5,7 @@ PY := .venv/bin/python
 PIP := .venv/bin/pip
 STAMP := .venv/.installed
 
-.PHONY: run test test-unit bench lint dashboard curl clean verify-deployment
+.PHONY: run test test-unit bench lint dashboard curl clean verify-deployment reliability
 
 $(STAMP): requirements.txt requirements-dev.txt
 	python3.11 -m venv .venv || python3 -m venv .venv
@@ -42,6 +42,11 @@ test-unit: $(STAMP)
 
 bench: deps
 	$(PY) bench/run_all.py
+
+# The reliability harness (reliability/): properties, API and webhook fuzzing, crashes, outages
+# and load, then one table (about 15 minutes).
+reliability: deps
+	$(PY) -m reliability
 
 # Post-deploy checks against a deployed resource group (docs/deploy.md): make verify-deployment RG=rg-resight
 verify-deployment: node_modules/.package-lock.json
