@@ -6,16 +6,19 @@ from __future__ import annotations
 import json
 import secrets
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 import httpx
 
 from devhost.services import free_port
 from shared.adapters.blob import imports_store
 from shared.core.records import Event
+from shared.core.settings import get_settings
 from shared.ingest.bulk import catalogue, writer
 from shared.ingest.bulk.events import Planned
 from shared.jobs.schedule import ist_day
 from shared.projection import apply
+from tests.integration.conftest import DevHost, start_devhost
 
 PHONE_ID = "100000000000001"
 FOUNDER, CO_FOUNDER, MANAGER_S1, MANAGER_S2 = (
@@ -48,6 +51,16 @@ def job_settings() -> dict[str, str]:
         "JOB_STALE_SECONDS": "4",
         "JOB_BACKOFF_SECONDS": "0",
     }
+
+
+def start_job_devhost(env: dict[str, str], monkeypatch, tmp: Path) -> DevHost:
+    """devhost (no timers: the tests fire the daily job through the host's admin API) with
+    the job settings, which this process reads too."""
+    extra = job_settings()
+    for key, value in extra.items():
+        monkeypatch.setenv(key, value)
+    get_settings.cache_clear()
+    return start_devhost({**env, **extra}, tmp, "--no-seed", "--no-timers")
 
 
 def today() -> date:

@@ -11,9 +11,8 @@ import httpx
 import pytest
 
 from shared.alerts import log
-from shared.core.settings import get_settings
 from shared.inventory import daily
-from tests.integration.conftest import DevHost, eventually, start_devhost, stop_devhost
+from tests.integration.conftest import DevHost, eventually, stop_devhost
 from tests.integration.helpers import principal
 from tests.integration.jobs_helpers import (
     CO_FOUNDER,
@@ -21,8 +20,8 @@ from tests.integration.jobs_helpers import (
     MANAGER_S1,
     MANAGER_S2,
     GraphFake,
-    job_settings,
     seed_danger,
+    start_job_devhost,
     today,
 )
 
@@ -32,11 +31,7 @@ ADMIN, ANALYST = principal("admin"), principal("analyst")
 
 @pytest.fixture(scope="module")
 def host(env, store, monkeypatch_module, tmp_path_factory) -> Iterator[DevHost]:
-    extra = job_settings()
-    for key, value in extra.items():
-        monkeypatch_module.setenv(key, value)
-    get_settings.cache_clear()
-    h = start_devhost({**env, **extra}, tmp_path_factory.mktemp("jobs"), "--no-seed", "--no-timers")
+    h = start_job_devhost(env, monkeypatch_module, tmp_path_factory.mktemp("jobs"))
     yield h
     stop_devhost(h)
 

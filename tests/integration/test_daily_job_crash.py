@@ -14,12 +14,11 @@ from pathlib import Path
 
 import pytest
 
-from shared.core.settings import get_settings
 from shared.inventory import daily
 from shared.jobs import ledger
-from tests.integration.conftest import DevHost, eventually, start_devhost, stop_devhost
+from tests.integration.conftest import DevHost, eventually, stop_devhost
 from tests.integration.helpers import principal
-from tests.integration.jobs_helpers import GraphFake, job_settings, seed_danger, today
+from tests.integration.jobs_helpers import GraphFake, seed_danger, start_job_devhost, today
 
 pytestmark = pytest.mark.integration
 ROOT = Path(__file__).resolve().parents[2]
@@ -27,13 +26,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 @pytest.fixture(scope="module")
 def host(env, store, monkeypatch_module, tmp_path_factory) -> Iterator[DevHost]:
-    extra = job_settings()
-    for key, value in extra.items():
-        monkeypatch_module.setenv(key, value)
-    get_settings.cache_clear()
-    h = start_devhost(
-        {**env, **extra}, tmp_path_factory.mktemp("crash"), "--no-seed", "--no-timers"
-    )
+    h = start_job_devhost(env, monkeypatch_module, tmp_path_factory.mktemp("crash"))
     yield h
     stop_devhost(h)
 
