@@ -264,7 +264,7 @@ function ImportDetail({ id, onFinished }: { id: string; onFinished: () => void }
             Download the error report (CSV{invalid ? `, ${int(invalid)} ${invalid === 1 ? "row" : "rows"}` : ""})
           </a>
           {job.links.report ? (
-            <a href={job.links.report} target="_blank" rel="noreferrer" data-testid="import-report-link">The full report (JSON)</a>
+            <a className="text-link" href={job.links.report} target="_blank" rel="noreferrer" data-testid="import-report-link">The full report (JSON)</a>
           ) : null}
         </p>
       ) : null}

@@ -72,7 +72,7 @@ function LatestRun({ run }: { run: QualityRun }) {
           {run.trigger.startsWith("import:") ? (
             <>
               {" "}
-              (<Link to={`/imports?id=${encodeURIComponent(run.trigger.slice(7))}`} data-testid="quality-import-link">see the import</Link>)
+              (<Link className="text-link" to={`/imports?id=${encodeURIComponent(run.trigger.slice(7))}`} data-testid="quality-import-link">see the import</Link>)
             </>
           ) : null}
         </p>
@@ -143,7 +143,7 @@ export function QualityPage() {
       {!latest.data && latest.loading ? <Loading label="Loading the latest run…" /> : null}
       {latest.data && !run ? (
         <Empty testId="quality-empty">
-          No quality run yet: one runs after each import and once a day. <Link to="/imports">Import a file</Link>
+          No quality run yet: one runs after each import and once a day. <Link className="text-link" to="/imports">Import a file</Link>
         </Empty>
       ) : null}
       {run ? <LatestRun run={run} /> : null}
