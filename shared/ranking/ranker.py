@@ -9,12 +9,13 @@ Catalogue-relative features use the ``FeatureContext`` learned at the last full 
 incremental path keeps that context (scores of untouched rows stay comparable); the timer's full
 pass refreshes it. With the same state and context, incremental and full agree exactly.
 
-The full pass reuses what cannot have changed: a row whose document has the same ``_etag`` as
-when the row was built, built for the same mode, and whose buckets hold none of the keys that
-moved to another window since (``windows.band_changes``: four keys an hour later), keeps its
-feature row, and its score too unless its category's median price moved. Only the rest is built
-and scored, so the 30-second reconcile costs what changed, not the catalogue. A document
-without ``_etag`` (not read from Cosmos) is always rebuilt.
+The full pass reuses what cannot have changed (``shared.ranking.row_cache``): a row whose
+document has the same ``_etag`` as when the row was built, built for the same mode, and whose
+buckets hold none of the keys that moved to another window since (four keys an hour later),
+keeps its feature row, and its score too unless its category's median price moved; the rows an
+hour's window shift changes are built ahead, a slice per pass during the hour before. Only the
+rest is built and scored, so the 30-second reconcile costs what changed, not the catalogue. A
+document without ``_etag`` (not read from Cosmos) is always rebuilt.
 
 ``mode`` (``live`` or ``mock``, set by the live state from the marketplace connections) says
 which signals the marketplaces send: every feature row is built for it (unsent signals are NaN)
@@ -50,7 +51,7 @@ from shared.ml.features import (
 )
 from shared.ml.model import RankerModel
 from shared.ml.vocabulary import OTHER_CODE, category_code, marketplace_code
-from shared.projection.windows import band_changes
+from shared.ranking.row_cache import NextHour, PreviousRows, holds_any
 from shared.ranking.rules import (
     BoostRule,
     ClearanceRule,
@@ -131,38 +132,6 @@ class _Effects:
         return tuple(out)
 
 
-class _Rows:
-    """The previous pass's rows, for ``Ranker.full`` to reuse."""
-
-    def __init__(self, ranker: Ranker) -> None:
-        self.X, self.scores = ranker._X, ranker._scores
-        self.index, self.etags, self.built_at = ranker._index, ranker._etags, ranker._built_at
-
-    def reusable(
-        self,
-        item: str,
-        etag: str | None,
-        doc: Mapping[str, Any],
-        now: datetime,
-        changes: dict[datetime | None, frozenset[str] | None],
-    ) -> int | None:
-        """The old row still right for ``doc`` at ``now``, or None."""
-        row = self.index.get(item)
-        if row is None or etag is None or self.etags[row] != etag:
-            return None
-        built = self.built_at[row]
-        if built not in changes:
-            changes[built] = band_changes(built, now) if built is not None else None
-        moved = changes[built]
-        if moved is None:
-            return None
-        if moved:
-            buckets = doc.get("buckets") or {}
-            if any(key in buckets for key in moved):
-                return None
-        return row
-
-
 class Ranker:
     def __init__(self, model: RankerModel, mode: str = "mock") -> None:
         model.check_features(FEATURES, FEATURE_VERSION)
@@ -184,6 +153,7 @@ class Ranker:
         self._etags: list[str | None] = []
         self._built_at: list[datetime | None] = []
         self._built_mode = mode
+        self._next_hour = NextHour()
 
     # ------------------------------------------------------------------ state
     def __len__(self) -> int:
@@ -197,8 +167,13 @@ class Ranker:
     ) -> None:
         """Rebuild from the whole catalogue (a sequence or a stream of product documents),
         reusing the rows that cannot have changed (see the module docstring)."""
-        old = _Rows(self) if self._built_mode == self.mode else None
-        changes: dict[datetime | None, frozenset[str] | None] = {}
+        old = (
+            PreviousRows(self._X, self._scores, self._index, self._etags, self._built_at)
+            if self._built_mode == self.mode
+            else None
+        )
+        upcoming = self._next_hour.moved_keys(now, self.mode)
+        changing: list[Mapping[str, Any]] = []  # rows the next hour changes
         blocks: list[np.ndarray] = []
         ids: list[str] = []
         titles: list[str] = []
@@ -210,20 +185,22 @@ class Ranker:
             chunk_ids = [str(p["item_id"]) for p in chunk]
             chunk_etags = [p.get("_etag") for p in chunk]
             from_row = np.full(len(chunk), -1, dtype=np.int64)
-            if old is not None:
-                for i, (item, etag, doc) in enumerate(
-                    zip(chunk_ids, chunk_etags, chunk, strict=True)
-                ):
-                    row = old.reusable(item, etag, doc, now, changes)
-                    if row is not None:
-                        from_row[i] = row
             block = np.empty((len(chunk), len(FEATURES)), dtype=np.float32)
+            ready = np.zeros(len(chunk), dtype=bool)  # built ahead for this hour
+            for i, (item, etag, doc) in enumerate(zip(chunk_ids, chunk_etags, chunk, strict=True)):
+                if upcoming is not None and etag is not None and holds_any(doc, upcoming):
+                    changing.append(doc)
+                row = old.reusable(item, etag, doc, now) if old is not None else None
+                if row is not None:
+                    from_row[i] = row
+                elif (ahead := self._next_hour.take(item, etag, now, self.mode)) is not None:
+                    block[i], ready[i] = ahead, True
             keep = from_row >= 0
             if keep.any():
                 assert old is not None
                 block[keep] = old.X[from_row[keep]]
-            if not keep.all():
-                fresh = np.flatnonzero(~keep)
+            fresh = np.flatnonzero(~keep & ~ready)
+            if len(fresh):
                 block[fresh] = build_raw([chunk[i] for i in fresh], now, self.mode)
             blocks.append(block)
             reused.append(from_row)
@@ -256,12 +233,15 @@ class Ranker:
                     self._published[row] = old_published[old_row]
         # The same items in the same rows (every reconcile, normally): the id order still holds.
         self._changed(ids_changed=ids != old_ids)
+        if upcoming is not None:
+            self._next_hour.plan(now, self.mode, changing)
+        self._next_hour.advance(lambda docs, at: build_raw(docs, at, self.mode))
 
     def _rescore(
         self,
         X: np.ndarray,
         from_old: np.ndarray,
-        old: _Rows | None,
+        old: PreviousRows | None,
         old_context: FeatureContext | None,
     ) -> np.ndarray:
         """Scores of a full pass: reused rows keep theirs unless their category's reference

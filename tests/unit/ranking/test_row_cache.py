@@ -11,6 +11,7 @@ import pytest
 from shared.core.records import hour_key
 from shared.projection.fold import apply_event
 from shared.projection.windows import band_changes
+from shared.ranking import row_cache
 from shared.ranking.ranker import Ranker
 
 NOW = datetime(2026, 10, 10, 14, 20, tzinfo=UTC)  # conftest: end of the simulated history
@@ -112,6 +113,7 @@ def test_a_new_hour_rebuilds_only_rows_with_buckets_that_change_window(
         for key in moved:
             state["buckets"].pop(key, None)
     docs = _stamp(states)
+    monkeypatch.setattr(row_cache, "PREPARE_PER_PASS", 0)  # nothing built ahead here
     ranker = Ranker(small_model)
     ranker.full(docs, NOW)
     expected = sum(any(k in (d.get("buckets") or {}) for k in moved) for d in docs)
@@ -120,6 +122,40 @@ def test_a_new_hour_rebuilds_only_rows_with_buckets_that_change_window(
     ranker.full(docs, later)
     assert sum(built) == expected
     _same_as_fresh(ranker, docs, later, small_model)
+
+
+def test_rows_the_next_hour_changes_are_built_ahead_a_slice_per_pass(
+    small_model, states, monkeypatch
+):
+    later = NOW + timedelta(hours=1)
+    docs = _stamp(states)
+    changing = [
+        d for d in docs if any(k in (d.get("buckets") or {}) for k in band_changes(NOW, later))
+    ]
+    monkeypatch.setattr(row_cache, "PREPARE_PER_PASS", 25)
+    built = _built_rows(Ranker(small_model), monkeypatch)
+    ranker = Ranker(small_model)
+    ranker.full(docs, NOW)  # builds every row, plans the next hour, builds 25 ahead
+    assert built == [len(docs), 25]
+    passes = 1
+    while ranker._next_hour.pending:
+        ranker.full(docs, NOW + timedelta(minutes=passes))
+        passes += 1
+    assert passes == -(-len(changing) // 25)
+    assert sum(built[1:]) == len(changing)
+    _touch(docs[0], NOW, views=1)  # changed after its row was built ahead: built again
+    built.clear()
+    ranker.full(docs, later + timedelta(minutes=10))
+    assert built[0] == 1
+    _same_as_fresh(ranker, docs, later + timedelta(minutes=10), small_model)
+
+
+def test_nothing_is_built_ahead_for_another_day(small_model, states, monkeypatch):
+    docs = _stamp(states)
+    late = NOW.replace(hour=23, minute=40)
+    ranker = Ranker(small_model)
+    ranker.full(docs, late)
+    assert ranker._next_hour.pending == [] and ranker._next_hour.rows == {}
 
 
 def test_rows_from_the_incremental_path_are_reused_and_a_mode_change_rebuilds_all(
@@ -135,7 +171,7 @@ def test_rows_from_the_incremental_path_are_reused_and_a_mode_change_rebuilds_al
     assert sum(built) == 0
     ranker.mode = "live"
     ranker.full(docs, NOW)
-    assert sum(built) == len(docs)
+    assert built[0] == len(docs)  # then the next hour is planned again, for live rows
     _same_as_fresh(ranker, docs, NOW, small_model)
 
 
