@@ -11,6 +11,7 @@ from functions.rank_timer import bp as rank_timer
 from functions.webhook_amazon import bp as webhook_amazon
 from functions.webhook_meesho import bp as webhook_meesho
 from functions.webhook_myntra import bp as webhook_myntra
+from functions.webhook_whatsapp import bp as webhook_whatsapp
 from shared.core.settings import get_settings
 from shared.core.telemetry import configure_telemetry
 
@@ -21,6 +22,7 @@ for blueprint in (
     webhook_amazon,
     webhook_myntra,
     webhook_meesho,
+    webhook_whatsapp,
     rank_timer,
     mock_timer,
     imports,

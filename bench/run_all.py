@@ -42,6 +42,7 @@ BENCHES = [
     Bench("kpis", "bench_kpis.py", 300),
     Bench("analytics", "bench_analytics.py", 1800),
     Bench("imports", "bench_imports.py", 1500),
+    Bench("inventory", "bench_inventory.py", 1500),
 ]
 
 
@@ -274,6 +275,25 @@ def imports_rows(r: dict) -> list[Row]:
     ]
 
 
+def inventory_rows(r: dict) -> list[Row]:
+    return [
+        _row(
+            "inventory",
+            "daily snapshot + risk (with reasons) over 100k rows, s, one core",
+            dig(r, "daily_compute_s_without_decisions"),
+            ("<", 60),
+        ),
+        _row("inventory", "snapshot rows, ms (median)", dig(r, "snapshot_ms_median")),
+        _row("inventory", "risk scoring, rows/s (median)", dig(r, "risk_rows_per_s")),
+        _row(
+            "inventory",
+            "decision per item in danger (what-if), ms",
+            dig(r, "decision_ms_per_item_in_danger"),
+        ),
+        _row("inventory", "peak RSS, MB", dig(r, "peak_rss_mb"), ("<", 1024)),
+    ]
+
+
 ROWS: dict[str, Callable[[dict], list[Row]]] = {
     "ingest": ingest_rows,
     "latency": latency_rows,
@@ -281,6 +301,7 @@ ROWS: dict[str, Callable[[dict], list[Row]]] = {
     "kpis": kpis_rows,
     "analytics": analytics_rows,
     "imports": imports_rows,
+    "inventory": inventory_rows,
 }
 
 

@@ -193,22 +193,26 @@ def serve(args: argparse.Namespace, sock: socket.socket) -> int:
         from devhost.signalr_service import create_app as signalr_app
 
         serve_in_thread(signalr_app(access_key(conn)), port)
-    if port := local_graph_port(os.environ.get("WhatsApp__baseUrl", "")):
-        from devhost.whatsapp_service import create_app as graph_app
-
-        serve_in_thread(
-            graph_app(
-                os.environ.get("WhatsApp__accessToken", ""),
-                os.environ.get("WhatsApp__phoneNumberId", ""),
-            ),
-            port,
-        )
     prepare(seed=not args.no_seed)
     from function_app import app as function_app
     from shared.adapters.cosmos import get_store
 
     stop = threading.Event()
     keys = host.load_keys(args.keys)
+    if port := local_graph_port(os.environ.get("WhatsApp__baseUrl", "")):
+        from devhost.whatsapp_service import create_app as graph_app
+
+        # It notifies the app's WhatsApp webhook as Meta would (signed with the app secret).
+        serve_in_thread(
+            graph_app(
+                os.environ.get("WhatsApp__accessToken", ""),
+                os.environ.get("WhatsApp__phoneNumberId", ""),
+                webhook=f"http://127.0.0.1:{args.port}/api/integrations/whatsapp/webhook"
+                f"?code={keys['default']}",
+                app_secret=os.environ.get("WhatsApp__appSecret") or None,
+            ),
+            port,
+        )
     pollers = [
         triggers.ChangeFeedPoller(name, b, fn, get_store(), stop)
         for name, b, fn in triggers.triggers_of(function_app, "cosmosDBTrigger")

@@ -20,6 +20,9 @@ GENERATED = (
     "Analytics__buyerKeySalt",
     # The token the app sends to the fake Graph API, which devhost starts with the same value.
     "WhatsApp__accessToken",
+    # What the fake Graph API signs inbound messages with, and the subscription's token.
+    "WhatsApp__appSecret",
+    "WhatsApp__verifyToken",
 )
 
 

@@ -19,15 +19,24 @@ the real one checks, and records every accepted message:
 Control endpoints for the dashboard and the tests: ``GET /_fake/messages`` (what it received,
 newest last), ``DELETE /_fake/messages``; ``POST /_fake/errors`` with
 ``{"errors": [{"code": 130429, "status": 429, "times": 2, "to": "<number>"?}]}`` makes the next
-matching sends fail with that error; ``POST /_fake/inbound`` ``{"from": "<number>"}`` opens a
-number's 24-hour window.
+matching sends fail with that error (with ``"later": true`` the send is accepted and the error
+comes afterwards as a ``failed`` status, as undeliverable messages really do);
+``POST /_fake/inbound`` ``{"from": "<number>", "text"?}`` is a person writing to the business:
+it opens the number's 24-hour window.
 
-Run it with ``create_app(token, phone_number_id)`` under uvicorn (devhost does, on the port of
-``WhatsApp__baseUrl``).
+With ``webhook`` (the app's WhatsApp webhook URL) and ``app_secret``, it notifies the app as
+Meta does, signed with the app secret: each inbound message, and a ``delivered`` (or the
+injected ``failed``) status for each accepted message.
+
+Run it with ``create_app(token, phone_number_id, ...)`` under uvicorn (devhost does, on the
+port of ``WhatsApp__baseUrl``).
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import json
 import re
 import secrets
 import threading
@@ -43,6 +52,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from shared.alerts.inbound import sign
 from shared.alerts.message import TEMPLATES
 
 _NUMBER = re.compile(r"^[1-9][0-9]{7,14}$")
@@ -170,8 +180,32 @@ def _image_link(body: dict[str, Any]) -> str | None:
     return None
 
 
-def create_app(token: str, phone_number_id: str) -> Starlette:
+def create_app(
+    token: str, phone_number_id: str, *, webhook: str | None = None, app_secret: str | None = None
+) -> Starlette:
     fake = FakeGraph(token, phone_number_id)
+    tasks: set[asyncio.Task] = set()
+
+    def notify(value: dict[str, Any]) -> None:
+        """POST a signed notification to the app, in the background, as Meta does."""
+        if not (webhook and app_secret):
+            return
+        body = json.dumps(
+            {
+                "object": "whatsapp_business_account",
+                "entry": [{"id": "0", "changes": [{"field": "messages", "value": value}]}],
+            }
+        ).encode()
+
+        async def post() -> None:
+            headers = {"x-hub-signature-256": sign(app_secret, body)}
+            async with httpx.AsyncClient(timeout=30) as client:
+                with contextlib.suppress(httpx.HTTPError):  # Meta retries; the fake does not
+                    await client.post(webhook, content=body, headers=headers)
+
+        task = asyncio.get_running_loop().create_task(post())
+        tasks.add(task)
+        task.add_done_callback(tasks.discard)
 
     async def send(request: Request) -> JSONResponse:
         auth = request.headers.get("authorization", "")
@@ -189,7 +223,7 @@ def create_app(token: str, phone_number_id: str) -> Starlette:
             return _error(exc.message, exc.code, exc.status)
         to = body["to"]
         rule = fake.injected(to)
-        if rule is not None:
+        if rule is not None and not rule.get("later"):
             return _error(
                 rule.get("message", f"injected error {rule['code']}"),
                 int(rule["code"]),
@@ -210,6 +244,16 @@ def create_app(token: str, phone_number_id: str) -> Starlette:
             fake.messages.append(
                 {"id": message_id, "received_at": time.time(), "payload": body, "media": media}
             )
+        status: dict[str, Any] = {
+            "id": message_id,
+            "recipient_id": to,
+            "timestamp": str(int(time.time())),
+            "status": "delivered",
+        }
+        if rule is not None:
+            status["status"] = "failed"
+            status["errors"] = [{"code": int(rule["code"]), "title": rule.get("message", "")}]
+        notify({"messaging_product": "whatsapp", "statuses": [status]})
         return JSONResponse(
             {
                 "messaging_product": "whatsapp",
@@ -249,6 +293,21 @@ def create_app(token: str, phone_number_id: str) -> Starlette:
         if not _NUMBER.match(number):
             return JSONResponse({"error": "from must be 8-15 digits"}, 400)
         fake.windows[number] = time.time() + WINDOW_SECONDS
+        notify(
+            {
+                "messaging_product": "whatsapp",
+                "contacts": [{"wa_id": number}],
+                "messages": [
+                    {
+                        "from": number,
+                        "id": f"wamid.{secrets.token_urlsafe(24)}",
+                        "timestamp": str(int(time.time())),
+                        "type": "text",
+                        "text": {"body": str(body.get("text") or "hi")},
+                    }
+                ],
+            }
+        )
         return JSONResponse({"from": number, "window_until": fake.windows[number]})
 
     return Starlette(

@@ -6,11 +6,14 @@ from functions.api import (  # noqa: F401 - registers
     analytics,
     catalogue,
     imports,
+    inventory,
     jobs,
+    product_images,
     ranking,
     rules,
     stores,
     system,
+    whatsapp_local,
 )
 from functions.api.blueprint import bp
 

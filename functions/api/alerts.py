@@ -143,6 +143,7 @@ def whatsapp_send(req: func.HttpRequest) -> func.HttpResponse:
             "body": [body.text],
             "image": body.image_url,
             "deliveries": [delivery],
+            "message_ids": [result.message_id] if result.message_id else [],
         },
     )
     trail.record(

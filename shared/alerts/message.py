@@ -68,8 +68,10 @@ def body_values(row: Mapping[str, Any]) -> list[str]:
     return [" ".join(v.split()) or "-" for v in values]
 
 
-def text(row: Mapping[str, Any]) -> str:
-    level, item, store, days, capital, units, hint = body_values(row)
+def text(values: list[str]) -> str:
+    """The template's words as free text (``values`` from ``body_values``), for someone
+    inside the 24-hour window."""
+    level, item, store, days, capital, units, hint = values
     return (
         f"{level} stock alert: {item} at {store} has not sold for {days} days.\n"
         f"{capital} of capital is tied up in {units} units. Suggested: {hint}."

@@ -22,8 +22,15 @@ from typing import Any
 
 from shared.adapters.blob import BlobStore
 from shared.adapters.cosmos import Store
-from shared.adapters.whatsapp import Delivery, WhatsAppClient, template_message
-from shared.alerts import log, message, rules
+from shared.adapters.whatsapp import (
+    OUTSIDE_WINDOW_CODE,
+    Delivery,
+    WhatsAppClient,
+    image_message,
+    template_message,
+    text_message,
+)
+from shared.alerts import inbound, log, message, rules
 from shared.core.records import utcnow
 from shared.core.settings import Settings
 from shared.ingest.bulk.images import PREFIX as IMAGES
@@ -122,8 +129,6 @@ def deliver(
                 counts["failed"] += 1
             continue
         link = image_link(images, alert.get("image"))
-        conn = settings.whatsapp
-        name = conn.template_name if link else conn.text_template_name
         for phone in open_phones:
             if not _take(store, alert, phone):
                 continue  # another run has it
@@ -131,11 +136,7 @@ def deliver(
                 _finish(store, alert, phone, _outcome(rejected, not_tried=True))
                 counts["failed"] += 1
                 continue
-            msg = template_message(
-                phone, name, conn.template_language, alert["body"], header_image=link
-            )
-            result = client.send(msg)
-            fields = _outcome(result) | {"message_type": "template", "template": name}
+            result, fields = _send(store, settings, client, alert, phone, link, now)
             if result.status == "failed" and result.retryable:
                 attempts = _attempts(store, alert, phone) + result.attempts
                 fields["status"] = "retry" if attempts < log.MAX_DELIVERY_ATTEMPTS else "failed"
@@ -150,6 +151,30 @@ def deliver(
                     result.error,
                 )
     return counts
+
+
+def _send(
+    store: Store,
+    settings: Settings,
+    client: WhatsAppClient,
+    alert: dict[str, Any],
+    phone: str,
+    link: str | None,
+    now: datetime,
+) -> tuple[Delivery, dict[str, Any]]:
+    """Free text (or the image with the text as caption) inside the person's 24-hour window,
+    else the approved template; a window that turns out closed (131047) gets the template."""
+    if inbound.window_open(store, phone, now):
+        words = message.text(alert["body"])
+        free = image_message(phone, link, words) if link else text_message(phone, words)
+        result = client.send(free)
+        if result.error_code != OUTSIDE_WINDOW_CODE:
+            return result, _outcome(result) | {"message_type": free["type"], "template": None}
+    conn = settings.whatsapp
+    name = conn.template_name if link else conn.text_template_name
+    msg = template_message(phone, name, conn.template_language, alert["body"], header_image=link)
+    result = client.send(msg)
+    return result, _outcome(result) | {"message_type": "template", "template": name}
 
 
 def image_link(images: BlobStore | None, value: Any) -> str | None:
@@ -206,6 +231,9 @@ def _finish(
         delivery = _delivery(doc, phone)
         delivery.update(fields, updated_at=utcnow().isoformat())
         delivery["attempts"] = int(delivery.get("attempts") or 0) + calls
+        if fields.get("message_id"):
+            # what a status notification finds the alert by (shared.alerts.inbound)
+            doc["message_ids"] = [*doc.get("message_ids", []), fields["message_id"]]
         return True
 
     log.change(store, alert["id"], alert["day"], mark)

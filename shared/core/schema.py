@@ -44,6 +44,9 @@ JOBS = ContainerSpec("jobs", "/job", default_ttl=400 * DAY_SECONDS)
 # The alert log: one document per alert (item, store, danger level, day) with its delivery to
 # each recipient, partitioned by IST day (shared.alerts.log), kept 400 days.
 ALERTS = ContainerSpec("alerts", "/day", default_ttl=400 * DAY_SECONDS)
+# WhatsApp numbers that wrote to the business: when, so free-form messages go out only inside
+# the 24-hour window (shared.alerts.inbound).
+CONTACTS = ContainerSpec("contacts", "/id")
 # Daily inventory snapshots: one document per IST day, store and item (aging, danger level and
 # the previous day's, capital at risk, risk score, decision), with a deterministic id so a
 # re-run of a day rewrites it (shared.inventory.daily); partitioned by day, kept 400 days.
@@ -64,5 +67,6 @@ CONTAINERS: tuple[ContainerSpec, ...] = (
     QUALITY,
     JOBS,
     ALERTS,
+    CONTACTS,
     INVENTORY_SNAPSHOTS,
 )

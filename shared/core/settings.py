@@ -80,6 +80,10 @@ class WhatsAppConnection(_Connection):
     template_name: str = Field("inventory_danger_alert", alias="templateName")
     text_template_name: str = Field("inventory_danger_alert_text", alias="textTemplateName")
     template_language: str = Field("en", alias="templateLanguage")
+    # The inbound webhook (messages and delivery statuses): Meta signs each POST with the app
+    # secret (X-Hub-Signature-256) and subscribes with the verify token.
+    app_secret: SecretStr | None = Field(None, alias="appSecret")
+    verify_token: SecretStr | None = Field(None, alias="verifyToken")
 
 
 class AlertRecipient(BaseModel):

@@ -16,6 +16,7 @@ import numpy as np
 
 from shared.adapters.blob import BlobStore
 from shared.core.errors import ModelError, NotFound
+from shared.ml.registry import ModelRegistry
 from shared.ml.risk import features
 from shared.ml.risk.model import TRAIN_COMMAND, RiskModel
 from shared.ml.risk.train import registry
@@ -29,10 +30,13 @@ class Scorer:
 
     @classmethod
     def load(cls, models: BlobStore | None) -> Scorer:
-        if models is None:
-            return cls(None)
+        return cls(None) if models is None else cls.current(registry(models))
+
+    @classmethod
+    def current(cls, reg: ModelRegistry[RiskModel]) -> Scorer:
+        """The registry's current model (cached by the registry until its pointer moves)."""
         try:
-            return cls(registry(models).current())
+            return cls(reg.current())
         except (ModelError, NotFound):
             return cls(None)
 

@@ -45,6 +45,8 @@ def job_settings() -> dict[str, str]:
         "WhatsApp__baseUrl": f"http://127.0.0.1:{free_port()}/v22.0",
         "WhatsApp__phoneNumberId": PHONE_ID,
         "WhatsApp__accessToken": secrets.token_urlsafe(24),
+        "WhatsApp__appSecret": secrets.token_hex(16),
+        "WhatsApp__verifyToken": secrets.token_hex(8),
         "ALERT_RECIPIENTS": json.dumps(RECIPIENTS),
         # Always past the run hour; a dead run is stale after 4 s and retried at once.
         "DAILY_JOB_HOUR_IST": "0",

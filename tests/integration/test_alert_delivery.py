@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Iterator
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 
 import httpx
 import pytest
@@ -16,7 +16,7 @@ from devhost.__main__ import serve_in_thread
 from devhost.services import free_port
 from devhost.whatsapp_service import create_app
 from shared.adapters.whatsapp import WhatsAppClient
-from shared.alerts import log, workflow
+from shared.alerts import inbound, log, workflow
 from shared.core.settings import get_settings
 from shared.inventory import daily
 from tests.integration.jobs_helpers import (
@@ -184,3 +184,56 @@ def test_two_runs_at_once_send_each_message_once(store, graph, fake):
     messages = received(fake)
     assert len(messages) == 12
     assert {d["status"] for d in deliveries(store, day).values()} == {"sent"}
+
+
+def test_inside_the_24_hour_window_the_alert_is_free_text(store, graph, fake):
+    day = date(2026, 1, 17)
+    plant(store, day, 1)
+    now = datetime.now(UTC)
+    # the founder wrote an hour ago (the app and WhatsApp agree); the co-founder wrote a day
+    # and a half ago; the app thinks S1's manager wrote, but WhatsApp says the window closed
+    inbound.opened(store, FOUNDER, now - timedelta(hours=1))
+    inbound.opened(store, CO_FOUNDER, now - timedelta(hours=36))
+    inbound.opened(store, MANAGER_S1, now - timedelta(hours=2))
+    fake.post("/_fake/inbound", json={"from": FOUNDER})
+    summary = run(store, day, client(graph))
+    assert summary["sent"] == 3
+    got = {m["payload"]["to"]: m["payload"] for m in received(fake)}
+    assert got[FOUNDER]["type"] == "text"
+    assert got[FOUNDER]["text"]["body"].startswith("HIGH stock alert: Item 0 at Jaipur")
+    assert got[CO_FOUNDER]["type"] == "template"
+    assert got[MANAGER_S1]["type"] == "template"  # 131047 on the text: the template went
+    kinds = {p: d["message_type"] for (_, p), d in deliveries(store, day).items()}
+    assert kinds == {f"+{FOUNDER}": "text", CO_FOUNDER: "template", MANAGER_S1: "template"}
+
+
+def test_statuses_from_the_webhook_update_the_log_once(store, graph, fake):
+    day = date(2026, 1, 18)
+    plant(store, day, 1)
+    run(store, day, client(graph))
+    sent = deliveries(store, day)
+    founder = sent[("AL-0118-0", f"+{FOUNDER}")]["message_id"]
+    co_founder = sent[("AL-0118-0", CO_FOUNDER)]["message_id"]
+
+    def note(message_id: str, status: str, **extra) -> dict:
+        value = {
+            "statuses": [{"id": message_id, "status": status, "timestamp": "1796200000", **extra}]
+        }
+        return {
+            "object": "whatsapp_business_account",
+            "entry": [{"changes": [{"field": "messages", "value": value}]}],
+        }
+
+    counts = inbound.handle(store, note(founder, "read"))
+    assert counts == {"messages": 0, "statuses": 1, "unknown_statuses": 0}
+    inbound.handle(store, note(founder, "delivered"))  # late and older: ignored
+    failed = note(co_founder, "failed", errors=[{"code": 131026, "title": "Message undeliverable"}])
+    inbound.handle(store, failed)
+    inbound.handle(store, failed)  # redelivered
+    assert inbound.handle(store, note("wamid.unknown", "read"))["unknown_statuses"] == 1
+    after = deliveries(store, day)
+    assert after[("AL-0118-0", f"+{FOUNDER}")]["delivery"] == "read"
+    co = after[("AL-0118-0", CO_FOUNDER)]
+    assert (co["status"], co["delivery"], co["error_code"]) == ("failed", "failed", 131026)
+    (alert,) = log.of_day(store, str(day))
+    assert alert["status"] == "partial"

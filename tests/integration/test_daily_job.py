@@ -11,6 +11,7 @@ import httpx
 import pytest
 
 from shared.alerts import log
+from shared.alerts.inbound import sign
 from shared.inventory import daily
 from tests.integration.conftest import DevHost, eventually, stop_devhost
 from tests.integration.helpers import principal
@@ -187,13 +188,15 @@ def test_bad_parameters_are_refused(host):
         assert c.post("/api/alerts/run", headers=ANALYST).status_code == 403
 
 
-def test_a_manual_message_reaches_only_an_open_window(host, graph):
+def test_a_manual_message_reaches_only_an_open_window(host, graph, store):
     with host.client() as c:
         closed = c.post("/api/whatsapp/send", json={"to": FOUNDER, "text": "hi"}, headers=ADMIN)
         assert closed.status_code == 502
         assert closed.json()["details"]["error_code"] == 131047
         assert "24 h" in closed.json()["message"]
         httpx.post(f"{graph.root}/_fake/inbound", json={"from": FOUNDER}, timeout=10)
+        # the fake told the app's webhook, as Meta would: the founder's window is open
+        eventually(lambda: store.read_or_none("contacts", FOUNDER, FOUNDER))
         sent = c.post("/api/whatsapp/send", json={"to": FOUNDER, "text": "hi"}, headers=ADMIN)
         assert sent.status_code == 200 and sent.json()["status"] == "sent"
         bad = c.post("/api/whatsapp/send", json={"to": "12", "text": "hi"}, headers=ADMIN)
@@ -205,3 +208,33 @@ def test_a_manual_message_reaches_only_an_open_window(host, graph):
         ]
     last = graph.messages()[-1]["payload"]
     assert last["type"] == "text" and last["text"]["body"] == "hi" and last["to"] == FOUNDER
+
+
+def test_delivery_statuses_come_back_through_the_webhook(first_run, host, store):
+    def delivered():
+        alerts = log.of_day(store, str(today()))
+        states = [
+            d.get("delivery") for a in alerts if a["kind"] == "danger" for d in a["deliveries"]
+        ]
+        return len(states) == 6 and set(states) == {"delivered"}
+
+    eventually(delivered, timeout=30)
+
+
+def test_the_whatsapp_webhook_checks_its_token_and_signature(host):
+    url = f"/api/integrations/whatsapp/webhook?code={host.keys['default']}"
+    check = {"hub.mode": "subscribe", "hub.challenge": "4711"}
+    with host.client() as c:
+        ok = c.get(url, params={**check, "hub.verify_token": host.env["WhatsApp__verifyToken"]})
+        assert ok.status_code == 200 and ok.text == "4711"
+        assert c.get(url, params={**check, "hub.verify_token": "guess"}).status_code == 401
+        body = b'{"object": "whatsapp_business_account", "entry": []}'
+        unsigned = c.post(url, content=body)
+        assert unsigned.status_code == 401
+        forged = c.post(url, content=body, headers={"x-hub-signature-256": sign("guess", body)})
+        assert forged.status_code == 401
+        good = sign(host.env["WhatsApp__appSecret"], body)
+        signed = c.post(url, content=body, headers={"x-hub-signature-256": good})
+        assert signed.status_code == 200 and signed.json()["messages"] == 0
+        no_key = c.post("/api/integrations/whatsapp/webhook", content=body)
+        assert no_key.status_code == 401

@@ -80,6 +80,11 @@ var containers = [
     defaultTtl: 34560000 // 400 days
   }
   {
+    // WhatsApp numbers that wrote to the business, for the 24-hour window.
+    name: 'contacts'
+    partitionKey: '/id'
+  }
+  {
     // Daily inventory snapshots: one document per IST day, store and item.
     name: 'inventory_snapshots'
     partitionKey: '/day'

@@ -89,6 +89,8 @@ param whatsappTokenSecretName string = 'whatsapp-access-token'
 param whatsappTemplateName string = 'inventory_danger_alert'
 param whatsappTextTemplateName string = 'inventory_danger_alert_text'
 param whatsappTemplateLanguage string = 'en'
+param whatsappAppSecretName string = 'whatsapp-app-secret'
+param whatsappVerifyTokenName string = 'whatsapp-verify-token'
 
 resource insights 'Microsoft.Insights/components@2020-02-02' existing = {
   name: insightsName
@@ -142,6 +144,8 @@ var appSettings = {
   WhatsApp__templateName: whatsappTemplateName
   WhatsApp__textTemplateName: whatsappTextTemplateName
   WhatsApp__templateLanguage: whatsappTemplateLanguage
+  WhatsApp__appSecret: keyVaultReference(keyVaultName, whatsappAppSecretName)
+  WhatsApp__verifyToken: keyVaultReference(keyVaultName, whatsappVerifyTokenName)
 
   WEBHOOK_MAX_AGE_SECONDS: string(webhookMaxAgeSeconds)
   MAX_BODY_BYTES: string(maxBodyBytes)

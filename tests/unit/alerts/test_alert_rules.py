@@ -81,7 +81,7 @@ def test_template_parameters_follow_the_template_and_hold_no_newlines():
     values = message.body_values(row)
     assert len(values) == len(message.TEMPLATES["inventory_danger_alert"].body)
     assert values == ["CRITICAL", "Silk Saree red", "Jaipur", "95", "₹45,000", "9", "markdown 20%"]
-    assert "Jaipur has not sold for 95 days" in message.text(row)
+    assert "Jaipur has not sold for 95 days" in message.text(values)
 
 
 @pytest.mark.parametrize(
@@ -101,3 +101,14 @@ def test_an_alerts_status_sums_up_its_deliveries(states, overall):
 
 def test_numbers_are_masked_in_answers():
     assert mask("+91 98123 45678") == "+91••••••5678"
+
+
+def test_inbound_notifications_must_carry_the_app_secrets_signature():
+    from shared.alerts import inbound
+    from shared.core.errors import AuthError
+
+    body = b'{"object": "whatsapp_business_account"}'
+    inbound.verify("s3cret", body, inbound.sign("s3cret", body))
+    for header in (None, "", inbound.sign("other", body), inbound.sign("s3cret", body + b" ")):
+        with pytest.raises(AuthError):
+            inbound.verify("s3cret", body, header)
