@@ -7,7 +7,6 @@ from functions.api import (  # noqa: F401 - registers
     catalogue,
     imports,
     inventory,
-    inventory,
     jobs,
     product_images,
     ranking,
