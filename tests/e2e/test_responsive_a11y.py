@@ -15,12 +15,15 @@ import struct
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
+from shared.ingest.bulk import samples
 from tests.e2e.conftest import ARTIFACTS, WAIT_MS, sign_in
+from tests.integration.conftest import eventually
 from tests.integration.helpers import post_webhook, principal
 
 pytestmark = pytest.mark.e2e
@@ -47,6 +50,7 @@ class Prepared:
     item: str  # an ordinary item, for the item and what-if pages
     low: str  # an item with low stock
     unknown: str  # a listing known only from an order: needs catalogue details
+    import_id: str  # a finished import with row errors (and the quality run after it)
 
 
 @pytest.fixture(scope="module")
@@ -123,7 +127,34 @@ def prepared(devhost, catalogue) -> Prepared:
             ),
             timeout=30,
         )
-    return Prepared(item=item["item_id"], low=low["item_id"], unknown=unknown)
+    return Prepared(
+        item=item["item_id"],
+        low=low["item_id"],
+        unknown=unknown,
+        import_id=imported_with_errors(devhost),
+    )
+
+
+def imported_with_errors(devhost) -> str:
+    """A sales file with bad rows, imported: the Imports page has its row errors, the Data
+    quality page the run that followed it."""
+    items = samples.products(8, seed=21, prefix="SKU-A11Y")
+    day = datetime.now(UTC).date() - timedelta(days=1)
+    text, _ = samples.corrupted_sales_csv(items, day, rows=40, seed=21)
+    with devhost.client() as c:
+        resp = c.post(
+            "/api/imports", files={"file": ("pos_sales.csv", text.encode())}, headers=ADMIN
+        )
+        assert resp.status_code == 202, resp.text
+        import_id = resp.json()["id"]
+        eventually(
+            lambda: (
+                c.get(f"/api/imports/{import_id}", headers=ANALYST).json()["status"] == "imported"
+            ),
+            timeout=60,
+        )
+        eventually(lambda: c.get("/api/quality", headers=ANALYST).json()["run"], timeout=30)
+    return import_id
 
 
 def pages(prepared: Prepared) -> list[tuple[str, str, str]]:
@@ -140,6 +171,8 @@ def pages(prepared: Prepared) -> list[tuple[str, str, str]]:
         ("unmatched", f"/catalogue/unmatched?item={prepared.unknown}", "unmatched-row"),
         ("unknown-item", f"/item/{prepared.unknown}", "item-needs-details"),
         ("deadletters", "/deadletters", "deadletters-replay"),
+        ("imports", f"/imports?id={prepared.import_id}", "import-error-row"),
+        ("quality", "/quality", "quality-checks"),
     ]
 
 
@@ -154,6 +187,8 @@ PAGE_NAMES = [
     "unmatched",
     "unknown-item",
     "deadletters",
+    "imports",
+    "quality",
 ]
 NAV_IDS = {
     "overview": "/",
@@ -163,6 +198,8 @@ NAV_IDS = {
     "stores": "/stores",
     "audit": "/audit",
     "unmatched": "/catalogue/unmatched",
+    "imports": "/imports",
+    "quality": "/quality",
 }
 
 
