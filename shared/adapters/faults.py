@@ -12,8 +12,10 @@ Kinds: ``throttle`` answers 429 with ``x-ms-retry-after-ms`` (Cosmos's own throt
 ``unavailable`` 503, ``timeout`` waits ``delay_s`` and fails the request as a timeout does,
 ``down`` refuses the connection. ``rate`` is the share of requests hit, ``until`` a Unix time
 after which the fault ends by itself. With ``write_log`` every write the process sends (not
-reads or queries) is appended there as ``<thread> <service> <METHOD> <path>``, which is how
-the harness proves that a refused request wrote nothing.
+reads, queries or refused writes) is appended there as ``<thread> <service> <METHOD> <path>``
+(SignalR's sends are not writes and are not logged), which is how
+the harness proves that a refused request wrote nothing, and every injected fault as
+``<thread> <service> FAULT <kind>``.
 
 The seam is an azure-core transport (what the SDKs send through), so the SDKs' own retry
 policies see the injected answers exactly as they would see the service's.
@@ -69,12 +71,17 @@ class Plan:
         return spec if random.random() < float(spec.get("rate", 1.0)) else None
 
     def log_write(self, service: str, method: str, url: str, is_query: bool = False) -> None:
+        if method in WRITE_METHODS and not is_query:
+            self._log(f"{service} {method} {urlparse(url).path}")
+
+    def log_fault(self, service: str, kind: str) -> None:
+        self._log(f"{service} FAULT {kind}")
+
+    def _log(self, what: str) -> None:
         target = self.current().get("write_log")
-        if not target or method not in WRITE_METHODS or is_query:
-            return
-        line = f"{threading.current_thread().name} {service} {method} {urlparse(url).path}\n"
-        with self._lock, open(target, "a", encoding="utf-8") as fh:
-            fh.write(line)
+        if target:
+            with self._lock, open(target, "a", encoding="utf-8") as fh:
+                fh.write(f"{threading.current_thread().name} {what}\n")
 
 
 def _answer(request: Any, status: int, headers: dict[str, str]) -> RequestsTransportResponse:
@@ -97,11 +104,10 @@ class FaultTransport(RequestsTransport):
         self.plan, self.service = plan, service
 
     def send(self, request: Any, **kwargs: Any) -> Any:  # type: ignore[override]
-        is_query = str(request.headers.get("x-ms-documentdb-isquery", "")).lower() == "true"
-        self.plan.log_write(self.service, request.method, request.url, is_query)
         spec = self.plan.fault(self.service)
         if spec is not None:
             kind = spec.get("kind")
+            self.plan.log_fault(self.service, str(kind))
             if kind == "throttle":
                 retry = str(int(spec.get("retry_after_ms", 100)))
                 return _answer(request, 429, {"x-ms-retry-after-ms": retry})
@@ -112,7 +118,11 @@ class FaultTransport(RequestsTransport):
                 raise ServiceResponseError("injected timeout: no answer in time")
             if kind == "down":
                 raise ServiceRequestError("injected outage: connection refused")
-        return super().send(request, **kwargs)
+        answer = super().send(request, **kwargs)
+        if 200 <= answer.status_code < 300:  # a refused write (409, 412, ...) changed nothing
+            is_query = str(request.headers.get("x-ms-documentdb-isquery", "")).lower() == "true"
+            self.plan.log_write(self.service, request.method, request.url, is_query)
+        return answer
 
 
 def transport(service: str) -> dict[str, Any]:
@@ -131,9 +141,9 @@ class FaultAdapter(requests.adapters.HTTPAdapter):
         self.plan, self.service = plan, service
 
     def send(self, request, *args, **kwargs):  # type: ignore[no-untyped-def, override]
-        self.plan.log_write(self.service, str(request.method), str(request.url))
         spec = self.plan.fault(self.service)
         if spec is not None:
+            self.plan.log_fault(self.service, str(spec.get("kind")))
             if spec.get("kind") == "timeout":
                 time.sleep(float(spec.get("delay_s", 2.0)))
                 raise requests.Timeout("injected timeout")
