@@ -43,6 +43,7 @@ BENCHES = [
     Bench("analytics", "bench_analytics.py", 1800),
     Bench("imports", "bench_imports.py", 1500),
     Bench("inventory", "bench_inventory.py", 1500),
+    Bench("alerts", "bench_alerts.py", 600),
 ]
 
 
@@ -294,6 +295,22 @@ def inventory_rows(r: dict) -> list[Row]:
     ]
 
 
+def alerts_rows(r: dict) -> list[Row]:
+    return [
+        _row(
+            "alerts",
+            "alerts built from 100k snapshot rows, ms, one core",
+            dig(r, "build_ms_median"),
+        ),
+        _row("alerts", "WhatsApp sends to the fake Graph API, messages/s", dig(r, "send_per_s")),
+        _row(
+            "alerts",
+            "send latency p50 / p95, ms",
+            _pair(dig(r, "send_p50_ms"), dig(r, "send_p95_ms")),
+        ),
+    ]
+
+
 ROWS: dict[str, Callable[[dict], list[Row]]] = {
     "ingest": ingest_rows,
     "latency": latency_rows,
@@ -302,6 +319,7 @@ ROWS: dict[str, Callable[[dict], list[Row]]] = {
     "analytics": analytics_rows,
     "imports": imports_rows,
     "inventory": inventory_rows,
+    "alerts": alerts_rows,
 }
 
 
