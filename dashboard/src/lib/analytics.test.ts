@@ -119,7 +119,7 @@ describe("inputs and words", () => {
 
   it("counts what customer analytics leave out", () => {
     const table = { columns: ["marketplace", "order_lines", "revenue"], rows: [["amazon", 12, 5000.5]] };
-    expect(withoutCustomer(table)).toEqual({ lines: 12, revenue: 5000.5, marketplaces: ["amazon"] });
+    expect(withoutCustomer(table)).toEqual({ lines: 12, revenue: 5000.5, byMarketplace: [{ marketplace: "amazon", lines: 12 }] });
     expect(withoutCustomer({ columns: table.columns, rows: [] }).lines).toBe(0);
   });
 

@@ -147,13 +147,13 @@ export function parseMinSupport(text: string): { value: number } | { error: stri
   return { value };
 }
 
-/** Amazon gives no buyer identity: how many order lines (and revenue) customer analytics leave out. */
-export function withoutCustomer(table: Table | null | undefined): { lines: number; revenue: number; marketplaces: string[] } {
+/** Order lines without a buyer identity (Amazon never sends one): what customer analytics leave out. */
+export function withoutCustomer(table: Table | null | undefined): { lines: number; revenue: number; byMarketplace: { marketplace: string; lines: number }[] } {
   const rows = records(table);
   return {
     lines: rows.reduce((a, r) => a + (num(r.order_lines) ?? 0), 0),
     revenue: rows.reduce((a, r) => a + (num(r.revenue) ?? 0), 0),
-    marketplaces: rows.map((r) => String(r.marketplace)),
+    byMarketplace: rows.map((r) => ({ marketplace: String(r.marketplace), lines: num(r.order_lines) ?? 0 })),
   };
 }
 

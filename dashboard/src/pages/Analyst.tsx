@@ -205,9 +205,10 @@ export function AnalystPage() {
             <ul className="examples">
               {data.examples.map((ex, i) => (
                 <li key={ex.question}>
-                  <button type="button" className="btn" onClick={() => fill(ex.sql)} data-testid={`example-${i}`} title={ex.sql}>
+                  <button type="button" className="btn" onClick={() => fill(ex.sql)} aria-describedby={`example-sql-${i}`} data-testid={`example-${i}`}>
                     {ex.question}
                   </button>
+                  <code className="example-sql" id={`example-sql-${i}`}>{ex.sql}</code>
                 </li>
               ))}
             </ul>

@@ -120,7 +120,7 @@ function RevenueView({ table, granularity }: { table: Table; granularity: Granul
   const series = useMemo(() => [{ label: "Net revenue", color: "#0f5ef7", values: s.revenue, fill: true }], [s]);
   if (s.x.length === 0) return <Empty testId="revenue-empty">No sales in this range.</Empty>;
   return (
-    <>
+    <div data-testid="revenue-view" data-granularity={granularity} data-periods={s.x.length}>
       <Facts
         items={[
           { label: "Net revenue", value: inr(s.totals.revenue), testId: "revenue-total", raw: s.totals.revenue },
@@ -130,8 +130,13 @@ function RevenueView({ table, granularity }: { table: Table; granularity: Granul
           { label: "Cancelled lines", value: int(s.totals.cancelled_lines) },
         ]}
       />
-      <LineChart x={s.x} series={series} time testId="revenue-chart" ariaLabel={`Net revenue ${granularity === "daily" ? "by day" : "by month"}`} yFormat={inrCompact} />
-    </>
+      {s.x.length > 1 ? (
+        <LineChart x={s.x} series={series} time testId="revenue-chart" ariaLabel={`Net revenue ${granularity === "daily" ? "by day" : "by month"}`} yFormat={inrCompact} />
+      ) : (
+        // One day or month has no line to draw: its bar.
+        <BarChart bars={s.periods.map((p, i) => ({ label: p, value: s.revenue[i] }))} format={inrCompact} title="Net revenue" testId="revenue-chart" />
+      )}
+    </div>
   );
 }
 
@@ -328,14 +333,14 @@ function SeasonalTab({ range }: { range: DateRange }) {
   );
 }
 
-/** Amazon orders carry no buyer identity: said wherever customers are counted. */
+/** Orders without a buyer identity (every Amazon order): said wherever customers are counted. */
 function NoBuyerNote({ table }: { table: Table | undefined }) {
   const left = withoutCustomer(table);
   if (left.lines === 0) return null;
-  const names = left.marketplaces.map(marketplaceLabel).join(", ");
+  const parts = left.byMarketplace.map((m) => `${marketplaceLabel(m.marketplace)} ${int(m.lines)}`).join(", ");
   return (
     <p className="notice" data-testid="no-buyer-note" data-lines={left.lines}>
-      {names} orders carry no buyer identity: {int(left.lines)} order lines ({inr(left.revenue)}) count in sales but not in customer analytics.
+      {int(left.lines)} order lines ({inr(left.revenue)}; {parts}) carry no buyer identity, so they count in sales but not in customer analytics. Amazon never shares one.
     </p>
   );
 }
