@@ -24,6 +24,11 @@ import { WhatIfPage } from "./pages/WhatIf";
 // The lake's pages load on first visit: their code stays out of the first download.
 const AnalyticsPage = lazy(() => import("./pages/Analytics"));
 const AnalystPage = lazy(() => import("./pages/Analyst"));
+// So do the inventory and alerts pages.
+const StoreDangerPage = lazy(() => import("./pages/StoreDanger").then((m) => ({ default: m.StoreDangerPage })));
+const InventorySearchPage = lazy(() => import("./pages/InventorySearch").then((m) => ({ default: m.InventorySearchPage })));
+const ProductPage = lazy(() => import("./pages/Product").then((m) => ({ default: m.ProductPage })));
+const AlertsPage = lazy(() => import("./pages/Alerts").then((m) => ({ default: m.AlertsPage })));
 
 function SignIn() {
   const local = isLocalHost(window.location.hostname);
@@ -76,6 +81,10 @@ function Shell({ principal }: { principal: ClientPrincipal }) {
             <Route path="/quality" element={<QualityPage />} />
             <Route path="/analytics" element={<Suspense fallback={<Loading />}><AnalyticsPage /></Suspense>} />
             <Route path="/analyst" element={<Suspense fallback={<Loading />}><AnalystPage /></Suspense>} />
+            <Route path="/inventory" element={<Suspense fallback={<Loading />}><StoreDangerPage /></Suspense>} />
+            <Route path="/inventory/search" element={<Suspense fallback={<Loading />}><InventorySearchPage /></Suspense>} />
+            <Route path="/inventory/item/:id" element={<Suspense fallback={<Loading />}><ProductPage /></Suspense>} />
+            <Route path="/alerts" element={<Suspense fallback={<Loading />}><AlertsPage /></Suspense>} />
             <Route path="*" element={<NotFound />} />
           </Routes>
         </main>

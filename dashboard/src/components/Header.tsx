@@ -11,6 +11,8 @@ const NAV = [
   { to: "/whatif", label: "What-if", id: "whatif" },
   { to: "/analytics", label: "Analytics", id: "analytics" },
   { to: "/analyst", label: "Analyst", id: "analyst" },
+  { to: "/inventory", label: "Inventory", id: "inventory" },
+  { to: "/alerts", label: "Alerts", id: "alerts" },
   { to: "/rules", label: "Rules", id: "rules" },
   { to: "/catalogue/unmatched", label: "Unmatched", id: "unmatched" },
   { to: "/stores", label: "Stores", id: "stores" },
