@@ -189,7 +189,7 @@ def myntra() -> st.SearchStrategy[dict[str, Any]]:
 def meesho() -> st.SearchStrategy[dict[str, Any]]:
     order = st.fixed_dictionaries(
         {
-            "type": st.sampled_from(["order.created", "order.cancelled"]),
+            "type": st.sampled_from(["order.created", "order.cancelled", "order.rto"]),
             "id": ids.map(lambda s: f"evt_{s}"),
             "created_at": _moment(),
             "data": st.fixed_dictionaries(
@@ -208,7 +208,7 @@ def meesho() -> st.SearchStrategy[dict[str, Any]]:
     status = st.fixed_dictionaries(
         {
             "type": st.sampled_from(
-                ["order.packed", "order.shipped", "order.delivered", "order.rto", "order.returned"]
+                ["order.packed", "order.shipped", "order.delivered", "order.returned"]
             ),
             "id": ids.map(lambda s: f"evt_{s}"),
             "created_at": _moment(),

@@ -16,7 +16,7 @@ from azure.cosmos import ContainerProxy, CosmosClient, PartitionKey, exceptions
 
 from shared.adapters import faults
 from shared.core import schema
-from shared.core.errors import Conflict, NotFound, ServiceUnavailable
+from shared.core.errors import Conflict, NotFound, ServiceUnavailable, ValidationFailed
 from shared.core.identity import credential
 from shared.core.settings import CosmosConnection, get_settings
 
@@ -80,6 +80,8 @@ class Store:
             return False
         except exceptions.CosmosHttpResponseError as exc:
             raise ServiceUnavailable(f"cannot write to {container}: {exc.message}") from exc
+        except ValueError as exc:  # the SDK's own id check, before anything is sent
+            raise _bad_id(doc) from exc
 
     def upsert(self, container: str, doc: dict[str, Any], *, etag: str | None = None) -> dict:
         """Upsert; with ``etag`` only if the stored document is unchanged (else Conflict)."""
@@ -93,6 +95,8 @@ class Store:
             raise Conflict(f"{container}/{doc['id']} changed concurrently") from exc
         except exceptions.CosmosHttpResponseError as exc:
             raise ServiceUnavailable(f"cannot write to {container}: {exc.message}") from exc
+        except ValueError as exc:
+            raise _bad_id(doc) from exc
 
     def read(self, container: str, item_id: str, partition_key: Any) -> dict[str, Any]:
         try:
@@ -164,6 +168,9 @@ class Store:
     ) -> tuple[list[dict[str, Any]], str | None]:
         """One page of a cross-partition query and the token for the next page."""
         params = [{"name": n, "value": v} for n, v in parameters]
+        if continuation is not None and not continuation.isascii():
+            # A header value: a token this API gave is ASCII; anything else cannot be sent.
+            raise ValidationFailed("not a continuation token of this API", field="continuation")
         try:
             pager = (
                 self.container(container)
@@ -178,6 +185,10 @@ class Store:
             page = list(next(pager, []))
             return page, pager.continuation_token  # type: ignore[attr-defined] # azure pager
         except exceptions.CosmosHttpResponseError as exc:
+            if continuation is not None and exc.status_code == 400:
+                raise ValidationFailed(
+                    "not a continuation token of this API", field="continuation"
+                ) from exc
             raise ServiceUnavailable(f"cannot query {container}: {exc.message}") from exc
 
     def ping(self) -> None:
@@ -185,6 +196,14 @@ class Store:
             self._client.get_database_client(self._db_name).read()
         except exceptions.CosmosHttpResponseError as exc:
             raise ServiceUnavailable(f"Cosmos DB unavailable: {exc.message}") from exc
+
+
+def _bad_id(doc: dict[str, Any]) -> ValidationFailed:
+    return ValidationFailed(
+        f"id {str(doc.get('id'))[:60]!r} has a character Cosmos DB does not allow in an id "
+        "(/ \\ ? # tab, line break, or a trailing space)",
+        field="id",
+    )
 
 
 # The local Cosmos server answers a point read (or delete) of a missing document with an error

@@ -34,7 +34,10 @@ class PriceUpdate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    item_id: str = Field(..., min_length=1, max_length=128, pattern=r"^[^/\\?#]+$")
+    # What Cosmos DB allows in an id: none of / \ ? # tab or line breaks, no trailing space.
+    item_id: str = Field(
+        ..., min_length=1, max_length=128, pattern=r"^[^/\\?#\t\r\n]*[^/\\?#\t\r\n ]$"
+    )
     price: float = Field(..., gt=0, le=10_000_000, description="Selling price, INR")
     mrp: float | None = Field(None, gt=0, le=10_000_000, description="For a new product")
     title: str | None = Field(None, min_length=1, max_length=300)

@@ -2,11 +2,12 @@
 
 Meesho works in sub-orders (one SKU each) and has no public traffic feed; ReSight's payloads::
 
-    {"type": "order.created" | "order.cancelled", "id": "evt_123", "created_at": iso,
+    {"type": "order.created" | "order.cancelled" | "order.rto", "id": "evt_123",
+     "created_at": iso,
      "data": {"order_id": "MSH-9", "sub_order_id": "MSH-9-1", "sku": "SKU", "quantity": 2,
               "price": 499, "state": "Karnataka", "city"?: "Bengaluru", "buyer_id"?: "..."}}
-    {"type": "order.packed" | "order.shipped" | "order.delivered" | "order.rto"
-             | "order.returned", "id": "evt_125", "created_at": iso,
+    {"type": "order.packed" | "order.shipped" | "order.delivered" | "order.returned",
+     "id": "evt_125", "created_at": iso,
      "data": {"order_id": "MSH-9", "sub_order_id": "MSH-9-1", "sku": "SKU"}}
     {"type": "catalog.view" | "catalog.click", "id": "evt_124", "created_at": iso,
      "data": {"sku": "SKU", "state"?: "..."}}

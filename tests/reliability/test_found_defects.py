@@ -1,0 +1,54 @@
+"""Defects the API fuzzing found at the Cosmos boundary, as unit tests: the container stands in
+for the SDK's, running the SDK's own id check (what raised before anything was sent). Their
+original inputs are replayed against devhost from ``reliability/corpus/``."""
+
+from __future__ import annotations
+
+import pytest
+from azure.cosmos._base import _validate_resource
+
+from shared.adapters.cosmos import Store
+from shared.core.errors import ValidationFailed
+from shared.inventory.actions import PriceUpdate
+
+pytestmark = pytest.mark.unit
+
+
+class _Container:
+    def create_item(self, doc):
+        _validate_resource(doc)
+
+    upsert_item = create_item
+
+    def query_items(self, *args, **kwargs):
+        raise AssertionError("nothing may be sent")
+
+
+@pytest.fixture()
+def store(monkeypatch):
+    s = Store(None, "db")  # type: ignore[arg-type]
+    monkeypatch.setattr(s, "container", lambda name: _Container())
+    return s
+
+
+@pytest.mark.parametrize("bad", ["a\nb", "tab\there", "trailing ", "a/b", "q?", "h#"])
+def test_an_id_cosmos_refuses_is_a_422_not_a_500(store, bad):
+    with pytest.raises(ValidationFailed) as found:
+        store.create("products", {"id": bad, "item_id": bad})
+    assert found.value.field == "id"
+    with pytest.raises(ValidationFailed):
+        store.upsert("products", {"id": bad, "item_id": bad})
+
+
+def test_a_continuation_token_that_cannot_be_a_header_is_a_422(store):
+    with pytest.raises(ValidationFailed) as found:
+        store.query_page(
+            "audit", "SELECT * FROM c", page_size=10, continuation="\u00c5\U000af561[:{"
+        )
+    assert found.value.field == "continuation"
+
+
+def test_the_price_update_names_the_item_id_cosmos_would_refuse():
+    with pytest.raises(ValueError, match="item_id"):
+        PriceUpdate(item_id="ab\nS-", price=10)
+    assert PriceUpdate(item_id="SKU 1", price=10).item_id == "SKU 1"
