@@ -106,6 +106,7 @@ def main() -> int:
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     rng = random.Random(11)
     products = catalogue(args.rows, rng)
+    print(f"{len(products)} items", file=sys.stderr, flush=True)
     thresholds = aging.Thresholds()
     first = rows_for_day(products, {}, DAY - timedelta(days=1), AS_OF, thresholds)
     previous = {(r["store_id"], r["item_id"]): r for r in first}
@@ -114,10 +115,12 @@ def main() -> int:
         lambda: rows_for_day(products, previous, DAY, AS_OF, thresholds), args.repeat
     )
     assert isinstance(rows, list)
+    print(f"snapshot {snapshot_ms} ms", file=sys.stderr, flush=True)
     risk_model, _ = train(Config(pairs=1500, days=240, seed=5, rounds=200))
     scorer = Scorer(risk_model)
     risk_ms, _ = median_ms(lambda: scorer.score(rows, reasons=False), args.repeat)
     reasons_ms, _ = median_ms(lambda: scorer.score(rows, reasons=True), 1)
+    print(f"risk {risk_ms} ms, with reasons {reasons_ms} ms", file=sys.stderr, flush=True)
 
     ranking_model = train_simulated(
         SimConfig(items=150, days=16, seed=5, step_hours=8, holdout_days=3, rounds=60),

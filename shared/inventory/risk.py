@@ -2,8 +2,9 @@
 one, else the rules-based level, always labelled with its source.
 
 With the model: ``risk`` is the calibrated probability of no sale within its horizon (30
-days), with ``risk_reasons`` (SHAP, top three). Without: ``risk`` is null, ``risk_source`` is
-``rules`` and ``risk_level`` carries the danger level; never an unlabelled number.
+days), with ``risk_reasons`` (SHAP, top three) for the rows in danger or at a risk of 0.5 or
+more. Without: ``risk`` is null, ``risk_source`` is ``rules`` and ``risk_level`` carries the
+danger level; never an unlabelled number.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from shared.ml.risk import features
 from shared.ml.risk.model import TRAIN_COMMAND, RiskModel
 from shared.ml.risk.train import registry
 
+REASONS_FROM = 0.5
 NO_MODEL = f"no risk model is trained yet ({TRAIN_COMMAND} --promote): rules-based level shown"
 
 
@@ -65,7 +67,14 @@ class Scorer:
             return []
         X = features.from_snapshots(docs)
         p = self.model.predict(X)
-        why = self.model.reasons(X) if reasons else [None] * len(docs)
+        why: list[Any] = [None] * len(docs)
+        if reasons:
+            # SHAP costs far more than the score: explain what a person will look at, the rows
+            # in danger or at even odds of not selling.
+            shown = [i for i, d in enumerate(docs) if d.get("danger") or p[i] >= REASONS_FROM]
+            if shown:
+                for i, r in zip(shown, self.model.reasons(X[shown]), strict=True):
+                    why[i] = r
         return [
             {
                 "risk": round(float(v), 4),
