@@ -6,7 +6,14 @@ Output: a float32 matrix whose columns follow ``FEATURES``. Only what a marketpl
 seller is used; nothing of the demand simulator's hidden parameters.
 
 Windowed counters and days of cover are those ``shared.projection.windows`` defines (the
-``hours`` most recent UTC hours, the current one included).
+``hours`` most recent UTC hours, the current one included; the day windows over the daily
+rollup, today included).
+
+Signals only files send (f3): channel shares and each channel's realised price per unit (from
+sales files' channels; webhook orders count as ``marketplace``), the reserved share (inventory
+files' per-location counts) and the demand-signal fields (demand files). They are NaN in a row
+whose document no file of that kind reached (every webhook-only seller's), and the demand
+fields also once the newest demand file is older than ``DEMAND_MAX_AGE_DAYS`` days.
 
 Catalogue-relative features (price against the category median) come from a ``FeatureContext``
 built from the whole catalogue, so scoring a handful of touched items uses the same reference as
@@ -19,7 +26,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from itertools import repeat
 from typing import Any
 
@@ -28,7 +35,17 @@ import numpy as np
 from shared.core import signals
 from shared.core.records import MARKETPLACES
 from shared.ml.vocabulary import CATEGORIES, OTHER_CODE, category_code, marketplace_code
-from shared.projection.windows import MAX_DAYS_OF_COVER, days_of_cover, window_counts
+from shared.projection.windows import (
+    CHANNEL_DAYS,
+    CHANNELS,
+    DAY_WINDOWS,
+    MAX_DAYS_OF_COVER,
+    channel_counts,
+    day_key,
+    day_window_counts,
+    days_of_cover,
+    window_counts,
+)
 
 FEATURES: tuple[str, ...] = (
     "views_1h", "views_24h", "views_7d",
@@ -41,8 +58,30 @@ FEATURES: tuple[str, ...] = (
     "price", "price_vs_category", "discount", "price_vs_competitor",
     "rating", "review_count", "stock", "in_stock", "days_of_cover",
     "marketplace", "category",
+    "velocity_7d", "velocity_14d", "velocity_30d", "velocity_acceleration",
+    "turnover_30d", "reserved_share",
+    *(f"channel_share_{c}" for c in CHANNELS),
+    *(f"unit_price_vs_price_{c}" for c in CHANNELS),
+    "external_demand", "market_trend", "weather", "event_impact", "social_sentiment",
 )  # fmt: skip
-CATEGORICAL: tuple[str, ...] = ("marketplace", "category")
+CATEGORICAL: tuple[str, ...] = ("marketplace", "category", "weather", "event_impact")
+
+# Demand-signal fields as numbers: external demand is ordered; weather and events are
+# categories (codes for LightGBM); trends and sentiment are numbers in -1..1 as sent.
+EXTERNAL_DEMAND: dict[str, int] = {"low": 0, "medium": 1, "high": 2}
+WEATHER: dict[str, int] = {"normal": 0, "hot": 1, "cold": 2, "rainy": 3}
+EVENT_IMPACT: dict[str, int] = {"none": 0, "promotion": 1, "holiday": 2}
+DEMAND_FIELDS: dict[str, dict[str, int] | None] = {
+    "external_demand": EXTERNAL_DEMAND,
+    "market_trend": None,
+    "weather": WEATHER,
+    "event_impact": EVENT_IMPACT,
+    "social_sentiment": None,
+}
+# The file's column of each demand feature.
+DEMAND_SOURCE: dict[str, str] = {"weather": "weather_factor"}
+# A demand file describes its day: after a week without a newer one its fields are unknown.
+DEMAND_MAX_AGE_DAYS = 7
 
 # Smoothing priors: a new item starts at typical rates and moves with its own evidence.
 CTR_PRIOR, CTR_WEIGHT = 0.25, 20.0
@@ -62,11 +101,22 @@ NEEDS: dict[str, tuple[str, ...]] = {
     "conversion_24h": ("orders", "clicks"), "conversion_7d": ("orders", "clicks"),
     "unit_sessions_7d": ("units", "views"),
     "trend_views": ("views",), "trend_units": ("units",), "days_of_cover": ("units",),
+    "velocity_7d": ("units",), "velocity_14d": ("units",), "velocity_30d": ("units",),
+    "velocity_acceleration": ("units",), "turnover_30d": ("units",),
 }  # fmt: skip
+# Columns only files send, by the document field that shows a file of that kind arrived.
+FILE_SIGNALS: dict[str, tuple[str, ...]] = {
+    "channel_days": (
+        *(f"channel_share_{c}" for c in CHANNELS),
+        *(f"unit_price_vs_price_{c}" for c in CHANNELS),
+    ),
+    "stock_locations": ("reserved_share",),
+    "demand": tuple(DEMAND_FIELDS),
+}
 MODES: tuple[str, ...] = ("mock", "live")
 
 FEATURE_VERSION: str = (
-    "f2-"
+    "f3-"
     + hashlib.sha256(
         repr(
             (
@@ -82,6 +132,12 @@ FEATURE_VERSION: str = (
                 UNIT_SESSION_PRIOR,
                 UNIT_SESSION_WEIGHT,
                 MAX_DAYS_OF_COVER,
+                DAY_WINDOWS,
+                CHANNELS,
+                CHANNEL_DAYS,
+                sorted(FILE_SIGNALS.items()),
+                sorted((k, sorted((v or {}).items())) for k, v in DEMAND_FIELDS.items()),
+                DEMAND_MAX_AGE_DAYS,
             )
         ).encode()
     ).hexdigest()[:10]
@@ -193,8 +249,81 @@ def build_raw(
     out[:, COLUMN["days_of_cover"]] = days_of_cover(stock, units[:, 2])
     out[:, COLUMN["marketplace"]] = _codes(field["marketplace"], marketplace_code)
     out[:, COLUMN["category"]] = _codes(field["category"], category_code)
+    days = day_window_counts(products, now)  # (n, 7/14/30 days, [units, revenue])
+    _sales_health(out, days[:, :, 0], stock)
+    _channels(out, channel_counts(products, now), days[:, 2, :], price)
+    _reserved(out, field, stock)
+    _demand(out, field["demand"], now)
     _blank_unsent(out, mode)
+    _blank_without_files(out, field)
     return out
+
+
+def _sales_health(out: np.ndarray, units: np.ndarray, stock: np.ndarray) -> None:
+    """Velocity (units a day) over the day windows, its acceleration and the turnover."""
+    for w, (label, days) in enumerate(DAY_WINDOWS.items()):
+        out[:, COLUMN[f"velocity_{label}"]] = units[:, w] / days
+    week = DAY_WINDOWS["7d"]
+    # This week's pace against the week before's: > 0 is speeding up.
+    out[:, COLUMN["velocity_acceleration"]] = (2 * units[:, 0] - units[:, 1]) / week
+    # 30-day units over the average stock, the stock at the window's start taken as today's
+    # plus what sold since (no restock history is kept).
+    sold = np.maximum(units[:, 2], 0.0)
+    average = stock + sold / 2.0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out[:, COLUMN["turnover_30d"]] = np.where(average > 0, sold / average, 0.0)
+
+
+def _channels(
+    out: np.ndarray, by_channel: np.ndarray, total: np.ndarray, price: np.ndarray
+) -> None:
+    """Share of the last 30 days' units per channel and each channel's revenue per unit
+    against the listing price, from the channel rollup ``(n, channels, [units, revenue])``
+    and the 30-day totals. Marketplace is what the daily rollup holds beyond the files' other
+    channels: webhook orders are marketplace sales."""
+    market = CHANNELS.index("marketplace")
+    others = np.delete(by_channel, market, axis=1).sum(axis=1)
+    by_channel[:, market, :] = np.maximum(total - others, 0.0)
+    units = np.maximum(by_channel[:, :, 0], 0.0)
+    sold = units.sum(axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        shares = np.where(sold[:, None] > 0, units / sold[:, None], 0.0)
+        unit_price = np.where(units > 0, by_channel[:, :, 1] / units, np.nan) / price[:, None]
+    for c, channel in enumerate(CHANNELS):
+        out[:, COLUMN[f"channel_share_{channel}"]] = shares[:, c]
+        out[:, COLUMN[f"unit_price_vs_price_{channel}"]] = unit_price[:, c]
+
+
+def _reserved(out: np.ndarray, field: Mapping[str, Sequence[Any]], stock: np.ndarray) -> None:
+    """Reserved units over stock (1 when all of it, or more, is reserved)."""
+    reserved = _column(field["stock_reserved"], 0.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        share = np.where(stock > 0, reserved / stock, np.where(reserved > 0, 1.0, 0.0))
+    out[:, COLUMN["reserved_share"]] = np.minimum(share, 1.0)
+
+
+def _demand(out: np.ndarray, demands: Sequence[Any], now: datetime) -> None:
+    """The newest demand file's fields, NaN when absent, unknown or older than
+    ``DEMAND_MAX_AGE_DAYS`` (by UTC day, so they change only when the date does)."""
+    columns = [COLUMN[name] for name in DEMAND_FIELDS]
+    out[:, columns] = np.nan
+    oldest = day_key(now - timedelta(days=DEMAND_MAX_AGE_DAYS))
+    for row, demand in enumerate(demands):
+        if not demand or str(demand.get("at", ""))[:10].replace("-", "") < oldest:
+            continue
+        for name, codes in DEMAND_FIELDS.items():
+            value = demand.get(DEMAND_SOURCE.get(name, name))
+            out[row, COLUMN[name]] = (
+                codes.get(str(value), np.nan) if codes is not None else _num(value)
+            )
+
+
+def _blank_without_files(out: np.ndarray, field: Mapping[str, Sequence[Any]]) -> None:
+    """NaN in the columns only files send, in the rows whose document no such file reached."""
+    for name, columns in FILE_SIGNALS.items():
+        rows = np.flatnonzero([not value for value in field[name]])
+        if len(rows):
+            out[np.ix_(rows, np.array([COLUMN[c] for c in columns]))] = np.nan
 
 
 def _blank_unsent(out: np.ndarray, mode: str) -> None:
@@ -225,7 +354,7 @@ def context_of(matrix: np.ndarray) -> FeatureContext:
 _PLAIN_NUMBERS = frozenset({int, float, type(None)})
 _FIELDS = (
     "price", "mrp", "competitor_price", "stock", "rating", "review_count", "marketplace",
-    "category",
+    "category", "stock_reserved", "stock_locations", "channel_days", "demand",
 )  # fmt: skip
 
 
@@ -245,6 +374,10 @@ def _fields(products: Sequence[Mapping[str, Any]]) -> dict[str, tuple[Any, ...]]
             p.get("review_count"),
             p.get("marketplace"),
             p.get("category"),
+            p.get("stock_reserved"),
+            p.get("stock_locations"),
+            p.get("channel_days"),
+            p.get("demand"),
         )
         for p in products
     ]

@@ -32,6 +32,14 @@ live kind where the model does not beat that baseline by ``REQUIRED_LIFT`` (10%)
 metadata records a ``fallback``: in live mode those marketplaces' items are ranked by the
 baseline (``shared.ml.baselines``) until a model does better.
 
+Sellers who send files. A third kind of data: a world of its own (another seed, disjoint
+items, ``file_share`` of the catalogue's size) whose sellers send sales, inventory and demand
+files instead of webhooks (``shared.ml.sim.files``), with the demand-file signals acting on
+demand. Its features are built in live mode from what the files become; its labels are what the
+shoppers really bought in the horizon (a daily sales file reports a day at once). It is
+trained on with the others and reported as ``files``, with the same model's NDCG when the
+file-only columns are blanked (``without_file_signals``): what those signals add.
+
 Second world. A simulated model is also evaluated on a second simulated world: another seed and
 disjoint items (new products, their own hidden demand), the same number of holdout days, nothing
 of it seen in training. It says whether the lift is a property of the model or of one world.
@@ -65,13 +73,16 @@ from shared.ml.baselines import (
 )
 from shared.ml.features import (
     CATEGORICAL,
+    COLUMN,
     FEATURE_VERSION,
     FEATURES,
+    FILE_SIGNALS,
     FeatureContext,
     build_features,
 )
 from shared.ml.model import RankerModel
 from shared.ml.registry import ModelRegistry, Promotion
+from shared.ml.sim.files import as_files
 from shared.ml.sim.simulator import Simulator, as_sent, simulate_catalogue
 from shared.projection.fold import apply_event, new_state
 
@@ -110,6 +121,8 @@ class SimConfig:
     holdout_days: int = 5
     rounds: int = 300
     start: str = "2026-09-01T00:00:00+00:00"
+    # Items of the world of file-sending sellers, as a share of ``items`` (0: none).
+    file_share: float = 0.5
 
 
 # The first model of a fresh local stack: about 30 s on one core, demo and live-like data
@@ -169,8 +182,10 @@ def build_dataset(
     cutoffs: Sequence[datetime],
     horizon_hours: int = 24,
     mode: str = "mock",
+    label_events: Iterable[Event | Mapping[str, Any]] | None = None,
 ) -> Dataset:
-    """Features at each cutoff from the events before it; labels from the ``horizon`` after.
+    """Features at each cutoff from the events before it; labels from the ``horizon`` after
+    (from ``label_events`` when given: what really sold, where ``events`` report it late).
     ``mode`` is what the events are: the demo feed (``mock``) or what marketplaces send
     (``live``); the features are built for it."""
     cutoffs = sorted(c.astimezone(UTC) for c in cutoffs)
@@ -199,7 +214,8 @@ def build_dataset(
         )
     # Labels: units of order/cancel/sales events inside each cutoff's horizon, i.e. the
     # cutoffs c with when - horizon < c <= when.
-    for doc in docs:
+    labelled = docs if label_events is None else [_as_doc(e) for e in label_events]
+    for doc in labelled:
         units = doc.get("units") or 0
         row = row_of.get(doc["item_id"])
         if not units or row is None:
@@ -303,6 +319,7 @@ def train_on_events(
     log: Callable[[str], None] = print,
     mode: str = "mock",
     live_events: Sequence[Event | Mapping[str, Any]] | None = None,
+    files: FileWorld | None = None,
 ) -> tuple[RankerModel, Dataset]:
     """Train and evaluate; returns the model (metadata with metrics) and the holdout set.
 
@@ -328,9 +345,15 @@ def train_on_events(
     if live_events is not None:
         live = build_dataset(live_events, catalogue, cutoffs, horizon_hours, "live")
         train = Dataset.concat([train, live.select(keep_train)])
+    file_hold = None
+    if files is not None:
+        file_data = files.dataset(cutoffs, horizon_hours)
+        train = Dataset.concat([train, file_data.select(keep_train)])
+        file_hold = file_data.select(keep_hold)
+    kinds = ("demo and live-like" if live else mode) + (", files" if files else "")
     log(
         f"dataset: {len(hold.groups)} holdout cutoffs, {len(train.groups)} training groups "
-        f"({'demo and live-like' if live else mode}), {len(train.X)} training rows "
+        f"({kinds}), {len(train.X)} training rows "
         f"({time.perf_counter() - clock:.1f}s)"
     )
     booster = fit(train, PARAMS, rounds, seed)
@@ -365,6 +388,14 @@ def train_on_events(
                 f"{kind}: ndcg@20 {result['ndcg@20']:.4f}, vs {result['strongest_baseline']} "
                 f"{result['lift_vs_strongest@20']:+.1%}, served by {result['served']}"
             )
+    if file_hold is not None:
+        if not by_data:
+            by_data[mode] = {"marketplaces": "all", **summarise(scores), "served": "model"}
+        by_data[FILES_KIND] = file_kind(predict, file_hold, seed)
+        log(
+            f"{FILES_KIND}: ndcg@20 {by_data[FILES_KIND]['ndcg@20']:.4f} "
+            f"({by_data[FILES_KIND]['without_file_signals']['ndcg@20']:.4f} without them)"
+        )
     holdout = {
         **source,
         "from": hold.cutoffs[0].isoformat(),
@@ -409,6 +440,52 @@ def train_on_events(
     return RankerModel(booster, metadata), hold
 
 
+FILES_KIND = "files"
+FILES_SEED_OFFSET = 500
+FILES_PREFIX = "F-"
+
+
+@dataclass(frozen=True)
+class FileWorld:
+    """Simulated sellers who send files: their catalogue, what their files become and what
+    their shoppers really bought (the labels)."""
+
+    catalogue: list[dict[str, Any]]
+    events: list[Event]
+    truth: list[Event]
+
+    @classmethod
+    def simulate(cls, items: int, seed: int, start: datetime, days: int, prefix: str) -> FileWorld:
+        catalogue = [
+            {**p, "item_id": prefix + str(p["item_id"])} for p in simulate_catalogue(items, seed)
+        ]
+        truth = Simulator(catalogue, seed, files=True).history(start, days * 24)
+        return cls(catalogue, as_files(truth, seed), truth)
+
+    def dataset(self, cutoffs: Sequence[datetime], horizon_hours: int) -> Dataset:
+        # A file-sending seller is a real seller: features as in live mode.
+        return build_dataset(
+            self.events, self.catalogue, cutoffs, horizon_hours, "live", label_events=self.truth
+        )
+
+
+def file_kind(
+    scorer: Callable[[np.ndarray], np.ndarray], data: Dataset, seed: int
+) -> dict[str, Any]:
+    """The model against the baselines on file-sending sellers, and the model's NDCG with the
+    columns only files send blanked (what those signals add)."""
+    result: dict[str, Any] = {"marketplaces": "files", **summarise(evaluate(scorer, data, seed))}
+    blanked = data.X.copy()
+    blanked[:, [COLUMN[c] for columns in FILE_SIGNALS.values() for c in columns]] = np.nan
+    without = evaluate(scorer, Dataset(blanked, data.units, data.groups, data.cutoffs, []), seed)
+    result["without_file_signals"] = {
+        "ndcg@10": without["model@10"],
+        "ndcg@20": without["model@20"],
+    }
+    result["served"] = "model"
+    return result
+
+
 def live_kinds() -> dict[str, tuple[str, ...]]:
     """The kinds of live-like data: marketplaces grouped by the signals they really send
     (``shared.core.signals``), e.g. ``live:amazon`` and ``live:myntra+meesho``."""
@@ -439,6 +516,12 @@ def train_simulated(
     # Myntra and Meesho with orders only (``shared.core.signals``).
     live_events = as_sent(events, "live")
     log(f"{len(events)} demo events, {len(live_events)} live-like events")
+    files = None
+    if _file_items(cfg):
+        files = FileWorld.simulate(
+            _file_items(cfg), cfg.seed + FILES_SEED_OFFSET, start, cfg.days, FILES_PREFIX
+        )
+        log(f"{len(files.catalogue)} items of sellers who send files: {len(files.events)} events")
     source = {
         "source": "sim",
         "items": cfg.items,
@@ -459,10 +542,15 @@ def train_simulated(
         seed=cfg.seed,
         log=log,
         live_events=live_events,
+        files=files,
     )
     if check_second_world:
         model.metadata["metrics"]["second_world"] = second_world(model, cfg, log)
     return model, holdout
+
+
+def _file_items(cfg: SimConfig) -> int:
+    return round(cfg.items * cfg.file_share)
 
 
 SECOND_WORLD_SEED_OFFSET = 1000
@@ -510,6 +598,17 @@ def second_world(
             result = summarise(evaluate(model.predict, live.only(keep), seed))
             served = model.fallback.get(marketplaces[0], {}).get("baseline", "model")
             by_data[kind] = {"marketplaces": list(marketplaces), **result, "served": served}
+    if _file_items(cfg):
+        files = FileWorld.simulate(
+            _file_items(cfg),
+            seed + FILES_SEED_OFFSET,
+            start,
+            cfg.days,
+            SECOND_WORLD_PREFIX + FILES_PREFIX,
+        )
+        by_data[FILES_KIND] = file_kind(
+            model.predict, files.dataset(cutoffs, cfg.horizon_hours), seed
+        )
     out["by_data"] = by_data
     log(
         f"second world (seed {seed}): ndcg@20 {out['ndcg@20']:.4f}, "
@@ -576,10 +675,13 @@ def _kinds_header() -> str:
 def _kind_row(kind: str, m: Mapping[str, Any]) -> str:
     strongest = m["strongest_baseline"]
     baseline = f"{strongest} {m['baselines'][strongest]['ndcg@20']:.4f}"
-    return (
+    row = (
         f"{kind:<22}{m['ndcg@20']:>8.4f}  {baseline:<28}{m['lift_vs_strongest@20']:>+8.1%}"
         f"  {m['served']}"
     )
+    if "without_file_signals" in m:
+        row += f" (without the file-only columns: {m['without_file_signals']['ndcg@20']:.4f})"
+    return row
 
 
 def _table(metrics: Mapping[str, Any]) -> list[str]:

@@ -22,6 +22,12 @@ A product's projected state lives in its ``products`` document next to the catal
 - ``buckets``: ``{"YYYYMMDDHH": [views, clicks, orders, units, revenue]}`` per UTC hour for the
   last ``BUCKET_HOURS`` hours: the windowed counters (1 h / 24 h / 7 d) are sums of these at
   scoring time, so they age correctly without any event arriving;
+- ``days``: ``{"YYYYMMDD": [units, revenue]}`` per UTC day for the newest ``DAYS_KEPT`` days
+  with sales (any source: orders, imported sales, marketplace sales reports), for the 7 / 14 /
+  30-day windows of ``shared.projection.windows``; ``channel_days``:
+  ``{"YYYYMMDD|channel": [units, revenue]}`` from imported sales files (their ``channels``), the
+  same newest days. Sums, pruned to the newest keys like the buckets, so any delivery order of
+  the same events gives the same rollup;
 - ``totals``: all-time sums of the same counters;
 - ``price``/``competitor_price``: the prices observed at the newest ``occurred_at`` of each
   (``price_at``, ``competitor_at``), the listing price from price sources only
@@ -44,6 +50,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from shared.core.records import COUNTERS, PRICE_SOURCES, hour_key
+from shared.projection.windows import DAYS_KEPT, day_key
 
 BUCKET_HOURS = 8 * 24
 # Stock moves older than this (against the newest move) fold into the base count, which keeps
@@ -68,6 +75,8 @@ def new_state(product: Mapping[str, Any]) -> dict[str, Any]:
     doc["price_points"] = []
     doc["price_at"] = ""
     doc["buckets"] = {}
+    doc["days"] = {}
+    doc["channel_days"] = {}
     doc["totals"] = dict.fromkeys(COUNTERS, 0)
     doc["totals"]["revenue"] = 0.0
     doc.setdefault("competitor_price", None)
@@ -83,8 +92,13 @@ def apply_event(state: dict[str, Any], event: Mapping[str, Any]) -> None:
         # An imported day: each hour's orders, units and revenue go to that hour's bucket.
         for key, (orders, units, revenue) in event["hourly"].items():
             _add(state, key, {"orders": orders, "units": units, "revenue": revenue})
+            _add_day(state, "days", key[:8], units, revenue)
     else:
         _add(state, hour_key(occurred), event)
+        _add_day(state, "days", day_key(occurred), event.get("units"), event.get("revenue"))
+    for channel, sold in (event.get("channels") or {}).items():
+        key = f"{day_key(occurred)}|{channel}"
+        _add_day(state, "channel_days", key, sold.get("units"), sold.get("revenue"))
     state["totals"]["revenue"] = round(state["totals"]["revenue"], 2)
 
     stamp = occurred.isoformat()
@@ -141,6 +155,18 @@ def _add(state: dict[str, Any], key: str, deltas: Mapping[str, Any]) -> None:
             bucket[i] += delta
             state["totals"][name] += delta
     bucket[4] = round(bucket[4], 2)
+
+
+def _add_day(state: dict[str, Any], rollup: str, key: str, units: Any, revenue: Any) -> None:
+    """Add units and revenue to one entry of a daily rollup; nothing for an event without
+    them (views, stock), so the rollup holds only days with sales."""
+    units, revenue = int(units or 0), float(revenue or 0.0)
+    if not units and not revenue:
+        return
+    entries = state.setdefault(rollup, {})
+    entry = entries.setdefault(key, [0, 0.0])
+    entry[0] += units
+    entry[1] = round(entry[1] + revenue, 2)
 
 
 def _apply_stock(state: dict[str, Any], event: Mapping[str, Any], stamp: str) -> None:
@@ -282,6 +308,8 @@ def rebuild(product: Mapping[str, Any], docs: Iterable[Mapping[str, Any]]) -> di
 # Fields that are projections, not catalogue: dropped before a rebuild.
 _PROJECTED = {
     "buckets",
+    "days",
+    "channel_days",
     "last_order_price",
     "last_order_at",
     "totals",
@@ -322,11 +350,22 @@ def _catalogue_fields(product: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _prune(state: dict[str, Any]) -> None:
+    """Keep the newest keys of each rollup. An entry pruned once is older than all it keeps,
+    so a late event for it is pruned at once: the result does not depend on arrival order."""
     buckets = state["buckets"]
-    if len(buckets) <= BUCKET_HOURS:
-        return
-    for key in sorted(buckets)[: len(buckets) - BUCKET_HOURS]:
-        del buckets[key]
+    if len(buckets) > BUCKET_HOURS:
+        for key in sorted(buckets)[: len(buckets) - BUCKET_HOURS]:
+            del buckets[key]
+    days = state.get("days") or {}
+    if len(days) > DAYS_KEPT:
+        for key in sorted(days)[: len(days) - DAYS_KEPT]:
+            del days[key]
+    channels = state.get("channel_days") or {}
+    if len(channels) > DAYS_KEPT:  # fewer keys cannot span more days
+        seen = sorted({key[:8] for key in channels})
+        if len(seen) > DAYS_KEPT:
+            for key in [k for k in channels if k[:8] < seen[-DAYS_KEPT]]:
+                del channels[key]
 
 
 def as_datetime(value: Any) -> datetime:

@@ -2,6 +2,11 @@
 
 A window of ``hours`` is the sum of the hourly buckets of the ``hours`` most recent UTC hours up
 to ``now``, the current hour included. Days of cover is stock over the last week's daily pace.
+
+Day windows (7 / 14 / 30 days) are the same over the daily rollup (``days``: units and revenue
+per UTC day, kept for ``DAYS_KEPT`` days): the ``days`` most recent UTC days up to ``now``,
+today included. The channel rollup (``channel_days``, keys ``YYYYMMDD|channel``) is summed
+over the last ``CHANNEL_DAYS`` days the same way.
 """
 
 from __future__ import annotations
@@ -16,6 +21,12 @@ import numpy as np
 from shared.core.records import COUNTERS, hour_key
 
 WINDOWS: dict[str, int] = {"1h": 1, "24h": 24, "7d": 168}
+DAY_WINDOWS: dict[str, int] = {"7d": 7, "14d": 14, "30d": 30}
+# The daily rollup keeps a few days more than the longest day window.
+DAYS_KEPT = 35
+# Sales channels of imported sales files; webhook orders are ``marketplace``.
+CHANNELS: tuple[str, ...] = ("online", "pos", "marketplace", "wholesale")
+CHANNEL_DAYS = 30
 MAX_DAYS_OF_COVER = 365.0
 # A week without a sale still has a pace: stock / 0.1 a day, capped at MAX_DAYS_OF_COVER.
 MIN_DAILY_UNITS = 0.1
@@ -28,34 +39,66 @@ _OUTSIDE = 3
 
 
 def window_counts(products: Sequence[Mapping[str, Any]], now: datetime) -> np.ndarray:
-    """Counter sums per product over 1h / 24h / 7d: shape (n, 3 windows, 5 counters).
-
-    No Python code runs per bucket: the bucket keys (mapped to their band by a dict look-up)
-    and the counters of every product are streamed by C-level iterators (``map``, ``chain``)
-    straight into numpy arrays, then summed per (product, band) with ``bincount``.
-    """
-    n = len(products)
-    width = len(COUNTERS)
-    out = np.zeros((n, 3, width))
-    if not n:
-        return out
+    """Counter sums per product over 1h / 24h / 7d: shape (n, 3 windows, 5 counters)."""
     maps = [p.get("buckets") or {} for p in products]
+    out = _band_sums(maps, _hour_bands(now), _BANDS, len(COUNTERS), f"counters {list(COUNTERS)}")[
+        :, :3
+    ]
+    return np.cumsum(out, axis=1)
+
+
+def day_window_counts(products: Sequence[Mapping[str, Any]], now: datetime) -> np.ndarray:
+    """Units and revenue per product over 7 / 14 / 30 days: shape (n, 3 windows, 2)."""
+    maps = [p.get("days") or {} for p in products]
+    out = _band_sums(maps, _day_bands(now), _BANDS, 2, "days: [units, revenue]")[:, :3]
+    return np.cumsum(out, axis=1)
+
+
+def channel_counts(products: Sequence[Mapping[str, Any]], now: datetime) -> np.ndarray:
+    """Units and revenue per product and channel over the last ``CHANNEL_DAYS`` days from the
+    channel rollup: shape (n, len(CHANNELS), 2)."""
+    maps = [p.get("channel_days") or {} for p in products]
+    slots = len(CHANNELS) + 1  # the last: outside the window, or an unknown channel
+    return _band_sums(maps, _channel_slots(now), slots, 2, "channel_days: [units, revenue]")[
+        :, : len(CHANNELS)
+    ]
+
+
+def day_key(moment: datetime) -> str:
+    """Key of the UTC day containing ``moment`` in the daily rollup: ``YYYYMMDD``."""
+    return moment.astimezone(UTC).strftime("%Y%m%d")
+
+
+def _band_sums(
+    maps: Sequence[Mapping[str, Sequence[float]]],
+    band_of: Mapping[str, int],
+    bands: int,
+    width: int,
+    name: str,
+) -> np.ndarray:
+    """Sums of the ``width`` values of each map entry per (product, band): (n, bands, width).
+
+    Keys missing from ``band_of`` go to the last band. No Python code runs per entry: the keys
+    (mapped to their band by a dict look-up) and the values of every product are streamed by
+    C-level iterators (``map``, ``chain``) straight into numpy arrays, then summed per
+    (product, band) with ``bincount``.
+    """
+    n = len(maps)
+    out = np.zeros((n, bands, width))
     sizes = np.fromiter(map(len, maps), np.intp, n)
     total = int(sizes.sum())
     if not total:
         return out
-    band_of = _hour_bands(now).get
-    band = np.fromiter(map(band_of, chain.from_iterable(maps), repeat(_OUTSIDE)), np.intp, total)
+    lookup = band_of.get
+    band = np.fromiter(map(lookup, chain.from_iterable(maps), repeat(bands - 1)), np.intp, total)
     values = np.fromiter(chain.from_iterable(chain.from_iterable(map(_values, maps))), np.float64)
     if len(values) != width * total:
-        raise ValueError(f"a bucket does not hold {width} counters {list(COUNTERS)}")
-    slot = np.repeat(np.arange(0, _BANDS * n, _BANDS), sizes)
+        raise ValueError(f"an entry does not hold {width} values ({name})")
+    slot = np.repeat(np.arange(0, bands * n, bands), sizes)
     slot += band
-    counters = values.reshape(total, width).T.copy()  # one contiguous row per counter
+    columns = values.reshape(total, width).T.copy()  # one contiguous row per value
     for k in range(width):
-        sums = np.bincount(slot, weights=counters[k], minlength=_BANDS * n)
-        out[:, :, k] = sums.reshape(n, _BANDS)[:, :3]
-    np.cumsum(out, axis=1, out=out)
+        out[:, :, k] = np.bincount(slot, weights=columns[k], minlength=bands * n).reshape(n, bands)
     return out
 
 
@@ -70,15 +113,16 @@ def band_changes(then: datetime, now: datetime) -> frozenset[str] | None:
 
     A product whose buckets hold none of these keys has the same window counts at both moments,
     so features computed at ``then`` are still right at ``now`` (the ranker's row cache relies on
-    it). One hour later that is four keys. None when ``now`` is before ``then`` or a day or more
-    later: treat everything as changed.
+    it). One hour later that is four keys. None when ``now`` is before ``then``, a day or more
+    later, or on another UTC day (the day windows and the demand signals' age move with the
+    date): treat everything as changed.
     """
     start = then.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
     end = now.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
     hours = int((end - start).total_seconds() // 3600)
     if hours == 0:
         return frozenset()
-    if not 0 < hours < 24:
+    if not 0 < hours < 24 or start.date() != end.date():
         return None
     before, after = _hour_bands(start), _hour_bands(end)
     keys = before.keys() | after.keys()
@@ -87,6 +131,24 @@ def band_changes(then: datetime, now: datetime) -> frozenset[str] | None:
 
 def _values(buckets: Mapping[str, Any]) -> Any:
     return buckets.values()
+
+
+def _day_bands(now: datetime) -> dict[str, int]:
+    """Day key -> band for the 30 days up to ``now``: 0 = the last 7, 1 = the 7 before, 2 =
+    the rest of the 30 (cumulated: 7 / 14 / 30 days); any other key is outside."""
+    today = now.astimezone(UTC)
+    week, fortnight = DAY_WINDOWS["7d"], DAY_WINDOWS["14d"]
+    return {
+        day_key(today - timedelta(days=d)): 0 if d < week else 1 if d < fortnight else 2
+        for d in range(DAY_WINDOWS["30d"])
+    }
+
+
+def _channel_slots(now: datetime) -> dict[str, int]:
+    """``YYYYMMDD|channel`` -> the channel's index, for the days of the channel window."""
+    today = now.astimezone(UTC)
+    days = [day_key(today - timedelta(days=d)) for d in range(CHANNEL_DAYS)]
+    return {f"{day}|{channel}": c for day in days for c, channel in enumerate(CHANNELS)}
 
 
 def _hour_bands(now: datetime) -> dict[str, int]:

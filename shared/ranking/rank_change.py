@@ -57,8 +57,31 @@ WORDS: dict[str, str] = {
     "days_of_cover": "days of cover",
     "marketplace": "marketplace",
     "category": "category",
+    "velocity_7d": "units a day over 7 days",
+    "velocity_14d": "units a day over 14 days",
+    "velocity_30d": "units a day over 30 days",
+    "velocity_acceleration": "this week's daily sales against the week before",
+    "turnover_30d": "stock turnover over 30 days",
+    "reserved_share": "share of stock reserved",
+    "channel_share_online": "share of 30-day units sold online",
+    "channel_share_pos": "share of 30-day units sold in stores",
+    "channel_share_marketplace": "share of 30-day units sold on marketplaces",
+    "channel_share_wholesale": "share of 30-day units sold wholesale",
+    "unit_price_vs_price_online": "online revenue per unit against the price",
+    "unit_price_vs_price_pos": "store revenue per unit against the price",
+    "unit_price_vs_price_marketplace": "marketplace revenue per unit against the price",
+    "unit_price_vs_price_wholesale": "wholesale revenue per unit against the price",
+    "external_demand": "external demand (low, medium, high)",
+    "market_trend": "market trend",
+    "weather": "weather",
+    "event_impact": "promotion or holiday",
+    "social_sentiment": "social sentiment",
 }
-_RATIOS = {"ctr_24h", "ctr_7d", "conversion_24h", "conversion_7d", "unit_sessions_7d", "discount"}
+_RATIOS = {
+    "ctr_24h", "ctr_7d", "conversion_24h", "conversion_7d", "unit_sessions_7d", "discount",
+    "reserved_share", "channel_share_online", "channel_share_pos", "channel_share_marketplace",
+    "channel_share_wholesale",
+}  # fmt: skip
 _MONEY = {"price", "revenue_24h", "revenue_7d"}
 
 

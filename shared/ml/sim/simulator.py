@@ -22,10 +22,19 @@ Two ways to observe the same demand (``history(..., mode=)``): ``mock`` is the d
 marketplace sending views, clicks and orders with prices; ``live`` keeps, per marketplace, only
 what it really sends (``shared.core.signals``, see ``as_sent``). The same seed gives the same
 shoppers in both.
+
+A world of sellers who send files (``Simulator(..., files=True)``, observed through
+``shared.ml.sim.files.as_files``) adds what their demand files describe, with real effects on
+demand: each item's external demand (low / medium / high, persistent from day to day), its
+social sentiment, the weather (per category), holidays and advertised promotions raise or
+lower its views; every order line has a sales channel from the item's channel mix, and
+wholesale lines are bulk. The file draws use their own random stream, so a world without files
+is exactly what it was before they existed.
 """
 
 from __future__ import annotations
 
+import bisect
 import math
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -123,7 +132,7 @@ class SimEvent:
 class Simulator:
     """Demand for ``catalogue`` (product dicts), reproducible for a ``seed``."""
 
-    def __init__(self, catalogue: list[dict], seed: int) -> None:
+    def __init__(self, catalogue: list[dict], seed: int, files: bool = False) -> None:
         self.seed = seed
         self._rng = np.random.default_rng([seed, 2])
         rng = self._rng
@@ -155,6 +164,7 @@ class Simulator:
         self._restock_at = np.full(n, np.inf)  # hours since epoch
         self._promo_until = np.full(n, -np.inf)
         self._day: int | None = None
+        self.files = FileSignals(n, self._cat, seed) if files else None
 
     # ----------------------------------------------------------------- demand model
     def _view_rate(self, moment: datetime) -> np.ndarray:
@@ -171,6 +181,8 @@ class Simulator:
             * _HOUR[ist.hour]
             * _DOW[ist.weekday()]
         )
+        if self.files is not None:
+            rate = rate * self.files.multiplier
         return np.where(self.stock > 0, rate, 0.4 * rate)
 
     def _ctr(self) -> np.ndarray:
@@ -201,8 +213,14 @@ class Simulator:
             return
         first = self._day is None
         self._day = day
-        if first:
-            return
+        if not first:
+            self._drift(day, moment, out)
+        if self.files is not None:
+            self.files.advance(self.price < self.list_price, self._trend)
+            if out is not None:
+                out.extend(self._demand_event(i, moment) for i in range(len(self.item_ids)))
+
+    def _drift(self, day: int, moment: datetime, out: list[Event] | None) -> None:
         rng = self._rng
         n = len(self.item_ids)
         self._appeal += self._trend + rng.normal(0.0, 0.08, n) - 0.03 * self._appeal
@@ -271,7 +289,7 @@ class Simulator:
                         raw_type="Restock",
                     )
                 )
-            views, clicks, orders, units = self._hour(moment)
+            views, clicks, orders, units, channels = self._hour(moment)
             key = hour_key(moment)
             for i in np.flatnonzero(views + clicks).tolist():
                 events.append(
@@ -303,26 +321,33 @@ class Simulator:
                             price=price,
                             region=next(regions),
                             order_id=f"{self.seed}-{self.item_ids[i]}-{key}-{k}",
+                            channel=channels[i][k] if channels else None,
                             raw_type="OrderLine",
                         )
                     )
         return events
 
-    def _hour(self, moment: datetime) -> tuple[np.ndarray, np.ndarray, np.ndarray, list]:
+    def _hour(self, moment: datetime) -> tuple[np.ndarray, np.ndarray, np.ndarray, list, list]:
         rng = self._rng
         views = rng.poisson(self._view_rate(moment))
         clicks = rng.binomial(views, self._ctr())
         orders = np.where(self.stock > 0, rng.binomial(clicks, self._conversion()), 0)
         units: list[list[int]] = [[] for _ in range(len(views))]
+        # Sales channels of each order line (a world with files only).
+        channels: list[list[str]] = [[] for _ in range(len(views))] if self.files else []
         for i in np.flatnonzero(orders):
             for _ in range(int(orders[i])):
                 q = min(1 + int(rng.poisson(0.15)), int(self.stock[i]))
                 if q <= 0:
                     break
+                if self.files is not None:
+                    channel, bulk = self.files.channel(int(i))
+                    q = min(q * bulk, int(self.stock[i]))
+                    channels[i].append(channel)
                 self.stock[i] -= q
                 units[i].append(q)
             orders[i] = len(units[i])
-        return views, clicks, orders, units
+        return views, clicks, orders, units, channels
 
     def _regions(self, rows: np.ndarray) -> Iterator[str]:
         for i in rows:
@@ -341,6 +366,23 @@ class Simulator:
             received_at=when,
             source="backfill",
             **fields,
+        )
+
+    def _demand_event(self, i: int, when: datetime) -> Event:
+        """The demand file's row of item ``i`` for the day starting at ``when``."""
+        assert self.files is not None
+        competitor = self.competitor[i]
+        return Event(
+            id=f"import:demand:{self.item_ids[i]}:{when:%Y%m%dT%H%M%S}",
+            item_id=self.item_ids[i],
+            marketplace=self.marketplaces[i],
+            kind="demand",
+            raw_type="DEMAND_FILE",
+            occurred_at=when,
+            received_at=when,
+            source="import",
+            competitor_price=None if math.isnan(competitor) else round(float(competitor), 2),
+            signals=self.files.reported(i),
         )
 
     def _offer_event(self, i: int, when: datetime, suffix: str) -> Event:
@@ -405,6 +447,82 @@ class Simulator:
             region,
             at,
         )
+
+
+CHANNELS: tuple[str, ...] = ("online", "pos", "marketplace", "wholesale")
+# Units of a wholesale line against a shopper's: bulk orders.
+_WHOLESALE_BULK = (2, 7)
+# Views by external demand (low, medium, high) and by advertised promotion or holiday.
+_EXTERNAL = np.array([0.55, 1.0, 1.8])
+_PROMOTION, _HOLIDAY = 1.3, 1.5
+_WEATHER = ("normal", "hot", "cold", "rainy")
+_WEATHER_ODDS = np.array([0.55, 0.2, 0.1, 0.15])
+_DEMAND_LEVELS = ("low", "medium", "high")
+
+
+class FileSignals:
+    """The hidden processes behind demand files, and what the files report of them.
+
+    Per item: external demand (a level kept with probability 0.75 a day, else redrawn),
+    social sentiment (a mean-reverting walk), a channel mix; per day: the weather (each
+    category reacts its own way) and holidays. The files report the level right 80% of the
+    time, sentiment and the market trend with noise.
+    """
+
+    def __init__(self, n: int, categories: np.ndarray, seed: int) -> None:
+        self._rng = np.random.default_rng([seed, 3])
+        rng = self._rng
+        self._cat = categories
+        self.level = rng.choice(3, n, p=[0.3, 0.45, 0.25])
+        self.sentiment = np.clip(rng.normal(0.0, 0.3, n), -1, 1)
+        self.mix = rng.dirichlet([2.0, 1.2, 1.5, 0.5], n)
+        self._cumulative_mix = np.cumsum(self.mix, axis=1).tolist()
+        # Each category's response to each weather (the first, normal, is 1).
+        self._weather_effect = np.exp(rng.normal(0.0, 0.25, (len(CATEGORIES) + 1, 4)))
+        self._weather_effect[:, 0] = 1.0
+        self.multiplier = np.ones(n)
+        self._report: list[dict[str, str | float]] = []
+
+    def advance(self, promoted: np.ndarray, trend: np.ndarray) -> None:
+        """A new day: move the processes and set the day's view multiplier and reports."""
+        rng = self._rng
+        n = len(self.level)
+        redraw = rng.random(n) > 0.75
+        self.level[redraw] = rng.choice(3, int(redraw.sum()), p=[0.3, 0.45, 0.25])
+        self.sentiment = np.clip(0.85 * self.sentiment + rng.normal(0.0, 0.15, n), -1, 1)
+        weather = int(rng.choice(4, p=_WEATHER_ODDS))
+        holiday = bool(rng.random() < 0.08)
+        self.multiplier = (
+            _EXTERNAL[self.level]
+            * np.exp(0.5 * self.sentiment)
+            * self._weather_effect[self._cat, weather]
+            * np.where(promoted, _PROMOTION, 1.0)
+            * (_HOLIDAY if holiday else 1.0)
+        )
+        wrong = rng.random(n) > 0.8
+        seen = np.where(wrong, rng.choice(3, n), self.level)
+        sentiment = np.clip(self.sentiment + rng.normal(0.0, 0.1, n), -1, 1)
+        market = np.clip(12.0 * trend + rng.normal(0.0, 0.2, n), -1, 1)
+        self._report = [
+            {
+                "external_demand": _DEMAND_LEVELS[int(seen[i])],
+                "market_trend": round(float(market[i]), 3),
+                "weather_factor": _WEATHER[weather],
+                "event_impact": "promotion" if promoted[i] else "holiday" if holiday else "none",
+                "social_sentiment": round(float(sentiment[i]), 3),
+            }
+            for i in range(n)
+        ]
+
+    def reported(self, i: int) -> dict[str, str | float]:
+        return dict(self._report[i])
+
+    def channel(self, i: int) -> tuple[str, int]:
+        """An order line's channel and its units multiplier (bulk for wholesale)."""
+        draw = self._rng.random()
+        c = min(bisect.bisect_right(self._cumulative_mix[i], draw), len(CHANNELS) - 1)
+        bulk = int(self._rng.integers(*_WHOLESALE_BULK)) if CHANNELS[c] == "wholesale" else 1
+        return CHANNELS[c], bulk
 
 
 def as_sent(events: Iterable[Event], mode: str) -> list[Event]:

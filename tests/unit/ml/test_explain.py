@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-import time
-
 import numpy as np
 import pytest
 
@@ -25,8 +23,6 @@ def test_contributions_add_up_to_the_raw_score(small_trained):
 def test_explainer_is_cached_per_model(small_model):
     assert explainer(small_model) is explainer(small_model)
     row = np.zeros(len(small_model.features), np.float32)
-    explain(small_model, row)
-    start = time.perf_counter()
-    for _ in range(20):
-        explain(small_model, row)
-    assert (time.perf_counter() - start) / 20 < 0.05  # generous: shared CI cores
+    first = explain(small_model, row)
+    # The cached explainer answers the same again (its speed is measured in bench/, not here).
+    assert explain(small_model, row) == first

@@ -36,7 +36,7 @@ def test_shape_dtype_and_contract(states):
     X = build_features(states, NOW, FeatureContext.from_products(states))
     assert X.dtype == np.float32 and X.shape == (len(states), len(FEATURES))
     assert len(set(FEATURES)) == len(FEATURES)
-    assert FEATURE_VERSION.startswith("f2-")
+    assert FEATURE_VERSION.startswith("f3-")
     # No simulator internals among the inputs or outputs.
     for hidden in ("appeal", "elasticity", "ref_price", "reference"):
         assert not any(hidden in name for name in FEATURES)

@@ -130,7 +130,7 @@ def test_reported_per_kind_of_data_with_a_fallback_where_the_model_is_not_ten_pe
     metrics = model.metadata["metrics"]
     kinds = metrics["by_data"]
     assert live_kinds() == {"live:amazon": ("amazon",), "live:myntra+meesho": ("myntra", "meesho")}
-    assert set(kinds) == {"mock", "live:amazon", "live:myntra+meesho"}
+    assert set(kinds) == {"mock", "live:amazon", "live:myntra+meesho", "files"}
     assert kinds["mock"]["ndcg@20"] == metrics["ndcg@20"] and kinds["mock"]["served"] == "model"
     fallback = model.metadata["fallback"]
     for kind, marketplaces in live_kinds().items():
@@ -151,3 +151,20 @@ def test_reported_per_kind_of_data_with_a_fallback_where_the_model_is_not_ten_pe
     assert "live:amazon" in table and "live:myntra+meesho" in table and "served by" in table
     # The live kinds have no clicks: the conversion baseline cannot rank them.
     assert kinds["live:amazon"]["strongest_baseline"] != "conversion_7d"
+
+
+def test_sellers_who_send_files_are_a_kind_of_their_own_on_both_worlds(small_trained):
+    """Trained on and reported apart: disjoint items, the model above random, and its NDCG
+    with the file-only columns blanked next to it."""
+    model, holdout = small_trained
+    metrics = model.metadata["metrics"]
+    for world in (metrics, metrics["second_world"]):
+        files = world["by_data"]["files"]
+        assert files["marketplaces"] == "files" and files["served"] == "model"
+        assert files["ndcg@20"] > files["baselines"]["random"]["ndcg@20"]
+        assert 0 < files["without_file_signals"]["ndcg@20"] <= 1
+        assert files["without_file_signals"]["ndcg@20"] != files["ndcg@20"]
+    assert not any(item.startswith("F-") for item in holdout.item_ids)
+    assert "files" in metrics_table(metrics) and "without the file-only columns" in (
+        metrics_table(metrics)
+    )
