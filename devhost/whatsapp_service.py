@@ -57,6 +57,7 @@ from shared.alerts.message import TEMPLATES
 
 _NUMBER = re.compile(r"^[1-9][0-9]{7,14}$")
 WINDOW_SECONDS = 24 * 3600
+NOTIFY_DELAY = 1.0
 
 
 class BadRequest(Exception):
@@ -198,6 +199,8 @@ def create_app(
         ).encode()
 
         async def post() -> None:
+            # Meta's statuses come a moment after its answer, never before the sender has it.
+            await asyncio.sleep(NOTIFY_DELAY)
             headers = {"x-hub-signature-256": sign(app_secret, body)}
             async with httpx.AsyncClient(timeout=30) as client:
                 with contextlib.suppress(httpx.HTTPError):  # Meta retries; the fake does not

@@ -6,7 +6,8 @@ Meta POSTs ``{"object": "whatsapp_business_account", "entry": [{"changes": [{"fi
 "status", "timestamp", "recipient_id", "errors": [{"code", "title"}]?}]}}]}]}`` signed with the
 app secret (``X-Hub-Signature-256: sha256=<hex HMAC-SHA256(app secret, raw body)>``) and
 delivers at least once, so both updates are idempotent: a window only moves forward, and a
-status only replaces an earlier one of the same message.
+status only replaces an earlier one of the same message. A fresh status whose message id is
+not in the alert log yet (it overtook the sender's write) gets a 503, so Meta sends it again.
 """
 
 from __future__ import annotations
@@ -20,10 +21,12 @@ from typing import Any
 from shared.adapters.cosmos import Store
 from shared.adapters.whatsapp import wa_number
 from shared.alerts import log
-from shared.core.errors import AuthError, ValidationFailed
+from shared.core.errors import AuthError, ServiceUnavailable, ValidationFailed
 
 CONTACTS = "contacts"
 WINDOW = timedelta(hours=24)
+# How long a status for a message id not (yet) in the alert log is worth redelivering.
+RETRY_UNKNOWN = timedelta(minutes=5)
 # Later statuses win; "failed" can follow any of them.
 STATUS_ORDER = {"sent": 1, "delivered": 2, "read": 3, "failed": 4}
 
@@ -43,6 +46,7 @@ def handle(store: Store, payload: Any) -> dict[str, int]:
     if not isinstance(payload, dict) or payload.get("object") != "whatsapp_business_account":
         raise ValidationFailed("not a WhatsApp Business Account notification", field="object")
     counts = {"messages": 0, "statuses": 0, "unknown_statuses": 0}
+    fresh_unknown = 0
     for value in _values(payload):
         for message in value.get("messages") or []:
             opened(store, str(message["from"]), _time(message.get("timestamp")))
@@ -52,6 +56,11 @@ def handle(store: Store, payload: Any) -> dict[str, int]:
                 counts["statuses"] += 1
             else:
                 counts["unknown_statuses"] += 1
+                fresh_unknown += datetime.now(UTC) - _time(status.get("timestamp")) < RETRY_UNKNOWN
+    if fresh_unknown:
+        # A status can overtake the sender's record of its message id: answer 503 so Meta
+        # delivers the notification again (all of it is idempotent); an old one is dropped.
+        raise ServiceUnavailable(f"{fresh_unknown} status(es) for messages not recorded yet")
     return counts
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 
@@ -17,6 +18,7 @@ from devhost.services import free_port
 from devhost.whatsapp_service import create_app
 from shared.adapters.whatsapp import WhatsAppClient
 from shared.alerts import inbound, log, workflow
+from shared.core.errors import ServiceUnavailable
 from shared.core.settings import get_settings
 from shared.inventory import daily
 from tests.integration.jobs_helpers import (
@@ -231,6 +233,10 @@ def test_statuses_from_the_webhook_update_the_log_once(store, graph, fake):
     inbound.handle(store, failed)
     inbound.handle(store, failed)  # redelivered
     assert inbound.handle(store, note("wamid.unknown", "read"))["unknown_statuses"] == 1
+    fresh = note("wamid.unknown", "read")
+    fresh["entry"][0]["changes"][0]["value"]["statuses"][0]["timestamp"] = str(int(time.time()))
+    with pytest.raises(ServiceUnavailable):  # Meta sends it again later
+        inbound.handle(store, fresh)
     after = deliveries(store, day)
     assert after[("AL-0118-0", f"+{FOUNDER}")]["delivery"] == "read"
     co = after[("AL-0118-0", CO_FOUNDER)]
