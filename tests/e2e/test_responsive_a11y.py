@@ -157,11 +157,42 @@ def imported_with_errors(devhost) -> str:
     return import_id
 
 
+@pytest.fixture(scope="module", autouse=True)
+def lake_published(devhost, store, catalogue) -> dict:
+    """One lake run over the seeded history, so the Analytics and Analyst pages have data."""
+    from shared.analytics import job
+    from shared.core.records import utcnow
+    from shared.core.settings import get_settings
+
+    with devhost.client() as c:
+        items = c.post("/api/rank", json={"limit": 50}, headers=ANALYST).json()["items"]
+    myntra = [i for i in items if i["marketplace"] == "myntra"][:2]
+    assert len(myntra) == 2, "the seeded catalogue has Myntra listings"
+    # Buyers with an identity (Myntra), so the customer segments have someone in them.
+    places = [("Pune", "Maharashtra"), ("Agra", "Goa")]
+    for n, (item, place) in enumerate(zip(myntra, places, strict=True)):
+        line = {"lineId": "1", "sellerSku": item["item_id"], "quantity": 1, "sellingPrice": 499.0}
+        order = {
+            "orderId": f"A11Y-{uuid.uuid4().hex[:8]}",
+            "status": "CREATED",
+            "city": place[0],
+            "state": place[1],
+            "buyerId": f"a11y-buyer-{n}",
+            "lines": [line],
+        }
+        body = {"event": "ORDER_CREATED", "order": order}
+        assert post_webhook(devhost, "myntra", body).status_code == 200
+    return job.run(store, get_settings(), utcnow())
+
+
 def pages(prepared: Prepared) -> list[tuple[str, str, str]]:
     """(name, path, what to wait for) for every page."""
     return [
         ("overview", "/", "kpi-cards"),
         ("rankings", "/rankings", "rankings-table"),
+        ("analytics", "/analytics", "revenue-chart"),
+        ("analytics-segments", "/analytics?tab=segments", "rfm-grid"),
+        ("analyst", "/analyst", "gold-schema"),
         ("item", f"/item/{prepared.item}", "shap-chart"),
         ("whatif", f"/whatif?item={prepared.item}", "whatif-curve-chart"),
         ("rules", "/rules", "rules-table"),
@@ -179,6 +210,9 @@ def pages(prepared: Prepared) -> list[tuple[str, str, str]]:
 PAGE_NAMES = [
     "overview",
     "rankings",
+    "analytics",
+    "analytics-segments",
+    "analyst",
     "item",
     "whatif",
     "rules",
@@ -192,6 +226,8 @@ PAGE_NAMES = [
 ]
 NAV_IDS = {
     "overview": "/",
+    "analytics": "/analytics",
+    "analyst": "/analyst",
     "rankings": "/rankings",
     "whatif": "/whatif",
     "rules": "/rules",
