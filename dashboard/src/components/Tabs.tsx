@@ -1,4 +1,5 @@
 import { useRef, type KeyboardEvent, type ReactNode } from "react";
+import { tabKeyTarget } from "../lib/tabs";
 
 export interface Tab {
   id: string;
@@ -12,11 +13,9 @@ export interface Tab {
 export function Tabs({ tabs, selected, onSelect, label, idPrefix, children }: { tabs: Tab[]; selected: string; onSelect: (id: string) => void; label: string; idPrefix: string; children: ReactNode }) {
   const refs = useRef<(HTMLButtonElement | null)[]>([]);
   const onKey = (e: KeyboardEvent<HTMLButtonElement>, index: number) => {
-    const last = tabs.length - 1;
-    const next = { ArrowRight: index + 1, ArrowDown: index + 1, ArrowLeft: index - 1, ArrowUp: index - 1, Home: 0, End: last }[e.key];
-    if (next === undefined) return;
+    const target = tabKeyTarget(e.key, index, tabs.length);
+    if (target === null) return;
     e.preventDefault();
-    const target = next > last ? 0 : next < 0 ? last : next;
     onSelect(tabs[target].id);
     refs.current[target]?.focus();
   };

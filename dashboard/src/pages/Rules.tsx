@@ -5,6 +5,7 @@ import type { Rule, RuleType } from "../api/types";
 import { Empty, ErrorBox, Loading } from "../components/Status";
 import { istDateTime } from "../lib/format";
 import { useRole } from "../lib/role";
+import { tabKeyTarget } from "../lib/tabs";
 import { buildRule, needsItem, needsStrength, RULE_TYPES, type RuleDraft, type RuleErrors } from "../lib/ruleForm";
 import { useApi } from "../lib/useApi";
 import { useLive } from "../live/LiveProvider";
@@ -25,11 +26,9 @@ function RuleForm({ onCreated }: { onCreated: (rule: Rule) => void }) {
   };
   // The ARIA tabs pattern: arrows move between the rule types (and select them), Home/End jump.
   const onTabKey = (e: KeyboardEvent<HTMLButtonElement>, index: number) => {
-    const last = RULE_TYPES.length - 1;
-    const next = { ArrowRight: index + 1, ArrowDown: index + 1, ArrowLeft: index - 1, ArrowUp: index - 1, Home: 0, End: last }[e.key];
-    if (next === undefined) return;
+    const target = tabKeyTarget(e.key, index, RULE_TYPES.length);
+    if (target === null) return;
     e.preventDefault();
-    const target = next > last ? 0 : next < 0 ? last : next;
     choose(RULE_TYPES[target].type);
     tabs.current[target]?.focus();
   };
