@@ -74,6 +74,7 @@ class NextHour:
         self.mode: str | None = None
         self.pending: list[Mapping[str, Any]] = []
         self.rows: dict[str, tuple[str, np.ndarray]] = {}  # item -> (its _etag, the row)
+        self.last_pass: datetime | None = None  # the hour of the latest pass
 
     def take(self, item: str, etag: str | None, now: datetime, mode: str) -> np.ndarray | None:
         """The row built ahead for ``item`` if it is for this hour and its document unchanged."""
@@ -83,11 +84,18 @@ class NextHour:
         return found[1] if found is not None and found[0] == etag else None
 
     def moved_keys(self, now: datetime, mode: str) -> frozenset[str] | None:
-        """The keys that change window at the next hour when this pass must plan it (the first
-        pass of an hour), else None. None too when the next hour is another day: then every row
-        changes and nothing is built ahead."""
-        upcoming = hour_start(now) + timedelta(hours=1)
+        """The keys that change window at the next hour when this pass must plan it, else None.
+
+        Planned once an hour, at the second pass when the first takes rows built ahead (that
+        pass has the hour's scoring to do already), else at the first. None too when the next
+        hour is another day: then every row changes and nothing is built ahead."""
+        current = hour_start(now)
+        upcoming = current + timedelta(hours=1)
+        first = self.last_pass != current
+        self.last_pass = current
         if self.hour == upcoming and self.mode == mode:
+            return None
+        if first and self.hour == current and self.mode == mode and self.rows:
             return None
         return band_changes(now, upcoming) or None
 

@@ -146,8 +146,10 @@ def test_rows_the_next_hour_changes_are_built_ahead_a_slice_per_pass(
     _touch(docs[0], NOW, views=1)  # changed after its row was built ahead: built again
     built.clear()
     ranker.full(docs, later + timedelta(minutes=10))
-    assert built[0] == 1
+    assert built == [1]  # the pass that takes the rows plans the next hour only after
     _same_as_fresh(ranker, docs, later + timedelta(minutes=10), small_model)
+    ranker.full(docs, later + timedelta(minutes=11))
+    assert ranker._next_hour.hour == row_cache.hour_start(later) + timedelta(hours=1)
 
 
 def test_nothing_is_built_ahead_for_another_day(small_model, states, monkeypatch):
