@@ -15,7 +15,7 @@ from shared.adapters.cosmos import get_store
 from shared.core.errors import ReSightError
 from shared.core.records import utcnow
 from shared.core.settings import get_settings
-from shared.ingest.bulk import files, ledger, runner
+from shared.ingest.bulk import files, ledger, runner, upload
 from shared.quality import runs
 
 log = logging.getLogger("resight.imports")
@@ -43,6 +43,8 @@ def sweep() -> int:
                 handled += 1
         except ReSightError:
             log.exception("sweep: %s failed; it stays in incoming/ for the next sweep", info.name)
+    for import_id in upload.expire_reservations(get_store(), blobs, now):
+        log.warning("import %s: its file never arrived before the upload link expired", import_id)
     return handled
 
 

@@ -3,14 +3,15 @@ write-only SAS link (as the browser does, CORS included); the blob trigger impor
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
 
 from shared.adapters.blob import imports_store
+from shared.core.records import utcnow
 from shared.core.settings import get_settings
-from shared.ingest.bulk import runner, samples, upload
+from shared.ingest.bulk import ledger, runner, samples, upload
 from tests.integration.helpers import principal
 from tests.integration.test_imports import count, finished
 
@@ -38,6 +39,20 @@ def test_a_file_larger_than_the_limit_is_refused_by_the_trigger_and_writes_nothi
     assert count(store, "events") == events
     assert blobs.info(doc["blob"]) is None
     assert blobs.info(f"errors/{doc['id']}/big.csv") is not None
+
+
+def test_a_reservation_whose_file_never_arrives_is_closed_after_its_link_expires(store):
+    blobs = imports_store()
+    waiting, _ = upload.reserve(
+        store, blobs, name="never.csv", size=10, kind=None, strict=False, actor="admin",
+        max_bytes=1024,
+    )  # fmt: skip
+    assert upload.expire_reservations(store, blobs, utcnow()) == []  # its link is still valid
+    later = utcnow() + upload.UPLOAD_LINK_TTL + upload.EXPIRY_GRACE + timedelta(seconds=1)
+    assert waiting["id"] in upload.expire_reservations(store, blobs, later)
+    closed = ledger.get(store, waiting["id"])
+    assert closed["status"] == "rejected" and "never arrived" in closed["reason"]
+    assert upload.expire_reservations(store, blobs, later) == []
 
 
 def test_the_dashboard_reserves_uploads_straight_to_blob_and_the_trigger_imports(devhost, store):

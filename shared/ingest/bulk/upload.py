@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from python_multipart.multipart import MultipartParser, parse_options_header
@@ -44,6 +44,8 @@ def safe_name(name: str) -> str:
 
 # How long a reserved upload link stays valid: long enough for 50 MB on a slow connection.
 UPLOAD_LINK_TTL = timedelta(minutes=30)
+# A PUT that started just before the link expired may still be landing.
+EXPIRY_GRACE = timedelta(minutes=10)
 
 
 def reserve(
@@ -83,6 +85,32 @@ def reserve(
         "expires_at": link.expires_at.isoformat(),
     }
     return doc, upload
+
+
+def expire_reservations(store: Store, blobs: BlobStore, now: datetime) -> list[str]:
+    """Close the reserved imports whose file never arrived before their link expired (the
+    browser was closed, the network failed): rejected with the reason, so the history does not
+    show them queued for good. Returns their ids. The sweep calls it."""
+    cutoff = (now - UPLOAD_LINK_TTL - EXPIRY_GRACE).isoformat()
+    stale = store.query(
+        ledger.CONTAINER,
+        "SELECT c.id, c.blob FROM c WHERE c.status = 'queued' AND c.created_at < @cutoff",
+        [("@cutoff", cutoff)],
+    )
+    closed = []
+    for doc in list(stale):
+        if blobs.info(doc["blob"]) is not None:
+            continue  # it arrived: the trigger or the sweep imports it
+        ledger.update(
+            store,
+            doc["id"],
+            status="rejected",
+            reason="the file never arrived: its upload link expired; upload it again",
+            progress={"phase": "done", "rows_done": 0, "rows_total": None},
+            finished_at=now.isoformat(),
+        )
+        closed.append(doc["id"])
+    return closed
 
 
 def receive(
