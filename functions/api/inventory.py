@@ -236,6 +236,7 @@ def ml_inventory(req: func.HttpRequest) -> func.HttpResponse:
             category=req.params.get("category") or None,
             min_risk=min_risk,
             limit=_int(req, "limit", 100),
+            explain=Scorer.current(_risk_registry()).explain,
         )
     )
 

@@ -3,7 +3,7 @@ risk scores, all from the day's snapshot documents (the newest day unless one is
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date, timedelta
 from typing import Any
 
@@ -301,7 +301,10 @@ def risk_scores(
     category: str | None = None,
     min_risk: float | None = None,
     limit: int = 100,
+    explain: Callable[[list[dict[str, Any]]], list[Any]] | None = None,
 ) -> dict[str, Any]:
+    """Scores of the day, riskiest first; ``explain`` gives SHAP reasons to the returned rows
+    the daily step left unexplained."""
     if not 1 <= limit <= 1000:
         raise ValidationFailed("'limit' must be 1-1000", field="limit")
     if min_risk is not None and not 0 <= min_risk <= 1:
@@ -329,6 +332,11 @@ def risk_scores(
         rows.sort(
             key=lambda r: (-rank.get(r.get("danger") or "", 0), -float(r.get("capital") or 0))
         )
+    page = rows[:limit]
+    if source == "model" and explain is not None:
+        missing = [r for r in page if not r.get("risk_reasons")]
+        for r, reasons in zip(missing, explain(missing), strict=True):
+            r["risk_reasons"] = reasons
     items = [
         {
             k: r.get(k)
@@ -346,7 +354,7 @@ def risk_scores(
                 "risk_reasons",
             )
         }
-        for r in rows[:limit]
+        for r in page
     ]
     answer: dict[str, Any] = {"day": day.isoformat(), "source": source, "items": items}
     if source == "rules":

@@ -2,9 +2,9 @@
 one, else the rules-based level, always labelled with its source.
 
 With the model: ``risk`` is the calibrated probability of no sale within its horizon (30
-days), with ``risk_reasons`` (SHAP, top three) for the rows in danger or at a risk of 0.5 or
-more. Without: ``risk`` is null, ``risk_source`` is ``rules`` and ``risk_level`` carries the
-danger level; never an unlabelled number.
+days), with ``risk_reasons`` (SHAP, top three) for the rows whose danger level changed (the
+API explains any other row it returns). Without: ``risk`` is null, ``risk_source`` is
+``rules`` and ``risk_level`` carries the danger level; never an unlabelled number.
 """
 
 from __future__ import annotations
@@ -22,7 +22,6 @@ from shared.ml.risk import features
 from shared.ml.risk.model import TRAIN_COMMAND, RiskModel
 from shared.ml.risk.train import registry
 
-REASONS_FROM = 0.5
 NO_MODEL = f"no risk model is trained yet ({TRAIN_COMMAND} --promote): rules-based level shown"
 
 
@@ -69,9 +68,10 @@ class Scorer:
         p = self.model.predict(X)
         why: list[Any] = [None] * len(docs)
         if reasons:
-            # SHAP costs far more than the score: explain what a person will look at, the rows
-            # in danger or at even odds of not selling.
-            shown = [i for i, d in enumerate(docs) if d.get("danger") or p[i] >= REASONS_FROM]
+            # SHAP costs about a millisecond a row, a hundred times the score: the daily step
+            # explains the rows an alert will name (a new danger level); the API explains the
+            # page it returns (``explain``).
+            shown = [i for i, d in enumerate(docs) if d.get("danger") and d.get("level_changed")]
             if shown:
                 for i, r in zip(shown, self.model.reasons(X[shown]), strict=True):
                     why[i] = r
@@ -85,6 +85,18 @@ class Scorer:
             }
             for d, v, r in zip(docs, np.asarray(p).tolist(), why, strict=True)
         ]
+
+    def explain(self, docs: Sequence[dict[str, Any]]) -> list[Any]:
+        """SHAP reasons for snapshot documents scored by this model (None for the others)."""
+        if self.model is None:
+            return [None] * len(docs)
+        mine = [i for i, d in enumerate(docs) if d.get("risk_model_version") == self.version]
+        out: list[Any] = [None] * len(docs)
+        if mine:
+            X = features.from_snapshots([docs[i] for i in mine])
+            for i, r in zip(mine, self.model.reasons(X), strict=True):
+                out[i] = r
+        return out
 
     def describe(self, category: str, quantity: int, mrp: float, days_active: int) -> dict:
         """``POST /api/ml/predict``: one item known by its description."""
