@@ -71,7 +71,7 @@ def test_store_danger_page_shows_capital_by_store_and_drills_down(page: Page, de
     assert by_store["S1"]["items"]["HIGH"] >= 1 and by_store["S2"]["items"]["CRITICAL"] >= 1
 
     page.goto("/inventory")
-    expect(page.get_by_test_id("page-danger")).to_be_visible()
+    expect(page.get_by_test_id("page-inventory")).to_be_visible()
     total = page.get_by_test_id("danger-total-capital")
     expect(total).to_have_attribute("data-value", _num(summary["totals"]["capital_at_risk"]))
     expect(page.get_by_test_id("danger-total-items")).to_have_attribute(
@@ -376,3 +376,14 @@ def test_the_fake_phone_record_is_local_only(devhost):
 def _num(value: float) -> str:
     """A number as the page writes it into data-value (JavaScript's String(number))."""
     return str(int(value)) if float(value).is_integer() else repr(float(value))
+
+
+def test_the_image_route_serves_only_a_products_own_picture(devhost, items):
+    with devhost.client() as c:
+        ok = c.get(f"/api/inventory/items/{items['HIGH']}/image", headers=ANALYST)
+        no_image = c.get(f"/api/inventory/items/{items['CRITICAL']}/image", headers=ANALYST)
+        unknown = c.get("/api/inventory/items/NO-SUCH-ITEM/image", headers=ANALYST)
+    assert ok.status_code == 200 and ok.headers["content-type"] == "image/png"
+    assert ok.content.startswith(b"\x89PNG")
+    for resp in (no_image, unknown):
+        assert resp.status_code == 404 and resp.json()["error"] == "not_found", resp.text

@@ -25,6 +25,7 @@ from shared.ingest.bulk import samples
 from tests.e2e.conftest import ARTIFACTS, WAIT_MS, sign_in
 from tests.integration.conftest import eventually
 from tests.integration.helpers import post_webhook, principal
+from tests.integration.jobs_helpers import seed_danger, today
 
 pytestmark = pytest.mark.e2e
 ADMIN, ANALYST = principal("admin"), principal("analyst")
@@ -185,6 +186,24 @@ def lake_published(devhost, store, catalogue) -> dict:
     return job.run(store, get_settings(), utcnow())
 
 
+@pytest.fixture(scope="module", autouse=True)
+def inventory_counted(devhost, store, catalogue) -> dict[str, str]:
+    """Items in danger counted by the daily job's inventory steps, and their alerts logged, so
+    the inventory and alerts pages have rows."""
+    from shared.adapters.blob import model_store
+    from shared.core.settings import get_settings
+    from shared.inventory import daily
+
+    items = seed_danger(store, "A11Y")
+    ctx = daily.StepContext(day=today(), store=store, settings=get_settings(), models=model_store())
+    for _name, step in daily.STEPS:
+        step(ctx)
+    with devhost.client() as c:
+        resp = c.post("/api/alerts/run", params={"send_notifications": "true"}, headers=ADMIN)
+        assert resp.status_code == 200, resp.text
+    return items
+
+
 def pages(prepared: Prepared) -> list[tuple[str, str, str]]:
     """(name, path, what to wait for) for every page."""
     return [
@@ -204,6 +223,10 @@ def pages(prepared: Prepared) -> list[tuple[str, str, str]]:
         ("deadletters", "/deadletters", "deadletters-replay"),
         ("imports", f"/imports?id={prepared.import_id}", "import-error-row"),
         ("quality", "/quality", "quality-checks"),
+        ("inventory", "/inventory", "danger-stores"),
+        ("inventory-search", "/inventory/search?danger=HIGH,CRITICAL", "search-row"),
+        ("product", "/inventory/item/A11Y-HIGH", "product-facts"),
+        ("alerts", "/alerts", "alert-row"),
     ]
 
 
@@ -223,6 +246,10 @@ PAGE_NAMES = [
     "deadletters",
     "imports",
     "quality",
+    "inventory",
+    "inventory-search",
+    "product",
+    "alerts",
 ]
 NAV_IDS = {
     "overview": "/",
@@ -236,6 +263,8 @@ NAV_IDS = {
     "unmatched": "/catalogue/unmatched",
     "imports": "/imports",
     "quality": "/quality",
+    "inventory": "/inventory",
+    "alerts": "/alerts",
 }
 
 

@@ -237,6 +237,8 @@ export interface Delivery {
   message_type?: string;
   template?: string;
   sent_at?: string | null;
+  /** What WhatsApp's status webhook later reported for the message. */
+  delivery?: "delivered" | "read" | "failed" | null;
 }
 
 export interface Alert {

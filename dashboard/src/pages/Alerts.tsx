@@ -195,6 +195,7 @@ function AlertLog({ alerts }: { alerts: Alert[] }) {
                         {d.name ? ` ${d.name}` : ""} <span className="muted">{d.phone}</span>
                       </span>{" "}
                       <Badge status={d.status} text={DELIVERY_TEXT[d.status] ?? d.status} />
+                      {d.delivery ? <span className="small muted" data-testid="alert-delivery-receipt"> · {d.delivery === "read" ? "read" : d.delivery === "delivered" ? "delivered to the phone" : "not delivered"}</span> : null}
                       {d.error_code ? <span className="block small neg">code {d.error_code}: {d.error}</span> : null}
                     </li>
                   ))}

@@ -34,12 +34,16 @@ function ResultRow({ row }: { row: InventoryRow }) {
       <td className="num" data-label="Days active">{int(row.days_active)}</td>
       <td className="num" data-label="Days since sale">{row.days_since_sale === null ? "never sold" : int(row.days_since_sale)}</td>
       <td data-label="Danger">
-        <DangerBadge level={row.danger} />
-        {row.level_changed && row.danger ? <span className="block small muted" data-testid="search-new-level">new today</span> : null}
+        <span className="cell-stack">
+          <DangerBadge level={row.danger} />
+          {row.level_changed && row.danger ? <span className="block small muted" data-testid="search-new-level">new today</span> : null}
+        </span>
       </td>
       <td data-label="Risk" title={risk.label}>
-        {risk.value}
-        <span className="block small muted">{row.risk_source === "model" ? "model" : "rules-based"}</span>
+        <span className="cell-stack">
+          {risk.value}
+          <span className="block small muted">{row.risk_source === "model" ? "model" : "rules-based"}</span>
+        </span>
       </td>
     </tr>
   );

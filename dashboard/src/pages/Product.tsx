@@ -146,8 +146,10 @@ function Detail({ d, scores, reload }: { d: ProductDetail; scores: RiskScores | 
                       <td className="num" data-label="Days since sale">{s.days_since_sale === null ? "never sold" : int(s.days_since_sale)}</td>
                       <td data-label="Danger"><DangerBadge level={s.danger} /></td>
                       <td data-label="Recommended">
-                        {s.danger ? decision.action : "—"}
-                        {s.danger && decision.recovery ? <span className="block small muted">{decision.recovery}</span> : null}
+                        <span className="cell-stack">
+                          {s.danger ? decision.action : "—"}
+                          {s.danger && decision.recovery ? <span className="block small muted">{decision.recovery}</span> : null}
+                        </span>
                       </td>
                     </tr>
                   );

@@ -161,12 +161,14 @@ function Decisions({ storeId, day }: { storeId: string | null; day: string | nul
                     <td data-label="Level"><DangerBadge level={r.danger} /></td>
                     <td className="num" data-label="Capital">{inr(r.capital)}</td>
                     <td data-label="Recommended" data-testid="decision-action">
-                      {text.action}
-                      {r.decision.recommended && otherOptions(r.decision).length > 0 ? (
-                        <span className="block small muted">
-                          Also considered: {otherOptions(r.decision).map((o) => `${optionText(o)} (${inr(o.expected_recovery)})`).join("; ")}
-                        </span>
-                      ) : null}
+                      <span className="cell-stack">
+                        {text.action}
+                        {r.decision.recommended && otherOptions(r.decision).length > 0 ? (
+                          <span className="block small muted">
+                            Also considered: {otherOptions(r.decision).map((o) => `${optionText(o)} (${inr(o.expected_recovery)})`).join("; ")}
+                          </span>
+                        ) : null}
+                      </span>
                     </td>
                     <td className="num" data-label="Expected back" data-testid="decision-recovery" data-value={r.decision.expected_recovery}>
                       {text.recovery ? inr(r.decision.expected_recovery) : "—"}
@@ -279,7 +281,7 @@ function SummaryView({ data }: { data: DangerSummary }) {
 export function StoreDangerPage() {
   const state = useApi((signal) => inventory.summary(signal), []);
   return (
-    <div className="page" data-testid="page-danger">
+    <div className="page" data-testid="page-inventory">
       <div className="page-head">
         <h1>Inventory at risk</h1>
         <button type="button" className="btn" onClick={state.reload} data-testid="danger-refresh">Refresh</button>
