@@ -227,6 +227,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--rates", default="2,4,6,8,12,16,24")
     p.add_argument("--step-seconds", type=float, default=10)
     p.add_argument("--out", type=Path, default=ROOT / "artifacts" / "reliability.json")
+    p.add_argument(
+        "--workdir",
+        type=Path,
+        default=None,
+        help="keep the local services' files here (a trained first model is reused next time)",
+    )
     args = p.parse_args(argv)
     parts = [x.strip() for x in args.parts.split(",") if x.strip()]
     unknown = set(parts) - set(PARTS)
@@ -240,7 +246,7 @@ def main(argv: list[str] | None = None) -> int:
     if {"fuzz", "crash", "outages"} & set(parts):
         from reliability.stack import Stack, local_stack, stack_env
 
-        with local_stack() as first:
+        with local_stack(args.workdir) as first:
             stacks = [first]
 
             def fresh() -> Stack:

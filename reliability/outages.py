@@ -74,7 +74,7 @@ class Sender:
 
     def one(self, outcome: Outcome) -> bool:
         sku, qty = f"{self.prefix}-{self.rng.randint(0, 9)}", self.rng.randint(1, 3)
-        uid = uuid.UUID(int=self.rng.getrandbits(128)).hex[:12]
+        uid = uuid.uuid4().hex[:12]  # never a redelivery of an earlier run's order
         body = json.dumps(
             {
                 "event": "ORDER_CREATED",
@@ -135,11 +135,12 @@ class Sender:
         )
         return {r["item_id"]: (int(r.get("orders", 0)), int(r.get("units", 0))) for r in rows}
 
-    def acked_counted(self) -> bool:
-        """Everything acknowledged so far is counted (nothing more than was sent)."""
+    def acked_counted(self, upto: int | None = None) -> bool:
+        """Everything acknowledged among the first ``upto`` deliveries is counted (and nothing
+        more than was sent)."""
         got = self.counted()
         acked: Counter = Counter()
-        for e in self.sent:
+        for e in self.sent[:upto]:
             if e["acked"]:
                 acked[e["sku"]] += 1
         sent = self.expected()
@@ -189,20 +190,23 @@ def _storm(
         time.sleep(gap)
     stack.clear_faults()
     outcome.injected = stack.faults_since(before)
-    # Recovery: every delivery acknowledged at the first try and everything acknowledged
-    # counted, for 2 s in a row.
-    streak_from = None
+    # Recovery: from the end of the fault until deliveries are acknowledged again at the first
+    # try, in under a second, for 2 s in a row, and everything acknowledged during the fault is
+    # counted.
+    during = len(sender.sent)
+    streak_from: float | None = None
+    caught_up: float | None = None
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
-        ok = sender.one(outcome) and sender.acked_counted()
+        started = time.monotonic()
+        ok = sender.one(outcome) and time.monotonic() - started < 1.0
         now = time.monotonic()
-        if ok:
-            streak_from = streak_from or now
-            if now - streak_from >= 2.0:
-                outcome.recovery_seconds = streak_from - fault_end
-                break
-        else:
-            streak_from = None
+        if caught_up is None and sender.acked_counted(during):
+            caught_up = now
+        streak_from = (streak_from or now) if ok else None
+        if streak_from is not None and now - streak_from >= 2.0 and caught_up is not None:
+            outcome.recovery_seconds = max(streak_from, caught_up) - fault_end
+            break
         time.sleep(gap)
     sender.settle(outcome)
     return outcome
@@ -304,6 +308,17 @@ def signalr_down(stack: Stack, seconds: float = 10, seed: int = 5) -> Outcome:
     sender = Sender(stack, f"OUT-SIGR-{seed}", seed)
     listener = Listener(host.base_url, "kpis", timeout_ms=(int(seconds) + 150) * 1000)
     try:
+        # The baseline: the KPIs once an order before the fault has gone out.
+        sender.one(outcome)
+        wait_until(sender.acked_counted, timeout=60)
+        baseline = listener.wait_for("kpis", lambda k: True, timeout=30)["arguments"][0]
+        listener.drain()
+        time.sleep(1)
+        latest = baseline
+        while not listener.messages.empty():
+            latest = listener.messages.get_nowait()["arguments"][0]
+        start_units = int(latest["totals"]["units"])
+        start_count = len(sender.sent)
         before = stack.log_position()
         stack.plan(signalr={"kind": "down", "until": time.time() + seconds})
         fault_end = time.monotonic() + seconds
@@ -314,10 +329,7 @@ def signalr_down(stack: Stack, seconds: float = 10, seed: int = 5) -> Outcome:
         outcome.injected = stack.faults_since(before)
         listener.drain()
         sender.one(outcome)
-        wait_until(sender.acked_counted, timeout=60)
-        want_units = sum(
-            int(u or 0) for u in stack.store.query("products", "SELECT VALUE c.totals.units FROM c")
-        )
+        want_units = start_units + sum(e["qty"] for e in sender.sent[start_count:])
         try:
             listener.wait_for("kpis", lambda k: k["totals"]["units"] >= want_units, timeout=60)
             outcome.recovery_seconds = time.monotonic() - fault_end

@@ -9,6 +9,7 @@ file rows done of the total while it runs, so a progress bar moves on a large fi
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import Any
 
 from shared.adapters.cosmos import Store
@@ -69,8 +70,16 @@ def get_or_none(store: Store, import_id: str) -> dict[str, Any] | None:
         return None
 
 
-def update(store: Store, import_id: str, **fields: Any) -> dict[str, Any]:
-    """Set fields on the import (ETag-guarded read-modify-write)."""
+def update(
+    store: Store,
+    import_id: str,
+    *,
+    unless: Callable[[dict[str, Any]], bool] | None = None,
+    **fields: Any,
+) -> dict[str, Any]:
+    """Set fields on the import (ETag-guarded read-modify-write); with ``unless``, raise
+    Conflict instead when the stored import satisfies it (checked on the read the write is
+    conditioned on, so no other writer can slip in between)."""
     for _ in range(5):
         rows = list(
             store.query(
@@ -83,6 +92,8 @@ def update(store: Store, import_id: str, **fields: Any) -> dict[str, Any]:
         if not rows:
             raise NotFound(f"no import {import_id!r}")
         current = rows[0]
+        if unless is not None and unless(current):
+            raise Conflict(f"import {import_id} is {current.get('status')}")
         doc = {k: v for k, v in current.items() if not k.startswith("_")}
         doc.update(fields, updated_at=utcnow().isoformat())
         try:

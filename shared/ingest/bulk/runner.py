@@ -92,9 +92,15 @@ def _claim(store: Store, doc: dict[str, Any]) -> bool:
         if utcnow() - updated < STALE:
             return False
     try:
+        # Another run may have finished (or claimed) it since ``doc`` was read: a claim of a
+        # finished import would set it back to processing for good, the file already moved.
         ledger.update(
             store,
             doc["id"],
+            unless=lambda now: (
+                now["status"] in ledger.TERMINAL
+                or (now["status"] == "processing" and now["updated_at"] != doc["updated_at"])
+            ),
             status="processing",
             progress={"phase": "reading", "rows_done": 0, "rows_total": None},
         )
