@@ -15,6 +15,7 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
+from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
 
 from shared.adapters.blob import model_store
@@ -27,6 +28,8 @@ from tests.integration.jobs_helpers import GraphFake, job_settings, seed_danger,
 
 pytestmark = pytest.mark.e2e
 ADMIN, ANALYST = principal("admin"), principal("analyst")
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]
+SERIOUS = ("serious", "critical")
 
 
 @pytest.fixture(scope="module")
@@ -387,3 +390,38 @@ def test_the_image_route_serves_only_a_products_own_picture(devhost, items):
     assert ok.content.startswith(b"\x89PNG")
     for resp in (no_image, unknown):
         assert resp.status_code == 404 and resp.json()["error"] == "not_found", resp.text
+
+
+def test_the_preview_on_a_phone_is_an_accessible_modal_dialog(browser, devhost, items):
+    ctx = browser.new_context(
+        base_url=devhost.base_url,
+        viewport={"width": 390, "height": 844},
+        is_mobile=True,
+        has_touch=True,
+    )
+    pg = ctx.new_page()
+    try:
+        sign_in(pg, "analyst")
+        pg.goto(f"/inventory/search?q={items['HIGH']}")
+        thumb = pg.get_by_test_id("thumb")
+        expect(thumb).to_have_accessible_name("Preview the image of Silk saree")
+        thumb.tap()
+        dialog = pg.get_by_role("dialog", name="Image of Silk saree")
+        expect(dialog).to_be_visible()
+        # modal: Tab never leaves the dialog for the page behind it
+        for _ in range(4):
+            pg.keyboard.press("Tab")
+            inside = pg.evaluate(
+                "() => !!document.activeElement.closest('[data-testid=\"image-preview\"]')"
+                " || document.activeElement === document.body"
+            )
+            assert inside
+        box = pg.get_by_test_id("image-preview-img").bounding_box()
+        assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 390
+        results = Axe().run(pg, options={"runOnly": {"type": "tag", "values": AXE_TAGS}})
+        bad = [v["id"] for v in results.response["violations"] if v["impact"] in SERIOUS]
+        assert not bad, bad
+        pg.get_by_test_id("image-preview-close").tap()
+        expect(dialog).to_have_count(0)
+    finally:
+        ctx.close()
