@@ -12,6 +12,7 @@ from functools import lru_cache
 from typing import Any
 
 from azure.core import MatchConditions
+from azure.core.exceptions import ServiceRequestError, ServiceResponseError
 from azure.cosmos import ContainerProxy, CosmosClient, PartitionKey, exceptions
 
 from shared.adapters import faults
@@ -19,6 +20,10 @@ from shared.core import schema
 from shared.core.errors import Conflict, NotFound, ServiceUnavailable, ValidationFailed
 from shared.core.identity import credential
 from shared.core.settings import CosmosConnection, get_settings
+
+# The request got no answer (refused connection, timeout): the service is unavailable, as for
+# a 5xx it answers; the caller (a marketplace, the change feed) retries.
+_NO_ANSWER = (ServiceRequestError, ServiceResponseError)
 
 
 class Store:
@@ -63,6 +68,8 @@ class Store:
                 )
         except exceptions.CosmosHttpResponseError as exc:
             raise ServiceUnavailable(f"cannot create Cosmos schema: {exc.message}") from exc
+        except _NO_ANSWER as exc:
+            raise ServiceUnavailable(f"cannot create Cosmos schema: no answer ({exc})") from exc
 
     def container(self, name: str) -> ContainerProxy:
         if name not in self._containers:
@@ -82,6 +89,8 @@ class Store:
             raise ServiceUnavailable(f"cannot write to {container}: {exc.message}") from exc
         except ValueError as exc:  # the SDK's own id check, before anything is sent
             raise _bad_id(doc) from exc
+        except _NO_ANSWER as exc:
+            raise ServiceUnavailable(f"cannot write to {container}: no answer ({exc})") from exc
 
     def upsert(self, container: str, doc: dict[str, Any], *, etag: str | None = None) -> dict:
         """Upsert; with ``etag`` only if the stored document is unchanged (else Conflict)."""
@@ -97,6 +106,8 @@ class Store:
             raise ServiceUnavailable(f"cannot write to {container}: {exc.message}") from exc
         except ValueError as exc:
             raise _bad_id(doc) from exc
+        except _NO_ANSWER as exc:
+            raise ServiceUnavailable(f"cannot write to {container}: no answer ({exc})") from exc
 
     def read(self, container: str, item_id: str, partition_key: Any) -> dict[str, Any]:
         try:
@@ -105,6 +116,8 @@ class Store:
             if _is_missing(exc):
                 raise NotFound(f"{container}/{item_id} not found") from exc
             raise ServiceUnavailable(f"cannot read {container}: {exc.message}") from exc
+        except _NO_ANSWER as exc:
+            raise ServiceUnavailable(f"cannot read {container}: no answer ({exc})") from exc
 
     def read_or_none(self, container: str, item_id: str, partition_key: Any) -> dict | None:
         try:
@@ -120,6 +133,8 @@ class Store:
             if _is_missing(exc):
                 return False
             raise ServiceUnavailable(f"cannot delete from {container}: {exc.message}") from exc
+        except _NO_ANSWER as exc:
+            raise ServiceUnavailable(f"cannot delete from {container}: no answer ({exc})") from exc
 
     def increment(
         self, container: str, doc: dict[str, Any], partition_key: Any, field: str, by: int = 1
@@ -133,6 +148,8 @@ class Store:
             except exceptions.CosmosHttpResponseError as exc:
                 if not _is_missing(exc):
                     raise ServiceUnavailable(f"cannot write to {container}: {exc.message}") from exc
+            except _NO_ANSWER as exc:
+                raise ServiceUnavailable(f"cannot write to {container}: no answer ({exc})") from exc
             if self.create(container, {**doc, field: by}):
                 return
             # created concurrently: patch it on the next round
@@ -156,6 +173,8 @@ class Store:
             yield from self.container(container).query_items(sql, **kwargs)
         except exceptions.CosmosHttpResponseError as exc:
             raise ServiceUnavailable(f"cannot query {container}: {exc.message}") from exc
+        except _NO_ANSWER as exc:
+            raise ServiceUnavailable(f"cannot query {container}: no answer ({exc})") from exc
 
     def query_page(
         self,
@@ -190,12 +209,16 @@ class Store:
                     "not a continuation token of this API", field="continuation"
                 ) from exc
             raise ServiceUnavailable(f"cannot query {container}: {exc.message}") from exc
+        except _NO_ANSWER as exc:
+            raise ServiceUnavailable(f"cannot query {container}: no answer ({exc})") from exc
 
     def ping(self) -> None:
         try:
             self._client.get_database_client(self._db_name).read()
         except exceptions.CosmosHttpResponseError as exc:
             raise ServiceUnavailable(f"Cosmos DB unavailable: {exc.message}") from exc
+        except _NO_ANSWER as exc:
+            raise ServiceUnavailable(f"Cosmos DB unavailable: no answer ({exc})") from exc
 
 
 def _bad_id(doc: dict[str, Any]) -> ValidationFailed:

@@ -52,3 +52,33 @@ def test_the_price_update_names_the_item_id_cosmos_would_refuse():
     with pytest.raises(ValueError, match="item_id"):
         PriceUpdate(item_id="ab\nS-", price=10)
     assert PriceUpdate(item_id="SKU 1", price=10).item_id == "SKU 1"
+
+
+class _Silent:
+    """A container whose requests get no answer (what the fault seam's timeouts do)."""
+
+    def _fail(self, *args, **kwargs):
+        from azure.core.exceptions import ServiceResponseError
+
+        raise ServiceResponseError("no answer in time")
+
+    create_item = upsert_item = read_item = delete_item = patch_item = query_items = _fail
+
+
+def test_a_request_cosmos_never_answers_is_a_503_not_a_500(monkeypatch):
+    """Found by the timeout storm: the webhooks answered 500 (an unhandled transport error)."""
+    from shared.core.errors import ServiceUnavailable
+
+    s = Store(None, "db")  # type: ignore[arg-type]
+    monkeypatch.setattr(s, "container", lambda name: _Silent())
+    for call in (
+        lambda: s.create("events", {"id": "a"}),
+        lambda: s.upsert("events", {"id": "a"}),
+        lambda: s.read("events", "a", "a"),
+        lambda: s.delete("events", "a", "a"),
+        lambda: s.increment("deliveries", {"id": "a"}, "a", "n"),
+        lambda: list(s.query("events", "SELECT * FROM c")),
+        lambda: s.query_page("events", "SELECT * FROM c", page_size=1),
+    ):
+        with pytest.raises(ServiceUnavailable):
+            call()
