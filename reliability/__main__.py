@@ -280,7 +280,7 @@ def main(argv: list[str] | None = None) -> int:
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps({"seconds": total, "rows": rows}, indent=1, default=str))
     print(table(rows))
-    print(f"\n{total} s in all; details in {args.out.relative_to(ROOT)}")
+    print(f"\n{total} s in all; details in {args.out}")
     for r in rows:
         print(f"- {r['kind']}: {r.get('note', '')}")
     failed = any(

@@ -26,6 +26,10 @@ def send(target: str, payload: Any) -> bool:
     return client.broadcast(target, [payload])
 
 
+def configured() -> bool:
+    return signalr.from_settings(get_settings()) is not None
+
+
 class Coalescer:
     """Run ``flush`` at most once per ``interval``; requests in between merge into one."""
 
@@ -50,6 +54,15 @@ class Coalescer:
                     self._timer.start()
         if run_now:
             self._run()
+
+    def request_later(self, delay: float) -> None:
+        """A flush ``delay`` seconds from now, unless one is pending already: the newest state
+        goes out again once a flush could not deliver it, even if no event asks for one."""
+        with self._lock:
+            if self._timer is None:
+                self._timer = threading.Timer(delay, self._trailing)
+                self._timer.daemon = True
+                self._timer.start()
 
     def _trailing(self) -> None:
         with self._lock:

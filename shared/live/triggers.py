@@ -27,6 +27,8 @@ from shared.ranking import rules_service
 
 log = logging.getLogger("resight.pipeline")
 BROADCAST_INTERVAL = 0.25
+# When a broadcast did not get through: try again after the SignalR client's breaker cooldown.
+RESEND_SECONDS = 5.0
 FEED_GRACE_SECONDS = 10
 # A fresh instance looks this far back for events the feed missed; older gaps are what
 # ``python -m shared.projection.rebuild`` (a full rebuild from the log) is for, not a timer.
@@ -119,7 +121,11 @@ def flush() -> None:
         kpi = state.kpi_snapshot(now, mode=mode)
         ranking = ranking_payload(state, limit=settings.broadcast_top_n, now=now)
         save_snapshot(store, state, now)
-    broadcast.send("kpis", kpi)
+    delivered = broadcast.send("kpis", kpi)
+    if not delivered and broadcast.configured() and state.coalescer is not None:
+        # SignalR was down (or its breaker open): without this the dashboard would keep the
+        # old KPIs until the next event or reconcile, however long after SignalR is back.
+        state.coalescer.request_later(RESEND_SECONDS)
     broadcast.send("ranking", ranking)
     with state.ticker_lock:
         ticker = list(state.ticker)

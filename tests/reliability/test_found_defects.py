@@ -82,3 +82,20 @@ def test_a_request_cosmos_never_answers_is_a_503_not_a_500(monkeypatch):
     ):
         with pytest.raises(ServiceUnavailable):
             call()
+
+
+def test_a_broadcast_that_did_not_get_through_is_sent_again_later():
+    """Found by the SignalR outage: after SignalR came back, the dashboard kept the old KPIs
+    until the next event, as nothing asked for another broadcast."""
+    import threading
+
+    from shared.live.broadcast import Coalescer
+
+    ran = threading.Event()
+    calls = []
+    coalescer = Coalescer(lambda: (calls.append(1), ran.set()), interval=0.01)
+    coalescer.request_later(0.05)
+    coalescer.request_later(0.05)  # one pending resend at a time
+    assert ran.wait(5)
+    threading.Event().wait(0.2)
+    assert len(calls) == 1
