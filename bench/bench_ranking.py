@@ -5,9 +5,9 @@
 
 Product states are synthetic but shaped like the projection's documents: catalogue fields,
 stock, competitor price and sparse hourly buckets over the last 8 days (heavy-tailed activity:
-most items see a few active hours a week, bestsellers most hours), passed through JSON as the
-Cosmos SDK hands them over. The 1,000,000-product pass runs in a child process that streams
-documents into the ranker, and reports its peak RSS.
+most items see a few active hours a week, bestsellers most hours) with their daily rollup,
+passed through JSON as the Cosmos SDK hands them over. The 1,000,000-product pass runs in a
+child process that streams documents into the ranker, and reports its peak RSS.
 
 The process is pinned to one core. ``reconcile_pass_ms`` is what the 30-second reconcile costs
 at 100k products: features built from the product documents, context, scoring, rules and the
@@ -117,6 +117,12 @@ def synthetic_states(n: int, now: datetime, seed: int) -> Iterator[dict]:
                 }
             )
             state["buckets"] = buckets
+            # The daily rollup the fold keeps beside the buckets (units, revenue per UTC day).
+            for key, counters in buckets.items():
+                if counters[3]:
+                    day = state["days"].setdefault(key[:8], [0, 0.0])
+                    day[0] += counters[3]
+                    day[1] = round(day[1] + counters[4], 2)
             if not np.isnan(competitor[i]):
                 state["competitor_price"] = float(competitor[i])
             state["last_event_at"] = now.isoformat()
@@ -187,7 +193,11 @@ def bench_100k(model: RankerModel, n: int) -> dict:
     states = {d["item_id"]: d for d in docs}
     ids = list(states)
     rules = rules_for(ids)
-    out: dict = {"items": n, "hourly_buckets": sum(len(d["buckets"]) for d in docs)}
+    out: dict = {
+        "items": n,
+        "hourly_buckets": sum(len(d["buckets"]) for d in docs),
+        "daily_rollup_days": sum(len(d["days"]) for d in docs),
+    }
     load_before = os.getloadavg()[0]
     ctx = FeatureContext.from_products(docs)
     out["feature_build_ms"], out["feature_build_cpu_ms"] = median_wall_cpu_ms(

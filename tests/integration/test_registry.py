@@ -17,7 +17,7 @@ from azure.storage.blob import ContainerClient
 
 from shared.adapters.blob import BlobStore
 from shared.core.errors import FeatureMismatch, ModelError
-from shared.ml.features import FEATURES
+from shared.ml.features import FEATURE_VERSION, FEATURES
 from shared.ml.registry import POINTER, ModelRegistry
 from shared.ml.train import SimConfig, ensure_model, evaluate, publish, train_simulated
 from shared.ranking.ranker import Ranker
@@ -187,10 +187,14 @@ def test_a_current_model_with_other_features_is_refused_and_replaced(store, trai
 
 def test_ensure_model_trains_once(store):
     registry = ModelRegistry(store)
-    started = time.perf_counter()
+    # How long the first model takes is measured by bench/bench_ranking.py ("training").
     version = ensure_model(registry, log=lambda _: None)
-    assert time.perf_counter() - started < 60
     assert registry.current_version() == version
     assert ensure_model(registry, log=lambda _: None) == version
-    metrics = registry.metadata(version)["metrics"]
+    metadata = registry.metadata(version)
+    metrics = metadata["metrics"]
     assert metrics["ndcg@20"] >= 1.10 * metrics["baselines"]["popularity"]["ndcg@20"]
+    # The first model builds today's features and has seen sellers who send files.
+    assert metadata["feature_version"] == FEATURE_VERSION
+    files = metrics["by_data"]["files"]
+    assert files["ndcg@20"] > files["baselines"]["random"]["ndcg@20"]
