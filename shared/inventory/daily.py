@@ -154,13 +154,16 @@ def run_decisions(ctx: StepContext) -> dict[str, Any]:
         by_item.setdefault(doc["item_id"], []).append(doc)
     in_danger = [d for d in docs if d.get("danger")]
     ranking = ranking_context(ctx) if in_danger else None
+    decided = dict(
+        zip(
+            (d["id"] for d in in_danger),
+            decisions.decide_all(in_danger, by_item, ranking, ctx.thresholds),
+            strict=True,
+        )
+    )
     written, recovered, actions = 0, 0.0, {"markdown": 0, "transfer": 0, "clearance": 0}
     for doc in docs:
-        decision = (
-            decisions.decide(doc, by_item[doc["item_id"]], ranking, ctx.thresholds)
-            if doc.get("danger")
-            else None
-        )
+        decision = decided.get(doc["id"])
         if decision is not None and decision["action"]:
             actions[decision["action"]] += 1
             recovered += decision["expected_recovery"]

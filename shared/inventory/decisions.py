@@ -4,7 +4,8 @@ Options, each with its expected capital recovered (INR, over the next 30 days):
 
 - **markdown**: the item's own price response from the what-if machinery
   (``shared.ranking.whatif``): the item is re-scored at 10-50% off and placed in the current
-  ranking; a rank is worth the share of items at that depth of the ranking that sold in the
+  ranking (``price_curves``, the batch form of ``price_whatif``: every item in danger in one
+  pass); a rank is worth the share of items at that depth of the ranking that sold in the
   last week (``SellThrough``). Recovered = units x new price x that share; the markdown with
   the most recovered is the one offered.
 - **transfer** to the store where the same item sells (another store's count fell within the
@@ -26,11 +27,10 @@ from typing import Any
 
 import numpy as np
 
-from shared.core.errors import NotFound
 from shared.projection import aging
 from shared.ranking.ranker import Ranker
 from shared.ranking.rules import Rule
-from shared.ranking.whatif import price_whatif
+from shared.ranking.whatif import PriceCurve, price_curves
 
 MARKDOWNS = (0.1, 0.2, 0.3, 0.4, 0.5)
 CLEARANCE_STRENGTH = 0.3
@@ -75,37 +75,97 @@ class RankingContext:
 
 def decide(
     row: Mapping[str, Any],
-    item_rows: Iterable[Mapping[str, Any]],
+    item_rows: Sequence[Mapping[str, Any]],
     ranking: RankingContext | None,
     thresholds: aging.Thresholds,
 ) -> dict[str, Any]:
     """The decision for one snapshot row in danger."""
-    units = int(row["units"])
-    price = row.get("unit_value") or 0.0
-    options = [_transfer(row, item_rows, units, price, thresholds)]
+    return decide_all([row], {str(row["item_id"]): item_rows}, ranking, thresholds)[0]
+
+
+def decide_all(
+    rows: Sequence[Mapping[str, Any]],
+    by_item: Mapping[str, Sequence[Mapping[str, Any]]],
+    ranking: RankingContext | None,
+    thresholds: aging.Thresholds,
+) -> list[dict[str, Any]]:
+    """Decisions for snapshot rows in danger, in order: the what-if curves and clearance
+    placements of all their items in one batch (an item's stores share its curve)."""
+    curves, boosted = _curves(rows, ranking)
+    out = []
+    for row in rows:
+        item = str(row["item_id"])
+        units = int(row["units"])
+        price = float(row.get("unit_value") or 0.0)
+        options = [_transfer(row, by_item.get(item, [row]), units, price, thresholds)]
+        if ranking is None:
+            reason = "no ranking model: no price response is known"
+            options += [_none("markdown", reason), _none("clearance", reason)]
+        elif item not in curves:
+            reason = "the item is not in the ranking (no catalogue details or no price)"
+            options += [_none("markdown", reason), _none("clearance", reason)]
+        else:
+            share = ranking.sell_through.share
+            options += [
+                _markdown(curves[item], units, share),
+                {
+                    "action": "clearance",
+                    "rank": boosted[item],
+                    "current_rank": curves[item].current_rank,
+                    "sell_share": share(boosted[item]),
+                    "expected_recovery": round(units * price * share(boosted[item]), 2),
+                    "rule": clearance_rule(row),
+                },
+            ]
+        usable = [o for o in options if o["expected_recovery"] is not None]
+        best = max(
+            usable,
+            key=lambda o: (o["expected_recovery"], -_ORDER[o["action"]]),
+            default=None,
+        )
+        if best is not None and best["expected_recovery"] <= 0:
+            best = None
+        out.append(
+            {
+                "action": None if best is None else best["action"],
+                "expected_recovery": 0.0 if best is None else best["expected_recovery"],
+                "capital": row["capital"],
+                "recommended": best,
+                "options": options,
+                "basis": None
+                if ranking is None
+                else f"what-if on ranking model {ranking.ranker.model.version}",
+            }
+        )
+    return out
+
+
+def _curves(
+    rows: Sequence[Mapping[str, Any]], ranking: RankingContext | None
+) -> tuple[dict[str, PriceCurve], dict[str, int | None]]:
     if ranking is None:
-        reason = "no ranking model: no price response is known"
-        options += [_none("markdown", reason), _none("clearance", reason)]
-    else:
-        options += _ranked(row, units, price, ranking)
-    usable = [o for o in options if o["expected_recovery"] is not None]
-    best = max(
-        usable,
-        key=lambda o: (o["expected_recovery"], -_ORDER[o["action"]]),
-        default=None,
+        return {}, {}
+    states: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        item, price = str(row["item_id"]), row.get("unit_value")
+        product = ranking.products.get(item)
+        if product is not None and price and ranking.ranker.scores_for([item]):
+            states.setdefault(item, {**product, "price": float(price)})
+    if not states:
+        return {}, {}
+    curves = price_curves(
+        ranking.ranker,
+        list(states.values()),
+        [1 - m for m in MARKDOWNS],
+        ranking.now,
+        ranking.rules,
     )
-    if best is not None and best["expected_recovery"] <= 0:
-        best = None
-    return {
-        "action": None if best is None else best["action"],
-        "expected_recovery": 0.0 if best is None else best["expected_recovery"],
-        "capital": row["capital"],
-        "recommended": best,
-        "options": options,
-        "basis": None
-        if ranking is None
-        else f"what-if on ranking model {ranking.ranker.model.version}",
-    }
+    lift = CLEARANCE_STRENGTH * ranking.ranker.spread()
+    ids = [c.item_id for c in curves]
+    ranks = ranking.ranker.placements(
+        ids, np.array([[c.current_score + lift] for c in curves]), ranking.rules, ranking.now
+    )
+    return {c.item_id: c for c in curves}, {i: r[0] for i, r in zip(ids, ranks, strict=True)}
 
 
 def _none(action: str, reason: str) -> dict[str, Any]:
@@ -142,54 +202,19 @@ def _transfer(
     }
 
 
-def _ranked(
-    row: Mapping[str, Any], units: int, price: float, ranking: RankingContext
-) -> list[dict[str, Any]]:
-    item_id = str(row["item_id"])
-    product = ranking.products.get(item_id)
-    if product is None or not price:
-        reason = "the item is not in the ranking (no catalogue details or no price)"
-        return [_none("markdown", reason), _none("clearance", reason)]
-    try:
-        curve = price_whatif(
-            ranking.ranker,
-            {**product, "price": price},
-            [round(price * (1 - m), 2) for m in MARKDOWNS],
-            ranking.now,
-            ranking.rules,
-        )
-    except NotFound:
-        reason = "the item is not in the ranking"
-        return [_none("markdown", reason), _none("clearance", reason)]
-    share = ranking.sell_through.share
+def _markdown(curve: PriceCurve, units: int, share: Any) -> dict[str, Any]:
     points: list[dict[str, Any]] = [
         {
-            "markdown_pct": int(m * 100),
-            "price": p.price,
-            "rank": p.rank,
-            "sell_share": share(p.rank),
-            "expected_recovery": round(units * p.price * share(p.rank), 2),
+            "markdown_pct": round(m * 100),
+            "price": price,
+            "rank": rank,
+            "sell_share": share(rank),
+            "expected_recovery": round(units * price * share(rank), 2),
         }
-        for m, p in zip(MARKDOWNS, curve.points, strict=True)
+        for m, price, rank in zip(MARKDOWNS, curve.prices, curve.ranks, strict=True)
     ]
     best = max(points, key=lambda p: (p["expected_recovery"], -p["markdown_pct"]))
-    markdown = {
-        "action": "markdown",
-        **best,
-        "current_rank": curve.current_rank,
-        "curve": points,
-    }
-    boosted = curve.current_score + CLEARANCE_STRENGTH * ranking.ranker.spread()
-    _, (rank,) = ranking.ranker.placement(item_id, np.array([boosted]), ranking.rules, ranking.now)
-    clearance = {
-        "action": "clearance",
-        "rank": rank,
-        "current_rank": curve.current_rank,
-        "sell_share": share(rank),
-        "expected_recovery": round(units * price * share(rank), 2),
-        "rule": clearance_rule(row),
-    }
-    return [markdown, clearance]
+    return {"action": "markdown", **best, "current_rank": curve.current_rank, "curve": points}
 
 
 def clearance_rule(row: Mapping[str, Any]) -> dict[str, Any]:

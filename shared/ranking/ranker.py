@@ -497,6 +497,58 @@ class Ranker:
             out.append(_slot_for(above + 1, taken))
         return adjusted, out
 
+    def placements(
+        self,
+        item_ids: Sequence[str],
+        scores: np.ndarray,
+        rules: Iterable[Rule],
+        now: datetime,
+    ) -> list[list[int | None]]:
+        """``placement``'s ranks for many items at once: row i of ``scores`` holds hypothetical
+        model scores of ``item_ids[i]``. The rules are resolved once, so a batch costs one pass
+        over the catalogue and a binary search per score; ties are broken by id, as there."""
+        rules = list(rules)
+        effects = self._effects(rules, now)
+        view = self._alive[: self._n] & ~effects.removed
+        pins = self._pins_in(effects, view)
+        pinned = {row for _, row in pins}
+        total = int(view.sum())
+        taken = sorted(slot for slot, _ in _pin_slots(pins) if slot <= total)
+        others = view.copy()
+        if pinned:
+            others[np.fromiter(pinned, dtype=np.int64)] = False
+        rows = np.flatnonzero(others)
+        by_value = np.argsort(effects.adjusted[rows], kind="stable")
+        values = effects.adjusted[rows][by_value]
+        ids_by_value = np.array(self._ids, dtype=object)[rows][by_value].astype(str)
+        order: np.ndarray | None = None
+        out: list[list[int | None]] = []
+        for item_id, wanted in zip(item_ids, np.atleast_2d(scores), strict=True):
+            row = self._index.get(item_id)
+            if row is None:
+                raise NotFound(f"item {item_id!r} is not in the ranking")
+            if effects.removed[row]:
+                out.append([None] * len(wanted))
+                continue
+            if row in pinned:
+                order = self.full_order(rules, now) if order is None else order
+                out.append([int(np.flatnonzero(order == row)[0]) + 1] * len(wanted))
+                continue
+            own = effects.adjusted[row]
+            shifted = np.asarray(wanted, dtype=np.float64) + (own - self._scores[row])
+            left = np.searchsorted(values, shifted, side="left")
+            right = np.searchsorted(values, shifted, side="right")
+            above = len(values) - right
+            if others[row]:  # the item's own current score is among the others
+                above = above - (own > shifted)
+            ranks: list[int | None] = []
+            for a, lo, hi in zip(above.tolist(), left.tolist(), right.tolist(), strict=True):
+                if hi > lo:  # ties with others: the id decides
+                    a += int(np.count_nonzero(ids_by_value[lo:hi] < item_id))
+                ranks.append(_slot_for(a + 1, taken))
+            out.append(ranks)
+        return out
+
     def adjustment(self, item_id: str, rules: Iterable[Rule], now: datetime) -> float:
         """What the active rules add to the item's model score (boost - demote + clearance)."""
         row = self._index.get(item_id)

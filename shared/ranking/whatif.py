@@ -108,6 +108,61 @@ def price_whatif(
     )
 
 
+@dataclass(frozen=True)
+class PriceCurve:
+    """One item's ranks at other prices (``price_curves``)."""
+
+    item_id: str
+    current_score: float
+    current_rank: int | None
+    prices: list[float]
+    scores: list[float]
+    ranks: list[int | None]
+
+
+CURVE_CHUNK = 5_000
+
+
+def price_curves(
+    ranker: Ranker,
+    product_states: Sequence[Mapping[str, Any]],
+    factors: Sequence[float],
+    now: datetime,
+    rules: Iterable[Rule],
+) -> list[PriceCurve]:
+    """``price_whatif`` for many items at once, each at ``price x factor`` for every factor:
+    features and scores in one batch per chunk of items, ranks from ``Ranker.placements``.
+    Nothing is written; the items must be in the ranking and have a price."""
+    rules = list(rules)
+    if ranker.context is None:
+        raise NotFound("the ranking has not been built yet")
+    out: list[PriceCurve] = []
+    for start in range(0, len(product_states), CURVE_CHUNK):
+        chunk = product_states[start : start + CURVE_CHUNK]
+        ids = [str(s.get("item_id", "")) for s in chunk]
+        current = ranker.scores_for(ids)
+        missing = [i for i in ids if i not in current]
+        if missing:
+            raise NotFound(f"items {missing[:5]} are not in the ranking")
+        prices = [[round(float(s["price"]) * f, 2) for f in factors] for s in chunk]
+        docs = [{**s, "price": p} for s, row in zip(chunk, prices, strict=True) for p in row]
+        scores = ranker.score(ranker.features(docs, now)).reshape(len(chunk), len(factors))
+        candidates = np.column_stack([scores, [current[i] for i in ids]])
+        ranks = ranker.placements(ids, candidates, rules, now)
+        out += [
+            PriceCurve(
+                item_id=item,
+                current_score=current[item],
+                current_rank=rank[-1],
+                prices=row_prices,
+                scores=[float(v) for v in row_scores],
+                ranks=rank[:-1],
+            )
+            for item, row_prices, row_scores, rank in zip(ids, prices, scores, ranks, strict=True)
+        ]
+    return out
+
+
 def _validate_prices(values: Sequence[float]) -> list[float]:
     if isinstance(values, str | bytes) or not isinstance(values, Sequence) or not values:
         raise ValidationFailed("prices must be a non-empty list of numbers", field="prices")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import copy
 from datetime import UTC, datetime, timedelta
 
+import numpy as np
 import pytest
 
 from shared.inventory import decisions
@@ -15,7 +16,7 @@ from shared.projection import aging
 from shared.projection.fold import apply_event, new_state
 from shared.projection.windows import window_counts
 from shared.ranking.ranker import Ranker
-from shared.ranking.whatif import price_whatif
+from shared.ranking.whatif import price_curves, price_whatif
 
 pytestmark = pytest.mark.unit
 
@@ -125,3 +126,33 @@ def test_without_a_ranking_only_a_transfer_can_be_recommended(world) -> None:
         "clearance": None,
     }
     assert "no ranking model" in decision["options"][1]["reason"]
+
+
+def test_batch_placements_agree_with_one_item_placement_ties_included(world) -> None:
+    ctx, states = world
+    ranker = ctx.ranker
+    ids = sorted(states)[:40]
+    current = ranker.scores_for(ids)
+    # each item's own score (ties with itself), others' scores (ties by id), and two shifts
+    others = list(current.values())
+    wanted = np.array(
+        [
+            [current[i], others[(k + 1) % len(others)], current[i] + 0.5, current[i] - 0.5]
+            for k, i in enumerate(ids)
+        ]
+    )
+    batch = ranker.placements(ids, wanted, [], NOW)
+    for item, row, ranks in zip(ids, wanted, batch, strict=True):
+        assert ranker.placement(item, row, [], NOW)[1] == ranks
+
+
+def test_price_curves_match_price_whatif(world) -> None:
+    ctx, states = world
+    items = [copy.deepcopy(states[i]) for i in sorted(states)[:10]]
+    factors = [1 - m for m in decisions.MARKDOWNS]
+    for curve, item in zip(price_curves(ctx.ranker, items, factors, NOW, []), items, strict=True):
+        single = price_whatif(
+            ctx.ranker, item, [round(item["price"] * f, 2) for f in factors], NOW, []
+        )
+        assert curve.ranks == [p.rank for p in single.points]
+        assert curve.current_rank == single.current_rank
