@@ -267,7 +267,8 @@ def blob_outage_during_reload(stack: Stack, seconds: float = 10, seed: int = 4) 
     outcome = Outcome("blob outage during model reload", seconds)
     sender = Sender(stack, f"OUT-BLOB-{seed}", seed)
     before = stack.log_position()
-    stack.plan(blob={"kind": "down", "until": time.time() + seconds})
+    fault_end_wall = time.time() + seconds
+    stack.plan(blob={"kind": "down", "until": fault_end_wall})
     models.put("ranker/current.json", json.dumps({**pointer, "version": new}))
     session = requests.Session()
     master = {"x-functions-key": host.keys["master"]}
@@ -282,8 +283,6 @@ def blob_outage_during_reload(stack: Stack, seconds: float = 10, seed: int = 4) 
     stack.clear_faults()
     outcome.injected = stack.faults_since(before)
     reconcile.join()
-
-    fault_end_wall = time.time()
 
     def loaded_at() -> float | None:
         """When the host logged loading the new model (its log's clock is this machine's)."""
