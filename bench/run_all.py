@@ -165,7 +165,7 @@ def latency_rows(r: dict) -> list[Row]:
         _row(
             "latency",
             "highest rate with p95 < 2 s, events/s",
-            dig(r, "sustained.max_rate_p95_under_2s_per_s"),
+            dig(r, "sustained.max_rate_p95_under_slo_per_s"),
         )
     )
     return rows
