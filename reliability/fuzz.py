@@ -206,6 +206,18 @@ def fuzz_api(
     return tally
 
 
+def _generation(examples: int, seed: int | None):
+    """Hypothesis settings of a run: generation only (no shrinking, no example database)."""
+    return settings(
+        max_examples=examples,
+        database=None,
+        deadline=None,
+        derandomize=seed is not None,
+        phases=[Phase.generate],
+        suppress_health_check=list(HealthCheck),
+    )
+
+
 def _run_operation(stack, session, op, mode, headers, role, examples, seed, tally) -> None:
     try:
         strategy = op.as_strategy(generation_mode=mode)
@@ -215,14 +227,7 @@ def _run_operation(stack, session, op, mode, headers, role, examples, seed, tall
         )
         return
 
-    @settings(
-        max_examples=examples,
-        database=None,
-        deadline=None,
-        derandomize=seed is not None,
-        phases=[Phase.generate],
-        suppress_health_check=list(HealthCheck),
-    )
+    @_generation(examples, seed)
     @given(case=strategy)
     def run(case) -> None:
         request = case.as_transport_kwargs(base_url=stack.host.base_url, headers=headers)
@@ -294,14 +299,7 @@ def _run_marketplace(stack, session, marketplace, examples, seed, tally) -> None
         payloads.mutated(marketplace).map(lambda b: (False, b)),
     )
 
-    @settings(
-        max_examples=examples,
-        database=None,
-        deadline=None,
-        derandomize=seed is not None,
-        phases=[Phase.generate],
-        suppress_health_check=list(HealthCheck),
-    )
+    @_generation(examples, seed)
     @given(drawn=draws)
     def run(drawn) -> None:
         valid, body = drawn

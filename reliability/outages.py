@@ -12,6 +12,7 @@ newest KPIs).
 
 from __future__ import annotations
 
+import functools
 import json
 import random
 import statistics
@@ -212,40 +213,30 @@ def _storm(
     return outcome
 
 
-def throttle_storm(stack: Stack, seconds: float = 10, seed: int = 1) -> Outcome:
-    return _storm(
-        stack,
+# The Cosmos storms: (kind, plan, what it does), webhooks at 10/s throughout.
+STORMS = {
+    "throttle": (
         "cosmos 429 storm",
         {"cosmos": {"kind": "throttle", "rate": 0.7, "retry_after_ms": 100}},
-        fault_seconds=seconds,
-        rate=10,
-        seed=seed,
-        note="70% of Cosmos requests answered 429, x-ms-retry-after-ms 100",
-    )
-
-
-def unavailable(stack: Stack, seconds: float = 10, seed: int = 2) -> Outcome:
-    return _storm(
-        stack,
+        "70% of Cosmos requests answered 429, x-ms-retry-after-ms 100",
+    ),
+    "unavailable": (
         "cosmos 503",
         {"cosmos": {"kind": "unavailable", "rate": 0.5}},
-        fault_seconds=seconds,
-        rate=10,
-        seed=seed,
-        note="50% of Cosmos requests answered 503",
-    )
-
-
-def timeouts(stack: Stack, seconds: float = 10, seed: int = 3) -> Outcome:
-    return _storm(
-        stack,
+        "50% of Cosmos requests answered 503",
+    ),
+    "timeouts": (
         "cosmos timeouts",
         {"cosmos": {"kind": "timeout", "rate": 0.3, "delay_s": 1.0}},
-        fault_seconds=seconds,
-        rate=10,
-        seed=seed,
-        note="30% of Cosmos requests time out after 1 s",
-    )
+        "30% of Cosmos requests time out after 1 s",
+    ),
+}
+
+
+def storm(name: str, stack: Stack, seconds: float = 10) -> Outcome:
+    kind, plan, note = STORMS[name]
+    seed = list(STORMS).index(name) + 1
+    return _storm(stack, kind, plan, fault_seconds=seconds, rate=10, seed=seed, note=note)
 
 
 def blob_outage_during_reload(stack: Stack, seconds: float = 10, seed: int = 4) -> Outcome:
@@ -349,9 +340,7 @@ def signalr_down(stack: Stack, seconds: float = 10, seed: int = 5) -> Outcome:
 
 
 SCENARIOS = {
-    "throttle": throttle_storm,
-    "unavailable": unavailable,
-    "timeouts": timeouts,
+    **{name: functools.partial(storm, name) for name in STORMS},
     "blob_reload": blob_outage_during_reload,
     "signalr": signalr_down,
 }
