@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 from azure.cosmos._base import _validate_resource
 
+from reliability import corpus
 from shared.adapters.cosmos import Store
 from shared.core.errors import ValidationFailed
 from shared.inventory.actions import PriceUpdate
@@ -99,3 +100,25 @@ def test_a_broadcast_that_did_not_get_through_is_sent_again_later():
     assert ran.wait(5)
     threading.Event().wait(0.2)
     assert len(calls) == 1
+
+
+WEBHOOK_CORPUS = [(n, e) for n, e in corpus.load() if e["kind"] == "webhook"]
+
+
+@pytest.mark.parametrize("name, entry", WEBHOOK_CORPUS or [("none", None)])
+def test_every_webhook_found_failing_is_normalised_or_refused_by_name(name, entry):
+    """Found by the webhook fuzzing: Amazon notifications whose metadata was not an object,
+    or whose change rows held a value of another type, answered 500."""
+    import base64
+    import json
+    from datetime import UTC, datetime
+
+    from shared.ingest.marketplaces import NORMALISERS
+
+    if entry is None:
+        return
+    body = json.loads(base64.b64decode(entry["body"]["base64"]))
+    try:
+        NORMALISERS[entry["marketplace"]](body, datetime.now(UTC))
+    except ValidationFailed as refused:
+        assert refused.field

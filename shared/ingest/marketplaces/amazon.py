@@ -32,6 +32,7 @@ from shared.core.errors import ValidationFailed
 from shared.core.records import Event
 from shared.ingest.marketplaces.common import (
     as_int,
+    as_object,
     as_price,
     as_str,
     as_time,
@@ -185,8 +186,9 @@ def _sales(payload, nid, ntype, occurred, received_at) -> list[Event]:
             "'payload.itemSalesEventChanges' must be a list", field="payload.itemSalesEventChanges"
         )
     events = []
-    for i, ch in enumerate(changes):
+    for i, entry in enumerate(changes):
         path = f"payload.itemSalesEventChanges[{i}]"
+        ch = as_object(entry, path)
         item_id = as_str(ch.get("sku") or field(ch, "asin"), f"{path}.asin")
         units = as_int(field(ch, "orderedUnits"), f"{path}.orderedUnits")
         revenue = as_price(
@@ -216,8 +218,9 @@ def _traffic(payload, nid, ntype, occurred, received_at) -> list[Event]:
             field="payload.detailPageTrafficEvents",
         )
     events = []
-    for i, row in enumerate(rows):
+    for i, entry in enumerate(rows):
         path = f"payload.detailPageTrafficEvents[{i}]"
+        row = as_object(entry, path)
         events.append(
             event_from(
                 id=f"amazon:traffic:{nid}:{i}",
@@ -245,8 +248,9 @@ def _offer(payload, nid, ntype, occurred, received_at) -> list[Event]:
     lowest = None
     for i, offer in enumerate(competitor):
         amount = as_price(field(offer, "ListingPrice.Amount"), f"Offers[{i}].ListingPrice.Amount")
-        shipping = offer.get("Shipping", {}).get("Amount", 0) or 0
-        landed = amount + float(shipping)
+        shipping = as_object(offer.get("Shipping") or {}, f"Offers[{i}].Shipping")
+        charge = shipping.get("Amount") or 0  # free shipping: absent or 0
+        landed = amount + (as_price(charge, f"Offers[{i}].Shipping.Amount") if charge else 0.0)
         lowest = landed if lowest is None else min(lowest, landed)
     own_price = None
     if own:

@@ -31,8 +31,19 @@ def field(body: dict, path: str, *, default: Any = _MISSING) -> Any:
 
 
 def first_key(body: dict, *names: str) -> str | None:
-    """The first of ``names`` present in ``body`` (for PascalCase/camelCase variants)."""
+    """The first of ``names`` present in ``body`` (for PascalCase/camelCase variants); None
+    when ``body`` is not an object (``field`` then names what is missing)."""
+    if not isinstance(body, dict):
+        return None
     return next((n for n in names if n in body), None)
+
+
+def as_object(value: Any, path: str) -> dict:
+    """``value`` when it is a JSON object; anything else (a list entry of another type) is a
+    422 naming the path."""
+    if not isinstance(value, dict):
+        raise ValidationFailed(f"{path!r} must be an object", field=path)
+    return value
 
 
 def as_int(value: Any, path: str, *, minimum: int | None = None) -> int:
