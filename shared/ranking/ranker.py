@@ -518,9 +518,12 @@ class Ranker:
         if pinned:
             others[np.fromiter(pinned, dtype=np.int64)] = False
         rows = np.flatnonzero(others)
-        by_value = np.argsort(effects.adjusted[rows], kind="stable")
+        # Ordered by score, then id: within a run of equal scores the ids are sorted, so the
+        # tied items that go first are found by a binary search too.
+        ids = np.array(self._ids, dtype=object)[rows].astype(str)
+        by_value = np.lexsort((ids, effects.adjusted[rows]))
         values = effects.adjusted[rows][by_value]
-        ids_by_value = np.array(self._ids, dtype=object)[rows][by_value].astype(str)
+        ids_by_value = ids[by_value]
         order: np.ndarray | None = None
         out: list[list[int | None]] = []
         for item_id, wanted in zip(item_ids, np.atleast_2d(scores), strict=True):
@@ -544,7 +547,7 @@ class Ranker:
             ranks: list[int | None] = []
             for a, lo, hi in zip(above.tolist(), left.tolist(), right.tolist(), strict=True):
                 if hi > lo:  # ties with others: the id decides
-                    a += int(np.count_nonzero(ids_by_value[lo:hi] < item_id))
+                    a += int(np.searchsorted(ids_by_value[lo:hi], item_id))
                 ranks.append(_slot_for(a + 1, taken))
             out.append(ranks)
         return out
