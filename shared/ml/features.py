@@ -251,7 +251,7 @@ def build_raw(
     out[:, COLUMN["category"]] = _codes(field["category"], category_code)
     days = day_window_counts(products, now)  # (n, 7/14/30 days, [units, revenue])
     _sales_health(out, days[:, :, 0], stock)
-    _channels(out, channel_counts(products, now), days[:, 2, :], price)
+    _channels(out, _channel_rollup(products, field["channel_days"], now), days[:, 2, :], price)
     _reserved(out, field, stock)
     _demand(out, field["demand"], now)
     _blank_unsent(out, mode)
@@ -292,6 +292,18 @@ def _channels(
     for c, channel in enumerate(CHANNELS):
         out[:, COLUMN[f"channel_share_{channel}"]] = shares[:, c]
         out[:, COLUMN[f"unit_price_vs_price_{channel}"]] = unit_price[:, c]
+
+
+def _channel_rollup(
+    products: Sequence[Mapping[str, Any]], rollups: Sequence[Any], now: datetime
+) -> np.ndarray:
+    """``channel_counts`` of the products that have a channel rollup (zeros elsewhere): most
+    documents never saw a sales file, and their rows are blanked anyway."""
+    out = np.zeros((len(products), len(CHANNELS), 2))
+    rows = [i for i, rollup in enumerate(rollups) if rollup]
+    if rows:
+        out[rows] = channel_counts([products[i] for i in rows], now)
+    return out
 
 
 def _reserved(out: np.ndarray, field: Mapping[str, Sequence[Any]], stock: np.ndarray) -> None:
