@@ -131,7 +131,8 @@ def test_pages_carry_the_production_policy_with_only_local_origins_added(devhost
         for directive, sources in production.items():
             assert local[directive][: len(sources)] == sources, directive
         added = {d: local[d][len(production[d]) :] for d in production}
-        assert added["connect-src"] == [signalr["signalr"], signalr["signalr_ws"]]
+        # The blob endpoint: images, and the Imports page's uploads straight to Blob.
+        assert added["connect-src"] == [signalr["signalr"], signalr["signalr_ws"], signalr["blob"]]
         assert added["img-src"] == [signalr["blob"]]
         assert all(not extra for d, extra in added.items() if d not in ("connect-src", "img-src"))
         sources = [src for extra in added.values() for src in extra]

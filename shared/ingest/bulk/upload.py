@@ -22,6 +22,7 @@ from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
+from python_multipart.exceptions import ParseError
 from python_multipart.multipart import MultipartParser, parse_options_header
 
 from shared.adapters.blob import BLOCK_BYTES, BlobStore
@@ -224,6 +225,9 @@ def _parts(body: bytes, boundary: bytes) -> tuple[str, list[tuple[int, int]], di
             "on_part_end": on_part_end,
         },
     )
-    parser.write(body)  # callbacks get offsets into ``body``; nothing is copied
-    parser.finalize()
+    try:
+        parser.write(body)  # callbacks get offsets into ``body``; nothing is copied
+        parser.finalize()
+    except ParseError as exc:
+        raise ValidationFailed(f"the multipart body is malformed: {exc}", field="file") from exc
     return file_name, spans, form
