@@ -13,7 +13,7 @@ import logging
 
 import sqlglot
 from sqlglot import exp
-from sqlglot.errors import ParseError
+from sqlglot.errors import ParseError, SqlglotError
 
 from shared.analytics.contracts import TABLES
 from shared.core.errors import InputError
@@ -69,6 +69,13 @@ def guard(sql: str, *, max_rows: int) -> str:
     except ParseError as exc:
         raise QueryRefused(
             f"not a statement the guard can read: {exc.errors[0]['description']}", field="sql"
+        ) from exc
+    except (SqlglotError, IndexError) as exc:
+        # The tokenizer's own errors (an unterminated quote), and an IndexError it raises on
+        # some of them: the text is not SQL the guard can read, whoever sent it.
+        raise QueryRefused(
+            f"not a statement the guard can read: {str(exc)[:120] or 'unterminated text'}",
+            field="sql",
         ) from exc
     if len(statements) != 1:
         raise QueryRefused(f"one statement only; found {len(statements)}", field="sql")

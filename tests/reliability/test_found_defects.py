@@ -122,3 +122,16 @@ def test_every_webhook_found_failing_is_normalised_or_refused_by_name(name, entr
         NORMALISERS[entry["marketplace"]](body, datetime.now(UTC))
     except ValidationFailed as refused:
         assert refused.field
+
+
+@pytest.mark.parametrize(
+    "sql", ["\u001dg'", '"\u0016x', "\u00b6\u00f8L\u00a0Ui'\u0006\b\u00e7C#", '\U0001fdc6"']
+)
+def test_sql_the_tokenizer_cannot_read_is_refused_with_a_400(sql):
+    """Found by the API fuzzing: POST /api/analyst/sql with an unterminated quote answered 500
+    (sqlglot's TokenError, or an IndexError from its tokenizer, passed the guard)."""
+    from shared.analytics.guard import QueryRefused, guard
+
+    with pytest.raises(QueryRefused) as refused:
+        guard(sql, max_rows=10)
+    assert refused.value.status == 400 and refused.value.field == "sql"
