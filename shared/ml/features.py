@@ -42,7 +42,7 @@ from shared.projection.windows import (
     MAX_DAYS_OF_COVER,
     channel_counts,
     day_key,
-    day_window_counts,
+    day_window_sums,
     days_of_cover,
     window_counts,
 )
@@ -249,7 +249,7 @@ def build_raw(
     out[:, COLUMN["days_of_cover"]] = days_of_cover(stock, units[:, 2])
     out[:, COLUMN["marketplace"]] = _codes(field["marketplace"], marketplace_code)
     out[:, COLUMN["category"]] = _codes(field["category"], category_code)
-    days = day_window_counts(products, now)  # (n, 7/14/30 days, [units, revenue])
+    days = day_window_sums(field["days"], now)  # (n, 7/14/30 days, [units, revenue])
     _sales_health(out, days[:, :, 0], stock)
     _channels(out, _channel_rollup(products, field["channel_days"], now), days[:, 2, :], price)
     _reserved(out, field, stock)
@@ -366,7 +366,7 @@ def context_of(matrix: np.ndarray) -> FeatureContext:
 _PLAIN_NUMBERS = frozenset({int, float, type(None)})
 _FIELDS = (
     "price", "mrp", "competitor_price", "stock", "rating", "review_count", "marketplace",
-    "category", "stock_reserved", "stock_locations", "channel_days", "demand",
+    "category", "stock_reserved", "stock_locations", "channel_days", "demand", "days",
 )  # fmt: skip
 
 
@@ -390,6 +390,7 @@ def _fields(products: Sequence[Mapping[str, Any]]) -> dict[str, tuple[Any, ...]]
             p.get("stock_locations"),
             p.get("channel_days"),
             p.get("demand"),
+            p.get("days"),
         )
         for p in products
     ]

@@ -49,7 +49,13 @@ def window_counts(products: Sequence[Mapping[str, Any]], now: datetime) -> np.nd
 
 def day_window_counts(products: Sequence[Mapping[str, Any]], now: datetime) -> np.ndarray:
     """Units and revenue per product over 7 / 14 / 30 days: shape (n, 3 windows, 2)."""
-    maps = [p.get("days") or {} for p in products]
+    return day_window_sums([p.get("days") for p in products], now)
+
+
+def day_window_sums(rollups: Sequence[Mapping[str, Any] | None], now: datetime) -> np.ndarray:
+    """``day_window_counts`` from each product's daily rollup (None: no sales), for a caller
+    that has already read them from the documents."""
+    maps = [rollup or {} for rollup in rollups]
     out = _band_sums(maps, _day_bands(now), _BANDS, 2, "days: [units, revenue]")[:, :3]
     return np.cumsum(out, axis=1)
 
