@@ -116,6 +116,9 @@ def flush() -> None:
     store = get_store()
     state = live()
     now = utcnow()
+    if state.ranker is None:
+        # A cold instance (a rule changed through the API before any event or timer here).
+        state.sync(now)
     with state.lock:
         mode = state.mode()
         kpi = state.kpi_snapshot(now, mode=mode)
