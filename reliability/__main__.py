@@ -237,7 +237,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--kills", type=int, default=20)
     p.add_argument("--fault-seconds", type=float, default=10)
     p.add_argument("--products", type=int, default=10_000)
-    p.add_argument("--rates", default="2,4,6,8,12,16,24")
+    p.add_argument("--rates", default="4,8,16,24,32,48,64,96")
     p.add_argument("--step-seconds", type=float, default=10)
     p.add_argument("--out", type=Path, default=ROOT / "artifacts" / "reliability.json")
     p.add_argument(
