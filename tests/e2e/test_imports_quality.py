@@ -74,8 +74,11 @@ def drop_file(page: Page, name: str, text: str) -> None:
     page.get_by_test_id("import-dropzone").dispatch_event("drop", {"dataTransfer": data})
 
 
-def finished_detail(page: Page, status: str = "imported"):
+def finished_detail(page: Page, name: str, status: str = "imported"):
+    """The detail of the import of ``name`` once it has finished. The detail of the previous
+    import stays on screen until the new one is reserved, so the name is waited for first."""
     detail = page.get_by_test_id("import-detail")
+    expect(detail).to_contain_text(name, timeout=IMPORT_MS)
     expect(detail).to_have_attribute("data-status", status, timeout=IMPORT_MS)
     return detail
 
@@ -96,7 +99,7 @@ def test_a_big_file_shows_a_moving_progress_bar_and_the_counts_of_the_api(
     page.get_by_test_id("import-kind").select_option("sales")
     page.get_by_test_id("import-submit").click()
 
-    detail = finished_detail(page)
+    detail = finished_detail(page, "pos_sales_big.csv")
     import_id = detail.get_attribute("data-import-id")
     assert import_id
     bar = page.get_by_test_id("import-progress")
@@ -139,7 +142,7 @@ def test_an_inventory_file_moves_the_bar_row_by_row(page: Page, devhost):
     page.evaluate(RECORD_BAR)
     drop_file(page, "inventory_all_locations.csv", text)
     page.get_by_test_id("import-submit").click()
-    finished_detail(page)
+    finished_detail(page, "inventory_all_locations.csv")
     seen = page.evaluate("window.__bars")
     print(f"progress seen: {seen}")
     percents = [int(p) for _, p in seen if p]
@@ -154,7 +157,7 @@ def test_a_dropped_file_with_bad_rows_lists_them_and_downloads_the_report(page: 
     drop_file(page, "broken_sales.csv", text)
     expect(page.get_by_test_id("import-chosen")).to_contain_text("broken_sales.csv")
     page.get_by_test_id("import-submit").click()
-    finished_detail(page)
+    finished_detail(page, "broken_sales.csv")
 
     expect(page.get_by_test_id("import-count-invalid")).to_have_attribute(
         "data-value", str(len(planted))
@@ -187,7 +190,7 @@ def test_strict_mode_and_refused_files_say_why(page: Page, devhost, tmp_path: Pa
     drop_file(page, "strict_sales.csv", text)
     page.get_by_test_id("import-strict").check()
     page.get_by_test_id("import-submit").click()
-    finished_detail(page, "rejected")
+    finished_detail(page, "strict_sales.csv", "rejected")
     expect(page.get_by_test_id("import-reason")).to_contain_text("strict mode")
     expect(page.get_by_test_id("import-reason-help")).to_contain_text("without strict mode")
     expect(page.get_by_test_id("import-error-row")).to_have_count(len(planted))
@@ -196,14 +199,14 @@ def test_strict_mode_and_refused_files_say_why(page: Page, devhost, tmp_path: Pa
     # Missing required columns: rejected with the columns named.
     drop_file(page, "sales_short.csv", "date,product_id,channel\n2026-11-20T10:00:00,SKU-1,pos\n")
     page.get_by_test_id("import-submit").click()
-    finished_detail(page, "rejected")
+    finished_detail(page, "sales_short.csv", "rejected")
     expect(page.get_by_test_id("import-reason")).to_contain_text("quantity_sold")
     expect(page.get_by_test_id("import-reason-help")).to_contain_text("missing columns")
 
     # An unknown kind of file.
     drop_file(page, "colours.csv", "colour,size\nred,M\n")
     page.get_by_test_id("import-submit").click()
-    finished_detail(page, "rejected")
+    finished_detail(page, "colours.csv", "rejected")
     expect(page.get_by_test_id("import-reason")).to_contain_text("match no file kind")
 
     # Over 50 MB (a sparse file): refused before anything is sent.
@@ -289,8 +292,7 @@ def test_the_quality_page_shows_planted_problems_and_the_overview_a_critical_one
         drop_file(page, name, text)
         expect(page.get_by_test_id("import-chosen")).to_contain_text(name)
         page.get_by_test_id("import-submit").click()
-        detail = finished_detail(page)
-        expect(detail).to_contain_text(name)
+        detail = finished_detail(page, name)
         eventually(lambda: not unprojected(store), timeout=60)
     # The quality run follows the import's outcome: wait for the one after the second file.
     last = f"import:{detail.get_attribute('data-import-id')}"
