@@ -8,7 +8,8 @@
   them for the next hour ahead of time. The first pass of the next hour takes those rows whose
   document has not changed since, so the hour's window shift is spread over the hour instead of
   landing on one pass. Features depend on the clock only through hour and day windows, so a row
-  built for the start of an hour is right for all of it.
+  built for the start of an hour is right for all of it. Before midnight every row is built
+  ahead (the day windows move): at 2,000 rows a pass, 100k products take 50 of the hour's 120.
 """
 
 from __future__ import annotations
@@ -22,7 +23,8 @@ import numpy as np
 from shared.projection.windows import band_changes
 
 # Rows built ahead per pass: about 60 ms of one core; at 100k products the hour's share (about
-# a third of the rows) is ready within the first 10 minutes of a 30-second reconcile.
+# a third of the rows) is ready within the first 10 minutes of a 30-second reconcile, the whole
+# catalogue before midnight within 25 minutes.
 PREPARE_PER_PASS = 2_000
 
 
@@ -30,7 +32,13 @@ def hour_start(moment: datetime) -> datetime:
     return moment.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
 
 
+# "Every document": the next hour is another day.
+EVERY: frozenset[str] = frozenset({"*"})
+
+
 def holds_any(doc: Mapping[str, Any], keys: frozenset[str]) -> bool:
+    if keys is EVERY:
+        return True
     buckets = doc.get("buckets") or {}
     return any(key in buckets for key in keys)
 
@@ -84,11 +92,12 @@ class NextHour:
         return found[1] if found is not None and found[0] == etag else None
 
     def moved_keys(self, now: datetime, mode: str) -> frozenset[str] | None:
-        """The keys that change window at the next hour when this pass must plan it, else None.
+        """What this pass must note for the next hour, else None: the keys that change window
+        then (a document holding one needs a new row), or ``EVERY`` when the next hour is
+        another day (the day windows move: every row is built ahead).
 
         Planned once an hour, at the second pass when the first takes rows built ahead (that
-        pass has the hour's scoring to do already), else at the first. None too when the next
-        hour is another day: then every row changes and nothing is built ahead."""
+        pass has the hour's scoring to do already), else at the first."""
         current = hour_start(now)
         upcoming = current + timedelta(hours=1)
         first = self.last_pass != current
@@ -97,7 +106,8 @@ class NextHour:
             return None
         if first and self.hour == current and self.mode == mode and self.rows:
             return None
-        return band_changes(now, upcoming) or None
+        moved = band_changes(now, upcoming)
+        return EVERY if moved is None else (moved or None)
 
     def plan(self, now: datetime, mode: str, docs: list[Mapping[str, Any]]) -> None:
         """Start building for the next hour: ``docs`` are those whose rows it changes."""

@@ -152,12 +152,22 @@ def test_rows_the_next_hour_changes_are_built_ahead_a_slice_per_pass(
     assert ranker._next_hour.hour == row_cache.hour_start(later) + timedelta(hours=1)
 
 
-def test_nothing_is_built_ahead_for_another_day(small_model, states, monkeypatch):
+def test_before_midnight_every_row_is_built_ahead_for_the_new_day(small_model, states, monkeypatch):
     docs = _stamp(states)
     late = NOW.replace(hour=23, minute=40)
+    midnight = late.replace(hour=0, minute=0) + timedelta(days=1)
+    monkeypatch.setattr(row_cache, "PREPARE_PER_PASS", 50)
     ranker = Ranker(small_model)
     ranker.full(docs, late)
-    assert ranker._next_hour.pending == [] and ranker._next_hour.rows == {}
+    passes = 1
+    while ranker._next_hour.pending:
+        ranker.full(docs, late + timedelta(minutes=passes))
+        passes += 1
+    assert passes == -(-len(docs) // 50)
+    built = _built_rows(ranker, monkeypatch)
+    ranker.full(docs, midnight + timedelta(minutes=1))
+    assert built == []  # the first pass of the day builds nothing
+    _same_as_fresh(ranker, docs, midnight + timedelta(minutes=1), small_model)
 
 
 def test_rows_from_the_incremental_path_are_reused_and_a_mode_change_rebuilds_all(
