@@ -65,19 +65,7 @@ def reserve(
         raise PayloadTooLarge(f"the file is {size} bytes; the limit is {max_bytes}")
     if size <= 0:
         raise ValidationFailed("the file is empty", field="size")
-    if kind is not None and kind not in KINDS:
-        raise ValidationFailed(f"kind must be one of {', '.join(KINDS)}", field="kind")
-    file_name = safe_name(name)
-    import_id = uuid.uuid4().hex
-    doc = ledger.new(
-        import_id,
-        file_name,
-        runner.upload_name(import_id, file_name),
-        kind=kind,
-        strict=strict,
-        actor=actor,
-    )
-    ledger.create(store, doc)
+    doc = _record(store, name, kind, strict=strict, actor=actor)
     link = blobs.write_link(doc["blob"], UPLOAD_LINK_TTL)
     upload = {
         "method": "PUT",
@@ -144,11 +132,21 @@ def receive(
     if sum(end - start for start, end in spans) == 0:
         raise ValidationFailed("the file is empty", field="file")
     kind = fields.get("kind") or None
-    if kind is not None and kind not in KINDS:
-        raise ValidationFailed(f"kind must be one of {', '.join(KINDS)}", field="kind")
     strict = str(fields.get("strict", "false")).lower()
     if strict not in ("true", "false", "1", "0"):
         raise ValidationFailed("strict must be true or false", field="strict")
+    doc = _record(store, name, kind, strict=strict in ("true", "1"), actor=actor)
+    metadata = {"import_id": doc["id"], "strict": str(doc["strict"]).lower(), "actor": actor}
+    if kind:
+        metadata["kind"] = kind
+    blobs.upload_stream(doc["blob"], _slices(view, spans), metadata=metadata)
+    return doc
+
+
+def _record(store: Store, name: str, kind: str | None, *, strict: bool, actor: str) -> dict:
+    """Check the kind and the name, and record the import as queued."""
+    if kind is not None and kind not in KINDS:
+        raise ValidationFailed(f"kind must be one of {', '.join(KINDS)}", field="kind")
     file_name = safe_name(name)
     import_id = uuid.uuid4().hex
     doc = ledger.new(
@@ -156,14 +154,10 @@ def receive(
         file_name,
         runner.upload_name(import_id, file_name),
         kind=kind,
-        strict=strict in ("true", "1"),
+        strict=strict,
         actor=actor,
     )
     ledger.create(store, doc)
-    metadata = {"import_id": import_id, "strict": str(doc["strict"]).lower(), "actor": actor}
-    if kind:
-        metadata["kind"] = kind
-    blobs.upload_stream(doc["blob"], _slices(view, spans), metadata=metadata)
     return doc
 
 
