@@ -13,7 +13,8 @@ The full pass reuses what cannot have changed (``shared.ranking.row_cache``): a 
 document has the same ``_etag`` as when the row was built, built for the same mode, and whose
 buckets hold none of the keys that moved to another window since (four keys an hour later),
 keeps its feature row, and its score too unless its category's median price moved; the rows an
-hour's window shift changes are built ahead, a slice per pass during the hour before. Only the
+hour's window shift changes are built and scored ahead, a slice per pass during the hour before,
+and keep that score unless the model or their category's median price changed since. Only the
 rest is built and scored, so the 30-second reconcile costs what changed, not the catalogue. A
 document without ``_etag`` (not read from Cosmos) is always rebuilt.
 
@@ -180,6 +181,7 @@ class Ranker:
         categories: list[str] = []
         etags: list[str | None] = []
         reused: list[np.ndarray] = []  # per block: the old row of each row, -1 = built now
+        scored: list[np.ndarray] = []  # per block: (score, median) of rows scored ahead, else NaN
         iterator = iter(products)
         while chunk := list(islice(iterator, _CHUNK)):
             chunk_ids = [str(p["item_id"]) for p in chunk]
@@ -187,6 +189,7 @@ class Ranker:
             from_row = np.full(len(chunk), -1, dtype=np.int64)
             block = np.empty((len(chunk), len(FEATURES)), dtype=np.float32)
             ready = np.zeros(len(chunk), dtype=bool)  # built ahead for this hour
+            ahead_scores = np.full((len(chunk), 2), np.nan)
             for i, (item, etag, doc) in enumerate(zip(chunk_ids, chunk_etags, chunk, strict=True)):
                 if upcoming is not None and etag is not None and holds_any(doc, upcoming):
                     changing.append(doc)
@@ -194,7 +197,9 @@ class Ranker:
                 if row is not None:
                     from_row[i] = row
                 elif (ahead := self._next_hour.take(item, etag, now, self.mode)) is not None:
-                    block[i], ready[i] = ahead, True
+                    block[i], ready[i] = ahead.row, True
+                    if ahead.model is self.model:
+                        ahead_scores[i] = ahead.score, ahead.median
             keep = from_row >= 0
             if keep.any():
                 assert old is not None
@@ -204,6 +209,7 @@ class Ranker:
                 block[fresh] = build_raw([chunk[i] for i in fresh], now, self.mode)
             blocks.append(block)
             reused.append(from_row)
+            scored.append(ahead_scores)
             ids += chunk_ids
             etags += chunk_etags
             titles += [str(p.get("title") or "") for p in chunk]
@@ -211,7 +217,8 @@ class Ranker:
             del chunk
         X = np.vstack(blocks) if blocks else np.empty((0, len(FEATURES)), np.float32)
         from_old = np.concatenate(reused) if reused else np.empty(0, dtype=np.int64)
-        del blocks, reused
+        ahead_scored = np.vstack(scored) if scored else np.empty((0, 2))
+        del blocks, reused, scored
         # Later documents of the same item win, as they would in a merge.
         index = {item: row for row, item in enumerate(ids)}
         alive = np.zeros(len(ids), dtype=bool)
@@ -219,7 +226,7 @@ class Ranker:
         old_context = self.context
         self.context = context or context_of(X[alive])
         apply_context(X, self.context)
-        self._scores = self._rescore(X, from_old, old, old_context)
+        self._scores = self._rescore(X, from_old, old, old_context, ahead_scored)
         self._X, self._n = X, len(ids)
         old_ids, old_published = self._ids, self._published
         self._ids, self._titles, self._categories = ids, titles, categories
@@ -235,7 +242,16 @@ class Ranker:
         self._changed(ids_changed=ids != old_ids)
         if upcoming is not None:
             self._next_hour.plan(now, self.mode, changing)
-        self._next_hour.advance(lambda docs, at: build_raw(docs, at, self.mode))
+        self._next_hour.advance(lambda docs, at: build_raw(docs, at, self.mode), self._score_ahead)
+
+    def _score_ahead(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, object]:
+        """Scores of raw rows built ahead, with today's context: (scores, each row's category
+        median, the model)."""
+        assert self.context is not None  # a full pass has set it
+        X = rows.copy()
+        apply_context(X, self.context)
+        medians = self.context.category_median[X[:, COLUMN["category"]].astype(np.int64)]
+        return self.score(X), medians, self.model
 
     def _rescore(
         self,
@@ -243,9 +259,12 @@ class Ranker:
         from_old: np.ndarray,
         old: PreviousRows | None,
         old_context: FeatureContext | None,
+        ahead: np.ndarray,
     ) -> np.ndarray:
         """Scores of a full pass: reused rows keep theirs unless their category's reference
-        price moved (their ``price_vs_category`` changed); the rest are scored."""
+        price moved (their ``price_vs_category`` changed), rows built ahead keep the score
+        given then (``ahead``: score and category median, NaN if none) unless their category's
+        median is another now; the rest are scored."""
         todo = from_old < 0
         if old is None or old_context is None or self.context is None:
             todo[:] = True
@@ -253,9 +272,19 @@ class Ranker:
             moved = np.flatnonzero(old_context.category_median != self.context.category_median)
             if len(moved):
                 todo |= np.isin(X[:, COLUMN["category"]].astype(np.int64), moved)
+        known = np.flatnonzero(~np.isnan(ahead[:, 0]))
+        if len(known) and self.context is not None:
+            codes = X[known, COLUMN["category"]].astype(np.int64)
+            known = known[ahead[known, 1] == self.context.category_median[codes]]
+        else:
+            known = known[:0]
+        todo[known] = False
         scores = np.empty(len(X))
-        if old is not None and not todo.all():
-            scores[~todo] = old.scores[from_old[~todo]]
+        kept = ~todo
+        kept[known] = False
+        if old is not None and kept.any():
+            scores[kept] = old.scores[from_old[kept]]
+        scores[known] = ahead[known, 0]
         if todo.any():
             scores[todo] = self.score(X[todo])
         return scores

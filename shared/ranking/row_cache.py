@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -74,6 +74,20 @@ class PreviousRows:
         return row
 
 
+class Ahead(NamedTuple):
+    """A row built ahead for the next hour, and its score as of the pass that built it."""
+
+    etag: str  # of the document the row was built from
+    row: np.ndarray  # raw: the catalogue-relative columns are filled when it is taken
+    score: float
+    median: float  # the median price of the row's category the score saw
+    model: object  # the model that scored it
+
+
+# Scores raw rows built ahead: (scores, the category median each saw, the model that scored).
+AheadScorer = Callable[[np.ndarray], tuple[np.ndarray, np.ndarray, object]]
+
+
 class NextHour:
     """Rows for the start of the next hour, built a slice per pass (see the module docstring)."""
 
@@ -81,15 +95,15 @@ class NextHour:
         self.hour: datetime | None = None  # the hour the rows are for
         self.mode: str | None = None
         self.pending: list[Mapping[str, Any]] = []
-        self.rows: dict[str, tuple[str, np.ndarray]] = {}  # item -> (its _etag, the row)
+        self.rows: dict[str, Ahead] = {}  # by item
         self.last_pass: datetime | None = None  # the hour of the latest pass
 
-    def take(self, item: str, etag: str | None, now: datetime, mode: str) -> np.ndarray | None:
+    def take(self, item: str, etag: str | None, now: datetime, mode: str) -> Ahead | None:
         """The row built ahead for ``item`` if it is for this hour and its document unchanged."""
         if etag is None or self.mode != mode or self.hour != hour_start(now):
             return None
         found = self.rows.get(item)
-        return found[1] if found is not None and found[0] == etag else None
+        return found if found is not None and found.etag == etag else None
 
     def moved_keys(self, now: datetime, mode: str) -> frozenset[str] | None:
         """What this pass must note for the next hour, else None: the keys that change window
@@ -114,10 +128,18 @@ class NextHour:
         self.hour, self.mode = hour_start(now) + timedelta(hours=1), mode
         self.pending, self.rows = docs, {}
 
-    def advance(self, build: Callable[[list[Mapping[str, Any]], datetime], np.ndarray]) -> None:
-        """Build the next slice of rows with ``build(docs, at)``."""
+    def advance(
+        self,
+        build: Callable[[list[Mapping[str, Any]], datetime], np.ndarray],
+        score: AheadScorer,
+    ) -> None:
+        """Build the next slice of rows with ``build(docs, at)`` and score them."""
         if not self.pending or self.hour is None:
             return
         batch, self.pending = self.pending[:PREPARE_PER_PASS], self.pending[PREPARE_PER_PASS:]
-        for doc, row in zip(batch, build(batch, self.hour), strict=True):
-            self.rows[str(doc["item_id"])] = (str(doc["_etag"]), row)
+        rows = build(batch, self.hour)
+        scores, medians, model = score(rows)
+        for doc, row, value, median in zip(batch, rows, scores, medians, strict=True):
+            self.rows[str(doc["item_id"])] = Ahead(
+                str(doc["_etag"]), row, float(value), float(median), model
+            )

@@ -61,6 +61,28 @@ def _built_rows(ranker, monkeypatch):
     return built
 
 
+def _scored_rows(ranker, monkeypatch):
+    """Count the rows the ranker scores."""
+    scored = []
+    real = ranker.score
+
+    def spy(X):
+        scored.append(len(X))
+        return real(X)
+
+    monkeypatch.setattr(ranker, "score", spy)
+    return scored
+
+
+def _build_the_new_day_ahead(ranker, docs, late):
+    ranker.full(docs, late)
+    passes = 1
+    while ranker._next_hour.pending:
+        ranker.full(docs, late + timedelta(minutes=passes))
+        passes += 1
+    return passes
+
+
 def test_band_changes_one_hour_later_are_the_four_keys_that_change_window():
     later = NOW + timedelta(hours=1)
     assert band_changes(NOW, NOW + timedelta(minutes=30)) == frozenset()
@@ -158,16 +180,46 @@ def test_before_midnight_every_row_is_built_ahead_for_the_new_day(small_model, s
     midnight = late.replace(hour=0, minute=0) + timedelta(days=1)
     monkeypatch.setattr(row_cache, "PREPARE_PER_PASS", 50)
     ranker = Ranker(small_model)
-    ranker.full(docs, late)
-    passes = 1
-    while ranker._next_hour.pending:
-        ranker.full(docs, late + timedelta(minutes=passes))
-        passes += 1
-    assert passes == -(-len(docs) // 50)
+    assert _build_the_new_day_ahead(ranker, docs, late) == -(-len(docs) // 50)
     built = _built_rows(ranker, monkeypatch)
+    scored = _scored_rows(ranker, monkeypatch)
     ranker.full(docs, midnight + timedelta(minutes=1))
     assert built == []  # the first pass of the day builds nothing
+    assert sum(scored) == 0  # and scores nothing: the rows were scored when built
     _same_as_fresh(ranker, docs, midnight + timedelta(minutes=1), small_model)
+
+
+def test_rows_built_ahead_are_scored_again_when_their_category_median_or_the_model_moved(
+    small_model, states, monkeypatch
+):
+    docs = _stamp(states)
+    late = NOW.replace(hour=23, minute=40)
+    midnight = late.replace(hour=0, minute=0) + timedelta(days=1) + timedelta(minutes=1)
+    monkeypatch.setattr(row_cache, "PREPARE_PER_PASS", 50)
+    ranker = Ranker(small_model)
+    _build_the_new_day_ahead(ranker, docs, late)
+    # Most items of one category double their price after their rows were built ahead: the
+    # category's median moves, so the scores of its unchanged rows (price_vs_category) are
+    # stale too.
+    category = docs[0]["category"]
+    same_category = [d for d in docs if d["category"] == category]
+    assert 3 < len(same_category) < len(docs)
+    for doc in same_category[: len(same_category) // 2 + 1]:
+        doc["price"] = doc["price"] * 2
+        doc["_etag"] = f'"{next(_etag)}"'
+    scored = _scored_rows(ranker, monkeypatch)
+    ranker.full(docs, midnight)
+    assert sum(scored) == len(same_category)
+    _same_as_fresh(ranker, docs, midnight, small_model)
+
+    # Another model served since the rows were scored: nothing built ahead keeps its score.
+    other = Ranker(small_model)
+    _build_the_new_day_ahead(other, docs, late + timedelta(days=1))
+    other.set_model(type(small_model)(small_model.booster, small_model.metadata))
+    scored = _scored_rows(other, monkeypatch)
+    other.full(docs, midnight + timedelta(days=1))
+    assert sum(scored) == len(docs)
+    _same_as_fresh(other, docs, midnight + timedelta(days=1), small_model)
 
 
 def test_rows_from_the_incremental_path_are_reused_and_a_mode_change_rebuilds_all(
