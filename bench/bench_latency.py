@@ -3,12 +3,12 @@
     python bench/bench_latency.py                       # 220 spaced events, then the rate ramp
     python bench/bench_latency.py --events 200 --rates 5,10,20
 
-Starts Azurite, the local Cosmos server and devhost (timers on, mock feed off), seeds 10,000
-products with 24 h of history as hourly aggregates (each product document is written with the
-hourly buckets, stock and prices its simulated history folds into; no event documents: the
-local Cosmos server keeps everything in memory and does not survive a 10,000-product event
-log), and connects the real ``@microsoft/signalr`` client (Node) to
-the ``kpis`` target. Every benchmark event is a signed Amazon ORDER_PLACED whose price carries
+Starts Azurite, the local Cosmos server and devhost (the reconcile timer on, the batch jobs
+held off, mock feed off), seeds 10,000 products with 24 h of history as hourly aggregates (each
+product document is written with the hourly buckets, stock and prices its simulated history
+folds into; no event documents: the local Cosmos server keeps everything in memory and does not
+survive a 10,000-product event log), and connects the real ``@microsoft/signalr`` client (Node)
+to the ``kpis`` target. Every benchmark event is a signed Amazon ORDER_PLACED whose price carries
 unique paise, so the all-time revenue in a ``kpis`` message tells which events it includes.
 
 Latency of an event = the moment the client process hands over the first ``kpis`` message that
@@ -317,6 +317,15 @@ def wait_until_settled(host: DevHost, products: int) -> float:
         return float(eventually(steady, timeout=300, interval=0.2))
 
 
+# The batch jobs' timers (the daily inventory job, the lake, quality runs, the import sweep)
+# are held off: locally they fire every few minutes, and one landing inside a 10-second step
+# measures the job, not the live loop (a ramp that crossed the hour, when the daily job and the
+# import sweep fire, measured p95 2,273 ms at 8 events/s against 554 ms at 4). The reconcile
+# timer stays on.
+BATCH_JOBS = ("DAILY_JOB_SCHEDULE", "LAKE_SCHEDULE", "QUALITY_SCHEDULE", "IMPORT_SWEEP_SCHEDULE")
+NOT_DURING_THE_RUN = "0 0 0 1 1 *"  # midnight on 1 January
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--events", type=int, default=220)
@@ -336,6 +345,7 @@ def main() -> None:
         local_services(Path(tmp) / "services") as svc,
     ):
         env = stack_env(svc, new_secrets(), database="benchlatency")
+        env.update(dict.fromkeys(BATCH_JOBS, NOT_DURING_THE_RUN))
         print("latency: starting devhost", file=sys.stderr, flush=True)
         started = time.perf_counter()
         host = start_devhost(env, Path(tmp), "--no-seed")

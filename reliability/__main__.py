@@ -9,8 +9,9 @@ subprocess with the ``reliability`` profile), ``fuzz`` (API and webhooks), ``cra
 ``outages`` (throttling, 503s, timeouts, a Blob outage during a model reload, SignalR down) and
 ``load`` (``bench/bench_latency.py`` over 10,000 products with a 1 s p95 target). One local
 stack (Azurite, the Cosmos server, devhost) serves fuzz, crash and outages, each in a database
-of its own. Failing inputs go to ``reliability/corpus/``; the figures to
-``artifacts/reliability.json``.
+of its own. The properties and the crashes run beside the fuzzing; the outages and the load,
+which measure latency, run alone after them. Failing inputs go to ``reliability/corpus/``; the
+figures to ``artifacts/reliability.json``.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import os
 import subprocess
 import sys
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -76,41 +78,65 @@ def finish_properties(proc: subprocess.Popen, started: float) -> dict[str, Any]:
     }
 
 
-def run_fuzz(stack, api_cases: int, webhook_cases: int) -> list[dict[str, Any]]:
-    from reliability import corpus, fuzz
+def fuzz_row(name: str, tally, seconds: float) -> dict[str, Any]:
+    from reliability import corpus
 
-    rows = []
-    for name, run in (
-        ("webhook fuzzing", lambda: fuzz.fuzz_webhooks(stack, webhook_cases, log=log)),
-        ("API fuzzing (schemathesis)", lambda: fuzz.fuzz_api(stack, api_cases, log=log)),
-    ):
-        started = time.monotonic()
-        tally = run()
-        saved = corpus.save(tally.failures)
-        problems = sorted({f["problem"][:90] for f in tally.failures})
-        upstream = sum(tally.dependency_503.values())
-        rows.append(
-            {
-                "kind": name,
-                "inputs": tally.requests,
-                "faults": 0,
-                "5xx": tally.server_errors - upstream,
-                "5xx_cell": f"{tally.server_errors - upstream} (+{upstream} dependency 502/503)"
-                if upstream
-                else None,
-                "lost": None,
-                "double": None,
-                "recovery_s": None,
-                "note": f"{len(tally.failures)} failures ({len(saved)} new in the corpus), "
-                f"{tally.refused_writes_checked} refused writes checked; statuses "
-                f"{dict(sorted(tally.by_status.items()))}; dependency answers "
-                f"{dict(tally.dependency_503)}",
-                "failures": problems[:20],
-                "seconds": round(time.monotonic() - started),
-            }
-        )
-        log(f"{name}: {rows[-1]['note']}")
-    return rows
+    saved = corpus.save(tally.failures)
+    problems = sorted({f["problem"][:90] for f in tally.failures})
+    upstream = sum(tally.dependency_503.values())
+    row = {
+        "kind": name,
+        "inputs": tally.requests,
+        "faults": 0,
+        "5xx": tally.server_errors - upstream,
+        "5xx_cell": f"{tally.server_errors - upstream} (+{upstream} dependency 502/503)"
+        if upstream
+        else None,
+        "lost": None,
+        "double": None,
+        "recovery_s": None,
+        "note": f"{len(tally.failures)} failures ({len(saved)} new in the corpus), "
+        f"{tally.refused_writes_checked} refused writes checked; statuses "
+        f"{dict(sorted(tally.by_status.items()))}; dependency answers "
+        f"{dict(tally.dependency_503)}",
+        "failures": problems[:20],
+        "seconds": round(seconds),
+    }
+    log(f"{name}: {row['note']}")
+    return row
+
+
+def run_fuzz(lanes: list[Any], api_cases: int, webhook_cases: int) -> list[dict[str, Any]]:
+    """The lanes share the marketplaces' webhooks (so every lane's lake has orders), then take
+    API operations until none is left. Each lane is a host and database of its own, so a
+    refused request's writes (the host's write log) are still its own; the lanes overlap one
+    host's work with another's case generation."""
+    from reliability import fuzz, payloads
+
+    claims = fuzz.Claims()
+    started = time.monotonic()
+
+    def lane(number: int) -> tuple[Any, float, Any]:
+        stack = lanes[number]
+        stack.start_host()
+        mine = list(payloads.VALID)[number :: len(lanes)]
+        hooks = fuzz.fuzz_webhooks(stack, webhook_cases, marketplaces=mine, log=log)
+        hooks_seconds = time.monotonic() - started
+        api = fuzz.fuzz_api(stack, api_cases, claim=claims, log=log)
+        stack.stop_host()
+        return hooks, hooks_seconds, api
+
+    with ThreadPoolExecutor(max_workers=len(lanes), thread_name_prefix="fuzz") as pool:
+        results = list(pool.map(lane, range(len(lanes))))
+    hooks, hooks_seconds, api = results[0]
+    for other_hooks, other_seconds, other_api in results[1:]:
+        hooks.merge(other_hooks)
+        api.merge(other_api)
+        hooks_seconds = max(hooks_seconds, other_seconds)
+    return [
+        fuzz_row("webhook fuzzing", hooks, hooks_seconds),
+        fuzz_row("API fuzzing (schemathesis)", api, time.monotonic() - started),
+    ]
 
 
 def run_crash(stack, burst: int, kills: int) -> dict[str, Any]:
@@ -231,8 +257,9 @@ def table(rows: list[dict[str, Any]]) -> str:
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m reliability", description=__doc__)
     p.add_argument("--parts", default=",".join(PARTS))
-    p.add_argument("--api-cases", type=int, default=60, help="per operation, role and mode")
+    p.add_argument("--api-cases", type=int, default=55, help="per operation, role and mode")
     p.add_argument("--webhook-cases", type=int, default=700, help="per marketplace")
+    p.add_argument("--fuzz-lanes", type=int, default=2, help="hosts fuzzed side by side (1-3)")
     p.add_argument("--burst", type=int, default=2000)
     p.add_argument("--kills", type=int, default=20)
     p.add_argument("--fault-seconds", type=float, default=10)
@@ -248,6 +275,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = p.parse_args(argv)
     parts = [x.strip() for x in args.parts.split(",") if x.strip()]
+    if not 1 <= args.fuzz_lanes <= 3:
+        p.error("--fuzz-lanes must be 1-3: each lane takes at least one marketplace's webhooks")
     unknown = set(parts) - set(PARTS)
     if unknown:
         p.error(f"unknown parts {sorted(unknown)}; choose from {PARTS}")
@@ -269,15 +298,23 @@ def main(argv: list[str] | None = None) -> int:
                 return s
 
             try:
-                if "fuzz" in parts:
-                    log("fuzzing: starting devhost")
-                    first.start_host()
-                    rows += run_fuzz(first, args.api_cases, args.webhook_cases)
-                    first.stop_host()
-                if "crash" in parts:
-                    log("crashes")
-                    rows.append(run_crash(fresh(), args.burst, args.kills))
-                    stacks[-1].stop_host()
+                # The crashes run beside the fuzzing, each on a host and database of its own:
+                # the crash part mostly waits (restarts, the import sweep), the fuzzing mostly
+                # generates cases, so together they take little more than the longer of the two.
+                with ThreadPoolExecutor(max_workers=1, thread_name_prefix="crash") as beside:
+                    crashes: Future[dict[str, Any]] | None = None
+                    if "crash" in parts:
+                        first.prepare()  # the first model, once, before two hosts start
+                        crash_stack = fresh()
+                        log("crashes: started beside the rest")
+                        crashes = beside.submit(run_crash, crash_stack, args.burst, args.kills)
+                    if "fuzz" in parts:
+                        lanes = [first] + [fresh() for _ in range(args.fuzz_lanes - 1)]
+                        log(f"fuzzing: {len(lanes)} lanes")
+                        rows += run_fuzz(lanes, args.api_cases, args.webhook_cases)
+                    if crashes is not None:
+                        rows.append(crashes.result())
+                        crash_stack.stop_host()
                 if "outages" in parts:
                     s = fresh()
                     s.start_host()

@@ -136,10 +136,15 @@ def _schema_only(line: str) -> bool:
 
 
 def stack_env(services: LocalServices) -> dict[str, str]:
-    """Settings for an app over ``services``: fresh secrets, a database of its own, no mock."""
+    """Settings for an app over ``services``: fresh secrets, a database and import and lake
+    containers of its own (hosts running side by side must not take each other's files), no
+    mock. The model container is shared: the first model is trained once."""
+    database = f"r{uuid.uuid4().hex[:10]}"
     return {
         **services.env(),
-        "CosmosDB__databaseName": f"r{uuid.uuid4().hex[:10]}",
+        "CosmosDB__databaseName": database,
+        "IMPORTS_CONTAINER": f"imports-{database}",
+        "LAKE_CONTAINER": f"lake-{database}",
         "Webhooks__amazonSecret": secrets.token_hex(16),
         "Webhooks__myntraSecret": secrets.token_hex(16),
         "Webhooks__meeshoSecret": secrets.token_hex(16),

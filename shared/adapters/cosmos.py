@@ -26,6 +26,13 @@ from shared.core.settings import CosmosConnection, get_settings
 _NO_ANSWER = (ServiceRequestError, ServiceResponseError)
 
 
+def _sendable_token(token: str) -> bool:
+    """Whether a continuation token can go out as a header value: a token this API gave is
+    printable ASCII without leading or trailing whitespace; anything else is refused before
+    sending (the HTTP library would refuse it with an error that reads like an outage)."""
+    return token.isascii() and token.isprintable() and token == token.strip()
+
+
 class Store:
     """Typed access to the ReSight containers of one Cosmos database."""
 
@@ -187,8 +194,7 @@ class Store:
     ) -> tuple[list[dict[str, Any]], str | None]:
         """One page of a cross-partition query and the token for the next page."""
         params = [{"name": n, "value": v} for n, v in parameters]
-        if continuation is not None and not continuation.isascii():
-            # A header value: a token this API gave is ASCII; anything else cannot be sent.
+        if continuation is not None and not _sendable_token(continuation):
             raise ValidationFailed("not a continuation token of this API", field="continuation")
         try:
             pager = (

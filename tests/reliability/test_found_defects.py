@@ -1,8 +1,11 @@
-"""Defects the API fuzzing found at the Cosmos boundary, as unit tests: the container stands in
-for the SDK's, running the SDK's own id check (what raised before anything was sent). Their
-original inputs are replayed against devhost from ``reliability/corpus/``."""
+"""Defects the fuzzing found, as unit tests: at the Cosmos boundary (the container stands in for
+the SDK's, running the SDK's own id check, what raised before anything was sent) and in the
+webhook normalisers. Their original inputs are replayed against devhost from
+``reliability/corpus/``."""
 
 from __future__ import annotations
+
+from datetime import UTC, datetime
 
 import pytest
 from azure.cosmos._base import _validate_resource
@@ -10,6 +13,7 @@ from azure.cosmos._base import _validate_resource
 from reliability import corpus
 from shared.adapters.cosmos import Store
 from shared.core.errors import ValidationFailed
+from shared.ingest.marketplaces.common import as_time
 from shared.inventory.actions import PriceUpdate
 
 pytestmark = pytest.mark.unit
@@ -41,12 +45,21 @@ def test_an_id_cosmos_refuses_is_a_422_not_a_500(store, bad):
         store.upsert("products", {"id": bad, "item_id": bad})
 
 
-def test_a_continuation_token_that_cannot_be_a_header_is_a_422(store):
+@pytest.mark.parametrize("token", ["\u00c5\U000af561[:{", " r0", "r0 ", "a\x7fb", "a\rb"], ids=repr)
+def test_a_continuation_token_that_cannot_be_a_header_is_a_422(store, token):
+    # Leading whitespace was answered 503 "no answer": the HTTP library refused the header.
     with pytest.raises(ValidationFailed) as found:
-        store.query_page(
-            "audit", "SELECT * FROM c", page_size=10, continuation="\u00c5\U000af561[:{"
-        )
+        store.query_page("audit", "SELECT * FROM c", page_size=10, continuation=token)
     assert found.value.field == "continuation"
+
+
+@pytest.mark.parametrize("stamp", [1e308, -1e308, float("nan"), float("inf"), 10**20])
+def test_a_webhook_time_out_of_range_is_a_422_naming_the_field(stamp):
+    # {"eventTime": 1e+308} made the Amazon and Myntra webhooks answer 500 (OverflowError).
+    with pytest.raises(ValidationFailed) as found:
+        as_time(stamp, "eventTime", datetime(2026, 12, 2, tzinfo=UTC))
+    assert found.value.field == "eventTime"
+    assert as_time(1_764_633_600, "eventTime", datetime(2026, 12, 2, tzinfo=UTC)).year == 2025
 
 
 def test_the_price_update_names_the_item_id_cosmos_would_refuse():

@@ -76,7 +76,12 @@ def as_time(value: Any, path: str, default: datetime) -> datetime:
     if value is None:
         return default
     if isinstance(value, int | float) and not isinstance(value, bool):
-        return datetime.fromtimestamp(value, UTC)
+        try:
+            return datetime.fromtimestamp(value, UTC)
+        except (OverflowError, OSError, ValueError) as exc:  # out of range, NaN or infinite
+            raise ValidationFailed(
+                f"{path!r} must be a time in seconds since 1970 within years 1-9999", field=path
+            ) from exc
     if not isinstance(value, str):
         raise ValidationFailed(f"{path!r} must be an ISO-8601 time", field=path)
     try:
