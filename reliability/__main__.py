@@ -182,8 +182,11 @@ def run_outages(stack, seconds: float) -> list[dict[str, Any]]:
                 "lost": out["lost"],
                 "double": out["double_counted"],
                 "recovery_s": out["recovery_seconds"],
-                "note": f"{out['note']}; answers {statuses}; latency p50/p95/max "
-                f"{out['latency_ms_p50']}/{out['latency_ms_p95']}/{out['latency_ms_max']} ms",
+                "dead_lettered": out["dead_lettered"],
+                "note": f"{out['note']}; answers {statuses}; items dead-lettered "
+                f"{out['dead_lettered']}; latency p50/p95/max "
+                f"{out['latency_ms_p50']}/{out['latency_ms_p95']}/{out['latency_ms_max']} ms"
+                + (f"; mismatches: {out['mismatches'][:5]}" if out["mismatches"] else ""),
                 "seconds": round(time.monotonic() - started),
             }
         )
@@ -339,6 +342,7 @@ def main(argv: list[str] | None = None) -> int:
         ((r.get("5xx") or 0) > 0 and not r.get("5xx_expected"))
         or (r.get("lost") or 0) > 0
         or (r.get("double") or 0) > 0
+        or (r.get("dead_lettered") or 0) > 0
         for r in rows
     )
     return 1 if failed else 0

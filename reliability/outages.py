@@ -41,6 +41,8 @@ class Outcome:
     injected: int = 0
     lost: int = 0
     double_counted: int = 0
+    dead_lettered: int = 0
+    mismatches: list[str] = field(default_factory=list)
     recovery_seconds: float | None = None
     note: str = ""
 
@@ -57,6 +59,8 @@ class Outcome:
             "injected": self.injected,
             "lost": self.lost,
             "double_counted": self.double_counted,
+            "dead_lettered": self.dead_lettered,
+            "mismatches": self.mismatches,
             "recovery_seconds": None
             if self.recovery_seconds is None
             else round(self.recovery_seconds, 1),
@@ -162,6 +166,22 @@ class Sender:
             have = got.get(sku, (0, 0))[0]
             outcome.lost += max(0, orders - have)
             outcome.double_counted += max(0, have - orders)
+            if have != orders:  # what a reader needs to tell where it went
+                stored = self.stack.store.query(
+                    "events",
+                    "SELECT VALUE COUNT(1) FROM c WHERE c.item_id = @i",
+                    [("@i", sku)],
+                )
+                outcome.mismatches.append(
+                    f"{sku}: {orders} sent, {have} counted, {next(iter(stored), 0)} events stored"
+                )
+        # An outage is not the items' fault: none of them may be dead-lettered for it.
+        dead = self.stack.store.query(
+            "deadletters",
+            "SELECT VALUE c.item_id FROM c WHERE STARTSWITH(c.item_id, @p)",
+            [("@p", self.prefix)],
+        )
+        outcome.dead_lettered += len(list(dead))
 
 
 def _storm(

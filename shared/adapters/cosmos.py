@@ -26,6 +26,24 @@ from shared.core.settings import CosmosConnection, get_settings
 _NO_ANSWER = (ServiceRequestError, ServiceResponseError)
 
 
+# Statuses that mean "call again later", not "this request is wrong": a timeout (408),
+# throttling (429, left after the SDK's own retries), retry-with (449), the service's errors.
+_TRANSIENT = frozenset({408, 429, 449, 500, 502, 503, 504})
+
+
+def unreachable(exc: BaseException) -> bool:
+    """Whether ``exc`` (raised by this module, or caused by what it raised) means the store did
+    not answer or asked to be called later, rather than refusing the request for good."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, _NO_ANSWER):
+            return True
+        if isinstance(seen, exceptions.CosmosHttpResponseError):
+            return seen.status_code in _TRANSIENT
+        seen = seen.__cause__
+    return False
+
+
 def _sendable_token(token: str) -> bool:
     """Whether a continuation token can go out as a header value: a token this API gave is
     printable ASCII without leading or trailing whitespace; anything else is refused before

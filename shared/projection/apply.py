@@ -7,8 +7,10 @@ and re-applies. A redelivered batch finds everything applied and writes nothing.
 
 No item can stop the others: an item that still fails after ``ITEM_ATTEMPTS`` tries has its
 events dead-lettered (``dead_letters``) and the rest of the batch is projected, so the feed
-checkpoints and moves on. Only a failure to record the dead letter (the store itself is down)
-fails the batch, which the trigger then delivers again.
+checkpoints and moves on. A store that does not answer or throttles (``cosmos.unreachable``) is
+not the item's fault: that fails the batch, which the trigger delivers again (the reconcile
+timer tries the same window again), so an outage never dead-letters good events. So does a
+failure to record the dead letter.
 
 An event for an item the catalogue does not know creates a visible "needs catalogue details"
 product (``fold.unknown_listing``); one for a listing merged into another item (an ASIN that
@@ -23,7 +25,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from shared.adapters.cosmos import Store
+from shared.adapters.cosmos import Store, unreachable
 from shared.catalogue import products
 from shared.core.errors import Conflict
 from shared.projection import dead_letters, fold
@@ -59,6 +61,8 @@ def _isolated(store: Store, item_id: str, docs: list[Mapping[str, Any]]) -> dict
             if attempt + 1 < ITEM_ATTEMPTS:
                 time.sleep(RETRY_PAUSES[min(attempt, len(RETRY_PAUSES) - 1)])
                 continue
+            if unreachable(exc):
+                raise
             log.exception(
                 "item %s failed %d times; dead-lettering its events", item_id, attempt + 1
             )
