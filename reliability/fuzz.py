@@ -25,7 +25,7 @@ from typing import Any
 
 import requests
 import schemathesis
-from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import HealthCheck, Phase, Verbosity, given, settings
 from hypothesis import strategies as st
 from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
@@ -231,7 +231,9 @@ def fuzz_api(
 
 
 def _generation(examples: int, seed: int | None):
-    """Hypothesis settings of a run: generation only (no shrinking, no example database)."""
+    """Hypothesis settings of a run: generation only (no shrinking, no example database), and
+    quiet: an operation with nothing to generate in a mode (``Unsatisfiable``, caught below)
+    would print a seed to reproduce it, which is noise here."""
     return settings(
         max_examples=examples,
         database=None,
@@ -239,6 +241,7 @@ def _generation(examples: int, seed: int | None):
         derandomize=seed is not None,
         phases=[Phase.generate],
         suppress_health_check=list(HealthCheck),
+        verbosity=Verbosity.quiet,
     )
 
 
@@ -280,9 +283,18 @@ def _run_operation(stack, session, op, mode, headers, role, examples, seed, tall
             {
                 "kind": "api",
                 "operation": f"{op.method.upper()} {op.path}",
-                "problem": f"generation stopped: {type(exc).__name__}: {exc}"[:500],
+                "problem": f"generation stopped in {op.method.upper()} {op.path}: {_causes(exc)}"[
+                    :500
+                ],
             }
         )
+
+
+def _causes(exc: BaseException) -> str:
+    """``exc`` and, for a group (Hypothesis's ``FlakyFailure``), what it holds."""
+    inner = getattr(exc, "exceptions", ())
+    held = "; ".join(f"{type(e).__name__}: {e}" for e in inner)
+    return f"{type(exc).__name__}: {exc}" + (f" [{held}]" if held else "")
 
 
 # Generated headers worth keeping in the corpus (auth headers are added again on replay).
