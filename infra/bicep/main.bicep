@@ -51,8 +51,10 @@ param logDailyQuotaGb int = 1
 
 param keyVaultPurgeProtection bool = true
 
-@description('Generate mock traffic while no marketplace store is active.')
-param mockEnabled bool = true
+// Off in Azure unless asked for: a deployment serves a seller's real stores, and a demo feed
+// left on costs Cosmos DB writes and wakes an instance every few seconds (docs/cost.md).
+@description('Generate mock (demo) traffic while no marketplace store is active; for a demo only.')
+param mockEnabled bool = false
 
 @description('Mock events per tick (every 5 s); it drives the Cosmos DB and log bill of a demo.')
 @minValue(0)

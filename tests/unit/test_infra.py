@@ -676,3 +676,17 @@ def test_the_analyst_openai_account_is_optional_entra_only_and_wired():
     assert MAIN.module_params["rbac"]["openAiAccountName"] == Expr(
         "analystOpenAI ? openAi.outputs.name : ''"
     )
+
+
+# -- the demo feed ---------------------------------------------------------------------------------
+
+
+def test_the_mock_feed_is_off_by_default_in_azure():
+    # A deployment serves real stores: the demo feed is opt-in (mockEnabled=true for a demo).
+    assert MAIN.params["mockEnabled"] is False
+    assert MAIN.module_params["functionApp"]["mockEnabled"] == Expr("mockEnabled")
+    parameters = json.loads((bicep_tree.BICEP_DIR / "main.parameters.json").read_text())
+    assert parameters["parameters"]["mockEnabled"]["value"] is False
+    # Off also stops the timer itself, not just what it does.
+    settings = TEMPLATES["modules/functionapp.bicep"].variables["appSettings"]
+    assert settings["AzureWebJobs.mock_feed.Disabled"] == Expr("mockEnabled ? 'false' : 'true'")
