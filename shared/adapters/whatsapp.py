@@ -152,7 +152,10 @@ class WhatsAppClient:
 
     @classmethod
     def from_settings(cls, settings: Settings, **kwargs: Any) -> WhatsAppClient | None:
-        """None when WhatsApp is not configured (no phone number id or token)."""
+        """None when WhatsApp is not configured (no phone number id or token); the callers
+        answer 503 "not configured". A token whose Key Vault reference did not resolve is not
+        configured either: the settings drop the reference text (``unresolved_settings``), so it
+        is never sent as a Bearer token."""
         conn = settings.whatsapp
         if not conn.phone_number_id or conn.access_token is None:
             return None

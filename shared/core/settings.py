@@ -15,10 +15,28 @@ unit test keeps the three in step. ``get_settings()`` is cached; tests call
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ModelWrapValidatorHandler,
+    PrivateAttr,
+    SecretStr,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# What App Service leaves in an app setting whose Key Vault reference it could not resolve (no
+# access yet, a missing secret, a typo): the reference text itself, "@Microsoft.KeyVault(...)".
+# https://learn.microsoft.com/azure/app-service/app-service-key-vault-references#troubleshoot-key-vault-references
+KEY_VAULT_REFERENCE_PREFIX = "@microsoft.keyvault("
+
+
+def is_unresolved_key_vault_reference(value: object) -> bool:
+    """True for a value that is still the text of a Key Vault reference, not the secret."""
+    return isinstance(value, str) and value.strip().lower().startswith(KEY_VAULT_REFERENCE_PREFIX)
 
 
 class _Connection(BaseModel):
@@ -108,6 +126,9 @@ class Settings(BaseSettings):
         env_nested_delimiter="__", case_sensitive=False, extra="ignore", populate_by_name=True
     )
 
+    # Settings whose value was an unresolved Key Vault reference (see unresolved_settings).
+    _unresolved: tuple[str, ...] = PrivateAttr(default=())
+
     cosmosdb: CosmosConnection = Field(default_factory=CosmosConnection, alias="CosmosDB")
     model_storage: StorageConnection = Field(
         default_factory=StorageConnection, alias="ModelStorage"
@@ -177,6 +198,54 @@ class Settings(BaseSettings):
     applicationinsights_connection_string: SecretStr | None = Field(
         None, alias="APPLICATIONINSIGHTS_CONNECTION_STRING"
     )
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _unresolved_key_vault_references_are_not_configured(
+        cls, data: Any, handler: ModelWrapValidatorHandler[Settings]
+    ) -> Settings:
+        """The one place a Key Vault reference that did not resolve is caught.
+
+        Such a value is dropped before validation, so the field keeps its default (None for a
+        secret: "not configured") and no code ever uses the reference text as a secret, a salt
+        or a connection string. Its setting name is kept for ``unresolved_settings``.
+        """
+        unresolved: list[str] = []
+        if isinstance(data, dict):
+            data = _without_unresolved(cls, data, "", unresolved)
+        settings = handler(data)
+        if unresolved:
+            settings._unresolved = tuple(sorted(unresolved))
+        return settings
+
+    @property
+    def unresolved_settings(self) -> tuple[str, ...]:
+        """App setting names (``WhatsApp__accessToken``) whose Key Vault reference did not
+        resolve; each is treated as not configured. Names only, never values."""
+        return self._unresolved
+
+
+def _without_unresolved(
+    model: type[BaseModel], data: dict[str, Any], prefix: str, found: list[str]
+) -> dict[str, Any]:
+    """``data`` without its unresolved Key Vault references, each named in ``found`` by its
+    app setting name (the field's alias; nested ones joined with ``__``)."""
+    names: dict[str, tuple[str, Any]] = {}
+    for field_name, info in model.model_fields.items():
+        alias = info.alias or field_name
+        for key in (alias.lower(), field_name.lower()):
+            names[key] = (alias, info.annotation)
+    kept: dict[str, Any] = {}
+    for key, value in data.items():
+        alias, annotation = names.get(str(key).lower(), (str(key), None))
+        if is_unresolved_key_vault_reference(value):
+            found.append(prefix + alias)
+            continue
+        nested = isinstance(annotation, type) and issubclass(annotation, BaseModel)
+        if nested and isinstance(value, dict):
+            value = _without_unresolved(annotation, value, f"{prefix}{alias}__", found)
+        kept[key] = value
+    return kept
 
 
 @lru_cache(maxsize=1)
