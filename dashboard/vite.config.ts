@@ -35,6 +35,6 @@ export default defineConfig(async ({ mode }) => {
       },
     },
     build: { outDir: "dist", sourcemap: false, chunkSizeWarningLimit: 500 },
-    test: { environment: "node", include: ["src/**/*.test.ts"] },
+    test: { environment: "node", include: ["src/**/*.test.ts", "src/**/*.test.tsx"] },
   };
 });

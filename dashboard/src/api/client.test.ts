@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { api, ApiError } from "./client";
+import { api, ApiError, datasetOf, onDataset } from "./client";
 
 function respond(status: number, body: string) {
   const fetch = vi.fn(async (_input: string, _init?: RequestInit) => new Response(body, { status, headers: { "content-type": "application/json" } }));
@@ -47,5 +47,30 @@ describe("API client", () => {
     const itemFetch = respond(200, "{}");
     await api.item("A/B 1");
     expect(itemFetch.mock.calls[0][0]).toBe("/api/item/A%2FB%201");
+  });
+});
+
+describe("dataset header", () => {
+  afterEach(() => vi.unstubAllGlobals());
+
+  it("tells listeners the dataset every answer names, failed ones too", async () => {
+    const heard: string[] = [];
+    const stop = onDataset((d) => heard.push(d));
+    vi.stubGlobal("fetch", vi.fn(async () => new Response("{}", { status: 200, headers: { "X-ReSight-Dataset": "demo" } })));
+    await api.metrics();
+    vi.stubGlobal("fetch", vi.fn(async () => new Response("{}", { status: 500, headers: { "x-resight-dataset": "Seller" } })));
+    await api.metrics().catch(() => undefined);
+    vi.stubGlobal("fetch", vi.fn(async () => new Response("{}", { status: 200 })));
+    await api.metrics();
+    stop();
+    vi.stubGlobal("fetch", vi.fn(async () => new Response("{}", { status: 200, headers: { "X-ReSight-Dataset": "demo" } })));
+    await api.metrics();
+    expect(heard).toEqual(["demo", "seller"]);
+  });
+  it("reads only demo or seller", () => {
+    expect(datasetOf("demo")).toBe("demo");
+    expect(datasetOf(" SELLER ")).toBe("seller");
+    expect(datasetOf("mock")).toBeNull();
+    expect(datasetOf(null)).toBeNull();
   });
 });

@@ -1,6 +1,8 @@
 import type {
   AuditPage,
   DeadLetters,
+  Dataset,
+  DemoPayload,
   Health,
   ImportJob,
   ListingDetails,
@@ -73,6 +75,29 @@ export function errorFromText(method: string, path: string, status: number, stat
   return new ApiError(method, path, status, code, message, field);
 }
 
+/** The response header naming the dataset an answer was computed from. */
+export const DATASET_HEADER = "X-ReSight-Dataset";
+
+type DatasetListener = (dataset: Dataset) => void;
+const datasetListeners = new Set<DatasetListener>();
+
+/** Hear the dataset every API answer names in its header; returns the function that stops it. */
+export function onDataset(listener: DatasetListener): () => void {
+  datasetListeners.add(listener);
+  return () => datasetListeners.delete(listener);
+}
+
+/** "demo" or "seller" from a header value, anything else null. */
+export function datasetOf(value: string | null): Dataset | null {
+  const v = value?.trim().toLowerCase();
+  return v === "demo" || v === "seller" ? v : null;
+}
+
+function noteDataset(response: Response): void {
+  const dataset = datasetOf(response.headers.get(DATASET_HEADER));
+  if (dataset) for (const listener of datasetListeners) listener(dataset);
+}
+
 export async function request<T>(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<T> {
   let response: Response;
   try {
@@ -87,6 +112,7 @@ export async function request<T>(method: string, path: string, body?: unknown, s
     if (exc instanceof DOMException && exc.name === "AbortError") throw exc;
     throw new ApiError(method, path, 0, null, exc instanceof Error ? exc.message : String(exc), null);
   }
+  noteDataset(response);
   if (!response.ok) throw await errorFrom(method, path, response);
   return (await response.json()) as T;
 }
@@ -152,6 +178,10 @@ export const api = {
   imports: (limit: number, signal?: AbortSignal) => request<{ imports: ImportJob[] }>("GET", `/api/imports${query({ limit })}`, undefined, signal),
   importJob: (id: string, signal?: AbortSignal) => request<ImportJob>("GET", `/api/imports/${enc(id)}`, undefined, signal),
   quality: (signal?: AbortSignal) => request<{ run: QualityRun | null }>("GET", "/api/quality", undefined, signal),
+  demo: (signal?: AbortSignal) => request<DemoPayload>("GET", "/api/demo", undefined, signal),
+  startDemo: () => request<DemoPayload>("POST", "/api/demo/start"),
+  endDemo: () => request<DemoPayload>("POST", "/api/demo/end"),
+  deleteDemo: () => request<DemoPayload>("DELETE", "/api/demo"),
   qualityHistory: (days: number, signal?: AbortSignal) =>
     request<{ runs: QualityRunSummary[] }>("GET", `/api/quality/history${query({ days })}`, undefined, signal),
 };

@@ -422,3 +422,20 @@ export interface QualityRunSummary {
   finished_at: string;
   values: Record<string, number | null>;
 }
+
+/** Which data an answer was computed from: the simulated demo, or the seller's own. */
+export type Dataset = "demo" | "seller";
+
+export interface DemoState {
+  state: "running" | "ended" | "off";
+  started_at: string | null;
+  ended_at: string | null;
+  reason: string | null;
+  deleted_at: string | null;
+}
+
+/** GET /api/demo, the answer of its actions, and the "demo" hub message. */
+export interface DemoPayload {
+  dataset: Dataset;
+  demo: DemoState;
+}

@@ -5,14 +5,16 @@ import { int } from "../lib/format";
 import { useApi, useEveryWhileVisible } from "../lib/useApi";
 import { useLive } from "../live/LiveProvider";
 import { WarnIcon } from "./Badges";
+import { DemoBanner } from "./DemoBanner";
 import { QualityAlert } from "./QualityAlert";
 
 const HEALTH_EVERY_MS = 60_000;
 
-/** Under the header on every page: dead letters, and a critical data-quality result. */
+/** Under the header on every page: demo data, dead letters, and a critical data-quality result. */
 export function SystemAlerts() {
   return (
     <>
+      <DemoBanner />
       <DeadLetterAlert />
       <QualityAlert />
     </>

@@ -1,9 +1,14 @@
 import { createContext, useContext, useEffect, useState, useSyncExternalStore, type ReactNode } from "react";
-import { api } from "../api/client";
+import { api, onDataset } from "../api/client";
+import { canReadDemo } from "../lib/demo";
+import { useRole } from "../lib/role";
 import { startHub } from "./hub";
-import { applyMessage, LiveStore, type LiveState } from "./state";
+import { applyMessage, LiveStore, withDataset, type LiveState } from "./state";
 
 const LiveContext = createContext<LiveStore | null>(null);
+
+/** The demo state is read again this often while the page is visible, should a "demo" message be lost. */
+export const DEMO_POLL_MS = 60_000;
 
 export function LiveProvider({ children }: { children: ReactNode }) {
   const [store] = useState(() => new LiveStore());
@@ -18,7 +23,39 @@ export function LiveProvider({ children }: { children: ReactNode }) {
     );
     return () => controller.abort();
   }, [store, connects]);
+  useDemoWatch(store, connects);
   return <LiveContext.Provider value={store}>{children}</LiveContext.Provider>;
+}
+
+/**
+ * Keep the demo state current: every API answer names its dataset in a header; GET /api/demo is
+ * read once the backend names one (on load), whenever the named dataset changes, after a
+ * reconnection and every DEMO_POLL_MS while visible. "demo" hub messages arrive through the hub.
+ * A backend without datasets names none, so nothing is asked of it.
+ */
+function useDemoWatch(store: LiveStore, connects: number): void {
+  const { role } = useRole();
+  const readable = canReadDemo(role);
+  useEffect(() => onDataset((dataset) => store.update((s) => withDataset(s, dataset))), [store]);
+  const dataset = useSyncExternalStore(store.subscribe, () => store.getState().dataset);
+  const known = dataset !== null;
+  const [tick, setTick] = useState(0);
+  useEffect(() => {
+    if (!readable || !known) return;
+    const timer = setInterval(() => {
+      if (document.visibilityState !== "hidden") setTick((n) => n + 1);
+    }, DEMO_POLL_MS);
+    return () => clearInterval(timer);
+  }, [readable, known]);
+  useEffect(() => {
+    if (!readable || dataset === null) return;
+    const controller = new AbortController();
+    api.demo(controller.signal).then(
+      (payload) => store.update((s) => applyMessage(s, "demo", payload)),
+      () => undefined,
+    );
+    return () => controller.abort();
+  }, [store, readable, dataset, connects, tick]);
 }
 
 export function useLiveStore(): LiveStore {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { Metrics, RankingMessage } from "../api/types";
-import { applyMessage, initialLiveState, LiveStore, withConnection } from "./state";
+import { applyMessage, initialLiveState, LiveStore, withConnection, withDataset } from "./state";
 
 const metrics = (as_of: string, revenue: number) => ({ as_of, mode: "mock", window: "24h", kpis: { revenue }, totals: {}, by_marketplace: {} }) as unknown as Metrics;
 const ranking = (as_of: string): RankingMessage => ({ model_version: "v1", as_of, items: [] });
@@ -54,5 +54,31 @@ describe("LiveStore", () => {
     store.update((s) => withConnection(s, "reconnecting"));
     expect(calls).toBe(1);
     expect(store.getState().connection).toBe("reconnecting");
+  });
+});
+
+describe("demo state", () => {
+  const body = {
+    dataset: "demo",
+    demo: { state: "running", started_at: "2026-12-07T05:00:00Z", ended_at: null, reason: null, deleted_at: null },
+  };
+  it("takes a demo message and its dataset", () => {
+    const s = applyMessage(initialLiveState, "demo", body);
+    expect(s.demo?.demo.state).toBe("running");
+    expect(s.dataset).toBe("demo");
+    const after = applyMessage(s, "demo", { dataset: "seller", demo: { ...body.demo, state: "ended", reason: "import" } });
+    expect(after.dataset).toBe("seller");
+    expect(after.demo?.demo.reason).toBe("import");
+  });
+  it("ignores a demo message of another shape", () => {
+    expect(applyMessage(initialLiveState, "demo", null)).toBe(initialLiveState);
+    expect(applyMessage(initialLiveState, "demo", { dataset: "other", demo: body.demo })).toBe(initialLiveState);
+    expect(applyMessage(initialLiveState, "demo", { dataset: "demo", demo: { state: "paused" } })).toBe(initialLiveState);
+  });
+  it("follows the dataset an answer's header names, latest first", () => {
+    const s = withDataset(initialLiveState, "demo");
+    expect(s.dataset).toBe("demo");
+    expect(withDataset(s, "demo")).toBe(s);
+    expect(withDataset(s, "seller").dataset).toBe("seller");
   });
 });

@@ -1,4 +1,4 @@
-import type { LiveEvent, Metrics, ModelMessage, RankingMessage, Rule, StoresPayload } from "../api/types";
+import type { Dataset, DemoPayload, LiveEvent, Metrics, ModelMessage, RankingMessage, Rule, StoresPayload } from "../api/types";
 import type { ConnectionState } from "../lib/indicator";
 import { pushEvent } from "../lib/ticker";
 
@@ -16,6 +16,10 @@ export interface LiveState {
   rulesSeq: number;
   stores: StoresPayload | null;
   model: ModelMessage | null;
+  /** The demo's state, from GET /api/demo, its actions and "demo" messages. */
+  demo: DemoPayload | null;
+  /** The data answers are computed from right now, from the demo state or the latest answer's header. */
+  dataset: Dataset | null;
 }
 
 export const initialLiveState: LiveState = {
@@ -29,9 +33,11 @@ export const initialLiveState: LiveState = {
   rulesSeq: 0,
   stores: null,
   model: null,
+  demo: null,
+  dataset: null,
 };
 
-export const HUB_TARGETS = ["kpis", "ranking", "event", "rules", "stores", "model"] as const;
+export const HUB_TARGETS = ["kpis", "ranking", "event", "rules", "stores", "model", "demo"] as const;
 export type HubTarget = (typeof HUB_TARGETS)[number];
 
 function newer(current: { as_of: string } | null, incoming: { as_of: string }): boolean {
@@ -60,7 +66,25 @@ export function applyMessage(state: LiveState, target: HubTarget, payload: unkno
       return { ...state, stores: payload as StoresPayload };
     case "model":
       return { ...state, model: payload as ModelMessage };
+    case "demo": {
+      const demo = demoPayloadOf(payload);
+      return demo ? { ...state, demo, dataset: demo.dataset } : state;
+    }
   }
+}
+
+/** A demo body as the API sends it, or null for anything else (never trust a message's shape). */
+export function demoPayloadOf(payload: unknown): DemoPayload | null {
+  if (!payload || typeof payload !== "object") return null;
+  const { dataset, demo } = payload as Partial<DemoPayload>;
+  if (dataset !== "demo" && dataset !== "seller") return null;
+  if (!demo || typeof demo !== "object" || !["running", "ended", "off"].includes(demo.state)) return null;
+  return payload as DemoPayload;
+}
+
+/** The dataset an API answer's header named: the latest word wins. */
+export function withDataset(state: LiveState, dataset: Dataset): LiveState {
+  return state.dataset === dataset ? state : { ...state, dataset };
 }
 
 export function withConnection(state: LiveState, connection: ConnectionState): LiveState {

@@ -3,6 +3,7 @@ import { api, ApiError } from "../api/client";
 import type { RotatedSecret, Store, StoresPayload } from "../api/types";
 import { WarnIcon } from "../components/Badges";
 import { CopyButton } from "../components/CopyButton";
+import { DemoPanel } from "../components/DemoPanel";
 import { Empty, ErrorBox, Loading } from "../components/Status";
 import { ago, int, istDateTime } from "../lib/format";
 import { useRole } from "../lib/role";
@@ -208,6 +209,7 @@ export function StoresPage() {
             : "Live mode: data comes from your marketplaces; simulated traffic is paused, and resumes 2 minutes after the last real event."}
         </div>
       ) : null}
+      <DemoPanel isAdmin={isAdmin} />
       {!isAdmin ? <div className="notice" data-testid="stores-readonly">Only an admin can switch stores by hand or rotate secrets.</div> : null}
       {failure ? <ErrorBox error={failure} testId="store-toggle-error" /> : null}
       {fetched.error && !payload ? <ErrorBox error={fetched.error} onRetry={fetched.reload} /> : null}
