@@ -394,7 +394,7 @@ def stack_env(
     return {
         **{k: v for k, v in example.items() if k.endswith(("_SCHEDULE", "_CONTAINER"))},
         **services.env(),
-        "CosmosDB__databaseName": database,
+        "COSMOS_DATABASE_NAME": database,
         "Webhooks__amazonSecret": webhook_secrets["amazon"],
         "Webhooks__myntraSecret": webhook_secrets["myntra"],
         "Webhooks__meeshoSecret": webhook_secrets["meesho"],

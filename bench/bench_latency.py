@@ -357,7 +357,7 @@ def main() -> None:
                     accountEndpoint=svc.cosmos_endpoint,
                     accountKey=COSMOS_KEY,
                     verifyTls=False,
-                    databaseName=env["CosmosDB__databaseName"],
+                    databaseName=env["COSMOS_DATABASE_NAME"],
                 )
             )
             catalogue = simulate_catalogue(args.products, seed=3)

@@ -23,7 +23,7 @@ from urllib.parse import urlparse
 
 import uvicorn
 
-from devhost import bootstrap, host, swa, triggers
+from devhost import bindings, bootstrap, host, swa, triggers
 from devhost.services import LocalServices
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -193,9 +193,18 @@ def serve(args: argparse.Namespace, sock: socket.socket) -> int:
         from devhost.signalr_service import create_app as signalr_app
 
         serve_in_thread(signalr_app(access_key(conn)), port)
-    prepare(seed=not args.no_seed)
     from function_app import app as function_app
     from shared.adapters.cosmos import get_store
+
+    # What the host checks when it indexes the functions: every %NAME% resolves, every
+    # connection is configured. A function the host would report in error stops devhost here.
+    try:
+        bindings.index_app(function_app, os.environ)
+    except bindings.HostStartupError as exc:
+        for error in exc.errors:
+            log.error("%s", error)
+        return 1
+    prepare(seed=not args.no_seed)
 
     stop = threading.Event()
     keys = host.load_keys(args.keys)

@@ -24,6 +24,9 @@ GENERATED = (
     "WhatsApp__appSecret",
     "WhatsApp__verifyToken",
 )
+# Settings renamed since a local file may have been made: the old name's value moves over.
+# CosmosDB__databaseName cannot be a binding expression (the host reads "__" as ":").
+RENAMED = {"CosmosDB__databaseName": "COSMOS_DATABASE_NAME"}
 
 
 def local_settings(path: Path = ROOT / "local.settings.json") -> dict[str, str]:
@@ -37,6 +40,11 @@ def local_settings(path: Path = ROOT / "local.settings.json") -> dict[str, str]:
         )
         path.write_text(json.dumps(example, indent=2) + "\n")
     current = json.loads(path.read_text())
+    renamed = {old: new for old, new in RENAMED.items() if old in current["Values"]}
+    for old, new in renamed.items():
+        current["Values"].setdefault(new, current["Values"].pop(old))
+    if renamed:
+        path.write_text(json.dumps(current, indent=2) + "\n")
     # Settings added to the example since this file was made: take their example values.
     example_values = json.loads((ROOT / "local.settings.example.json").read_text())["Values"]
     added = {

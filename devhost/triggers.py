@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import logging
 import os
-import re
 import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -28,23 +27,17 @@ from azure.functions.timer import TimerRequest
 from azure.storage.blob import ContainerClient
 from croniter import croniter
 
+from devhost import bindings
 from functions.app_index import functions_of
 from shared.adapters.cosmos import Store
 
 log = logging.getLogger("devhost.triggers")
-_SETTING = re.compile(r"%([^%]+)%")
 
 
 def resolve(value: str) -> str:
-    """Replace ``%NAME%`` with the app setting NAME, as binding expressions do."""
-
-    def lookup(match: re.Match) -> str:
-        name = match.group(1)
-        if name not in os.environ:
-            raise KeyError(f"binding expression %{name}% needs the app setting {name}")
-        return os.environ[name]
-
-    return _SETTING.sub(lookup, value)
+    """Replace ``%NAME%`` with the app setting NAME as the host does (devhost.bindings): a name
+    with ``__`` in it, or one no setting has, is refused with the host's message."""
+    return bindings.resolve_whole_string(value, bindings.HostConfiguration(os.environ))
 
 
 def triggers_of(app: func.FunctionApp, kind: str) -> list[tuple[str, dict[str, Any], Callable]]:
@@ -111,6 +104,11 @@ class ChangeFeedPoller(threading.Thread):
         super().__init__(name=f"changefeed-{name}", daemon=True)
         self.fn_name, self.fn, self.store, self.stop = name, fn, store, stop
         self.container = resolve(binding["containerName"])
+        # The database the binding names, as the trigger would watch it.
+        database = resolve(binding["databaseName"])
+        if database != store._db_name:
+            store = Store(store._client, database)
+        self.store = store
         self.arg = binding["name"]
         # The binding's own settings, as the host reads them.
         self.interval = binding.get("feedPollDelay", interval * 1000) / 1000

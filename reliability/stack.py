@@ -142,7 +142,7 @@ def stack_env(services: LocalServices) -> dict[str, str]:
     database = f"r{uuid.uuid4().hex[:10]}"
     return {
         **services.env(),
-        "CosmosDB__databaseName": database,
+        "COSMOS_DATABASE_NAME": database,
         "IMPORTS_CONTAINER": f"imports-{database}",
         "LAKE_CONTAINER": f"lake-{database}",
         "Webhooks__amazonSecret": secrets.token_hex(16),

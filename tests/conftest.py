@@ -54,7 +54,7 @@ def base_env(services: LocalServices) -> dict[str, str]:
     signalr_port = free_port()
     env = {
         **services.env(),
-        "CosmosDB__databaseName": "resight",
+        "COSMOS_DATABASE_NAME": "resight",
         "Webhooks__amazonSecret": secrets.token_hex(16),
         "Webhooks__myntraSecret": secrets.token_hex(16),
         "Webhooks__meeshoSecret": secrets.token_hex(16),
@@ -74,7 +74,7 @@ def base_env(services: LocalServices) -> dict[str, str]:
 @pytest.fixture(scope="module")
 def env(base_env, monkeypatch_module) -> dict[str, str]:
     """Settings for this module: the session's services and a database of its own."""
-    values = {**base_env, "CosmosDB__databaseName": f"t{uuid.uuid4().hex[:10]}"}
+    values = {**base_env, "COSMOS_DATABASE_NAME": f"t{uuid.uuid4().hex[:10]}"}
     for key, value in values.items():
         monkeypatch_module.setenv(key, value)
     _clear_caches()

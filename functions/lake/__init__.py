@@ -23,7 +23,7 @@ bp = func.Blueprint()
 @bp.cosmos_db_trigger(
     arg_name="docs",
     connection="CosmosDB",
-    database_name="%CosmosDB__databaseName%",
+    database_name="%COSMOS_DATABASE_NAME%",
     container_name="events",
     lease_container_name="leases",
     # Its own leases: this feed keeps its own place, independent of the ranking loop's.

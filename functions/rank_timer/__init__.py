@@ -26,7 +26,7 @@ bp = func.Blueprint()
 @bp.cosmos_db_trigger(
     arg_name="docs",
     connection="CosmosDB",
-    database_name="%CosmosDB__databaseName%",
+    database_name="%COSMOS_DATABASE_NAME%",
     container_name="events",
     lease_container_name="leases",
     create_lease_container_if_not_exists=False,

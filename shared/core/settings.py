@@ -48,7 +48,10 @@ class CosmosConnection(_Connection):
     account_endpoint: str = Field("https://127.0.0.1:8081", alias="accountEndpoint")
     account_key: SecretStr | None = Field(None, alias="accountKey")
     client_id: str | None = Field(None, alias="clientId")
-    database: str = Field("resight", alias="databaseName")
+    # Set from COSMOS_DATABASE_NAME (Settings), not from CosmosDB__databaseName: the change-feed
+    # triggers name the database as a binding expression, and the host cannot resolve a setting
+    # with "__" in its name there (its configuration reads it as "CosmosDB:databaseName").
+    database: str = Field("resight", alias="databaseName", exclude=True)
     # Only the local Cosmos server has a self-signed certificate; never false in Azure.
     verify_tls: bool = Field(True, alias="verifyTls")
 
@@ -130,6 +133,15 @@ class Settings(BaseSettings):
     _unresolved: tuple[str, ...] = PrivateAttr(default=())
 
     cosmosdb: CosmosConnection = Field(default_factory=CosmosConnection, alias="CosmosDB")
+    # The database of the app and of its change-feed triggers (%COSMOS_DATABASE_NAME%): one
+    # flat name that both the host's binding expressions and this object read.
+    cosmos_database: str = Field("resight", alias="COSMOS_DATABASE_NAME")
+
+    @model_validator(mode="after")
+    def _the_connection_uses_the_flat_database_name(self) -> Settings:
+        self.cosmosdb.database = self.cosmos_database
+        return self
+
     model_storage: StorageConnection = Field(
         default_factory=StorageConnection, alias="ModelStorage"
     )

@@ -185,13 +185,13 @@ def test_mock_feed_pauses_while_a_store_is_connected(env, store, products, tmp_p
     # A database of its own: this module's real webhooks would already count as a connection.
     mock_env = {
         **env,
-        "CosmosDB__databaseName": f"mock{uuid.uuid4().hex[:8]}",
+        "COSMOS_DATABASE_NAME": f"mock{uuid.uuid4().hex[:8]}",
         "MOCK_ENABLED": "true",
         "MOCK_SCHEDULE": "* * * * * *",
         "MOCK_EVENTS_PER_TICK": "5",
     }
     host = start_devhost(mock_env, tmp_path)  # seeds the demo catalogue
-    own = Store(store._client, mock_env["CosmosDB__databaseName"])  # same account
+    own = Store(store._client, mock_env["COSMOS_DATABASE_NAME"])  # same account
 
     def mock_events() -> int:
         return next(own.query("events", "SELECT VALUE COUNT(1) FROM c WHERE c.source = 'mock'"))

@@ -39,6 +39,6 @@ def test_stacks_side_by_side_share_no_database_and_no_file_container():
     # Two hosts watching one imports container import each other's uploads into the wrong
     # database (a crash run beside the fuzzing lost 127 sales-file rows that way).
     first, second = stack_env(_Services()), stack_env(_Services())
-    for setting in ("CosmosDB__databaseName", "IMPORTS_CONTAINER", "LAKE_CONTAINER"):
+    for setting in ("COSMOS_DATABASE_NAME", "IMPORTS_CONTAINER", "LAKE_CONTAINER"):
         assert first[setting] != second[setting]
     assert "modelsContainer" not in first  # the model is shared: trained once

@@ -44,6 +44,8 @@ NOT_SECRET_IN_AZURE = {"APPLICATIONINSIGHTS_CONNECTION_STRING"}
 
 def _fields(model: type[BaseModel], prefix: str = ""):
     for name, info in model.model_fields.items():
+        if info.exclude:
+            continue  # filled from another setting (CosmosDB.database from COSMOS_DATABASE_NAME)
         alias = info.alias or name
         annotation = info.annotation
         if isinstance(annotation, type) and issubclass(annotation, BaseModel):
@@ -178,6 +180,17 @@ def _bindings() -> list[tuple[str, dict]]:
         for function in functions_of(function_app.app)
         for binding in json.loads(function.get_function_json())["bindings"]
     ]
+
+
+def test_the_database_is_read_from_its_flat_name_only(monkeypatch):
+    # A binding expression cannot name CosmosDB__databaseName (the host reads it as
+    # CosmosDB:databaseName), so the triggers and the app's client share COSMOS_DATABASE_NAME.
+    monkeypatch.setenv("COSMOS_DATABASE_NAME", "flat")
+    monkeypatch.setenv("CosmosDB__databaseName", "nested")
+    assert Settings().cosmosdb.database == "flat"
+    assert "CosmosDB__databaseName" not in CODE_SETTINGS
+    assert "CosmosDB__databaseName" not in BICEP_SETTINGS
+    assert "CosmosDB__databaseName" not in EXAMPLE
 
 
 def test_every_trigger_binding_finds_its_settings_in_azure_and_locally():

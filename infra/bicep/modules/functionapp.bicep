@@ -18,7 +18,7 @@ param modelsContainerName string
 param importsContainerName string = 'imports'
 
 param cosmosEndpoint string
-param cosmosDatabaseName string
+param cosmosDatabaseName string = 'resight'
 
 param insightsName string
 param keyVaultName string
@@ -117,9 +117,13 @@ var appSettings = {
   CosmosDB__accountEndpoint: cosmosEndpoint
   CosmosDB__credential: 'managedidentity'
   CosmosDB__clientId: identityClientId
-  CosmosDB__databaseName: cosmosDatabaseName
+  COSMOS_DATABASE_NAME: cosmosDatabaseName
 
   ModelStorage__blobServiceUri: blobEndpoint
+  // The blob trigger keeps its queue in the connection's queue service: the blobServiceUri
+  // form needs queueServiceUri beside it, or the trigger does not start (Microsoft's blob
+  // trigger reference, "Identity-based connections"; devhost/bindings.py checks it).
+  ModelStorage__queueServiceUri: queueEndpoint
   ModelStorage__clientId: identityClientId
   ModelStorage__modelsContainer: modelsContainerName
   // The import blob trigger reads through the same connection (identity-based).
