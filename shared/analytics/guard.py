@@ -14,6 +14,7 @@ import logging
 import sqlglot
 from sqlglot import exp
 from sqlglot.errors import ParseError, SqlglotError
+from sqlglot.tokens import Tokenizer, TokenType
 
 from shared.analytics.contracts import TABLES
 from shared.core.errors import InputError
@@ -60,15 +61,70 @@ class QueryRefused(InputError):
     code = "query_refused"
 
 
+# The parser descends once per nested parenthesis, subquery, CASE, list or NOT, about twenty
+# Python frames each: it runs out of stack at ~43 nested parentheses or ~89 subqueries. Both
+# limits are checked on the tokens, before parsing, well inside what the parser and DuckDB
+# handle; no question a person or the model asks nests this deep or runs this long.
+MAX_SQL_CHARS = 20_000
+MAX_NESTING = 24
+OPENS = {TokenType.L_PAREN, TokenType.L_BRACKET, TokenType.L_BRACE, TokenType.CASE}
+CLOSES = {TokenType.R_PAREN, TokenType.R_BRACKET, TokenType.R_BRACE, TokenType.END}
+# Prefix operators: each one is a level of the parse tree though nothing closes it; a run of
+# them counts until the operand they apply to.
+PREFIXES = {TokenType.NOT, TokenType.DASH, TokenType.PLUS, TokenType.TILDE}
+
+
+def nesting(sql: str) -> int:
+    """How deep the statement nests: brackets, CASE ... END and runs of prefix operators."""
+    tokens = Tokenizer(dialect="duckdb").tokenize(sql)
+    depth = deepest = run = 0
+    previous: TokenType | None = None
+    for token in tokens:
+        kind = token.token_type
+        if kind in OPENS:
+            depth += 1
+        elif kind in CLOSES:
+            depth = max(depth - 1, 0)
+        # ``a - b`` is not nesting; ``- - b`` and ``NOT NOT b`` are.
+        if kind in PREFIXES and (kind == TokenType.NOT or previous in PREFIXES | OPENS):
+            run += 1
+        elif kind not in PREFIXES:
+            run = 0
+        deepest = max(deepest, depth + run)
+        previous = kind
+    return deepest
+
+
+def _check_size(sql: str) -> None:
+    if len(sql) > MAX_SQL_CHARS:
+        raise QueryRefused(
+            f"the statement is {len(sql):,} characters; the limit is {MAX_SQL_CHARS:,}",
+            field="sql",
+        )
+    depth = nesting(sql)
+    if depth > MAX_NESTING:
+        raise QueryRefused(
+            f"the statement nests {depth} levels deep (brackets, subqueries, CASE, NOT); "
+            f"the limit is {MAX_NESTING}",
+            field="sql",
+        )
+
+
 def guard(sql: str, *, max_rows: int) -> str:
     """The statement as DuckDB will run it, or ``QueryRefused`` saying why not."""
     if not sql or not sql.strip():
         raise QueryRefused("empty statement", field="sql")
     try:
+        _check_size(sql)
         statements = [s for s in sqlglot.parse(sql, read="duckdb") if s is not None]
     except ParseError as exc:
         raise QueryRefused(
             f"not a statement the guard can read: {exc.errors[0]['description']}", field="sql"
+        ) from exc
+    except RecursionError as exc:  # the last wall: a shape the nesting count does not see
+        raise QueryRefused(
+            f"the statement nests too deep to read; the limit is {MAX_NESTING} levels",
+            field="sql",
         ) from exc
     except (SqlglotError, IndexError) as exc:
         # The tokenizer's own errors (an unterminated quote), and an IndexError it raises on

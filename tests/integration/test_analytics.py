@@ -446,6 +446,24 @@ def test_the_guard_refuses_unsafe_sql(host, sql, why):
     assert r.json()["error"] == "query_refused" and why in r.json()["message"]
 
 
+def test_nesting_depths_1_to_1000_are_answered_never_500(host):
+    # sqlglot ran out of stack at ~43 nested parentheses or ~89 subqueries: a 500.
+    with host.client() as c:
+        for n in range(1, 1001):
+            sub = "SELECT units FROM fact_sales"
+            for _ in range(n):
+                sub = f"SELECT * FROM ({sub})"
+            for sql in ("SELECT " + "(" * n + "units" + ")" * n + " FROM fact_sales", sub):
+                r = c.post("/api/analyst/sql", json={"sql": sql}, headers=principal("analyst"))
+                assert r.status_code in (200, 400), (n, r.text)
+                if r.status_code == 400:
+                    assert r.json()["error"] == "query_refused", r.text
+                    assert "the limit is" in r.json()["message"]
+        long = "SELECT units FROM fact_sales WHERE " + " OR ".join(["units = 1"] * 3000)
+        r = c.post("/api/analyst/sql", json={"sql": long}, headers=principal("analyst"))
+        assert r.status_code == 400 and "characters" in r.json()["message"], r.text
+
+
 def test_the_console_runs_a_guarded_select_with_a_limit(host):
     with host.client() as c:
         r = c.post(
