@@ -55,8 +55,7 @@ def rules(baskets: list[list[str]], min_support: float, max_rules: int = 50) -> 
         # divide by zero when an item is in every basket: those NaNs are never read.
         with np.errstate(divide="ignore", invalid="ignore"):
             table = association_rules(frequent, metric="confidence", min_threshold=0.1)
-        table = table.sort_values(["lift", "confidence"], ascending=False).head(max_rules)
-        found = [
+        candidates = [
             {
                 "antecedents": sorted(r.antecedents),
                 "consequents": sorted(r.consequents),
@@ -66,5 +65,40 @@ def rules(baskets: list[list[str]], min_support: float, max_rules: int = 50) -> 
             }
             for r in table.itertuples()
         ]
+        found = ranked(without_redundant(candidates))[:max_rules]
     itemsets.sort(key=lambda s: -s["support"])
     return {"baskets": len(baskets), "itemsets": itemsets[:max_rules], "rules": found}
+
+
+def without_redundant(found: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Drop ``{A, X} -> B`` when a rule with fewer antecedents (``A -> B``) predicts the same
+    consequent at least as well: X adds nothing (Bayardo's minimum improvement, at zero)."""
+    by_consequent: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    for rule in found:
+        by_consequent.setdefault(tuple(rule["consequents"]), []).append(rule)
+    kept = []
+    for rule in found:
+        antecedents = set(rule["antecedents"])
+        redundant = any(
+            set(other["antecedents"]) < antecedents and other["confidence"] >= rule["confidence"]
+            for other in by_consequent[tuple(rule["consequents"])]
+        )
+        if not redundant:
+            kept.append(rule)
+    return kept
+
+
+def ranked(found: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Highest lift first; among equal lift the higher support, then fewer items (so ``A -> B``
+    leads its supersets), then higher confidence, then the names (a stable order)."""
+    return sorted(
+        found,
+        key=lambda r: (
+            -r["lift"],
+            -r["support"],
+            len(r["antecedents"]) + len(r["consequents"]),
+            -r["confidence"],
+            r["antecedents"],
+            r["consequents"],
+        ),
+    )

@@ -56,7 +56,7 @@ def fit_models(lake: BlobStore, settings: Settings) -> dict[str, Any]:
     the tables (``Warehouse.load``): fitting takes seconds at scale, a request must not."""
     started = time.perf_counter()
     try:
-        warehouse = Warehouse.load(settings, lake, version="fit")
+        warehouse = Warehouse.load(settings, lake, version="fit", fitted=False)
     except LakeEmpty as exc:
         return {"skipped": str(exc)}
     try:

@@ -72,7 +72,12 @@ class Warehouse:
             return self._memo[key]
 
     @classmethod
-    def load(cls, settings: Settings, lake: BlobStore, version: str) -> Warehouse:
+    def load(
+        cls, settings: Settings, lake: BlobStore, version: str, *, fitted: bool = True
+    ) -> Warehouse:
+        """The gold tables in memory; with ``fitted``, the models the last lake run fitted on
+        them. The lake job itself loads without them: it fits new ones on the gold it has just
+        written, and serving the previous run's fit there would publish it again, forever."""
         con = duck.connect()
         duck.attach_lake(con, settings)
         for table in contracts.TABLES:
@@ -91,8 +96,9 @@ class Warehouse:
         con.execute("SET lock_configuration = true")
         warehouse = cls(con, version)
         # A lake written before the job fitted models has none: they are fitted on request.
-        with contextlib.suppress(NotFound):
-            warehouse.preload(json.loads(lake.get_text(FITTED).text))
+        if fitted:
+            with contextlib.suppress(NotFound):
+                warehouse.preload(json.loads(lake.get_text(FITTED).text))
         return warehouse
 
     def query(
