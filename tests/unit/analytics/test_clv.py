@@ -1,9 +1,14 @@
-"""BG/NBD and Gamma-Gamma recover the published CDNOW parameters.
+"""BG/NBD and Gamma-Gamma recover known parameters from cohorts drawn from them.
 
-The CDNOW cohort itself is not shipped here; a cohort of the same shape (four times the
-2,357 customers, 27-39 weeks of history in weeks, as in the paper) is drawn from the published
-parameters and the fit must recover them: BG/NBD r=0.243, alpha=4.414, a=0.793, b=2.426
-(Fader, Hardie and Lee 2005), Gamma-Gamma p=6.25, q=3.74, v=15.44 (Fader and Hardie 2013).
+What this shows, and all the README claims: the CDNOW transaction sample itself is not shipped
+here, so the fit is not compared with the paper's estimates on the paper's data. Instead a
+synthetic cohort of the same shape (four times the 2,357 customers, 27-39 weeks of history,
+as in the paper) is drawn from the published parameters, BG/NBD r=0.243, alpha=4.414 (per
+week), a=0.793, b=2.426 (Fader, Hardie and Lee 2005), Gamma-Gamma p=6.25, q=3.74, v=15.44
+(Fader and Hardie 2013), and the fit must recover each within 12% (p within 15%, the mean
+spend within 5%), on fixed draws: a and b trade off and vary more from draw to draw (another
+seed gives a and b 20-28% off). ``customer_value`` takes histories in days, as the gold
+query gives them, and fits in weeks; the tests hand it days.
 """
 
 from __future__ import annotations
@@ -65,14 +70,38 @@ def test_expected_purchases_match_the_paper_for_a_known_customer():
     assert value[0] == pytest.approx(1.226, abs=0.01)
 
 
+COLUMNS = ["customer_key", "x", "t_x", "big_t", "m_x"]
+
+
+def _rows_in_days(rng, x, t_x, big_t):
+    """Histories as the gold query returns them: whole days, not weeks."""
+    return [
+        [f"b_{i}", int(x[i]), round(t_x[i] * 7), round(big_t[i] * 7), float(rng.uniform(200, 900))]
+        for i in range(len(x))
+    ]
+
+
+def test_customer_value_takes_days_and_fits_the_published_weekly_parameters():
+    # The cohort is drawn in weeks; handed over in days, the fit must come back in weeks (alpha
+    # per week), not seven times off as when weeks were passed where days are expected.
+    rng, x, t_x, big_t = _cohort(seed=1)
+    result = customer_value(COLUMNS, _rows_in_days(rng, x, t_x, big_t), 90, 5)
+    assert result["fitted"]
+    for name, value in PUBLISHED.items():
+        assert result["bgnbd"][name] == pytest.approx(value, rel=0.12), name
+    # 90 days ahead is 90/7 weeks: the expected purchases of the cohort match the model's own.
+    model = BgNbd(**result["bgnbd"])
+    weeks = np.round(np.array([r[2] for r in _rows_in_days(rng, x, t_x, big_t)]) / 7, 1)
+    age = np.round(np.array([r[3] for r in _rows_in_days(rng, x, t_x, big_t)]) / 7, 1)
+    expected = model.expected_purchases(90 / 7, x, weeks, age).sum()
+    assert result["expected_purchases_total"] == pytest.approx(expected, rel=1e-3)
+
+
 def test_customer_value_totals_and_refuses_too_little_data():
     rng, x, t_x, big_t = _cohort(seed=5, n=400)
-    rows = [
-        [f"b_{i}", int(x[i]), float(t_x[i]), float(big_t[i]), float(rng.uniform(200, 900))]
-        for i in range(400)
-    ]
-    result = customer_value(["customer_key", "x", "t_x", "big_t", "m_x"], rows, 90, 5)
+    rows = _rows_in_days(rng, x, t_x, big_t)
+    result = customer_value(COLUMNS, rows, 90, 5)
     assert result["fitted"] and len(result["top"]) == 5
     assert result["expected_value_total"] >= sum(c["expected_value"] for c in result["top"])
-    few = customer_value(["customer_key", "x", "t_x", "big_t", "m_x"], rows[:3], 90, 5)
+    few = customer_value(COLUMNS, rows[:3], 90, 5)
     assert few["fitted"] is False
