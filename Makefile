@@ -57,6 +57,7 @@ lint: $(STAMP)
 	.venv/bin/ruff check .
 	.venv/bin/ruff format --check .
 	.venv/bin/python -m mypy shared functions devhost function_app.py
+	cd dashboard && npm run lint
 
 clean:
 	rm -rf .venv node_modules dashboard/node_modules dashboard/dist .local

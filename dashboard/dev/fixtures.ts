@@ -68,7 +68,7 @@ const items: Item[] = Array.from({ length: 140 }, (_, i) => {
 
 const now = () => new Date().toISOString();
 let rules: Json[] = [];
-let audit: Json[] = [];
+const audit: Json[] = [];
 let ruleSeq = 0;
 const stores = MARKETPLACES.map((marketplace) => ({
   marketplace, display_name: { amazon: "Amazon", myntra: "Myntra", meesho: "Meesho" }[marketplace],
