@@ -428,6 +428,8 @@ export type Dataset = "demo" | "seller";
 
 export interface DemoState {
   state: "running" | "ended" | "off";
+  /** "automatic": a fresh deployment's, ended by the first real data; "presenter": started by an admin. */
+  kind?: "automatic" | "presenter" | null;
   started_at: string | null;
   ended_at: string | null;
   reason: string | null;

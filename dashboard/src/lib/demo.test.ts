@@ -79,6 +79,9 @@ describe("demo summary", () => {
     const summary = demoSummary({ dataset: "demo", demo: demo({ state: "running", started_at: "2026-12-07T05:00:00Z" }) });
     expect(summary.headline).toBe(`Demo running since ${istDateTime("2026-12-07T05:00:00Z")}`);
     expect(summary.lines).toContain("Every page shows demo data right now.");
+    expect(summary.lines).toContain("It ends for good with the first real order, finished import or catalogue change.");
+    const presenter = demoSummary({ dataset: "demo", demo: demo({ state: "running", kind: "presenter", started_at: "2026-12-07T05:00:00Z" }) });
+    expect(presenter.lines).toContain("Started by an admin for a presentation: it runs until an admin ends it.");
   });
   it("says when the demo data was deleted", () => {
     const summary = demoSummary({

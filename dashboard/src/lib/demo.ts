@@ -66,6 +66,11 @@ export function demoSummary(payload: DemoPayload): DemoSummary {
   if (demo.state === "running") {
     headline = demo.started_at ? `Demo running since ${istDateTime(demo.started_at)}` : "Demo running";
     lines.push("Simulated shoppers on the demo catalogue, in a dataset of their own: your products and numbers are never touched.");
+    lines.push(
+      demo.kind === "presenter"
+        ? "Started by an admin for a presentation: it runs until an admin ends it."
+        : "It ends for good with the first real order, finished import or catalogue change.",
+    );
   } else if (demo.state === "ended") {
     headline = demo.ended_at ? `Demo ended ${istDateTime(demo.ended_at)}` : "Demo ended";
     lines.push(`Why: ${endReasonText(demo.reason)}`);
