@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
+
 import azure.functions as func
 
 from functions import openapi
 from functions.api.blueprint import RouteDoc, api_route
 from functions.http_util import READ_ROLES, json_response, require_role
 from functions.routes import ROUTES
+from shared.adapters import health as health_check
 from shared.adapters import signalr
 from shared.adapters.cosmos import get_store
 from shared.core.errors import ServiceUnavailable
@@ -17,18 +20,16 @@ from shared.projection import dead_letters
 
 @api_route("health", "health", ["GET"], RouteDoc("Liveness and dependency check", role=None))
 def health(req: func.HttpRequest) -> func.HttpResponse:
-    checks = {}
-    try:
-        get_store().ping()
-        checks["cosmos"] = "ok"
-    except ServiceUnavailable as exc:
-        checks["cosmos"] = exc.message
-    status = "ok" if all(v == "ok" for v in checks.values()) else "degraded"
-    body: dict = {"status": status, "checks": checks}
-    if status == "ok":
+    """Each dependency, required or not, and each setting whose Key Vault reference did not
+    resolve (``shared.adapters.health``): 503 when a required one (Cosmos DB, Blob) is down,
+    200 otherwise. Anonymous: names and statuses only, no endpoint, key or secret."""
+    result = health_check.report(get_settings(), lambda: get_store().ping())
+    body = result.to_dict()
+    if result.checks["cosmos"].status == "ok":
         # Items whose events could not be projected: visible, and replayable once fixed.
-        body["dead_letters"] = dead_letters.count(get_store())
-    return json_response(body, 200 if status == "ok" else 503)
+        with contextlib.suppress(ServiceUnavailable):
+            body["dead_letters"] = dead_letters.count(get_store())
+    return json_response(body, result.http_status)
 
 
 @api_route(

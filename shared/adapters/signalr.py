@@ -279,6 +279,21 @@ class SignalRClient:
         self._record(problem, target)
         return problem is None
 
+    def health_problem(self, timeout: float) -> str | None:
+        """One ``HEAD /api/health`` to the service (its REST health API): None when it answers
+        200, else a short reason without the endpoint or the key. For the app's /api/health."""
+        url = f"{self.conn.endpoint}/api/health"
+        try:
+            response = self._session.head(
+                url,
+                params={"api-version": API_VERSION},
+                headers={"Authorization": f"Bearer {self._sign(url, REST_TOKEN_SECONDS)}"},
+                timeout=timeout,
+            )
+        except requests.RequestException as exc:
+            return f"no answer ({type(exc).__name__})"
+        return None if response.status_code == 200 else f"HTTP {response.status_code}"
+
     def _post_with_retries(self, url: str, body: bytes, deadline: float) -> str | None:
         """Returns None on success, else a short description of the last failure.
 
