@@ -21,9 +21,10 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from urllib.parse import urlparse
 
+import httpx
 import uvicorn
 
-from devhost import bindings, bootstrap, host, swa, triggers
+from devhost import bindings, bootstrap, easyauth, eventgrid, host, swa, triggers
 from devhost.services import LocalServices
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -230,9 +231,26 @@ def serve(args: argparse.Namespace, sock: socket.socket) -> int:
         triggers.TimerRunner(name, b, fn, stop)
         for name, b, fn in triggers.triggers_of(function_app, "timerTrigger")
     ]
-    blob_events = [
-        triggers.BlobEventPoller(name, b, fn, stop)
+    blob_functions = [
+        triggers.blob_trigger(name, b, fn, stop)
         for name, b, fn in triggers.triggers_of(function_app, "blobTrigger")
+    ]
+    # Event Grid's subscriptions post to the host over HTTP, through App Service auth's
+    # stand-in, with the blobs extension's system key (infra/bicep/modules/eventgrid.bicep).
+    events_client = httpx.Client(base_url=f"http://127.0.0.1:{args.port}", timeout=60)
+    blob_events = [
+        eventgrid.BlobEventSubscription(
+            f.fn_name,
+            f.container,
+            f.prefix,
+            f.blobs,
+            f.blob_url,
+            f"{eventgrid.WEBHOOK_PATH}?functionName={eventgrid.FUNCTION_PREFIX}{f.fn_name}"
+            f"&code={keys['blobs_extension']}",
+            events_client,
+            stop,
+        )
+        for f in blob_functions
     ]
     workers = pollers + blob_events + timers
     started = pollers + blob_events + ([] if args.no_timers else timers)
@@ -254,7 +272,8 @@ def serve(args: argparse.Namespace, sock: socket.socket) -> int:
 
     routes = host.build_routes(function_app, keys, principal_for=swa.principal_header)
     routes += host.admin_routes(function_app, keys, invoke)
-    api = host.function_host(routes, lifespan=lifespan)
+    routes.append(eventgrid.BlobsExtension(blob_functions, keys).route())
+    api = easyauth.AppServiceAuth(host.function_host(routes, lifespan=lifespan))
     own = [f"http://127.0.0.1:{args.port}", f"http://localhost:{args.port}"]
     allow_uploads_from(own)
     config = swa.SwaConfig.load(csp_additions=swa.local_csp_additions(os.environ))

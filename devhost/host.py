@@ -28,13 +28,19 @@ from functions.app_index import functions_of
 log = logging.getLogger("devhost")
 
 
+# ``master``, ``default`` (a function key) and the system key of the blobs extension, which
+# Event Grid's subscription sends to /runtime/webhooks/blobs.
+KEY_NAMES = ("master", "default", "blobs_extension")
+
+
 def load_keys(path: Path) -> dict[str, str]:
-    """Read or create the host keys: ``master`` and ``default`` (a function key)."""
-    if path.exists():
-        return json.loads(path.read_text())
-    path.parent.mkdir(parents=True, exist_ok=True)
-    keys = {"master": secrets.token_urlsafe(32), "default": secrets.token_urlsafe(32)}
-    path.write_text(json.dumps(keys, indent=2))
+    """Read or create the host keys; a key missing from an older file is added to it."""
+    keys: dict[str, str] = json.loads(path.read_text()) if path.exists() else {}
+    missing = [name for name in KEY_NAMES if name not in keys]
+    if missing:
+        keys.update({name: secrets.token_urlsafe(32) for name in missing})
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(keys, indent=2))
     return keys
 
 

@@ -21,9 +21,11 @@ cookie, defaulting to ``DEVHOST_ROLE`` (admin). A request that carries an
 ``x-ms-client-principal`` header itself (tests, curl) is taken at its word, for the route rules
 as for the API.
 
-Two kinds of requests bypass this layer, as they bypass Static Web Apps in Azure: the webhooks
-(``/api/integrations/*``, which marketplaces call on the Function App host directly) and the
-host's admin API (``/admin/*``). Everything else under ``/api`` is the dashboard API, and a write
+Some requests bypass this layer, as they bypass Static Web Apps in Azure: the webhooks
+(``/api/integrations/*``, which marketplaces call on the Function App host directly), the host's
+runtime endpoints (``/runtime/*``: Event Grid) and its admin API (``/admin/*``). They meet App
+Service authentication's stand-in (devhost.easyauth) instead, which lets through only its
+excluded paths. Everything else under ``/api`` is the dashboard API, and a write
 to it (POST, PUT, PATCH, DELETE) must come from devhost's own origin (the local counterpart of
 App Service authentication on the Function App): without an ``Origin`` header, or with another
 one, it is refused with 403.
@@ -48,6 +50,8 @@ from starlette.responses import FileResponse, JSONResponse, RedirectResponse, Re
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from wcmatch import fnmatch
 
+from devhost import easyauth
+
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG = ROOT / "dashboard" / "staticwebapp.config.json"
 LOCAL_OVERRIDE = Path(__file__).resolve().parent / "staticwebapp.local.json"
@@ -55,8 +59,10 @@ LOCAL_OVERRIDE = Path(__file__).resolve().parent / "staticwebapp.local.json"
 ROLE_COOKIE = "resight_role"
 ROLES = ("admin", "analyst")
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
-# Reached on the Function App host directly, not through the Static Web App.
-DIRECT_PREFIXES = ("/api/integrations/", "/admin/")
+# Reached on the Function App host directly, not through the Static Web App: the webhooks, the
+# host's runtime endpoints (Event Grid's /runtime/webhooks/blobs) and devhost's admin API. App
+# Service authentication's stand-in (devhost.easyauth) screens them.
+DIRECT_PREFIXES = ("/api/integrations/", "/runtime/", "/admin/")
 _GLOB = fnmatch.BRACE | fnmatch.IGNORECASE | fnmatch.DOTMATCH
 
 
@@ -325,7 +331,8 @@ class StaticWebApp:
                         "own origin",
                     )
                 else:
-                    await self.api(scope, receive, _with_headers(send, headers))
+                    # Forwarded by the linked Static Web App: App Service auth lets it through.
+                    await self.api(easyauth.forwarded(scope), receive, _with_headers(send, headers))
                     return
             else:
                 response, fell_back = await self._serve(request, target)

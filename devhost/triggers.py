@@ -3,8 +3,8 @@
 Timers: the binding's NCRONTAB schedule (six fields, seconds first; ``%NAME%`` resolved from
 the environment like app settings) drives croniter.
 
-Blob trigger (Event Grid source): there is no Event Grid emulator, so ``BlobEventPoller`` lists
-the container under the trigger's path and delivers each new blob once.
+Blob trigger (Event Grid source): ``blob_trigger`` builds the host's side of it; events reach it
+over HTTP from devhost.eventgrid's stand-in for the Event Grid subscription.
 
 Change feed: the local Cosmos server has no change feed, so each ``cosmosDBTrigger`` polls its
 container for documents with ``_ts`` at or after its cursor and hands the function a
@@ -21,13 +21,14 @@ import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import quote
 
 import azure.functions as func
 from azure.functions.timer import TimerRequest
 from azure.storage.blob import ContainerClient
 from croniter import croniter
 
-from devhost import bindings
+from devhost import bindings, eventgrid
 from functions.app_index import functions_of
 from shared.adapters.cosmos import Store
 
@@ -176,83 +177,21 @@ class ChangeFeedPoller(threading.Thread):
                 self.stop.wait(self.interval)
 
 
-class BlobEventPoller(threading.Thread):
-    """The Event Grid-source blob trigger, emulated over Azurite (there is no Event Grid
-    emulator): each new or changed blob under the binding's path is delivered once, as a
-    BlobCreated event would be. A delivery whose function raises is retried on later polls
-    (Event Grid retries too) up to ``max_attempts``; after that the app's sweep timer is what
-    picks the file up, as in Azure. The function gets the blob's name, properties and metadata;
-    its content is not loaded (the app streams the blob itself by name)."""
+def blob_trigger(
+    name: str, binding: dict[str, Any], fn: Callable, stop: threading.Event
+) -> eventgrid.BlobTriggerFunction:
+    """An Event Grid-source blob trigger: the host's side of it, over the binding's connection
+    (Azurite's connection string locally)."""
+    from shared.adapters.blob import BlobStore
 
-    def __init__(
-        self,
-        name: str,
-        binding: dict[str, Any],
-        fn: Callable,
-        stop: threading.Event,
-        *,
-        interval: float = 0.5,
-        max_attempts: int = 5,
-    ):
-        super().__init__(name=f"blobevents-{name}", daemon=True)
-        from shared.adapters.blob import BlobStore
-
-        self.fn_name, self.fn, self.stop = name, fn, stop
-        self.arg = binding["name"]
-        path = resolve(binding["path"])
-        self.container, _, pattern = path.partition("/")
-        self.prefix = pattern.split("{", 1)[0]
-        conn = os.environ.get(f"{binding['connection']}__connectionString")
-        if not conn:
-            raise KeyError(
-                f"the blob trigger {name} needs {binding['connection']}__connectionString"
-            )
-        self.blobs = BlobStore(ContainerClient.from_connection_string(conn, self.container))
-        self.blobs.ensure_container()
-        self.interval, self.max_attempts = interval, max_attempts
-        self.delivered: set[tuple[str, str]] = set()
-        self.attempts: dict[tuple[str, str], int] = {}
-        self._lock = threading.Lock()
-
-    def poll_once(self) -> int:
-        with self._lock:
-            delivered = 0
-            for info in self.blobs.list_info(self.prefix):
-                key = (info.name, info.etag)
-                if key in self.delivered:
-                    continue
-                try:
-                    self.fn(**{self.arg: self._stream(info)})
-                except Exception:
-                    tries = self.attempts[key] = self.attempts.get(key, 0) + 1
-                    log.exception(
-                        "blob trigger %s failed on %s (try %d)", self.fn_name, info.name, tries
-                    )
-                    if tries < self.max_attempts:
-                        continue
-                self.delivered.add(key)
-                self.attempts.pop(key, None)
-                delivered += 1
-            return delivered
-
-    def _stream(self, info) -> func.InputStream:
-        from azure.functions.blob import InputStream
-
-        return InputStream(
-            data=b"",
-            name=f"{self.container}/{info.name}",
-            uri=f"{self.container}/{info.name}",
-            length=info.size,
-            metadata=info.metadata,
-        )
-
-    def run_once(self) -> None:
-        self.poll_once()
-
-    def run(self) -> None:
-        while not self.stop.is_set():
-            try:
-                self.poll_once()
-            except Exception:
-                log.exception("blob events %s: listing failed", self.fn_name)
-            self.stop.wait(self.interval)
+    resolved = {**binding, "path": resolve(binding["path"])}
+    container = resolved["path"].partition("/")[0]
+    conn = os.environ.get(f"{binding['connection']}__connectionString")
+    if not conn:
+        raise KeyError(f"the blob trigger {name} needs {binding['connection']}__connectionString")
+    client = ContainerClient.from_connection_string(conn, container)
+    blobs = BlobStore(client)
+    blobs.ensure_container()
+    return eventgrid.BlobTriggerFunction(
+        name, resolved, fn, blobs, stop, blob_url=lambda blob: f"{client.url}/{quote(blob)}"
+    )

@@ -220,7 +220,7 @@ def test_dashboard_is_a_standard_static_web_app_linked_to_the_function_app():
 # -- App Service authentication: only the Static Web App reaches the dashboard API -------------
 
 BACKEND = TEMPLATES["modules/staticwebapp-backend.bicep"]
-EXCLUDED_PATHS = ["/api/integrations/*", "/api/health"]
+EXCLUDED_PATHS = ["/api/integrations/*", "/api/health", "/runtime/webhooks/blobs"]
 
 
 def auth_settings():
@@ -251,7 +251,22 @@ def test_function_app_authentication_requires_sign_in_except_webhooks_and_health
     validation = props["globalValidation"]
     assert validation["requireAuthentication"] is True
     assert validation["unauthenticatedClientAction"] == "Return401"
-    assert validation["excludedPaths"] == EXCLUDED_PATHS
+    # One list (a variable), read by devhost's App Service auth stand-in too.
+    assert validation["excludedPaths"] == Expr("authExcludedPaths")
+    assert BACKEND.variables["authExcludedPaths"] == EXCLUDED_PATHS
+
+
+def test_event_grid_reaches_the_blobs_extension_past_app_service_authentication():
+    # The subscription's handshake and events post to /runtime/webhooks/blobs
+    # (MicrosoftDocs/azure-docs#99036); the blobs_extension key guards it instead.
+    from devhost import easyauth
+
+    assert easyauth.excluded_paths() == tuple(EXCLUDED_PATHS)
+    subscription = TEMPLATES["modules/eventgrid.bicep"].resources
+    url = next(r for r in subscription if "eventSubscriptions" in r.type).body["properties"][
+        "destination"
+    ]["properties"]["endpointUrl"]
+    assert easyauth.is_excluded(url.text.split("?")[0].split("}", 1)[1], EXCLUDED_PATHS)
 
 
 def test_only_the_static_web_app_is_an_identity_provider():

@@ -22,6 +22,19 @@ resource functionApp 'Microsoft.Web/sites@2023-12-01' existing = {
   name: functionAppName
 }
 
+// The paths App Service authentication lets through without a token: the one list, for every
+// way the auth settings are written (and read by devhost's local stand-in, devhost/easyauth.py).
+// Marketplaces call the webhooks directly (function key and HMAC signature); the health check is
+// for probes and the Static Web App route that allows anonymous callers; Event Grid delivers the
+// import blob trigger's events (and its subscription handshake) to the blobs extension endpoint,
+// which the blobs_extension system key guards (MicrosoftDocs/azure-docs#99036: without it the
+// handshake gets a 401 and the Event Grid deployment fails).
+var authExcludedPaths = [
+  '/api/integrations/*'
+  '/api/health'
+  '/runtime/webhooks/blobs'
+]
+
 resource backend 'Microsoft.Web/staticSites/linkedBackends@2023-12-01' = {
   parent: site
   name: 'backend'
@@ -50,12 +63,7 @@ resource auth 'Microsoft.Web/sites/config@2023-12-01' = {
       requireAuthentication: true
       // An API has no login page to send a caller to.
       unauthenticatedClientAction: 'Return401'
-      // Marketplaces call the webhooks directly (function key and HMAC signature); the health
-      // check is for probes and the Static Web App route that allows anonymous callers.
-      excludedPaths: [
-        '/api/integrations/*'
-        '/api/health'
-      ]
+      excludedPaths: authExcludedPaths
     }
     identityProviders: {
       // Only requests the linked Static Web App forwards carry a token this provider accepts;
