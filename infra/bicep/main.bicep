@@ -132,6 +132,17 @@ module identity 'modules/identity.bicep' = {
   }
 }
 
+// The identity of the deployment script that merges the Function App's authentication settings
+// (modules/staticwebapp-backend.bicep); Website Contributor in this resource group (rbac.bicep).
+module authScriptIdentity 'modules/identity.bicep' = {
+  name: 'auth-script-identity'
+  params: {
+    name: 'id-${baseName}-auth-${token}'
+    location: location
+    tags: tags
+  }
+}
+
 module monitoring 'modules/monitoring.bicep' = {
   name: 'monitoring'
   params: {
@@ -218,6 +229,7 @@ module rbac 'rbac.bicep' = {
     deployerPrincipalId: deployerPrincipalId
     deployerPrincipalType: deployerPrincipalType
     openAiAccountName: analystOpenAI ? openAi.outputs.name : ''
+    authScriptPrincipalId: authScriptIdentity.outputs.principalId
   }
 }
 
@@ -261,6 +273,11 @@ module functionApp 'modules/functionapp.bicep' = {
 // blob trigger source Flex Consumption supports is Event Grid).
 module importEvents 'modules/eventgrid.bicep' = if (importsEventGrid) {
   name: 'import-events'
+  // The subscription's validation handshake needs /runtime/webhooks/blobs excluded from App
+  // Service authentication first.
+  dependsOn: [
+    dashboardBackend
+  ]
   params: {
     storageAccountName: storage.outputs.name
     functionAppName: functionApp.outputs.name
@@ -270,15 +287,22 @@ module importEvents 'modules/eventgrid.bicep' = if (importsEventGrid) {
   }
 }
 
-// Links the Function App as the dashboard's /api, then sets the Function App's own
-// authentication: only the Static Web App may call the API; the webhooks and /api/health stay
-// open to their callers (function key and signature, or nothing).
+// Links the Function App as the dashboard's /api, then merges what we need into the Function
+// App's own authentication: only the Static Web App may call the API; the webhooks,
+// /api/health and Event Grid's blobs extension endpoint stay open to their callers (function
+// or system key and signature, or nothing).
 module dashboardBackend 'modules/staticwebapp-backend.bicep' = {
   name: 'dashboard-backend'
+  // The script's identity must hold its role before the script signs in.
+  dependsOn: [
+    rbac
+  ]
   params: {
     staticWebAppName: dashboard.outputs.name
     functionAppName: functionApp.outputs.name
     functionAppLocation: location
+    tags: tags
+    scriptIdentityId: authScriptIdentity.outputs.id
   }
 }
 

@@ -22,6 +22,9 @@ param deployerPrincipalType string = 'User'
 @description('The Azure OpenAI account of the analyst; empty when none is deployed.')
 param openAiAccountName string = ''
 
+@description('The identity of the deployment script that merges the Function App\'s authentication settings (modules/staticwebapp-backend.bicep).')
+param authScriptPrincipalId string
+
 var roles = {
   storageBlobDataOwner: 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b'
   storageBlobDataContributor: 'ba92f5b4-2d11-453d-a403-e96b0029c9fe'
@@ -30,6 +33,7 @@ var roles = {
   keyVaultSecretsOfficer: 'b86a8fe4-44ce-4948-aee5-eccb2c155cd7'
   monitoringMetricsPublisher: '3913510d-42f4-4e42-8a64-420c390055eb'
   cognitiveServicesOpenAiUser: '5e0bd9bd-7b93-4f28-af87-19fc36ad61bd'
+  websiteContributor: 'de139f84-1756-47ae-9be6-808fbbe84772'
 }
 
 // Cosmos DB data-plane roles are Cosmos resources, not Azure RBAC role definitions.
@@ -153,5 +157,18 @@ resource deployerBlobContributor 'Microsoft.Authorization/roleAssignments@2022-0
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.storageBlobDataContributor)
     principalId: deployerPrincipalId
     principalType: deployerPrincipalType
+  }
+}
+
+// Website Contributor (authentication settings script), in the resource group: reads and writes
+// the Function App's config/authsettingsV2 (modules/merge-auth-settings.sh). The resource group
+// is the narrowest scope that exists before the Function App, which must find its own roles in
+// place when it first starts (main.bicep). Nothing else in the group is a Microsoft.Web site.
+resource authScriptWebsiteContributor 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(resourceGroup().id, authScriptPrincipalId, roles.websiteContributor)
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.websiteContributor)
+    principalId: authScriptPrincipalId
+    principalType: 'ServicePrincipal'
   }
 }

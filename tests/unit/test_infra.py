@@ -223,37 +223,215 @@ BACKEND = TEMPLATES["modules/staticwebapp-backend.bicep"]
 EXCLUDED_PATHS = ["/api/integrations/*", "/api/health", "/runtime/webhooks/blobs"]
 
 
-def auth_settings():
+MERGE_SCRIPT = bicep_tree.BICEP_DIR / "modules" / "merge-auth-settings.sh"
+
+
+def auth_script():
     found = [
         (path, r)
-        for path, r in resources("Microsoft.Web/sites/config")
-        if r.body["name"] == "authsettingsV2"
+        for path, r in resources("Microsoft.Resources/deploymentScripts")
+        if r.symbol == "authSettings"
     ]
     assert len(found) == 1, found
     return found[0]
 
 
-def test_function_app_authentication_is_declared_after_the_static_web_app_link():
-    path, auth = auth_settings()
+def test_no_template_writes_the_whole_auth_settings():
+    # A declared authsettingsV2 is written whole (a PUT): it would replace the identity provider
+    # the Static Web App link registered with a guessed client id.
+    assert [
+        (path, r.symbol)
+        for path, r in resources("Microsoft.Web/sites/config")
+        if "auth" in str(r.body.get("name", "")).lower()
+    ] == []
+    source = (bicep_tree.BICEP_DIR / "modules/staticwebapp-backend.bicep").read_text()
+    # Nothing names or guesses the provider's client id.
+    assert "clientId" not in source and "defaultHostname" not in source
+    assert "'authsettingsV2'" not in source
+
+
+def test_function_app_authentication_is_merged_after_the_static_web_app_link():
+    path, script = auth_script()
     assert path == "modules/staticwebapp-backend.bicep"
-    # The link writes the Function App's auth settings too: ours must be written after it.
+    # The link writes the Function App's auth settings: ours are merged into them after it.
     link = next(r for r in BACKEND.resources if r.type.startswith("Microsoft.Web/staticSites/"))
-    assert Expr(link.symbol) in auth.body["dependsOn"]
+    assert script.body["dependsOn"] == [Expr(link.symbol)]
     site = next(r for r in BACKEND.resources if r.type.split("@")[0] == "Microsoft.Web/sites")
-    assert site.existing and auth.body["parent"] == Expr(site.symbol)
+    assert site.existing
     assert link.body["properties"]["backendResourceId"] == Expr(f"{site.symbol}.id")
+    assert script.body["kind"] == "AzureCLI"
+    props = script.body["properties"]
+    env = {e["name"]: e["value"] for e in props["environmentVariables"]}
+    assert env == {
+        "SITE_ID": Expr(f"{site.symbol}.id"),
+        "EXCLUDED_PATHS": Expr("string(authExcludedPaths)"),
+    }
+    assert props["scriptContent"] == Expr("loadTextContent('merge-auth-settings.sh')")
+    # It runs on every deployment (a relink may have rewritten the settings since the last).
+    assert props["forceUpdateTag"] == Expr("scriptRunTag")
+    assert BACKEND.params["scriptRunTag"] == Expr("utcNow()")
+    # As its own identity, which holds Website Contributor before the script runs.
+    identity = script.body["identity"]
+    assert identity["type"] == "UserAssigned"
+    assert list(identity["userAssignedIdentities"]) == [Expr("'${scriptIdentityId}'")]
+    backend = MAIN.module_params["dashboardBackend"]
+    assert backend["scriptIdentityId"] == Expr("authScriptIdentity.outputs.id")
+    assert MAIN.module_params["rbac"]["authScriptPrincipalId"] == Expr(
+        "authScriptIdentity.outputs.principalId"
+    )
+    main_source = (bicep_tree.BICEP_DIR / "main.bicep").read_text()
+    backend_block = main_source.split("module dashboardBackend", 1)[1].split("\n}\n", 1)[0]
+    assert "dependsOn: [\n    rbac\n  ]" in backend_block
+    # The Event Grid handshake comes after the exclusion of its path.
+    events_block = main_source.split("module importEvents", 1)[1].split("\n}\n", 1)[0]
+    assert "dependsOn: [\n    dashboardBackend\n  ]" in events_block
 
 
-def test_function_app_authentication_requires_sign_in_except_webhooks_and_health():
-    _, auth = auth_settings()
-    props = auth.body["properties"]
-    assert props["platform"]["enabled"] is True
-    validation = props["globalValidation"]
-    assert validation["requireAuthentication"] is True
-    assert validation["unauthenticatedClientAction"] == "Return401"
-    # One list (a variable), read by devhost's App Service auth stand-in too.
-    assert validation["excludedPaths"] == Expr("authExcludedPaths")
+def test_the_excluded_paths_are_one_list():
+    # One list (a variable), read by the merge script and by devhost's App Service auth stand-in.
     assert BACKEND.variables["authExcludedPaths"] == EXCLUDED_PATHS
+
+
+# A Function App's authsettingsV2 as the Static Web App link leaves it: its provider and client id
+# (not the site's host name), and settings this deployment never touches.
+LINKED_SETTINGS = {
+    "id": "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Web/sites/func/config/auth",
+    "name": "authsettingsV2",
+    "type": "Microsoft.Web/sites/config",
+    "location": "Central India",
+    "properties": {
+        "platform": {"enabled": True, "runtimeVersion": "~1"},
+        "globalValidation": {
+            "requireAuthentication": True,
+            "unauthenticatedClientAction": "Return401",
+        },
+        "identityProviders": {
+            "azureStaticWebApps": {
+                "enabled": True,
+                "registration": {"clientId": "7c1f0e6a-2b5d-4e8f-9a3c-d1e2f3a4b5c6"},
+            }
+        },
+        "login": {"tokenStore": {"enabled": False}, "preserveUrlFragmentsForLogins": False},
+        "httpSettings": {"requireHttps": True, "routes": {"apiPrefix": "/.auth"}},
+    },
+}
+
+# A stand-in az: GET answers the settings file, PUT replaces it (as ARM's PUT does) and is logged.
+FAKE_AZ = r"""#!/usr/bin/env bash
+printf '%s\n' "$*" >> "$AZ_CALLS"
+if [ -n "${FAIL_FIRST:-}" ] && [ ! -e "$SETTINGS.failed" ]; then
+  touch "$SETTINGS.failed"; echo "AuthorizationFailed" >&2; exit 1
+fi
+case "$*" in
+  "rest --method get"*) cat "$SETTINGS" ;;
+  "rest --method put"*)
+    body=$(printf '%s' "$*" | sed -n 's/.*--body @\([^ ]*\).*/\1/p')
+    cp "$body" "$SETTINGS.put"
+    jq '. + {id: "x", name: "authsettingsV2"}' "$body" > "$SETTINGS.next"
+    mv "$SETTINGS.next" "$SETTINGS" ;;
+  *) echo "unexpected: $*" >&2; exit 99 ;;
+esac
+"""
+
+
+def run_merge(tmp_path, settings: dict, **env: str):
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "az").write_text(FAKE_AZ)
+    (bin_dir / "az").chmod(0o755)
+    settings_file = tmp_path / "settings.json"
+    settings_file.write_text(json.dumps(settings))
+    output = tmp_path / "output.json"
+    result = subprocess.run(
+        ["bash", str(MERGE_SCRIPT)],
+        env={
+            "PATH": f"{bin_dir}:/usr/bin:/bin",
+            "AZ_CALLS": str(tmp_path / "calls.log"),
+            "SETTINGS": str(settings_file),
+            "SITE_ID": "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Web/sites/func",
+            "EXCLUDED_PATHS": json.dumps(EXCLUDED_PATHS),
+            "AZ_SCRIPTS_OUTPUT_PATH": str(output),
+            "RETRY_INTERVAL": "0",
+            **env,
+        },
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    put = tmp_path / "settings.json.put"
+    return result, (json.loads(put.read_text()) if put.exists() else None), output
+
+
+def test_the_merge_keeps_the_provider_the_link_registered(tmp_path):
+    result, put, output = run_merge(tmp_path, LINKED_SETTINGS)
+    assert result.returncode == 0, result.stdout + result.stderr
+    calls = (tmp_path / "calls.log").read_text().splitlines()
+    # Read, modify, write, read back; all on the site's authsettingsV2.
+    assert [c.split()[2] for c in calls] == ["get", "put", "get"]
+    assert all(
+        "https://management.azure.com/subscriptions/s/resourceGroups/rg/providers/"
+        "Microsoft.Web/sites/func/config/authsettingsV2?api-version=2023-12-01" in c
+        for c in calls
+    )
+    before = LINKED_SETTINGS["properties"]
+    after = put["properties"]
+    assert after["globalValidation"] == {
+        "requireAuthentication": True,
+        "unauthenticatedClientAction": "Return401",
+        "excludedPaths": EXCLUDED_PATHS,
+    }
+    # Everything but globalValidation goes back exactly as the link left it.
+    assert {k: v for k, v in after.items() if k != "globalValidation"} == {
+        k: v for k, v in before.items() if k != "globalValidation"
+    }
+    assert json.loads(output.read_text()) == {
+        "excludedPaths": EXCLUDED_PATHS,
+        "staticWebAppsClientId": "7c1f0e6a-2b5d-4e8f-9a3c-d1e2f3a4b5c6",
+    }
+
+
+def test_the_merge_replaces_stale_excluded_paths_and_keeps_other_validation(tmp_path):
+    settings = json.loads(json.dumps(LINKED_SETTINGS))
+    settings["properties"]["globalValidation"] = {
+        "requireAuthentication": False,
+        "unauthenticatedClientAction": "AllowAnonymous",
+        "excludedPaths": ["/api/old/*"],
+        "redirectToProvider": "azureStaticWebApps",
+    }
+    result, put, _ = run_merge(tmp_path, settings)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert put["properties"]["globalValidation"] == {
+        "requireAuthentication": True,
+        "unauthenticatedClientAction": "Return401",
+        "excludedPaths": EXCLUDED_PATHS,
+        "redirectToProvider": "azureStaticWebApps",
+    }
+
+
+def test_the_merge_retries_while_the_role_assignment_applies(tmp_path):
+    result, put, _ = run_merge(tmp_path, LINKED_SETTINGS, FAIL_FIRST="1")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "retrying" in result.stderr
+    assert put["properties"]["globalValidation"]["excludedPaths"] == EXCLUDED_PATHS
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda p: p["identityProviders"].pop("azureStaticWebApps"),
+        lambda p: p["identityProviders"]["azureStaticWebApps"].update(enabled=False),
+        lambda p: p["identityProviders"]["azureStaticWebApps"]["registration"].pop("clientId"),
+        lambda p: p["platform"].update(enabled=False),
+    ],
+    ids=["no provider", "provider off", "no client id", "authentication off"],
+)
+def test_the_merge_refuses_to_guess_a_provider_the_link_did_not_register(tmp_path, change):
+    settings = json.loads(json.dumps(LINKED_SETTINGS))
+    change(settings["properties"])
+    result, put, _ = run_merge(tmp_path, settings)
+    assert result.returncode == 1
+    assert put is None  # nothing written
+    assert "nothing was" in result.stderr
 
 
 def test_event_grid_reaches_the_blobs_extension_past_app_service_authentication():
@@ -267,17 +445,6 @@ def test_event_grid_reaches_the_blobs_extension_past_app_service_authentication(
         "destination"
     ]["properties"]["endpointUrl"]
     assert easyauth.is_excluded(url.text.split("?")[0].split("}", 1)[1], EXCLUDED_PATHS)
-
-
-def test_only_the_static_web_app_is_an_identity_provider():
-    _, auth = auth_settings()
-    providers = auth.body["properties"]["identityProviders"]
-    enabled = {name for name, p in providers.items() if p.get("enabled")}
-    assert enabled == {"azureStaticWebApps"}
-    site = next(r for r in BACKEND.resources if r.type.split("@")[0] == "Microsoft.Web/staticSites")
-    assert providers["azureStaticWebApps"]["registration"]["clientId"] == Expr(
-        f"{site.symbol}.properties.defaultHostname"
-    )
 
 
 def test_the_excluded_paths_are_exactly_the_routes_that_need_no_principal():
@@ -326,6 +493,7 @@ BUILT_IN_ROLES = {
     "b86a8fe4-44ce-4948-aee5-eccb2c155cd7": "Key Vault Secrets Officer",
     "3913510d-42f4-4e42-8a64-420c390055eb": "Monitoring Metrics Publisher",
     "5e0bd9bd-7b93-4f28-af87-19fc36ad61bd": "Cognitive Services OpenAI User",
+    "de139f84-1756-47ae-9be6-808fbbe84772": "Website Contributor",
     # A Cosmos DB data-plane role definition, not an Azure RBAC one.
     "00000000-0000-0000-0000-000000000002": "Cosmos DB Built-in Data Contributor",
 }
@@ -597,6 +765,7 @@ DERIVED_NAMES = {
     ("functionApp", "planName"): "Microsoft.Web/serverfarms",
     ("functionApp", "appName"): "Microsoft.Web/sites",
     ("openAi", "name"): "Microsoft.CognitiveServices/accounts",
+    ("authScriptIdentity", "name"): "Microsoft.ManagedIdentity/userAssignedIdentities",
 }
 
 # uniqueString() is 13 characters of lowercase letters and digits, and may start with a digit.

@@ -1,5 +1,6 @@
-// The one user-assigned identity the Function App runs as. It exists before the app, so every
-// role in rbac.bicep is granted before the app first starts and reaches Storage or Cosmos.
+// A user-assigned identity: the one the Function App runs as (it exists before the app, so every
+// role in rbac.bicep is granted before the app first starts and reaches Storage or Cosmos), and,
+// as a second instance, the one the authentication settings deployment script signs in as.
 
 param name string
 param location string

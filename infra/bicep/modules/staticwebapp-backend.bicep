@@ -1,18 +1,28 @@
-// Links the Function App as the dashboard's /api backend, then sets the Function App's own
-// authentication so that only the Static Web App can reach the dashboard API. Separate from
-// staticwebapp.bicep because the SignalR CORS origin needs the site's hostname before the
+// Links the Function App as the dashboard's /api backend, then sets what we need of the Function
+// App's own authentication so that only the Static Web App can reach the dashboard API. Separate
+// from staticwebapp.bicep because the SignalR CORS origin needs the site's hostname before the
 // Function App exists.
 //
-// Why the explicit authsettingsV2: linking gives the Static Web App exclusive access to a
-// Function App that has no authentication policy of its own, which would turn every marketplace
-// webhook (called straight at the function host) into a 401. Declared here, after the link, the
-// policy is ours: the Static Web Apps provider for the dashboard API, and the webhooks and the
-// health check excluded. The API trusts x-ms-client-principal only because nothing else can
-// reach it; docs/deploy.md has the post-deploy check that a forged principal is refused.
+// Linking registers the Static Web Apps identity provider on the Function App's App Service
+// authentication and gives the Static Web App exclusive access: with nothing else, every
+// marketplace webhook (called straight at the function host) and Event Grid's deliveries would
+// get a 401. The deployment script below then changes only globalValidation (sign-in required,
+// 401 without a token, and the excluded paths) by read-modify-write of authsettingsV2, keeping
+// the provider and client id the link registered (merge-auth-settings.sh says why a declared
+// authsettingsV2 resource cannot). The API trusts x-ms-client-principal only because nothing
+// else can reach it; docs/deploy.md has the post-deploy check that a forged principal is refused.
 
 param staticWebAppName string
 param functionAppName string
 param functionAppLocation string
+param tags object = {}
+
+@description('Resource id of the user-assigned identity the deployment script signs in as; it holds Website Contributor in the resource group (rbac.bicep).')
+param scriptIdentityId string
+
+// A new value on every deployment, so the script runs each time: a relink (portal or
+// az staticwebapp backends link) rewrites the settings between deployments.
+param scriptRunTag string = utcNow()
 
 resource site 'Microsoft.Web/staticSites@2023-12-01' existing = {
   name: staticWebAppName
@@ -44,72 +54,39 @@ resource backend 'Microsoft.Web/staticSites/linkedBackends@2023-12-01' = {
   }
 }
 
-// App Service authentication (Easy Auth) on the Function App, written after the link on every
-// deployment: the link writes the Function App's auth settings itself (they even outlive an
-// unlink). Whether a later link overwrites this or merges into it is the post-deploy check in
-// docs/deploy.md.
-resource auth 'Microsoft.Web/sites/config@2023-12-01' = {
-  parent: functionApp
-  name: 'authsettingsV2'
+// App Service authentication (Easy Auth) on the Function App: read, change globalValidation,
+// write back (merge-auth-settings.sh), after the link on every deployment. The identity provider
+// is the one the link registered; nothing here names or guesses its client id.
+resource authSettings 'Microsoft.Resources/deploymentScripts@2023-08-01' = {
+  name: 'auth-settings-${functionAppName}'
+  location: functionAppLocation
+  tags: tags
+  kind: 'AzureCLI'
+  identity: {
+    type: 'UserAssigned'
+    userAssignedIdentities: {
+      '${scriptIdentityId}': {}
+    }
+  }
   dependsOn: [
     backend
   ]
   properties: {
-    platform: {
-      enabled: true
-      runtimeVersion: '~1'
-    }
-    globalValidation: {
-      requireAuthentication: true
-      // An API has no login page to send a caller to.
-      unauthenticatedClientAction: 'Return401'
-      excludedPaths: authExcludedPaths
-    }
-    identityProviders: {
-      // Only requests the linked Static Web App forwards carry a token this provider accepts;
-      // any other request to an API path gets 401 before it reaches the app, forged
-      // x-ms-client-principal or not.
-      azureStaticWebApps: {
-        enabled: true
-        registration: {
-          clientId: site.properties.defaultHostname
-        }
+    azCliVersion: '2.63.0'
+    forceUpdateTag: scriptRunTag
+    timeout: 'PT20M'
+    retentionInterval: 'PT1H'
+    cleanupPreference: 'OnSuccess'
+    environmentVariables: [
+      {
+        name: 'SITE_ID'
+        value: functionApp.id
       }
-      azureActiveDirectory: {
-        enabled: false
+      {
+        name: 'EXCLUDED_PATHS'
+        value: string(authExcludedPaths)
       }
-      apple: {
-        enabled: false
-      }
-      facebook: {
-        enabled: false
-      }
-      gitHub: {
-        enabled: false
-      }
-      google: {
-        enabled: false
-      }
-      legacyMicrosoftAccount: {
-        enabled: false
-      }
-      twitter: {
-        enabled: false
-      }
-    }
-    httpSettings: {
-      requireHttps: true
-      routes: {
-        apiPrefix: '/.auth'
-      }
-      forwardProxy: {
-        convention: 'NoProxy'
-      }
-    }
-    login: {
-      tokenStore: {
-        enabled: false
-      }
-    }
+    ]
+    scriptContent: loadTextContent('merge-auth-settings.sh')
   }
 }
