@@ -6,7 +6,7 @@ import globals from "globals";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["dist/", "node_modules/", "src/api/openapi.d.ts"] },
+  { ignores: ["dist/", "node_modules/", "src/api/generated/openapi.ts"] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -20,6 +20,7 @@ import type {
   RankResponse,
   Rule,
   RulesPayload,
+  Schemas,
   Series,
   SeriesRange,
   StoresPayload,
@@ -136,6 +137,15 @@ export type RuleCreate =
 
 export type RuleWindow = { valid_from?: string; valid_to?: string; note?: string };
 
+/** Each rule's request body, as the backend documents it (the rule without what the server sets). */
+type RuleBodies = {
+  pin: Schemas["PinRule"];
+  boost: Schemas["BoostRule"];
+  demote: Schemas["DemoteRule"];
+  remove: Schemas["RemoveRule"];
+  clearance: Schemas["ClearanceRule"];
+};
+
 const RULE_PATHS: Record<RuleCreate["type"], string> = {
   pin: "/api/rules/pin",
   boost: "/api/rules/boost",
@@ -155,13 +165,14 @@ export const api = {
   rankChange: (id: string, since: string, signal?: AbortSignal) =>
     request<RankChange>("GET", `/api/explain/${enc(id)}${query({ since })}`, undefined, signal),
   whatIf: (itemId: string, newPrice: number, signal?: AbortSignal) =>
-    request<WhatIfResult>("POST", "/api/whatif/price", { item_id: itemId, new_price: newPrice }, signal),
+    request<WhatIfResult>("POST", "/api/whatif/price", { item_id: itemId, new_price: newPrice } satisfies Schemas["WhatIfRequest"], signal),
   whatIfCurve: (itemId: string, prices: number[], signal?: AbortSignal) =>
-    request<WhatIfCurve>("POST", "/api/whatif/price", { item_id: itemId, prices }, signal),
+    request<WhatIfCurve>("POST", "/api/whatif/price", { item_id: itemId, prices } satisfies Schemas["WhatIfRequest"], signal),
   rules: (signal?: AbortSignal) => request<RulesPayload>("GET", "/api/rules", undefined, signal),
   createRule: (rule: RuleCreate, window: RuleWindow) => {
     const { type, ...fields } = rule;
-    return request<Rule>("POST", RULE_PATHS[type], { ...fields, ...window });
+    const body: RuleBodies[typeof type] = { ...fields, ...window };
+    return request<Rule>("POST", RULE_PATHS[type], body);
   },
   deleteRule: (id: string) => request<{ deleted: string }>("DELETE", `/api/rules/${enc(id)}`),
   stores: (signal?: AbortSignal) => request<StoresPayload>("GET", "/api/stores", undefined, signal),

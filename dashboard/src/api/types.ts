@@ -1,3 +1,8 @@
+import type { components } from "./generated/openapi";
+
+/** The request bodies the backend documents (pydantic models), by name. */
+export type Schemas = components["schemas"];
+
 // Shapes of the ReSight HTTP API and SignalR messages (see dashboard/README.md).
 
 export const MARKETPLACES = ["amazon", "myntra", "meesho"] as const;
@@ -103,14 +108,8 @@ export interface RankItem {
   explanation?: Explanation;
 }
 
-export interface RankQuery {
-  category?: string;
-  marketplace?: string;
-  q?: string;
-  limit?: number;
-  offset?: number;
-  explain?: boolean;
-}
+/** POST /api/rank's body, generated from the backend's OpenAPI document. */
+export type RankQuery = Schemas["RankRequest"];
 
 export interface RankResponse {
   model_version: string;
@@ -269,15 +268,8 @@ export interface UnmatchedItem {
   last_event_at?: string | null;
 }
 
-export interface ListingDetails {
-  title: string;
-  category: string;
-  price: number;
-  stock: number;
-  mrp?: number;
-  brand?: string;
-  asin?: string;
-}
+/** PUT /api/catalogue/{id}'s body, generated from the backend's OpenAPI document. */
+export type ListingDetails = Schemas["ListingDetails"];
 
 export interface DeadLetter {
   item_id: string;

@@ -18,9 +18,12 @@ function discount(price: number, mrp: number): string | null {
   return `${Math.round((1 - price / mrp) * 100)}% off`;
 }
 
+/** The marketplaces POST /api/rank filters on (from the backend's document). */
+type Marketplace = NonNullable<RankQuery["marketplace"]>;
+
 export function RankingsPage() {
   const [category, setCategory] = useState("");
-  const [marketplace, setMarketplace] = useState("");
+  const [marketplace, setMarketplace] = useState<Marketplace | "">("");
   const [search, setSearch] = useState("");
   const [offset, setOffset] = useState(0);
   const q = useDebounced(search.trim(), 300);
@@ -93,7 +96,7 @@ export function RankingsPage() {
             <option key={c} value={c}>{c}</option>
           ))}
         </select>
-        <select value={marketplace} onChange={(e) => setMarketplace(e.target.value)} data-testid="filter-marketplace" aria-label="Marketplace">
+        <select value={marketplace} onChange={(e) => setMarketplace(e.target.value as Marketplace | "")} data-testid="filter-marketplace" aria-label="Marketplace">
           <option value="">All marketplaces</option>
           {MARKETPLACES.map((mp) => (
             <option key={mp} value={mp}>{marketplaceLabel(mp)}</option>
