@@ -2,10 +2,14 @@
 # Post-deploy checks of a ReSight deployment (docs/deploy.md, "Verify the deployment"):
 #
 #   1. a forged x-ms-client-principal sent straight to the function host is refused (401/403);
-#   2. the dashboard API answers through the Static Web App (health, rank, item);
+#   2. /api/health answers straight from the function host (an excluded path) and through the
+#      Static Web App: every dependency reported, none required down, no Key Vault reference
+#      left unresolved; then the dashboard API answers through the Static Web App (rank, item);
 #   3. a signed webhook sent straight to the function host is accepted;
 #   4. the change feed projects and re-ranks it: the item's counter moves, it keeps a score;
-#   5. a SignalR client (negotiating through the Static Web App) receives that event.
+#   5. a SignalR client (negotiating through the Static Web App) receives that event;
+#   6. Event Grid's validation handshake reaches the blobs extension at /runtime/webhooks/blobs
+#      past App Service authentication (not 401) and is answered.
 #
 #   scripts/verify-deployment.sh <resource-group>      (or: make verify-deployment RG=<group>)
 #
@@ -15,6 +19,7 @@
 #   SWA_URL             https://<dashboard host>
 #   FUNCTION_KEY        a function key of webhook_amazon (or the default key)
 #   WEBHOOK_SECRET      the Amazon webhook secret
+#   BLOBS_EXTENSION_KEY the host's blobs_extension system key (Event Grid's endpoint key)
 #   SWA_COOKIE          Cookie header for calls through the Static Web App, e.g.
 #                       "StaticWebAppsAuthCookie=<value>" copied from a browser signed in as
 #                       analyst or admin (needed in Azure: the dashboard API requires sign-in)
@@ -22,7 +27,8 @@
 #                       the real Static Web App ignores one sent by the client
 #   ITEM_ID             the catalogue item to send the test event for (default: rank 1)
 #   VERIFY_EVENT        view (default) or order; a view leaves revenue and stock alone
-#   DEPLOYMENT          the deployment name to read outputs from (default: resight)
+#   DEPLOYMENT          the deployment name to read outputs from (default: resight, the name
+#                       scripts/deploy.sh and docs/deploy.md deploy with)
 #   TIMEOUT             seconds to wait for the re-rank and the SignalR message (default: 60)
 #
 # Needs curl, openssl, jq and node with the repository's npm packages (@microsoft/signalr).
@@ -75,7 +81,10 @@ if [ -z "${FUNCTION_HOST_URL:-}" ] || [ -z "${SWA_URL:-}" ] || [ -z "${FUNCTION_
   FUNCTION_KEY=${FUNCTION_KEY:-$(az functionapp keys list -g "$RG" -n "$APP" --query functionKeys.default -o tsv)}
   WEBHOOK_SECRET=${WEBHOOK_SECRET:-$(az keyvault secret show --vault-name "$(output keyVaultName)" \
     -n webhook-amazon-secret --query value -o tsv)}
+  BLOBS_EXTENSION_KEY=${BLOBS_EXTENSION_KEY:-$(az functionapp keys list -g "$RG" -n "$APP" \
+    --query systemKeys.blobs_extension -o tsv)}
 fi
+BLOBS_EXTENSION_KEY=${BLOBS_EXTENSION_KEY:-}
 FUNCTION_HOST_URL=${FUNCTION_HOST_URL%/}
 SWA_URL=${SWA_URL%/}
 echo "function host: $FUNCTION_HOST_URL"
@@ -128,12 +137,35 @@ case "$status" in
   *) fail "forged principal: expected 401 or 403, got $status $(body | head -c 300)" ;;
 esac
 
-# -- 2. the dashboard API through the Static Web App ----------------------------------------------
+# -- 2. the dependency check, then the dashboard API through the Static Web App --------------------
 
-status=$(swa GET /api/health)
-if [ "$status" = 200 ]; then ok "GET /api/health through the Static Web App"; else
-  fail "GET /api/health through the Static Web App: $status $(body | head -c 300)"
+# check_health <where>: /api/health's answer (in $WORK/body, status in $status) reports every
+# dependency, none required is down, and every Key Vault reference resolved.
+DEPENDENCIES='["blob_imports","blob_lake","blob_models","cosmos","openai","signalr","whatsapp"]'
+check_health() {
+  local where=$1
+  if [ "$status" != 200 ]; then
+    fail "GET /api/health $where: $status $(body | head -c 400)"
+    return
+  fi
+  if ! body | jq -e --argjson names "$DEPENDENCIES" \
+    '(.dependencies | keys) == $names and (.unresolved_settings | type) == "array"' >/dev/null 2>&1; then
+    fail "GET /api/health $where: not every dependency reported: $(body | head -c 400)"
+    return
+  fi
+  ok "GET /api/health $where ($(body | jq -r '.status'); $(body | jq -r '[.dependencies | to_entries[] | "\(.key) \(.value.status)"] | join(", ")'))"
+}
+
+status=$(http GET "$FUNCTION_HOST_URL/api/health")
+check_health "straight to the function host"
+unresolved=$(body | jq -r '(.unresolved_settings // []) | join(", ")' 2>/dev/null)
+if [ "$status" = 200 ] && [ -n "$unresolved" ]; then
+  fail "Key Vault references not resolved (each is 'not configured' in the app): $unresolved; see docs/deploy.md 'Key Vault references'"
+elif [ "$status" = 200 ]; then
+  ok "every Key Vault reference resolved"
 fi
+status=$(swa GET /api/health)
+check_health "through the Static Web App"
 
 ITEM_ID=${ITEM_ID:-}
 status=$(swa POST /api/rank -H "content-type: application/json" --data '{"limit":1}')
@@ -217,6 +249,31 @@ if [ -n "$before" ]; then
     fail "SignalR: $(tr '\n' ' ' <"$WORK/signalr.log" | head -c 300)"
   fi
   LISTENER=""
+fi
+
+# -- 6. Event Grid's handshake reaches the blobs extension past App Service authentication --------
+
+# What the Event Grid subscription (infra/bicep/modules/eventgrid.bicep) sends first: without
+# /runtime/webhooks/blobs in the excluded paths App Service authentication answers 401 and the
+# subscription cannot be created.
+if [ -z "$BLOBS_EXTENSION_KEY" ]; then
+  fail "Event Grid handshake: no blobs_extension key (publish the code first; scripts/deploy.sh waits for the key)"
+else
+  code="verify-$(openssl rand -hex 8)"
+  handshake=$(jq -cn --arg code "$code" --arg time "$(date -u +%Y-%m-%dT%H:%M:%SZ)" '[{
+    id: $code, topic: "verify-deployment", subject: "", data: {validationCode: $code},
+    eventType: "Microsoft.EventGrid.SubscriptionValidationEvent", eventTime: $time,
+    metadataVersion: "1", dataVersion: "1"}]')
+  status=$(http POST "$FUNCTION_HOST_URL/runtime/webhooks/blobs?functionName=Host.Functions.import_blob" \
+    -H "aeg-event-type: SubscriptionValidation" -H "content-type: application/json" \
+    -H "x-functions-key: $BLOBS_EXTENSION_KEY" --data "$handshake")
+  if [ "$status" = 200 ] && [ "$(body | jq -r '.validationResponse // empty' 2>/dev/null)" = "$code" ]; then
+    ok "Event Grid handshake answered at /runtime/webhooks/blobs (not behind App Service authentication)"
+  elif [ "$status" = 401 ]; then
+    fail "Event Grid handshake: 401 at /runtime/webhooks/blobs: App Service authentication or a wrong blobs_extension key (excludedPaths must list /runtime/webhooks/blobs)"
+  else
+    fail "Event Grid handshake at /runtime/webhooks/blobs: $status $(body | head -c 300)"
+  fi
 fi
 
 if [ "$FAILED" = 0 ]; then echo "all checks passed"; else echo "some checks FAILED"; fi

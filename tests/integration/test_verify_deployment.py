@@ -1,9 +1,10 @@
 """scripts/verify-deployment.sh against devhost, the local stand-in for the deployment.
 
-devhost plays both hosts: the function host (webhooks, the API refusing a forged principal on a
+devhost plays both hosts on one port: the function host (webhooks, /api/health and the blobs
+extension's Event Grid endpoint with its system key, the API refusing a forged principal on a
 write that does not come from its own origin) and the Static Web App (the dashboard API with a
-principal, SignalR negotiate). What it does not emulate, App Service authentication's 401 and a
-real sign-in cookie, is checked only in Azure.
+principal, SignalR negotiate). What it does not emulate here, App Service authentication's 401
+on the function host's own name and a real sign-in cookie, is checked only in Azure.
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ def run_script(devhost, **extra: str) -> subprocess.CompletedProcess:
         "SWA_URL": devhost.base_url,
         "FUNCTION_KEY": devhost.keys["default"],
         "WEBHOOK_SECRET": devhost.env["Webhooks__amazonSecret"],
+        "BLOBS_EXTENSION_KEY": devhost.keys["blobs_extension"],
         "SWA_PRINCIPAL": analyst_principal(),
         "TIMEOUT": "30",
         **extra,
@@ -67,13 +69,20 @@ def test_verify_deployment_passes_against_devhost(devhost, catalogue, event):
     assert result.returncode == 0, report
     for check in (
         "forged admin principal to the function host refused (403)",
-        "GET /api/health through the Static Web App",
+        "GET /api/health straight to the function host (ok; ",
+        "every Key Vault reference resolved",
+        "GET /api/health through the Static Web App (ok; ",
         "POST /api/rank through the Static Web App",
         "signed webhook straight to the function host recorded",
         "change feed projected and re-ranked",
         "SignalR client received the event",
+        "Event Grid handshake answered at /runtime/webhooks/blobs",
     ):
         assert f"ok    {check}" in report, report
+    # Every dependency /api/health reports is named in its line.
+    health = next(line for line in report.splitlines() if "/api/health straight" in line)
+    for name in ("cosmos", "blob_models", "blob_imports", "blob_lake", "signalr", "whatsapp"):
+        assert name in health, health
     assert "FAIL" not in report
 
 
@@ -82,3 +91,11 @@ def test_verify_deployment_fails_on_a_wrong_webhook_secret(devhost, catalogue):
     report = result.stdout + result.stderr
     assert result.returncode == 1, report
     assert "FAIL  signed webhook straight to the function host: 401" in report
+
+
+def test_verify_deployment_fails_when_event_grid_is_refused(devhost, catalogue):
+    # A wrong key stands in for anything that answers the handshake with a 401.
+    result = run_script(devhost, BLOBS_EXTENSION_KEY="not-the-key", TIMEOUT="3")
+    report = result.stdout + result.stderr
+    assert result.returncode == 1, report
+    assert "FAIL  Event Grid handshake: 401 at /runtime/webhooks/blobs" in report
