@@ -6,7 +6,9 @@ has the same deadline, so a service that does not answer costs seconds, not the 
 - Cosmos DB: a read of the database (``Store.ping``);
 - Blob Storage: one page of at most one blob from each container the app uses (models,
   imports, lake), which needs the same data role the app uses anyway;
-- SignalR Service: ``HEAD /api/health`` (its REST health API), when configured;
+- SignalR Service: ``HEAD /api/health`` (its REST health API, 200 when healthy:
+  https://learn.microsoft.com/azure/azure-signalr/swagger/signalr-data-plane-rest-v20220601),
+  when configured;
 - WhatsApp and Azure OpenAI: configured or not, from the settings alone (no call: a probe
   would spend the sender's quota or tokens);
 - every app setting whose Key Vault reference did not resolve (``Settings.unresolved_settings``).
