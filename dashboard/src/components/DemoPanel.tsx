@@ -1,7 +1,8 @@
 import { useState } from "react";
-import { api, ApiError } from "../api/client";
+import { api, type ApiError } from "../api/client";
 import type { DemoPayload } from "../api/types";
 import { demoActions, demoSummary, type DemoAction } from "../lib/demo";
+import { useAction } from "../lib/useAction";
 import { useLive, useLiveStore } from "../live/LiveProvider";
 import { applyMessage } from "../live/state";
 import { ErrorBox } from "./Status";
@@ -10,35 +11,29 @@ import { ErrorBox } from "./Status";
 export function DemoPanel({ isAdmin }: { isAdmin: boolean }) {
   const payload = useLive((s) => s.demo);
   const store = useLiveStore();
-  const [busy, setBusy] = useState<DemoAction | null>(null);
+  const [pending, setPending] = useState<DemoAction | null>(null);
   const [confirming, setConfirming] = useState(false);
-  const [failure, setFailure] = useState<ApiError | null>(null);
+  const action = useAction();
   if (!payload) return null;
 
-  const run = async (action: DemoAction) => {
-    setBusy(action);
-    setFailure(null);
-    try {
-      const call = action === "start" ? api.startDemo : action === "end" ? api.endDemo : api.deleteDemo;
-      const next = await call();
+  const run = (which: DemoAction) => {
+    setPending(which);
+    const call = which === "start" ? api.startDemo : which === "end" ? api.endDemo : api.deleteDemo;
+    void action.run(call, (next) => {
       store.update((s) => applyMessage(s, "demo", next));
       setConfirming(false);
-    } catch (exc) {
-      if (exc instanceof ApiError) setFailure(exc);
-    } finally {
-      setBusy(null);
-    }
+    });
   };
 
   return (
     <DemoPanelView
       payload={payload}
       isAdmin={isAdmin}
-      busy={busy}
+      busy={action.busy ? pending : null}
       confirming={confirming}
-      failure={failure}
-      onAction={(action) => (action === "delete" ? setConfirming(true) : void run(action))}
-      onConfirmDelete={() => void run("delete")}
+      failure={action.error}
+      onAction={(which) => (which === "delete" ? setConfirming(true) : run(which))}
+      onConfirmDelete={() => run("delete")}
       onCancelDelete={() => setConfirming(false)}
     />
   );

@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useRef, useState } from "react";
-import { ApiError } from "../api/client";
+import type { ApiError } from "../api/client";
+import { toApiError } from "./useAction";
 
 export interface ApiState<T> {
   data: T | null;
@@ -38,7 +39,7 @@ export function useApi<T>(call: ((signal: AbortSignal) => Promise<T>) | null, de
       },
       (exc: unknown) => {
         if (controller.signal.aborted) return;
-        setError(exc instanceof ApiError ? exc : new ApiError("?", "?", 0, null, String(exc), null));
+        setError(toApiError(exc));
         setLoading(false);
       },
     );

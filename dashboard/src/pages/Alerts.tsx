@@ -1,6 +1,5 @@
 import { useCallback, useMemo, useState } from "react";
 import { Link } from "react-router";
-import { ApiError } from "../api/client";
 import { inventory, type Alert, type AlertsRun, type JobRun, type JobsPayload } from "../api/inventory";
 import { DangerBadge } from "../components/DangerBadge";
 import { WarnIcon } from "../components/Badges";
@@ -8,6 +7,7 @@ import { Empty, ErrorBox, Loading } from "../components/Status";
 import { ALERT_TEXT, DELIVERY_TEXT, ROLE_TEXT, RUN_TEXT, alertsRunText, badgeOf, chatsOf, stepText, type Bubble } from "../lib/alerts";
 import { ago, inr, istDateTime, istTime } from "../lib/format";
 import { useRole } from "../lib/role";
+import { useAction } from "../lib/useAction";
 import { useApi, useEveryWhileVisible, type ApiState } from "../lib/useApi";
 import "./data.css";
 import "./inventory.css";
@@ -27,21 +27,16 @@ function Badge({ status, text, testId }: { status: string; text: string; testId?
 
 function RunAlerts({ onRan }: { onRan: () => void }) {
   const [send, setSend] = useState(true);
-  const [busy, setBusy] = useState(false);
   const [result, setResult] = useState<AlertsRun | null>(null);
-  const [error, setError] = useState<ApiError | null>(null);
-  const run = async () => {
-    setBusy(true);
-    setError(null);
-    try {
-      setResult(await inventory.runAlerts(send));
-      onRan();
-    } catch (exc) {
-      if (exc instanceof ApiError) setError(exc);
-    } finally {
-      setBusy(false);
-    }
-  };
+  const { busy, error, run: act } = useAction();
+  const run = () =>
+    act(
+      () => inventory.runAlerts(send),
+      (ran) => {
+        setResult(ran);
+        onRan();
+      },
+    );
   return (
     <section className="panel" aria-labelledby="run-alerts-title" data-testid="alerts-run-form">
       <div className="panel-head"><h2 id="run-alerts-title">Run alerts now</h2></div>
@@ -78,22 +73,10 @@ function RunAlerts({ onRan }: { onRan: () => void }) {
 }
 
 function RunJob({ today, onStarted }: { today: JobRun | undefined; onStarted: () => void }) {
-  const [error, setError] = useState<ApiError | null>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, error, run } = useAction();
   const rerun = today?.status === "succeeded" || today?.status === "failed";
   const running = today?.status === "running";
-  const start = async () => {
-    setBusy(true);
-    setError(null);
-    try {
-      await inventory.runDaily(rerun);
-      onStarted();
-    } catch (exc) {
-      if (exc instanceof ApiError) setError(exc);
-    } finally {
-      setBusy(false);
-    }
-  };
+  const start = () => run(() => inventory.runDaily(rerun), onStarted);
   return (
     <>
       <button type="button" className="btn btn-primary" onClick={() => void start()} disabled={busy || running} data-testid="job-run">

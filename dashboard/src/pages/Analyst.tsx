@@ -1,11 +1,12 @@
 import { useMemo, useRef, useState, type FormEvent } from "react";
 import { Link } from "react-router";
 import { analytics, type GoldTable, type QueryAnswer } from "../api/analytics";
-import { ApiError } from "../api/client";
+import type { ApiError } from "../api/client";
 import { BarChart } from "../components/BarChart";
 import { LineChart } from "../components/LineChart";
 import { Empty, ErrorBox, Loading } from "../components/Status";
 import { cellText, lakeIsEmpty, queryProblem, resultChart } from "../lib/analytics";
+import { useAction } from "../lib/useAction";
 import { useApi } from "../lib/useApi";
 import "./analytics.css";
 
@@ -67,21 +68,12 @@ function QueryResult({ answer, testId }: { answer: QueryAnswer; testId: string }
 /** Run a query call and keep its answer or its failure; a new run clears the last one. */
 function useQuery() {
   const [answer, setAnswer] = useState<QueryAnswer | null>(null);
-  const [error, setError] = useState<ApiError | null>(null);
-  const [busy, setBusy] = useState(false);
-  const run = async (call: () => Promise<QueryAnswer>) => {
-    setBusy(true);
-    setError(null);
+  const action = useAction();
+  const run = (call: () => Promise<QueryAnswer>) => {
     setAnswer(null);
-    try {
-      setAnswer(await call());
-    } catch (exc) {
-      setError(exc instanceof ApiError ? exc : new ApiError("POST", "?", 0, null, String(exc), null));
-    } finally {
-      setBusy(false);
-    }
+    return action.run(call, setAnswer);
   };
-  return { answer, error, busy, run };
+  return { answer, error: action.error, busy: action.busy, run };
 }
 
 function AskPanel({ onEdit }: { onEdit: (sql: string) => void }) {

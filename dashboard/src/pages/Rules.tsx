@@ -1,12 +1,13 @@
 import { useEffect, useRef, useState, type FormEvent, type KeyboardEvent } from "react";
 import { Link, useSearchParams } from "react-router";
-import { api, ApiError } from "../api/client";
+import { api } from "../api/client";
 import type { Rule, RuleType } from "../api/types";
 import { Empty, ErrorBox, Loading } from "../components/Status";
 import { istDateTime } from "../lib/format";
 import { useRole } from "../lib/role";
 import { tabKeyTarget } from "../lib/tabs";
 import { buildRule, needsItem, needsStrength, RULE_TYPES, type RuleDraft, type RuleErrors } from "../lib/ruleForm";
+import { useAction } from "../lib/useAction";
 import { useApi } from "../lib/useApi";
 import { useLive } from "../live/LiveProvider";
 
@@ -16,8 +17,7 @@ function RuleForm({ onCreated }: { onCreated: (rule: Rule) => void }) {
   const [params] = useSearchParams();
   const [draft, setDraft] = useState<RuleDraft>(() => blank("pin", params.get("item") ?? ""));
   const [errors, setErrors] = useState<RuleErrors>({});
-  const [failure, setFailure] = useState<ApiError | null>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, error: failure, run, reset } = useAction();
   const [done, setDone] = useState<string | null>(null);
   const tabs = useRef<(HTMLButtonElement | null)[]>([]);
   const choose = (type: RuleType) => {
@@ -37,27 +37,25 @@ function RuleForm({ onCreated }: { onCreated: (rule: Rule) => void }) {
   const submit = async (e: FormEvent) => {
     e.preventDefault();
     setDone(null);
-    setFailure(null);
+    reset();
     const built = buildRule(draft);
     if ("errors" in built) {
       setErrors(built.errors);
       return;
     }
     setErrors({});
-    setBusy(true);
-    try {
-      const rule = await api.createRule(built.rule, built.window);
-      onCreated(rule);
-      setDone(`${RULE_TYPES.find((t) => t.type === rule.type)?.label ?? rule.type} rule created${rule.item_id ? ` for ${rule.item_id}` : ""}.`);
-      setDraft(blank(draft.type));
-    } catch (exc) {
-      if (exc instanceof ApiError) {
-        setFailure(exc);
+    await run(
+      () => api.createRule(built.rule, built.window),
+      (rule) => {
+        onCreated(rule);
+        setDone(`${RULE_TYPES.find((t) => t.type === rule.type)?.label ?? rule.type} rule created${rule.item_id ? ` for ${rule.item_id}` : ""}.`);
+        setDraft(blank(draft.type));
+      },
+      // Shown in the box and, when the API names a field of the form, under that field too.
+      (exc) => {
         if (exc.field && exc.field in draft) setErrors({ [exc.field]: exc.message });
-      }
-    } finally {
-      setBusy(false);
-    }
+      },
+    );
   };
 
   const field = (key: keyof RuleDraft, label: string, input: React.ReactNode) => (
@@ -135,8 +133,9 @@ export function RulesPage() {
   const liveRules = useLive((s) => s.rules);
   const rulesSeq = useLive((s) => s.rulesSeq);
   const [rules, setRules] = useState<Rule[] | null>(null);
-  const [deleteError, setDeleteError] = useState<ApiError | null>(null);
-  const [deleting, setDeleting] = useState<string | null>(null);
+  const [target, setTarget] = useState<string | null>(null);
+  const { busy: removing, error: deleteError, run } = useAction();
+  const deleting = removing ? target : null;
   const [confirming, setConfirming] = useState<string | null>(null);
 
   useEffect(() => {
@@ -146,18 +145,13 @@ export function RulesPage() {
     if (rulesSeq > 0 && liveRules) setRules(liveRules);
   }, [rulesSeq, liveRules]);
 
-  const remove = async (rule: Rule) => {
+  const remove = (rule: Rule) => {
     setConfirming(null);
-    setDeleteError(null);
-    setDeleting(rule.id);
-    try {
-      await api.deleteRule(rule.id);
-      setRules((current) => current?.filter((r) => r.id !== rule.id) ?? null);
-    } catch (exc) {
-      if (exc instanceof ApiError) setDeleteError(exc);
-    } finally {
-      setDeleting(null);
-    }
+    setTarget(rule.id);
+    return run(
+      () => api.deleteRule(rule.id),
+      () => setRules((current) => current?.filter((r) => r.id !== rule.id) ?? null),
+    );
   };
 
   const sorted = rules ? [...rules].sort((a, b) => Date.parse(b.created_at) - Date.parse(a.created_at)) : null;

@@ -1,6 +1,5 @@
 import { useMemo, useState } from "react";
 import { Link, useSearchParams } from "react-router";
-import { ApiError } from "../api/client";
 import { LEVELS, inventory, type DangerSummary, type DecisionRow, type Level, type StoreDanger } from "../api/inventory";
 import { BarChart } from "../components/BarChart";
 import { DangerBadge } from "../components/DangerBadge";
@@ -9,6 +8,7 @@ import { Empty, ErrorBox, Loading } from "../components/Status";
 import { inr, int } from "../lib/format";
 import { LEVEL_TEXT, changeText, decisionText, drillDown, optionText, otherOptions, storeBars } from "../lib/inventory";
 import { useRole } from "../lib/role";
+import { useAction } from "../lib/useAction";
 import { useApi } from "../lib/useApi";
 import "./inventory.css";
 
@@ -81,8 +81,7 @@ function StoresTable({ stores }: { stores: StoreDanger[] }) {
 }
 
 function ClearanceButton({ row, day, onDone }: { row: DecisionRow; day: string | null; onDone: (text: string) => void }) {
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<ApiError | null>(null);
+  const { busy, error, run } = useAction();
   if (row.clearance_rule_id) {
     return (
       <span className="small" data-testid="clearance-active">
@@ -90,18 +89,11 @@ function ClearanceButton({ row, day, onDone }: { row: DecisionRow; day: string |
       </span>
     );
   }
-  const boost = async () => {
-    setBusy(true);
-    setError(null);
-    try {
-      const result = await inventory.clearance(row.item_id, row.store_id, day);
-      onDone(`${result.created ? "Created" : "Already on:"} clearance boost rule ${result.rule.id} for ${row.title || row.item_id}.`);
-    } catch (exc) {
-      if (exc instanceof ApiError) setError(exc);
-    } finally {
-      setBusy(false);
-    }
-  };
+  const boost = () =>
+    run(
+      () => inventory.clearance(row.item_id, row.store_id, day),
+      (result) => onDone(`${result.created ? "Created" : "Already on:"} clearance boost rule ${result.rule.id} for ${row.title || row.item_id}.`),
+    );
   return (
     <>
       <button type="button" className="btn btn-small" onClick={() => void boost()} disabled={busy} data-testid="clearance-boost">

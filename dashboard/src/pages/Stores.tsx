@@ -1,5 +1,5 @@
 import { useEffect, useState } from "react";
-import { api, ApiError } from "../api/client";
+import { api } from "../api/client";
 import type { RotatedSecret, Store, StoresPayload } from "../api/types";
 import { WarnIcon } from "../components/Badges";
 import { CopyButton } from "../components/CopyButton";
@@ -8,6 +8,7 @@ import { Empty, ErrorBox, Loading } from "../components/Status";
 import { ago, int, istDateTime } from "../lib/format";
 import { useRole } from "../lib/role";
 import { graceLeft, minuteToIso, perMinute, reasonText, rejectedTotal } from "../lib/stores";
+import { useAction } from "../lib/useAction";
 import { useApi, useEveryWhileVisible } from "../lib/useApi";
 import { useLive, useLiveStore } from "../live/LiveProvider";
 import { applyMessage } from "../live/state";
@@ -31,23 +32,22 @@ function statusOf(s: Store): { text: string; detail: string } {
 }
 
 function RotateSecret({ store, onRotated }: { store: Store; onRotated: () => void }) {
-  const [step, setStep] = useState<"idle" | "confirm" | "busy">("idle");
+  const [confirming, setConfirming] = useState(false);
   // The new secret lives only in this component's state: shown once, never stored or logged.
   const [result, setResult] = useState<RotatedSecret | null>(null);
-  const [failure, setFailure] = useState<ApiError | null>(null);
+  const { busy, error: failure, run } = useAction();
+  const step = busy ? "busy" : confirming ? "confirm" : "idle";
   const mp = store.marketplace;
 
-  const rotate = async () => {
-    setStep("busy");
-    setFailure(null);
-    try {
-      setResult(await api.rotateSecret(mp));
-      onRotated();
-    } catch (exc) {
-      if (exc instanceof ApiError) setFailure(exc);
-    } finally {
-      setStep("idle");
-    }
+  const rotate = () => {
+    setConfirming(false);
+    return run(
+      () => api.rotateSecret(mp),
+      (rotated) => {
+        setResult(rotated);
+        onRotated();
+      },
+    );
   };
 
   if (result) {
@@ -79,11 +79,11 @@ function RotateSecret({ store, onRotated }: { store: Store; onRotated: () => voi
           </p>
           <div className="actions">
             <button type="button" className="btn btn-danger" onClick={() => void rotate()} data-testid={`secret-confirm-${mp}`}>Rotate now</button>
-            <button type="button" className="btn" onClick={() => setStep("idle")} data-testid={`secret-cancel-${mp}`}>Cancel</button>
+            <button type="button" className="btn" onClick={() => setConfirming(false)} data-testid={`secret-cancel-${mp}`}>Cancel</button>
           </div>
         </div>
       ) : (
-        <button type="button" className="btn" disabled={step === "busy"} onClick={() => setStep("confirm")} data-testid={`secret-rotate-${mp}`}>
+        <button type="button" className="btn" disabled={step === "busy"} onClick={() => setConfirming(true)} data-testid={`secret-rotate-${mp}`}>
           {step === "busy" ? "Rotating…" : "Rotate secret"}
         </button>
       )}
@@ -167,8 +167,9 @@ export function StoresPage() {
   const live = useLive((s) => s.stores);
   const connects = useLive((s) => s.connects);
   const store = useLiveStore();
-  const [busy, setBusy] = useState<string | null>(null);
-  const [failure, setFailure] = useState<ApiError | null>(null);
+  const [switching, setSwitching] = useState<string | null>(null);
+  const { busy: toggling, error: failure, run } = useAction();
+  const busy = toggling ? switching : null;
   const [payload, setPayload] = useState<StoresPayload | null>(null);
 
   const { reload } = fetched;
@@ -184,19 +185,16 @@ export function StoresPage() {
   // Last event, rate and rejections move on their own: look again every 15 s while visible.
   useEveryWhileVisible(reload, 15_000);
 
-  const toggle = async (s: Store) => {
-    setBusy(s.marketplace);
-    setFailure(null);
-    try {
-      const updated = await api.setStore(s.marketplace, !s.manual);
-      // The header's indicator reads the same payload, so it flips at once too.
-      store.update((state) => applyMessage(state, "stores", updated));
-      setPayload((known) => withUrls(updated, known));
-    } catch (exc) {
-      if (exc instanceof ApiError) setFailure(exc);
-    } finally {
-      setBusy(null);
-    }
+  const toggle = (s: Store) => {
+    setSwitching(s.marketplace);
+    return run(
+      () => api.setStore(s.marketplace, !s.manual),
+      (updated) => {
+        // The header's indicator reads the same payload, so it flips at once too.
+        store.update((state) => applyMessage(state, "stores", updated));
+        setPayload((known) => withUrls(updated, known));
+      },
+    );
   };
 
   return (

@@ -1,12 +1,13 @@
 import { useEffect, useRef, useState } from "react";
 import { Link, useSearchParams } from "react-router";
-import { api, ApiError } from "../api/client";
+import { api } from "../api/client";
 import type { UnmatchedItem } from "../api/types";
 import { MarketplaceTag } from "../components/Badges";
 import { Empty, ErrorBox, Loading } from "../components/Status";
 import { emptyDraft, fieldOf, listingBody, type FieldErrors, type ListingDraft, type ListingField } from "../lib/catalogueForm";
 import { ago, inr, int, istDateTime } from "../lib/format";
 import { useRole } from "../lib/role";
+import { useAction } from "../lib/useAction";
 import { useApi } from "../lib/useApi";
 import { useLive } from "../live/LiveProvider";
 
@@ -23,31 +24,28 @@ const FIELDS: { key: ListingField; label: string; hint?: string; inputMode?: "de
 function CompleteForm({ item, onDone, onCancel }: { item: UnmatchedItem; onDone: (title: string) => void; onCancel: () => void }) {
   const [draft, setDraft] = useState<ListingDraft>(() => emptyDraft(item.price ?? null));
   const [errors, setErrors] = useState<FieldErrors>({});
-  const [failure, setFailure] = useState<ApiError | null>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, error: failure, run, reset } = useAction();
   const first = useRef<HTMLInputElement>(null);
   useEffect(() => first.current?.focus(), []);
   const id = (key: string) => `listing-${item.item_id}-${key}`.replace(/[^A-Za-z0-9_-]/g, "_");
 
   const submit = async (e: React.FormEvent) => {
     e.preventDefault();
-    setFailure(null);
+    reset();
     const built = listingBody(draft);
     setErrors(built.errors);
     if (!built.body) return;
-    setBusy(true);
-    try {
-      await api.completeListing(item.item_id, built.body);
-      onDone(built.body.title);
-    } catch (exc) {
-      if (exc instanceof ApiError) {
+    const body = built.body;
+    await run(
+      () => api.completeListing(item.item_id, body),
+      () => onDone(body.title),
+      // A 422 naming a field of the form is shown under that field, not in the box.
+      (exc) => {
         const field = exc.status === 422 ? fieldOf(exc.field) : null;
         if (field) setErrors({ [field]: exc.message });
-        else setFailure(exc);
-      }
-    } finally {
-      setBusy(false);
-    }
+        return field !== null;
+      },
+    );
   };
 
   return (
