@@ -1,8 +1,7 @@
-import { useEffect } from "react";
 import { Link, useLocation } from "react-router";
 import { api } from "../api/client";
 import { checkName, valueText } from "../lib/quality";
-import { useApi, useEveryWhileVisible } from "../lib/useApi";
+import { useApi } from "../lib/useApi";
 import { WarnIcon } from "./Badges";
 import "../pages/data.css";
 
@@ -13,14 +12,9 @@ const QUALITY_EVERY_MS = 60_000;
  * the Overview included: which checks failed, in words, with a link to the run.
  */
 export function QualityAlert() {
-  const latest = useApi((signal) => api.quality(signal), []);
   const location = useLocation();
-  const { reload } = latest;
-  useEveryWhileVisible(reload, QUALITY_EVERY_MS);
-  useEffect(() => {
-    // An import may have just run a check: look again on every page change.
-    if (location.pathname !== "/quality") reload();
-  }, [location.pathname, reload]);
+  // An import may have just run a check: look again on every page change.
+  const latest = useApi((signal) => api.quality(signal), [], { every: QUALITY_EVERY_MS, refreshOn: [location.pathname] });
 
   const run = latest.data?.run;
   if (!run || run.status !== "critical" || location.pathname === "/quality") return null;

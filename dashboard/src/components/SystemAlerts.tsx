@@ -1,8 +1,7 @@
-import { useEffect } from "react";
 import { Link, useLocation } from "react-router";
 import { api } from "../api/client";
 import { int } from "../lib/format";
-import { useApi, useEveryWhileVisible } from "../lib/useApi";
+import { useApi } from "../lib/useApi";
 import { useLive } from "../live/LiveProvider";
 import { WarnIcon } from "./Badges";
 import { DemoBanner } from "./DemoBanner";
@@ -26,18 +25,11 @@ export function SystemAlerts() {
  * linking to the list and the replay command.
  */
 function DeadLetterAlert() {
-  const health = useApi((signal) => api.health(signal), []);
   const connects = useLive((s) => s.connects);
   const location = useLocation();
-  const { reload } = health;
-  useEveryWhileVisible(reload, HEALTH_EVERY_MS);
-  useEffect(() => {
-    if (connects > 1) reload();
-  }, [connects, reload]);
-  useEffect(() => {
-    // Coming back from the dead-letter page (after a replay), look again.
-    if (location.pathname !== "/deadletters") reload();
-  }, [location.pathname, reload]);
+  // After a reconnection, and on every page change (coming back from the dead-letter page after
+  // a replay), look again.
+  const health = useApi((signal) => api.health(signal), [], { every: HEALTH_EVERY_MS, refreshOn: [connects, location.pathname] });
 
   const count = health.data?.dead_letters ?? 0;
   if (count <= 0 || location.pathname === "/deadletters") return null;

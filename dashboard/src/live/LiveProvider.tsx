@@ -2,6 +2,7 @@ import { createContext, useContext, useEffect, useState, useSyncExternalStore, t
 import { api, onDataset } from "../api/client";
 import { canReadDemo } from "../lib/demo";
 import { useRole } from "../lib/role";
+import { useApi } from "../lib/useApi";
 import { startHub } from "./hub";
 import { applyMessage, LiveStore, withDataset, type LiveState } from "./state";
 
@@ -15,14 +16,10 @@ export function LiveProvider({ children }: { children: ReactNode }) {
   useEffect(() => startHub(store), [store]);
   // The indicator needs the stores list before any "stores" message arrives.
   const connects = useSyncExternalStore(store.subscribe, () => store.getState().connects);
+  const stores = useApi((signal) => api.stores(signal), [store], { refreshOn: [connects] });
   useEffect(() => {
-    const controller = new AbortController();
-    api.stores(controller.signal).then(
-      (payload) => store.update((s) => applyMessage(s, "stores", payload)),
-      () => undefined,
-    );
-    return () => controller.abort();
-  }, [store, connects]);
+    if (stores.data) store.update((s) => applyMessage(s, "stores", stores.data));
+  }, [store, stores.data]);
   useDemoWatch(store, connects);
   return <LiveContext.Provider value={store}>{children}</LiveContext.Provider>;
 }
@@ -38,24 +35,13 @@ function useDemoWatch(store: LiveStore, connects: number): void {
   const readable = canReadDemo(role);
   useEffect(() => onDataset((dataset) => store.update((s) => withDataset(s, dataset))), [store]);
   const dataset = useSyncExternalStore(store.subscribe, () => store.getState().dataset);
-  const known = dataset !== null;
-  const [tick, setTick] = useState(0);
+  const demo = useApi(readable && dataset !== null ? (signal) => api.demo(signal) : null, [readable, dataset], {
+    every: DEMO_POLL_MS,
+    refreshOn: [connects],
+  });
   useEffect(() => {
-    if (!readable || !known) return;
-    const timer = setInterval(() => {
-      if (document.visibilityState !== "hidden") setTick((n) => n + 1);
-    }, DEMO_POLL_MS);
-    return () => clearInterval(timer);
-  }, [readable, known]);
-  useEffect(() => {
-    if (!readable || dataset === null) return;
-    const controller = new AbortController();
-    api.demo(controller.signal).then(
-      (payload) => store.update((s) => applyMessage(s, "demo", payload)),
-      () => undefined,
-    );
-    return () => controller.abort();
-  }, [store, readable, dataset, connects, tick]);
+    if (demo.data) store.update((s) => applyMessage(s, "demo", demo.data));
+  }, [store, demo.data]);
 }
 
 export function useLiveStore(): LiveStore {

@@ -1,6 +1,6 @@
 import { useCallback, useMemo, useState } from "react";
 import { Link } from "react-router";
-import { inventory, type Alert, type AlertsRun, type JobRun, type JobsPayload } from "../api/inventory";
+import { inventory, type Alert, type AlertsRun, type GraphMessage, type JobRun, type JobsPayload } from "../api/inventory";
 import { DangerBadge } from "../components/DangerBadge";
 import { WarnIcon } from "../components/Badges";
 import { Empty, ErrorBox, Loading } from "../components/Status";
@@ -212,9 +212,7 @@ function PhoneBubble({ b }: { b: Bubble }) {
   );
 }
 
-function Phones({ reloadKey }: { reloadKey: number }) {
-  const state = useApi((signal) => inventory.phoneMessages(signal), [reloadKey]);
-  useEveryWhileVisible(state.reload, REFRESH_MS * 2);
+function Phones({ state }: { state: ApiState<{ messages: GraphMessage[] }> }) {
   const chats = useMemo(() => chatsOf(state.data?.messages ?? []), [state.data]);
   return (
     <section className="panel" aria-labelledby="phones-title" data-testid="phones">
@@ -255,17 +253,17 @@ function Phones({ reloadKey }: { reloadKey: number }) {
 
 export function AlertsPage() {
   const { isAdmin } = useRole();
-  const alerts = useApi((signal) => inventory.alerts(ALERTS_LIMIT, signal), []);
+  const alerts = useApi((signal) => inventory.alerts(ALERTS_LIMIT, signal), [], { every: REFRESH_MS * 6 });
   const jobs = useApi((signal) => inventory.jobs(signal), []);
-  const [phonesKey, setPhonesKey] = useState(0);
+  const phones = useApi((signal) => inventory.phoneMessages(signal), [], { every: REFRESH_MS * 2 });
   const { reload: reloadAlerts } = alerts;
   const { reload: reloadJobs } = jobs;
+  const { reload: reloadPhones } = phones;
   const refresh = useCallback(() => {
     reloadAlerts();
     reloadJobs();
-    setPhonesKey((k) => k + 1);
-  }, [reloadAlerts, reloadJobs]);
-  useEveryWhileVisible(reloadAlerts, REFRESH_MS * 6);
+    reloadPhones();
+  }, [reloadAlerts, reloadJobs, reloadPhones]);
   const list = alerts.data?.alerts ?? [];
   return (
     <div className="page" data-testid="page-alerts">
@@ -278,7 +276,7 @@ export function AlertsPage() {
         See the stock at risk on the <Link to="/inventory">store danger page</Link>.
       </p>
       {isAdmin ? <RunAlerts onRan={refresh} /> : <p className="notice" data-testid="alerts-readonly">Running alerts and the daily job needs the admin role.</p>}
-      <Phones reloadKey={phonesKey} />
+      <Phones state={phones} />
       <section aria-labelledby="alert-log-title">
         <div className="panel-head"><h2 id="alert-log-title">Alert log</h2></div>
         {alerts.error ? <ErrorBox error={alerts.error} onRetry={alerts.reload} /> : null}

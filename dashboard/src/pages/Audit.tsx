@@ -1,10 +1,11 @@
-import { useEffect, useState } from "react";
+import { useEffect, useMemo, useState } from "react";
 import { Link } from "react-router";
-import { api, ApiError } from "../api/client";
-import type { AuditEntry } from "../api/types";
+import { api } from "../api/client";
+import type { AuditEntry, AuditPage } from "../api/types";
 import { Empty, ErrorBox, Loading } from "../components/Status";
 import { istDateTime } from "../lib/format";
-import { useDebounced } from "../lib/useApi";
+import { useAction } from "../lib/useAction";
+import { useApi, useDebounced } from "../lib/useApi";
 
 const PAGE = 50;
 
@@ -29,12 +30,21 @@ export function AuditPage() {
   const [action, setAction] = useState("");
   const [itemText, setItemText] = useState("");
   const itemId = useDebounced(itemText.trim(), 300);
-  const [entries, setEntries] = useState<AuditEntry[]>([]);
-  const [continuation, setContinuation] = useState<string | null>(null);
-  const [loading, setLoading] = useState(true);
-  const [loaded, setLoaded] = useState(false);
-  const [error, setError] = useState<ApiError | null>(null);
-  const [nonce, setNonce] = useState(0);
+  // A filter change starts over from the newest entry; "Older entries" appends to that first page.
+  const first = useApi((signal) => api.audit({ limit: PAGE, action: action || undefined, item_id: itemId || undefined }, signal), [action, itemId]);
+  const [older, setOlder] = useState<{ after: AuditPage; entries: AuditEntry[]; continuation: string | null } | null>(null);
+  const paging = useAction();
+  const base = first.data;
+  const extra = older && older.after === base ? older : null;
+  const entries = useMemo(() => {
+    if (!base) return [];
+    const seen = new Set<string>();
+    return [...base.entries, ...(extra?.entries ?? [])].filter((e) => !seen.has(e.id) && Boolean(seen.add(e.id)));
+  }, [base, extra]);
+  const continuation = extra ? extra.continuation : (base?.continuation ?? null);
+  const loading = first.loading || paging.busy;
+  const loaded = base !== null;
+  const error = first.error ?? paging.error;
   const [actions, setActions] = useState<string[]>([]);
   useEffect(() => {
     setActions((known) => {
@@ -43,50 +53,19 @@ export function AuditPage() {
     });
   }, [entries]);
 
-  // A filter change starts over from the newest entry.
-  useEffect(() => {
-    const controller = new AbortController();
-    setLoading(true);
-    setError(null);
-    api.audit({ limit: PAGE, action: action || undefined, item_id: itemId || undefined }, controller.signal).then(
-      (page) => {
-        setEntries(page.entries);
-        setContinuation(page.continuation);
-        setLoading(false);
-        setLoaded(true);
-      },
-      (exc: unknown) => {
-        if (controller.signal.aborted) return;
-        if (exc instanceof ApiError) setError(exc);
-        setLoading(false);
-      },
-    );
-    return () => controller.abort();
-  }, [action, itemId, nonce]);
-
   const more = async () => {
-    if (!continuation) return;
-    setLoading(true);
-    setError(null);
-    try {
-      const page = await api.audit({ limit: PAGE, continuation, action: action || undefined, item_id: itemId || undefined });
-      setEntries((current) => {
-        const seen = new Set(current.map((e) => e.id));
-        return [...current, ...page.entries.filter((e) => !seen.has(e.id))];
-      });
-      setContinuation(page.continuation);
-    } catch (exc) {
-      if (exc instanceof ApiError) setError(exc);
-    } finally {
-      setLoading(false);
-    }
+    if (!continuation || !base) return;
+    await paging.run(
+      () => api.audit({ limit: PAGE, continuation, action: action || undefined, item_id: itemId || undefined }),
+      (page) => setOlder({ after: base, entries: [...(extra?.entries ?? []), ...page.entries], continuation: page.continuation }),
+    );
   };
 
   return (
     <div className="page" data-testid="page-audit">
       <div className="page-head">
         <h1>Audit log</h1>
-        <button type="button" className="btn" onClick={() => setNonce((n) => n + 1)} data-testid="audit-refresh">Refresh</button>
+        <button type="button" className="btn" onClick={first.reload} data-testid="audit-refresh">Refresh</button>
       </div>
       <div className="toolbar">
         <input list="audit-actions" placeholder="Action" value={action} onChange={(e) => setAction(e.target.value.trim())} data-testid="audit-filter-action" aria-label="Action" />
@@ -97,7 +76,7 @@ export function AuditPage() {
         <span className="spacer" />
         <span className="muted small">{loaded ? `${entries.length} shown, newest first` : ""}</span>
       </div>
-      {error ? <ErrorBox error={error} onRetry={() => setNonce((n) => n + 1)} /> : null}
+      {error ? <ErrorBox error={error} onRetry={first.reload} /> : null}
       {!loaded && loading ? <Loading label="Loading the audit log…" /> : null}
       {loaded && entries.length === 0 && !error ? <Empty testId="audit-empty">{action || itemId ? "No entries match these filters." : "Nothing has been changed yet."}</Empty> : null}
       {entries.length > 0 ? (

@@ -23,7 +23,7 @@ import {
 } from "../lib/imports";
 import type { BarState } from "../lib/imports";
 import { useRole } from "../lib/role";
-import { useApi, useEveryWhileVisible } from "../lib/useApi";
+import { useApi } from "../lib/useApi";
 import "./data.css";
 
 const HISTORY_LIMIT = 50;
@@ -343,9 +343,8 @@ export function ImportsPage() {
   const { isAdmin } = useRole();
   const [params, setParams] = useSearchParams();
   const selected = params.get("id");
-  const history = useApi((signal) => api.imports(HISTORY_LIMIT, signal), []);
+  const history = useApi((signal) => api.imports(HISTORY_LIMIT, signal), [], { every: HISTORY_EVERY_MS });
   const { reload } = history;
-  useEveryWhileVisible(reload, HISTORY_EVERY_MS);
 
   const select = useCallback((id: string) => setParams({ id }, { replace: false }), [setParams]);
   const started = useCallback(

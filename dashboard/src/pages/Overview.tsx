@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useState } from "react";
+import { useMemo, useState } from "react";
 import { Link } from "react-router";
 import { api } from "../api/client";
 import { MARKETPLACES, type Kpis, type MarketplaceKpis, type Metrics, type RatioKey, type Series, type SeriesRange } from "../api/types";
@@ -8,8 +8,8 @@ import { LineChart } from "../components/LineChart";
 import { Empty, ErrorBox, Loading } from "../components/Status";
 import { compactNumber, indianShort, inr, inrCompact, int, istDateTime, istTime, marketplaceLabel, pct } from "../lib/format";
 import { countNote, ratioView } from "../lib/kpi";
-import { MARKETPLACE_COLORS, seriesColumns, throttle } from "../lib/series";
-import { useApi } from "../lib/useApi";
+import { MARKETPLACE_COLORS, seriesColumns } from "../lib/series";
+import { useApi, useThrottled } from "../lib/useApi";
 import { useLive } from "../live/LiveProvider";
 
 type KpiKey = Exclude<keyof Kpis, "not_sent" | "conversion_rate_basis" | "ctr_basis" | "needs_details">;
@@ -108,12 +108,12 @@ function SeriesChart({ range, series, metric }: { range: SeriesRange; series: Se
   return <LineChart testId={`series-${range}-chart`} ariaLabel={`${metric.label} by marketplace`} x={x} series={chartSeries} time height={200} yFormat={metric.format} />;
 }
 
-function SeriesPanel({ range, title, metric, refresh }: { range: SeriesRange; title: string; metric: (typeof METRICS)[number]; refresh: number }) {
-  const state = useApi((signal) => api.series(range, signal), [range]);
-  const { reload } = state;
-  useEffect(() => {
-    if (refresh > 0) reload();
-  }, [refresh, reload]);
+/** Charts follow the live KPIs at most every 5 s, a reconnection, and every 30 s regardless. */
+function SeriesPanel({ range, title, metric }: { range: SeriesRange; title: string; metric: (typeof METRICS)[number] }) {
+  const kpisSeq = useThrottled(useLive((s) => s.kpisSeq), 5_000);
+  const connects = useLive((s) => s.connects);
+  // A hidden page (a phone in a pocket) fetches nothing; it catches up when it reconnects.
+  const state = useApi((signal) => api.series(range, signal), [range], { every: 30_000, refreshOn: [kpisSeq, connects] });
   return (
     <div className="panel" data-testid={`series-${range}`}>
       <div className="panel-head">
@@ -195,36 +195,12 @@ function Ticker() {
 }
 
 export function OverviewPage() {
-  const fetched = useApi((signal) => api.metrics(signal), []);
   const live = useLive((s) => s.metrics);
-  const kpisSeq = useLive((s) => s.kpisSeq);
   const connects = useLive((s) => s.connects);
+  // After a reconnection (the phone woke up): one refetch of the KPIs (and of the charts).
+  const fetched = useApi((signal) => api.metrics(signal), [], { refreshOn: [connects] });
   const [metricKey, setMetricKey] = useState<(typeof METRICS)[number]["key"]>("revenue");
   const metric = METRICS.find((m) => m.key === metricKey) ?? METRICS[0];
-  const [refresh, setRefresh] = useState(0);
-
-  // Charts follow the live KPIs at most every 5 s, and refresh every 30 s regardless.
-  const throttled = useMemo(() => throttle(() => setRefresh((n) => n + 1), 5_000), []);
-  useEffect(() => () => throttled.cancel(), [throttled]);
-  useEffect(() => {
-    if (kpisSeq > 0) throttled.call();
-  }, [kpisSeq, throttled]);
-  useEffect(() => {
-    // A hidden page (a phone in a pocket) fetches nothing; it catches up when it reconnects.
-    const timer = setInterval(() => {
-      if (document.visibilityState !== "hidden") setRefresh((n) => n + 1);
-    }, 30_000);
-    return () => clearInterval(timer);
-  }, []);
-  const { reload } = fetched;
-  useEffect(() => {
-    // After a reconnection (the phone woke up): one refetch of the KPIs and of the charts.
-    if (connects > 1) {
-      reload();
-      throttled.call();
-    }
-  }, [connects, reload, throttled]);
-
   const metrics = live && (!fetched.data || Date.parse(live.as_of) >= Date.parse(fetched.data.as_of)) ? live : fetched.data;
 
   return (
@@ -255,8 +231,8 @@ export function OverviewPage() {
               </button>
             ))}
           </div>
-          <SeriesPanel range="hour" title="Last hour · per minute" metric={metric} refresh={refresh} />
-          <SeriesPanel range="day" title="Last 24 hours · per hour" metric={metric} refresh={refresh} />
+          <SeriesPanel range="hour" title="Last hour · per minute" metric={metric} />
+          <SeriesPanel range="day" title="Last 24 hours · per hour" metric={metric} />
           {metrics ? (
             <div className="panel">
               <div className="panel-head"><h2>By marketplace · last 24 h</h2></div>

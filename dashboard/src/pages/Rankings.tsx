@@ -29,21 +29,17 @@ export function RankingsPage() {
   const q = useDebounced(search.trim(), 300);
   const query: RankQuery = useMemo(() => ({ category: category || undefined, marketplace: marketplace || undefined, q: q || undefined, limit: PAGE, offset }), [category, marketplace, q, offset]);
 
-  const fetched = useApi((signal) => api.rank(query, signal), [query]);
   const ranking = useLive((s) => s.ranking);
   const rulesSeq = useLive((s) => s.rulesSeq);
   const connects = useLive((s) => s.connects);
+  // A rules message or a reconnection refetches the page on screen.
+  const fetched = useApi((signal) => api.rank(query, signal), [query], { refreshOn: [rulesSeq, connects] });
   const [items, setItems] = useState<RankItem[]>([]);
   const [asOf, setAsOf] = useState<string | null>(null);
   const [since, setSince] = useState<string | null>(null);
   const [moved, setMoved] = useState<Set<string>>(new Set());
   const [categories, setCategories] = useState<string[]>([]);
   const previousRanks = useRef(new Map<string, number>());
-
-  const { reload } = fetched;
-  useEffect(() => {
-    if (rulesSeq > 0 || connects > 1) reload();
-  }, [rulesSeq, connects, reload]);
 
   useEffect(() => setOffset(0), [category, marketplace, q]);
 

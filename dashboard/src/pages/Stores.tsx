@@ -9,7 +9,7 @@ import { ago, int, istDateTime } from "../lib/format";
 import { useRole } from "../lib/role";
 import { graceLeft, minuteToIso, perMinute, reasonText, rejectedTotal } from "../lib/stores";
 import { useAction } from "../lib/useAction";
-import { useApi, useEveryWhileVisible } from "../lib/useApi";
+import { useApi } from "../lib/useApi";
 import { useLive, useLiveStore } from "../live/LiveProvider";
 import { applyMessage } from "../live/state";
 
@@ -163,9 +163,11 @@ function StoreCard({ s, isAdmin, busy, onToggle, onRotated }: { s: Store; isAdmi
 
 export function StoresPage() {
   const { isAdmin } = useRole();
-  const fetched = useApi((signal) => api.stores(signal), []);
   const live = useLive((s) => s.stores);
   const connects = useLive((s) => s.connects);
+  // Last event, rate and rejections move on their own: look again every 15 s while visible, and
+  // after a reconnection.
+  const fetched = useApi((signal) => api.stores(signal), [], { every: 15_000, refreshOn: [connects] });
   const store = useLiveStore();
   const [switching, setSwitching] = useState<string | null>(null);
   const { busy: toggling, error: failure, run } = useAction();
@@ -179,11 +181,6 @@ export function StoresPage() {
   useEffect(() => {
     if (live) setPayload((known) => withUrls(live, known));
   }, [live]);
-  useEffect(() => {
-    if (connects > 1) reload();
-  }, [connects, reload]);
-  // Last event, rate and rejections move on their own: look again every 15 s while visible.
-  useEveryWhileVisible(reload, 15_000);
 
   const toggle = (s: Store) => {
     setSwitching(s.marketplace);

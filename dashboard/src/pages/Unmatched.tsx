@@ -89,17 +89,14 @@ function CompleteForm({ item, onDone, onCancel }: { item: UnmatchedItem; onDone:
 export function UnmatchedPage() {
   const { isAdmin } = useRole();
   const [params, setParams] = useSearchParams();
-  const fetched = useApi((signal) => api.unmatched(signal), []);
   const connects = useLive((s) => s.connects);
+  const fetched = useApi((signal) => api.unmatched(signal), [], { refreshOn: [connects] });
   const lastEvent = useLive((s) => s.events[0]);
   const [saved, setSaved] = useState<{ id: string; title: string } | null>(null);
   const [hidden, setHidden] = useState<Set<string>>(new Set());
   const open = params.get("item");
 
   const { reload } = fetched;
-  useEffect(() => {
-    if (connects > 1) reload();
-  }, [connects, reload]);
   // A new unknown listing appears when its first event arrives: refetch at most every 5 s.
   const known = useRef(new Set<string>());
   const lastReload = useRef(0);
