@@ -1,6 +1,6 @@
 import { useMemo, useRef, useState, type FormEvent } from "react";
 import { Link } from "react-router";
-import { analytics, type GoldTable, type QueryAnswer } from "../api/analytics";
+import { analytics, type Cell, type GoldTable, type QueryAnswer } from "../api/analytics";
 import type { ApiError } from "../api/client";
 import { BarChart } from "../components/BarChart";
 import { LineChart } from "../components/LineChart";
@@ -8,6 +8,7 @@ import { Empty, ErrorBox, Loading } from "../components/Status";
 import { cellText, lakeIsEmpty, queryProblem, resultChart } from "../lib/analytics";
 import { useAction } from "../lib/useAction";
 import { useApi } from "../lib/useApi";
+import { Table } from "../ui/Table";
 import "./analytics.css";
 
 /** A refusal from the guard (or any failed query) in plain words, with the reason as given. */
@@ -41,25 +42,21 @@ function QueryResult({ answer, testId }: { answer: QueryAnswer; testId: string }
       </p>
       <ResultChart answer={answer} testId={testId} />
       {answer.rows.length > 0 ? (
-        <div className="table-wrap result-table-wrap">
-          <table className="table table-stack compact" data-testid={`${testId}-table`}>
-            <caption className="visually-hidden">Query result</caption>
-            <thead>
-              <tr>
-                {answer.columns.map((c, i) => <th key={i} scope="col">{c}</th>)}
-              </tr>
-            </thead>
-            <tbody>
-              {answer.rows.map((row, r) => (
-                <tr key={r} data-testid={`${testId}-row`}>
-                  {answer.columns.map((c, i) => (
-                    <td key={i} data-label={c} className={typeof row[i] === "number" ? "num" : ""}>{cellText(row[i])}</td>
-                  ))}
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <Table
+          wrapClassName="table-wrap result-table-wrap"
+          className="compact"
+          caption="Query result"
+          testId={`${testId}-table`}
+          rows={answer.rows}
+          rowKey={(_, r) => r}
+          rowTestId={`${testId}-row`}
+          columns={answer.columns.map((c, i) => ({
+            key: String(i),
+            header: c,
+            className: (row: Cell[]) => (typeof row[i] === "number" ? "num" : ""),
+            cell: (row: Cell[]) => cellText(row[i]),
+          }))}
+        />
       ) : null}
     </section>
   );

@@ -9,6 +9,7 @@ import { Tabs } from "../components/Tabs";
 import { barsOf, cellText, defaultRange, heat, lakeIsEmpty, num, parseMinSupport, rangeProblem, records, revenueSeries, rfmGrid, seasonLabel, withoutCustomer, type Row } from "../lib/analytics";
 import { inr, inrCompact, int, marketplaceLabel, pct } from "../lib/format";
 import { useApi, type ApiState } from "../lib/useApi";
+import { Table as DataTable } from "../ui/Table";
 import "./analytics.css";
 
 const TABS = [
@@ -66,29 +67,21 @@ interface Column {
 /** A result table that stacks into cards on a phone. */
 function ResultTable({ rows, columns, caption, testId, rowTestId }: { rows: Row[]; columns: Column[]; caption: string; testId: string; rowTestId: string }) {
   return (
-    <div className="table-wrap">
-      <table className="table table-stack compact" data-testid={testId}>
-        <caption className="visually-hidden">{caption}</caption>
-        <thead>
-          <tr>
-            {columns.map((c) => (
-              <th key={c.key} scope="col" className={c.num ? "num" : ""}>{c.label}</th>
-            ))}
-          </tr>
-        </thead>
-        <tbody>
-          {rows.map((row, i) => (
-            <tr key={i} data-testid={rowTestId}>
-              {columns.map((c) => (
-                <td key={c.key} className={c.num ? "num" : ""} data-label={c.label} data-column={c.key}>
-                  {c.show ? c.show(row) : cellText(row[c.key])}
-                </td>
-              ))}
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <DataTable
+      rows={rows}
+      className="compact"
+      caption={caption}
+      testId={testId}
+      rowKey={(_, i) => i}
+      rowTestId={rowTestId}
+      columns={columns.map((c) => ({
+        key: c.key,
+        header: c.label,
+        num: c.num,
+        attrs: () => ({ "data-column": c.key }),
+        cell: (row: Row) => (c.show ? c.show(row) : cellText(row[c.key])),
+      }))}
+    />
   );
 }
 

@@ -6,6 +6,7 @@ import { Empty, ErrorBox, Loading } from "../components/Status";
 import { istDateTime } from "../lib/format";
 import { useAction } from "../lib/useAction";
 import { useApi, useDebounced } from "../lib/useApi";
+import { Table } from "../ui/Table";
 
 const PAGE = 50;
 
@@ -80,25 +81,26 @@ export function AuditPage() {
       {!loaded && loading ? <Loading label="Loading the audit log…" /> : null}
       {loaded && entries.length === 0 && !error ? <Empty testId="audit-empty">{action || itemId ? "No entries match these filters." : "Nothing has been changed yet."}</Empty> : null}
       {entries.length > 0 ? (
-        <div className="table-wrap">
-          <table className="table table-stack" data-testid="audit-table">
-            <caption className="visually-hidden">Changes and orders, newest first</caption>
-            <thead>
-              <tr><th scope="col">When (IST)</th><th scope="col">Action</th><th scope="col">Actor</th><th scope="col">Item</th><th scope="col">Change</th></tr>
-            </thead>
-            <tbody>
-              {entries.map((entry) => (
-                <tr key={entry.id} data-testid="audit-row" data-action={entry.action}>
-                  <td className="nowrap small" data-label="When">{istDateTime(entry.at)}</td>
-                  <td data-label="Action"><code>{entry.action}</code></td>
-                  <td className="small" data-label="Actor">{entry.actor}</td>
-                  <td data-label="Item" className={entry.item_id ? "" : "empty-cell"}>{entry.item_id ? <Link to={`/item/${encodeURIComponent(entry.item_id)}`}>{entry.item_id}</Link> : ""}</td>
-                  <td className="change" data-label="Change"><Change entry={entry} /></td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <Table
+          testId="audit-table"
+          caption="Changes and orders, newest first"
+          rows={entries}
+          rowKey={(entry) => entry.id}
+          rowTestId="audit-row"
+          rowAttrs={(entry) => ({ "data-action": entry.action })}
+          columns={[
+            { key: "at", header: "When (IST)", label: "When", className: "nowrap small", cell: (entry) => istDateTime(entry.at) },
+            { key: "action", header: "Action", cell: (entry) => <code>{entry.action}</code> },
+            { key: "actor", header: "Actor", className: "small", cell: (entry) => entry.actor },
+            {
+              key: "item",
+              header: "Item",
+              className: (entry) => (entry.item_id ? "" : "empty-cell"),
+              cell: (entry) => (entry.item_id ? <Link to={`/item/${encodeURIComponent(entry.item_id)}`}>{entry.item_id}</Link> : ""),
+            },
+            { key: "change", header: "Change", className: "change", cell: (entry) => <Change entry={entry} /> },
+          ]}
+        />
       ) : null}
       {continuation ? (
         <div className="pager">

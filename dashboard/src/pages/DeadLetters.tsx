@@ -5,6 +5,7 @@ import { CopyButton } from "../components/CopyButton";
 import { Empty, ErrorBox, Loading } from "../components/Status";
 import { ago, int, istDateTime } from "../lib/format";
 import { useApi } from "../lib/useApi";
+import { Table } from "../ui/Table";
 
 export const REPLAY_COMMAND = "python -m shared.projection.dead_letters replay";
 
@@ -49,33 +50,22 @@ export function DeadLettersPage() {
       </section>
       {data && data.items.length === 0 ? <Empty testId="deadletters-empty">Nothing to replay.</Empty> : null}
       {data && data.items.length > 0 ? (
-        <div className="table-wrap">
-          <table className="table table-stack" data-testid="deadletters-table">
-            <caption className="visually-hidden">Items whose events could not be projected, newest failure first</caption>
-            <thead>
-              <tr>
-                <th scope="col">Item</th>
-                <th scope="col" className="num">Events</th>
-                <th scope="col" className="num">Tries</th>
-                <th scope="col">Error</th>
-                <th scope="col">First failed</th>
-                <th scope="col">Last failed</th>
-              </tr>
-            </thead>
-            <tbody>
-              {data.items.map((row) => (
-                <tr key={row.item_id} data-testid="deadletter-row" data-item-id={row.item_id}>
-                  <th scope="row" className="card-title"><Link to={`/item/${encodeURIComponent(row.item_id)}`}>{row.item_id}</Link></th>
-                  <td className="num" data-label="Events">{int(row.events)}</td>
-                  <td className="num" data-label="Tries">{int(row.attempts)}</td>
-                  <td data-label="Error"><code className="error-text">{row.error}</code></td>
-                  <td data-label="First failed"><span title={istDateTime(row.first_failed_at)}>{ago(row.first_failed_at)}</span></td>
-                  <td data-label="Last failed"><span title={istDateTime(row.last_failed_at)}>{ago(row.last_failed_at)}</span></td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <Table
+          testId="deadletters-table"
+          caption="Items whose events could not be projected, newest failure first"
+          rows={data.items}
+          rowKey={(row) => row.item_id}
+          rowTestId="deadletter-row"
+          rowAttrs={(row) => ({ "data-item-id": row.item_id })}
+          columns={[
+            { key: "item", header: "Item", rowHeader: true, cell: (row) => <Link to={`/item/${encodeURIComponent(row.item_id)}`}>{row.item_id}</Link> },
+            { key: "events", header: "Events", num: true, cell: (row) => int(row.events) },
+            { key: "tries", header: "Tries", num: true, cell: (row) => int(row.attempts) },
+            { key: "error", header: "Error", cell: (row) => <code className="error-text">{row.error}</code> },
+            { key: "first", header: "First failed", cell: (row) => <span title={istDateTime(row.first_failed_at)}>{ago(row.first_failed_at)}</span> },
+            { key: "last", header: "Last failed", cell: (row) => <span title={istDateTime(row.last_failed_at)}>{ago(row.last_failed_at)}</span> },
+          ]}
+        />
       ) : null}
     </div>
   );

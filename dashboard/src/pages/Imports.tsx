@@ -24,6 +24,7 @@ import {
 import type { BarState } from "../lib/imports";
 import { useRole } from "../lib/role";
 import { useApi } from "../lib/useApi";
+import { Table } from "../ui/Table";
 import "./data.css";
 
 const HISTORY_LIMIT = 50;
@@ -269,31 +270,22 @@ function ImportDetail({ id, onFinished }: { id: string; onFinished: () => void }
         </p>
       ) : null}
       {job.errors_sample.length > 0 ? (
-        <div className="table-wrap">
-          <table className="table table-stack compact" data-testid="import-errors">
-            <caption className="import-caption">
-              Rows with errors{invalid > job.errors_sample.length ? `: the first ${int(job.errors_sample.length)} of ${int(invalid)}, all of them in the error report` : ""}
-            </caption>
-            <thead>
-              <tr>
-                <th scope="col" className="num">Row</th>
-                <th scope="col">Column</th>
-                <th scope="col">Value</th>
-                <th scope="col">Rule</th>
-              </tr>
-            </thead>
-            <tbody>
-              {job.errors_sample.map((e, i) => (
-                <tr key={`${e.row}-${e.column}-${i}`} data-testid="import-error-row" data-row={e.row} data-column={e.column}>
-                  <th scope="row" className="num card-title">Row {e.row}</th>
-                  <td data-label="Column"><code>{e.column}</code></td>
-                  <td data-label="Value"><code className="error-text">{e.value === null || e.value === "" ? "(blank)" : e.value}</code></td>
-                  <td data-label="Rule"><code>{e.rule}</code></td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <Table
+          className="compact"
+          testId="import-errors"
+          captionClassName="import-caption"
+          caption={<>Rows with errors{invalid > job.errors_sample.length ? `: the first ${int(job.errors_sample.length)} of ${int(invalid)}, all of them in the error report` : ""}</>}
+          rows={job.errors_sample}
+          rowKey={(e, i) => `${e.row}-${e.column}-${i}`}
+          rowTestId="import-error-row"
+          rowAttrs={(e) => ({ "data-row": e.row, "data-column": e.column })}
+          columns={[
+            { key: "row", header: "Row", num: true, rowHeader: true, className: "num", cell: (e) => `Row ${e.row}` },
+            { key: "column", header: "Column", cell: (e) => <code>{e.column}</code> },
+            { key: "value", header: "Value", cell: (e) => <code className="error-text">{e.value === null || e.value === "" ? "(blank)" : e.value}</code> },
+            { key: "rule", header: "Rule", cell: (e) => <code>{e.rule}</code> },
+          ]}
+        />
       ) : null}
     </section>
   );
@@ -301,41 +293,35 @@ function ImportDetail({ id, onFinished }: { id: string; onFinished: () => void }
 
 function History({ imports, selected, onSelect }: { imports: ImportJob[]; selected: string | null; onSelect: (id: string) => void }) {
   return (
-    <div className="table-wrap">
-      <table className="table table-stack" data-testid="imports-table">
-        <caption className="visually-hidden">Imports, newest first</caption>
-        <thead>
-          <tr>
-            <th scope="col">File</th>
-            <th scope="col">Kind</th>
-            <th scope="col">Status</th>
-            <th scope="col" className="num">Valid</th>
-            <th scope="col" className="num">Invalid</th>
-            <th scope="col">When</th>
-            <th scope="col">Who</th>
-            <th scope="col"><span className="visually-hidden">Actions</span></th>
-          </tr>
-        </thead>
-        <tbody>
-          {imports.map((job) => (
-            <tr key={job.id} data-testid="import-row" data-import-id={job.id} data-status={job.status} className={job.id === selected ? "row-selected" : ""}>
-              <th scope="row" className="card-title import-file-cell">{job.file}</th>
-              <td data-label="Kind">{kindName(job.kind)}</td>
-              <td data-label="Status"><StatusBadge status={job.status} /></td>
-              <td className="num" data-label="Valid" data-testid="import-row-valid">{job.counts.valid === undefined ? "—" : int(job.counts.valid)}</td>
-              <td className="num" data-label="Invalid" data-testid="import-row-invalid">{job.counts.invalid === undefined ? "—" : int(job.counts.invalid)}</td>
-              <td data-label="When"><span title={istDateTime(job.created_at)}>{ago(job.created_at)}</span></td>
-              <td data-label="Who" className="import-who">{job.actor}</td>
-              <td className="actions-cell">
-                <button type="button" className="btn btn-small" onClick={() => onSelect(job.id)} aria-pressed={job.id === selected} data-testid="import-open">
-                  Details<span className="visually-hidden"> of {job.file}</span>
-                </button>
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <Table
+      testId="imports-table"
+      caption="Imports, newest first"
+      rows={imports}
+      rowKey={(job) => job.id}
+      rowTestId="import-row"
+      rowAttrs={(job) => ({ "data-import-id": job.id, "data-status": job.status })}
+      rowClassName={(job) => (job.id === selected ? "row-selected" : "")}
+      columns={[
+        { key: "file", header: "File", rowHeader: true, className: "import-file-cell", cell: (job) => job.file },
+        { key: "kind", header: "Kind", cell: (job) => kindName(job.kind) },
+        { key: "status", header: "Status", cell: (job) => <StatusBadge status={job.status} /> },
+        { key: "valid", header: "Valid", num: true, attrs: () => ({ "data-testid": "import-row-valid" }), cell: (job) => (job.counts.valid === undefined ? "—" : int(job.counts.valid)) },
+        { key: "invalid", header: "Invalid", num: true, attrs: () => ({ "data-testid": "import-row-invalid" }), cell: (job) => (job.counts.invalid === undefined ? "—" : int(job.counts.invalid)) },
+        { key: "when", header: "When", cell: (job) => <span title={istDateTime(job.created_at)}>{ago(job.created_at)}</span> },
+        { key: "who", header: "Who", className: "import-who", cell: (job) => job.actor },
+        {
+          key: "actions",
+          header: <span className="visually-hidden">Actions</span>,
+          label: null,
+          className: "actions-cell",
+          cell: (job) => (
+            <button type="button" className="btn btn-small" onClick={() => onSelect(job.id)} aria-pressed={job.id === selected} data-testid="import-open">
+              Details<span className="visually-hidden"> of {job.file}</span>
+            </button>
+          ),
+        },
+      ]}
+    />
   );
 }
 

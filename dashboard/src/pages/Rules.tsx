@@ -10,6 +10,7 @@ import { buildRule, needsItem, needsStrength, RULE_TYPES, type RuleDraft, type R
 import { useAction } from "../lib/useAction";
 import { useApi } from "../lib/useApi";
 import { useLive } from "../live/LiveProvider";
+import { Table } from "../ui/Table";
 
 const blank = (type: RuleType, itemId = ""): RuleDraft => ({ type, item_id: itemId, position: "1", strength: "0.3", valid_from: "", valid_to: "", note: "" });
 
@@ -171,41 +172,52 @@ export function RulesPage() {
         {!sorted && fetched.loading ? <Loading label="Loading rules…" /> : null}
         {sorted && sorted.length === 0 ? <Empty testId="rules-empty">No rules yet: the ranking is the model's own order.</Empty> : null}
         {sorted && sorted.length > 0 ? (
-          <table className="table table-stack" data-testid="rules-table">
-            <caption className="visually-hidden">Rules, newest first</caption>
-            <thead>
-              <tr>
-                <th scope="col">Type</th><th scope="col">Item</th><th scope="col">Setting</th><th scope="col">Valid (IST)</th><th scope="col">Note</th><th scope="col">Created</th><th scope="col">Status</th>{isAdmin ? <th scope="col"><span className="visually-hidden">Actions</span></th> : null}
-              </tr>
-            </thead>
-            <tbody>
-              {sorted.map((rule) => (
-                <tr key={rule.id} data-testid="rule-row" data-rule-id={rule.id} data-rule-type={rule.type} data-item-id={rule.item_id ?? ""}>
-                  <td data-label="Type"><span className={`badge badge-${rule.type}`}>{rule.type}</span></td>
-                  <td data-label="Item">{rule.item_id ? <Link to={`/item/${encodeURIComponent(rule.item_id)}`}>{rule.item_id}</Link> : <span className="muted">all overstocked</span>}</td>
-                  <td data-label="Setting" className={ruleDetail(rule) ? "" : "empty-cell"}>{ruleDetail(rule)}</td>
-                  <td className="small" data-label="Valid">{rule.valid_from || rule.valid_to ? `${rule.valid_from ? istDateTime(rule.valid_from) : "now"} → ${rule.valid_to ? istDateTime(rule.valid_to) : "open"}` : <span className="muted">always</span>}</td>
-                  <td className={`small ${rule.note ? "" : "empty-cell"}`} data-label="Note">{rule.note ?? ""}</td>
-                  <td className="small" data-label="Created">{istDateTime(rule.created_at)}<div className="muted">{rule.created_by}</div></td>
-                  <td data-label="Status">{rule.active ? <span className="pill pill-on">active</span> : <span className="pill">inactive</span>}</td>
-                  {isAdmin ? (
-                    <td data-label="Actions" className="actions-cell">
-                      {confirming === rule.id ? (
-                        <span className="confirm">
-                          <button type="button" className="btn btn-danger" onClick={() => void remove(rule)} data-testid="rule-delete-confirm">Confirm</button>
-                          <button type="button" className="btn" onClick={() => setConfirming(null)} data-testid="rule-delete-cancel">Keep</button>
-                        </span>
-                      ) : (
-                        <button type="button" className="btn" disabled={deleting === rule.id} onClick={() => setConfirming(rule.id)} data-testid="rule-delete">
-                          {deleting === rule.id ? "Deleting…" : "Delete"}
-                        </button>
-                      )}
-                    </td>
-                  ) : null}
-                </tr>
-              ))}
-            </tbody>
-          </table>
+          <Table
+            wrapClassName={null}
+            testId="rules-table"
+            caption="Rules, newest first"
+            rows={sorted}
+            rowKey={(rule) => rule.id}
+            rowTestId="rule-row"
+            rowAttrs={(rule) => ({ "data-rule-id": rule.id, "data-rule-type": rule.type, "data-item-id": rule.item_id ?? "" })}
+            columns={[
+              { key: "type", header: "Type", cell: (rule) => <span className={`badge badge-${rule.type}`}>{rule.type}</span> },
+              {
+                key: "item",
+                header: "Item",
+                cell: (rule) => (rule.item_id ? <Link to={`/item/${encodeURIComponent(rule.item_id)}`}>{rule.item_id}</Link> : <span className="muted">all overstocked</span>),
+              },
+              { key: "setting", header: "Setting", className: (rule) => (ruleDetail(rule) ? "" : "empty-cell"), cell: (rule) => ruleDetail(rule) },
+              {
+                key: "valid",
+                header: "Valid (IST)",
+                label: "Valid",
+                className: "small",
+                cell: (rule) =>
+                  rule.valid_from || rule.valid_to ? `${rule.valid_from ? istDateTime(rule.valid_from) : "now"} → ${rule.valid_to ? istDateTime(rule.valid_to) : "open"}` : <span className="muted">always</span>,
+              },
+              { key: "note", header: "Note", className: (rule) => `small ${rule.note ? "" : "empty-cell"}`, cell: (rule) => rule.note ?? "" },
+              { key: "created", header: "Created", className: "small", cell: (rule) => <>{istDateTime(rule.created_at)}<div className="muted">{rule.created_by}</div></> },
+              { key: "status", header: "Status", cell: (rule) => (rule.active ? <span className="pill pill-on">active</span> : <span className="pill">inactive</span>) },
+              isAdmin && {
+                key: "actions",
+                header: <span className="visually-hidden">Actions</span>,
+                label: "Actions",
+                className: "actions-cell",
+                cell: (rule) =>
+                  confirming === rule.id ? (
+                    <span className="confirm">
+                      <button type="button" className="btn btn-danger" onClick={() => void remove(rule)} data-testid="rule-delete-confirm">Confirm</button>
+                      <button type="button" className="btn" onClick={() => setConfirming(null)} data-testid="rule-delete-cancel">Keep</button>
+                    </span>
+                  ) : (
+                    <button type="button" className="btn" disabled={deleting === rule.id} onClick={() => setConfirming(rule.id)} data-testid="rule-delete">
+                      {deleting === rule.id ? "Deleting…" : "Delete"}
+                    </button>
+                  ),
+              },
+            ]}
+          />
         ) : null}
       </div>
     </div>
