@@ -24,7 +24,7 @@ from urllib.parse import urlparse
 import httpx
 import uvicorn
 
-from devhost import bindings, bootstrap, easyauth, eventgrid, host, swa, triggers
+from devhost import bindings, bootstrap, easyauth, eventgrid, host, swa, swa_cli, triggers
 from devhost.services import LocalServices
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -47,6 +47,12 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         "--blob-port", type=int, default=10000, help="Azurite's blob port (queue +1, table +2)"
     )
     p.add_argument("--services-dir", type=Path, default=ROOT / ".local" / "azurite")
+    p.add_argument(
+        "--swa-port",
+        type=int,
+        default=swa_cli.DEFAULT_PORT,
+        help="the Static Web Apps CLI's port, the local Static Web App (0: do not start it)",
+    )
     return p.parse_args(argv)
 
 
@@ -107,11 +113,16 @@ def bind(port: int) -> socket.socket:
 def prepare(seed: bool) -> None:
     """Schema, first model and demo catalogue: what a fresh local stack needs to rank."""
     from shared.adapters.cosmos import get_store
-    from shared.ml.sim.seed import ensure_demo
+    from shared.catalogue import demo
+    from shared.core.dataset import using
+    from shared.ml.sim.seed import ensure_catalogue, ensure_demo
 
     store = get_store()
     store.ensure_schema()
-    ensure_demo(store, seed=seed)
+    ensure_demo(store, seed=False)  # the first model
+    if seed and demo.running():  # the demo's catalogue, in its own dataset
+        with using("demo"):
+            ensure_catalogue(get_store())
 
 
 def allow_uploads_from(origins: list[str]) -> None:
@@ -275,23 +286,42 @@ def serve(args: argparse.Namespace, sock: socket.socket) -> int:
     routes.append(eventgrid.BlobsExtension(blob_functions, keys).route())
     api = easyauth.AppServiceAuth(host.function_host(routes, lifespan=lifespan))
     own = [f"http://127.0.0.1:{args.port}", f"http://localhost:{args.port}"]
+    cli = None
+    if args.swa_port:
+        # Microsoft's Static Web Apps CLI in front of devhost: the dashboard's origin is its.
+        cli = swa_cli.SwaCli(
+            ROOT / "dashboard" / "dist",
+            f"http://127.0.0.1:{args.port}",
+            args.keys.parent / "swa",
+            port=args.swa_port,
+        )
+        own += swa_cli.origins(args.swa_port)
     allow_uploads_from(own)
     config = swa.SwaConfig.load(csp_additions=swa.local_csp_additions(os.environ))
     app = swa.StaticWebApp(api, ROOT / "dashboard" / "dist", own, config)
-    _banner(args.port, keys)
+    _banner(args.port, keys, cli)
     server = uvicorn.Server(
         uvicorn.Config(app, host="127.0.0.1", port=args.port, log_level="warning", lifespan="on")
     )
-    server.run(sockets=[sock])
+    try:
+        if cli is not None:
+            cli.start(os.environ)  # it waits for the API to answer, then listens
+        server.run(sockets=[sock])
+    finally:
+        if cli is not None:
+            cli.stop()
     return 0 if server.started else 1
 
 
-def _banner(port: int, keys: dict[str, str]) -> None:
+def _banner(port: int, keys: dict[str, str], cli: swa_cli.SwaCli | None = None) -> None:
     from shared.ingest.example import signed_curl
 
     base = f"http://127.0.0.1:{port}"
+    dashboard = (
+        f"{cli.url}/ (Static Web Apps CLI; devhost's stand-in: {base}/)" if cli else f"{base}/"
+    )
     print(
-        f"\nReSight is running.\n  Dashboard: {base}/\n  API:       {base}/api/metrics\n"
+        f"\nReSight is running.\n  Dashboard: {dashboard}\n  API:       {base}/api/metrics\n"
         f"  OpenAPI:   {base}/api/openapi.json\n\nA signed test order:\n\n"
         f"{signed_curl(base, keys['default'])}\n\nCtrl-C stops everything.\n",
         flush=True,

@@ -61,6 +61,8 @@ def start_devhost(env: dict[str, str], tmp: Path, *extra: str, own_signalr: bool
         # Its own fake Graph API port, not the fixed one of local.settings.json: several
         # devhosts (in one run or in parallel runs) must not fight over it.
         env = {**env, "WhatsApp__baseUrl": f"http://127.0.0.1:{free_port()}/v22.0"}
+    if "--swa-port" not in extra:
+        extra = (*extra, "--swa-port", "0")  # no Static Web Apps CLI unless a test asks for it
     keys_path = tmp / "host-keys.json"
     log_path = tmp / "devhost.log"
     proc_env = {**os.environ, **env, "PYTHONUNBUFFERED": "1"}
