@@ -8,13 +8,17 @@ call reports every function as a duplicate.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Literal
 
 import azure.functions as func
 from pydantic import BaseModel
 
 from functions.http_util import handles
+from shared.catalogue import demo
+from shared.core.dataset import Dataset, using
 
 
 @dataclass(frozen=True)
@@ -25,6 +29,10 @@ class RouteDoc:
     query: tuple[str, ...] = ()
     # The request body's media type (uploads are multipart/form-data).
     content: str = "application/json"
+    # The data the route reads and writes: ``shown`` is what the dashboard shows now (the demo's
+    # while a demo runs, ``shared.catalogue.demo``); ``seller`` always the seller's own (marketplace
+    # connections, imports, catalogue and price writes: real data, never the demo's).
+    dataset: Literal["shown", "seller"] = "shown"
 
 
 @dataclass(frozen=True)
@@ -55,7 +63,29 @@ def http_route(
         if name in ROUTES:
             raise ValueError(f"function name {name!r} is registered twice")
         ROUTES[name] = Route(name, route, tuple(methods), auth_level, doc)
-        wrapped = bp.route(route=route, methods=methods, auth_level=auth_level)(handles(fn))
+        scoped = _in_dataset(fn, doc)
+        wrapped = bp.route(route=route, methods=methods, auth_level=auth_level)(handles(scoped))
         return bp.function_name(name)(wrapped)
 
     return register
+
+
+DATASET_HEADER = "X-ReSight-Dataset"
+
+
+def _in_dataset(fn: Handler, doc: RouteDoc) -> Handler:
+    """Run the handler in its dataset and say which in the answer's header. Routes without
+    sign-in (health, this document) are the seller's and never read the demo's state, so they
+    answer even when Cosmos does not."""
+
+    @functools.wraps(fn)
+    def run(req: func.HttpRequest) -> func.HttpResponse:
+        dataset: Dataset = "seller"
+        if doc.dataset == "shown" and doc.role is not None:
+            dataset = demo.shown()
+        with using(dataset):
+            response = fn(req)
+        response.headers[DATASET_HEADER] = dataset
+        return response
+
+    return run

@@ -67,6 +67,7 @@ def base_env(services: LocalServices) -> dict[str, str]:
         "MOCK_SCHEDULE": "*/5 * * * * *",
         "IMPORT_SWEEP_SCHEDULE": "0 */5 * * * *",
         "MOCK_ENABLED": "false",
+        "ALERT_RECIPIENTS": "[]",  # a test that wants recipients names them
     }
     return env
 

@@ -5,6 +5,7 @@ from functions.api import (  # noqa: F401 - registers
     analyst,
     analytics,
     catalogue,
+    demo,
     imports,
     inventory,
     jobs,

@@ -108,6 +108,7 @@ def alerts_list(req: func.HttpRequest) -> func.HttpResponse:
         "Free-form messages reach only numbers that wrote in the last 24 hours",
         request=ManualMessage,
         role="admin",
+        dataset="seller",
     ),
 )
 def whatsapp_send(req: func.HttpRequest) -> func.HttpResponse:

@@ -16,7 +16,7 @@ from functions.http_util import (
 )
 from shared.adapters.cosmos import get_store
 from shared.audit import trail
-from shared.catalogue import products
+from shared.catalogue import demo, products
 from shared.core.errors import NotFound, ValidationFailed
 from shared.core.records import utcnow
 from shared.ingest.catalogue_updates import update_listing
@@ -77,12 +77,14 @@ def catalogue_unmatched(req: func.HttpRequest) -> func.HttpResponse:
         "Complete or correct a listing's catalogue details (admin, audited)",
         request=products.ListingDetails,
         role="admin",
+        dataset="seller",
     ),
 )
 def catalogue_update(req: func.HttpRequest) -> func.HttpResponse:
     actor = require_role(req, WRITE_ROLES)
     details = parse_model(products.ListingDetails, read_json(req))
     result = update_listing(get_store(), req.route_params["id"], details, actor)
+    demo.real_data(f"catalogue details saved by {actor}")
     return json_response(result)
 
 

@@ -21,6 +21,7 @@ from functions.http_util import (
 )
 from shared.adapters.blob import model_store
 from shared.adapters.cosmos import get_store
+from shared.catalogue import demo
 from shared.core.errors import ValidationFailed
 from shared.core.records import utcnow
 from shared.inventory import actions, queries
@@ -249,10 +250,12 @@ def ml_inventory(req: func.HttpRequest) -> func.HttpResponse:
         "Set a product's price (a price event; creates the product if missing; admin)",
         request=actions.PriceUpdate,
         role="admin",
+        dataset="seller",
     ),
 )
 def product_price(req: func.HttpRequest) -> func.HttpResponse:
     actor = require_role(req, WRITE_ROLES)
     body = parse_model(actions.PriceUpdate, read_json(req))
     result = actions.set_price(get_store(), body, actor)
+    demo.real_data(f"a price set by {actor}")
     return json_response(result, 201 if result["created"] else 200)

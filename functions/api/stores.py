@@ -30,7 +30,10 @@ def _with_urls(req: func.HttpRequest, body: dict) -> dict:
     "stores_list",
     "stores",
     ["GET"],
-    RouteDoc("Per marketplace: connected, last event, events per minute, rejected deliveries"),
+    RouteDoc(
+        "Per marketplace: connected, last event, events per minute, rejected deliveries",
+        dataset="seller",
+    ),
 )
 def list_stores(req: func.HttpRequest) -> func.HttpResponse:
     require_role(req, READ_ROLES)
@@ -49,7 +52,11 @@ def _set(req: func.HttpRequest, connected: bool) -> func.HttpResponse:
     "stores_connect",
     "stores/{marketplace}/connect",
     ["POST"],
-    RouteDoc("Switch a marketplace on by hand (demos; pauses the mock feed)", role="admin"),
+    RouteDoc(
+        "Mark a marketplace connected by hand (its Live badge without a recent event)",
+        role="admin",
+        dataset="seller",
+    ),
 )
 def connect(req: func.HttpRequest) -> func.HttpResponse:
     return _set(req, True)
@@ -59,7 +66,7 @@ def connect(req: func.HttpRequest) -> func.HttpResponse:
     "stores_disconnect",
     "stores/{marketplace}/disconnect",
     ["POST"],
-    RouteDoc("Switch the manual connection off", role="admin"),
+    RouteDoc("Switch the manual connection off", role="admin", dataset="seller"),
 )
 def disconnect(req: func.HttpRequest) -> func.HttpResponse:
     return _set(req, False)
@@ -72,6 +79,7 @@ def disconnect(req: func.HttpRequest) -> func.HttpResponse:
     RouteDoc(
         "A new webhook secret, shown once; the previous one stays valid for 24 h",
         role="admin",
+        dataset="seller",
     ),
 )
 def rotate_secret(req: func.HttpRequest) -> func.HttpResponse:

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import azure.functions as func
 
+from shared.catalogue import demo
+from shared.core.dataset import using
 from shared.quality import pipeline
 
 bp = func.Blueprint()
@@ -35,4 +37,6 @@ def import_sweep(timer: func.TimerRequest) -> None:
 @bp.function_name("quality_daily")
 @bp.timer_trigger(schedule="%QUALITY_SCHEDULE%", arg_name="timer", run_on_startup=False)
 def quality_daily(timer: func.TimerRequest) -> None:
-    pipeline.daily_quality()
+    for dataset in demo.datasets_to_run():
+        with using(dataset):
+            pipeline.daily_quality()

@@ -6,6 +6,8 @@ from __future__ import annotations
 import azure.functions as func
 
 from shared.adapters.cosmos import get_store
+from shared.catalogue import demo
+from shared.core.dataset import using
 from shared.core.settings import get_settings
 from shared.jobs import daily_run
 
@@ -15,4 +17,6 @@ bp = func.Blueprint()
 @bp.function_name("daily_job")
 @bp.timer_trigger(schedule="%DAILY_JOB_SCHEDULE%", arg_name="timer", run_on_startup=False)
 def daily_job(timer: func.TimerRequest) -> None:
-    daily_run.tick(get_store(), get_settings())
+    for dataset in demo.datasets_to_run():
+        with using(dataset):
+            daily_run.tick(get_store(), get_settings())

@@ -8,6 +8,8 @@ import azure.functions as func
 from shared.adapters.cosmos import get_store
 from shared.analytics import export, job
 from shared.analytics.lake import lake_store
+from shared.catalogue import demo
+from shared.core.dataset import using
 from shared.core.records import utcnow
 from shared.core.settings import get_settings
 
@@ -39,4 +41,6 @@ def lake_on_events(docs: func.DocumentList) -> None:
 @bp.function_name("lake_job")
 @bp.timer_trigger(schedule="%LAKE_SCHEDULE%", arg_name="timer", run_on_startup=False)
 def lake_job(timer: func.TimerRequest) -> None:
-    job.run(get_store(), get_settings(), utcnow())
+    for dataset in demo.datasets_to_run():
+        with using(dataset):
+            job.run(get_store(), get_settings(), utcnow())

@@ -21,6 +21,7 @@ from azure.core.exceptions import (
 from azure.storage.blob import BlobServiceClient, ContainerClient
 
 from shared.adapters import faults
+from shared.core.dataset import Dataset, per_dataset
 from shared.core.errors import Conflict, NotFound, ServiceUnavailable
 from shared.core.identity import credential
 from shared.core.settings import StorageConnection, get_settings
@@ -69,6 +70,15 @@ class BlobStore:
             pass
         except AzureError as exc:
             raise ServiceUnavailable(f"blob storage unavailable: {exc}") from exc
+
+    def delete_container(self) -> None:
+        """Delete the container and every blob in it (the demo's, when it is deleted)."""
+        try:
+            self._container.delete_container()
+        except ResourceNotFoundError:
+            pass
+        except AzureError as exc:
+            raise ServiceUnavailable(f"cannot delete container: {exc}") from exc
 
     def get_bytes(self, name: str) -> bytes:
         try:
@@ -275,9 +285,9 @@ def _service(conn: StorageConnection) -> BlobServiceClient:
     )
 
 
-@lru_cache(maxsize=1)
-def imports_store() -> BlobStore:
-    settings = get_settings()
+@per_dataset
+def imports_store(dataset: Dataset) -> BlobStore:
+    settings = get_settings()  # the current dataset's: the demo has its own container
     return BlobStore.from_connection(settings.model_storage, settings.imports_container)
 
 

@@ -8,7 +8,6 @@ the local Cosmos server; in Azure the managed identity is used and TLS is always
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from functools import lru_cache
 from typing import Any
 
 from azure.core import MatchConditions
@@ -17,6 +16,7 @@ from azure.cosmos import ContainerProxy, CosmosClient, PartitionKey, exceptions
 
 from shared.adapters import faults
 from shared.core import schema
+from shared.core.dataset import Dataset, per_dataset
 from shared.core.errors import Conflict, NotFound, ServiceUnavailable, ValidationFailed
 from shared.core.identity import credential
 from shared.core.settings import CosmosConnection, get_settings
@@ -95,6 +95,27 @@ class Store:
             raise ServiceUnavailable(f"cannot create Cosmos schema: {exc.message}") from exc
         except _NO_ANSWER as exc:
             raise ServiceUnavailable(f"cannot create Cosmos schema: no answer ({exc})") from exc
+
+    def drop_database(self) -> None:
+        """Delete this store's database and everything in it (the demo's, when it is deleted).
+
+        Where the identity may not delete a database (Azure data-plane roles cannot), every
+        document of every container is deleted instead, which Bicep's containers survive.
+        """
+        try:
+            self._client.delete_database(self._db_name)
+        except exceptions.CosmosResourceNotFoundError:
+            pass
+        except exceptions.CosmosHttpResponseError as exc:
+            if exc.status_code != 403:
+                raise ServiceUnavailable(f"cannot delete {self._db_name}: {exc.message}") from exc
+            for spec in schema.CONTAINERS:
+                key = spec.partition_key.lstrip("/")
+                for doc in list(self.query(spec.name, f"SELECT c.id, c.{key} AS pk FROM c")):
+                    self.delete(spec.name, doc["id"], doc.get("pk"))
+        except _NO_ANSWER as exc:
+            raise ServiceUnavailable(f"cannot delete {self._db_name}: no answer ({exc})") from exc
+        self._containers.clear()
 
     def container(self, name: str) -> ContainerProxy:
         if name not in self._containers:
@@ -262,8 +283,9 @@ def _is_missing(exc: exceptions.CosmosHttpResponseError) -> bool:
     return exc.status_code == 404 or _LOCAL_MISSING in str(exc.message)
 
 
-@lru_cache(maxsize=1)
-def get_store() -> Store:
+@per_dataset
+def get_store(dataset: Dataset) -> Store:
+    """The store of the current dataset (``shared.core.dataset``): its own Cosmos database."""
     store = Store.from_connection(get_settings().cosmosdb)
     store.ensure_schema()
     return store

@@ -14,7 +14,6 @@ unit test keeps the three in step. ``get_settings()`` is cached; tests call
 
 from __future__ import annotations
 
-from functools import lru_cache
 from typing import Any, Literal
 
 from pydantic import (
@@ -27,6 +26,8 @@ from pydantic import (
     model_validator,
 )
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from shared.core.dataset import Dataset, demo_name, per_dataset
 
 # What App Service leaves in an app setting whose Key Vault reference it could not resolve (no
 # access yet, a missing secret, a typo): the reference text itself, "@Microsoft.KeyVault(...)".
@@ -160,6 +161,11 @@ class Settings(BaseSettings):
     query_max_rows: int = Field(1000, alias="QUERY_MAX_ROWS", ge=1, le=100_000)
 
     webhook_max_age_seconds: int = Field(300, alias="WEBHOOK_MAX_AGE_SECONDS", ge=1)
+    # The marketplaces whose webhook also takes the secret as a static X-ReSight-Token header
+    # (an EventBridge API destination cannot sign); the others accept only the HMAC signature.
+    webhook_token_marketplaces: list[Literal["amazon", "myntra", "meesho"]] = Field(
+        ["amazon"], alias="WEBHOOK_TOKEN_MARKETPLACES"
+    )
     max_body_bytes: int = Field(262_144, alias="MAX_BODY_BYTES", ge=1024)
     events_ttl_days: int = Field(90, alias="EVENTS_TTL_DAYS", ge=8)
     low_stock_threshold: int = Field(10, alias="LOW_STOCK_THRESHOLD", ge=0)
@@ -260,6 +266,20 @@ def _without_unresolved(
     return kept
 
 
-@lru_cache(maxsize=1)
-def get_settings() -> Settings:
-    return Settings()
+@per_dataset
+def get_settings(dataset: Dataset) -> Settings:
+    """The settings of the current dataset (``shared.core.dataset``): the demo's point at its own
+    database and containers."""
+    settings = Settings()
+    if dataset == "seller":
+        return settings
+    return settings.model_copy(
+        update={
+            "cosmosdb": settings.cosmosdb.model_copy(
+                update={"database": demo_name(settings.cosmosdb.database)}
+            ),
+            "cosmos_database": demo_name(settings.cosmos_database),
+            "lake_container": demo_name(settings.lake_container),
+            "imports_container": demo_name(settings.imports_container),
+        }
+    )

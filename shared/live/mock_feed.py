@@ -1,7 +1,8 @@
 """The mock marketplace feed: simulated shoppers, sent through the real webhook path.
 
-While no store is connected, every tick turns simulator events into each marketplace's own
-payload format, signs it with that marketplace's secret and hands it to
+It runs only in the demo dataset (``shared.core.dataset``), over the demo's own catalogue,
+while the demo runs (``shared.catalogue.demo``). Every tick turns simulator events into each
+marketplace's own payload format, signs it with that marketplace's secret and hands it to
 ``shared.ingest.webhook.ingest_webhook``: the same verification, normalisation and idempotent
 append as a real webhook, so nothing downstream can tell the two apart.
 
@@ -151,13 +152,12 @@ def status_payload(ev: SimEvent, uid: str, status: str, at: datetime) -> dict[st
 
 
 class MockFeed:
-    """Per-process generator state: the simulator and whether the feed is paused."""
+    """Per-process generator state: the simulator, buyers and status pushes not yet due."""
 
     def __init__(self, seed: int) -> None:
         self._seed = seed
         self._sim: Simulator | None = None
         self._items: frozenset[str] = frozenset()
-        self._paused: bool | None = None
         self._marketplaces: dict[str, Any] = {}
         self._buyers = BuyerPool(seed)
         self._rng = np.random.default_rng(seed + 202)
@@ -172,28 +172,21 @@ class MockFeed:
         settings: Settings,
         catalogue: list[dict],
         *,
-        live_mode: bool,
         listings: AsinIndex,
         secrets: SecretBook,
     ) -> int:
-        """Generate one tick of events unless a marketplace is connected; returns events
-        ingested. It signs with each marketplace's active secret, as a marketplace would."""
+        """Generate one tick of events for ``catalogue`` (the demo dataset's, never a seller's);
+        returns events ingested. It signs with each marketplace's active secret, as a
+        marketplace would."""
         with self._lock:
-            active = live_mode
-            if active != self._paused:
-                if active:
-                    log.info("mock feed paused: a marketplace is sending (or switched on)")
-                elif self._paused is not None:
-                    log.info("mock feed resumed: no marketplace is sending")
-                self._paused = active
-            if active or not settings.mock_enabled or not catalogue:
+            if not catalogue:
                 return 0
             items = frozenset(p["item_id"] for p in catalogue)
             if self._sim is None or items != self._items:
                 self._sim, self._items = Simulator(catalogue, seed=self._seed), items
                 self._marketplaces = {p["item_id"]: p["marketplace"] for p in catalogue}
             for product in catalogue:
-                self._sim.set_stock(product["item_id"], int(product.get("stock", 0)))
+                self._sim.set_stock(product["item_id"], int(product.get("stock") or 0))
             now = utcnow()
             count = self._restock(store, now)
             outgoing: list[tuple[str, dict[str, Any]]] = []
@@ -255,7 +248,3 @@ class MockFeed:
             for item_id, level in self._sim.due_restocks(now)
         ]
         return len(append(store, events, source="mock").recorded) if events else 0
-
-    @property
-    def paused(self) -> bool:
-        return bool(self._paused)

@@ -1,13 +1,15 @@
 """The per-process live state every function shares: catalogue, model, ranking, KPIs, and
 what the triggers carry between invocations (ticker, mock feed, reconcile mark).
 
-One ``LiveState`` per process, the only mutable state of the app. Lifecycle: built on first use
+One ``LiveState`` per process and dataset (the seller's and the demo's, ``shared.core.dataset``),
+the only mutable state of the app. Lifecycle: built on first use
 by ``live()`` (cheap: nothing is read until ``sync``), kept for the life of the worker process,
 dropped only by ``live.cache_clear()`` (tests). Guarded by a lock because the Python worker runs
 sync functions on a thread pool. ``sync()`` brings it up to date cheaply: the model pointer is
 checked by ETag, and only products written since the last sync are re-scored
-(``Ranker.update``); a new model version re-scores every stored row, and a change of mode
-(``live``/``mock``: features follow the signals the marketplaces send) rebuilds every row.
+(``Ranker.update``); a new model version re-scores every stored row. The mode follows the
+dataset: the demo's simulated shoppers send every signal (``mock``), the seller's data has what
+the marketplaces really send (``live``).
 ``full_pass()`` is the reconcile: every item re-scored at the current time, so windowed
 features age.
 """
@@ -15,17 +17,15 @@ features age.
 from __future__ import annotations
 
 import threading
-import time
 from collections import deque
 from datetime import datetime
-from functools import lru_cache
 from typing import Any
 
 from shared.adapters.blob import model_store
 from shared.adapters.cosmos import Store, get_store
-from shared.catalogue import connections
 from shared.catalogue.cache import CatalogueCache
 from shared.catalogue.connections import SecretBook
+from shared.core.dataset import Dataset, per_dataset
 from shared.core.records import hour_key, utcnow
 from shared.core.settings import get_settings
 from shared.ingest.listing_ids import AsinIndex
@@ -38,11 +38,11 @@ from shared.ranking import rules_service
 from shared.ranking.ranker import Ranker
 
 TICKER_SIZE = 20  # newest events kept for the next broadcast
-MODE_TTL_SECONDS = 5.0
 
 
 class LiveState:
-    def __init__(self, store: Store, registry: ModelRegistry) -> None:
+    def __init__(self, store: Store, registry: ModelRegistry, dataset: Dataset = "seller") -> None:
+        self.dataset = dataset
         self.store = store
         self.registry = registry
         self.cache = CatalogueCache(store)
@@ -54,11 +54,12 @@ class LiveState:
         # Carried between trigger invocations (``shared.live.triggers``).
         self.listings = AsinIndex.for_store(store)
         self.secrets = SecretBook(store)
-        self._mode: tuple[float, str] | None = None
         self.ticker: deque[dict[str, Any]] = deque(maxlen=TICKER_SIZE)
         self.ticker_lock = threading.Lock()
         self.reconciled_until: int | None = None  # event _ts reconcile has covered
+        self.projected_until: int | None = None  # the demo's: event _ts its ticks projected
         self.feed: MockFeed | None = None
+        self.first_run_checked = False  # the demo's: shared.live.demo_first_run
         self.announced_model: str | None = None
         self.coalescer: Coalescer | None = None
 
@@ -107,26 +108,21 @@ class LiveState:
         with self.lock:
             if self.kpis.hour != hour_key(now):  # the window moved on: age every part
                 self.kpis.rebase(self.cache.states.values(), now)
-            return self.kpis.snapshot(now, mode=mode)
+            return {**self.kpis.snapshot(now, mode=mode), "dataset": self.dataset}
 
     def mode(self) -> str:
-        """``live`` or ``mock`` (``connections.mode``), re-read at most every few seconds:
-        a broadcast several times a second must not cost two queries each."""
-        with self.lock:
-            now = time.monotonic()
-            if self._mode is None or now - self._mode[0] > MODE_TTL_SECONDS:
-                self._mode = (now, connections.mode(self.store))
-            return self._mode[1]
+        """``mock`` for the demo (simulated shoppers send every signal); for the seller's data
+        ``live`` (features follow the signals the marketplaces really send)."""
+        return "mock" if self.dataset == "demo" else "live"
 
     def stores_changed(self) -> None:
-        with self.lock:
-            self._mode = None
         self.secrets.invalidate()
 
     def active_rules(self) -> list[rules_mod.Rule]:
         return rules_service.active_rules(self.store)
 
 
-@lru_cache(maxsize=1)
-def live() -> LiveState:
-    return LiveState(get_store(), ModelRegistry(model_store()))
+@per_dataset
+def live(dataset: Dataset) -> LiveState:
+    """This process's live state of the current dataset (the seller's, or the demo's)."""
+    return LiveState(get_store(), ModelRegistry(model_store()), dataset)

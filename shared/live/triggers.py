@@ -10,19 +10,23 @@ Broadcasts are coalesced: however many batches arrive, KPIs and the ranking go o
 
 from __future__ import annotations
 
+import functools
 import logging
 import time
 from typing import Any
 
 from shared.adapters.cosmos import get_store
+from shared.catalogue import demo
 from shared.core import telemetry
+from shared.core.dataset import Dataset, using
 from shared.core.records import utcnow
 from shared.core.settings import get_settings
-from shared.live import broadcast
+from shared.live import broadcast, demo_first_run
 from shared.live.mock_feed import MockFeed
 from shared.live.ranking_view import ranking_payload, save_snapshot
 from shared.live.state import live
-from shared.projection import apply
+from shared.ml.sim import demo_stock, seed
+from shared.projection import apply, demo_split
 from shared.ranking import rules_service
 
 log = logging.getLogger("resight.pipeline")
@@ -54,14 +58,32 @@ def request_flush() -> None:
     state = live()
     with state.lock:
         if state.coalescer is None:
-            state.coalescer = broadcast.Coalescer(flush, BROADCAST_INTERVAL)
+            # The coalescer flushes on a timer thread, which does not inherit the dataset.
+            state.coalescer = broadcast.Coalescer(
+                functools.partial(_flush_in, state.dataset), BROADCAST_INTERVAL
+            )
     state.coalescer.request()
 
 
+def _flush_in(dataset: Dataset) -> None:
+    with using(dataset):
+        flush()
+
+
 def reconcile() -> None:
-    """Repair drift: apply events the feed has missed (none, normally), re-score everything."""
+    """Repair drift: apply events the feed has missed (none, normally), re-score everything;
+    the demo's too while it runs."""
+    _reconcile()
+    if demo.running():
+        with using("demo"):
+            _reconcile()
+
+
+def _reconcile() -> None:
     store = get_store()
     state = live()
+    if state.reconciled_until is None and state.dataset == "seller":
+        _split_legacy_demo(store)
     # Only events old enough that the change feed has had its chance: a younger one may be in
     # a batch being projected right now, and applying it here would only race the feed.
     until = int(time.time()) - FEED_GRACE_SECONDS
@@ -86,21 +108,54 @@ def reconcile() -> None:
     flush()
 
 
+def _split_legacy_demo(seller) -> None:
+    """Once per instance: data from before the demo had its own dataset leaves the seller's."""
+    if demo_split.has_demo_events(seller):
+        with using("demo"):
+            moved = demo_split.split(seller, get_store())
+        log.warning("moved the demo's data out of the seller's dataset: %s", moved)
+
+
 def mock_tick() -> int:
-    settings = get_settings()
-    state = live()
-    with state.lock:
-        if state.feed is None:
-            state.feed = MockFeed(settings.mock_seed)
-    state.sync()
-    return state.feed.tick(
-        get_store(),
-        settings,
-        state.cache.catalogued(),
-        live_mode=state.mode() == "live",
-        listings=state.listings,
-        secrets=state.secrets,
-    )
+    """One tick of the demo while it runs, in the demo's own dataset: simulated shoppers, then
+    the demo's events projected and ranked here (the change feed watches the seller's log
+    only). Returns the events recorded."""
+    if not demo.running():
+        return 0
+    with using("demo"):
+        settings = get_settings()
+        store = get_store()
+        state = live()
+        with state.lock:
+            if state.feed is None:
+                state.feed = MockFeed(settings.mock_seed)
+                seed.ensure_catalogue(store)
+        state.sync()
+        count = state.feed.tick(
+            store,
+            settings,
+            demo_stock.sold_by_simulator(state.cache.catalogued()),
+            listings=state.listings,
+            secrets=state.secrets,
+        )
+        _project_demo(store, state)
+        if not state.first_run_checked:
+            state.first_run_checked = True
+            if demo_first_run.needed(store):
+                demo_first_run.start(store)
+        return count
+
+
+def _project_demo(store, state) -> None:
+    """The demo's change feed: events written since the last tick, projected and ranked.
+    Events of the mark's own second are read again; projecting them twice changes nothing."""
+    since = state.projected_until or 0
+    docs = list(store.query("events", "SELECT * FROM c WHERE c._ts >= @since", [("@since", since)]))
+    if not docs:
+        return
+    docs.sort(key=lambda d: d["_ts"])
+    on_events(docs)
+    state.projected_until = docs[-1]["_ts"]
 
 
 def rules_changed() -> None:
@@ -119,11 +174,16 @@ def flush() -> None:
     if state.ranker is None:
         # A cold instance (a rule changed through the API before any event or timer here).
         state.sync(now)
+    shown = demo.shown() == state.dataset
     with state.lock:
         mode = state.mode()
         kpi = state.kpi_snapshot(now, mode=mode)
         ranking = ranking_payload(state, limit=settings.broadcast_top_n, now=now)
         save_snapshot(store, state, now)
+    if not shown:  # the dashboards show the other dataset: nothing of this one goes out
+        with state.ticker_lock:
+            state.ticker.clear()
+        return
     delivered = broadcast.send("kpis", kpi)
     if not delivered and broadcast.configured() and state.coalescer is not None:
         # SignalR was down (or its breaker open): without this the dashboard would keep the

@@ -8,11 +8,12 @@ already); the daily run catches up.
 from __future__ import annotations
 
 import logging
+from datetime import date
 from typing import Any
 
 from shared.adapters.blob import imports_store
 from shared.adapters.cosmos import get_store
-from shared.core.errors import ReSightError
+from shared.catalogue import demo
 from shared.core.records import utcnow
 from shared.core.settings import get_settings
 from shared.ingest.bulk import files, ledger, runner, upload
@@ -24,8 +25,11 @@ log = logging.getLogger("resight.imports")
 def import_blob(name: str) -> dict[str, Any] | None:
     store, blobs = get_store(), imports_store()
     result = runner.process(store, blobs, name, get_settings())
+    if result is not None and result["status"] == "imported":
+        demo.real_data("a finished import")
     if result is not None and result["status"] in ledger.TERMINAL:
-        _quality_after(result["id"])
+        covers = result.get("covers") or {}
+        _quality_after(result["id"], date.fromisoformat(covers["last"]) if covers else None)
     return result
 
 
@@ -41,7 +45,9 @@ def sweep() -> int:
         try:
             if import_blob(info.name) is not None:
                 handled += 1
-        except ReSightError:
+        except Exception:
+            # One file's failure never stops the sweep: the attempt is counted on the import
+            # (at most ``runner.MAX_ATTEMPTS``), and the next file is taken.
             log.exception("sweep: %s failed; it stays in incoming/ for the next sweep", info.name)
     for import_id in upload.expire_reservations(get_store(), blobs, now):
         log.warning("import %s: its file never arrived before the upload link expired", import_id)
@@ -52,8 +58,9 @@ def daily_quality() -> dict[str, Any] | None:
     return runs.run_daily(get_store())
 
 
-def _quality_after(import_id: str) -> None:
+def _quality_after(import_id: str, day: date | None) -> None:
+    """Judge the day the file covers (its last), or the seller's today."""
     try:
-        runs.run(get_store(), trigger=f"import:{import_id}")
-    except ReSightError:
+        runs.run(get_store(), trigger=f"import:{import_id}", day=day)
+    except Exception:
         log.exception("quality run after import %s failed; the daily run will cover it", import_id)

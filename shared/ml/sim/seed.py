@@ -1,8 +1,9 @@
-"""The demo catalogue and its recent history, for a local stack that starts empty.
+"""The demo catalogue and its history, for a demo dataset that starts empty.
 
 Sixty products across ethnic wear, footwear, electronics accessories, home and more, with two
-days of simulated hourly traffic and orders appended to the event log as ``backfill`` events;
-the change feed projects them like any other events.
+days of simulated hourly traffic and orders, and their inventory history (counts per location,
+lifecycle starts over a year, slow movers unsold for months: ``shared.ml.sim.demo_stock``),
+appended to the event log as ``backfill`` events and projected like any other events.
 """
 
 from __future__ import annotations
@@ -13,27 +14,58 @@ from datetime import timedelta
 from shared.adapters.cosmos import Store
 from shared.core.records import Product, utcnow
 from shared.ingest import webhook
+from shared.ml.sim import demo_stock
 from shared.ml.sim.simulator import Simulator, simulate_catalogue
 from shared.projection import fold
 
 log = logging.getLogger("resight.seed")
 DEMO_ITEMS = 60
 DEMO_HISTORY_HOURS = 48
+DEMO_SEED = 7  # its history's event ids start "bf7-" (shared.projection.demo_split)
 
 
 def catalogue_is_empty(store: Store) -> bool:
     return not list(store.query("products", "SELECT TOP 1 c.id FROM c"))
 
 
-def seed_catalogue(store: Store, products: list[dict], *, history_hours: int, seed: int) -> int:
-    """Create catalogue documents and append their simulated history; returns events added."""
+def seed_catalogue(
+    store: Store,
+    products: list[dict],
+    *,
+    history_hours: int,
+    seed: int,
+    stock_history: bool = False,
+) -> int:
+    """Create catalogue documents and append their simulated history (and, with
+    ``stock_history``, their inventory history); returns events added."""
     for product in products:
         Product.model_validate(product)  # the simulator's catalogue is a valid one
         store.create("products", fold.new_state(product))
-    start = utcnow() - timedelta(hours=history_hours)
-    events = Simulator(products, seed=seed).history(start, history_hours)
+    now = utcnow()
+    sold = demo_stock.sold_by_simulator(products)
+    events = Simulator(sold, seed=seed).history(now - timedelta(hours=history_hours), history_hours)
+    if stock_history:
+        for location in demo_stock.LOCATIONS:
+            store.upsert("locations", dict(location))
+        events += demo_stock.history(products, now, seed)
     webhook.append(store, events, source="backfill")
     return len(events)
+
+
+def ensure_catalogue(store: Store, items: int = DEMO_ITEMS) -> int:
+    """The demo catalogue and its recent history, in ``store`` (the demo dataset's) if it has
+    no products yet; returns the events added."""
+    if not catalogue_is_empty(store):
+        return 0
+    added = seed_catalogue(
+        store,
+        demo_stock.mark_slow_movers(simulate_catalogue(items, seed=DEMO_SEED)),
+        history_hours=DEMO_HISTORY_HOURS,
+        seed=DEMO_SEED,
+        stock_history=True,
+    )
+    log.info("seeded %d demo products with %d history events", items, added)
+    return added
 
 
 def ensure_demo(store: Store, *, seed: bool = True, items: int = DEMO_ITEMS) -> None:
@@ -45,8 +77,5 @@ def ensure_demo(store: Store, *, seed: bool = True, items: int = DEMO_ITEMS) -> 
     blobs.ensure_container()
     version = ensure_model(ModelRegistry(blobs))
     log.info("current model: %s", version)
-    if seed and catalogue_is_empty(store):
-        added = seed_catalogue(
-            store, simulate_catalogue(items, seed=7), history_hours=DEMO_HISTORY_HOURS, seed=7
-        )
-        log.info("seeded %d demo products with %d history events", items, added)
+    if seed:
+        ensure_catalogue(store, items)

@@ -140,14 +140,20 @@ class Simulator:
         self.item_ids = [p["item_id"] for p in catalogue]
         self._index = {item: i for i, item in enumerate(self.item_ids)}
         self.marketplaces = [p["marketplace"] for p in catalogue]
-        self._cat = np.array([category_code(p["category"]) for p in catalogue], dtype=np.int64)
+        # Any catalogue, however incomplete: a listing known only from a webhook has no rating,
+        # price, category or stock yet (``_number`` gives the default for missing or None).
+        self._cat = np.array(
+            [category_code(p.get("category") or "other") for p in catalogue], dtype=np.int64
+        )
         mp_codes = {"amazon": 0, "myntra": 1, "meesho": 2}
         self._mp = np.array([mp_codes.get(p["marketplace"], 3) for p in catalogue])
-        self.list_price = np.array([float(p["price"]) for p in catalogue])
-        self.mrp = np.array([float(p["mrp"]) for p in catalogue])
-        self.rating = np.array([float(p.get("rating", 4.0)) for p in catalogue])
-        self.reviews = np.array([float(p.get("review_count", 0)) for p in catalogue])
-        self.stock = np.array([int(p.get("stock", 0)) for p in catalogue], dtype=np.int64)
+        self.list_price = np.array([_number(p.get("price"), DEFAULT_PRICE) for p in catalogue])
+        self.mrp = np.maximum(self.list_price, [_number(p.get("mrp"), 0.0) for p in catalogue])
+        self.rating = np.array([_number(p.get("rating"), 4.0) for p in catalogue])
+        self.reviews = np.array([_number(p.get("review_count"), 0.0) for p in catalogue])
+        self.stock = np.array(
+            [int(_number(p.get("stock"), 0.0)) for p in catalogue], dtype=np.int64
+        )
         self.price = self.list_price.copy()
 
         # Hidden demand parameters.
@@ -606,6 +612,18 @@ def as_sent(events: Iterable[Event], mode: str) -> list[Event]:
         )
     out.sort(key=lambda e: e.occurred_at)
     return out
+
+
+DEFAULT_PRICE = 499.0  # a listing without a price yet: a typical marketplace price point
+
+
+def _number(value: object, default: float) -> float:
+    """``value`` as a finite positive-or-zero float, else ``default``."""
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return default
+    return number if np.isfinite(number) and number >= 0 else default
 
 
 def _sigmoid(z: np.ndarray) -> np.ndarray:
