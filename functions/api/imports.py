@@ -46,6 +46,7 @@ class ImportUpload(BaseModel):
         role="admin",
         query=("name", "kind", "strict"),
         content="multipart/form-data",
+        dataset="seller",
     ),
 )
 def imports_upload(req: func.HttpRequest) -> func.HttpResponse:
@@ -86,6 +87,7 @@ class UploadReservation(BaseModel):
         "30 minutes, to PUT the file to; the import starts when the file lands",
         request=UploadReservation,
         role="admin",
+        dataset="seller",
     ),
 )
 def imports_reserve(req: func.HttpRequest) -> func.HttpResponse:
@@ -108,7 +110,7 @@ def imports_reserve(req: func.HttpRequest) -> func.HttpResponse:
     "imports_list",
     "imports",
     ["GET"],
-    RouteDoc("Imports, newest first", query=("limit",)),
+    RouteDoc("Imports, newest first", query=("limit",), dataset="seller"),
 )
 def imports_list(req: func.HttpRequest) -> func.HttpResponse:
     require_role(req, READ_ROLES)
@@ -116,7 +118,12 @@ def imports_list(req: func.HttpRequest) -> func.HttpResponse:
     return json_response({"imports": [_with_links(d) for d in ledger.recent(get_store(), limit)]})
 
 
-@api_route("imports_get", "imports/{id}", ["GET"], RouteDoc("One import: status, progress, counts"))
+@api_route(
+    "imports_get",
+    "imports/{id}",
+    ["GET"],
+    RouteDoc("One import: status, progress, counts", dataset="seller"),
+)
 def imports_get(req: func.HttpRequest) -> func.HttpResponse:
     require_role(req, READ_ROLES)
     return json_response(_with_links(ledger.get(get_store(), req.route_params["id"])))
@@ -127,7 +134,9 @@ def imports_get(req: func.HttpRequest) -> func.HttpResponse:
     "imports/{id}/report",
     ["GET"],
     RouteDoc(
-        "An import's report: JSON, or every row error as CSV with ?format=csv", query=("format",)
+        "An import's report: JSON, or every row error as CSV with ?format=csv",
+        query=("format",),
+        dataset="seller",
     ),
 )
 def imports_report(req: func.HttpRequest) -> func.HttpResponse:

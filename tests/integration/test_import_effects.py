@@ -41,7 +41,8 @@ def test_an_import_moves_stock_kpis_and_ranking(devhost, store, catalogue):
 
         rows = ["date,product_id,channel,quantity_sold,revenue"]
         for n in range(120):
-            sold = (now - timedelta(minutes=n % 50)).strftime("%Y-%m-%dT%H:%M:%SZ")
+            # Each row its own moment: rows with one (date, product_id, channel) are one sale.
+            sold = (now - timedelta(minutes=n % 50, seconds=n // 50)).strftime("%Y-%m-%dT%H:%M:%SZ")
             rows.append(f"{sold},{item_id},pos,4,1999.00")
         sales = upload(devhost, "pos.csv", "\n".join(rows) + "\n")
         assert finished(devhost, sales["id"])["counts"]["valid"] == 120

@@ -121,9 +121,9 @@ def test_a_crash_between_steps_loses_nothing_and_duplicates_nothing(store, blobs
     name = drop(blobs, "crash_sales.csv", text.encode())
     real = writer.append_all
 
-    def half_then_crash(store_, planned, on_rows=None):
+    def half_then_crash(store_, planned, on_rows=None, **kwargs):
         planned = list(planned)
-        real(store_, planned[: len(planned) // 2], on_rows)
+        real(store_, planned[: len(planned) // 2], on_rows, **kwargs)
         raise Crash("the instance died")
 
     monkeypatch.setattr(writer, "append_all", half_then_crash)

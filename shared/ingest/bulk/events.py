@@ -5,13 +5,15 @@
   projection adds each hour to its own bucket, so hourly resolution is kept). A 100k-row file
   of 1,000 products is about 1,000 writes, not 100k (or 18k per product and hour: the local
   Cosmos server creates some 180 documents a second). Its id is the product, the day and a
-  digest of the rows it sums: the same rows in any file, in any order, give the same id, so a
-  re-import is a duplicate create that changes nothing. A file that sends a different set of
-  rows for a day already imported adds those as another event (files are expected to carry
-  each sale once; see the README).
+  digest of the natural keys of the rows it sums (``dedupe``): the same rows in any file, in
+  any order, give the same id, so a re-import is a duplicate create that changes nothing. A day
+  of more than ``MAX_KEYS`` rows of one product is split into several events.
 - inventory: one ``stock`` event per product, location and count time (``stock_set`` for that
   location, reserved and in-transit units).
 - demand: one ``demand`` event per product and time; a competitor price is a price observation.
+
+Every event carries the keys of its rows (``Planned.keys``, stored as ``row_keys``), so a later
+file's rows that repeat them are found and dropped (``dedupe.drop_earlier``).
 
 Naive times in files are in ``IMPORT_TIMEZONE`` (the seller's clock), stored as UTC.
 """
@@ -32,10 +34,30 @@ MarketplaceOf = Callable[[str], Marketplace]
 _OFFSET = r"(?:Z|[+-]\d{2}:?\d{2})$"
 
 
+# The event kind each file kind writes.
+EVENT_KIND = {"sales": "sales", "inventory": "stock", "demand": "demand"}
+KEY = "_key"  # the frame column with each row's natural-key digest (``dedupe.with_keys``)
+# The columns each planner reads (the rest are validated, then let go: a big file's rows are
+# held until they are written).
+USED_COLUMNS = {
+    "sales": ("date", "product_id", "channel", "quantity_sold", "revenue"),
+    "inventory": (
+        "date", "product_id", "location", "stock_level", "reserved_stock", "in_transit"
+    ),
+    "demand": (
+        "date", "product_id", "external_demand", "market_trend", "competitor_price",
+        "weather_factor", "event_impact", "social_sentiment",
+    ),
+}  # fmt: skip
+# Row keys one sales event carries at most (a Cosmos document is at most 2 MB).
+MAX_KEYS = 20_000
+
+
 @dataclass(frozen=True)
 class Planned:
     event: Event
     rows: int  # how many file rows the event carries (progress is counted in rows)
+    keys: tuple[str, ...] = ()  # the natural-key digests of those rows
 
 
 def to_utc(text: pd.Series, timezone: str) -> pd.Series:
@@ -62,73 +84,85 @@ def sales(
     utc = to_utc(frame["date"], timezone).dt.floor("h").dt.tz_convert(None)
     # Hours as whole numbers: hashing a pandas Timestamp costs more than the rest of the loop.
     hours = utc.astype("datetime64[s]").astype("int64")
-    groups: dict[tuple[str, int], _Day] = {}
+    keyed = KEY in frame
+    keys = frame[KEY].tolist() if keyed else _value_keys(frame)
+    groups: dict[tuple[str, int], list[tuple[str, int, str, int, float]]] = {}
     # Plain loops over column lists: a per-group pandas pipeline costs ~1 ms a group.
-    for product, hour, text, channel, units, revenue in zip(
+    for product, hour, key, channel, units, revenue in zip(
         frame["product_id"].tolist(),
         hours.tolist(),
-        frame["date"].tolist(),
+        keys,
         frame["channel"].tolist(),
         frame["quantity_sold"].tolist(),
         frame["revenue"].tolist(),
         strict=True,
     ):
-        day = hour // 86_400
-        group = groups.get((product, day))
-        if group is None:
-            group = groups[(product, day)] = _Day()
-        key = f"{text}|{channel}|{units}|{revenue!r}"
-        group.add(key, hour, channel, int(units), float(revenue))
-    for (product, _day), group in sorted(groups.items()):
-        last = datetime.fromtimestamp(max(group.hours), UTC)
-        yield Planned(
-            Event(
-                id=f"import:sales:{product}:{last:%Y%m%d}:{_digest(group.keys)}",
-                item_id=product,
-                marketplace=marketplace_of(product),
-                kind="sales",
-                raw_type="SALES_FILE",
-                # The day's last hour with sales: the day's totals are known from then on.
-                occurred_at=last,
-                received_at=received,
-                source="import",
-                orders=len(group.keys),
-                units=group.units,
-                revenue=round(group.revenue, 2),
-                channel=next(iter(group.channels)) if len(group.channels) == 1 else None,
-                channels={
-                    c: {"units": u, "revenue": round(r, 2)}
-                    for c, (u, r) in sorted(group.channels.items())
-                },
-                hourly={
-                    hour_key(datetime.fromtimestamp(h, UTC)): [o, u, round(r, 2)]
-                    for h, (o, u, r) in sorted(group.hours.items())
-                },
-            ),
-            len(group.keys),
+        groups.setdefault((product, hour // 86_400), []).append(
+            (key, hour, channel, int(units), float(revenue))
         )
+    for (product, _day), rows in sorted(groups.items()):
+        rows.sort()
+        for at in range(0, len(rows), MAX_KEYS):
+            chunk = rows[at : at + MAX_KEYS]
+            yield _sales_event(product, chunk, marketplace_of, received, keyed=keyed)
 
 
-class _Day:
-    """One product's sales rows of one UTC day, summed by hour and by channel."""
+def _value_keys(frame: pd.DataFrame) -> list[str]:
+    """Rows without natural keys (a caller that did not add them): the row's text."""
+    return [
+        f"{d}|{c}|{u}|{r!r}"
+        for d, c, u, r in zip(
+            frame["date"], frame["channel"], frame["quantity_sold"], frame["revenue"], strict=True
+        )
+    ]
 
-    __slots__ = ("channels", "hours", "keys", "revenue", "units")
 
-    def __init__(self) -> None:
-        self.keys: list[str] = []
-        self.units = 0
-        self.revenue = 0.0
-        self.channels: dict[str, tuple[int, float]] = {}
-        self.hours: dict[int, tuple[int, int, float]] = {}
-
-    def add(self, key: str, hour: int, channel: str, units: int, revenue: float) -> None:
-        self.keys.append(key)
-        self.units += units
-        self.revenue += revenue
-        u, r = self.channels.get(channel, (0, 0.0))
-        self.channels[channel] = (u + units, r + revenue)
-        o, u, r = self.hours.get(hour, (0, 0, 0.0))
-        self.hours[hour] = (o + 1, u + units, r + revenue)
+def _sales_event(
+    product: str,
+    rows: list[tuple[str, int, str, int, float]],
+    marketplace_of: MarketplaceOf,
+    received: datetime,
+    *,
+    keyed: bool,
+) -> Planned:
+    units, revenue = 0, 0.0
+    channels: dict[str, tuple[int, float]] = {}
+    hours: dict[int, tuple[int, int, float]] = {}
+    for _key, hour, channel, u, r in rows:
+        units += u
+        revenue += r
+        cu, cr = channels.get(channel, (0, 0.0))
+        channels[channel] = (cu + u, cr + r)
+        o, hu, hr = hours.get(hour, (0, 0, 0.0))
+        hours[hour] = (o + 1, hu + u, hr + r)
+    keys = [row[0] for row in rows]
+    last = datetime.fromtimestamp(max(hours), UTC)
+    return Planned(
+        Event(
+            id=f"import:sales:{product}:{last:%Y%m%d}:{_digest(keys)}",
+            item_id=product,
+            marketplace=marketplace_of(product),
+            kind="sales",
+            raw_type="SALES_FILE",
+            # The day's last hour with sales: the day's totals are known from then on.
+            occurred_at=last,
+            received_at=received,
+            source="import",
+            orders=len(rows),
+            units=units,
+            revenue=round(revenue, 2),
+            channel=next(iter(channels)) if len(channels) == 1 else None,
+            channels={
+                c: {"units": u, "revenue": round(r, 2)} for c, (u, r) in sorted(channels.items())
+            },
+            hourly={
+                hour_key(datetime.fromtimestamp(h, UTC)): [o, u, round(r, 2)]
+                for h, (o, u, r) in sorted(hours.items())
+            },
+        ),
+        len(rows),
+        tuple(keys) if keyed else (),
+    )
 
 
 def _records(frame: pd.DataFrame, timezone: str) -> Iterator[tuple[dict, datetime]]:
@@ -159,6 +193,7 @@ def inventory(
                 location_id=location,
             ),
             1,
+            _key(row),
         )
 
 
@@ -190,7 +225,12 @@ def demand(
                 signals=signals,
             ),
             1,
+            _key(row),
         )
+
+
+def _key(row: dict) -> tuple[str, ...]:
+    return (row[KEY],) if KEY in row else ()
 
 
 def _int(value: object) -> int:

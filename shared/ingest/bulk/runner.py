@@ -6,6 +6,12 @@ creates) -> write the report beside the file in ``processed/`` or ``errors/`` ->
 -> record the outcome. The file leaves ``incoming/`` only after everything else is done, so a
 crash at any step leaves it there for the sweep, and the repeat creates only what is missing.
 
+Every file ends ``imported`` or ``rejected``: a file that cannot be read as a whole (not text,
+no header, a workbook under a .csv name) is rejected with the reason and the row; a row that
+cannot be read is that row's error. An attempt that fails for another reason (an outage, a
+crash) is counted on the import (``attempts``) with its error (``last_error``); the sweep takes
+it up again, at most ``MAX_ATTEMPTS`` times in all, then rejects it with the last error.
+
 Blob names: ``incoming/<import id>/<file>`` for uploads (the import record exists already), or
 ``incoming/<file>`` for files dropped by other tools (the id is derived from name and ETag).
 Metadata ``kind`` and ``strict`` carry the upload's options.
@@ -30,20 +36,23 @@ import pandas as pd
 
 from shared.adapters.blob import BlobInfo, BlobStore
 from shared.adapters.cosmos import Store
-from shared.core.errors import Conflict, NotFound
+from shared.core.errors import Conflict, NotFound, ReSightError, ServiceUnavailable
 from shared.core.records import utcnow
 from shared.core.settings import Settings
-from shared.ingest.bulk import files, ledger, workbook, writer
+from shared.ingest.bulk import dedupe, files, ledger, workbook, writer
 from shared.ingest.bulk import outcome as outcome_mod
-from shared.ingest.bulk.events import PLANNERS, Planned
+from shared.ingest.bulk.events import PLANNERS, USED_COLUMNS, Planned, to_utc
 from shared.ingest.bulk.outcome import ErrorSink, Rejected, marketplaces, strict_failure
-from shared.ingest.bulk.schemas import CSV_KINDS
+from shared.ingest.bulk.schemas import CSV_KINDS, Kind
 from shared.ingest.bulk.validate import MissingColumns, RowError, check_columns, validate
 
 log = logging.getLogger("resight.imports")
 INCOMING, PROCESSED, ERRORS = "incoming/", "processed/", "errors/"
 # An import still "processing" after this long without progress was abandoned (a crash).
 STALE = timedelta(minutes=2)
+# Attempts at one file (trigger, redelivery or sweep); then it is rejected with the last error.
+MAX_ATTEMPTS = 3
+WARNINGS_SAMPLE = 50  # warnings kept on the import record; the report keeps REPORT_ERRORS
 _ID = re.compile(r"^[a-z0-9]{8,40}$")
 
 
@@ -80,13 +89,17 @@ def process(store: Store, blobs: BlobStore, name: str, settings: Settings) -> di
     if doc["status"] in ledger.TERMINAL:
         _move(blobs, name, doc)  # the crash came after the outcome was recorded
         return doc
-    if not _claim(store, doc):
+    spent = int(doc.get("attempts") or 0) >= MAX_ATTEMPTS
+    if not _claim(store, doc, count=not spent):
         return None
+    if spent:
+        return _give_up(store, blobs, info, doc)
     return _run(store, blobs, info, doc, settings)
 
 
-def _claim(store: Store, doc: dict[str, Any]) -> bool:
-    """Take the import unless another instance is on it (recent progress)."""
+def _claim(store: Store, doc: dict[str, Any], *, count: bool = True) -> bool:
+    """Take the import unless another instance is on it (recent progress); ``count`` it as
+    one more attempt."""
     if doc["status"] == "processing":
         updated = datetime.fromisoformat(doc["updated_at"])
         if utcnow() - updated < STALE:
@@ -103,10 +116,32 @@ def _claim(store: Store, doc: dict[str, Any]) -> bool:
             ),
             status="processing",
             progress={"phase": "reading", "rows_done": 0, "rows_total": None},
+            **({"attempts": int(doc.get("attempts") or 0) + 1} if count else {}),
         )
     except Conflict:
         return False
     return True
+
+
+def _give_up(store: Store, blobs: BlobStore, info: BlobInfo, doc: dict[str, Any]) -> dict:
+    """The file failed ``MAX_ATTEMPTS`` times: rejected with the last error, never retried."""
+    last = doc.get("last_error") or "the import stopped without finishing (the worker ended)"
+    outcome: dict[str, Any] = {
+        "status": "rejected",
+        "reason": f"gave up after {MAX_ATTEMPTS} attempts; the last error: {last}",
+        "kind": doc.get("kind"),
+        "counts": doc.get("counts") or {},
+        "errors_sample": doc.get("errors_sample") or [],
+        "progress": {"phase": "done", "rows_done": 0, "rows_total": None},
+    }
+    with tempfile.TemporaryDirectory(prefix="resight-import-") as tmp:
+        report = _write_report(blobs, ERRORS, doc, outcome, Path(tmp) / "errors.csv")
+    final = ledger.update(
+        store, doc["id"], **outcome, report=report, finished_at=utcnow().isoformat()
+    )
+    _move(blobs, info.name, final)
+    log.warning("import %s rejected after %d attempts: %s", doc["id"], MAX_ATTEMPTS, last)
+    return final
 
 
 def _run(
@@ -140,10 +175,14 @@ def _run(
                 "errors_sample": getattr(exc, "sample", []),
                 "progress": {"phase": "done", "rows_done": 0, "rows_total": None},
             }
+        except Exception as exc:
+            _failed(store, import_id, exc)
+            raise
         finally:
             sink.close()
         folder = PROCESSED if outcome["status"] == "imported" else ERRORS
         report = _write_report(blobs, folder, doc, outcome, errors_path)
+    outcome.pop("warnings", None)  # all of them are in the report; a sample on the record
     final = ledger.update(
         store,
         import_id,
@@ -156,6 +195,17 @@ def _run(
     return final
 
 
+def _failed(store: Store, import_id: str, exc: Exception) -> None:
+    """Record why this attempt failed. An outage leaves the import ``failed`` for the next
+    sweep; anything else (the worker may be going down) leaves it ``processing``, taken up
+    again once stale."""
+    fields: dict[str, Any] = {"last_error": f"{type(exc).__name__}: {exc}"[:500]}
+    if isinstance(exc, ServiceUnavailable):
+        fields["status"] = "failed"
+    with contextlib.suppress(ReSightError):  # the store may be what failed
+        ledger.update(store, import_id, **fields)
+
+
 def _move(blobs: BlobStore, name: str, doc: dict[str, Any]) -> None:
     folder = PROCESSED if doc["status"] == "imported" else ERRORS
     with contextlib.suppress(NotFound):  # moved already
@@ -166,44 +216,101 @@ def _move(blobs: BlobStore, name: str, doc: dict[str, Any]) -> None:
 def _csv(
     store: Store, path: Path, doc: dict[str, Any], settings: Settings, sink: ErrorSink
 ) -> dict[str, Any]:
-    header = files.csv_header(path)
-    kind = files.detect_csv_kind(doc["file"], header, doc.get("kind"))
-    ledger.update(store, doc["id"], kind=kind.name)
-    check_columns(kind, header)
-    total = files.count_rows(path)
-    progress = ledger.Progress(store, doc["id"], total, "validating")
-    progress.flush()
-    valid: list[pd.DataFrame] = []
-    for first_row, chunk in files.csv_chunks(path):
-        good, bad = validate(kind, chunk, first_row)
-        sink.add(bad)
-        valid.append(good)
-        progress.advance(0)
-    rows = sum(len(v) for v in valid) + sink.count
+    tz = settings.import_timezone
+    try:
+        frame, kind, rows, in_file = _read_csv(store, path, doc, tz, sink)
+    except (Rejected, files.UnknownKind, MissingColumns, ReSightError):
+        raise
+    except Exception as exc:
+        # Reading touches nothing but the file: whatever else goes wrong here is the file's.
+        log.exception("import %s: reading failed", doc["id"])
+        raise Rejected(f"the file could not be read: {type(exc).__name__}: {exc}") from exc
     counts: dict[str, Any] = {"rows": rows, "valid": rows - sink.count, "invalid": sink.count}
     sink.close()
     if sink.count and doc["strict"]:
         raise strict_failure(counts, sink)
-    progress.done = sink.count  # invalid rows are done: reported, never written
-    progress.phase = "writing"
-    frame = pd.concat(valid) if valid else pd.DataFrame()
-    del valid
+    if rows and not rows - sink.count:
+        raise _none_valid(counts, sink)
+    frame, earlier = dedupe.drop_earlier(store, kind, frame, tz, doc["id"])
+    duplicates = sorted(in_file + earlier, key=lambda d: d.row)
+    counts["duplicates"] = len(duplicates)
+    progress = ledger.Progress(store, doc["id"], rows, "writing")
+    progress.done = sink.count + len(duplicates)  # done: reported, never written
     marketplace_of = marketplaces(store, settings)
     planned: Iterator[Planned] = (
-        PLANNERS[kind.name](frame, marketplace_of, settings.import_timezone, utcnow())
-        if len(frame)
-        else iter(())
+        PLANNERS[kind.name](frame, marketplace_of, tz, utcnow()) if len(frame) else iter(())
     )
-    written = writer.append_all(store, planned, on_rows=lambda n: progress.advance(n))
+    written = writer.append_all(
+        store, planned, on_rows=lambda n: progress.advance(n), import_id=doc["id"]
+    )
     counts.update(events_new=written.created, events_duplicate=written.duplicates)
+    warnings = [d.to_dict(kind) for d in duplicates[: outcome_mod.REPORT_ERRORS]]
     return {
         "status": "imported",
         "reason": None,
         "kind": kind.name,
         "counts": counts,
         "errors_sample": sink.sample,
+        "warnings": warnings,
+        "warnings_sample": warnings[:WARNINGS_SAMPLE],
+        "covers": _covers(frame, tz),
         "progress": {"phase": "done", "rows_done": rows, "rows_total": rows},
     }
+
+
+def _read_csv(
+    store: Store, path: Path, doc: dict[str, Any], tz: str, sink: ErrorSink
+) -> tuple[pd.DataFrame, Kind, int, list[dedupe.Duplicate]]:
+    """(valid rows, first of each natural key, with their keys; the kind; the data rows
+    read; the rows dropped as repeats within the file). Row errors go to ``sink``."""
+    encoding = files.sniff(path)
+    header = files.csv_header(path, encoding)
+    kind = files.detect_csv_kind(doc["file"], header, doc.get("kind"))
+    ledger.update(store, doc["id"], kind=kind.name)
+    check_columns(kind, header)
+    progress = ledger.Progress(store, doc["id"], files.count_rows(path), "validating")
+    progress.flush()
+    seen = dedupe.InFile()
+    valid: list[pd.DataFrame] = []
+    rows = 0
+    for chunk in files.csv_chunks(path, header, encoding):
+        errors = list(chunk.errors)
+        if len(chunk.frame):
+            good, bad = validate(kind, chunk.frame, 2)
+            errors += bad
+            good = good[list(USED_COLUMNS[kind.name])]
+            valid.append(seen.drop(dedupe.with_keys(kind, good, tz)))
+        sink.add(sorted(errors, key=lambda e: e.row))
+        rows += len(chunk.frame) + len(chunk.errors)
+        progress.advance(len(chunk.frame) + len(chunk.errors))
+    if not rows:
+        raise Rejected("row 2: the file has a header and no rows")
+    if not valid:
+        return pd.DataFrame(columns=[*USED_COLUMNS[kind.name], dedupe.KEY]), kind, rows, []
+    frame = pd.concat(valid)
+    return frame, kind, rows, seen.found
+
+
+def _none_valid(counts: dict[str, Any], sink: ErrorSink) -> Rejected:
+    first = sink.head[0] if sink.head else {}
+    where = f"row {first.get('row')}" + (
+        f", {first['column']}" if first.get("column") not in (None, files.WHOLE_ROW) else ""
+    )
+    exc = Rejected(
+        f"none of the {counts['rows']} rows is valid; the first problem: {where}: "
+        f"{first.get('rule')} (see the report for every row)"
+    )
+    exc.counts = counts  # type: ignore[attr-defined]
+    exc.sample = sink.sample  # type: ignore[attr-defined]
+    return exc
+
+
+def _covers(frame: pd.DataFrame, tz: str) -> dict[str, str] | None:
+    """The first and last day (in the seller's time zone) of the rows written."""
+    if frame.empty:
+        return None
+    days = to_utc(frame["date"], tz).dt.tz_convert(tz).dt.date
+    return {"first": days.min().isoformat(), "last": days.max().isoformat()}
 
 
 # -- shared -------------------------------------------------------------------------------------
@@ -239,6 +346,7 @@ def _write_report(
         else None,
         "errors": head,
         "errors_truncated": bool(errors_blob) and len(head) >= outcome_mod.REPORT_ERRORS,
+        "warnings": outcome.get("warnings") or [],
         "finished_at": datetime.now(UTC).isoformat(),
     }
     report_blob = f"{base}.report.json"

@@ -57,11 +57,17 @@ def sales_csv(items: list[SampleProduct], day: date, rows: int, seed: int = 7) -
     weights = [1.0 / (i + 1) ** 0.8 for i in range(len(items))]  # a long tail of sellers
     hours = rng.choices(range(24), weights=HOURLY, k=rows)
     picks = rng.choices(items, weights=weights, k=rows)
+    used: set[tuple[datetime, str, str]] = set()
     for i in range(rows):
         item = picks[i]
         qty = rng.choice([1, 1, 1, 1, 2, 2, 3, 5])
         channel = rng.choices([c for c, _ in CHANNELS], [p for _, p in CHANNELS])[0]
         moment = datetime(day.year, day.month, day.day, hours[i], rng.randrange(60), i % 60)
+        # Each row its own sale: a repeated natural key (date, product, channel) is a
+        # duplicate row, dropped on import.
+        while (moment, item.product_id, channel) in used:
+            moment = moment.replace(second=(moment.second + 1) % 60)
+        used.add((moment, item.product_id, channel))
         w.writerow(
             {
                 "date": moment.isoformat(),

@@ -31,7 +31,7 @@ class RowError:
 
 class MissingColumns(ValueError):
     def __init__(self, missing: list[str]) -> None:
-        super().__init__(f"missing required columns: {', '.join(missing)}")
+        super().__init__(f"row 1 (the header): missing required columns: {', '.join(missing)}")
         self.missing = missing
 
 

@@ -28,13 +28,24 @@ class Written:
 
 
 def append_all(
-    store: Store, planned: Iterable[Planned], on_rows: Callable[[int], None] | None = None
+    store: Store,
+    planned: Iterable[Planned],
+    on_rows: Callable[[int], None] | None = None,
+    *,
+    import_id: str | None = None,
 ) -> Written:
+    """Create the events; with ``import_id``, each carries it and its rows' natural keys
+    (``row_keys``), which later files are checked against (``dedupe``)."""
     ttl = get_settings().events_ttl_days * DAY_SECONDS
     out = Written()
 
     def create(item: Planned) -> tuple[bool, int]:
-        return store.create("events", {**item.event.to_doc(), "ttl": ttl}), item.rows
+        doc = {**item.event.to_doc(), "ttl": ttl}
+        if import_id is not None:
+            doc["import_id"] = import_id
+            if item.keys:
+                doc["row_keys"] = list(item.keys)
+        return store.create("events", doc), item.rows
 
     with ThreadPoolExecutor(WORKERS, thread_name_prefix="import-append") as pool:
         batch: list[Planned] = []
