@@ -47,6 +47,8 @@ def run_devhost(tmp: Path, port: int, env: dict[str, str]) -> tuple[int, str, in
             str(tmp / "host-keys.json"),
             "--no-seed",
             "--no-timers",
+            "--swa-port",
+            "0",
         ],
         cwd=ROOT,
         env={**os.environ, **env, "PYTHONUNBUFFERED": "1"},
