@@ -273,6 +273,12 @@ def imports_rows(r: dict) -> list[Row]:
             dig(r, "memory.peak_rss_mb"),
             ("<", targets.get("import_peak_rss_mb", 500)),
         ),
+        _row(
+            "imports",
+            "50 MB upload: memory beyond the body held, MB",
+            dig(r, "upload.upload_extra_mb"),
+            ("<", targets.get("upload_extra_mb", 32)),
+        ),
     ]
 
 

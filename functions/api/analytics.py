@@ -96,6 +96,18 @@ def revenue(req: func.HttpRequest) -> func.HttpResponse:
 
 
 @api_route(
+    "analytics_sales_by_channel",
+    "analytics/sales-by-channel",
+    ["GET"],
+    RouteDoc("Units and revenue by sales channel and source (marketplace, pos, online, ...)"),
+)
+def sales_by_channel(req: func.HttpRequest) -> func.HttpResponse:
+    require_role(req, READ_ROLES)
+    start, end = date_range(req)
+    return answer(kpis().by_channel(start, end), start, end)
+
+
+@api_route(
     "analytics_sales_by_city",
     "analytics/sales-by-city",
     ["GET"],

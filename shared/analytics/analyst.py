@@ -59,7 +59,8 @@ def schema(warehouse: Warehouse) -> list[dict[str, Any]]:
 def prompt(tables: list[dict[str, Any]]) -> str:
     lines = [
         "You write one DuckDB SELECT over these tables of an Indian e-commerce seller's data",
-        "warehouse (amounts in INR; dates are IST days; net_revenue excludes cancellations).",
+        "warehouse (amounts in INR; dates are IST days; net_revenue and net_units are the sale,",
+        "a cancellation is a negative row on its own day).",
         'Answer only with JSON: {"sql": "...", "chart": "bar|line|table|grid"}.',
         "Use only these tables and columns:",
     ]

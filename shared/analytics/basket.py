@@ -17,7 +17,7 @@ from mlxtend.frequent_patterns import association_rules, fpgrowth
 
 BASKETS = """
 SELECT list(DISTINCT item_id) AS items
-FROM fact_sales WHERE NOT is_cancelled
+FROM fact_sales WHERE line_kind = 'order' AND NOT is_cancelled
 GROUP BY coalesce(customer_key, order_id)
 HAVING count(DISTINCT item_id) >= 2
 """

@@ -50,7 +50,8 @@ EVENT_SCHEMA = pa.schema(
         ("written_ts", pa.int64()),
     ]
 )
-_EXTRA = ("signals", "channels", "stock_reserved", "stock_in_transit")
+# ``hourly`` and ``channels``: an imported sales day's hours and channels (fact_sales splits it).
+_EXTRA = ("signals", "channels", "hourly", "stock_reserved", "stock_in_transit")
 
 PRODUCT_SCHEMA = pa.schema(
     [

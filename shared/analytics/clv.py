@@ -133,7 +133,8 @@ WITH occasions AS (
     SELECT customer_key, CAST(ordered_at + INTERVAL 330 MINUTE AS DATE) AS day,
         sum(net_revenue) AS value
     FROM fact_sales
-    WHERE customer_key IS NOT NULL AND NOT is_cancelled AND net_revenue > 0
+    WHERE customer_key IS NOT NULL AND line_kind = 'order' AND NOT is_cancelled
+        AND net_revenue > 0
     GROUP BY 1, 2
 ),
 as_of AS (SELECT max(day) AS last_day FROM occasions),

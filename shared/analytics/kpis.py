@@ -19,24 +19,50 @@ DEFAULT_MIN_SUPPORT = 0.01
 CLV_HORIZON_DAYS = 90
 CLV_TOP = 500  # the most customers one CLV answer lists
 
+# Sales as shared/core/sales.py defines them: revenue and units are sums of net_revenue and
+# net_units over every movement of the days (orders, cancellations on their own day, Amazon's
+# hourly reports, imported rows); gross_revenue leaves the cancellations out. Orders and lines
+# are marketplace order lines.
 REVENUE = """
 SELECT {period} AS period,
-    count(DISTINCT f.order_id) FILTER (WHERE NOT f.is_cancelled) AS orders,
-    count(*) AS order_lines,
-    count(*) FILTER (WHERE f.is_cancelled) AS cancelled_lines,
-    sum(f.net_units) AS units,
-    round(sum(f.net_revenue), 2) AS revenue,
-    round(sum(f.gross_revenue), 2) AS gross_revenue
+    count(DISTINCT f.order_id) FILTER (WHERE f.line_kind = 'order' AND NOT f.is_cancelled)
+        AS orders,
+    count(*) FILTER (WHERE f.line_kind = 'order') AS order_lines,
+    count(*) FILTER (WHERE f.line_kind = 'order' AND f.is_cancelled) AS cancelled_lines,
+    coalesce(sum(f.net_units), 0) AS units,
+    coalesce(round(sum(f.net_revenue), 2), 0) AS revenue,
+    coalesce(round(sum(f.net_revenue) FILTER (WHERE f.line_kind <> 'cancel'), 2), 0)
+        AS gross_revenue
 FROM fact_sales f JOIN dim_dates d USING (date_key)
 WHERE d.date BETWEEN $start AND $end
 GROUP BY 1 ORDER BY 1
 """
 
+# The Analytics split by channel (marketplace, pos, online, wholesale) and source of sale.
+BY_CHANNEL = """
+SELECT f.channel, f.source,
+    coalesce(sum(f.net_units), 0) AS units,
+    round(coalesce(sum(f.net_revenue), 0), 2) AS revenue,
+    round(sum(f.net_revenue) / nullif(sum(sum(f.net_revenue)) OVER (), 0), 4) AS revenue_share
+FROM fact_sales f JOIN dim_dates d USING (date_key)
+WHERE d.date BETWEEN $start AND $end
+GROUP BY 1, 2 ORDER BY revenue DESC, 1, 2
+"""
+
+# Units and revenue per IST day and source: the lake's side of the reconciliation.
+DAY_TOTALS = """
+SELECT d.date, f.source, sum(f.net_units) AS units, round(sum(f.net_revenue), 2) AS revenue
+FROM fact_sales f JOIN dim_dates d USING (date_key)
+WHERE d.date BETWEEN $start AND $end
+GROUP BY 1, 2 ORDER BY 1, 2
+"""
+
 BY_PLACE = """
 WITH sales AS (
-    SELECT coalesce({column}, 'unknown') AS {column}, f.order_id, f.net_units, f.net_revenue
+    SELECT coalesce({column}, 'unknown') AS {column}, f.net_units, f.net_revenue,
+        CASE WHEN f.line_kind = 'order' AND NOT f.is_cancelled THEN f.order_id END AS order_id
     FROM fact_sales f JOIN dim_dates d USING (date_key)
-    WHERE d.date BETWEEN $start AND $end AND NOT f.is_cancelled
+    WHERE d.date BETWEEN $start AND $end
 )
 SELECT {column},
     count(DISTINCT order_id) AS orders,
@@ -52,9 +78,9 @@ WITH sold AS (
     SELECT item_id,
         sum(net_units) AS units,
         round(sum(net_revenue), 2) AS revenue,
-        count(DISTINCT order_id) AS orders
+        count(DISTINCT order_id) FILTER (WHERE line_kind = 'order' AND NOT is_cancelled) AS orders
     FROM fact_sales
-    WHERE date_key BETWEEN $start_key AND $end_key AND NOT is_cancelled
+    WHERE date_key BETWEEN $start_key AND $end_key
     GROUP BY 1 ORDER BY revenue DESC, item_id LIMIT $limit
 )
 SELECT s.item_id, p.title, p.category, p.marketplace, s.units, s.revenue, s.orders
@@ -182,7 +208,7 @@ FROM segmented GROUP BY ALL"""
 )
 WITHOUT_CUSTOMER = """
 SELECT marketplace, count(*) AS order_lines, round(sum(net_revenue), 2) AS revenue
-FROM fact_sales WHERE customer_key IS NULL GROUP BY 1 ORDER BY 1
+FROM fact_sales WHERE customer_key IS NULL AND line_kind = 'order' GROUP BY 1 ORDER BY 1
 """
 
 
@@ -207,6 +233,19 @@ class Kpis:
 
     def by_place(self, column: Literal["city", "state"], start: date, end: date) -> dict:
         return _table(self._q(BY_PLACE.format(column=column), start=start, end=end))
+
+    def by_channel(self, start: date, end: date) -> dict:
+        return _table(self._q(BY_CHANNEL, start=start, end=end))
+
+    def day_totals(self, start: date, end: date) -> dict[tuple[str, str], tuple[int, float]]:
+        """{(IST day, source): (units, revenue)} of the lake."""
+        result = self._w.query(
+            DAY_TOTALS, {"start": start, "end": end}, timeout=self._timeout, max_rows=1_000_000
+        )
+        return {
+            (day.isoformat(), source): (int(units or 0), float(revenue or 0.0))
+            for day, source, units, revenue in result.rows
+        }
 
     def top_products(self, start: date, end: date, limit: int) -> dict:
         keys = {"start_key": _key(start), "end_key": _key(end)}

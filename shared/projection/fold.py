@@ -28,6 +28,12 @@ A product's projected state lives in its ``products`` document next to the catal
   ``{"YYYYMMDD|channel": [units, revenue]}`` from imported sales files (their ``channels``), the
   same newest days. Sums, pruned to the newest keys like the buckets, so any delivery order of
   the same events gives the same rollup;
+- ``sale_days``: ``{"YYYYMMDD|source": [units, revenue]}`` per IST day and source of sale, the
+  newest ``DAYS_KEPT`` days (``sale_days_pruned``: the newest day dropped, so the days after it
+  are whole): the Overview's day figures and the live side of the reconciliation;
+  ``amazon_hours``: ``{"YYYYMMDDHH": [notifications, line units, line revenue, notified units,
+  notified revenue]}`` per UTC hour of Amazon sales, the newest ``BUCKET_HOURS``: an hour with a
+  sales notification counts the notification, not the order lines (``shared.core.sales``);
 - ``totals``: all-time sums of the same counters;
 - ``price``/``competitor_price``: the prices observed at the newest ``occurred_at`` of each
   (``price_at``, ``competitor_at``), the listing price from price sources only
@@ -49,6 +55,7 @@ from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from shared.core import sales
 from shared.core.records import COUNTERS, PRICE_SOURCES, hour_key
 from shared.projection.windows import DAYS_KEPT, day_key
 
@@ -77,6 +84,8 @@ def new_state(product: Mapping[str, Any]) -> dict[str, Any]:
     doc["buckets"] = {}
     doc["days"] = {}
     doc["channel_days"] = {}
+    doc["sale_days"] = {}
+    doc["amazon_hours"] = {}
     doc["totals"] = dict.fromkeys(COUNTERS, 0)
     doc["totals"]["revenue"] = 0.0
     doc.setdefault("competitor_price", None)
@@ -88,14 +97,19 @@ def new_state(product: Mapping[str, Any]) -> dict[str, Any]:
 def apply_event(state: dict[str, Any], event: Mapping[str, Any]) -> None:
     """Add one event's deltas to ``state`` in place. Not idempotent by itself: see apply_batch."""
     occurred = as_datetime(event["occurred_at"])
+    source = sales.source_of(event)
     if event.get("hourly"):
         # An imported day: each hour's orders, units and revenue go to that hour's bucket.
         for key, (orders, units, revenue) in event["hourly"].items():
             _add(state, key, {"orders": orders, "units": units, "revenue": revenue})
             _add_day(state, "days", key[:8], units, revenue)
+            _add_sale_day(state, sales.hour_start(key), source, units, revenue)
     else:
-        _add(state, hour_key(occurred), event)
-        _add_day(state, "days", day_key(occurred), event.get("units"), event.get("revenue"))
+        units, revenue = _sale_delta(state, event, occurred)
+        _add(state, hour_key(occurred), {**event, "units": units, "revenue": revenue})
+        _add_day(state, "days", day_key(occurred), units, revenue)
+        if sales.is_sale(event):
+            _add_sale_day(state, occurred, source, units, revenue)
     for channel, sold in (event.get("channels") or {}).items():
         key = f"{day_key(occurred)}|{channel}"
         _add_day(state, "channel_days", key, sold.get("units"), sold.get("revenue"))
@@ -143,6 +157,47 @@ def apply_event(state: dict[str, Any], event: Mapping[str, Any]) -> None:
         if order > (state.get("last_order_at") or "", state.get("last_order_price") or 0.0):
             state["last_order_at"], state["last_order_price"] = order
     _prune(state)
+
+
+def _sale_delta(state: dict[str, Any], event: Mapping[str, Any], occurred: datetime) -> tuple:
+    """What the event adds to the item's units and revenue (``shared.core.sales``): its own,
+    except for Amazon, where an hour's sales notifications stand for its order lines. Each
+    Amazon (item, UTC hour) keeps ``[notifications, line units, line revenue, notified units,
+    notified revenue]``; the event adds the change of what the hour counts."""
+    units, revenue = int(event.get("units") or 0), float(event.get("revenue") or 0.0)
+    line, notification = sales.is_amazon_line(event), sales.is_amazon_notification(event)
+    if not (line or notification):
+        return units, revenue
+    hours = state.setdefault("amazon_hours", {})
+    entry = hours.setdefault(hour_key(occurred), [0, 0, 0.0, 0, 0.0])
+    before = _amazon_hour(entry)
+    if line:
+        entry[1], entry[2] = entry[1] + units, round(entry[2] + revenue, 2)
+    else:
+        entry[0] += 1
+        entry[3], entry[4] = entry[3] + units, round(entry[4] + revenue, 2)
+    after = _amazon_hour(entry)
+    return after[0] - before[0], round(after[1] - before[1], 2)
+
+
+def _amazon_hour(entry: list) -> tuple[int, float]:
+    return sales.amazon_hour_rule(
+        (int(entry[1]), float(entry[2])), (int(entry[3]), float(entry[4])), entry[0] > 0
+    )
+
+
+def _add_sale_day(
+    state: dict[str, Any], moment: datetime, source: str, units: Any, revenue: Any
+) -> None:
+    """The IST-day rollup by source (``sale_days``, ``YYYYMMDD|source``): what the live side
+    of the reconciliation and the Overview's day figures read."""
+    units, revenue = int(units or 0), float(revenue or 0.0)
+    if not units and not revenue:
+        return
+    key = f"{sales.ist_day(moment):%Y%m%d}|{source}"
+    entry = state.setdefault("sale_days", {}).setdefault(key, [0, 0.0])
+    entry[0] += units
+    entry[1] = round(entry[1] + revenue, 2)
 
 
 def _add(state: dict[str, Any], key: str, deltas: Mapping[str, Any]) -> None:
@@ -310,6 +365,9 @@ _PROJECTED = {
     "buckets",
     "days",
     "channel_days",
+    "amazon_hours",
+    "sale_days",
+    "sale_days_pruned",
     "last_order_price",
     "last_order_at",
     "totals",
@@ -360,6 +418,19 @@ def _prune(state: dict[str, Any]) -> None:
     if len(days) > DAYS_KEPT:
         for key in sorted(days)[: len(days) - DAYS_KEPT]:
             del days[key]
+    hours = state.get("amazon_hours") or {}
+    if len(hours) > BUCKET_HOURS:
+        for key in sorted(hours)[: len(hours) - BUCKET_HOURS]:
+            del hours[key]
+    sold = state.get("sale_days") or {}
+    if len(sold) > DAYS_KEPT:
+        seen = sorted({key[:8] for key in sold})
+        if len(seen) > DAYS_KEPT:
+            for key in [k for k in sold if k[:8] < seen[-DAYS_KEPT]]:
+                del sold[key]
+            # The days before this one are no longer all here: live figures start after it.
+            pruned = seen[-DAYS_KEPT - 1]
+            state["sale_days_pruned"] = max(state.get("sale_days_pruned") or "", pruned)
     channels = state.get("channel_days") or {}
     if len(channels) > DAYS_KEPT:  # fewer keys cannot span more days
         seen = sorted({key[:8] for key in channels})

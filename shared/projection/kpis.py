@@ -20,10 +20,16 @@ WINDOW_HOURS = 24
 DAY_WINDOW = 1  # window_counts gives 1 h, 24 h and 7 d
 
 
+# IST days the snapshot lists (the projection keeps each product's newest DAYS_KEPT).
+DAYS_LISTED = 35
+
 # One product's part of the KPIs: marketplace, stock (None: not catalogued yet, so unknown),
 # 24 h window and all-time totals, each as [views, clicks, orders, units, revenue in paise]
-# (integers, so adding and taking away parts never drifts).
-_Part = tuple[str, int | None, tuple[int, ...], tuple[int, ...]]
+# (integers, so adding and taking away parts never drifts); its sales per IST day and source
+# (``sale_days`` keys with [units, paise]) and the newest day its rollup dropped ("" if none).
+_Part = tuple[
+    str, int | None, tuple[int, ...], tuple[int, ...], tuple[tuple[str, int, int], ...], str
+]
 
 
 def _as_ints(values: list[float]) -> tuple[int, ...]:
@@ -51,6 +57,8 @@ class KpiAggregate:
         self._by_mp_totals: dict[str, list[int]] = {mp: [0] * 5 for mp in MARKETPLACES}
         self._low_stock = 0
         self._needs_details = 0
+        self._days: dict[str, list[int]] = {}
+        self._pruned: dict[str, int] = {}
 
     def rebase(self, products: Iterable[Mapping[str, Any]], now: datetime) -> None:
         """Recompute every part at ``now`` (cold start, and once each new UTC hour)."""
@@ -75,12 +83,27 @@ class KpiAggregate:
                 int(product.get("stock", 0)) if known else None,
                 _as_ints(window.tolist()),
                 _as_ints([float(totals.get(name, 0)) for name in COUNTERS]),
+                tuple(
+                    (key, int(units), round(float(revenue) * 100))
+                    for key, (units, revenue) in (product.get("sale_days") or {}).items()
+                ),
+                product.get("sale_days_pruned") or "",
             )
             self._parts[product["item_id"]] = part
             self._apply(part, 1)
 
     def _apply(self, part: _Part, sign: int) -> None:
-        marketplace, stock, window, totals = part
+        marketplace, stock, window, totals, days, pruned = part
+        for key, units, paise in days:
+            entry = self._days.setdefault(key, [0, 0])
+            entry[0] += sign * units
+            entry[1] += sign * paise
+            if entry == [0, 0]:
+                del self._days[key]
+        if pruned:
+            self._pruned[pruned] = self._pruned.get(pruned, 0) + sign
+            if not self._pruned[pruned]:
+                del self._pruned[pruned]
         by_mp = self._by_mp.get(marketplace)
         by_mp_totals = self._by_mp_totals.get(marketplace)
         for i in range(5):
@@ -108,8 +131,30 @@ class KpiAggregate:
             "kpis": {**_block(self._window, self._by_mp, mode), **extra},
             "totals": {**_block(self._totals, self._by_mp_totals, mode), **extra},
             "by_marketplace": {mp: _block(v, {mp: v}, mode) for mp, v in self._by_mp.items()},
+            "days": self.days(),
+            "days_whole_after": _iso(max(self._pruned)) if self._pruned else None,
             "signals": signals.table(mode),
         }
+
+    def days(self, limit: int = DAYS_LISTED) -> dict[str, dict[str, Any]]:
+        """Sales per IST day (``shared.core.sales``): units and revenue, in total and by source,
+        for the newest ``limit`` days. A day at or before ``days_whole_after`` may miss the
+        sales of products whose rollup no longer holds it."""
+        out: dict[str, dict[str, Any]] = {}
+        for key in sorted(self._days, reverse=True):
+            day, source = key.split("|", 1)
+            if _iso(day) not in out and len(out) == limit:
+                continue
+            units, paise = self._days[key]
+            entry = out.setdefault(_iso(day), {"units": 0, "revenue": 0.0, "by_source": {}})
+            entry["units"] += units
+            entry["revenue"] = round(entry["revenue"] + paise / 100, 2)
+            entry["by_source"][source] = {"units": units, "revenue": round(paise / 100, 2)}
+        return dict(sorted(out.items()))
+
+
+def _iso(day: str) -> str:
+    return f"{day[:4]}-{day[4:6]}-{day[6:8]}"
 
 
 _INDEX = {name: i for i, name in enumerate(COUNTERS)}

@@ -20,9 +20,9 @@ SAMPLES = 20  # offending items listed per check
 
 @dataclass
 class Inputs:
-    day: date
+    day: date  # the seller's day (IMPORT_TIMEZONE) the run judges; every day below is one too
     now: datetime
-    # (item, location) -> set of days with a count, from inventory files (last 8 days)
+    # (item, location) -> set of days with a count, from inventory files (last 31 days)
     counts_by_pair: dict[tuple[str, str], set[date]]
     # source name ("amazon", "file:sales", ...) -> newest data time
     last_seen: dict[str, datetime | None]
@@ -71,16 +71,21 @@ def _skipped(name, category, rule, severity, threshold, reason) -> Check:
 
 
 def completeness(i: Inputs) -> Check:
-    """Share of product-locations counted in the last week that reported for the day."""
+    """Of the product-locations counted in the week before, the share that reported for the
+    day the latest inventory file covers (the newest counted day up to the run's day, in the
+    seller's time zone). A day no file has covered yet is not a day of missing counts (late
+    files are ``timeliness``'s to flag), and a row counts for the seller's day it names."""
     rule, name = "reported_share(product, location) >= 0.9", "completeness"
+    counted = {d for days in i.counts_by_pair.values() for d in days if d <= i.day}
+    if not counted:
+        return _skipped(name, "completeness", rule, "critical", 0.9, "no inventory files yet")
+    covered = max(counted)
     expected = {
         pair
         for pair, days in i.counts_by_pair.items()
-        if any(i.day - timedelta(days=7) <= d <= i.day for d in days)
+        if any(covered - timedelta(days=7) <= d <= covered for d in days)
     }
-    if not expected:
-        return _skipped(name, "completeness", rule, "critical", 0.9, "no inventory files yet")
-    missing = sorted(p for p in expected if i.day not in i.counts_by_pair[p])
+    missing = sorted(p for p in expected if covered not in i.counts_by_pair[p])
     share = round(1 - len(missing) / len(expected), 4)
     return _result(
         name,
@@ -90,6 +95,7 @@ def completeness(i: Inputs) -> Check:
         share < 0.9,
         share,
         0.9,
+        day=covered.isoformat(),
         expected=len(expected),
         reported=len(expected) - len(missing),
         missing=[f"{item}@{loc}" for item, loc in missing[:SAMPLES]],

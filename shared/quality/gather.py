@@ -1,11 +1,15 @@
 """What the checks read, gathered in a few queries: events of the last 31 days (only the kinds
 that matter and only the fields used), the products' stock, and the imports of the last day.
+
+Days are the seller's (``IMPORT_TIMEZONE``, India by default), as the files name them: a count
+dated 2026-12-07 (midnight in India, 18:30 UTC the day before) is a count of 7 December.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from shared.adapters.cosmos import Store
 from shared.core.records import MARKETPLACES, PRICE_SOURCES
@@ -17,8 +21,9 @@ HISTORY_DAYS = 31
 FILE_KINDS = (*CSV_KINDS, "daily_update")
 
 
-def gather(store: Store, day: date, now: datetime) -> Inputs:
-    since = datetime.combine(day - timedelta(days=HISTORY_DAYS), datetime.min.time(), UTC)
+def gather(store: Store, day: date, now: datetime, timezone: str) -> Inputs:
+    zone = ZoneInfo(timezone)
+    since = datetime.combine(day - timedelta(days=HISTORY_DAYS), datetime.min.time(), zone)
     kinds = ["sales", "order", "cancel", "stock", *sorted(PRICE_SOURCES)]
     events = store.query(
         "events",
@@ -35,7 +40,7 @@ def gather(store: Store, day: date, now: datetime) -> Inputs:
     prices_at: dict[tuple[str, str], set[float]] = defaultdict(set)
     for e in events:
         at = as_datetime(e["occurred_at"])
-        on = at.date()
+        on = at.astimezone(zone).date()
         if e["kind"] in ("sales", "order", "cancel") and e.get("units"):
             daily_units[e["item_id"]][on] += float(e["units"])
         if e["kind"] == "stock" and e.get("location_id") and e.get("stock_set") is not None:

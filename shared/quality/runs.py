@@ -10,10 +10,12 @@ import logging
 import uuid
 from datetime import date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from shared.adapters.cosmos import Store
 from shared.core.errors import Conflict
 from shared.core.records import utcnow
+from shared.core.settings import get_settings
 from shared.quality import checks
 from shared.quality.gather import gather
 
@@ -25,9 +27,9 @@ STALE = timedelta(minutes=15)
 def run(
     store: Store, *, trigger: str, day: date | None = None, now: datetime | None = None
 ) -> dict[str, Any]:
-    """Run every check for ``day`` (default: today, UTC) and store the run."""
+    """Run every check for ``day`` (default: the seller's today) and store the run."""
     now = now or utcnow()
-    day = day or now.date()
+    day = day or local_day(now)
     doc = _evaluate(store, day, now, trigger)
     doc["id"] = f"{trigger}:{now:%Y%m%dT%H%M%S}:{uuid.uuid4().hex[:6]}"
     store.create(CONTAINER, doc)
@@ -35,9 +37,9 @@ def run(
 
 
 def run_daily(store: Store, now: datetime | None = None) -> dict[str, Any] | None:
-    """Yesterday's run (UTC), once: None when it is done or running elsewhere."""
+    """Yesterday's run (the seller's day), once: None when it is done or running elsewhere."""
     now = now or utcnow()
-    day = (now - timedelta(days=1)).date()
+    day = local_day(now) - timedelta(days=1)
     doc_id = f"daily:{day.isoformat()}"
     claim = {
         "id": doc_id,
@@ -63,8 +65,13 @@ def run_daily(store: Store, now: datetime | None = None) -> dict[str, Any] | Non
     return doc
 
 
+def local_day(now: datetime) -> date:
+    """The seller's day at ``now`` (``IMPORT_TIMEZONE``: the clock their files are dated in)."""
+    return now.astimezone(ZoneInfo(get_settings().import_timezone)).date()
+
+
 def _evaluate(store: Store, day: date, now: datetime, trigger: str) -> dict[str, Any]:
-    results = checks.run_all(gather(store, day, now))
+    results = checks.run_all(gather(store, day, now, get_settings().import_timezone))
     summary = checks.summary(results)
     log.info("quality run for %s (%s): %s", day, trigger, summary["status"])
     return {

@@ -4,6 +4,7 @@ serves the latest run and the trend."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -17,12 +18,13 @@ from shared.quality import runs
 from tests.integration.helpers import principal
 
 pytestmark = pytest.mark.integration
+IST = ZoneInfo("Asia/Kolkata")  # IMPORT_TIMEZONE: the seller's days the checks judge
 NOW = datetime.now(UTC)
-DAY = NOW.date()
+DAY = NOW.astimezone(IST).date()
 
 
 def at(days_ago: int, hour: int) -> datetime:
-    return datetime.combine(DAY - timedelta(days=days_ago), time(hour), UTC)
+    return datetime.combine(DAY - timedelta(days=days_ago), time(hour), IST)
 
 
 def event(id_: str, item: str, when: datetime, **fields) -> Planned:
