@@ -3,7 +3,7 @@ import { BrowserRouter, Route, Routes, Link } from "react-router";
 import { api } from "./api/client";
 import type { ClientPrincipal } from "./api/types";
 import { Header } from "./components/Header";
-import { ErrorBox, Loading } from "./components/Status";
+import { ErrorBox, Loading } from "./ui/Status";
 import { isLocalHost, roleOf } from "./lib/auth";
 import { RoleContext } from "./lib/role";
 import { useApi } from "./lib/useApi";

@@ -5,7 +5,7 @@ import { demoActions, demoSummary, type DemoAction } from "../lib/demo";
 import { useAction } from "../lib/useAction";
 import { useLive, useLiveStore } from "../live/LiveProvider";
 import { applyMessage } from "../live/state";
-import { ErrorBox } from "./Status";
+import { ErrorBox } from "../ui/Status";
 
 /** The Stores page's demo: its state, when and why it ended, and the admin's switches. */
 export function DemoPanel({ isAdmin }: { isAdmin: boolean }) {

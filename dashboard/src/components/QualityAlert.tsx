@@ -2,7 +2,7 @@ import { Link, useLocation } from "react-router";
 import { api } from "../api/client";
 import { checkName, valueText } from "../lib/quality";
 import { useApi } from "../lib/useApi";
-import { WarnIcon } from "./Badges";
+import { WarnIcon } from "../ui/Badges";
 import "../pages/data.css";
 
 const QUALITY_EVERY_MS = 60_000;

@@ -3,7 +3,7 @@ import { api } from "../api/client";
 import { int } from "../lib/format";
 import { useApi } from "../lib/useApi";
 import { useLive } from "../live/LiveProvider";
-import { WarnIcon } from "./Badges";
+import { WarnIcon } from "../ui/Badges";
 import { DemoBanner } from "./DemoBanner";
 import { QualityAlert } from "./QualityAlert";
 

@@ -1,8 +1,8 @@
 import { Link } from "react-router";
 import { api } from "../api/client";
-import { WarnIcon } from "../components/Badges";
-import { CopyButton } from "../components/CopyButton";
-import { Empty, ErrorBox, Loading } from "../components/Status";
+import { WarnIcon } from "../ui/Badges";
+import { CopyButton } from "../ui/CopyButton";
+import { Empty, ErrorBox, Loading } from "../ui/Status";
 import { ago, int, istDateTime } from "../lib/format";
 import { useApi } from "../lib/useApi";
 import { Table } from "../ui/Table";

@@ -3,8 +3,8 @@ import type { DragEvent } from "react";
 import { useSearchParams } from "react-router";
 import { api, ApiError, uploadImport } from "../api/client";
 import type { ImportJob, ImportKind } from "../api/types";
-import { WarnIcon } from "../components/Badges";
-import { Empty, ErrorBox, Loading } from "../components/Status";
+import { WarnIcon } from "../ui/Badges";
+import { Empty, ErrorBox, Loading } from "../ui/Status";
 import { ago, int, istDateTime } from "../lib/format";
 import {
   ACCEPTED_EXTENSIONS,

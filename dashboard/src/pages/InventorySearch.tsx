@@ -4,7 +4,7 @@ import { LEVELS, imageUrl, inventory, type InventoryRow, type Level } from "../a
 import { DangerBadge } from "../components/DangerBadge";
 import { Thumbnail } from "../components/ImagePreview";
 import { InventoryNav } from "../components/InventoryNav";
-import { Empty, ErrorBox, Loading } from "../components/Status";
+import { Empty, ErrorBox, Loading } from "../ui/Status";
 import { inr, int } from "../lib/format";
 import { LEVEL_TEXT, PAGE_SIZE, filtersFrom, pageInfo, paramsOf, riskText } from "../lib/inventory";
 import { useApi, useDebounced } from "../lib/useApi";

@@ -5,8 +5,8 @@ import { imageUrl, inventory, type ProductDetail, type RiskScores } from "../api
 import { DangerBadge } from "../components/DangerBadge";
 import { Thumbnail } from "../components/ImagePreview";
 import { InventoryNav } from "../components/InventoryNav";
-import { LineChart } from "../components/LineChart";
-import { Empty, ErrorBox, Loading } from "../components/Status";
+import { LineChart } from "../ui/LineChart";
+import { Empty, ErrorBox, Loading } from "../ui/Status";
 import { featureLabel, inr, int, istDateTime, signed } from "../lib/format";
 import { decisionText, priceSeries, riskText } from "../lib/inventory";
 import { useRole } from "../lib/role";

@@ -2,7 +2,7 @@ import { useEffect, useRef, useState, type FormEvent, type KeyboardEvent } from 
 import { Link, useSearchParams } from "react-router";
 import { api } from "../api/client";
 import type { Rule, RuleType } from "../api/types";
-import { Empty, ErrorBox, Loading } from "../components/Status";
+import { Empty, ErrorBox, Loading } from "../ui/Status";
 import { istDateTime } from "../lib/format";
 import { useRole } from "../lib/role";
 import { tabKeyTarget } from "../lib/tabs";

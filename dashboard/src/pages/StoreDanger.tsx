@@ -4,7 +4,7 @@ import { LEVELS, inventory, type DangerSummary, type DecisionRow, type Level, ty
 import { BarChart } from "../components/BarChart";
 import { DangerBadge } from "../components/DangerBadge";
 import { InventoryNav } from "../components/InventoryNav";
-import { Empty, ErrorBox, Loading } from "../components/Status";
+import { Empty, ErrorBox, Loading } from "../ui/Status";
 import { inr, int } from "../lib/format";
 import { LEVEL_TEXT, changeText, decisionText, drillDown, optionText, otherOptions, storeBars } from "../lib/inventory";
 import { useRole } from "../lib/role";

@@ -1,10 +1,10 @@
 import { useEffect, useState } from "react";
 import { api } from "../api/client";
 import type { RotatedSecret, Store, StoresPayload } from "../api/types";
-import { WarnIcon } from "../components/Badges";
-import { CopyButton } from "../components/CopyButton";
+import { WarnIcon } from "../ui/Badges";
+import { CopyButton } from "../ui/CopyButton";
 import { DemoPanel } from "../components/DemoPanel";
-import { Empty, ErrorBox, Loading } from "../components/Status";
+import { Empty, ErrorBox, Loading } from "../ui/Status";
 import { ago, int, istDateTime } from "../lib/format";
 import { useRole } from "../lib/role";
 import { graceLeft, minuteToIso, perMinute, reasonText, rejectedTotal } from "../lib/stores";
