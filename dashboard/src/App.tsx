@@ -22,8 +22,8 @@ import { StoresPage } from "./pages/Stores";
 import { WhatIfPage } from "./pages/WhatIf";
 
 // The lake's pages load on first visit: their code stays out of the first download.
-const AnalyticsPage = lazy(() => import("./pages/Analytics"));
-const AnalystPage = lazy(() => import("./pages/Analyst"));
+const AnalyticsPage = lazy(() => import("./features/analytics/Analytics"));
+const AnalystPage = lazy(() => import("./features/analytics/Analyst"));
 // So do the inventory and alerts pages.
 const StoreDangerPage = lazy(() => import("./pages/StoreDanger").then((m) => ({ default: m.StoreDangerPage })));
 const InventorySearchPage = lazy(() => import("./pages/InventorySearch").then((m) => ({ default: m.InventorySearchPage })));

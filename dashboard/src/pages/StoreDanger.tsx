@@ -1,7 +1,7 @@
 import { useMemo, useState } from "react";
 import { Link, useSearchParams } from "react-router";
 import { LEVELS, inventory, type DangerSummary, type DecisionRow, type Level, type StoreDanger } from "../api/inventory";
-import { BarChart } from "../components/BarChart";
+import { BarChart } from "../features/analytics/BarChart";
 import { DangerBadge } from "../components/DangerBadge";
 import { InventoryNav } from "../components/InventoryNav";
 import { Empty, ErrorBox, Loading } from "../ui/Status";

@@ -1,5 +1,5 @@
 // Shapes and calls of the analytics KPIs (/api/analytics/*) and the analyst (/api/analyst/*).
-import { query, request } from "./client";
+import { query, request } from "../../api/client";
 
 export type Cell = string | number | boolean | null | Cell[] | { [key: string]: Cell };
 

@@ -1,14 +1,14 @@
 import { useMemo, useRef, useState, type FormEvent } from "react";
 import { Link } from "react-router";
-import { analytics, type Cell, type GoldTable, type QueryAnswer } from "../api/analytics";
-import type { ApiError } from "../api/client";
-import { BarChart } from "../components/BarChart";
-import { LineChart } from "../ui/LineChart";
-import { Empty, ErrorBox, Loading } from "../ui/Status";
-import { cellText, lakeIsEmpty, queryProblem, resultChart } from "../lib/analytics";
-import { useAction } from "../lib/useAction";
-import { useApi } from "../lib/useApi";
-import { Table } from "../ui/Table";
+import { analytics, type Cell, type GoldTable, type QueryAnswer } from "./api";
+import type { ApiError } from "../../api/client";
+import { BarChart } from "./BarChart";
+import { LineChart } from "../../ui/LineChart";
+import { Empty, ErrorBox, Loading } from "../../ui/Status";
+import { cellText, lakeIsEmpty, queryProblem, resultChart } from "./analytics";
+import { useAction } from "../../lib/useAction";
+import { useApi } from "../../lib/useApi";
+import { Table } from "../../ui/Table";
 import "./analytics.css";
 
 /** A refusal from the guard (or any failed query) in plain words, with the reason as given. */

@@ -1,5 +1,5 @@
 import { useId, useLayoutEffect, useRef, useState } from "react";
-import { describeBars, type Bar } from "../lib/analytics";
+import { describeBars, type Bar } from "./analytics";
 import "./BarChart.css";
 
 export interface BarChartProps {

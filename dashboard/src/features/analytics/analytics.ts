@@ -1,6 +1,6 @@
 // Pure helpers of the Analytics and Analyst pages: tables to records, date ranges, chart inputs.
-import type { ApiError } from "../api/client";
-import type { Cell, ChartKind, DateRange, Granularity, Table } from "../api/analytics";
+import type { ApiError } from "../../api/client";
+import type { Cell, ChartKind, DateRange, Granularity, Table } from "./api";
 
 export type Row = Record<string, Cell>;
 

@@ -1,15 +1,15 @@
 import { useMemo, useState, type FormEvent, type ReactNode } from "react";
 import { Link, useSearchParams } from "react-router";
-import { analytics, type Answer, type DateRange, type Granularity, type Table } from "../api/analytics";
-import type { ApiError } from "../api/client";
-import { BarChart } from "../components/BarChart";
-import { LineChart } from "../ui/LineChart";
-import { Empty, ErrorBox, Loading } from "../ui/Status";
-import { Tabs } from "../ui/Tabs";
-import { barsOf, cellText, defaultRange, heat, lakeIsEmpty, num, parseMinSupport, rangeProblem, records, revenueSeries, rfmGrid, seasonLabel, withoutCustomer, type Row } from "../lib/analytics";
-import { inr, inrCompact, int, marketplaceLabel, pct } from "../lib/format";
-import { useApi, type ApiState } from "../lib/useApi";
-import { Table as DataTable } from "../ui/Table";
+import { analytics, type Answer, type DateRange, type Granularity, type Table } from "./api";
+import type { ApiError } from "../../api/client";
+import { BarChart } from "./BarChart";
+import { LineChart } from "../../ui/LineChart";
+import { Empty, ErrorBox, Loading } from "../../ui/Status";
+import { Tabs } from "../../ui/Tabs";
+import { barsOf, cellText, defaultRange, heat, lakeIsEmpty, num, parseMinSupport, rangeProblem, records, revenueSeries, rfmGrid, seasonLabel, withoutCustomer, type Row } from "./analytics";
+import { inr, inrCompact, int, marketplaceLabel, pct } from "../../lib/format";
+import { useApi, type ApiState } from "../../lib/useApi";
+import { Table as DataTable } from "../../ui/Table";
 import "./analytics.css";
 
 const TABS = [
