@@ -1,7 +1,8 @@
 """The marketplace webhook blueprint, one instance per marketplace folder.
 
 Thin on purpose: read the raw body and headers, call ``shared.ingest.webhook``, answer. Auth level
-FUNCTION (a function key) plus the HMAC signature checked in ``shared.ingest.signature``.
+FUNCTION (a function key) plus the HMAC signature, or the secret as a static token header where
+the marketplace takes one (EventBridge API destinations), checked in ``shared.ingest.signature``.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import azure.functions as func
 from functions.http_util import json_response
 from functions.routes import RouteDoc, http_route
 from shared.adapters.cosmos import get_store
+from shared.catalogue import demo
 from shared.core.errors import PayloadTooLarge
 from shared.core.records import Marketplace
 from shared.core.settings import get_settings
@@ -27,7 +29,7 @@ def webhook_blueprint(marketplace: Marketplace) -> func.Blueprint:
         f"integrations/{marketplace}/webhook",
         ["POST"],
         func.AuthLevel.FUNCTION,
-        RouteDoc(f"{marketplace} webhook (signed, function key)", role=None),
+        RouteDoc(f"{marketplace} webhook (function key, and signed or token)", role=None),
     )
     def webhook(req: func.HttpRequest) -> func.HttpResponse:
         settings = get_settings()
@@ -45,6 +47,8 @@ def webhook_blueprint(marketplace: Marketplace) -> func.Blueprint:
             listings=state.listings,
             secrets=state.secrets,
         )
+        if result.recorded:  # the seller's own data is here: the automatic demo ends for good
+            demo.real_data(f"the first signed {marketplace} webhook")
         return json_response(result.to_dict())
 
     return bp

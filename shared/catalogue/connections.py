@@ -8,14 +8,21 @@ last real event.
 Refused deliveries (bad signature, stale timestamp, invalid payload) are counted per
 marketplace, reason and minute in the ``deliveries`` container (diagnostics with a week's TTL,
 never business state), so the Stores page can say why a marketplace's events are not landing.
+Notifications of a type ReSight does not take are answered 200 and recorded there too, one
+document per notification (a redelivery is not counted twice).
 
 Secret rotation: a new secret is generated and kept in the marketplace's ``stores`` document;
 the previous one (at first, the configured ``Webhooks__<marketplace>Secret``) stays valid for
 ``SECRET_GRACE`` so the marketplace can be switched over without losing deliveries.
+
+The static ``X-ReSight-Token`` header (EventBridge API destinations, ``shared.ingest.signature``)
+is this same secret, not a second one: it grants nothing the signing key does not, the seller
+keeps one value per marketplace, and one rotation with one grace covers relays and EventBridge.
 """
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 import threading
 import time
@@ -77,22 +84,34 @@ def _last_event_at(store: Store, marketplace: str) -> str | None:
     return None if row is None else row.get("received_at")
 
 
-def _rejections(store: Store, marketplace: str, now: datetime) -> list[dict[str, Any]]:
+def _deliveries(
+    store: Store, marketplace: str, now: datetime
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The last day's refused deliveries by reason, and ignored notifications by type."""
     since = (now - REJECTED_WINDOW).strftime("%Y%m%d%H%M")
     rows = store.query(
         "deliveries",
         # The partition key in the filter too: the local server ignores the query option.
-        "SELECT c.reason, c.count, c.minute FROM c "
+        "SELECT c.reason, c.count, c.minute, c.ignored_type FROM c "
         "WHERE c.marketplace = @mp AND c.minute >= @since",
         [("@since", since), ("@mp", marketplace)],
         partition_key=marketplace,
     )
     by_reason: dict[str, dict[str, Any]] = {}
+    by_type: dict[str, dict[str, Any]] = {}
     for row in rows:
-        entry = by_reason.setdefault(row["reason"], {"reason": row["reason"], "count": 0})
-        entry["count"] += int(row.get("count", 0))
+        if row.get("ignored_type") is not None:
+            name, key, groups, count = row["ignored_type"], "notification_type", by_type, 1
+        else:
+            name, key, groups = row["reason"], "reason", by_reason
+            count = int(row.get("count", 0))
+        entry = groups.setdefault(name, {key: name, "count": 0})
+        entry["count"] += count
         entry["last_minute"] = max(entry.get("last_minute", ""), row["minute"])
-    return sorted(by_reason.values(), key=lambda r: -r["count"])
+    return (
+        sorted(by_reason.values(), key=lambda r: -r["count"]),
+        sorted(by_type.values(), key=lambda r: -r["count"]),
+    )
 
 
 def record_rejection(store: Store, marketplace: str, reason: str, now: datetime) -> None:
@@ -107,6 +126,23 @@ def record_rejection(store: Store, marketplace: str, reason: str, now: datetime)
     store.increment("deliveries", doc, marketplace, "count")
 
 
+def record_ignored(
+    store: Store, marketplace: str, notification_type: str, notification_id: str, now: datetime
+) -> bool:
+    """Record one notification of a type ReSight does not take; False when a redelivery of it
+    was already recorded (the document id is the notification's)."""
+    digest = hashlib.sha256(f"{notification_type}\n{notification_id}".encode()).hexdigest()
+    doc = {
+        "id": f"ignored:{digest[:32]}",  # any notification id, made a valid document id
+        "marketplace": marketplace,
+        "ignored_type": notification_type[:100],
+        "notification_id": notification_id[:200],
+        "minute": now.strftime("%Y%m%d%H%M"),
+        "received_at": now.isoformat(),
+    }
+    return store.create("deliveries", doc)
+
+
 def list_stores(store: Store) -> list[dict[str, Any]]:
     now = utcnow()
     saved = _saved(store)
@@ -116,7 +152,7 @@ def list_stores(store: Store) -> list[dict[str, Any]]:
         doc = saved.get(mp, {})
         recent = _webhook_events(store, cutoff - RATE_WINDOW_SECONDS, mp)
         live_now = _webhook_events(store, cutoff - RECEIVING_SECONDS, mp) > 0
-        rejected = _rejections(store, mp, now)
+        rejected, ignored = _deliveries(store, mp, now)
         out.append(
             {
                 "marketplace": mp,
@@ -130,6 +166,8 @@ def list_stores(store: Store) -> list[dict[str, Any]]:
                 "events_per_minute": round(recent / (RATE_WINDOW_SECONDS / 60), 2),
                 "rejected": rejected,
                 "rejected_24h": sum(r["count"] for r in rejected),
+                "ignored": ignored,
+                "ignored_24h": sum(r["count"] for r in ignored),
                 "secret_rotated_at": doc.get("secret_rotated_at"),
                 "previous_secret_valid_until": doc.get("previous_valid_until"),
             }

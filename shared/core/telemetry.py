@@ -99,6 +99,11 @@ class _Instruments:
         self.rejected = meter.create_counter(
             "events_rejected", unit="{event}", description="Events refused, by reason"
         )
+        self.ignored = meter.create_counter(
+            "notifications_ignored",
+            unit="{notification}",
+            description="Marketplace notifications of a type ReSight does not take, by type",
+        )
         self.rerank = meter.create_histogram(
             "rerank_duration_ms", unit="ms", description="Time to re-rank a batch"
         )
@@ -136,6 +141,17 @@ def record_rejected(marketplace: str, reason: str) -> None:
     if not _REASON.match(reason):
         raise ValueError(f"reason must be a short snake_case code, got {reason!r}")
     _instruments.rejected.add(1, {"marketplace": marketplace, "reason": reason})
+
+
+# A notification type as a metric attribute: the marketplace names it, so anything that is not a
+# plausible type name is folded into one value to keep the attribute's cardinality bounded.
+_NOTIFICATION_TYPE = re.compile(r"^[A-Z][A-Z0-9_]{0,63}$")
+
+
+def record_ignored(marketplace: str, notification_type: str) -> None:
+    _check_marketplace(marketplace)
+    kind = notification_type if _NOTIFICATION_TYPE.match(notification_type) else "other"
+    _instruments.ignored.add(1, {"marketplace": marketplace, "notification_type": kind})
 
 
 def record_rerank(ms: float, items: int) -> None:

@@ -3,6 +3,12 @@
 The sender computes ``hex(HMAC_SHA256(secret, f"{timestamp}.".encode() + raw_body))`` and sends
 ``X-ReSight-Timestamp: <unix seconds>`` and ``X-ReSight-Signature: sha256=<hex>``. Signing the
 timestamp with the body stops replays of an old, validly signed body beyond ``max_age``.
+
+Senders that cannot compute a signature (an EventBridge API destination adds only static headers)
+send the secret itself as ``X-ReSight-Token`` instead, on the marketplaces that allow it
+(``WEBHOOK_TOKEN_MARKETPLACES``). It is the same secret, so ``rotate-secret`` and its grace
+rotate both ways of sending at once; both grant exactly the same thing (posting that
+marketplace's events), and TLS keeps the header from anyone but the two ends.
 """
 
 from __future__ import annotations
@@ -16,6 +22,7 @@ from shared.core.errors import AuthError
 
 TIMESTAMP_HEADER = "x-resight-timestamp"
 SIGNATURE_HEADER = "x-resight-signature"
+TOKEN_HEADER = "x-resight-token"
 _PREFIX = "sha256="
 
 
@@ -58,3 +65,17 @@ def verify(
     if not any(matches):
         raise AuthError("signature does not match the body")
     return ts
+
+
+def verify_token(secret: str | Sequence[str], token: str | None) -> None:
+    """Check a static token header against the secrets. Raises AuthError.
+
+    Every candidate is compared (no early exit), each in constant time, so the answer's timing
+    tells nothing about which secret, or how much of it, matched."""
+    if not token:
+        raise AuthError("missing X-ReSight-Token header")
+    given = token.strip().encode()
+    candidates = [secret] if isinstance(secret, str) else list(secret)
+    matches = [hmac.compare_digest(s.encode(), given) for s in candidates]
+    if not any(matches):
+        raise AuthError("X-ReSight-Token does not match the webhook secret")

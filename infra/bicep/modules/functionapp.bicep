@@ -45,6 +45,9 @@ param maximumInstanceCount int
 
 // App options: defaults are those of shared/core/settings.py.
 param webhookMaxAgeSeconds int = 300
+param webhookTokenMarketplaces array = [
+  'amazon'
+]
 param maxBodyBytes int = 262144
 param eventsTtlDays int = 90
 param lowStockThreshold int = 10
@@ -152,6 +155,7 @@ var appSettings = {
   WhatsApp__verifyToken: keyVaultReference(keyVaultName, whatsappVerifyTokenName)
 
   WEBHOOK_MAX_AGE_SECONDS: string(webhookMaxAgeSeconds)
+  WEBHOOK_TOKEN_MARKETPLACES: string(webhookTokenMarketplaces)
   MAX_BODY_BYTES: string(maxBodyBytes)
   EVENTS_TTL_DAYS: string(eventsTtlDays)
   LOW_STOCK_THRESHOLD: string(lowStockThreshold)

@@ -5,7 +5,9 @@ Simple payload (what a seller's own tooling posts)::
     {"eventType": "ORDER_PLACED" | "VIEW" | "CLICK", "asin": "SKU123", "price": 999,
      "quantity": 2, "region": "IN", "eventId"?: "...", "orderId"?: "...", "timestamp"?: iso}
 
-SP-API notifications forwarded over HTTP (EventBridge API destination). Some types use
+SP-API notifications, as an EventBridge API destination delivers them (``shared.ingest.
+eventbridge`` unwraps the EventBridge envelope and validates them first) or forwarded by a
+relay. Some types use
 PascalCase keys (``NotificationType``, ``Payload``, ``NotificationMetadata.NotificationId``),
 newer ones camelCase (``notificationType``, ``payload``, ``notificationMetadata.notificationId``);
 both are accepted. Amazon redelivers the same notification, so the event id is derived from the
@@ -18,7 +20,8 @@ notification id (plus order item / array index), making a redelivery an idempote
   ORDER_CHANGE carries no prices, so revenue comes from ITEM_SALES_EVENT_CHANGE and is not
   counted twice.
 - ITEM_SALES_EVENT_CHANGE: hourly ordered units and revenue per ASIN, ``sales`` events; can be
-  negative after cancellations.
+  negative after cancellations. ``orderedRevenue`` is a number (Amazon's schema) or an object
+  with ``amount``.
 - DETAIL_PAGE_TRAFFIC_EVENT: hourly glance views per ASIN, ``traffic`` events.
 - ANY_OFFER_CHANGED: the lowest competitor landed price and the Buy Box price, ``offer`` events.
 """
@@ -191,9 +194,12 @@ def _sales(payload, nid, ntype, occurred, received_at) -> list[Event]:
         ch = as_object(entry, path)
         item_id = as_str(ch.get("sku") or field(ch, "asin"), f"{path}.asin")
         units = as_int(field(ch, "orderedUnits"), f"{path}.orderedUnits")
-        revenue = as_price(
-            field(ch, "orderedRevenue.amount"), f"{path}.orderedRevenue.amount", allow_negative=True
-        )
+        # Amazon's schema has the revenue a number beside ``currencyCode``; the earlier object
+        # form ``{"amount", "currencyCode"}`` (the simulator's, some relays') is read as well.
+        revenue_path = "orderedRevenue"
+        if isinstance(ch.get("orderedRevenue"), dict):
+            revenue_path = "orderedRevenue.amount"
+        revenue = as_price(field(ch, revenue_path), f"{path}.{revenue_path}", allow_negative=True)
         events.append(
             event_from(
                 id=f"amazon:sales:{nid}:{i}",
@@ -280,3 +286,4 @@ _HANDLERS = {
     "DETAIL_PAGE_TRAFFIC_EVENT": _traffic,
     "ANY_OFFER_CHANGED": _offer,
 }
+NOTIFICATION_TYPES = frozenset(_HANDLERS)
