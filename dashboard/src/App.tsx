@@ -25,9 +25,9 @@ import { WhatIfPage } from "./pages/WhatIf";
 const AnalyticsPage = lazy(() => import("./features/analytics/Analytics"));
 const AnalystPage = lazy(() => import("./features/analytics/Analyst"));
 // So do the inventory and alerts pages.
-const StoreDangerPage = lazy(() => import("./pages/StoreDanger").then((m) => ({ default: m.StoreDangerPage })));
-const InventorySearchPage = lazy(() => import("./pages/InventorySearch").then((m) => ({ default: m.InventorySearchPage })));
-const ProductPage = lazy(() => import("./pages/Product").then((m) => ({ default: m.ProductPage })));
+const StoreDangerPage = lazy(() => import("./features/inventory/StoreDanger").then((m) => ({ default: m.StoreDangerPage })));
+const InventorySearchPage = lazy(() => import("./features/inventory/InventorySearch").then((m) => ({ default: m.InventorySearchPage })));
+const ProductPage = lazy(() => import("./features/inventory/Product").then((m) => ({ default: m.ProductPage })));
 const AlertsPage = lazy(() => import("./pages/Alerts").then((m) => ({ default: m.AlertsPage })));
 
 function SignIn() {

@@ -1,6 +1,6 @@
 // The Alerts page in words: delivery states, what WhatsApp received as a phone shows it, the
 // daily job's runs and steps.
-import type { AlertStatus, AlertsRun, DeliveryStatus, GraphMessage, JobRun, JobStep } from "../api/inventory";
+import type { AlertStatus, AlertsRun, DeliveryStatus, GraphMessage, JobRun, JobStep } from "../features/inventory/api";
 import { int } from "./format";
 
 export const DELIVERY_TEXT: Record<DeliveryStatus, string> = {

@@ -1,7 +1,7 @@
 import { useCallback, useMemo, useState } from "react";
 import { Link } from "react-router";
-import { inventory, type Alert, type AlertsRun, type GraphMessage, type JobRun, type JobsPayload } from "../api/inventory";
-import { DangerBadge } from "../components/DangerBadge";
+import { inventory, type Alert, type AlertsRun, type GraphMessage, type JobRun, type JobsPayload } from "../features/inventory/api";
+import { DangerBadge } from "../features/inventory/DangerBadge";
 import { WarnIcon } from "../ui/Badges";
 import { Empty, ErrorBox, Loading } from "../ui/Status";
 import { ALERT_TEXT, DELIVERY_TEXT, ROLE_TEXT, RUN_TEXT, alertsRunText, badgeOf, chatsOf, stepText, type Bubble } from "../lib/alerts";
@@ -10,7 +10,7 @@ import { useRole } from "../lib/role";
 import { useAction } from "../lib/useAction";
 import { useApi, useEveryWhileVisible, type ApiState } from "../lib/useApi";
 import "./data.css";
-import "./inventory.css";
+import "../features/inventory/inventory.css";
 
 const ALERTS_LIMIT = 100;
 const REFRESH_MS = 5_000;

@@ -1,13 +1,13 @@
 import { useEffect, useMemo, useState } from "react";
 import { Link, useSearchParams } from "react-router";
-import { LEVELS, imageUrl, inventory, type InventoryRow, type Level } from "../api/inventory";
-import { DangerBadge } from "../components/DangerBadge";
-import { Thumbnail } from "../components/ImagePreview";
-import { InventoryNav } from "../components/InventoryNav";
-import { Empty, ErrorBox, Loading } from "../ui/Status";
-import { inr, int } from "../lib/format";
-import { LEVEL_TEXT, PAGE_SIZE, filtersFrom, pageInfo, paramsOf, riskText } from "../lib/inventory";
-import { useApi, useDebounced } from "../lib/useApi";
+import { LEVELS, imageUrl, inventory, type InventoryRow, type Level } from "./api";
+import { DangerBadge } from "./DangerBadge";
+import { Thumbnail } from "./ImagePreview";
+import { InventoryNav } from "./InventoryNav";
+import { Empty, ErrorBox, Loading } from "../../ui/Status";
+import { inr, int } from "../../lib/format";
+import { LEVEL_TEXT, PAGE_SIZE, filtersFrom, pageInfo, paramsOf, riskText } from "./inventory";
+import { useApi, useDebounced } from "../../lib/useApi";
 import "./inventory.css";
 
 type Filters = ReturnType<typeof filtersFrom>;

@@ -1,16 +1,16 @@
 import { useMemo, useState, type FormEvent } from "react";
 import { Link, useParams } from "react-router";
-import { ApiError } from "../api/client";
-import { imageUrl, inventory, type ProductDetail, type RiskScores } from "../api/inventory";
-import { DangerBadge } from "../components/DangerBadge";
-import { Thumbnail } from "../components/ImagePreview";
-import { InventoryNav } from "../components/InventoryNav";
-import { LineChart } from "../ui/LineChart";
-import { Empty, ErrorBox, Loading } from "../ui/Status";
-import { featureLabel, inr, int, istDateTime, signed } from "../lib/format";
-import { decisionText, priceSeries, riskText } from "../lib/inventory";
-import { useRole } from "../lib/role";
-import { useApi } from "../lib/useApi";
+import { ApiError } from "../../api/client";
+import { imageUrl, inventory, type ProductDetail, type RiskScores } from "./api";
+import { DangerBadge } from "./DangerBadge";
+import { Thumbnail } from "./ImagePreview";
+import { InventoryNav } from "./InventoryNav";
+import { LineChart } from "../../ui/LineChart";
+import { Empty, ErrorBox, Loading } from "../../ui/Status";
+import { featureLabel, inr, int, istDateTime, signed } from "../../lib/format";
+import { decisionText, priceSeries, riskText } from "./inventory";
+import { useRole } from "../../lib/role";
+import { useApi } from "../../lib/useApi";
 import "./inventory.css";
 
 function PriceForm({ itemId, current, onSaved }: { itemId: string; current: number | null; onSaved: () => void }) {

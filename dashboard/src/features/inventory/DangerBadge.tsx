@@ -1,6 +1,6 @@
-import type { Level } from "../api/inventory";
-import { LEVEL_TEXT } from "../lib/inventory";
-import { WarnIcon } from "../ui/Badges";
+import type { Level } from "./api";
+import { LEVEL_TEXT } from "./inventory";
+import { WarnIcon } from "../../ui/Badges";
 
 /** A danger level in words with an icon (never colour alone); "None" for an item not in danger. */
 export function DangerBadge({ level }: { level: Level | null | undefined }) {

@@ -1,8 +1,8 @@
 // Inventory intelligence as a seller reads it: danger levels in words, capital at risk as
 // bars, the change since yesterday, search filters in the address bar, decisions and risk.
-import { LEVELS, type Decision, type DecisionOption, type DangerSummary, type InventoryRow, type Level, type PricePoint, type SearchFilters } from "../api/inventory";
-import type { Bar } from "../features/analytics/analytics";
-import { inr, int, pct } from "./format";
+import { LEVELS, type Decision, type DecisionOption, type DangerSummary, type InventoryRow, type Level, type PricePoint, type SearchFilters } from "./api";
+import type { Bar } from "../analytics/analytics";
+import { inr, int, pct } from "../../lib/format";
 
 export const LEVEL_TEXT: Record<Level, string> = { EARLY: "Early", HIGH: "High", CRITICAL: "Critical" };
 

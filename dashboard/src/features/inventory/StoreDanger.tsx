@@ -1,15 +1,15 @@
 import { useMemo, useState } from "react";
 import { Link, useSearchParams } from "react-router";
-import { LEVELS, inventory, type DangerSummary, type DecisionRow, type Level, type StoreDanger } from "../api/inventory";
-import { BarChart } from "../features/analytics/BarChart";
-import { DangerBadge } from "../components/DangerBadge";
-import { InventoryNav } from "../components/InventoryNav";
-import { Empty, ErrorBox, Loading } from "../ui/Status";
-import { inr, int } from "../lib/format";
-import { LEVEL_TEXT, changeText, decisionText, drillDown, optionText, otherOptions, storeBars } from "../lib/inventory";
-import { useRole } from "../lib/role";
-import { useAction } from "../lib/useAction";
-import { useApi } from "../lib/useApi";
+import { LEVELS, inventory, type DangerSummary, type DecisionRow, type Level, type StoreDanger } from "./api";
+import { BarChart } from "../analytics/BarChart";
+import { DangerBadge } from "./DangerBadge";
+import { InventoryNav } from "./InventoryNav";
+import { Empty, ErrorBox, Loading } from "../../ui/Status";
+import { inr, int } from "../../lib/format";
+import { LEVEL_TEXT, changeText, decisionText, drillDown, optionText, otherOptions, storeBars } from "./inventory";
+import { useRole } from "../../lib/role";
+import { useAction } from "../../lib/useAction";
+import { useApi } from "../../lib/useApi";
 import "./inventory.css";
 
 const DECISIONS_LIMIT = 50;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { DangerSummary, Decision, StoreDanger } from "../api/inventory";
+import type { DangerSummary, Decision, StoreDanger } from "./api";
 import { changeText, decisionText, drillDown, filtersFrom, otherOptions, pageInfo, paramsOf, priceSeries, riskText, storeBars } from "./inventory";
 
 function store(id: string, name: string | null, early: number, high: number, critical: number, counts = [1, 1, 1]): StoreDanger {

@@ -1,6 +1,6 @@
 // Shapes and calls of inventory intelligence (/api/inventory/*, /api/ml/*, /api/products/price),
 // the daily job (/api/jobs*) and the WhatsApp alerts (/api/alerts*, /api/whatsapp/*).
-import { query, request } from "./client";
+import { query, request } from "../../api/client";
 
 export const LEVELS = ["EARLY", "HIGH", "CRITICAL"] as const;
 export type Level = (typeof LEVELS)[number];
