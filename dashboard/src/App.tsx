@@ -28,7 +28,7 @@ const AnalystPage = lazy(() => import("./features/analytics/Analyst"));
 const StoreDangerPage = lazy(() => import("./features/inventory/StoreDanger").then((m) => ({ default: m.StoreDangerPage })));
 const InventorySearchPage = lazy(() => import("./features/inventory/InventorySearch").then((m) => ({ default: m.InventorySearchPage })));
 const ProductPage = lazy(() => import("./features/inventory/Product").then((m) => ({ default: m.ProductPage })));
-const AlertsPage = lazy(() => import("./pages/Alerts").then((m) => ({ default: m.AlertsPage })));
+const AlertsPage = lazy(() => import("./features/alerts/Alerts").then((m) => ({ default: m.AlertsPage })));
 
 function SignIn() {
   const local = isLocalHost(window.location.hostname);

@@ -1,16 +1,16 @@
 import { useCallback, useMemo, useState } from "react";
 import { Link } from "react-router";
-import { inventory, type Alert, type AlertsRun, type GraphMessage, type JobRun, type JobsPayload } from "../features/inventory/api";
-import { DangerBadge } from "../features/inventory/DangerBadge";
-import { WarnIcon } from "../ui/Badges";
-import { Empty, ErrorBox, Loading } from "../ui/Status";
-import { ALERT_TEXT, DELIVERY_TEXT, ROLE_TEXT, RUN_TEXT, alertsRunText, badgeOf, chatsOf, stepText, type Bubble } from "../lib/alerts";
-import { ago, inr, istDateTime, istTime } from "../lib/format";
-import { useRole } from "../lib/role";
-import { useAction } from "../lib/useAction";
-import { useApi, useEveryWhileVisible, type ApiState } from "../lib/useApi";
-import "./data.css";
-import "../features/inventory/inventory.css";
+import { inventory, type Alert, type AlertsRun, type GraphMessage, type JobRun, type JobsPayload } from "../inventory/api";
+import { DangerBadge } from "../inventory/DangerBadge";
+import { WarnIcon } from "../../ui/Badges";
+import { Empty, ErrorBox, Loading } from "../../ui/Status";
+import { ALERT_TEXT, DELIVERY_TEXT, ROLE_TEXT, RUN_TEXT, alertsRunText, badgeOf, chatsOf, stepText, type Bubble } from "./alerts";
+import { ago, inr, istDateTime, istTime } from "../../lib/format";
+import { useRole } from "../../lib/role";
+import { useAction } from "../../lib/useAction";
+import { useApi, useEveryWhileVisible, type ApiState } from "../../lib/useApi";
+import "../../pages/data.css";
+import "../inventory/inventory.css";
 
 const ALERTS_LIMIT = 100;
 const REFRESH_MS = 5_000;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { GraphMessage, JobStep } from "../features/inventory/api";
+import type { GraphMessage, JobStep } from "../inventory/api";
 import { alertsRunText, badgeOf, bubbleOf, chatsOf, stepText, templateText } from "./alerts";
 
 const BODY = ["HIGH", "Silk saree", "Jaipur", "40", "₹25,000", "10", "markdown"];

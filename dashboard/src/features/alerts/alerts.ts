@@ -1,7 +1,7 @@
 // The Alerts page in words: delivery states, what WhatsApp received as a phone shows it, the
 // daily job's runs and steps.
-import type { AlertStatus, AlertsRun, DeliveryStatus, GraphMessage, JobRun, JobStep } from "../features/inventory/api";
-import { int } from "./format";
+import type { AlertStatus, AlertsRun, DeliveryStatus, GraphMessage, JobRun, JobStep } from "../inventory/api";
+import { int } from "../../lib/format";
 
 export const DELIVERY_TEXT: Record<DeliveryStatus, string> = {
   pending: "Not sent yet",
