@@ -5,7 +5,7 @@ import { useApi } from "../lib/useApi";
 import { useLive } from "../live/LiveProvider";
 import { WarnIcon } from "../ui/Badges";
 import { DemoBanner } from "./DemoBanner";
-import { QualityAlert } from "./QualityAlert";
+import { QualityAlert } from "../features/quality/QualityAlert";
 
 const HEALTH_EVERY_MS = 60_000;
 

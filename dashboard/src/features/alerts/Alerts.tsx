@@ -9,7 +9,7 @@ import { ago, inr, istDateTime, istTime } from "../../lib/format";
 import { useRole } from "../../lib/role";
 import { useAction } from "../../lib/useAction";
 import { useApi, useEveryWhileVisible, type ApiState } from "../../lib/useApi";
-import "../../pages/data.css";
+import "../../ui/data.css";
 import "../inventory/inventory.css";
 
 const ALERTS_LIMIT = 100;

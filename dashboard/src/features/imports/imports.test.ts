@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { ApiError } from "../api/client";
-import type { ImportJob } from "../api/types";
+import { ApiError } from "../../api/client";
+import type { ImportJob } from "../../api/types";
 import { MAX_IMPORT_BYTES, fileSize, importBar, isFinished, reasonHelp, refuseFile, sendingBar, uploadErrorText } from "./imports";
 
 function job(status: ImportJob["status"], phase: string, done: number, total: number | null, counts: ImportJob["counts"] = {}) {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { QualityCheck, QualityRunSummary } from "../api/types";
+import type { QualityCheck, QualityRunSummary } from "../../api/types";
 import { badgeOf, byCategory, checkName, detailText, historyChart, thresholdText, triggerText, valueText } from "./quality";
 
 function check(over: Partial<QualityCheck>): QualityCheck {

@@ -1,9 +1,9 @@
 import { Link, useLocation } from "react-router";
-import { api } from "../api/client";
-import { checkName, valueText } from "../lib/quality";
-import { useApi } from "../lib/useApi";
-import { WarnIcon } from "../ui/Badges";
-import "../pages/data.css";
+import { api } from "../../api/client";
+import { checkName, valueText } from "./quality";
+import { useApi } from "../../lib/useApi";
+import { WarnIcon } from "../../ui/Badges";
+import "../../ui/data.css";
 
 const QUALITY_EVERY_MS = 60_000;
 

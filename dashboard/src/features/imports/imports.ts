@@ -1,8 +1,8 @@
 // The Imports page's logic: which files to refuse before uploading, the progress bar, and
 // refusals in words. Pure, so it is unit-tested without a browser.
-import type { ApiError } from "../api/client";
-import type { ImportJob, ImportKind, ImportStatus } from "../api/types";
-import { int } from "./format";
+import type { ApiError } from "../../api/client";
+import type { ImportJob, ImportKind, ImportStatus } from "../../api/types";
+import { int } from "../../lib/format";
 
 /** IMPORT_MAX_BYTES on the server (50 MB); the API answers 413 beyond it. */
 export const MAX_IMPORT_BYTES = 50 * 1024 * 1024;

@@ -1,11 +1,11 @@
 import { useCallback, useEffect, useRef, useState } from "react";
 import type { DragEvent } from "react";
 import { useSearchParams } from "react-router";
-import { api, ApiError, uploadImport } from "../api/client";
-import type { ImportJob, ImportKind } from "../api/types";
-import { WarnIcon } from "../ui/Badges";
-import { Empty, ErrorBox, Loading } from "../ui/Status";
-import { ago, int, istDateTime } from "../lib/format";
+import { api, ApiError, uploadImport } from "../../api/client";
+import type { ImportJob, ImportKind } from "../../api/types";
+import { WarnIcon } from "../../ui/Badges";
+import { Empty, ErrorBox, Loading } from "../../ui/Status";
+import { ago, int, istDateTime } from "../../lib/format";
 import {
   ACCEPTED_EXTENSIONS,
   KIND_CHOICES,
@@ -20,12 +20,12 @@ import {
   refuseFile,
   sendingBar,
   uploadErrorText,
-} from "../lib/imports";
-import type { BarState } from "../lib/imports";
-import { useRole } from "../lib/role";
-import { useApi } from "../lib/useApi";
-import { Table } from "../ui/Table";
-import "./data.css";
+} from "./imports";
+import type { BarState } from "./imports";
+import { useRole } from "../../lib/role";
+import { useApi } from "../../lib/useApi";
+import { Table } from "../../ui/Table";
+import "../../ui/data.css";
 
 const HISTORY_LIMIT = 50;
 const HISTORY_EVERY_MS = 15_000;

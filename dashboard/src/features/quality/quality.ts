@@ -1,8 +1,8 @@
 // The Data quality page's logic: check names, values and severities in words, and the trend as
 // chart series. Pure, so it is unit-tested without a browser.
-import type { ChartSeries } from "./chartText";
-import type { QualityCheck, QualityRun, QualityRunSummary } from "../api/types";
-import { int, marketplaceLabel, pct } from "./format";
+import type { ChartSeries } from "../../lib/chartText";
+import type { QualityCheck, QualityRun, QualityRunSummary } from "../../api/types";
+import { int, marketplaceLabel, pct } from "../../lib/format";
 
 export type Badge = "critical" | "warning" | "info" | "pass" | "skipped";
 

@@ -1,15 +1,15 @@
 import { useMemo, useState } from "react";
 import { Link } from "react-router";
-import { api } from "../api/client";
-import type { QualityCheck, QualityRun, QualityRunSummary } from "../api/types";
-import { WarnIcon } from "../ui/Badges";
-import { LineChart } from "../ui/LineChart";
-import { Empty, ErrorBox, Loading } from "../ui/Status";
-import { ago, int, istDateTime } from "../lib/format";
-import { BADGE_TEXT, CATEGORY_TEXT, RUN_STATUS_TEXT, badgeOf, byCategory, checkName, detailText, historyChart, thresholdText, triggerText, valueText } from "../lib/quality";
-import type { Badge } from "../lib/quality";
-import { useApi } from "../lib/useApi";
-import "./data.css";
+import { api } from "../../api/client";
+import type { QualityCheck, QualityRun, QualityRunSummary } from "../../api/types";
+import { WarnIcon } from "../../ui/Badges";
+import { LineChart } from "../../ui/LineChart";
+import { Empty, ErrorBox, Loading } from "../../ui/Status";
+import { ago, int, istDateTime } from "../../lib/format";
+import { BADGE_TEXT, CATEGORY_TEXT, RUN_STATUS_TEXT, badgeOf, byCategory, checkName, detailText, historyChart, thresholdText, triggerText, valueText } from "./quality";
+import type { Badge } from "./quality";
+import { useApi } from "../../lib/useApi";
+import "../../ui/data.css";
 
 const RANGES = [7, 30, 90] as const;
 // Failed checks are counts: an axis tick between two whole numbers gets no label.
