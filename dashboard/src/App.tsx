@@ -18,7 +18,7 @@ import { ItemPage } from "./pages/Item";
 import { OverviewPage } from "./pages/Overview";
 import { RankingsPage } from "./pages/Rankings";
 import { RulesPage } from "./pages/Rules";
-import { StoresPage } from "./pages/Stores";
+import { StoresPage } from "./features/stores/Stores";
 import { WhatIfPage } from "./pages/WhatIf";
 
 // The lake's pages load on first visit: their code stays out of the first download.

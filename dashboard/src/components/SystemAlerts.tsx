@@ -4,7 +4,7 @@ import { int } from "../lib/format";
 import { useApi } from "../lib/useApi";
 import { useLive } from "../live/LiveProvider";
 import { WarnIcon } from "../ui/Badges";
-import { DemoBanner } from "./DemoBanner";
+import { DemoBanner } from "../features/demo/DemoBanner";
 import { QualityAlert } from "../features/quality/QualityAlert";
 
 const HEALTH_EVERY_MS = 60_000;

@@ -1,6 +1,6 @@
 import { createContext, useContext, useEffect, useState, useSyncExternalStore, type ReactNode } from "react";
 import { api, onDataset } from "../api/client";
-import { canReadDemo } from "../lib/demo";
+import { canReadDemo } from "../features/demo/demo";
 import { useRole } from "../lib/role";
 import { useApi } from "../lib/useApi";
 import { startHub } from "./hub";

@@ -1,5 +1,5 @@
 // Store health as a seller reads it.
-import type { Rejection } from "../api/types";
+import type { Rejection } from "../../api/types";
 
 const REASONS: Record<string, string> = {
   unauthorized: "Bad or missing signature, stale timestamp or wrong key",

@@ -1,11 +1,11 @@
 import { useState } from "react";
-import { api, type ApiError } from "../api/client";
-import type { DemoPayload } from "../api/types";
-import { demoActions, demoSummary, type DemoAction } from "../lib/demo";
-import { useAction } from "../lib/useAction";
-import { useLive, useLiveStore } from "../live/LiveProvider";
-import { applyMessage } from "../live/state";
-import { ErrorBox } from "../ui/Status";
+import { api, type ApiError } from "../../api/client";
+import type { DemoPayload } from "../../api/types";
+import { demoActions, demoSummary, type DemoAction } from "./demo";
+import { useAction } from "../../lib/useAction";
+import { useLive, useLiveStore } from "../../live/LiveProvider";
+import { applyMessage } from "../../live/state";
+import { ErrorBox } from "../../ui/Status";
 
 /** The Stores page's demo: its state, when and why it ended, and the admin's switches. */
 export function DemoPanel({ isAdmin }: { isAdmin: boolean }) {

@@ -1,17 +1,17 @@
 import { useEffect, useState } from "react";
-import { api } from "../api/client";
-import type { RotatedSecret, Store, StoresPayload } from "../api/types";
-import { WarnIcon } from "../ui/Badges";
-import { CopyButton } from "../ui/CopyButton";
-import { DemoPanel } from "../components/DemoPanel";
-import { Empty, ErrorBox, Loading } from "../ui/Status";
-import { ago, int, istDateTime } from "../lib/format";
-import { useRole } from "../lib/role";
-import { graceLeft, minuteToIso, perMinute, reasonText, rejectedTotal } from "../lib/stores";
-import { useAction } from "../lib/useAction";
-import { useApi } from "../lib/useApi";
-import { useLive, useLiveStore } from "../live/LiveProvider";
-import { applyMessage } from "../live/state";
+import { api } from "../../api/client";
+import type { RotatedSecret, Store, StoresPayload } from "../../api/types";
+import { WarnIcon } from "../../ui/Badges";
+import { CopyButton } from "../../ui/CopyButton";
+import { DemoPanel } from "../demo/DemoPanel";
+import { Empty, ErrorBox, Loading } from "../../ui/Status";
+import { ago, int, istDateTime } from "../../lib/format";
+import { useRole } from "../../lib/role";
+import { graceLeft, minuteToIso, perMinute, reasonText, rejectedTotal } from "./stores";
+import { useAction } from "../../lib/useAction";
+import { useApi } from "../../lib/useApi";
+import { useLive, useLiveStore } from "../../live/LiveProvider";
+import { applyMessage } from "../../live/state";
 
 /** A live "stores" message may not carry the webhook URL (the host's address): keep the fetched one. */
 function withUrls(incoming: StoresPayload, known: StoresPayload | null): StoresPayload {

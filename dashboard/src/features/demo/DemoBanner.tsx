@@ -1,6 +1,6 @@
-import { DEMO_BANNER, showsDemoBanner } from "../lib/demo";
-import type { Dataset } from "../api/types";
-import { useLive } from "../live/LiveProvider";
+import { DEMO_BANNER, showsDemoBanner } from "./demo";
+import type { Dataset } from "../../api/types";
+import { useLive } from "../../live/LiveProvider";
 
 /** On every page while the numbers come from the demo dataset: says so, and what ends it. */
 export function DemoBanner() {

@@ -1,8 +1,8 @@
 import { renderToStaticMarkup } from "react-dom/server";
 import { describe, expect, it } from "vitest";
-import { ApiError } from "../api/client";
-import type { DemoPayload } from "../api/types";
-import { istDateTime } from "../lib/format";
+import { ApiError } from "../../api/client";
+import type { DemoPayload } from "../../api/types";
+import { istDateTime } from "../../lib/format";
 import { DemoBannerView } from "./DemoBanner";
 import { DemoPanelView, type DemoPanelViewProps } from "./DemoPanel";
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import type { DemoPayload, DemoState } from "../api/types";
-import { istDateTime } from "./format";
+import type { DemoPayload, DemoState } from "../../api/types";
+import { istDateTime } from "../../lib/format";
 import { canReadDemo, demoActions, demoSummary, endReasonText, hasDemoData, showsDemoBanner } from "./demo";
 
 const demo = (over: Partial<DemoState>): DemoState => ({

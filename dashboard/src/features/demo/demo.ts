@@ -1,6 +1,6 @@
-import type { Dataset, DemoPayload, DemoState } from "../api/types";
-import type { Role } from "./auth";
-import { istDateTime } from "./format";
+import type { Dataset, DemoPayload, DemoState } from "../../api/types";
+import type { Role } from "../../lib/auth";
+import { istDateTime } from "../../lib/format";
 
 /** The banner's words: every page says so while the numbers come from the demo. */
 export const DEMO_BANNER = {
