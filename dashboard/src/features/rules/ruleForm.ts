@@ -1,6 +1,6 @@
-import type { RuleCreate, RuleWindow } from "../api/client";
-import type { RuleType } from "../api/types";
-import { istInputToUtc } from "./format";
+import type { RuleCreate, RuleWindow } from "../../api/client";
+import type { RuleType } from "../../api/types";
+import { istInputToUtc } from "../../lib/format";
 
 export interface RuleDraft {
   type: RuleType;

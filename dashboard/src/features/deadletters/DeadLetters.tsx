@@ -1,11 +1,11 @@
 import { Link } from "react-router";
-import { api } from "../api/client";
-import { WarnIcon } from "../ui/Badges";
-import { CopyButton } from "../ui/CopyButton";
-import { Empty, ErrorBox, Loading } from "../ui/Status";
-import { ago, int, istDateTime } from "../lib/format";
-import { useApi } from "../lib/useApi";
-import { Table } from "../ui/Table";
+import { api } from "../../api/client";
+import { WarnIcon } from "../../ui/Badges";
+import { CopyButton } from "../../ui/CopyButton";
+import { Empty, ErrorBox, Loading } from "../../ui/Status";
+import { ago, int, istDateTime } from "../../lib/format";
+import { useApi } from "../../lib/useApi";
+import { Table } from "../../ui/Table";
 
 export const REPLAY_COMMAND = "python -m shared.projection.dead_letters replay";
 

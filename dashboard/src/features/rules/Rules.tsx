@@ -1,16 +1,16 @@
 import { useEffect, useRef, useState, type FormEvent, type KeyboardEvent } from "react";
 import { Link, useSearchParams } from "react-router";
-import { api } from "../api/client";
-import type { Rule, RuleType } from "../api/types";
-import { Empty, ErrorBox, Loading } from "../ui/Status";
-import { istDateTime } from "../lib/format";
-import { useRole } from "../lib/role";
-import { tabKeyTarget } from "../lib/tabs";
-import { buildRule, needsItem, needsStrength, RULE_TYPES, type RuleDraft, type RuleErrors } from "../lib/ruleForm";
-import { useAction } from "../lib/useAction";
-import { useApi } from "../lib/useApi";
-import { useLive } from "../live/LiveProvider";
-import { Table } from "../ui/Table";
+import { api } from "../../api/client";
+import type { Rule, RuleType } from "../../api/types";
+import { Empty, ErrorBox, Loading } from "../../ui/Status";
+import { istDateTime } from "../../lib/format";
+import { useRole } from "../../lib/role";
+import { tabKeyTarget } from "../../lib/tabs";
+import { buildRule, needsItem, needsStrength, RULE_TYPES, type RuleDraft, type RuleErrors } from "./ruleForm";
+import { useAction } from "../../lib/useAction";
+import { useApi } from "../../lib/useApi";
+import { useLive } from "../../live/LiveProvider";
+import { Table } from "../../ui/Table";
 
 const blank = (type: RuleType, itemId = ""): RuleDraft => ({ type, item_id: itemId, position: "1", strength: "0.3", valid_from: "", valid_to: "", note: "" });
 

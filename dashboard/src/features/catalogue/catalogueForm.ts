@@ -1,6 +1,6 @@
 // The "complete this listing" form: validation before sending, the request body, and where a
 // 422 from PUT /api/catalogue/{id} goes (next to the field it names).
-import type { ListingDetails } from "../api/types";
+import type { ListingDetails } from "../../api/types";
 
 export const LISTING_FIELDS = ["title", "category", "price", "stock", "mrp", "brand", "asin"] as const;
 export type ListingField = (typeof LISTING_FIELDS)[number];

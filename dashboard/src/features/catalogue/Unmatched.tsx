@@ -1,15 +1,15 @@
 import { useEffect, useRef, useState } from "react";
 import { Link, useSearchParams } from "react-router";
-import { api } from "../api/client";
-import type { UnmatchedItem } from "../api/types";
-import { MarketplaceTag } from "../ui/Badges";
-import { Empty, ErrorBox, Loading } from "../ui/Status";
-import { emptyDraft, fieldOf, listingBody, type FieldErrors, type ListingDraft, type ListingField } from "../lib/catalogueForm";
-import { ago, inr, int, istDateTime } from "../lib/format";
-import { useRole } from "../lib/role";
-import { useAction } from "../lib/useAction";
-import { useApi } from "../lib/useApi";
-import { useLive } from "../live/LiveProvider";
+import { api } from "../../api/client";
+import type { UnmatchedItem } from "../../api/types";
+import { MarketplaceTag } from "../../ui/Badges";
+import { Empty, ErrorBox, Loading } from "../../ui/Status";
+import { emptyDraft, fieldOf, listingBody, type FieldErrors, type ListingDraft, type ListingField } from "./catalogueForm";
+import { ago, inr, int, istDateTime } from "../../lib/format";
+import { useRole } from "../../lib/role";
+import { useAction } from "../../lib/useAction";
+import { useApi } from "../../lib/useApi";
+import { useLive } from "../../live/LiveProvider";
 
 const FIELDS: { key: ListingField; label: string; hint?: string; inputMode?: "decimal" | "numeric" | "text"; required?: boolean }[] = [
   { key: "title", label: "Title", required: true },

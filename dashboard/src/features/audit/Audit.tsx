@@ -1,12 +1,12 @@
 import { useEffect, useMemo, useState } from "react";
 import { Link } from "react-router";
-import { api } from "../api/client";
-import type { AuditEntry, AuditPage } from "../api/types";
-import { Empty, ErrorBox, Loading } from "../ui/Status";
-import { istDateTime } from "../lib/format";
-import { useAction } from "../lib/useAction";
-import { useApi, useDebounced } from "../lib/useApi";
-import { Table } from "../ui/Table";
+import { api } from "../../api/client";
+import type { AuditEntry, AuditPage } from "../../api/types";
+import { Empty, ErrorBox, Loading } from "../../ui/Status";
+import { istDateTime } from "../../lib/format";
+import { useAction } from "../../lib/useAction";
+import { useApi, useDebounced } from "../../lib/useApi";
+import { Table } from "../../ui/Table";
 
 const PAGE = 50;
 
