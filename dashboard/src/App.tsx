@@ -14,12 +14,12 @@ import { DeadLettersPage } from "./features/deadletters/DeadLetters";
 import { ImportsPage } from "./features/imports/Imports";
 import { QualityPage } from "./features/quality/Quality";
 import { UnmatchedPage } from "./features/catalogue/Unmatched";
-import { ItemPage } from "./pages/Item";
+import { ItemPage } from "./features/items/Item";
 import { OverviewPage } from "./pages/Overview";
 import { RankingsPage } from "./pages/Rankings";
 import { RulesPage } from "./features/rules/Rules";
 import { StoresPage } from "./features/stores/Stores";
-import { WhatIfPage } from "./pages/WhatIf";
+import { WhatIfPage } from "./features/items/WhatIf";
 
 // The lake's pages load on first visit: their code stays out of the first download.
 const AnalyticsPage = lazy(() => import("./features/analytics/Analytics"));

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { Series } from "../api/types";
 import { seriesColumns, throttle } from "./series";
-import { priceGrid, sliderBounds } from "./whatif";
+import { priceGrid, sliderBounds } from "../features/items/whatif";
 
 describe("seriesColumns", () => {
   it("sorts points by time and fills a missing marketplace with zero", () => {

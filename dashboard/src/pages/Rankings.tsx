@@ -3,7 +3,7 @@ import { Link } from "react-router";
 import { api } from "../api/client";
 import { MARKETPLACES, type RankItem, type RankQuery } from "../api/types";
 import { MarketplaceTag, RankArrow, RuleBadges, StockLevel } from "../ui/Badges";
-import { rankChangeHref } from "../lib/rankChange";
+import { rankChangeHref } from "../features/items/rankChange";
 import { Empty, ErrorBox, Loading } from "../ui/Status";
 import { inr, int, istTime, marketplaceLabel, score, standing } from "../lib/format";
 import { mergeLiveRanking, rankArrow } from "../lib/ranking";

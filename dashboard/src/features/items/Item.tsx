@@ -1,19 +1,19 @@
 import { useEffect, useMemo } from "react";
 import { Link, useParams } from "react-router";
-import { api } from "../api/client";
-import type { Counters, ItemDetail } from "../api/types";
-import { MarketplaceTag, StockLevel, WarnIcon } from "../ui/Badges";
-import { LOW_STOCK } from "./Rankings";
-import { LineChart } from "../ui/LineChart";
-import { RankChangePanel } from "../components/RankChangePanel";
-import { ShapChart } from "../components/ShapChart";
-import { Empty, ErrorBox, Loading } from "../ui/Status";
-import { ago, compactNumber, inr, int, istDateTime, pct, score, standing } from "../lib/format";
-import { windowConversion } from "../lib/kpi";
-import { throttle } from "../lib/series";
-import { useRole } from "../lib/role";
-import { useApi } from "../lib/useApi";
-import { useLive } from "../live/LiveProvider";
+import { api } from "../../api/client";
+import type { Counters, ItemDetail } from "../../api/types";
+import { MarketplaceTag, StockLevel, WarnIcon } from "../../ui/Badges";
+import { LOW_STOCK } from "../../pages/Rankings";
+import { LineChart } from "../../ui/LineChart";
+import { RankChangePanel } from "./RankChangePanel";
+import { ShapChart } from "./ShapChart";
+import { Empty, ErrorBox, Loading } from "../../ui/Status";
+import { ago, compactNumber, inr, int, istDateTime, pct, score, standing } from "../../lib/format";
+import { windowConversion } from "../../lib/kpi";
+import { throttle } from "../../lib/series";
+import { useRole } from "../../lib/role";
+import { useApi } from "../../lib/useApi";
+import { useLive } from "../../live/LiveProvider";
 
 const WINDOWS: { key: "1h" | "24h" | "7d" | "totals"; label: string }[] = [
   { key: "1h", label: "Last hour" },

@@ -1,5 +1,5 @@
-import type { Explanation } from "../api/types";
-import { featureLabel, score, signed } from "../lib/format";
+import type { Explanation } from "../../api/types";
+import { featureLabel, score, signed } from "../../lib/format";
 
 const TOP = 12;
 

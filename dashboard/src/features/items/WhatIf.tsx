@@ -1,12 +1,12 @@
 import { useEffect, useMemo, useState } from "react";
 import { Link, useSearchParams } from "react-router";
-import { api } from "../api/client";
-import { MarketplaceTag, RankArrow } from "../ui/Badges";
-import { LineChart } from "../ui/LineChart";
-import { Empty, ErrorBox, Loading } from "../ui/Status";
-import { featureLabel, inr, inrCompact, int, pct, score, signed } from "../lib/format";
-import { useApi, useDebounced } from "../lib/useApi";
-import { priceGrid, sliderBounds } from "../lib/whatif";
+import { api } from "../../api/client";
+import { MarketplaceTag, RankArrow } from "../../ui/Badges";
+import { LineChart } from "../../ui/LineChart";
+import { Empty, ErrorBox, Loading } from "../../ui/Status";
+import { featureLabel, inr, inrCompact, int, pct, score, signed } from "../../lib/format";
+import { useApi, useDebounced } from "../../lib/useApi";
+import { priceGrid, sliderBounds } from "./whatif";
 
 function ItemPicker({ onPick }: { onPick: (id: string) => void }) {
   const [text, setText] = useState("");

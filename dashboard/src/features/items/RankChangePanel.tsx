@@ -1,10 +1,10 @@
 import { useEffect, useRef, useState } from "react";
 import { useSearchParams } from "react-router";
-import { api } from "../api/client";
-import { featureLabel, istDateTime, signed } from "../lib/format";
-import { featureValue, hourAgo, RANK_CHANGE_ANCHOR, rankMove, rankThen, reasonText } from "../lib/rankChange";
-import { useApi } from "../lib/useApi";
-import { ErrorBox, Loading } from "../ui/Status";
+import { api } from "../../api/client";
+import { featureLabel, istDateTime, signed } from "../../lib/format";
+import { featureValue, hourAgo, RANK_CHANGE_ANCHOR, rankMove, rankThen, reasonText } from "./rankChange";
+import { useApi } from "../../lib/useApi";
+import { ErrorBox, Loading } from "../../ui/Status";
 
 /**
  * "Why did the rank change": the item's SHAP contributions at an earlier moment (the ranking's
