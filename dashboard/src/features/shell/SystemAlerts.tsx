@@ -1,11 +1,11 @@
 import { Link, useLocation } from "react-router";
-import { api } from "../api/client";
-import { int } from "../lib/format";
-import { useApi } from "../lib/useApi";
-import { useLive } from "../live/LiveProvider";
-import { WarnIcon } from "../ui/Badges";
-import { DemoBanner } from "../features/demo/DemoBanner";
-import { QualityAlert } from "../features/quality/QualityAlert";
+import { api } from "../../api/client";
+import { int } from "../../lib/format";
+import { useApi } from "../../lib/useApi";
+import { useLive } from "../../live/LiveProvider";
+import { WarnIcon } from "../../ui/Badges";
+import { DemoBanner } from "../demo/DemoBanner";
+import { QualityAlert } from "../quality/QualityAlert";
 
 const HEALTH_EVERY_MS = 60_000;
 

@@ -1,16 +1,16 @@
 import { useMemo, useState } from "react";
 import { Link } from "react-router";
-import { api } from "../api/client";
-import { MARKETPLACES, type Kpis, type MarketplaceKpis, type Metrics, type RatioKey, type Series, type SeriesRange } from "../api/types";
-import { MarketplaceTag, WarnIcon } from "../ui/Badges";
-import { FitValue } from "../components/FitValue";
-import { LineChart } from "../ui/LineChart";
-import { Empty, ErrorBox, Loading } from "../ui/Status";
-import { compactNumber, indianShort, inr, inrCompact, int, istDateTime, istTime, marketplaceLabel, pct } from "../lib/format";
-import { countNote, ratioView } from "../lib/kpi";
-import { MARKETPLACE_COLORS, seriesColumns } from "../lib/series";
-import { useApi, useThrottled } from "../lib/useApi";
-import { useLive } from "../live/LiveProvider";
+import { api } from "../../api/client";
+import { MARKETPLACES, type Kpis, type MarketplaceKpis, type Metrics, type RatioKey, type Series, type SeriesRange } from "../../api/types";
+import { MarketplaceTag, WarnIcon } from "../../ui/Badges";
+import { FitValue } from "./FitValue";
+import { LineChart } from "../../ui/LineChart";
+import { Empty, ErrorBox, Loading } from "../../ui/Status";
+import { compactNumber, indianShort, inr, inrCompact, int, istDateTime, istTime, marketplaceLabel, pct } from "../../lib/format";
+import { countNote, ratioView } from "./kpi";
+import { MARKETPLACE_COLORS, seriesColumns } from "../../lib/series";
+import { useApi, useThrottled } from "../../lib/useApi";
+import { useLive } from "../../live/LiveProvider";
 
 type KpiKey = Exclude<keyof Kpis, "not_sent" | "conversion_rate_basis" | "ctr_basis" | "needs_details">;
 const rupeesShort = (v: number) => indianShort(v, true);

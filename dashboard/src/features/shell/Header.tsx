@@ -1,9 +1,9 @@
 import { useEffect, useRef, useState } from "react";
 import { NavLink, useLocation } from "react-router";
-import type { ClientPrincipal } from "../api/types";
-import { isLocalHost, roleOf } from "../lib/auth";
-import { indicatorFor } from "../lib/indicator";
-import { useLive } from "../live/LiveProvider";
+import type { ClientPrincipal } from "../../api/types";
+import { isLocalHost, roleOf } from "../../lib/auth";
+import { indicatorFor } from "../../lib/indicator";
+import { useLive } from "../../live/LiveProvider";
 
 const NAV = [
   { to: "/", label: "Overview", id: "overview" },

@@ -1,7 +1,7 @@
 // KPIs that mean what they say: a ratio a marketplace does not send is "not sent", never 0,
 // never over 100 % and never NaN.
-import type { RatioFields, RatioKey } from "../api/types";
-import { marketplaceLabel, pct } from "./format";
+import type { RatioFields, RatioKey } from "../../api/types";
+import { marketplaceLabel, pct } from "../../lib/format";
 
 /** "Amazon", "Amazon and Myntra", "Amazon, Myntra and Meesho". */
 export function listNames(names: string[]): string {

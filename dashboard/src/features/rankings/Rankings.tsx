@@ -1,14 +1,14 @@
 import { useEffect, useMemo, useRef, useState } from "react";
 import { Link } from "react-router";
-import { api } from "../api/client";
-import { MARKETPLACES, type RankItem, type RankQuery } from "../api/types";
-import { MarketplaceTag, RankArrow, RuleBadges, StockLevel } from "../ui/Badges";
-import { rankChangeHref } from "../features/items/rankChange";
-import { Empty, ErrorBox, Loading } from "../ui/Status";
-import { inr, int, istTime, marketplaceLabel, score, standing } from "../lib/format";
-import { mergeLiveRanking, rankArrow } from "../lib/ranking";
-import { useApi, useDebounced } from "../lib/useApi";
-import { useLive } from "../live/LiveProvider";
+import { api } from "../../api/client";
+import { MARKETPLACES, type RankItem, type RankQuery } from "../../api/types";
+import { MarketplaceTag, RankArrow, RuleBadges, StockLevel } from "../../ui/Badges";
+import { rankChangeHref } from "../items/rankChange";
+import { Empty, ErrorBox, Loading } from "../../ui/Status";
+import { inr, int, istTime, marketplaceLabel, score, standing } from "../../lib/format";
+import { mergeLiveRanking, rankArrow } from "../../lib/ranking";
+import { useApi, useDebounced } from "../../lib/useApi";
+import { useLive } from "../../live/LiveProvider";
 
 const PAGE = 50;
 export const LOW_STOCK = 10;
