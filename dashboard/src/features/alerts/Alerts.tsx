@@ -9,6 +9,7 @@ import { ago, inr, istDateTime, istTime } from "../../lib/format";
 import { useRole } from "../../lib/role";
 import { useAction } from "../../lib/useAction";
 import { useApi, useEveryWhileVisible, type ApiState } from "../../lib/useApi";
+import { Table } from "../../ui/Table";
 import "../../ui/data.css";
 import "../inventory/inventory.css";
 
@@ -139,56 +140,56 @@ function Jobs({ state, isAdmin }: { state: ApiState<JobsPayload>; isAdmin: boole
 
 function AlertLog({ alerts }: { alerts: Alert[] }) {
   return (
-    <div className="table-wrap">
-      <table className="table table-stack compact" data-testid="alerts-table">
-        <caption className="visually-hidden">Alerts, newest first, with each recipient's delivery</caption>
-        <thead>
-          <tr>
-            <th scope="col">Alert</th>
-            <th scope="col">Level</th>
-            <th scope="col">When</th>
-            <th scope="col">Status</th>
-            <th scope="col">Deliveries</th>
-          </tr>
-        </thead>
-        <tbody>
-          {alerts.map((a) => (
-            <tr key={a.id} data-testid="alert-row" data-alert-id={a.id} data-item-id={a.item_id ?? ""} data-status={a.status}>
-              <th scope="row" className="card-title row-head">
-                {a.kind === "manual" ? (
-                  <>Message sent by hand</>
-                ) : (
-                  <>
-                    <Link to={`/inventory/item/${encodeURIComponent(a.item_id ?? "")}`}>{a.title || a.item_id}</Link>
-                    <span className="block small muted">
-                      at {a.store_name || a.store_id} · {inr(a.capital)}
-                    </span>
-                  </>
-                )}
-              </th>
-              <td data-label="Level">{a.level ? <DangerBadge level={a.level} /> : "—"}</td>
-              <td data-label="When"><span title={istDateTime(a.created_at)}>{ago(a.created_at)}</span></td>
-              <td data-label="Status"><Badge status={a.status} text={ALERT_TEXT[a.status] ?? a.status} testId="alert-status" /></td>
-              <td data-label="Deliveries">
-                <ul className="deliveries">
-                  {a.deliveries.map((d) => (
-                    <li key={d.phone} data-testid="alert-delivery" data-status={d.status} data-role={d.role}>
-                      <span>
-                        {ROLE_TEXT[d.role] ?? d.role}
-                        {d.name ? ` ${d.name}` : ""} <span className="muted">{d.phone}</span>
-                      </span>{" "}
-                      <Badge status={d.status} text={DELIVERY_TEXT[d.status] ?? d.status} />
-                      {d.delivery ? <span className="small muted" data-testid="alert-delivery-receipt"> · {d.delivery === "read" ? "read" : d.delivery === "delivered" ? "delivered to the phone" : "not delivered"}</span> : null}
-                      {d.error_code ? <span className="block small neg">code {d.error_code}: {d.error}</span> : null}
-                    </li>
-                  ))}
-                </ul>
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <Table
+      className="compact"
+      testId="alerts-table"
+      caption="Alerts, newest first, with each recipient's delivery"
+      rows={alerts}
+      rowKey={(a) => a.id}
+      rowTestId="alert-row"
+      rowAttrs={(a) => ({ "data-alert-id": a.id, "data-item-id": a.item_id ?? "", "data-status": a.status })}
+      columns={[
+        {
+          key: "alert",
+          header: "Alert",
+          rowHeader: true,
+          className: "row-head",
+          cell: (a) =>
+            a.kind === "manual" ? (
+              <>Message sent by hand</>
+            ) : (
+              <>
+                <Link to={`/inventory/item/${encodeURIComponent(a.item_id ?? "")}`}>{a.title || a.item_id}</Link>
+                <span className="block small muted">
+                  at {a.store_name || a.store_id} · {inr(a.capital)}
+                </span>
+              </>
+            ),
+        },
+        { key: "level", header: "Level", cell: (a) => (a.level ? <DangerBadge level={a.level} /> : "—") },
+        { key: "when", header: "When", cell: (a) => <span title={istDateTime(a.created_at)}>{ago(a.created_at)}</span> },
+        { key: "status", header: "Status", cell: (a) => <Badge status={a.status} text={ALERT_TEXT[a.status] ?? a.status} testId="alert-status" /> },
+        {
+          key: "deliveries",
+          header: "Deliveries",
+          cell: (a) => (
+            <ul className="deliveries">
+              {a.deliveries.map((d) => (
+                <li key={d.phone} data-testid="alert-delivery" data-status={d.status} data-role={d.role}>
+                  <span>
+                    {ROLE_TEXT[d.role] ?? d.role}
+                    {d.name ? ` ${d.name}` : ""} <span className="muted">{d.phone}</span>
+                  </span>{" "}
+                  <Badge status={d.status} text={DELIVERY_TEXT[d.status] ?? d.status} />
+                  {d.delivery ? <span className="small muted" data-testid="alert-delivery-receipt"> · {d.delivery === "read" ? "read" : d.delivery === "delivered" ? "delivered to the phone" : "not delivered"}</span> : null}
+                  {d.error_code ? <span className="block small neg">code {d.error_code}: {d.error}</span> : null}
+                </li>
+              ))}
+            </ul>
+          ),
+        },
+      ]}
+    />
   );
 }
 

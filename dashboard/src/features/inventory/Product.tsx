@@ -11,6 +11,7 @@ import { featureLabel, inr, int, istDateTime, signed } from "../../lib/format";
 import { decisionText, priceSeries, riskText } from "./inventory";
 import { useRole } from "../../lib/role";
 import { useApi } from "../../lib/useApi";
+import { Table } from "../../ui/Table";
 import "./inventory.css";
 
 function PriceForm({ itemId, current, onSaved }: { itemId: string; current: number | null; onSaved: () => void }) {
@@ -122,41 +123,35 @@ function Detail({ d, scores, reload }: { d: ProductDetail; scores: RiskScores | 
         {d.stores.length === 0 ? (
           <Empty testId="product-stores-empty">Not in today's count.</Empty>
         ) : (
-          <div className="table-wrap">
-            <table className="table table-stack compact" data-testid="product-stores">
-              <caption className="visually-hidden">The item at each store</caption>
-              <thead>
-                <tr>
-                  <th scope="col">Store</th>
-                  <th scope="col" className="num">Units</th>
-                  <th scope="col" className="num">Capital</th>
-                  <th scope="col" className="num">Days since sale</th>
-                  <th scope="col">Danger</th>
-                  <th scope="col">Recommended</th>
-                </tr>
-              </thead>
-              <tbody>
-                {d.stores.map((s) => {
+          <Table
+            className="compact"
+            testId="product-stores"
+            caption="The item at each store"
+            rows={d.stores}
+            rowKey={(s) => s.store_id}
+            rowTestId="product-store-row"
+            rowAttrs={(s) => ({ "data-store-id": s.store_id })}
+            columns={[
+              { key: "store", header: "Store", rowHeader: true, className: "row-head", cell: (s) => s.store_name || s.store_id },
+              { key: "units", header: "Units", num: true, cell: (s) => int(s.units) },
+              { key: "capital", header: "Capital", num: true, cell: (s) => inr(s.capital) },
+              { key: "since", header: "Days since sale", num: true, cell: (s) => (s.days_since_sale === null ? "never sold" : int(s.days_since_sale)) },
+              { key: "danger", header: "Danger", cell: (s) => <DangerBadge level={s.danger} /> },
+              {
+                key: "recommended",
+                header: "Recommended",
+                cell: (s) => {
                   const decision = decisionText(s.decision);
                   return (
-                    <tr key={s.store_id} data-testid="product-store-row" data-store-id={s.store_id}>
-                      <th scope="row" className="card-title row-head">{s.store_name || s.store_id}</th>
-                      <td className="num" data-label="Units">{int(s.units)}</td>
-                      <td className="num" data-label="Capital">{inr(s.capital)}</td>
-                      <td className="num" data-label="Days since sale">{s.days_since_sale === null ? "never sold" : int(s.days_since_sale)}</td>
-                      <td data-label="Danger"><DangerBadge level={s.danger} /></td>
-                      <td data-label="Recommended">
-                        <span className="cell-stack">
-                          {s.danger ? decision.action : "—"}
-                          {s.danger && decision.recovery ? <span className="block small muted">{decision.recovery}</span> : null}
-                        </span>
-                      </td>
-                    </tr>
+                    <span className="cell-stack">
+                      {s.danger ? decision.action : "—"}
+                      {s.danger && decision.recovery ? <span className="block small muted">{decision.recovery}</span> : null}
+                    </span>
                   );
-                })}
-              </tbody>
-            </table>
-          </div>
+                },
+              },
+            ]}
+          />
         )}
       </section>
     </>
