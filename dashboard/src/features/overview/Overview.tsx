@@ -1,7 +1,7 @@
 import { useMemo, useState } from "react";
 import { Link } from "react-router";
 import { api } from "../../api/client";
-import { MARKETPLACES, type Kpis, type MarketplaceKpis, type Metrics, type RatioKey, type Series, type SeriesRange } from "../../api/types";
+import { MARKETPLACES, type Kpis, type Marketplace, type MarketplaceKpis, type Metrics, type RatioKey, type Series, type SeriesRange } from "../../api/types";
 import { MarketplaceTag, WarnIcon } from "../../ui/Badges";
 import { FitValue } from "./FitValue";
 import { LineChart } from "../../ui/LineChart";
@@ -10,6 +10,7 @@ import { compactNumber, indianShort, inr, inrCompact, int, istDateTime, istTime,
 import { countNote, ratioView } from "./kpi";
 import { MARKETPLACE_COLORS, seriesColumns } from "../../lib/series";
 import { useApi, useThrottled } from "../../lib/useApi";
+import { Table } from "../../ui/Table";
 import { useLive } from "../../live/LiveProvider";
 
 type KpiKey = Exclude<keyof Kpis, "not_sent" | "conversion_rate_basis" | "ctr_basis" | "needs_details">;
@@ -128,38 +129,30 @@ function SeriesPanel({ range, title, metric }: { range: SeriesRange; title: stri
 
 function MarketplaceTable({ metrics }: { metrics: Metrics }) {
   const total = MARKETPLACES.reduce((sum, mp) => sum + (metrics.by_marketplace[mp]?.revenue ?? 0), 0);
+  // A signal the marketplace does not send is "not sent", not 0.
+  const count = (mp: Marketplace, signal: "views" | "clicks", value: number | undefined) => {
+    const sent = metrics.signals?.[mp];
+    return sent && !(signal in sent) ? <span className="muted" data-not-sent="true">not sent</span> : int(value ?? 0);
+  };
+  const row = (mp: Marketplace) => metrics.by_marketplace[mp];
   return (
-    <table className="table compact table-stack" data-testid="marketplace-table">
-      <thead>
-        <tr>
-          <th scope="col">Marketplace</th>
-          <th scope="col" className="num">Views</th>
-          <th scope="col" className="num">Clicks</th>
-          <th scope="col" className="num">Orders</th>
-          <th scope="col" className="num">Revenue</th>
-          <th scope="col" className="num">Share</th>
-        </tr>
-      </thead>
-      <tbody>
-        {MARKETPLACES.map((mp) => {
-          const row = metrics.by_marketplace[mp];
-          // A signal the marketplace does not send is "not sent", not 0.
-          const sent = metrics.signals?.[mp];
-          const count = (signal: "views" | "clicks", value: number | undefined) =>
-            sent && !(signal in sent) ? <span className="muted" data-not-sent="true">not sent</span> : int(value ?? 0);
-          return (
-            <tr key={mp} data-testid={`marketplace-row-${mp}`}>
-              <th scope="row" className="card-title"><MarketplaceTag name={mp} /></th>
-              <td className="num" data-label="Views">{count("views", row?.views)}</td>
-              <td className="num" data-label="Clicks">{count("clicks", row?.clicks)}</td>
-              <td className="num" data-label="Orders">{int(row?.purchases ?? 0)}</td>
-              <td className="num" data-label="Revenue">{inr(row?.revenue ?? 0)}</td>
-              <td className="num" data-label="Share">{total > 0 ? pct((row?.revenue ?? 0) / total, 1) : "—"}</td>
-            </tr>
-          );
-        })}
-      </tbody>
-    </table>
+    <Table
+      wrapClassName={null}
+      className="compact"
+      testId="marketplace-table"
+      caption="Views, clicks, orders and revenue by marketplace, last 24 hours"
+      rows={MARKETPLACES}
+      rowKey={(mp) => mp}
+      rowTestId={(mp) => `marketplace-row-${mp}`}
+      columns={[
+        { key: "marketplace", header: "Marketplace", rowHeader: true, cell: (mp) => <MarketplaceTag name={mp} /> },
+        { key: "views", header: "Views", num: true, cell: (mp) => count(mp, "views", row(mp)?.views) },
+        { key: "clicks", header: "Clicks", num: true, cell: (mp) => count(mp, "clicks", row(mp)?.clicks) },
+        { key: "orders", header: "Orders", num: true, cell: (mp) => int(row(mp)?.purchases ?? 0) },
+        { key: "revenue", header: "Revenue", num: true, cell: (mp) => inr(row(mp)?.revenue ?? 0) },
+        { key: "share", header: "Share", num: true, cell: (mp) => (total > 0 ? pct((row(mp)?.revenue ?? 0) / total, 1) : "—") },
+      ]}
+    />
   );
 }
 
