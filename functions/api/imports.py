@@ -1,5 +1,6 @@
-"""Bulk imports (upload, list, one import, its error report) and data quality (latest run,
-trend). Shapes are described in the README's API section."""
+"""Bulk imports (upload, list, one import, its error report), order-export mapping (preview,
+presets) and data quality (latest run, trend). Shapes are described in the README's API
+section."""
 
 from __future__ import annotations
 
@@ -19,10 +20,19 @@ from functions.http_util import (
 )
 from shared.adapters.blob import imports_store
 from shared.adapters.cosmos import get_store
-from shared.core.errors import NotFound, ValidationFailed
+from shared.audit import trail
+from shared.core.errors import NotFound, PayloadTooLarge, ValidationFailed
 from shared.core.settings import get_settings
-from shared.ingest.bulk import ledger, upload
+from shared.ingest.bulk import ledger, presets, upload
+from shared.ingest.bulk.outcome import Rejected
+from shared.ingest.bulk.preview import preview
 from shared.quality import runs
+
+Kinds = Literal["sales", "inventory", "demand", "daily_update", "orders"]
+_PRESET = (
+    "An order-export preset's id (GET /api/import-presets): the file is an order export "
+    "mapped with it. Without one, a file whose header matches a preset is imported with it"
+)
 
 
 class ImportUpload(BaseModel):
@@ -30,10 +40,11 @@ class ImportUpload(BaseModel):
     or query parameters. A raw body works too, named with ``?name=``."""
 
     file: bytes = Field(..., description="The CSV or Excel file, up to IMPORT_MAX_BYTES (50 MB)")
-    kind: Literal["sales", "inventory", "demand", "daily_update"] | None = Field(
+    kind: Kinds | None = Field(
         None, description="Default: detected from the columns (CSV) or the file type (Excel)"
     )
     strict: bool = Field(False, description="Reject the whole file on any row error")
+    preset: str | None = Field(None, max_length=64, description=_PRESET)
 
 
 @api_route(
@@ -44,7 +55,7 @@ class ImportUpload(BaseModel):
         "Upload a CSV or Excel file to import (admin); 202 with the queued import",
         request=ImportUpload,
         role="admin",
-        query=("name", "kind", "strict"),
+        query=("name", "kind", "strict", "preset"),
         content="multipart/form-data",
         dataset="seller",
     ),
@@ -72,10 +83,11 @@ class UploadReservation(BaseModel):
 
     name: str = Field(..., min_length=1, max_length=255, description="The file's name")
     size: int = Field(..., ge=1, description="Its size in bytes, up to IMPORT_MAX_BYTES (50 MB)")
-    kind: Literal["sales", "inventory", "demand", "daily_update"] | None = Field(
+    kind: Kinds | None = Field(
         None, description="Default: detected from the columns (CSV) or the file type (Excel)"
     )
     strict: bool = Field(False, description="Reject the whole file on any row error")
+    preset: str | None = Field(None, max_length=64, description=_PRESET)
 
 
 @api_route(
@@ -102,8 +114,128 @@ def imports_reserve(req: func.HttpRequest) -> func.HttpResponse:
         strict=wanted.strict,
         actor=actor,
         max_bytes=get_settings().import_max_bytes,
+        preset=wanted.preset,
     )
     return json_response({"import": _with_links(doc), "upload": link}, 201)
+
+
+class ImportPreview(BaseModel):
+    """``multipart/form-data``: the export in ``file``; or the raw body named with ``?name=``."""
+
+    file: bytes = Field(..., description="A CSV (comma or tab) or Excel order export")
+
+
+@api_route(
+    "imports_preview",
+    "imports/preview",
+    ["POST"],
+    RouteDoc(
+        "Preview an order export (admin): header, the first 20 rows, a guess for each column, "
+        "the statuses and date formats found, and the preset its header matches; nothing is "
+        "stored",
+        request=ImportPreview,
+        role="admin",
+        query=("name",),
+        content="multipart/form-data",
+        dataset="seller",
+    ),
+)
+def imports_preview(req: func.HttpRequest) -> func.HttpResponse:
+    require_role(req, WRITE_ROLES)
+    body = req.get_body() or b""
+    limit = get_settings().import_max_bytes
+    if len(body) > limit + 64 * 1024:
+        raise PayloadTooLarge(f"the file is over the limit of {limit} bytes")
+    name, content = upload.file_of(body, req.headers.get("content-type", ""), dict(req.params))
+    try:
+        answer = preview(get_store(), name, content)
+    except Rejected as exc:
+        raise ValidationFailed(str(exc), field="file") from exc
+    return json_response(answer)
+
+
+@api_route(
+    "import_presets_list",
+    "import-presets",
+    ["GET"],
+    RouteDoc("Order-export presets: the shipped ones first, then the seller's", dataset="seller"),
+)
+def import_presets_list(req: func.HttpRequest) -> func.HttpResponse:
+    require_role(req, READ_ROLES)
+    return json_response({"presets": presets.all_presets(get_store())})
+
+
+@api_route(
+    "import_presets_get",
+    "import-presets/{id}",
+    ["GET"],
+    RouteDoc("One order-export preset", dataset="seller"),
+)
+def import_presets_get(req: func.HttpRequest) -> func.HttpResponse:
+    require_role(req, READ_ROLES)
+    return json_response(presets.get(get_store(), req.route_params["id"]))
+
+
+@api_route(
+    "import_presets_create",
+    "import-presets",
+    ["POST"],
+    RouteDoc(
+        "Save an order-export mapping as a preset (admin, audited): 201 with the preset; files "
+        "with the same header import with it from then on",
+        request=presets.PresetIn,
+        role="admin",
+        dataset="seller",
+    ),
+)
+def import_presets_create(req: func.HttpRequest) -> func.HttpResponse:
+    actor = require_role(req, WRITE_ROLES)
+    wanted = parse_model(presets.PresetIn, read_json(req))
+    store = get_store()
+    doc = presets.create(store, wanted, actor)
+    trail.record(store, "import_preset.create", actor, after=doc, details={"id": doc["id"]})
+    return json_response(doc, 201)
+
+
+@api_route(
+    "import_presets_replace",
+    "import-presets/{id}",
+    ["PUT"],
+    RouteDoc(
+        "Change an order-export preset (admin, audited); shipped presets are read-only",
+        request=presets.PresetIn,
+        role="admin",
+        dataset="seller",
+    ),
+)
+def import_presets_replace(req: func.HttpRequest) -> func.HttpResponse:
+    actor = require_role(req, WRITE_ROLES)
+    wanted = parse_model(presets.PresetIn, read_json(req))
+    store = get_store()
+    before, after = presets.replace(store, req.route_params["id"], wanted, actor)
+    trail.record(
+        store, "import_preset.update", actor, before=before, after=after,
+        details={"id": after["id"]},
+    )  # fmt: skip
+    return json_response(after)
+
+
+@api_route(
+    "import_presets_delete",
+    "import-presets/{id}",
+    ["DELETE"],
+    RouteDoc(
+        "Delete an order-export preset (admin, audited); shipped presets stay",
+        role="admin",
+        dataset="seller",
+    ),
+)
+def import_presets_delete(req: func.HttpRequest) -> func.HttpResponse:
+    actor = require_role(req, WRITE_ROLES)
+    store = get_store()
+    before = presets.delete(store, req.route_params["id"])
+    trail.record(store, "import_preset.delete", actor, before=before, details={"id": before["id"]})
+    return json_response({"deleted": before["id"]})
 
 
 @api_route(

@@ -34,6 +34,9 @@ DELIVERIES = ContainerSpec("deliveries", "/marketplace", default_ttl=7 * DAY_SEC
 # One document per imported file: status, progress, counts, where its report is
 # (shared.ingest.bulk.ledger).
 IMPORTS = ContainerSpec("imports", "/id")
+# Saved mappings of marketplaces' order exports onto ReSight's fields, found again by the
+# fingerprint of a file's header (shared.ingest.bulk.presets).
+IMPORT_PRESETS = ContainerSpec("import_presets", "/id")
 # Shops and warehouses from imported workbooks, keyed by the seller's own store id.
 LOCATIONS = ContainerSpec("locations", "/id")
 # Data-quality runs, partitioned by UTC day, kept 400 days so a year's trend can be drawn.
@@ -63,6 +66,7 @@ CONTAINERS: tuple[ContainerSpec, ...] = (
     DEADLETTERS,
     DELIVERIES,
     IMPORTS,
+    IMPORT_PRESETS,
     LOCATIONS,
     QUALITY,
     JOBS,

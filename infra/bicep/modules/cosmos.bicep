@@ -57,6 +57,11 @@ var containers = [
     partitionKey: '/id'
   }
   {
+    // Saved mappings of order exports, found again by their header's fingerprint.
+    name: 'import_presets'
+    partitionKey: '/id'
+  }
+  {
     // Shops and warehouses from imported workbooks.
     name: 'locations'
     partitionKey: '/id'

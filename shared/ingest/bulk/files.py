@@ -146,14 +146,29 @@ def _check(path: Path, encoding: str) -> str:
 _NAMES = {"utf-8": "UTF-8", "cp1252": "UTF-8 or Windows-1252", "utf-8-sig": "UTF-8"}
 
 
-def csv_header(path: Path, encoding: str = "utf-8-sig") -> list[str]:
+def delimiter_of(path: Path, encoding: str = "utf-8-sig") -> str:
+    """``\\t`` for a tab-delimited export (Amazon's flat-file reports), else ``,``: the header
+    decides, as it has more tabs than commas or not."""
+    with open(path, newline="", encoding=encoding) as handle:
+        line = handle.readline()
+    return "\t" if line.count("\t") > line.count(",") else ","
+
+
+def _reader(line: str, delimiter: str) -> Iterator[list[str]]:
+    # Tab-delimited flat files do not quote: a product name may hold a lone quote mark.
+    if delimiter == "\t":
+        return csv.reader((line,), delimiter="\t", quoting=csv.QUOTE_NONE, strict=True)
+    return csv.reader((line,), strict=True)
+
+
+def csv_header(path: Path, encoding: str = "utf-8-sig", delimiter: str = ",") -> list[str]:
     """The header's cell names (trimmed); ``Rejected`` if row 1 is not a usable header."""
     with open(path, newline="", encoding=encoding) as handle:
         line = handle.readline().rstrip("\r\n")
     if _CONTROL.search(line):
         raise Rejected(f"row 1: binary content in the header, not a CSV text file; {_SAVE_AS}")
     try:
-        header = [h.strip() for h in next(csv.reader((line,), strict=True), [])]
+        header = [h.strip() for h in next(_reader(line, delimiter), [])]
     except csv.Error as exc:
         raise Rejected(f"row 1: the header is not a CSV row ({_quote_problem(exc)})") from exc
     named = [h for h in header if h]
@@ -181,7 +196,11 @@ class Chunk:
 
 
 def csv_chunks(
-    path: Path, header: list[str], encoding: str = "utf-8-sig", size: int = CHUNK_ROWS
+    path: Path,
+    header: list[str],
+    encoding: str = "utf-8-sig",
+    size: int = CHUNK_ROWS,
+    delimiter: str = ",",
 ) -> Iterator[Chunk]:
     width = len(header)
     columns = [h or f"_unnamed_{i}" for i, h in enumerate(header)]
@@ -192,7 +211,7 @@ def csv_chunks(
         handle.readline()  # the header
         for number, raw in enumerate(handle, start=2):
             line = raw.rstrip("\r\n")
-            cells, error = _row(line, number, width)
+            cells, error = _row(line, number, width, delimiter)
             if error is not None:
                 errors.append(error)
             elif cells is not None:
@@ -205,7 +224,9 @@ def csv_chunks(
         yield _chunk(rows, numbers, columns, errors)
 
 
-def _row(line: str, number: int, width: int) -> tuple[list[str] | None, RowError | None]:
+def _row(
+    line: str, number: int, width: int, delimiter: str = ","
+) -> tuple[list[str] | None, RowError | None]:
     """(cells, None), (None, the row's error) or (None, None) for a blank row."""
     if len(line) > MAX_LINE_CHARS:
         return None, _error(number, line, f"row too long: {len(line)} characters")
@@ -215,7 +236,7 @@ def _row(line: str, number: int, width: int) -> tuple[list[str] | None, RowError
             number, line, f"binary content: control character {ord(bad.group()):#04x}"
         )
     try:
-        cells = next(csv.reader((line,), strict=True), [])
+        cells = next(_reader(line, delimiter), [])
     except csv.Error as exc:
         return None, _error(number, line, _quote_problem(exc))
     if not any(c.strip() for c in cells):

@@ -37,7 +37,7 @@ Order = Literal["iso", "day_first", "month_first", "named_month", "ambiguous", "
 
 
 def is_missing(value: object) -> bool:
-    if value is None or (isinstance(value, float) and value != value):
+    if value is None or value is pd.NA or (isinstance(value, float) and value != value):
         return True
     return str(value).strip().lower() in MISSING
 

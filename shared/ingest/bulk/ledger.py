@@ -23,10 +23,17 @@ PROGRESS_EVERY = 0.5
 
 
 def new(
-    import_id: str, file: str, blob: str, *, kind: str | None, strict: bool, actor: str
+    import_id: str,
+    file: str,
+    blob: str,
+    *,
+    kind: str | None,
+    strict: bool,
+    actor: str,
+    preset: str | None = None,
 ) -> dict[str, Any]:
     now = utcnow().isoformat()
-    return {
+    doc: dict[str, Any] = {
         "id": import_id,
         "file": file,
         "blob": blob,
@@ -43,6 +50,9 @@ def new(
         "updated_at": now,
         "finished_at": None,
     }
+    if preset is not None:
+        doc["preset"] = preset  # the order-export mapping it is imported with
+    return doc
 
 
 def create(store: Store, doc: dict[str, Any]) -> bool:

@@ -14,7 +14,9 @@ it up again, at most ``MAX_ATTEMPTS`` times in all, then rejects it with the las
 
 Blob names: ``incoming/<import id>/<file>`` for uploads (the import record exists already), or
 ``incoming/<file>`` for files dropped by other tools (the id is derived from name and ETag).
-Metadata ``kind`` and ``strict`` carry the upload's options.
+Metadata ``kind``, ``strict`` and ``preset`` carry the upload's options. A file imported with a
+preset (an order export, ``orders``) is an order export whatever its columns; one whose header
+has a saved preset's fingerprint is too, unless the upload named another kind.
 """
 
 from __future__ import annotations
@@ -39,7 +41,7 @@ from shared.adapters.cosmos import Store
 from shared.core.errors import Conflict, NotFound, ReSightError, ServiceUnavailable
 from shared.core.records import utcnow
 from shared.core.settings import Settings
-from shared.ingest.bulk import dedupe, files, ledger, workbook, writer
+from shared.ingest.bulk import dedupe, files, ledger, orders, workbook, writer
 from shared.ingest.bulk import outcome as outcome_mod
 from shared.ingest.bulk.events import PLANNERS, USED_COLUMNS, Planned, to_utc
 from shared.ingest.bulk.outcome import ErrorSink, Rejected, marketplaces, strict_failure
@@ -83,6 +85,7 @@ def process(store: Store, blobs: BlobStore, name: str, settings: Settings) -> di
             kind=info.metadata.get("kind") or None,
             strict=info.metadata.get("strict", "").lower() == "true",
             actor=info.metadata.get("actor", "blob"),
+            preset=info.metadata.get("preset") or None,
         )
         ledger.create(store, doc)
         doc = ledger.get(store, import_id)
@@ -162,7 +165,12 @@ def _run(
                 )
             with open(path, "wb") as handle:
                 blobs.download_to(info.name, handle)
-            if files.is_workbook(doc["file"]):
+            # An order export is recognised by its preset (named, or by the header's
+            # fingerprint) before ReSight's own kinds are looked for.
+            preset = orders.preset_for(store, path, doc)
+            if preset is not None:
+                outcome = orders.run(store, path, doc, preset, settings, sink)
+            elif files.is_workbook(doc["file"]):
                 outcome = workbook.run(store, blobs, path, doc, info, settings, sink)
             else:
                 outcome = _csv(store, path, doc, settings, sink)

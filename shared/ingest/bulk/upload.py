@@ -27,12 +27,13 @@ from python_multipart.multipart import MultipartParser, parse_options_header
 
 from shared.adapters.blob import BLOCK_BYTES, BlobStore
 from shared.adapters.cosmos import Store
-from shared.core.errors import PayloadTooLarge, ValidationFailed
-from shared.ingest.bulk import ledger, runner
+from shared.core.errors import NotFound, PayloadTooLarge, ValidationFailed
+from shared.ingest.bulk import ledger, presets, runner
+from shared.ingest.bulk.orders import KIND as ORDERS
 from shared.ingest.bulk.schemas import CSV_KINDS
 
 _SAFE = re.compile(r"[^A-Za-z0-9._ -]+")
-KINDS = (*CSV_KINDS, "daily_update")
+KINDS = (*CSV_KINDS, "daily_update", ORDERS)
 
 
 def safe_name(name: str) -> str:
@@ -59,13 +60,14 @@ def reserve(
     strict: bool,
     actor: str,
     max_bytes: int,
+    preset: str | None = None,
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """Record a queued import and sign the link its file is uploaded to: (record, upload)."""
     if size > max_bytes:
         raise PayloadTooLarge(f"the file is {size} bytes; the limit is {max_bytes}")
     if size <= 0:
         raise ValidationFailed("the file is empty", field="size")
-    doc = _record(store, name, kind, strict=strict, actor=actor)
+    doc = _record(store, name, kind, strict=strict, actor=actor, preset=preset)
     link = blobs.write_link(doc["blob"], UPLOAD_LINK_TTL)
     upload = {
         "method": "PUT",
@@ -135,18 +137,40 @@ def receive(
     strict = str(fields.get("strict", "false")).lower()
     if strict not in ("true", "false", "1", "0"):
         raise ValidationFailed("strict must be true or false", field="strict")
-    doc = _record(store, name, kind, strict=strict in ("true", "1"), actor=actor)
+    preset = fields.get("preset") or None
+    doc = _record(store, name, kind, strict=strict in ("true", "1"), actor=actor, preset=preset)
     metadata = {"import_id": doc["id"], "strict": str(doc["strict"]).lower(), "actor": actor}
-    if kind:
-        metadata["kind"] = kind
+    if doc.get("kind"):
+        metadata["kind"] = doc["kind"]
+    if preset:
+        metadata["preset"] = preset
     blobs.upload_stream(doc["blob"], _slices(view, spans), metadata=metadata)
     return doc
 
 
-def _record(store: Store, name: str, kind: str | None, *, strict: bool, actor: str) -> dict:
-    """Check the kind and the name, and record the import as queued."""
+def _record(
+    store: Store,
+    name: str,
+    kind: str | None,
+    *,
+    strict: bool,
+    actor: str,
+    preset: str | None = None,
+) -> dict:
+    """Check the kind, the preset and the name, and record the import as queued."""
     if kind is not None and kind not in KINDS:
         raise ValidationFailed(f"kind must be one of {', '.join(KINDS)}", field="kind")
+    if preset is not None:
+        if kind not in (None, ORDERS):
+            raise ValidationFailed(
+                f"a preset maps an order export: kind must be {ORDERS} or left out",
+                field="kind",
+            )
+        try:
+            presets.get(store, preset)
+        except NotFound as exc:
+            raise ValidationFailed(f"no import preset {preset!r}", field="preset") from exc
+        kind = ORDERS
     file_name = safe_name(name)
     import_id = uuid.uuid4().hex
     doc = ledger.new(
@@ -156,6 +180,7 @@ def _record(store: Store, name: str, kind: str | None, *, strict: bool, actor: s
         kind=kind,
         strict=strict,
         actor=actor,
+        preset=preset,
     )
     ledger.create(store, doc)
     return doc
@@ -225,3 +250,24 @@ def _parts(body: bytes, boundary: bytes) -> tuple[str, list[tuple[int, int]], di
     except ParseError as exc:
         raise ValidationFailed(f"the multipart body is malformed: {exc}", field="file") from exc
     return file_name, spans, form
+
+
+def file_of(body: bytes, content_type: str, params: dict[str, str]) -> tuple[str, bytes]:
+    """(name, content) of a file sent as ``receive`` takes it (multipart field ``file``, or
+    the raw body named with ``?name=``), for the routes that read it in place (the preview)."""
+    mime, options = parse_options_header(content_type or "")
+    if mime == b"multipart/form-data":
+        boundary = options.get(b"boundary")
+        if not boundary:
+            raise ValidationFailed("multipart body without a boundary", field="file")
+        name, spans, _ = _parts(body, boundary)
+        content = b"".join(body[start:end] for start, end in spans)
+    else:
+        name, content = params.get("name", ""), body
+    if not name:
+        raise ValidationFailed(
+            "send the file as multipart field 'file' or name it with ?name=", field="file"
+        )
+    if not content:
+        raise ValidationFailed("the file is empty", field="file")
+    return safe_name(name), content

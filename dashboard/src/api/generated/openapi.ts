@@ -430,6 +430,43 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/import-presets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Order-export presets: the shipped ones first, then the seller's */
+        get: operations["import_presets_list"];
+        put?: never;
+        /** Save an order-export mapping as a preset (admin, audited): 201 with the preset; files with the same header import with it from then on */
+        post: operations["import_presets_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/import-presets/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One order-export preset */
+        get: operations["import_presets_get"];
+        /** Change an order-export preset (admin, audited); shipped presets are read-only */
+        put: operations["import_presets_replace"];
+        post?: never;
+        /** Delete an order-export preset (admin, audited); shipped presets stay */
+        delete: operations["import_presets_delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/imports": {
         parameters: {
             query?: never;
@@ -476,6 +513,23 @@ export interface paths {
         get: operations["imports_report"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/imports/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Preview an order export (admin): header, the first 20 rows, a guess for each column, the statuses and date formats found, and the preset its header matches; nothing is stored */
+        post: operations["imports_preview"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1234,6 +1288,18 @@ export interface components {
             message: string;
         };
         /**
+         * ImportPreview
+         * @description ``multipart/form-data``: the export in ``file``; or the raw body named with ``?name=``.
+         */
+        ImportPreview: {
+            /**
+             * File
+             * Format: binary
+             * @description A CSV (comma or tab) or Excel order export
+             */
+            file: string;
+        };
+        /**
          * ImportUpload
          * @description ``multipart/form-data``: the file in ``file``; ``kind`` and ``strict`` as form fields
          *     or query parameters. A raw body works too, named with ``?name=``.
@@ -1250,7 +1316,13 @@ export interface components {
              * @description Default: detected from the columns (CSV) or the file type (Excel)
              * @default null
              */
-            kind?: ("sales" | "inventory" | "demand" | "daily_update") | null;
+            kind?: ("sales" | "inventory" | "demand" | "daily_update" | "orders") | null;
+            /**
+             * Preset
+             * @description An order-export preset's id (GET /api/import-presets): the file is an order export mapped with it. Without one, a file whose header matches a preset is imported with it
+             * @default null
+             */
+            preset?: string | null;
             /**
              * Strict
              * @description Reject the whole file on any row error
@@ -1311,6 +1383,57 @@ export interface components {
              */
             to: string;
         };
+        /**
+         * Mapping
+         * @description How one source's export maps onto ReSight's fields (what a preset saves).
+         */
+        Mapping: {
+            /**
+             * Channel
+             * @description The channel when no column says
+             * @default marketplace
+             * @enum {string}
+             */
+            channel?: "marketplace" | "online" | "pos" | "wholesale";
+            /**
+             * Columns
+             * @description ReSight field -> the export's column name
+             */
+            columns: {
+                [key: string]: string;
+            };
+            /**
+             * Day First
+             * @description How to read numeric dates when a file's column does not tell (no day above 12): true for DD-MM, false for MM-DD
+             * @default null
+             */
+            day_first?: boolean | null;
+            /**
+             * Marketplace
+             * @description The marketplace of every line, when no column says; its lines then share their ids with that marketplace's webhooks, so an order in both counts once
+             * @default null
+             */
+            marketplace?: ("amazon" | "myntra" | "meesho") | null;
+            /**
+             * Price Basis
+             * @description Whether the price column is per unit or the whole line's
+             * @default unit
+             * @enum {string}
+             */
+            price_basis?: "unit" | "line";
+            /**
+             * Source
+             * @description Where the export comes from (amazon, flipkart, shopify, tally, ...): part of every order line's id, so the same order from two files of one source is one order
+             */
+            source: string;
+            /**
+             * Statuses
+             * @description The export's status values (any case) -> ReSight's status
+             */
+            statuses?: {
+                [key: string]: "created" | "cancelled" | "rto" | "shipped" | "delivered" | "returned";
+            };
+        };
         /** PinRule */
         PinRule: {
             /**
@@ -1370,6 +1493,20 @@ export interface components {
             lifecycle_start_date: string;
             /** Quantity */
             quantity: number;
+        };
+        /**
+         * PresetIn
+         * @description A preset as an admin saves it: a name, the mapping, the header it was made from.
+         */
+        PresetIn: {
+            /**
+             * Header
+             * @description The export's header as the preview showed it; its fingerprint is what later files are recognised by
+             */
+            header: string[];
+            mapping: components["schemas"]["Mapping"];
+            /** Name */
+            name: string;
         };
         /**
          * PriceUpdate
@@ -1493,12 +1630,18 @@ export interface components {
              * @description Default: detected from the columns (CSV) or the file type (Excel)
              * @default null
              */
-            kind?: ("sales" | "inventory" | "demand" | "daily_update") | null;
+            kind?: ("sales" | "inventory" | "demand" | "daily_update" | "orders") | null;
             /**
              * Name
              * @description The file's name
              */
             name: string;
+            /**
+             * Preset
+             * @description An order-export preset's id (GET /api/import-presets): the file is an order export mapped with it. Without one, a file whose header matches a preset is imported with it
+             * @default null
+             */
+            preset?: string | null;
             /**
              * Size
              * @description Its size in bytes, up to IMPORT_MAX_BYTES (50 MB)
@@ -2346,6 +2489,165 @@ export interface operations {
             };
         };
     };
+    import_presets_list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    import_presets_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PresetIn"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    import_presets_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    import_presets_replace: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PresetIn"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    import_presets_delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     imports_list: {
         parameters: {
             query?: {
@@ -2382,6 +2684,7 @@ export interface operations {
             query?: {
                 kind?: string;
                 name?: string;
+                preset?: string;
                 strict?: string;
             };
             header?: never;
@@ -2457,6 +2760,41 @@ export interface operations {
             cookie?: never;
         };
         requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    imports_preview: {
+        parameters: {
+            query?: {
+                name?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": components["schemas"]["ImportPreview"];
+            };
+        };
         responses: {
             /** @description OK */
             200: {
