@@ -48,7 +48,7 @@ def webhook_blueprint(marketplace: Marketplace) -> func.Blueprint:
             secrets=state.secrets,
         )
         if result.recorded:  # the seller's own data is here: the automatic demo ends for good
-            demo.real_data(f"the first signed {marketplace} webhook")
+            demo.real_data(f"the first {marketplace} webhook")
         return json_response(result.to_dict())
 
     return bp

@@ -8,6 +8,7 @@ once whatever the hour, or a finished one re-opened.
 
 from __future__ import annotations
 
+import contextvars
 import threading
 from collections.abc import Sequence
 from datetime import datetime
@@ -74,8 +75,10 @@ def start_now(store: Store, settings: Settings, *, rerun: bool) -> dict[str, Any
             run=current.get("id"),
             status=current.get("status"),
         )
+    # In the caller's context: the dataset (shared.core.dataset) the run belongs to.
+    context = contextvars.copy_context()
     threading.Thread(
-        target=execute, args=(run, store, settings), name=f"job-{run.id}", daemon=True
+        target=context.run, args=(execute, run, store, settings), name=f"job-{run.id}", daemon=True
     ).start()
     return run.doc
 

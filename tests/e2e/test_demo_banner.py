@@ -16,6 +16,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.e2e.conftest import sign_in
+from tests.integration.conftest import eventually
 from tests.integration.helpers import principal
 
 pytestmark = pytest.mark.e2e
@@ -58,10 +59,16 @@ def dataset_of(devhost, path: str = "/api/metrics") -> str | None:
 
 
 def first_item(devhost) -> dict:
-    with devhost.client() as c:
-        resp = c.post("/api/rank", json={"limit": 5}, headers=ANALYST)
-    assert resp.status_code == 200, resp.text
-    return next(i for i in resp.json()["items"] if i["marketplace"] == "amazon")
+    """An Amazon item of the dataset shown: a demo just started has its catalogue seeded and
+    ranked by the feed's first tick (every 5 s), hence the wait."""
+
+    def amazon() -> dict | None:
+        with devhost.client() as c:
+            resp = c.post("/api/rank", json={"limit": 20}, headers=ANALYST)
+        assert resp.status_code == 200, resp.text
+        return next((i for i in resp.json()["items"] if i["marketplace"] == "amazon"), None)
+
+    return eventually(amazon, timeout=60, interval=1)
 
 
 def every_page(page: Page, devhost, *, banner: bool) -> None:

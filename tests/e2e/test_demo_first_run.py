@@ -32,7 +32,9 @@ PAGES = [
 @pytest.fixture(scope="module")
 def devhost(env, store, tmp_path_factory) -> Iterator[DevHost]:
     """A fresh local stack as ``make run`` starts it (the demo catalogue seeded), minus timers."""
-    host = start_devhost(env, tmp_path_factory.mktemp("devhost"), "--no-timers")
+    host = start_devhost(
+        {**env, "MOCK_ENABLED": "true"}, tmp_path_factory.mktemp("devhost"), "--no-timers"
+    )
     yield host
     stop_devhost(host)
 

@@ -16,7 +16,10 @@ from datetime import UTC, datetime
 import pytest
 
 from shared.adapters.cosmos import Store
+from shared.core import schema
 from shared.ingest.bulk import samples
+from shared.ml.sim.catalogue import simulate_catalogue
+from shared.ml.sim.seed import DEMO_ITEMS, DEMO_SEED
 from tests.integration.conftest import eventually, start_devhost, stop_devhost
 from tests.integration.helpers import amazon_order, post_webhook, principal
 
@@ -70,6 +73,18 @@ def _stable(seller: Store) -> dict | None:
     first = _seller_view(seller)
     time.sleep(2)  # compared over an interval: no projection still under way
     return first if _seller_view(seller) == first else None
+
+
+def _demo_documents_in(seller: Store) -> list[tuple[str, str]]:
+    """Any document of the seller's naming a demo product, in any container: events, products,
+    snapshots, alerts, quality runs, jobs, audit."""
+    demo_items = {p["item_id"] for p in simulate_catalogue(DEMO_ITEMS, seed=DEMO_SEED)}
+    found = []
+    for spec in schema.CONTAINERS:
+        for doc in seller.query(spec.name, "SELECT * FROM c"):
+            text = str(doc)
+            found += [(spec.name, item) for item in demo_items if item in text]
+    return found
 
 
 def test_the_demo_runs_apart_and_real_data_ends_it(stack):
@@ -154,6 +169,19 @@ def test_the_demo_runs_apart_and_real_data_ends_it(stack):
         assert deleted.json()["demo"]["deleted_at"]
         assert c.delete("/api/demo", headers=ANALYST).status_code == 403
         assert _seller_view(seller) == before
+        # The seller's daily job (snapshots, decisions, alerts) sees none of the demo either.
+        job = c.post("/api/jobs/daily/run", headers=ADMIN, params={"rerun": "true"})
+        assert job.status_code == 202, job.text
+        eventually(
+            lambda: (
+                c.get("/api/jobs", headers=ANALYST, params={"job": "daily"}).json()["runs"][0][
+                    "status"
+                ]
+                == "succeeded"
+            ),
+            timeout=120,
+        )
+        assert _demo_documents_in(seller) == []
         audit = c.get("/api/audit", headers=ANALYST, params={"action": "demo.deleted"}).json()
         assert audit["entries"], audit
         # The mock timer fires every 5 s; a tick after the deletion must not bring the demo's

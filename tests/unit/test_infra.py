@@ -14,7 +14,7 @@ import pytest
 
 from infra import bicep_tree
 from infra.bicep_tree import Expr
-from shared.core import schema
+from shared.core import dataset, schema
 
 pytestmark = pytest.mark.unit
 
@@ -103,12 +103,24 @@ def test_cosmos_containers_match_the_code_schema():
     assert declared == expected
     assert len(cosmos.variables["containers"]) == len(schema.CONTAINERS)
 
-    # The list above is what gets deployed: the container resource loops over it.
-    container = only("Microsoft.DocumentDB/databaseAccounts/sqlDatabases/containers")
-    assert container.loop_source == "containers"
-    resource = container.body["properties"]["resource"]
-    assert resource["partitionKey"]["paths"] == [Expr("container.partitionKey")]
-    assert resource["defaultTtl"] == Expr("container.?defaultTtl")
+    # The list above is what gets deployed, in the seller's database and in the demo's
+    # (shared/core/dataset.py names it '<database>-demo'): each container resource loops over it.
+    databases = {
+        r.symbol: r.body["name"]
+        for _, r in resources("Microsoft.DocumentDB/databaseAccounts/sqlDatabases")
+    }
+    assert databases == {
+        "database": Expr("databaseName"),
+        "demoDatabase": Expr("'${databaseName}-demo'"),
+    }
+    assert dataset.demo_name("resight") == "resight-demo"
+    found = resources("Microsoft.DocumentDB/databaseAccounts/sqlDatabases/containers")
+    assert sorted(r.body["parent"].text for _, r in found) == ["database", "demoDatabase"]
+    for _, container in found:
+        assert container.loop_source == "containers"
+        resource = container.body["properties"]["resource"]
+        assert resource["partitionKey"]["paths"] == [Expr("container.partitionKey")]
+        assert resource["defaultTtl"] == Expr("container.?defaultTtl")
 
 
 def test_cosmos_is_serverless_and_entra_only():
@@ -172,6 +184,9 @@ def test_storage_accepts_no_shared_keys_and_has_its_containers():
         Expr("modelsContainerName"),
         Expr("importsContainerName"),
         Expr("lakeContainerName"),
+        # The demo's own (shared.core.dataset.demo_name).
+        Expr("'${importsContainerName}-demo'"),
+        Expr("'${lakeContainerName}-demo'"),
     }
     assert MAIN.variables["lakeContainerName"] == "lake"
     assert MAIN.variables["modelsContainerName"] == "models"

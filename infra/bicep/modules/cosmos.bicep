@@ -171,6 +171,54 @@ resource sqlContainers 'Microsoft.DocumentDB/databaseAccounts/sqlDatabases/conta
   }
 ]
 
+// The demo's database (shared/core/dataset.py: '<name>-demo'), with the same containers. Always
+// there, empty unless a demo runs, so an admin can start a presenter's demo on any deployment:
+// serverless bills storage and requests, not databases.
+resource demoDatabase 'Microsoft.DocumentDB/databaseAccounts/sqlDatabases@2024-05-15' = {
+  parent: account
+  name: '${databaseName}-demo'
+  properties: {
+    resource: {
+      id: '${databaseName}-demo'
+    }
+  }
+}
+
+resource demoContainers 'Microsoft.DocumentDB/databaseAccounts/sqlDatabases/containers@2024-05-15' = [
+  for container in containers: {
+    parent: demoDatabase
+    name: container.name
+    properties: {
+      resource: {
+        id: container.name
+        partitionKey: {
+          paths: [
+            container.partitionKey
+          ]
+          kind: 'Hash'
+          version: 2
+        }
+        // Absent means documents never expire (TTL off), as in the schema.
+        defaultTtl: container.?defaultTtl
+        indexingPolicy: {
+          indexingMode: 'consistent'
+          automatic: true
+          includedPaths: [
+            {
+              path: '/*'
+            }
+          ]
+          excludedPaths: [
+            {
+              path: '/"_etag"/?'
+            }
+          ]
+        }
+      }
+    }
+  }
+]
+
 output accountName string = account.name
 output endpoint string = account.properties.documentEndpoint
 output databaseName string = database.name

@@ -97,6 +97,21 @@ resource account 'Microsoft.Storage/storageAccounts@2023-05-01' = {
         publicAccess: 'None'
       }
     }
+
+    // The demo's own (shared/core/dataset.py): empty unless a demo runs.
+    resource demoImports 'containers' = {
+      name: '${importsContainerName}-demo'
+      properties: {
+        publicAccess: 'None'
+      }
+    }
+
+    resource demoLake 'containers' = {
+      name: '${lakeContainerName}-demo'
+      properties: {
+        publicAccess: 'None'
+      }
+    }
   }
 }
 
