@@ -5,6 +5,7 @@ import { describeChart, xText } from "../lib/chartText";
 import { istAxisLabels, istDateTime } from "../lib/format";
 
 import type { ChartSeries } from "../lib/chartText";
+import { Table, type Column } from "./Table";
 
 export type { ChartSeries };
 
@@ -83,32 +84,30 @@ export function LineChart({ x, series, time = false, height = 220, yFormat, xFor
       <details className="chart-data" onToggle={(e) => setTableOpen(e.currentTarget.open)}>
         <summary data-testid={`${testId}-table-toggle`}>Show the data as a table</summary>
         {tableOpen ? (
-          <div className="chart-table-wrap">
-            <table className="table compact" data-testid={`${testId}-table`}>
-              <caption className="visually-hidden">{ariaLabel}</caption>
-              <thead>
-                <tr>
-                  <th scope="col">{time ? "Time (IST)" : "Price"}</th>
-                  {lines.map((s) => (
-                    <th scope="col" className="num" key={s.label}>{s.label}</th>
-                  ))}
-                </tr>
-              </thead>
-              <tbody>
-                {x.map((v, i) => (
-                  <tr key={i}>
-                    <th scope="row" className="nowrap">{xText(v, time, xFormat)}</th>
-                    {lines.map((s) => {
-                      const value = s.values[i];
-                      return (
-                        <td className="num" key={s.label}>{value === null || value === undefined ? "—" : yFormat ? yFormat(value) : String(value)}</td>
-                      );
-                    })}
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <Table
+            wrapClassName="chart-table-wrap"
+            stack={false}
+            className="compact"
+            testId={`${testId}-table`}
+            caption={ariaLabel}
+            rows={x}
+            rowKey={(_, i) => i}
+            columns={[
+              { key: "x", header: time ? "Time (IST)" : "Price", rowHeader: true, className: "nowrap", cell: (v) => xText(v, time, xFormat) },
+              ...lines.map(
+                (s): Column<number> => ({
+                  key: s.label,
+                  header: s.label,
+                  label: null,
+                  num: true,
+                  cell: (_, i) => {
+                    const value = s.values[i];
+                    return value === null || value === undefined ? "—" : yFormat ? yFormat(value) : String(value);
+                  },
+                }),
+              ),
+            ]}
+          />
         ) : null}
       </details>
     </figure>

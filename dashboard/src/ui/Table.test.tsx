@@ -37,11 +37,23 @@ describe("Table", () => {
     );
   });
 
-  it("leaves the wrapper out and names a cell by its label", () => {
+  it("leaves the wrapper out, names a cell by its label and, when rows do not stack, no card title", () => {
     const html = renderToStaticMarkup(
-      <Table wrapClassName={null} stack={false} caption="c" rows={rows} rowKey={(r) => r.id} columns={[{ key: "n", header: "Count (units)", label: "Count", cell: (r) => r.n }]} />,
+      <Table
+        wrapClassName={null}
+        stack={false}
+        caption="c"
+        rows={rows}
+        rowKey={(r) => r.id}
+        columns={[
+          { key: "id", header: "Id", rowHeader: true, className: "nowrap", cell: (r) => r.id },
+          { key: "n", header: "Count (units)", label: "Count", cell: (r) => r.n },
+          { key: "m", header: "More", label: null, headAttrs: { title: "more" }, cell: () => "x" },
+        ]}
+      />,
     );
     expect(html.startsWith('<table class="table">')).toBe(true);
-    expect(html).toContain('<td data-label="Count">1</td>');
+    expect(html).toContain('<th scope="col" title="more">More</th>');
+    expect(html).toContain('<th scope="row" class="nowrap">a</th><td data-label="Count">1</td><td>x</td>');
   });
 });

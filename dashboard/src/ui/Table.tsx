@@ -11,12 +11,14 @@ export interface Column<R> {
   label?: string | null;
   /** A number: right-aligned, header included. */
   num?: boolean;
-  /** The row's name: a row header (`th scope="row"`), the card's title on a phone. */
+  /** The row's name: a row header (`th scope="row"`), the card's title on a phone when rows stack. */
   rowHeader?: boolean;
   /** More classes for the cell, given its row. */
   className?: string | ((row: R) => string);
   /** The header cell's classes when not a number column. */
   headClassName?: string;
+  /** More attributes for the header cell (a title, …). */
+  headAttrs?: Attrs;
   /** More attributes for the cell (data-testid, data-value, title, …). */
   attrs?: (row: R, index: number) => Attrs;
   cell: (row: R, index: number) => ReactNode;
@@ -43,6 +45,8 @@ export interface TableProps<R> {
   rowClassName?: (row: R, index: number) => string | undefined;
   /** The wrapper's classes; null for no wrapper. */
   wrapClassName?: string | null;
+  /** Attributes on the wrapper (aria-busy while a refetch runs, …). */
+  wrapAttrs?: Attrs;
 }
 
 const classes = (...names: (string | false | null | undefined)[]) => names.filter(Boolean).join(" ") || undefined;
@@ -65,6 +69,7 @@ export function Table<R>({
   rowAttrs,
   rowClassName,
   wrapClassName = "table-wrap",
+  wrapAttrs,
 }: TableProps<R>) {
   const shown = columns.filter((c): c is Column<R> => Boolean(c));
   const table = (
@@ -73,7 +78,9 @@ export function Table<R>({
       <thead>
         <tr>
           {shown.map((c) => (
-            <th key={c.key} scope="col" className={c.num ? "num" : c.headClassName}>{c.header}</th>
+            <th key={c.key} scope="col" className={c.num ? "num" : c.headClassName} {...c.headAttrs}>
+              {c.header}
+            </th>
           ))}
         </tr>
       </thead>
@@ -89,7 +96,7 @@ export function Table<R>({
               const extra = typeof c.className === "function" ? c.className(row) : c.className;
               if (c.rowHeader) {
                 return (
-                  <th key={c.key} scope="row" className={classes("card-title", extra)} {...c.attrs?.(row, i)}>
+                  <th key={c.key} scope="row" className={classes(stack && "card-title", extra)} {...c.attrs?.(row, i)}>
                     {c.cell(row, i)}
                   </th>
                 );
@@ -106,5 +113,5 @@ export function Table<R>({
       </tbody>
     </table>
   );
-  return wrapClassName === null ? table : <div className={wrapClassName}>{table}</div>;
+  return wrapClassName === null ? table : <div className={wrapClassName} {...wrapAttrs}>{table}</div>;
 }

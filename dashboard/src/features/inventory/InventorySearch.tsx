@@ -8,46 +8,62 @@ import { Empty, ErrorBox, Loading } from "../../ui/Status";
 import { inr, int } from "../../lib/format";
 import { LEVEL_TEXT, PAGE_SIZE, filtersFrom, pageInfo, paramsOf, riskText } from "./inventory";
 import { useApi, useDebounced } from "../../lib/useApi";
+import { Table, type Column } from "../../ui/Table";
 import "./inventory.css";
 
 type Filters = ReturnType<typeof filtersFrom>;
 
-function ResultRow({ row }: { row: InventoryRow }) {
-  const risk = riskText(row);
-  const title = row.title || row.item_id;
-  return (
-    <tr data-testid="search-row" data-item-id={row.item_id} data-store-id={row.store_id} data-danger={row.danger ?? ""}>
-      <td className="thumb-cell" data-label="Image">
-        {row.image ? <Thumbnail src={imageUrl(row.item_id)} title={title} /> : <span className="thumb thumb-missing" data-testid="thumb-none">No image</span>}
-      </td>
-      <th scope="row" className="card-title row-head item-cell">
-        <Link to={`/inventory/item/${encodeURIComponent(row.item_id)}`} data-testid="search-item-link">{title}</Link>
+/** The search results' columns: the item is the row's name, its picture comes first. */
+const RESULT_COLUMNS: Column<InventoryRow>[] = [
+  {
+    key: "image",
+    header: "Image",
+    className: "thumb-cell",
+    cell: (row) => (row.image ? <Thumbnail src={imageUrl(row.item_id)} title={row.title || row.item_id} /> : <span className="thumb thumb-missing" data-testid="thumb-none">No image</span>),
+  },
+  {
+    key: "item",
+    header: "Item",
+    rowHeader: true,
+    className: "row-head item-cell",
+    cell: (row) => (
+      <>
+        <Link to={`/inventory/item/${encodeURIComponent(row.item_id)}`} data-testid="search-item-link">{row.title || row.item_id}</Link>
         <span className="block small muted">
           {row.item_id}
           {row.style_code ? ` · ${row.style_code}` : ""}
         </span>
-      </th>
-      <td data-label="Store">{row.store_name || row.store_id}</td>
-      <td data-label="Department">{row.department || row.category || "—"}</td>
-      <td className="num" data-label="Units">{int(row.units)}</td>
-      <td className="num" data-label="Capital" data-testid="search-capital" data-value={row.capital}>{inr(row.capital)}</td>
-      <td className="num" data-label="Days active">{int(row.days_active)}</td>
-      <td className="num" data-label="Days since sale">{row.days_since_sale === null ? "never sold" : int(row.days_since_sale)}</td>
-      <td data-label="Danger">
-        <span className="cell-stack">
-          <DangerBadge level={row.danger} />
-          {row.level_changed && row.danger ? <span className="block small muted" data-testid="search-new-level">new today</span> : null}
-        </span>
-      </td>
-      <td data-label="Risk" title={risk.label}>
-        <span className="cell-stack">
-          {risk.value}
-          <span className="block small muted">{row.risk_source === "model" ? "model" : "rules-based"}</span>
-        </span>
-      </td>
-    </tr>
-  );
-}
+      </>
+    ),
+  },
+  { key: "store", header: "Store", cell: (row) => row.store_name || row.store_id },
+  { key: "department", header: "Department", cell: (row) => row.department || row.category || "—" },
+  { key: "units", header: "Units", num: true, cell: (row) => int(row.units) },
+  { key: "capital", header: "Capital", num: true, attrs: (row) => ({ "data-testid": "search-capital", "data-value": row.capital }), cell: (row) => inr(row.capital) },
+  { key: "days-active", header: "Days active", num: true, cell: (row) => int(row.days_active) },
+  { key: "since-sale", header: "Days since sale", num: true, cell: (row) => (row.days_since_sale === null ? "never sold" : int(row.days_since_sale)) },
+  {
+    key: "danger",
+    header: "Danger",
+    cell: (row) => (
+      <span className="cell-stack">
+        <DangerBadge level={row.danger} />
+        {row.level_changed && row.danger ? <span className="block small muted" data-testid="search-new-level">new today</span> : null}
+      </span>
+    ),
+  },
+  {
+    key: "risk",
+    header: "Risk",
+    attrs: (row) => ({ title: riskText(row).label }),
+    cell: (row) => (
+      <span className="cell-stack">
+        {riskText(row).value}
+        <span className="block small muted">{row.risk_source === "model" ? "model" : "rules-based"}</span>
+      </span>
+    ),
+  },
+];
 
 function FilterForm({ filters, stores, departments, onChange }: { filters: Filters; stores: { id: string; name: string }[]; departments: string[]; onChange: (f: Partial<Filters>) => void }) {
   const [text, setText] = useState(filters.query);
@@ -130,30 +146,17 @@ export function InventorySearchPage() {
       ) : null}
       {data && data.items.length === 0 ? <Empty testId="search-empty">{data.day ? "No item matches these filters." : "No daily count yet: the daily job has not run."}</Empty> : null}
       {data && data.items.length > 0 ? (
-        <div className="table-wrap" aria-busy={results.loading}>
-          <table className="table table-stack compact" data-testid="search-table">
-            <caption className="visually-hidden">Inventory by store, most capital first</caption>
-            <thead>
-              <tr>
-                <th scope="col">Image</th>
-                <th scope="col">Item</th>
-                <th scope="col">Store</th>
-                <th scope="col">Department</th>
-                <th scope="col" className="num">Units</th>
-                <th scope="col" className="num">Capital</th>
-                <th scope="col" className="num">Days active</th>
-                <th scope="col" className="num">Days since sale</th>
-                <th scope="col">Danger</th>
-                <th scope="col">Risk</th>
-              </tr>
-            </thead>
-            <tbody>
-              {data.items.map((row) => (
-                <ResultRow key={row.id} row={row} />
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <Table
+          wrapAttrs={{ "aria-busy": results.loading }}
+          className="compact"
+          testId="search-table"
+          caption="Inventory by store, most capital first"
+          rows={data.items}
+          rowKey={(row) => row.id}
+          rowTestId="search-row"
+          rowAttrs={(row) => ({ "data-item-id": row.item_id, "data-store-id": row.store_id, "data-danger": row.danger ?? "" })}
+          columns={RESULT_COLUMNS}
+        />
       ) : null}
       {data && info && info.pages > 1 ? (
         <nav className="pager" aria-label="Pages">

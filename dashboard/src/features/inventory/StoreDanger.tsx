@@ -10,6 +10,7 @@ import { LEVEL_TEXT, changeText, decisionText, drillDown, optionText, otherOptio
 import { useRole } from "../../lib/role";
 import { useAction } from "../../lib/useAction";
 import { useApi } from "../../lib/useApi";
+import { Table, type Column } from "../../ui/Table";
 import "./inventory.css";
 
 const DECISIONS_LIMIT = 50;
@@ -24,59 +25,75 @@ function Change({ amount, hadSnapshot, testId }: { amount: number; hadSnapshot: 
 }
 
 function StoresTable({ stores }: { stores: StoreDanger[] }) {
+  const name = (s: StoreDanger) => s.name || s.store_id;
   return (
-    <div className="table-wrap">
-      <table className="table table-stack" data-testid="danger-stores">
-        <caption className="visually-hidden">Capital at risk by store and danger level; each amount opens the items</caption>
-        <thead>
-          <tr>
-            <th scope="col">Store</th>
-            {LEVELS.map((l) => (
-              <th scope="col" className="num" key={l}>{LEVEL_TEXT[l]}</th>
-            ))}
-            <th scope="col" className="num">At risk</th>
-            <th scope="col">Since yesterday</th>
-            <th scope="col"><span className="visually-hidden">Items</span></th>
-          </tr>
-        </thead>
-        <tbody>
-          {stores.map((s) => {
-            const name = s.name || s.store_id;
-            return (
-              <tr key={s.store_id} data-testid="danger-store-row" data-store-id={s.store_id} data-capital={s.capital_at_risk_total} data-items={s.items_in_danger}>
-                <th scope="row" className="card-title row-head">
-                  {name}
-                  {s.name && s.name !== s.store_id ? <span className="block small muted">{s.store_id}</span> : null}
-                </th>
-                {LEVELS.map((l) => (
-                  <td className="num" data-label={LEVEL_TEXT[l]} key={l}>
-                    <Link to={drillDown(s.store_id, l)} data-testid={`danger-cell-${l}`} data-value={s.capital_at_risk[l]} data-items={s.items[l]}>
-                      {inr(s.capital_at_risk[l])}
-                      <span className="block small muted">
-                        {int(s.items[l])} {s.items[l] === 1 ? "item" : "items"}
-                        <span className="visually-hidden"> {LEVEL_TEXT[l].toLowerCase()} at {name}</span>
-                      </span>
-                    </Link>
-                  </td>
-                ))}
-                <td className="num strong" data-label="At risk" data-testid="danger-store-total">
-                  {inr(s.capital_at_risk_total)}
-                  <span className="block small muted">{int(s.items_in_danger)} of {int(s.items_total)} items</span>
-                </td>
-                <td data-label="Since yesterday">
-                  <Change amount={s.change_since_yesterday.capital_at_risk} hadSnapshot={s.change_since_yesterday.had_snapshot} testId="danger-store-change" />
-                </td>
-                <td className="actions-cell">
-                  <Link className="btn btn-small" to={drillDown(s.store_id, null)} data-testid="danger-store-items">
-                    Items<span className="visually-hidden"> in danger at {name}</span>
-                  </Link>
-                </td>
-              </tr>
-            );
-          })}
-        </tbody>
-      </table>
-    </div>
+    <Table
+      testId="danger-stores"
+      caption="Capital at risk by store and danger level; each amount opens the items"
+      rows={stores}
+      rowKey={(s) => s.store_id}
+      rowTestId="danger-store-row"
+      rowAttrs={(s) => ({ "data-store-id": s.store_id, "data-capital": s.capital_at_risk_total, "data-items": s.items_in_danger })}
+      columns={[
+        {
+          key: "store",
+          header: "Store",
+          rowHeader: true,
+          className: "row-head",
+          cell: (s) => (
+            <>
+              {name(s)}
+              {s.name && s.name !== s.store_id ? <span className="block small muted">{s.store_id}</span> : null}
+            </>
+          ),
+        },
+        ...LEVELS.map(
+          (l): Column<StoreDanger> => ({
+            key: l,
+            header: LEVEL_TEXT[l],
+            num: true,
+            cell: (s) => (
+              <Link to={drillDown(s.store_id, l)} data-testid={`danger-cell-${l}`} data-value={s.capital_at_risk[l]} data-items={s.items[l]}>
+                {inr(s.capital_at_risk[l])}
+                <span className="block small muted">
+                  {int(s.items[l])} {s.items[l] === 1 ? "item" : "items"}
+                  <span className="visually-hidden"> {LEVEL_TEXT[l].toLowerCase()} at {name(s)}</span>
+                </span>
+              </Link>
+            ),
+          }),
+        ),
+        {
+          key: "total",
+          header: "At risk",
+          num: true,
+          className: "strong",
+          attrs: () => ({ "data-testid": "danger-store-total" }),
+          cell: (s) => (
+            <>
+              {inr(s.capital_at_risk_total)}
+              <span className="block small muted">{int(s.items_in_danger)} of {int(s.items_total)} items</span>
+            </>
+          ),
+        },
+        {
+          key: "change",
+          header: "Since yesterday",
+          cell: (s) => <Change amount={s.change_since_yesterday.capital_at_risk} hadSnapshot={s.change_since_yesterday.had_snapshot} testId="danger-store-change" />,
+        },
+        {
+          key: "items",
+          header: <span className="visually-hidden">Items</span>,
+          label: null,
+          className: "actions-cell",
+          cell: (s) => (
+            <Link className="btn btn-small" to={drillDown(s.store_id, null)} data-testid="danger-store-items">
+              Items<span className="visually-hidden"> in danger at {name(s)}</span>
+            </Link>
+          ),
+        },
+      ]}
+    />
   );
 }
 
@@ -126,65 +143,66 @@ function Decisions({ storeId, day }: { storeId: string | null; day: string | nul
       {!state.data && state.loading ? <Loading label="Loading recommendations…" /> : null}
       {state.data && rows.length === 0 ? <Empty testId="decisions-empty">No item in danger has a recommendation.</Empty> : null}
       {rows.length > 0 ? (
-        <div className="table-wrap">
-          <table className="table table-stack compact" data-testid="decisions-table">
-            <caption className="visually-hidden">Recommended action per item in danger, by capital expected back</caption>
-            <thead>
-              <tr>
-                <th scope="col">Item</th>
-                <th scope="col">Store</th>
-                <th scope="col">Level</th>
-                <th scope="col" className="num">Capital</th>
-                <th scope="col">Recommended</th>
-                <th scope="col" className="num">Expected back</th>
-                {isAdmin ? <th scope="col"><span className="visually-hidden">Actions</span></th> : null}
-              </tr>
-            </thead>
-            <tbody>
-              {rows.map((r) => {
-                const text = decisionText(r.decision);
-                const clearance = r.decision.options.find((o) => o.action === "clearance" && o.expected_recovery !== null);
-                return (
-                  <tr key={r.id} data-testid="decision-row" data-item-id={r.item_id} data-store-id={r.store_id} data-action={r.decision.action ?? ""}>
-                    <th scope="row" className="card-title row-head">
-                      <Link to={`/inventory/item/${encodeURIComponent(r.item_id)}`}>{r.title || r.item_id}</Link>
-                    </th>
-                    <td data-label="Store">{r.store_name || r.store_id}</td>
-                    <td data-label="Level"><DangerBadge level={r.danger} /></td>
-                    <td className="num" data-label="Capital">{inr(r.capital)}</td>
-                    <td data-label="Recommended" data-testid="decision-action">
-                      <span className="cell-stack">
-                        {text.action}
-                        {r.decision.recommended && otherOptions(r.decision).length > 0 ? (
-                          <span className="block small muted">
-                            Also considered: {otherOptions(r.decision).map((o) => `${optionText(o)} (${inr(o.expected_recovery)})`).join("; ")}
-                          </span>
-                        ) : null}
-                      </span>
-                    </td>
-                    <td className="num" data-label="Expected back" data-testid="decision-recovery" data-value={r.decision.expected_recovery}>
-                      {text.recovery ? inr(r.decision.expected_recovery) : "—"}
-                    </td>
-                    {isAdmin ? (
-                      <td className="actions-cell">
-                        {clearance || r.clearance_rule_id ? (
-                          <ClearanceButton
-                            row={r}
-                            day={state.data?.day ?? day}
-                            onDone={(t) => {
-                              setDone(t);
-                              state.reload();
-                            }}
-                          />
-                        ) : null}
-                      </td>
-                    ) : null}
-                  </tr>
-                );
-              })}
-            </tbody>
-          </table>
-        </div>
+        <Table
+          className="compact"
+          testId="decisions-table"
+          caption="Recommended action per item in danger, by capital expected back"
+          rows={rows}
+          rowKey={(r) => r.id}
+          rowTestId="decision-row"
+          rowAttrs={(r) => ({ "data-item-id": r.item_id, "data-store-id": r.store_id, "data-action": r.decision.action ?? "" })}
+          columns={[
+            {
+              key: "item",
+              header: "Item",
+              rowHeader: true,
+              className: "row-head",
+              cell: (r) => <Link to={`/inventory/item/${encodeURIComponent(r.item_id)}`}>{r.title || r.item_id}</Link>,
+            },
+            { key: "store", header: "Store", cell: (r) => r.store_name || r.store_id },
+            { key: "level", header: "Level", cell: (r) => <DangerBadge level={r.danger} /> },
+            { key: "capital", header: "Capital", num: true, cell: (r) => inr(r.capital) },
+            {
+              key: "recommended",
+              header: "Recommended",
+              attrs: () => ({ "data-testid": "decision-action" }),
+              cell: (r) => (
+                <span className="cell-stack">
+                  {decisionText(r.decision).action}
+                  {r.decision.recommended && otherOptions(r.decision).length > 0 ? (
+                    <span className="block small muted">
+                      Also considered: {otherOptions(r.decision).map((o) => `${optionText(o)} (${inr(o.expected_recovery)})`).join("; ")}
+                    </span>
+                  ) : null}
+                </span>
+              ),
+            },
+            {
+              key: "recovery",
+              header: "Expected back",
+              num: true,
+              attrs: (r) => ({ "data-testid": "decision-recovery", "data-value": r.decision.expected_recovery }),
+              cell: (r) => (decisionText(r.decision).recovery ? inr(r.decision.expected_recovery) : "—"),
+            },
+            isAdmin && {
+              key: "actions",
+              header: <span className="visually-hidden">Actions</span>,
+              label: null,
+              className: "actions-cell",
+              cell: (r) =>
+                r.decision.options.some((o) => o.action === "clearance" && o.expected_recovery !== null) || r.clearance_rule_id ? (
+                  <ClearanceButton
+                    row={r}
+                    day={state.data?.day ?? day}
+                    onDone={(t) => {
+                      setDone(t);
+                      state.reload();
+                    }}
+                  />
+                ) : null,
+            },
+          ]}
+        />
       ) : null}
       {!isAdmin ? <p className="small muted" data-testid="decisions-readonly">A clearance boost is created by an admin.</p> : null}
     </section>

@@ -13,6 +13,7 @@ import { windowConversion } from "../overview/kpi";
 import { throttle } from "../../lib/series";
 import { useRole } from "../../lib/role";
 import { useApi } from "../../lib/useApi";
+import { Table } from "../../ui/Table";
 import { useLive } from "../../live/LiveProvider";
 
 const WINDOWS: { key: "1h" | "24h" | "7d" | "totals"; label: string }[] = [
@@ -136,35 +137,31 @@ export function ItemPage() {
       <div className="two-col">
         <div className="panel">
           <div className="panel-head"><h2>Performance</h2></div>
-          <table className="table compact table-stack" data-testid="item-counters">
-            <thead>
-              <tr>
-                <th scope="col">Window</th>
-                <th scope="col" className="num">Views</th>
-                <th scope="col" className="num">Clicks</th>
-                <th scope="col" className="num">Orders</th>
-                <th scope="col" className="num">Units</th>
-                <th scope="col" className="num">Revenue</th>
-                <th scope="col" className="num"><abbr title="Conversion">Conv.</abbr></th>
-              </tr>
-            </thead>
-            <tbody>
-              {WINDOWS.map((w) => {
-                const c = countersFor(d, w.key);
-                return (
-                  <tr key={w.key} data-testid={`item-counters-${w.key}`}>
-                    <th scope="row" className="card-title">{w.label}</th>
-                    <td className="num" data-label="Views">{int(c?.views ?? 0)}</td>
-                    <td className="num" data-label="Clicks">{int(c?.clicks ?? 0)}</td>
-                    <td className="num" data-label="Orders">{int(c?.orders ?? 0)}</td>
-                    <td className="num" data-label="Units">{int(c?.units ?? 0)}</td>
-                    <td className="num" data-testid={`item-revenue-${w.key}`} data-label="Revenue">{inr(c?.revenue ?? 0)}</td>
-                    <td className="num" data-label="Conversion" title="Orders ÷ clicks; n/a when more orders than clicks arrived">{windowConversion(c?.orders, c?.clicks)}</td>
-                  </tr>
-                );
-              })}
-            </tbody>
-          </table>
+          <Table
+            wrapClassName={null}
+            className="compact"
+            testId="item-counters"
+            caption="Views, clicks, orders, units, revenue and conversion by time window"
+            rows={WINDOWS.map((w) => ({ ...w, c: countersFor(d, w.key) }))}
+            rowKey={(w) => w.key}
+            rowTestId={(w) => `item-counters-${w.key}`}
+            columns={[
+              { key: "window", header: "Window", rowHeader: true, cell: (w) => w.label },
+              { key: "views", header: "Views", num: true, cell: ({ c }) => int(c?.views ?? 0) },
+              { key: "clicks", header: "Clicks", num: true, cell: ({ c }) => int(c?.clicks ?? 0) },
+              { key: "orders", header: "Orders", num: true, cell: ({ c }) => int(c?.orders ?? 0) },
+              { key: "units", header: "Units", num: true, cell: ({ c }) => int(c?.units ?? 0) },
+              { key: "revenue", header: "Revenue", num: true, attrs: (w) => ({ "data-testid": `item-revenue-${w.key}` }), cell: ({ c }) => inr(c?.revenue ?? 0) },
+              {
+                key: "conversion",
+                header: <abbr title="Conversion">Conv.</abbr>,
+                label: "Conversion",
+                num: true,
+                attrs: () => ({ title: "Orders ÷ clicks; n/a when more orders than clicks arrived" }),
+                cell: ({ c }) => windowConversion(c?.orders, c?.clicks),
+              },
+            ]}
+          />
           <div className="panel-head"><h2>Rank history</h2></div>
           <RankHistory item={d} />
         </div>

@@ -4,6 +4,7 @@ import { api } from "../../api/client";
 import { featureLabel, istDateTime, signed } from "../../lib/format";
 import { featureValue, hourAgo, RANK_CHANGE_ANCHOR, rankMove, rankThen, reasonText } from "./rankChange";
 import { useApi } from "../../lib/useApi";
+import { Table } from "../../ui/Table";
 import { ErrorBox, Loading } from "../../ui/Status";
 
 /**
@@ -71,33 +72,23 @@ export function RankChangePanel({ itemId }: { itemId: string }) {
           ) : null}
           <details className="chart-data" data-testid="rank-change-details">
             <summary>All {d.changes.length} features, then and now</summary>
-            <div className="table-wrap">
-              <table className="table compact table-stack" data-testid="rank-change-table">
-                <caption className="visually-hidden">Feature values and their contributions to the score, then and now, largest change first</caption>
-                <thead>
-                  <tr>
-                    <th scope="col">Feature</th>
-                    <th scope="col" className="num">Value then</th>
-                    <th scope="col" className="num">Value now</th>
-                    <th scope="col" className="num">Effect then</th>
-                    <th scope="col" className="num">Effect now</th>
-                    <th scope="col" className="num">Change</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {d.changes.map((c) => (
-                    <tr key={c.feature} data-testid="rank-change-row" data-feature={c.feature}>
-                      <th scope="row" className="card-title" title={reasonText(c.sentence)}>{featureLabel(c.feature)}</th>
-                      <td className="num" data-label="Value then">{featureValue(c.value_then)}</td>
-                      <td className="num" data-label="Value now">{featureValue(c.value_now)}</td>
-                      <td className="num" data-label="Effect then">{signed(c.contribution_then, 3)}</td>
-                      <td className="num" data-label="Effect now">{signed(c.contribution_now, 3)}</td>
-                      <td className="num" data-label="Change">{signed(c.delta, 3)}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
+            <Table
+              className="compact"
+              testId="rank-change-table"
+              caption="Feature values and their contributions to the score, then and now, largest change first"
+              rows={d.changes}
+              rowKey={(c) => c.feature}
+              rowTestId="rank-change-row"
+              rowAttrs={(c) => ({ "data-feature": c.feature })}
+              columns={[
+                { key: "feature", header: "Feature", rowHeader: true, attrs: (c) => ({ title: reasonText(c.sentence) }), cell: (c) => featureLabel(c.feature) },
+                { key: "value-then", header: "Value then", num: true, cell: (c) => featureValue(c.value_then) },
+                { key: "value-now", header: "Value now", num: true, cell: (c) => featureValue(c.value_now) },
+                { key: "effect-then", header: "Effect then", num: true, cell: (c) => signed(c.contribution_then, 3) },
+                { key: "effect-now", header: "Effect now", num: true, cell: (c) => signed(c.contribution_now, 3) },
+                { key: "change", header: "Change", num: true, cell: (c) => signed(c.delta, 3) },
+              ]}
+            />
           </details>
         </>
       ) : null}

@@ -6,6 +6,7 @@ import { LineChart } from "../../ui/LineChart";
 import { Empty, ErrorBox, Loading } from "../../ui/Status";
 import { featureLabel, inr, inrCompact, int, pct, score, signed } from "../../lib/format";
 import { useApi, useDebounced } from "../../lib/useApi";
+import { Table } from "../../ui/Table";
 import { priceGrid, sliderBounds } from "./whatif";
 
 function ItemPicker({ onPick }: { onPick: (id: string) => void }) {
@@ -123,22 +124,20 @@ function Simulator({ itemId }: { itemId: string }) {
             </div>
           ) : prediction.loading ? <Loading label="Scoring…" /> : null}
           {p && p.shap_change.length ? (
-            <table className="table compact table-stack" data-testid="whatif-shap-change">
-              <caption className="visually-hidden">How the price change moves each feature's contribution</caption>
-              <thead>
-                <tr><th scope="col">Feature</th><th scope="col" className="num">Before</th><th scope="col" className="num">After</th><th scope="col" className="num">Δ contribution</th></tr>
-              </thead>
-              <tbody>
-                {[...p.shap_change].sort((a, b) => Math.abs(b.delta) - Math.abs(a.delta)).slice(0, 8).map((row) => (
-                  <tr key={row.feature}>
-                    <th scope="row" className="card-title">{featureLabel(row.feature)}</th>
-                    <td className="num mono" data-label="Before">{score(row.before)}</td>
-                    <td className="num mono" data-label="After">{score(row.after)}</td>
-                    <td data-label="Δ contribution" className={`num mono ${row.delta >= 0 ? "pos" : "neg"}`}>{signed(row.delta)}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
+            <Table
+              wrapClassName={null}
+              className="compact"
+              testId="whatif-shap-change"
+              caption="How the price change moves each feature's contribution"
+              rows={[...p.shap_change].sort((a, b) => Math.abs(b.delta) - Math.abs(a.delta)).slice(0, 8)}
+              rowKey={(row) => row.feature}
+              columns={[
+                { key: "feature", header: "Feature", rowHeader: true, cell: (row) => featureLabel(row.feature) },
+                { key: "before", header: "Before", num: true, className: "mono", cell: (row) => score(row.before) },
+                { key: "after", header: "After", num: true, className: "mono", cell: (row) => score(row.after) },
+                { key: "delta", header: "Δ contribution", num: true, className: (row) => `mono ${row.delta >= 0 ? "pos" : "neg"}`, cell: (row) => signed(row.delta) },
+              ]}
+            />
           ) : null}
         </div>
         <div className="panel">

@@ -8,6 +8,7 @@ import { Empty, ErrorBox, Loading } from "../../ui/Status";
 import { inr, int, istTime, marketplaceLabel, score, standing } from "../../lib/format";
 import { mergeLiveRanking, rankArrow } from "../../lib/ranking";
 import { useApi, useDebounced } from "../../lib/useApi";
+import { Table } from "../../ui/Table";
 import { useLive } from "../../live/LiveProvider";
 
 const PAGE = 50;
@@ -109,53 +110,63 @@ export function RankingsPage() {
         <Empty testId="rankings-empty">{filtered ? "No items match these filters." : "No ranked items yet: the ranking appears after the first events are scored."}</Empty>
       ) : null}
       {items.length > 0 ? (
-        <div className="table-wrap">
-          <table className="table table-stack rank-table" data-testid="rankings-table">
-            <caption className="visually-hidden">Recommended order of your catalogue, best first</caption>
-            <thead>
-              <tr>
-                <th scope="col" className="num">#</th>
-                <th scope="col">Move</th>
-                <th scope="col">Item</th>
-                <th scope="col">Category</th>
-                <th scope="col">Market</th>
-                <th scope="col" className="num">Price</th>
-                <th scope="col" className="num">Stock</th>
-                <th scope="col" className="num" title="Where the model score stands in your catalogue">Standing</th>
-                <th scope="col">Rules</th>
-              </tr>
-            </thead>
-            <tbody>
-              {items.map((item) => (
-                <tr key={item.item_id} className={moved.has(item.item_id) ? "flash" : ""} data-testid="rank-row" data-item-id={item.item_id} data-rank={item.rank}>
-                  <td className="num rank" data-testid="rank-position" data-label="Rank">{item.rank}</td>
-                  <td className="rank-move" data-label="Move">
-                    <Link className="rank-change-link" to={rankChangeHref(item.item_id, since, item.previous_rank)} data-testid="rank-change-link" aria-label={`${rankArrow(item).title}: why did the rank of ${item.title} change`}>
-                      <RankArrow item={item} />
-                    </Link>
-                  </td>
-                  <td className="item-cell" data-label="Item">
-                    <Link to={`/item/${encodeURIComponent(item.item_id)}`} data-testid="rank-item-link">{item.title}</Link>
-                    <span className="muted small">{item.brand ? `${item.brand} · ` : ""}{item.item_id}</span>
-                  </td>
-                  <td data-label="Category">{item.category}</td>
-                  <td data-label="Market"><MarketplaceTag name={item.marketplace} /></td>
-                  <td className="num" data-label="Price">
-                    {inr(item.price)}
-                    {discount(item.price, item.mrp) ? <span className="muted small block"><s>{inr(item.mrp)}</s> {discount(item.price, item.mrp)}</span> : null}
-                  </td>
-                  <td className="num" data-label="Stock">
-                    <StockLevel stock={item.stock} low={item.stock <= LOW_STOCK} testId="rank-stock" format={int} />
-                  </td>
-                  <td className="num" data-testid="rank-score" data-label="Standing" title={`model score ${score(item.score)}`}>
-                    {standing(item.score_percentile)}
-                  </td>
-                  <td data-label="Rules" className={item.rules?.length ? "rank-rules" : "rank-rules empty-cell"}><RuleBadges rules={item.rules} /></td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <Table
+          className="rank-table"
+          testId="rankings-table"
+          caption="Recommended order of your catalogue, best first"
+          rows={items}
+          rowKey={(item) => item.item_id}
+          rowTestId="rank-row"
+          rowAttrs={(item) => ({ "data-item-id": item.item_id, "data-rank": item.rank })}
+          rowClassName={(item) => (moved.has(item.item_id) ? "flash" : "")}
+          columns={[
+            { key: "rank", header: "#", label: "Rank", num: true, className: "rank", attrs: () => ({ "data-testid": "rank-position" }), cell: (item) => item.rank },
+            {
+              key: "move",
+              header: "Move",
+              className: "rank-move",
+              cell: (item) => (
+                <Link className="rank-change-link" to={rankChangeHref(item.item_id, since, item.previous_rank)} data-testid="rank-change-link" aria-label={`${rankArrow(item).title}: why did the rank of ${item.title} change`}>
+                  <RankArrow item={item} />
+                </Link>
+              ),
+            },
+            {
+              key: "item",
+              header: "Item",
+              className: "item-cell",
+              cell: (item) => (
+                <>
+                  <Link to={`/item/${encodeURIComponent(item.item_id)}`} data-testid="rank-item-link">{item.title}</Link>
+                  <span className="muted small">{item.brand ? `${item.brand} · ` : ""}{item.item_id}</span>
+                </>
+              ),
+            },
+            { key: "category", header: "Category", cell: (item) => item.category },
+            { key: "market", header: "Market", cell: (item) => <MarketplaceTag name={item.marketplace} /> },
+            {
+              key: "price",
+              header: "Price",
+              num: true,
+              cell: (item) => (
+                <>
+                  {inr(item.price)}
+                  {discount(item.price, item.mrp) ? <span className="muted small block"><s>{inr(item.mrp)}</s> {discount(item.price, item.mrp)}</span> : null}
+                </>
+              ),
+            },
+            { key: "stock", header: "Stock", num: true, cell: (item) => <StockLevel stock={item.stock} low={item.stock <= LOW_STOCK} testId="rank-stock" format={int} /> },
+            {
+              key: "standing",
+              header: "Standing",
+              num: true,
+              headAttrs: { title: "Where the model score stands in your catalogue" },
+              attrs: (item) => ({ "data-testid": "rank-score", title: `model score ${score(item.score)}` }),
+              cell: (item) => standing(item.score_percentile),
+            },
+            { key: "rules", header: "Rules", className: (item) => (item.rules?.length ? "rank-rules" : "rank-rules empty-cell"), cell: (item) => <RuleBadges rules={item.rules} /> },
+          ]}
+        />
       ) : null}
       {fetched.data && total > PAGE ? (
         <div className="pager">
