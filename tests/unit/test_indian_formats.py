@@ -43,6 +43,7 @@ def western(whole: int) -> str:
 paise = st.integers(min_value=0, max_value=10**11)
 
 
+@settings(deadline=None)
 @given(
     paise,
     st.sampled_from([lakh, western, str]),
@@ -121,7 +122,7 @@ def precision(style: str, moment: datetime) -> datetime:
     return datetime.combine(moment.date(), time())
 
 
-@settings(max_examples=150)
+@settings(max_examples=150, deadline=None)
 @given(st.lists(moments, min_size=1, max_size=20), st.sampled_from(STYLES))
 def test_a_column_in_one_style_reads_back_as_ist_clock_times(values, style):
     # One value with a day above 12 makes the column day-first, as a real export has.
@@ -134,7 +135,7 @@ def test_a_column_in_one_style_reads_back_as_ist_clock_times(values, style):
         assert got.to_pydatetime() == (expected - IST_OFFSET).replace(tzinfo=UTC)
 
 
-@settings(max_examples=150)
+@settings(max_examples=150, deadline=None)
 @given(
     st.lists(
         st.dates(min_value=date(2001, 1, 1), max_value=date(2068, 12, 31)).filter(
@@ -156,7 +157,7 @@ def test_a_column_without_a_day_above_12_is_ambiguous_and_the_answer_decides(day
         assert (b + IST_OFFSET).date() == date(d.year, d.day, d.month)
 
 
-@settings(max_examples=150)
+@settings(max_examples=150, deadline=None)
 @given(
     st.lists(st.dates(min_value=date(2001, 1, 1), max_value=date(2068, 12, 31)), max_size=30),
     st.dates(min_value=date(2001, 1, 13), max_value=date(2068, 12, 31)).filter(

@@ -24,8 +24,9 @@ MISSING = frozenset({"", "-", "--", "\u2014", "\u2013", "na", "n/a", "nil", "nul
 _CURRENCY = re.compile(r"^(?:₹|rs\.?|inr)\s*", re.IGNORECASE)
 # Digits grouped by commas either way (1,23,456 or 123,456) or not at all, then decimals.
 _AMOUNT = re.compile(r"^[+-]?(?:\d{1,3}(?:,\d{2})*,\d{3}|\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?$")
+# ISO 8601, and the same with a space before the offset (Shopify's "2026-12-01 10:00:00 +0530").
 _ISO = re.compile(
-    r"^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?(?:Z|[+-]\d{2}:?\d{2})?$"
+    r"^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?(?:\s?(?:Z|[+-]\d{2}:?\d{2}))?$"
 )
 # Two numbers then a year: 07-12-2026, 7/12/26, 07.12.2026 (a time may follow).
 _NUMERIC = re.compile(r"^(\d{1,2})[-/.](\d{1,2})[-/.](\d{2}|\d{4})(?:\b|T|$)")

@@ -275,6 +275,7 @@ _NAMES: dict[FieldName, tuple[str, ...]] = {
     ),
     "status_date": (
         "last updated date", "updated at", "status date", "last update", "cancelled at",
+        "fulfilled at",
         "delivered on", "delivery date", "dispatch date",
     ),
     "quantity": ("quantity", "qty", "units", "lineitem quantity", "quantity ordered", "item qty"),
@@ -315,6 +316,7 @@ INDIAN_STATES = frozenset(
         "Lakshadweep", "Puducherry", "New Delhi", "Orissa", "Pondicherry",
     )
 )  # fmt: skip
+_GENERIC = frozenset({"name", "order", "date", "value", "total", "rate", "source", "item", "id"})
 _PIN = re.compile(r"^[1-9]\d{5}$")
 _INTEGER = re.compile(r"^\d{1,4}$")
 
@@ -343,6 +345,9 @@ def _name_score(field: FieldName, name: str) -> float:
     best = 0.0
     for candidate in names:
         cw = set(candidate.split())
+        # A generic word inside a longer name says little ("Product Name" is no order id).
+        if len(cw) == 1 and cw <= _GENERIC:
+            continue
         if cw and cw <= words:
             best = max(best, 0.6 * len(cw) / max(len(words), 1) + 0.2)
     return best

@@ -287,8 +287,12 @@ def plan(
             prefix, event_market = str(market), str(market)
         else:
             prefix, event_market = f"import:{mapping.source}", marketplace_of(sku)
-        # Meesho names a line by its sub-order alone (``shared.ingest.marketplaces.meesho``).
-        own = line if prefix == "meesho" else f"{order}:{line}"
+        # Meesho names a line by its sub-order alone (``shared.ingest.marketplaces.meesho``):
+        # the line id when one is mapped, else the order id (the panel's sub-order number).
+        if prefix == "meesho":
+            own = line if _given(row.get("line_id")) else order
+        else:
+            own = f"{order}:{line}"
         placed = pd.Timestamp(row["date"]).to_pydatetime()
         changed = (
             pd.Timestamp(row["status_date"]).to_pydatetime()
