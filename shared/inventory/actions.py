@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from shared.adapters.cosmos import Store
 from shared.audit import trail
-from shared.core.errors import NotFound
+from shared.core.errors import NotFound, ValidationFailed
 from shared.core.records import Event, Marketplace, utcnow
 from shared.ingest.webhook import append
 from shared.inventory import decisions
@@ -57,6 +57,16 @@ class ClearanceRequest(BaseModel):
 
 def set_price(store: Store, body: PriceUpdate, actor: str) -> dict[str, Any]:
     current = store.read_or_none("products", body.item_id, body.item_id)
+    mrp_known = body.mrp or (current or {}).get("mrp")
+    if mrp_known and body.price > float(mrp_known):
+        # The Legal Metrology (Packaged Commodities) Rules: nothing is sold above its MRP, so
+        # such a price is a typo (a digit too many, the MRP in the price field), never a plan.
+        raise ValidationFailed(
+            f"price {body.price:g} is above the MRP {float(mrp_known):g}: a product may not be "
+            "sold above its MRP",
+            field="price",
+            mrp=float(mrp_known),
+        )
     created = False
     if current is None:
         mrp = body.mrp or body.price

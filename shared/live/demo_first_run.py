@@ -43,7 +43,11 @@ def run(store: Store) -> None:
     now = utcnow()
     try:
         lake = lake_job.run(store, settings, now)
-        log.info("demo first run: lake %s", lake.get("status"))
+        log.info(
+            "demo first run: lake built %d days in %.1f s",
+            len(lake.get("days") or []),
+            lake.get("seconds") or 0.0,
+        )
         claimed = ledger.claim(
             store, daily_run.JOB, schedule.ist_day(now), ledger.Policy.from_settings(settings)
         )

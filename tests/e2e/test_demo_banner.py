@@ -59,8 +59,13 @@ def dataset_of(devhost, path: str = "/api/metrics") -> str | None:
 
 
 def first_item(devhost) -> dict:
-    """An Amazon item of the dataset shown: a demo just started has its catalogue seeded and
-    ranked by the feed's first tick (every 5 s), hence the wait."""
+    """An Amazon item of the dataset shown. A demo just started has its catalogue seeded and
+    ranked by the feed's first tick: this host runs no timers, so the tick is run by hand."""
+    with devhost.client() as c:
+        master = {"x-functions-key": devhost.keys["master"]}
+        # devhost answers when the tick is over; the first one seeds the demo's catalogue.
+        ran = c.post("/admin/functions/mock_feed", json={}, headers=master, timeout=180)
+        assert ran.status_code == 202, ran.text
 
     def amazon() -> dict | None:
         with devhost.client() as c:
@@ -90,6 +95,9 @@ def every_page(page: Page, devhost, *, banner: bool) -> None:
             expect(page.get_by_test_id("demo-banner"), f"no banner on {path}").to_have_count(0)
 
 
+# A presenter's demo just started has no lake yet (its first lake run is under way): the
+# Analytics and Analyst pages say so (503 lake empty).
+@pytest.mark.allow_api_errors((503, "^/api/analytics/"), (503, "^/api/analyst/"))
 def test_presenter_starts_the_demo_banner_on_every_page_then_ends_and_deletes_it(
     page: Page, devhost, catalogue
 ):

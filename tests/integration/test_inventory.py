@@ -360,6 +360,16 @@ def test_a_price_set_by_hand_is_an_event_and_creates_a_missing_product(devhost, 
             "/api/products/price", json={"item_id": "INV-NEW", "price": 699}, headers=ADMIN
         )
         assert changed.status_code == 200 and changed.json()["created"] is False
+        # Above the MRP (999 on record, or the one sent with a new product): refused, nothing
+        # written.
+        for body in (
+            {"item_id": "INV-NEW", "price": 6990},
+            {"item_id": "INV-ABOVE", "price": 5000, "mrp": 100},
+        ):
+            above = c.post("/api/products/price", json=body, headers=ADMIN)
+            assert above.status_code == 422, above.text
+            assert above.json()["field"] == "price" and "MRP" in above.json()["message"]
+        assert store.read_or_none("products", "INV-ABOVE", "INV-ABOVE") is None
     events = list(store.query("events", "SELECT * FROM c WHERE c.item_id = 'INV-NEW'"))
     assert sorted(e["price"] for e in events) == [699.0, 799.0]
     assert {e["kind"] for e in events} == {"catalogue"}
