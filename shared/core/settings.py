@@ -152,11 +152,10 @@ class Settings(BaseSettings):
     openai: OpenAIConnection = Field(default_factory=OpenAIConnection, alias="AzureOpenAI")
     whatsapp: WhatsAppConnection = Field(default_factory=WhatsAppConnection, alias="WhatsApp")
     # The lake: Hive-partitioned Parquet in this Blob container (ModelStorage account), the
-    # export timer (idempotent; re-exports the last LAKE_LOOKBACK_DAYS days for late events),
-    # and the guard's limits for every analytics query.
+    # lake job's timer (idempotent; rebuilds the days whose events changed since its last run,
+    # however old), and the guard's limits for every analytics query.
     lake_container: str = Field("lake", alias="LAKE_CONTAINER")
     lake_schedule: str = Field("0 20 * * * *", alias="LAKE_SCHEDULE")
-    lake_lookback_days: int = Field(2, alias="LAKE_LOOKBACK_DAYS", ge=1, le=90)
     query_timeout_seconds: float = Field(5.0, alias="QUERY_TIMEOUT_SECONDS", gt=0, le=60)
     query_max_rows: int = Field(1000, alias="QUERY_MAX_ROWS", ge=1, le=100_000)
 

@@ -70,7 +70,6 @@ param workbookSheetAliases object = {}
 param qualitySchedule string = '0 10 * * * *'
 param lakeContainerName string = 'lake'
 param lakeSchedule string = '0 20 * * * *'
-param lakeLookbackDays int = 2
 param queryTimeoutSeconds int = 5
 param queryMaxRows int = 1000
 param dailyJobSchedule string = '0 */5 * * * *'
@@ -175,7 +174,6 @@ var appSettings = {
   QUALITY_SCHEDULE: qualitySchedule
   LAKE_CONTAINER: lakeContainerName
   LAKE_SCHEDULE: lakeSchedule
-  LAKE_LOOKBACK_DAYS: string(lakeLookbackDays)
   QUERY_TIMEOUT_SECONDS: string(queryTimeoutSeconds)
   QUERY_MAX_ROWS: string(queryMaxRows)
   DAILY_JOB_SCHEDULE: dailyJobSchedule
