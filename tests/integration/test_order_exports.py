@@ -433,3 +433,19 @@ def test_an_ambiguous_date_column_is_refused_until_the_preset_says(host, store):
     (order,) = [e for e in events(store, "import:tally-sales:").values() if e["kind"] == "order"]
     assert order["occurred_at"].startswith("2026-04-02T18:30")  # 3 April, IST midnight
     assert datetime.fromisoformat(order["occurred_at"]).astimezone(UTC).day == 2
+
+
+def test_a_changed_header_asks_again_naming_what_changed(host, store):
+    first, _ = flipkart_files()
+    save_preset(host, "Flipkart orders v1", preview(host, "fk.csv", first), source="flipkart-v1")
+    header = [("Pin Code" if h == "Pincode" else h) for h in FLIPKART_HEADER] + ["Courier"]
+    rows = list(csv.reader(io.StringIO(first)))[1:]
+    changed = csv_text(header, [[*row, "Ekart"] for row in rows])
+    look = preview(host, "fk-new.csv", changed)
+    assert look["preset"] is None
+    assert look["closest_preset"]["changes"] == {
+        "added": ["Pin Code", "Courier"], "missing": ["Pincode"]
+    }  # fmt: skip
+    refused = upload(host, "fk-new.csv", changed)
+    assert refused["status"] == "rejected", refused
+    assert "new: Pin Code, Courier; gone: Pincode" in refused["reason"]

@@ -55,7 +55,7 @@ from shared.ingest import webhook
 from shared.ingest.bulk import files, indian_formats, ledger, presets
 from shared.ingest.bulk.mapping import STATUSES, Mapping, header_changes, normalise_name
 from shared.ingest.bulk.outcome import ErrorSink, Rejected, marketplaces, strict_failure
-from shared.ingest.bulk.schemas import Kind, _Dated
+from shared.ingest.bulk.schemas import Kind, _iso_datetimes, _Rows
 from shared.ingest.bulk.validate import RowError, validate
 from shared.ingest.marketplaces.common import buyer_key
 
@@ -69,8 +69,16 @@ MILESTONES = {"shipped", "delivered", "returned"}
 CANCELS = {"cancelled", "rto"}
 
 
-class OrderRows(_Dated):
-    """A mapped order export's rows, after amounts and dates are read."""
+class OrderRows(_Rows):
+    """A mapped order export's rows, after amounts and dates are read. Its own date check, not
+    ``schemas._Dated``'s: pandera renames an inherited class check to its function's name for
+    every model sharing it once a second subclass is built, and the sales rule is reported by
+    its name."""
+
+    @pa.check("date", name="iso_datetime")
+    @classmethod
+    def _placed_is_iso(cls, series: pd.Series) -> pd.Series:
+        return _iso_datetimes(series)
 
     date: Series[str] = pa.Field(description="when the order was placed (UTC, ISO 8601)")
     order_id: Series[str] = pa.Field(str_length={"min_value": 1, "max_value": 100})
@@ -86,9 +94,6 @@ class OrderRows(_Dated):
     buyer_key: Series[str] = pa.Field(nullable=True, str_length={"max_value": 200})
     channel: Series[str] = pa.Field(isin=["marketplace", "online", "pos", "wholesale"])
     marketplace: Series[str] = pa.Field(nullable=True)
-
-
-COLUMNS = list(OrderRows.to_schema().columns)
 
 
 # -- reading -------------------------------------------------------------------------------------
@@ -470,12 +475,31 @@ def preset_for(store: Store, path: Path, doc: dict[str, Any]) -> dict[str, Any] 
             raise
         return None  # the usual path reports what is wrong with the file
     found = presets.match(store, header)
-    if found is None and doc.get("kind") == KIND:
+    if found is not None:
+        return found
+    near = presets.closest(store, header)
+    if near is not None and _changed_export(near[0], near[1]):
+        # The seller's export changed its columns: ask again, saying what changed, rather than
+        # guessing with a mapping that no longer fits or calling it an unknown file.
+        preset, changes = near
+        raise Rejected(
+            f"row 1 (the header): the columns differ from the preset {preset['name']!r} "
+            f"(new: {', '.join(changes['added']) or 'none'}; gone: "
+            f"{', '.join(changes['missing']) or 'none'}); preview the file and save its "
+            "mapping again"
+        )
+    if doc.get("kind") == KIND:
         raise Rejected(
             "row 1 (the header): no preset matches these columns; preview the file "
             "(POST /api/imports/preview), map its columns and save them as a preset"
         )
-    return found
+    return None
+
+
+def _changed_export(preset: dict[str, Any], changes: dict[str, list[str]]) -> bool:
+    """Most of a preset's columns are there: the same export with columns added or gone."""
+    saved = len(preset.get("header") or [])
+    return saved > 0 and len(changes["missing"]) * 2 < saved
 
 
 def _header(path: Path, name: str) -> list[str]:
