@@ -449,3 +449,32 @@ def test_a_changed_header_asks_again_naming_what_changed(host, store):
     refused = upload(host, "fk-new.csv", changed)
     assert refused["status"] == "rejected", refused
     assert "new: Pin Code, Courier; gone: Pincode" in refused["reason"]
+
+
+def test_an_amazon_order_seen_by_its_webhook_first_counts_once(host, store):
+    order = "171-0000009-0000009"
+    change = {
+        "NotificationType": "ORDER_CHANGE",
+        "EventTime": "2026-12-01T09:20:00+00:00",
+        "NotificationMetadata": {"NotificationId": f"n-{order}"},
+        "Payload": {
+            "OrderChangeNotification": {
+                "AmazonOrderId": order,
+                "Summary": {
+                    "OrderStatus": "Unshipped",
+                    "OrderItems": [
+                        {"OrderItemId": "11223344", "SellerSKU": "AMZ-WEB-1", "Quantity": 1}
+                    ],
+                },
+            }
+        },
+    }
+    assert post_webhook(host, "amazon", change).status_code == 200
+    # The report names the line by its SKU; the webhook's line id is taken over.
+    report = amazon_report([amazon_row(order, "AMZ-WEB-1", "1", "999.00", "Shipped")])
+    done = upload(host, "All Orders 2.txt", report)
+    assert done["status"] == "imported" and done["counts"]["orders_new"] == 0, done
+    found = events(store, f"amazon:order:{order}")
+    assert list(found) == [f"amazon:order:{order}:11223344"]
+    assert found[f"amazon:order:{order}:11223344"]["source"] == "webhook"
+    assert f"amazon:status:{order}:11223344:shipped" in events(store, "amazon:status:")

@@ -274,6 +274,9 @@ class Line:
     item_id: str
     events: list[Event] = field(default_factory=list)
     rows: int = 0
+    # A marketplace line named by its SKU because the export has no line id (Amazon's
+    # report): the webhook may know the same line under its own line id (``_adopt``).
+    by_sku: str | None = None
 
 
 def plan(
@@ -328,7 +331,16 @@ def plan(
             "order_id": str(row["order_id"]).strip(),
             "channel": row["channel"],
         }
-        group = lines.setdefault(own + "|" + prefix, Line(f"{prefix}:{own}", sku))
+        group = lines.setdefault(
+            own + "|" + prefix,
+            Line(
+                f"{prefix}:{own}",
+                sku,
+                by_sku=prefix
+                if prefix in MARKETPLACES and not _given(row.get("line_id"))
+                else None,
+            ),
+        )
         group.rows += 1
         group.events.append(
             Event(
@@ -431,11 +443,40 @@ def write(store: Store, lines: list[Line], on_rows: Callable[[int], None] | None
 
 def _write_line(store: Store, line: Line) -> webhook.IngestResult:
     events = []
-    for event in line.events:
+    for event in _adopt(store, line):
         if event.kind == "cancel":
             event = _as_recorded(store, event)
         events.append(event)
     return webhook.append(store, events, source="import")
+
+
+def _adopt(store: Store, line: Line) -> list[Event]:
+    """A line named by its SKU takes the id the marketplace's webhook gave the same order and
+    SKU, when the webhook recorded it first (``amazon:order:<order>:<order item id>``), so the
+    order counts once. A webhook after the file still names the line its own way: the webhook
+    path would have to look for the file's line (see the README's known limits)."""
+    if line.by_sku is None or not line.events:
+        return line.events
+    first = line.events[0]
+    prefix = f"{line.by_sku}:order:{_part(first.order_id or '')}:"
+    own = f"{line.by_sku}:order:{first.id.split(':order:', 1)[1]}"
+    recorded = [
+        r["id"]
+        for r in store.query(
+            "events",
+            "SELECT c.id FROM c WHERE c.kind = 'order' AND c.order_id = @o "
+            "AND STARTSWITH(c.id, @p)",
+            [("@o", first.order_id), ("@p", prefix)],
+            partition_key=line.item_id,
+        )
+    ]
+    if not recorded or own in recorded:
+        return line.events
+    theirs = sorted(recorded)[0].split(":order:", 1)[1]
+    mine = own.split(":order:", 1)[1]
+    return [
+        e.model_copy(update={"id": e.id.replace(f":{mine}", f":{theirs}", 1)}) for e in line.events
+    ]
 
 
 def _as_recorded(store: Store, cancel: Event) -> Event:
