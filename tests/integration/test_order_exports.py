@@ -13,6 +13,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
+from shared.adapters.blob import imports_store
 from tests.integration.conftest import eventually, start_devhost, stop_devhost
 from tests.integration.helpers import post_webhook, principal
 
@@ -248,6 +249,11 @@ def test_a_flipkart_export_mapped_once_then_recognised_and_counted_once(host, st
     assert net(after_one) == (2, 3, 126054.5)  # OD100, OD101; OD102 placed and cancelled
     buyer = after_one["import:flipkart:order:OD100:OI-1"]["customer_id"]
     assert buyer.startswith("b_") and "FKBUYER" not in json.dumps(list(after_one.values()))
+    # The file held the keys as written: it is not kept (its report is).
+    blobs = imports_store()
+    assert blobs.info(one["blob"]) is None
+    assert blobs.info(f"processed/{one['id']}/{one['file']}") is None
+    assert "FKBUYER" not in blobs.get_text(f"processed/{one['id']}/{one['file']}.report.json").text
 
     two = upload(host, "Flipkart Orders 14-11.csv", second)  # no preset named: recognised
     assert two["status"] == "imported" and two["preset"] == preset["id"], two

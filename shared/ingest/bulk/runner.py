@@ -215,6 +215,11 @@ def _failed(store: Store, import_id: str, exc: Exception) -> None:
 
 
 def _move(blobs: BlobStore, name: str, doc: dict[str, Any]) -> None:
+    if doc.get("raw_buyer_keys"):
+        # An order export with buyer keys: ReSight keeps their salted hashes only, never the
+        # file that holds them as written.
+        blobs.delete(name)
+        return
     folder = PROCESSED if doc["status"] == "imported" else ERRORS
     with contextlib.suppress(NotFound):  # moved already
         blobs.move(name, f"{folder}{doc['id']}/{doc['file']}")
