@@ -7,7 +7,8 @@ the local Cosmos server; in Azure the managed identity is used and TLS is always
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+import logging
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from azure.core import MatchConditions
@@ -17,9 +18,17 @@ from azure.cosmos import ContainerProxy, CosmosClient, PartitionKey, exceptions
 from shared.adapters import faults
 from shared.core import schema
 from shared.core.dataset import Dataset, per_dataset
-from shared.core.errors import Conflict, NotFound, ServiceUnavailable, ValidationFailed
+from shared.core.errors import (
+    Conflict,
+    KeptChanging,
+    NotFound,
+    ServiceUnavailable,
+    ValidationFailed,
+)
 from shared.core.identity import credential
 from shared.core.settings import CosmosConnection, get_settings
+
+log = logging.getLogger(__name__)
 
 # The request got no answer (refused connection, timeout): the service is unavailable, as for
 # a 5xx it answers; the caller (a marketplace, the change feed) retries.
@@ -29,6 +38,11 @@ _NO_ANSWER = (ServiceRequestError, ServiceResponseError)
 # Statuses that mean "call again later", not "this request is wrong": a timeout (408),
 # throttling (429, left after the SDK's own retries), retry-with (449), the service's errors.
 _TRANSIENT = frozenset({408, 429, 449, 500, 502, 503, 504})
+
+# The one attempt policy of every read-modify-write (``Store.update``, ``Store.increment``): a
+# write that lost a race re-reads at once (the winner has already written) and tries again, at
+# most this many times in all; then ``KeptChanging``.
+UPDATE_ATTEMPTS = 8
 
 
 def unreachable(exc: BaseException) -> bool:
@@ -126,11 +140,14 @@ class Store:
     # -- documents ----------------------------------------------------------------------------
     def create(self, container: str, doc: dict[str, Any]) -> bool:
         """Create ``doc``; False if a document with its id already exists (idempotent create)."""
+        return self._create(container, doc) is not None
+
+    def _create(self, container: str, doc: dict[str, Any]) -> dict[str, Any] | None:
+        """The created document as stored, or None if its id already exists."""
         try:
-            self.container(container).create_item(doc)
-            return True
+            return self.container(container).create_item(doc)
         except exceptions.CosmosResourceExistsError:
-            return False
+            return None
         except exceptions.CosmosHttpResponseError as exc:
             raise ServiceUnavailable(f"cannot write to {container}: {exc.message}") from exc
         except ValueError as exc:  # the SDK's own id check, before anything is sent
@@ -154,6 +171,41 @@ class Store:
             raise _bad_id(doc) from exc
         except _NO_ANSWER as exc:
             raise ServiceUnavailable(f"cannot write to {container}: no answer ({exc})") from exc
+
+    def update(
+        self,
+        container: str,
+        item_id: str,
+        partition_key: Any,
+        change: Callable[[dict[str, Any] | None], dict[str, Any] | None],
+    ) -> dict[str, Any] | None:
+        """Read-modify-write one document, guarded by its ETag.
+
+        ``change`` gets the stored document (None when there is none) and returns the document
+        to write, or None to leave everything as it is; it may raise (``NotFound``, ...) to stop.
+        A document returned for a missing one is created. When another writer got in between
+        (the ETag no longer matches, or the document was created meanwhile), the document is
+        read again and ``change`` called on it again, ``UPDATE_ATTEMPTS`` times in all, then
+        ``KeptChanging``. Returns the document as stored, or None when ``change`` returned None.
+        """
+        for _ in range(UPDATE_ATTEMPTS):
+            current = self.read_or_none(container, item_id, partition_key)
+            new = change(current)
+            if new is None:
+                return None
+            if current is None:
+                created = self._create(container, new)
+                if created is not None:
+                    return created
+            else:
+                try:
+                    return self.upsert(container, new, etag=current["_etag"])
+                except Conflict:
+                    pass
+            log.info("%s/%s changed concurrently; applying the change again", container, item_id)
+        raise KeptChanging(
+            f"{container}/{item_id} kept changing through {UPDATE_ATTEMPTS} attempts; try again"
+        )
 
     def read(self, container: str, item_id: str, partition_key: Any) -> dict[str, Any]:
         try:
@@ -187,7 +239,7 @@ class Store:
     ) -> None:
         """Add ``by`` to ``doc[field]`` atomically (a patch), creating ``doc`` the first time."""
         ops = [{"op": "incr", "path": f"/{field}", "value": by}]
-        for _ in range(3):
+        for _ in range(UPDATE_ATTEMPTS):
             try:
                 self.container(container).patch_item(doc["id"], partition_key, ops)
                 return
@@ -199,7 +251,9 @@ class Store:
             if self.create(container, {**doc, field: by}):
                 return
             # created concurrently: patch it on the next round
-        raise Conflict(f"{container}/{doc['id']} kept changing")
+        raise KeptChanging(
+            f"{container}/{doc['id']} kept changing through {UPDATE_ATTEMPTS} attempts"
+        )
 
     def query(
         self,

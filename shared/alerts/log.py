@@ -24,7 +24,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from shared.adapters.cosmos import Store
-from shared.core.errors import Conflict, NotFound
+from shared.core.errors import NotFound
 from shared.core.records import utcnow
 
 CONTAINER = "alerts"
@@ -60,20 +60,21 @@ def get(store: Store, alert_id: str, day: str) -> dict[str, Any]:
 def change(
     store: Store, alert_id: str, day: str, mutate: Callable[[dict[str, Any]], bool]
 ) -> dict[str, Any] | None:
-    """Apply ``mutate`` to the stored alert with its ETag, re-reading on a race; ``mutate``
-    returns False to leave it as it is (None is returned then)."""
-    for _ in range(8):
-        current = get(store, alert_id, day)
+    """Apply ``mutate`` to the stored alert with its ETag, re-reading on a race
+    (``Store.update``); ``mutate`` returns False to leave it as it is (None is returned then)."""
+
+    def apply(current: dict[str, Any] | None) -> dict[str, Any] | None:
+        if current is None:
+            raise NotFound(f"no alert {alert_id!r} on {day}")
         doc = _clean(current)
         if not mutate(doc):
             return None
         doc["status"] = overall(doc["deliveries"])
         doc["updated_at"] = utcnow().isoformat()
-        try:
-            return _clean(store.upsert(CONTAINER, doc, etag=current["_etag"]))
-        except Conflict:
-            continue
-    raise Conflict(f"alert {alert_id} kept changing")
+        return doc
+
+    written = store.update(CONTAINER, alert_id, day, apply)
+    return None if written is None else _clean(written)
 
 
 def overall(deliveries: list[dict[str, Any]]) -> str:

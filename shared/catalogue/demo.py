@@ -28,7 +28,6 @@ from shared.adapters.blob import BlobStore
 from shared.adapters.cosmos import Store, get_store
 from shared.audit import trail
 from shared.core.dataset import Dataset, using
-from shared.core.errors import Conflict
 from shared.core.records import utcnow
 from shared.core.settings import get_settings
 
@@ -121,21 +120,27 @@ def public(doc: dict[str, Any] | None = None) -> dict[str, Any]:
 
 
 def _change(actor: str, action: str, change) -> tuple[dict[str, Any], bool]:
-    """Read-modify-write the state with its ETag; ``change`` returns the new document or None
-    for no change. Returns the state and whether it changed."""
+    """Read-modify-write the state with its ETag (``Store.update``); ``change`` returns the new
+    document or None for no change. Returns the state and whether it changed."""
     store = _seller_store()
-    for _ in range(5):
-        before = _read(store)
+    before: dict[str, Any] = {}
+    changed = False
+
+    def apply(current: dict[str, Any] | None) -> dict[str, Any] | None:
+        nonlocal before, changed
+        before = current if current is not None else _initial(store)
         after = change(dict(before))
-        if after is None:
-            return _remember(before), False
-        try:
-            saved = store.upsert("stores", after, etag=before.get("_etag"))
-        except Conflict:
-            continue
-        trail.record(store, action, actor, before=_plain(before), after=_plain(after))
-        return _remember(saved), True
-    raise Conflict("the demo's state kept changing; try again")
+        changed = after is not None
+        if current is None:
+            return after if changed else before  # the first state is stored either way
+        return after
+
+    saved = store.update("stores", DOC_ID, DOC_ID, apply)
+    if not changed:
+        return _remember(saved if saved is not None else before), False
+    assert saved is not None
+    trail.record(store, action, actor, before=_plain(before), after=_plain(saved))
+    return _remember(saved), True
 
 
 def _plain(doc: dict[str, Any]) -> dict[str, Any]:

@@ -14,9 +14,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from shared.adapters.cosmos import Store
-from shared.core.errors import Conflict, NotFound, ValidationFailed
-
-MAX_ATTEMPTS = 5
+from shared.core.errors import NotFound, ValidationFailed
 
 
 class ListingDetails(BaseModel):
@@ -66,18 +64,22 @@ def unmatched(store: Store, limit: int = 200) -> list[dict[str, Any]]:
 
 
 def write_details(store: Store, item_id: str, fields: dict[str, Any]) -> tuple[dict, dict]:
-    """Write catalogue fields on the product (ETag-guarded); returns (before, after)."""
-    for _ in range(MAX_ATTEMPTS):
-        current = store.read("products", item_id, item_id)  # NotFound: no such listing
+    """Write catalogue fields on the product (ETag-guarded, ``Store.update``); returns
+    (before, after)."""
+    before: dict[str, Any] = {}
+
+    def write(current: dict[str, Any] | None) -> dict[str, Any]:
+        nonlocal before
+        if current is None:
+            raise NotFound(f"products/{item_id} not found")
         if current.get("merged_into"):
             raise NotFound(f"{item_id!r} was merged into {current['merged_into']!r}")
         before = {k: current.get(k) for k in fields}
-        try:
-            after = store.upsert("products", {**current, **fields}, etag=current["_etag"])
-            return before, after
-        except Conflict:
-            continue  # the change feed wrote in between
-    raise Conflict(f"{item_id} kept changing; try again")
+        return {**current, **fields}
+
+    after = store.update("products", item_id, item_id, write)
+    assert after is not None  # ``write`` always returns a document
+    return before, after
 
 
 def forward_events(store: Store, docs: Iterable[Mapping[str, Any]], target_id: str) -> None:
@@ -91,14 +93,10 @@ def forward_events(store: Store, docs: Iterable[Mapping[str, Any]], target_id: s
 def mark_merged(store: Store, source_id: str, target_id: str) -> dict[str, Any] | None:
     """Mark the unknown listing ``source_id`` as merged into ``target_id``; None if there is
     no such unknown listing. Its later events are forwarded by the projection."""
-    for _ in range(MAX_ATTEMPTS):
-        current = store.read_or_none("products", source_id, source_id)
+
+    def merge(current: dict[str, Any] | None) -> dict[str, Any] | None:
         if current is None or current.get("catalogued", True) or current.get("merged_into"):
             return None
-        try:
-            return store.upsert(
-                "products", {**current, "merged_into": target_id}, etag=current["_etag"]
-            )
-        except Conflict:
-            continue
-    raise Conflict(f"{source_id} kept changing; try again")
+        return {**current, "merged_into": target_id}
+
+    return store.update("products", source_id, source_id, merge)

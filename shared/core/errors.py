@@ -14,6 +14,7 @@ to HTTP statuses in one place (``functions/http_util.py``) and nowhere else. SDK
     ├── Forbidden                  403  authenticated, but the role may not do this
     ├── NotFound                   404  unknown item, rule, store, model
     ├── Conflict                   409  a write lost an optimistic-concurrency race
+    │   └── KeptChanging                a read-modify-write lost it on every attempt
     ├── ModelError                 500  the model cannot serve (no model, feature mismatch)
     │   └── FeatureMismatch             model and scorer disagree on the feature list
     └── ServiceUnavailable         503  a backing service (Cosmos, Blob, SignalR) failed
@@ -82,6 +83,11 @@ class NotFound(ReSightError):
 class Conflict(ReSightError):
     status = 409
     code = "conflict"
+
+
+class KeptChanging(Conflict):
+    """``Store.update`` lost the ETag race on every one of its attempts: the caller may try
+    again later (the document was never half-written)."""
 
 
 class ModelError(ReSightError):

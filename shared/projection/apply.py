@@ -27,11 +27,9 @@ from typing import Any
 
 from shared.adapters.cosmos import Store, unreachable
 from shared.catalogue import products
-from shared.core.errors import Conflict
 from shared.projection import dead_letters, fold
 
 log = logging.getLogger("resight.projector")
-MAX_ATTEMPTS = 5  # ETag races on one item, within one try
 ITEM_ATTEMPTS = 3  # tries of one item before its events are dead-lettered
 RETRY_PAUSES = (0.05, 0.2)  # short: the other items of the batch are waiting
 
@@ -71,33 +69,31 @@ def _isolated(store: Store, item_id: str, docs: list[Mapping[str, Any]]) -> dict
 
 
 def project_item(store: Store, item_id: str, docs: list[Mapping[str, Any]]) -> dict | None:
-    for _ in range(MAX_ATTEMPTS):
-        current = store.read_or_none("products", item_id, item_id)
-        if current is not None and current.get("merged_into"):
-            products.forward_events(store, docs, current["merged_into"])
+    """Apply ``docs`` to the item's product (``Store.update``: a lost ETag race re-reads and
+    re-applies); returns the product as written, or None when nothing changed."""
+    merged_into: str | None = None
+
+    def apply_events(current: dict[str, Any] | None) -> dict[str, Any] | None:
+        nonlocal merged_into
+        merged_into = current.get("merged_into") if current is not None else None
+        if merged_into:
             return None
         if current is None:
             # A listing the catalogue does not know yet: keep everything, show it, rank it
             # once someone completes its catalogue details.
             state = fold.new_state(fold.unknown_listing(item_id, docs))
-            etag = None
         elif "applied" not in current:
             # A product the catalogue wrote before any of its events (an imported workbook):
             # its projection starts here.
-            state, etag = fold.new_state(current), current.get("_etag")
+            state = fold.new_state(current)
         else:
-            state, etag = current, current.get("_etag")
-        if not fold.apply_batch(state, docs):
-            return None
-        try:
-            if etag is None:
-                if not store.create("products", _clean(state)):
-                    continue  # created concurrently: re-read and apply on top
-                return state
-            return store.upsert("products", _clean(state), etag=etag)
-        except Conflict:
-            log.info("product %s changed concurrently; re-applying", item_id)
-    raise Conflict(f"could not project {item_id} after {MAX_ATTEMPTS} attempts")
+            state = current
+        return _clean(state) if fold.apply_batch(state, docs) else None
+
+    written = store.update("products", item_id, item_id, apply_events)
+    if merged_into:
+        products.forward_events(store, docs, merged_into)
+    return written
 
 
 def _clean(state: dict[str, Any]) -> dict[str, Any]:

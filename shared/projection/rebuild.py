@@ -13,37 +13,33 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from shared.adapters.cosmos import Store, get_store
-from shared.core.errors import Conflict
 from shared.projection import fold
 
 
 def rebuild_item(store: Store, item_id: str) -> bool:
     """Replay the item's events into its product document; True if the document changed."""
-    for _ in range(5):
+
+    def replay(found: dict[str, Any] | None) -> dict[str, Any] | None:
+        if found is not None and found.get("merged_into"):
+            return None  # its events live on in the item it was merged into
         # A filter on the partition key: Cosmos serves it from that one partition.
         events = list(
             store.query("events", "SELECT * FROM c WHERE c.item_id = @item", [("@item", item_id)])
         )
-        found = store.read_or_none("products", item_id, item_id)
-        if found is not None and found.get("merged_into"):
-            return False  # its events live on in the item it was merged into
+        if found is None and not events:
+            return None
         product = found if found is not None else fold.unknown_listing(item_id, events)
         rebuilt = fold.rebuild(product, events)
         fields = ("stock", "buckets", "totals", "price", "competitor_price", "applied")
         if found is not None and all(rebuilt.get(k) == found.get(k) for k in fields):
-            return False
-        try:
-            if found is None:
-                if not events or not store.create("products", rebuilt):
-                    continue
-            else:
-                store.upsert("products", rebuilt, etag=found["_etag"])
-            return True
-        except Conflict:
-            continue  # the change feed wrote in between: read again
-    raise Conflict(f"{item_id} kept changing while it was rebuilt; run again")
+            return None
+        return rebuilt
+
+    # A write of the change feed in between: read both again (Store.update).
+    return store.update("products", item_id, item_id, replay) is not None
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -43,3 +43,57 @@ def test_create_is_idempotent_and_etags_guard_replaces(store, spec):
         store.upsert(spec.name, {**doc, "n": 3}, etag=stored["_etag"])
     assert store.read(spec.name, doc["id"], _pk(spec, doc))["n"] == 2
     assert store.delete(spec.name, doc["id"], _pk(spec, doc)) is True
+
+
+def test_update_creates_changes_and_leaves_alone(store):
+    """``Store.update``: the one read-modify-write. A missing document is offered as None."""
+    doc_id = f"upd-{uuid.uuid4().hex}"
+    seen: list[dict | None] = []
+
+    def bump(current):
+        seen.append(current)
+        n = 0 if current is None else current["n"]
+        return {"id": doc_id, "item_id": doc_id, "n": n + 1} if n < 2 else None
+
+    assert store.update("products", doc_id, doc_id, bump)["n"] == 1
+    assert seen[0] is None
+    assert store.update("products", doc_id, doc_id, bump)["n"] == 2
+    assert store.update("products", doc_id, doc_id, bump) is None  # "no change": nothing written
+    assert store.read("products", doc_id, doc_id)["n"] == 2
+
+
+def test_update_applies_the_change_again_after_a_lost_race(store):
+    doc_id = f"race-{uuid.uuid4().hex}"
+    store.create("products", {"id": doc_id, "item_id": doc_id, "n": 0, "log": []})
+    calls = 0
+
+    def append(current):
+        nonlocal calls
+        calls += 1
+        if calls == 1:  # another writer gets in between this read and this write
+            other = store.read("products", doc_id, doc_id)
+            store.upsert("products", {**other, "log": [*other["log"], "other"]})
+        return {**current, "log": [*current["log"], "mine"]}
+
+    written = store.update("products", doc_id, doc_id, append)
+    assert calls == 2 and written["log"] == ["other", "mine"]
+
+
+def test_update_gives_up_with_kept_changing_and_a_concurrent_create_counts_as_a_race(store):
+    from shared.adapters.cosmos import UPDATE_ATTEMPTS
+    from shared.core.errors import KeptChanging
+
+    doc_id = f"busy-{uuid.uuid4().hex}"
+    calls = 0
+
+    def always_beaten(current):
+        nonlocal calls
+        calls += 1
+        # Someone else writes (the first time: creates) before each of these writes lands.
+        store.upsert("products", {"id": doc_id, "item_id": doc_id, "n": calls})
+        return {"id": doc_id, "item_id": doc_id, "n": -1}
+
+    with pytest.raises(KeptChanging) as raised:
+        store.update("products", doc_id, doc_id, always_beaten)
+    assert isinstance(raised.value, Conflict) and calls == UPDATE_ATTEMPTS
+    assert store.read("products", doc_id, doc_id)["n"] == UPDATE_ATTEMPTS
