@@ -15,6 +15,10 @@ the movements in that IST day (``ist_day``). Every event of these kinds is one:
   recorded, or recorded after it, is 0 (``shared.ingest.webhook`` matches the pair).
 - ``sales`` sent by a marketplace: Amazon's hourly ``ITEM_SALES_EVENT_CHANGE``, the item's
   ordered units and revenue for one UTC hour, as sent (negative after cancellations).
+- ``order`` and ``cancel`` from an imported order export (``source`` "import",
+  ``shared.ingest.bulk.orders``): order lines as above, in their own channel; a line of Amazon,
+  Myntra or Meesho shares its webhook's id, so it is one sale whether a webhook or a file
+  brought it (an Amazon report line, which has no item id, only when the webhook came first).
 - ``sales`` from an imported file (``source`` "import"): one event per product and UTC day, each
   UTC hour (``hourly``) a movement at the start of that hour; its channel split (``channels``:
   pos, online, wholesale, marketplace) is the day's.
@@ -76,8 +80,14 @@ def source_of(event: Mapping[str, Any]) -> str:
 
 
 def is_amazon_line(event: Mapping[str, Any]) -> bool:
-    """An Amazon order line or its cancellation (superseded by the hour's notification)."""
-    return event.get("marketplace") == "amazon" and event.get("kind") in ("order", "cancel")
+    """An Amazon order line or its cancellation (superseded by the hour's notification). A
+    line of another source's imported order export (``import:<source>:...``) is not Amazon's,
+    whatever marketplace its product is labelled with."""
+    return (
+        event.get("marketplace") == "amazon"
+        and event.get("kind") in ("order", "cancel")
+        and not str(event.get("id") or "").startswith("import:")
+    )
 
 
 def is_amazon_notification(event: Mapping[str, Any]) -> bool:

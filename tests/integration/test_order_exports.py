@@ -7,15 +7,22 @@ from __future__ import annotations
 import csv
 import io
 import json
-from datetime import UTC, datetime
+import uuid
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import openpyxl
 import pytest
 
 from shared.adapters.blob import imports_store
+from shared.analytics import job
+from shared.analytics.kpis import Kpis
+from shared.analytics.lake import lake_store
+from shared.analytics.warehouse import Warehouse
+from shared.core.records import utcnow
+from shared.core.settings import get_settings
 from tests.integration.conftest import eventually, start_devhost, stop_devhost
-from tests.integration.helpers import post_webhook, principal
+from tests.integration.helpers import post_webhook, principal, unprojected
 
 pytestmark = pytest.mark.integration
 ADMIN, ANALYST = principal("admin"), principal("analyst")
@@ -27,9 +34,12 @@ SALT = "order-export-salt"
 @pytest.fixture(scope="module")
 def host(env, store, monkeypatch_module, tmp_path_factory):
     """devhost with a buyer-key salt, so a mapped buyer column is kept as its hash."""
+    lake = f"lake-{uuid.uuid4().hex[:8]}"
     monkeypatch_module.setenv("Analytics__buyerKeySalt", SALT)
+    monkeypatch_module.setenv("LAKE_CONTAINER", lake)
+    get_settings.cache_clear()
     h = start_devhost(
-        {**env, "Analytics__buyerKeySalt": SALT},
+        {**env, "Analytics__buyerKeySalt": SALT, "LAKE_CONTAINER": lake},
         tmp_path_factory.mktemp("devhost"),
         "--no-seed",
         "--no-timers",
@@ -484,3 +494,20 @@ def test_an_amazon_order_seen_by_its_webhook_first_counts_once(host, store):
     assert list(found) == [f"amazon:order:{order}:11223344"]
     assert found[f"amazon:order:{order}:11223344"]["source"] == "webhook"
     assert f"amazon:status:{order}:11223344:shipped" in events(store, "amazon:status:")
+
+
+def test_the_lake_counts_imported_order_lines_as_the_live_kpis_do(host, store):
+    """After every import above: the lake's sales and the live KPIs agree per IST day and
+    source (the reconciliation check), imported order lines included, in their channels."""
+    eventually(lambda: not unprojected(store), timeout=90)
+    ran = job.run(store, get_settings(), utcnow())
+    assert ran["reconciliation"]["status"] == "pass", ran["reconciliation"]
+    settings = get_settings()
+    warehouse = Warehouse.load(settings, lake_store(settings), "check")
+    try:
+        rows = Kpis(warehouse, timeout=30, max_rows=1000).by_channel(
+            date(2026, 11, 1), date(2026, 12, 31)
+        )
+    finally:
+        warehouse.close()
+    assert "online" in json.dumps(rows, default=str)  # the Shopify preset's channel

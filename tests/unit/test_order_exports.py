@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 from pydantic import ValidationError
 
+from shared.core import sales
 from shared.ingest.bulk import orders, presets
 from shared.ingest.bulk.mapping import (
     Mapping,
@@ -247,3 +248,11 @@ def test_an_ambiguous_date_column_asks_unless_the_preset_says():
     told = FLIPKART.model_copy(update={"day_first": False})
     frame, _ = orders.mapped(table(rows, FLIPKART_HEADER), told, "Asia/Kolkata")
     assert frame["date"].tolist() == ["2026-03-03T18:30:00+00:00"]  # 4 March, IST midnight
+
+
+def test_only_amazons_own_lines_give_way_to_its_hourly_notifications():
+    amazon_file_line = {"id": "amazon:order:171-1:SKU-A", "marketplace": "amazon", "kind": "order"}
+    other_source = {"id": "import:flipkart:order:OD1:1", "marketplace": "amazon", "kind": "order"}
+    assert sales.is_amazon_line({**amazon_file_line, "source": "import"})
+    assert not sales.is_amazon_line({**other_source, "source": "import"})
+    assert sales.source_of({**other_source, "source": "import"}) == "import"

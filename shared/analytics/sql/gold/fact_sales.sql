@@ -1,5 +1,6 @@
 -- fact_sales: every sale movement, as shared/core/sales.py defines a sale. Grain: sale_id.
---   line_kind 'order'        a marketplace order line (+units, +revenue), sale_id = its event id
+--   line_kind 'order'        a marketplace order line (+units, +revenue), sale_id = its event id;
+--                            a line of an imported order export too (source 'import')
 --   line_kind 'cancel'       its cancellation or RTO (-units, -revenue) on the day it happened;
 --                            the order line stays on its own day with is_cancelled set
 --   line_kind 'sales_report' Amazon's hourly ITEM_SALES_EVENT_CHANGE, units and revenue as sent
@@ -25,19 +26,23 @@ cancels AS (
     GROUP BY 1
 ),
 movements AS (
-    -- order lines, cancellations and Amazon's notifications: one row per event
+    -- order lines, cancellations and Amazon's notifications: one row per event. Order lines
+    -- from imported order exports are order lines too, of source 'import' (as
+    -- shared/core/sales.py source_of says) in their own channel; an 'import:<source>:' line
+    -- (not Amazon's, whatever marketplace label it carries) is never superseded
     SELECT
         e.id AS sale_id,
         CASE WHEN e.kind = 'sales' THEN 'sales_report' ELSE e.kind END AS line_kind,
-        e.marketplace AS source,
-        'marketplace' AS channel,
+        CASE WHEN e.source = 'import' THEN 'import' ELSE e.marketplace END AS source,
+        CASE WHEN e.source = 'import' THEN coalesce(e.channel, 'marketplace')
+            ELSE 'marketplace' END AS channel,
         e.order_id, e.item_id, e.customer_id, e.marketplace, e.occurred_at, e.city, e.state,
         e.units, e.revenue,
         e.marketplace = 'amazon' AND e.kind IN ('order', 'cancel') AND n.item_id IS NOT NULL
-            AS is_superseded
+            AND e.id NOT LIKE 'import:%' AS is_superseded
     FROM ev e
     LEFT JOIN notified n ON n.item_id = e.item_id AND n.hour = e.hour
-    WHERE coalesce(e.source, '') <> 'import'
+    WHERE coalesce(e.source, '') <> 'import' OR e.kind IN ('order', 'cancel')
 ),
 import_hours AS (
     -- each UTC hour of an imported day, at the start of that hour
@@ -46,11 +51,12 @@ import_hours AS (
         CAST(json_extract(e.extra, '$.hourly."' || h.key || '"[1]') AS BIGINT) AS units,
         CAST(json_extract(e.extra, '$.hourly."' || h.key || '"[2]') AS DOUBLE) AS revenue
     FROM ev e, (SELECT unnest(json_keys(e.extra, '$.hourly')) AS key) h
-    WHERE e.source = 'import' AND json_extract(e.extra, '$.hourly') IS NOT NULL
+    WHERE e.source = 'import' AND e.kind = 'sales'
+        AND json_extract(e.extra, '$.hourly') IS NOT NULL
     UNION ALL
     SELECT e.id, e.item_id, e.marketplace, e.extra, e.occurred_at, e.units, e.revenue
     FROM ev e
-    WHERE e.source = 'import' AND json_extract(e.extra, '$.hourly') IS NULL
+    WHERE e.source = 'import' AND e.kind = 'sales' AND json_extract(e.extra, '$.hourly') IS NULL
 ),
 import_days AS (
     SELECT id, item_id, marketplace, any_value(extra) AS extra,
