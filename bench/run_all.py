@@ -39,6 +39,7 @@ BENCHES = [
     Bench("ingest", "bench_ingest.py", 300),
     Bench("latency", "bench_latency.py", 720),
     Bench("ranking", "bench_ranking.py", 600),
+    Bench("quality", "bench_quality.py", 1200),
     Bench("kpis", "bench_kpis.py", 300),
     Bench("analytics", "bench_analytics.py", 1800),
     Bench("imports", "bench_imports.py", 1500),
@@ -197,6 +198,21 @@ def ranking_rows(r: dict) -> list[Row]:
     return rows
 
 
+def quality_rows(r: dict) -> list[Row]:
+    rows = []
+    for kind, k in (r.get("kinds") or {}).items():
+        lift = k["lift"]
+        rows.append(
+            _row(
+                "quality",
+                f"{kind}: lift @20 vs {k['strongest_baseline']} [95% CI], {k['worlds']} worlds "
+                f"(ranked by {k['ranked_by']})",
+                f"{lift['mean']:+.1%} [{lift['t'][0]:+.1%}, {lift['t'][1]:+.1%}]",
+            )
+        )
+    return rows
+
+
 def kpis_rows(r: dict) -> list[Row]:
     return [
         _row("kpis", f"rebase over {r.get('products')} products, ms (hourly)", r.get("rebase_ms")),
@@ -317,6 +333,7 @@ ROWS: dict[str, Callable[[dict], list[Row]]] = {
     "ingest": ingest_rows,
     "latency": latency_rows,
     "ranking": ranking_rows,
+    "quality": quality_rows,
     "kpis": kpis_rows,
     "analytics": analytics_rows,
     "imports": imports_rows,

@@ -5,9 +5,10 @@ the serving path never imports training code. A model remembers the exact ordere
 it was trained with and the version of the features' meaning (``FEATURE_VERSION``), and scoring
 refuses any other list or version instead of silently mis-reading columns.
 
-A model may carry a ``fallback`` (metadata, written by the trainer): marketplaces whose items it
-does not rank well enough on live-like data, each with the baseline to rank them by in live
-mode (``shared.ml.baselines``). ``score`` applies it; ``predict`` is always the model alone.
+A model may carry a ``fallback`` (metadata, written by the trainer): the kinds of data it does
+not rank well enough (marketplaces in live mode, sellers who send files, the demo feed), each
+with the baseline to rank them by (``shared.ml.baselines``). ``score`` applies it;
+``predict`` is always the model alone.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ import lightgbm as lgb
 import numpy as np
 
 from shared.core.errors import FeatureMismatch, ModelError
-from shared.ml.baselines import apply_fallback
+from shared.ml.baselines import apply_fallback, ranked_by
 
 
 class RankerModel:
@@ -40,7 +41,7 @@ class RankerModel:
                 f"features, the booster {len(names)}; republish it with python -m shared.ml.train"
             )
         self.features = names
-        # Per marketplace, the baseline its items are ranked by in live mode (may be empty).
+        # Per marketplace or kind of data, the baseline its rows are ranked by (may be empty).
         self.fallback: dict[str, dict[str, Any]] = dict(metadata.get("fallback") or {})
         # SHAP's explainer of this booster, built on first use by ``shared.ml.explain``: the
         # cache lives and dies with the model, so a promoted version never sees a stale one.
@@ -98,7 +99,10 @@ class RankerModel:
         return np.asarray(self.booster.predict(X, num_threads=1), dtype=np.float64)
 
     def score(self, X: np.ndarray, mode: str = "mock") -> np.ndarray:
-        """Ranking scores: ``predict``, except that in live mode the items of a fallback
-        marketplace are scored by its baseline."""
-        scores = self.predict(X)
-        return apply_fallback(X, scores, self.fallback) if mode == "live" else scores
+        """Ranking scores: ``predict``, except for the rows a fallback covers in ``mode``, which
+        are scored by its baseline."""
+        return apply_fallback(X, self.predict(X), self.fallback, mode)
+
+    def ranked_by(self, X: np.ndarray, mode: str = "mock") -> list[str]:
+        """Per row, ``model`` or the baseline of the fallback that scores it in ``mode``."""
+        return ranked_by(X, self.fallback, mode)

@@ -32,6 +32,15 @@ live kind where the model does not beat that baseline by ``REQUIRED_LIFT`` (10%)
 metadata records a ``fallback``: in live mode those marketplaces' items are ranked by the
 baseline (``shared.ml.baselines``) until a model does better.
 
+Fallback by evidence. One holdout of one world cannot tell +12% from noise: the evaluation over
+many simulated worlds (``python -m shared.ml.evaluate --write-evidence``) stores, per kind of
+data (``demo``, each live kind, ``files``), whether the lower end of the 95% interval of the
+model's lift clears ``REQUIRED_LIFT`` and, if not, the baseline to rank that kind by
+(``shared/ml/evidence.json``). The models this command and a fresh stack train apply it
+(``ensure_model``; tests and benchmarks pass their own): a rule for each such kind,
+fitted on the kind's training rows, in ``fallback`` (keyed by marketplace for a live kind,
+``files`` or ``demo`` otherwise), and the evidence itself in ``fallback_evidence``.
+
 Sellers who send files. A third kind of data: a world of its own (another seed, disjoint
 items, ``file_share`` of the catalogue's size) whose sellers send sales, inventory and demand
 files instead of webhooks (``shared.ml.sim.files``), with the demand-file signals acting on
@@ -57,6 +66,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import lightgbm as lgb
@@ -66,10 +76,13 @@ from shared.core import signals
 from shared.core.records import MARKETPLACES, Event
 from shared.ml.baselines import (
     BASELINES,
+    DEMO_KIND,
     FALLBACK_BASELINES,
+    FILES_KIND,
     REQUIRED_LIFT,
     baseline_scores,
     fit_fallback,
+    from_files,
 )
 from shared.ml.features import (
     CATEGORICAL,
@@ -320,13 +333,16 @@ def train_on_events(
     mode: str = "mock",
     live_events: Sequence[Event | Mapping[str, Any]] | None = None,
     files: FileWorld | None = None,
+    evidence: Mapping[str, Any] | None = None,
 ) -> tuple[RankerModel, Dataset]:
     """Train and evaluate; returns the model (metadata with metrics) and the holdout set.
 
     ``events`` are read as ``mode``. With ``live_events`` (the same history as the
     marketplaces really send it), training also uses their features and the model is reported
     per data kind (``LIVE_KINDS``), with a fallback to the baseline for the live kinds where it
-    does not beat the strongest baseline by ``REQUIRED_LIFT``.
+    does not beat the strongest baseline by ``REQUIRED_LIFT``. ``evidence`` (the stored evaluation,
+    ``load_evidence``, as the command line and ``ensure_model`` pass it) adds a fallback for
+    each kind it says the model does not clear the bar on.
     """
     clock = time.perf_counter()
     cutoffs = make_cutoffs(start, end - timedelta(hours=horizon_hours), step_hours)
@@ -345,11 +361,11 @@ def train_on_events(
     if live_events is not None:
         live = build_dataset(live_events, catalogue, cutoffs, horizon_hours, "live")
         train = Dataset.concat([train, live.select(keep_train)])
-    file_hold = None
+    file_hold = file_train = None
     if files is not None:
         file_data = files.dataset(cutoffs, horizon_hours)
-        train = Dataset.concat([train, file_data.select(keep_train)])
-        file_hold = file_data.select(keep_hold)
+        file_train, file_hold = file_data.select(keep_train), file_data.select(keep_hold)
+        train = Dataset.concat([train, file_train])
     kinds = ("demo and live-like" if live else mode) + (", files" if files else "")
     log(
         f"dataset: {len(hold.groups)} holdout cutoffs, {len(train.groups)} training groups "
@@ -396,6 +412,27 @@ def train_on_events(
             f"{FILES_KIND}: ndcg@20 {by_data[FILES_KIND]['ndcg@20']:.4f} "
             f"({by_data[FILES_KIND]['without_file_signals']['ndcg@20']:.4f} without them)"
         )
+    evidence = evidence or {}
+    sources = _KindRows(data.select(keep_train), mode, catalogue, live, keep_train, file_train)
+    fallback_evidence: dict[str, Any] = {}
+    for kind, decision in (evidence.get("kinds") or {}).items():
+        baseline = str(decision.get("ranked_by", "model"))
+        if baseline == "model":
+            continue
+        rows = sources.rows(kind)
+        rule = fit_fallback(baseline, rows.X, predict(rows.X))
+        keys = live_kinds().get(kind, (kind,))
+        fallback.update(dict.fromkeys(keys, rule))
+        fallback_evidence[kind] = {
+            **decision,
+            "command": evidence.get("command"),
+            "measured": evidence.get("measured"),
+            "feature_version": evidence.get("feature_version"),
+        }
+        shown = "mock" if kind == DEMO_KIND else kind
+        if shown in by_data:
+            by_data[shown]["served"] = baseline
+        log(f"{kind}: ranked by {baseline} (evidence: lift 95% {decision.get('lift_95')})")
     holdout = {
         **source,
         "from": hold.cutoffs[0].isoformat(),
@@ -432,15 +469,61 @@ def train_on_events(
             "train_rows": len(train.X),
         },
         "metrics": metrics,
-        # Live mode: these marketplaces' items are ranked by the baseline, not the model.
+        # The rows ranked by a baseline, not the model: per marketplace (live mode), ``files``
+        # (sellers whose sales come in files) and ``demo`` (mock mode).
         "fallback": fallback,
+        # The evaluation over many worlds behind the fallbacks of kinds it covers.
+        "fallback_evidence": fallback_evidence,
         "trained_at": datetime.now(UTC).isoformat(),
         "train_seconds": round(time.perf_counter() - clock, 2),
     }
     return RankerModel(booster, metadata), hold
 
 
-FILES_KIND = "files"
+EVIDENCE_PATH = Path(__file__).with_name("evidence.json")
+
+
+def load_evidence(path: Path | None = None) -> dict[str, Any]:
+    """The stored per-kind decisions of the evaluation over many worlds (``shared.ml.evaluate
+    --write-evidence``); empty when there are none."""
+    path = EVIDENCE_PATH if path is None else path
+    try:
+        return dict(json.loads(path.read_text()))
+    except FileNotFoundError:
+        return {}
+
+
+@dataclass(frozen=True)
+class _KindRows:
+    """Training rows of each kind of data, to map a fallback onto the model's scale."""
+
+    data: Dataset  # the primary events' training rows, read as ``mode``
+    mode: str
+    catalogue: Sequence[Mapping[str, Any]]
+    live: Dataset | None
+    keep_train: Sequence[bool]
+    files: Dataset | None
+
+    def rows(self, kind: str) -> Dataset:
+        if kind == FILES_KIND:
+            if self.files is not None and len(self.files.X):
+                return self.files
+            return self._subset(self.data, from_files(self.data.X))
+        if kind == DEMO_KIND:
+            return self.data
+        marketplaces = live_kinds().get(kind, ())
+        keep = np.isin(_marketplaces(self.catalogue), marketplaces)
+        if self.live is not None and keep.any():
+            return self.live.select(self.keep_train).only(keep)
+        return self._subset(self.data, np.tile(keep, len(self.data.groups)))
+
+    @staticmethod
+    def _subset(data: Dataset, rows: np.ndarray) -> Dataset:
+        # No rows of that kind: the rule is mapped on every row (the scale is all it takes).
+        X = data.X[rows] if rows.any() else data.X
+        return Dataset(X, np.zeros(len(X)), [len(X)], data.cutoffs[:1], [])
+
+
 FILES_SEED_OFFSET = 500
 FILES_PREFIX = "F-"
 
@@ -505,9 +588,14 @@ def _fallback_baseline(result: Mapping[str, Any]) -> str:
 
 
 def train_simulated(
-    cfg: SimConfig, log: Callable[[str], None] = print, *, check_second_world: bool = True
+    cfg: SimConfig,
+    log: Callable[[str], None] = print,
+    *,
+    check_second_world: bool = True,
+    evidence: Mapping[str, Any] | None = None,
 ) -> tuple[RankerModel, Dataset]:
-    """Train on one simulated world; with ``check_second_world``, also evaluate on another."""
+    """Train on one simulated world; with ``check_second_world``, also evaluate on another.
+    ``evidence``: as ``train_on_events`` (none: the model alone)."""
     start = datetime.fromisoformat(cfg.start)
     log(f"simulating {cfg.items} items x {cfg.days} days (seed {cfg.seed}) ...")
     catalogue = simulate_catalogue(cfg.items, cfg.seed)
@@ -543,6 +631,7 @@ def train_simulated(
         log=log,
         live_events=live_events,
         files=files,
+        evidence=evidence,
     )
     if check_second_world:
         model.metadata["metrics"]["second_world"] = second_world(model, cfg, log)
@@ -609,6 +698,7 @@ def second_world(
         by_data[FILES_KIND] = file_kind(
             model.predict, files.dataset(cutoffs, cfg.horizon_hours), seed
         )
+        by_data[FILES_KIND]["served"] = model.fallback.get(FILES_KIND, {}).get("baseline", "model")
     out["by_data"] = by_data
     log(
         f"second world (seed {seed}): ndcg@20 {out['ndcg@20']:.4f}, "
@@ -647,7 +737,7 @@ def ensure_model(registry: ModelRegistry, log: Callable[[str], None] = print) ->
     else:
         log("no current ranking model in Blob: training a first one on simulated history")
     # A cold start waits for this model: the second-world check is for the trainer and benchmark.
-    model, holdout = train_simulated(QUICK, log, check_second_world=False)
+    model, holdout = train_simulated(QUICK, log, check_second_world=False, evidence=load_evidence())
     version, _ = publish(registry, model, holdout, promote=True)
     return registry.current_version() or version
 
@@ -748,10 +838,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             rounds=args.rounds,
             seed=args.seed,
             mode=mode,
+            evidence=load_evidence(),
         )
     else:
         cfg = SimConfig(items=args.items, days=args.days, seed=args.seed, rounds=args.rounds)
-        model, holdout = train_simulated(cfg)
+        model, holdout = train_simulated(cfg, evidence=load_evidence())
 
     if not args.no_publish:
         from shared.adapters.blob import model_store

@@ -20,8 +20,10 @@ document without ``_etag`` (not read from Cosmos) is always rebuilt.
 
 ``mode`` (``live`` or ``mock``, set by the live state from the marketplace connections) says
 which signals the marketplaces send: every feature row is built for it (unsent signals are NaN)
-and, in live mode, the model's fallback marketplaces are scored by their baseline
-(``RankerModel.score``). Changing it calls for a full pass.
+and the rows the model's fallback covers in that mode are scored by their baseline
+(``RankerModel.score``): a live marketplace's webhook items, items whose sales come in files,
+or the demo feed's items. Each entry says what ranked it (``ranked_by``). Changing the mode
+calls for a full pass.
 
 Ranking applies the rules (see ``shared.ranking.rules``) and orders by adjusted score, ties by
 item id. ``publish()`` remembers the ranking that was broadcast, and later rankings report each
@@ -82,6 +84,8 @@ class RankEntry:
     rank_change: int | None  # previous_rank - rank: positive = moved up
     pinned: bool
     rules: tuple[AppliedRule, ...]
+    # "model", or the baseline of the model's fallback that scored this item.
+    ranked_by: str = "model"
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -93,6 +97,7 @@ class RankEntry:
             "rank_change": self.rank_change,
             "pinned": self.pinned,
             "rules": [{"id": r.id, "type": r.type} for r in self.rules],
+            "ranked_by": self.ranked_by,
         }
 
 
@@ -333,12 +338,17 @@ class Ranker:
         """Ranking scores of feature rows, as the ranking uses them (fallback included)."""
         return self.model.score(X, self.mode)
 
-    def ranked_by(self, marketplace: str | None) -> str:
-        """What orders ``marketplace``'s items: ``model``, or the baseline of the model's
-        fallback in live mode."""
-        if self.mode != "live":
-            return "model"
-        return str(self.model.fallback.get(marketplace or "", {}).get("baseline", "model"))
+    def ranked_by(self, marketplace: str | None, item_id: str | None = None) -> str:
+        """What orders an item: ``model``, or the baseline of the model's fallback that covers
+        it. Given ``item_id`` (a ranked item), from its own row: whether its sales come in files
+        decides as much as its marketplace; otherwise, ``marketplace``'s webhook items."""
+        row = self._index.get(item_id) if item_id is not None else None
+        if row is not None:
+            return self.model.ranked_by(self._X[row : row + 1], self.mode)[0]
+        fallback = self.model.fallback
+        if self.mode == "mock":
+            return str(fallback.get("demo", {}).get("baseline", "model"))
+        return str(fallback.get(marketplace or "", {}).get("baseline", "model"))
 
     def remove_items(self, ids: Iterable[str]) -> int:
         """Drop items from the catalogue (deleted listings); returns how many were present."""
@@ -432,6 +442,8 @@ class Ranker:
         top = self._top(free_rows, effects.adjusted, want)
         order = _merge(top, pins, want)
         previous = self._previous_ranks(view, order[offset:want])
+        shown = np.asarray(order[offset:want], dtype=np.int64)
+        by = self.model.ranked_by(self._X[shown], self.mode) if len(shown) else []
         entries = []
         for rank, row in enumerate(order[offset:want], start=offset + 1):
             prev = previous.get(row)
@@ -445,6 +457,7 @@ class Ranker:
                     rank_change=None if prev is None else prev - rank,
                     pinned=row in pinned_rows,
                     rules=effects.applied(row),
+                    ranked_by=by[rank - offset - 1],
                 )
             )
         return RankingPage(entries, total, offset, limit, self.model.version)

@@ -86,7 +86,14 @@ def test_baselines_include_in_stock_popularity_and_conversion(small_trained):
     model, _ = small_trained
     metrics = model.metadata["metrics"]
     baselines = metrics["baselines"]
-    assert set(baselines) == {"popularity", "popularity_in_stock", "conversion_7d", "random"}
+    assert set(baselines) == {
+        "popularity",
+        "popularity_in_stock",
+        "recent_velocity",
+        "recency_weighted",
+        "conversion_7d",
+        "random",
+    }
     strongest = metrics["strongest_baseline"]
     assert strongest != "random"
     assert baselines[strongest]["ndcg@20"] == max(
@@ -124,6 +131,7 @@ def test_in_stock_popularity_puts_out_of_stock_items_last():
 def test_reported_per_kind_of_data_with_a_fallback_where_the_model_is_not_ten_percent_better(
     small_trained,
 ):
+    from shared.ml.baselines import FALLBACK_BASELINES
     from shared.ml.train import live_kinds
 
     model, _ = small_trained
@@ -141,7 +149,7 @@ def test_reported_per_kind_of_data_with_a_fallback_where_the_model_is_not_ten_pe
             result["ndcg@20"] / strongest - 1.0, abs=1e-4
         )
         if result["lift_vs_strongest@20"] < 0.10:
-            assert result["served"] in ("popularity", "popularity_in_stock")
+            assert result["served"] in FALLBACK_BASELINES
             assert all(fallback[mp]["baseline"] == result["served"] for mp in marketplaces)
             assert all(fallback[mp]["slope"] > 0 for mp in marketplaces)
         else:
