@@ -41,6 +41,7 @@ import jwt
 import requests
 
 from shared.adapters import faults
+from shared.core import retry
 
 if TYPE_CHECKING:
     from shared.core.settings import Settings
@@ -193,6 +194,7 @@ class SignalRClient:
         backoff: float = 0.05,
         cooldown: float = 5.0,
         clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         if not _HUB_RE.match(hub or ""):
             raise ValueError(
@@ -209,6 +211,7 @@ class SignalRClient:
         self.cooldown = cooldown
         self._session = session or requests.Session()
         self._clock = clock
+        self._sleep = sleep
         self._lock = threading.Lock()
         self._open_until = 0.0
         self._failing = False
@@ -297,18 +300,21 @@ class SignalRClient:
     def _post_with_retries(self, url: str, body: bytes, deadline: float) -> str | None:
         """Returns None on success, else a short description of the last failure.
 
-        The loop is ours rather than urllib3's Retry because the bound that matters is the
-        wall-clock budget across attempts, which Retry does not enforce.
+        Retried here (``shared.core.retry``) rather than by urllib3's Retry because the bound
+        that matters is the wall-clock budget across attempts, which Retry does not enforce.
         """
         headers = {
             "Authorization": f"Bearer {self._sign(url, REST_TOKEN_SECONDS)}",
             "Content-Type": "application/json; charset=utf-8",
         }
-        problem = "no attempt made"
-        for attempt in range(self.attempts):
+        last = "no attempt made"
+
+        def attempt() -> tuple[str | None, bool]:
+            """(the failure or None, whether it is worth another attempt)"""
+            nonlocal last
             remaining = deadline - self._clock()
             if remaining <= 0:
-                return f"{problem}; gave up after {self.timeout:.1f}s"
+                return f"{last}; gave up after {self.timeout:.1f}s", False
             try:
                 response = self._session.post(
                     url,
@@ -318,18 +324,22 @@ class SignalRClient:
                     timeout=remaining,
                 )
             except requests.RequestException as exc:
-                problem = f"{type(exc).__name__}: {exc}"
-            else:
-                if 200 <= response.status_code < 300:
-                    return None
-                problem = f"HTTP {response.status_code} {response.text[:200]!r}"
-                if response.status_code not in TRANSIENT_STATUSES:
-                    return problem
-            pause = self.backoff * (2**attempt)
-            if attempt + 1 < self.attempts and self._clock() + pause < deadline:
-                time.sleep(pause)
-            else:
-                break
+                last = f"{type(exc).__name__}: {exc}"
+                return last, True
+            if 200 <= response.status_code < 300:
+                return None, False
+            last = f"HTTP {response.status_code} {response.text[:200]!r}"
+            return last, response.status_code in TRANSIENT_STATUSES
+
+        problem, _ = retry.call(
+            attempt,
+            attempts=self.attempts,
+            wait=retry.doubling(self.backoff),
+            again=lambda outcome: outcome[1],
+            deadline=deadline,
+            clock=self._clock,
+            sleep=self._sleep,
+        )
         return problem
 
     def _record(self, problem: str | None, target: str) -> None:

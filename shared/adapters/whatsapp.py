@@ -30,6 +30,7 @@ from typing import Any, Literal
 
 import requests
 
+from shared.core import retry
 from shared.core.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -165,15 +166,22 @@ class WhatsAppClient:
 
     def send(self, message: dict[str, Any]) -> Delivery:
         """Send one message, retrying throughput limits and outages with a doubling backoff."""
-        last: Delivery | None = None
-        for attempt in range(1, self.max_attempts + 1):
-            last = self._post(message, attempt)
-            if last.status == "sent" or not last.retryable:
-                return last
-            if attempt < self.max_attempts:
-                self._sleep(self.backoff * 2 ** (attempt - 1))
-        assert last is not None
-        log.warning("WhatsApp: gave up after %d attempts: %s", last.attempts, last.error)
+        attempt = 0
+
+        def post() -> Delivery:
+            nonlocal attempt
+            attempt += 1
+            return self._post(message, attempt)
+
+        last = retry.call(
+            post,
+            attempts=self.max_attempts,
+            wait=retry.doubling(self.backoff),
+            again=lambda d: d.status != "sent" and d.retryable,
+            sleep=self._sleep,
+        )
+        if last.status != "sent" and last.retryable:
+            log.warning("WhatsApp: gave up after %d attempts: %s", last.attempts, last.error)
         return last
 
     def _post(self, message: dict[str, Any], attempt: int) -> Delivery:

@@ -20,13 +20,13 @@ turned out to be a catalogued SKU) is forwarded to that item's partition.
 from __future__ import annotations
 
 import logging
-import time
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 from shared.adapters.cosmos import Store, unreachable
 from shared.catalogue import products
+from shared.core import retry
 from shared.projection import dead_letters, fold
 
 log = logging.getLogger("resight.projector")
@@ -52,19 +52,18 @@ def project_batch(store: Store, docs: Iterable[Mapping[str, Any]]) -> list[dict[
 
 
 def _isolated(store: Store, item_id: str, docs: list[Mapping[str, Any]]) -> dict | None:
-    for attempt in range(ITEM_ATTEMPTS):
-        try:
-            return project_item(store, item_id, docs)
-        except Exception as exc:  # any lasting failure of one item is isolated below
-            if attempt + 1 < ITEM_ATTEMPTS:
-                time.sleep(RETRY_PAUSES[min(attempt, len(RETRY_PAUSES) - 1)])
-                continue
-            if unreachable(exc):
-                raise
-            log.exception(
-                "item %s failed %d times; dead-lettering its events", item_id, attempt + 1
-            )
-            dead_letters.record(store, item_id, docs, exc, attempts=attempt + 1)
+    try:
+        return retry.call(
+            lambda: project_item(store, item_id, docs),
+            attempts=ITEM_ATTEMPTS,
+            wait=retry.steps(*RETRY_PAUSES),
+            retry_on=Exception,  # any lasting failure of one item is isolated below
+        )
+    except Exception as exc:
+        if unreachable(exc):
+            raise
+        log.exception("item %s failed %d times; dead-lettering its events", item_id, ITEM_ATTEMPTS)
+        dead_letters.record(store, item_id, docs, exc, attempts=ITEM_ATTEMPTS)
     return None
 
 
