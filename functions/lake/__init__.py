@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import azure.functions as func
 
+from functions import change_feed
 from shared.adapters.cosmos import get_store
 from shared.analytics import export, job
 from shared.analytics.lake import lake_store
@@ -21,18 +22,13 @@ LAKE_MAX_ITEMS = 5_000
 bp = func.Blueprint()
 
 
-@bp.function_name("lake_on_events")
-@bp.cosmos_db_trigger(
-    arg_name="docs",
-    connection="CosmosDB",
-    database_name="%COSMOS_DATABASE_NAME%",
-    container_name="events",
-    lease_container_name="leases",
-    # Its own leases: this feed keeps its own place, independent of the ranking loop's.
-    lease_container_prefix="lake-",
-    create_lease_container_if_not_exists=False,
-    feed_poll_delay=LAKE_FEED_POLL_DELAY_MS,
-    max_items_per_invocation=LAKE_MAX_ITEMS,
+# Its own leases: this feed keeps its own place, independent of the ranking loop's.
+@change_feed.on_events(
+    bp,
+    "lake_on_events",
+    poll_delay_ms=LAKE_FEED_POLL_DELAY_MS,
+    max_items=LAKE_MAX_ITEMS,
+    lease_prefix="lake-",
 )
 def lake_on_events(docs: func.DocumentList) -> None:
     export.export_feed_batch(lake_store(get_settings()), [doc.to_dict() for doc in docs])
