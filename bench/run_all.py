@@ -237,6 +237,13 @@ def analytics_rows(r: dict) -> list[Row]:
             "bronze + silver + gold, events/s",
             r.get("export_total_events_per_s"),
         ),
+        _row(
+            "analytics",
+            f"one-year backfill: lake job over {dig(r, 'backfill_job.ist_days_rebuilt')} dirty "
+            "IST days, s",
+            dig(r, "backfill_job.seconds"),
+            ("<", dig(r, "backfill_job.target_s") or 300),
+        ),
         _row("analytics", "gold build (with contracts), s", dig(r, "gold.seconds")),
         _row("analytics", "warehouse load, s", r.get("warehouse_load_s")),
     ]

@@ -34,6 +34,7 @@ PAGES = [
     ("/inventory/search", "search-row"),
     ("/alerts", "alert-row"),
     ("/alerts", "job-run-row"),
+    ("/alerts", "phone-message"),  # what the two local numbers received (the fake Graph API)
     ("/quality", "quality-check"),
     ("/analytics", "revenue-chart"),
     ("/audit", "audit-row"),
