@@ -9,10 +9,11 @@ appended to the event log as ``backfill`` events and projected like any other ev
 from __future__ import annotations
 
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 from shared.adapters.cosmos import Store
-from shared.core.records import Product, utcnow
+from shared.core.records import Event, Product, utcnow
 from shared.ingest import webhook
 from shared.ml.sim import demo_stock
 from shared.ml.sim.simulator import Simulator, simulate_catalogue
@@ -22,6 +23,7 @@ log = logging.getLogger("resight.seed")
 DEMO_ITEMS = 60
 DEMO_HISTORY_HOURS = 48
 DEMO_SEED = 7  # its history's event ids start "bf7-" (shared.projection.demo_split)
+APPEND_WORKERS, APPEND_CHUNK = 8, 64
 
 
 def catalogue_is_empty(store: Store) -> bool:
@@ -48,8 +50,21 @@ def seed_catalogue(
         for location in demo_stock.LOCATIONS:
             store.upsert("locations", dict(location))
         events += demo_stock.history(products, now, seed)
-    webhook.append(store, events, source="backfill")
+    _append(store, events)
     return len(events)
+
+
+def _append(store: Store, events: list[Event]) -> None:
+    """Append through the webhook path, several chunks at a time (a fresh demo's first minute
+    waits on this). Cancellations go after every other event, so each finds its order line
+    recorded, as it would have arrived later."""
+    cancels = [e for e in events if e.kind == "cancel"]
+    others = [e for e in events if e.kind != "cancel"]
+    with ThreadPoolExecutor(APPEND_WORKERS, thread_name_prefix="seed") as pool:
+        for group in (others, cancels):
+            chunks = [group[i : i + APPEND_CHUNK] for i in range(0, len(group), APPEND_CHUNK)]
+            for _ in pool.map(lambda c: webhook.append(store, c, source="backfill"), chunks):
+                pass
 
 
 def ensure_catalogue(store: Store, items: int = DEMO_ITEMS) -> int:
