@@ -1,8 +1,8 @@
-import { useCallback, useEffect, useRef, useState } from "react";
+import { Suspense, lazy, useCallback, useEffect, useRef, useState } from "react";
 import type { DragEvent } from "react";
 import { useSearchParams } from "react-router";
 import { api, ApiError, uploadImport } from "../../api/client";
-import type { ImportJob, ImportKind } from "../../api/types";
+import type { ImportJob } from "../../api/types";
 import { WarnIcon } from "../../ui/Badges";
 import { Empty, ErrorBox, Loading } from "../../ui/Status";
 import { ago, int, istDateTime } from "../../lib/format";
@@ -13,15 +13,58 @@ import {
   POLL_MS,
   STATUS_TEXT,
   fileSize,
+  headerOf,
   importBar,
   isFinished,
+  isOwnKind,
+  isOwnSheet,
+  isWorkbook,
   kindName,
   reasonHelp,
   refuseFile,
   sendingBar,
   uploadErrorText,
 } from "./imports";
-import type { BarState } from "./imports";
+import type { BarState, UploadKind } from "./imports";
+import { ProgressBar } from "./ProgressBar";
+import { presetsApi, previewExport, uploadWithPreset } from "./api";
+import type { ImportDoc } from "./api";
+import type { ExportPreview } from "./mapping";
+import type { SavedPreset } from "./MappingPanel";
+
+// The mapping of an order export is loaded on first need: most files are ReSight's own kinds.
+const MappingPanel = lazy(() => import("./MappingPanel"));
+
+/** What the page knows of a chosen file before it is uploaded. */
+type Examined =
+  | { state: "none" }
+  | { state: "checking" }
+  | { state: "own" }
+  | { state: "preview"; preview: ExportPreview }
+  | { state: "failed"; error: ApiError };
+
+const OWN_KINDS: ReadonlySet<string> = new Set(["sales", "inventory", "demand", "daily_update"]);
+
+/**
+ * ReSight's own kinds go straight to the upload; anything else is previewed as an order export.
+ * A CSV's header is read here (a few KB), so a large file of ReSight's own is never sent twice; a
+ * workbook is previewed, and its first sheet tells whether it is the daily update.
+ */
+async function examine(file: File, kind: UploadKind | "auto", signal: AbortSignal): Promise<Examined> {
+  if (OWN_KINDS.has(kind)) return { state: "own" };
+  if (kind === "auto" && !isWorkbook(file.name)) {
+    const head = await file.slice(0, 64 * 1024).text();
+    if (isOwnKind(headerOf(head))) return { state: "own" };
+  }
+  try {
+    const preview = await previewExport(file, signal);
+    if (kind === "auto" && isWorkbook(file.name) && !preview.preset && isOwnSheet(preview.header)) return { state: "own" };
+    return { state: "preview", preview };
+  } catch (exc) {
+    if (exc instanceof ApiError) return { state: "failed", error: exc };
+    throw exc;
+  }
+}
 import { useRole } from "../../lib/role";
 import { useApi } from "../../lib/useApi";
 import { Table } from "../../ui/Table";
@@ -29,26 +72,6 @@ import "../../ui/data.css";
 
 const HISTORY_LIMIT = 50;
 const HISTORY_EVERY_MS = 15_000;
-
-/** A native <progress>: its value is announced; without a value it is indeterminate. */
-function ProgressBar({ bar, testId, status }: { bar: BarState; testId: string; status: string }) {
-  return (
-    <div className="import-progress">
-      <div className="import-progress-label" id={`${testId}-label`} data-testid={`${testId}-label`} aria-live="polite">
-        {bar.label}
-        {bar.percent !== null ? <span className="muted"> · {bar.percent}%</span> : null}
-      </div>
-      <progress
-        max={100}
-        value={bar.percent ?? undefined}
-        aria-labelledby={`${testId}-label`}
-        data-testid={testId}
-        data-percent={bar.percent ?? ""}
-        data-status={status}
-      />
-    </div>
-  );
-}
 
 function StatusBadge({ status }: { status: ImportJob["status"] }) {
   return (
@@ -62,7 +85,8 @@ function StatusBadge({ status }: { status: ImportJob["status"] }) {
 function UploadForm({ onStarted }: { onStarted: (job: ImportJob) => void }) {
   const [file, setFile] = useState<File | null>(null);
   const [refusal, setRefusal] = useState<string | null>(null);
-  const [kind, setKind] = useState<ImportKind | "auto">("auto");
+  const [kind, setKind] = useState<UploadKind | "auto">("auto");
+  const [examined, setExamined] = useState<Examined>({ state: "none" });
   const [strict, setStrict] = useState(false);
   const [over, setOver] = useState(false);
   const [sending, setSending] = useState<BarState | null>(null);
@@ -70,6 +94,25 @@ function UploadForm({ onStarted }: { onStarted: (job: ImportJob) => void }) {
   const input = useRef<HTMLInputElement>(null);
   const controller = useRef<AbortController | null>(null);
   useEffect(() => () => controller.current?.abort(), []);
+
+  useEffect(() => {
+    if (!file) {
+      setExamined({ state: "none" });
+      return;
+    }
+    const looking = new AbortController();
+    setExamined({ state: "checking" });
+    examine(file, kind, looking.signal).then(
+      (found) => {
+        if (!looking.signal.aborted) setExamined(found);
+      },
+      () => {
+        if (!looking.signal.aborted) setExamined({ state: "none" });
+      },
+    );
+    return () => looking.abort();
+  }, [file, kind]);
+  const matched = examined.state === "preview" ? examined.preview.preset : null;
 
   const choose = (chosen: File | null | undefined) => {
     setFailure(null);
@@ -90,13 +133,18 @@ function UploadForm({ onStarted }: { onStarted: (job: ImportJob) => void }) {
     }
     choose(files?.[0]);
   };
-  const upload = async () => {
+  /** Upload the file: with the preset its header matched or the one just saved, else as the kind chosen. */
+  const upload = async (saved?: SavedPreset) => {
     if (!file) return;
     setFailure(null);
     controller.current = new AbortController();
     setSending(sendingBar(0, file.size));
+    const preset = saved ?? matched;
+    const progress = (sent: number, total: number) => setSending(sendingBar(sent, total));
     try {
-      const job = await uploadImport(file, { kind: kind === "auto" ? null : kind, strict }, (sent, total) => setSending(sendingBar(sent, total)), controller.current.signal);
+      const job = preset
+        ? await uploadWithPreset(file, { preset: preset.id, strict }, progress, controller.current.signal)
+        : await uploadImport(file, { kind: kind === "auto" ? null : kind, strict }, progress, controller.current.signal);
       setFile(null);
       if (input.current) input.current.value = "";
       onStarted(job);
@@ -129,7 +177,10 @@ function UploadForm({ onStarted }: { onStarted: (job: ImportJob) => void }) {
             Choose a file
           </button>
         </p>
-        <p className="small muted">Sales, inventory or demand-signal CSV, or the Excel daily update workbook; up to {fileSize(MAX_IMPORT_BYTES)}.</p>
+        <p className="small muted">
+          Sales, inventory or demand-signal CSV, the Excel daily update workbook, or any marketplace's order export (CSV, Excel or
+          tab-delimited: its columns are mapped once); up to {fileSize(MAX_IMPORT_BYTES)}.
+        </p>
         <input
           ref={input}
           type="file"
@@ -144,6 +195,23 @@ function UploadForm({ onStarted }: { onStarted: (job: ImportJob) => void }) {
           Ready: <strong>{file.name}</strong> <span className="muted">({fileSize(file.size)})</span>
         </p>
       ) : null}
+      {file && examined.state === "checking" ? (
+        <p className="small muted" role="status" data-testid="import-examining">
+          Reading the columns of {file.name}…
+        </p>
+      ) : null}
+      {file && matched ? (
+        <div className="notice notice-live" role="status" data-testid="import-preset-matched" data-preset-id={matched.id}>
+          Recognised as <strong>{matched.name}</strong>
+          {matched.shipped ? " (a preset ReSight ships)" : ""}: its header matches, so it is imported with that preset, with no questions.
+        </div>
+      ) : null}
+      {file && examined.state === "failed" ? (
+        <div className="import-failure" data-testid="import-preview-error">
+          <p className="neg strong">The columns could not be read for mapping: {examined.error.message}. Upload it as one of ReSight's kinds, or fix the file.</p>
+          <ErrorBox error={examined.error} />
+        </div>
+      ) : null}
       {refusal ? (
         <div className="notice notice-warn" role="alert" data-testid="import-refused">
           <WarnIcon />
@@ -153,7 +221,7 @@ function UploadForm({ onStarted }: { onStarted: (job: ImportJob) => void }) {
       <div className="import-options">
         <label className="field">
           File kind
-          <select value={kind} onChange={(e) => setKind(e.currentTarget.value as ImportKind | "auto")} data-testid="import-kind">
+          <select value={kind} onChange={(e) => setKind(e.currentTarget.value as UploadKind | "auto")} data-testid="import-kind">
             {KIND_CHOICES.map((c) => (
               <option key={c.value} value={c.value}>{c.label}</option>
             ))}
@@ -167,9 +235,14 @@ function UploadForm({ onStarted }: { onStarted: (job: ImportJob) => void }) {
           </span>
         </label>
         <button type="button" className="btn btn-primary" onClick={() => void upload()} disabled={!file || sending !== null} data-testid="import-submit">
-          Upload and import
+          {matched ? `Import with ${matched.name}` : "Upload and import"}
         </button>
       </div>
+      {file && examined.state === "preview" && !matched ? (
+        <Suspense fallback={<Loading label="Loading the column mapping…" />}>
+          <MappingPanel key={`${file.name}-${file.size}-${file.lastModified}`} preview={examined.preview} busy={sending !== null} onSaved={(saved) => void upload(saved)} />
+        </Suspense>
+      ) : null}
       {sending ? <ProgressBar bar={sending} testId="upload-progress" status="uploading" /> : null}
       {failure ? (
         <div className="import-failure" data-testid="import-upload-error">
@@ -248,6 +321,7 @@ function ImportDetail({ id, onFinished }: { id: string; onFinished: () => void }
         {kindName(job.kind)}
         {job.strict ? " · strict mode" : ""} · by {job.actor} · started {istDateTime(job.created_at)}
       </p>
+      {(job as ImportDoc).preset ? <PresetUsed id={(job as ImportDoc).preset as string} /> : null}
       <ProgressBar bar={bar} testId="import-progress" status={job.status} />
       {job.reason ? (
         <div className="notice notice-warn" role="alert" data-testid="import-reason">
@@ -288,6 +362,16 @@ function ImportDetail({ id, onFinished }: { id: string; onFinished: () => void }
         />
       ) : null}
     </section>
+  );
+}
+
+/** The preset an order export was imported with, by name. */
+function PresetUsed({ id }: { id: string }) {
+  const preset = useApi((signal) => presetsApi.get(id, signal), [id]);
+  return (
+    <p className="small" data-testid="import-preset" data-preset-id={id}>
+      Mapped with the preset <strong>{preset.data?.name ?? id}</strong>
+    </p>
   );
 }
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { ApiError } from "../../api/client";
 import type { ImportJob } from "../../api/types";
-import { MAX_IMPORT_BYTES, fileSize, importBar, isFinished, reasonHelp, refuseFile, sendingBar, uploadErrorText } from "./imports";
+import { MAX_IMPORT_BYTES, fileSize, headerOf, importBar, isFinished, isOwnKind, isOwnSheet, kindName, reasonHelp, refuseFile, sendingBar, uploadErrorText } from "./imports";
 
 function job(status: ImportJob["status"], phase: string, done: number, total: number | null, counts: ImportJob["counts"] = {}) {
   return { status, progress: { phase, rows_done: done, rows_total: total, percent: 0 }, counts };
@@ -73,5 +73,32 @@ describe("refusals in words", () => {
     expect(uploadErrorText(err(422, "file", "the file is empty"))).toBe("The file was refused: the file is empty.");
     expect(uploadErrorText(err(422, "size", "the file is empty"))).toBe("The file was refused: the file is empty.");
     expect(uploadErrorText(err(500, null, "boom"))).toBe("boom");
+  });
+});
+
+describe("ReSight's own kinds, or an export to map", () => {
+  it("reads the header line: quotes, a byte-order mark, commas or tabs", () => {
+    expect(headerOf('\uFEFFdate,product_id,"channel, kind"\r\n2026-11-20,SKU-1,pos\n')).toEqual(["date", "product_id", "channel, kind"]);
+    expect(headerOf("amazon-order-id\tmerchant-order-id\tpurchase-date\n")).toEqual(["amazon-order-id", "merchant-order-id", "purchase-date"]);
+    expect(headerOf('"say ""hi""",b')).toEqual(['say "hi"', "b"]);
+    expect(headerOf("\n")).toEqual([]);
+  });
+  it("knows a sales, inventory or demand file, and one meant to be (columns missing)", () => {
+    expect(isOwnKind(["date", "product_id", "channel", "quantity_sold", "revenue", "extra"])).toBe(true);
+    expect(isOwnKind(["date", "product_id", "location", "stock_level"])).toBe(true);
+    expect(isOwnKind(["date", "product_id", "channel"])).toBe(true);
+  });
+  it("sends anything else to the mapping", () => {
+    expect(isOwnKind(["Order Id", "SKU", "Ordered On", "Quantity"])).toBe(false);
+    expect(isOwnKind(["colour", "size"])).toBe(false);
+    expect(isOwnKind([])).toBe(false);
+  });
+  it("knows the daily update's sheets by their columns", () => {
+    expect(isOwnSheet(["store_id", "Supplier Name", "stock_days", "style_code"])).toBe(true);
+    expect(isOwnSheet(["Sub Order No", "SKU", "Quantity"])).toBe(false);
+  });
+  it("names an order export", () => {
+    expect(kindName("orders")).toBe("Order export");
+    expect(kindName("sales")).toBe("Sales");
   });
 });

@@ -6,28 +6,99 @@ import { int } from "../../lib/format";
 
 /** IMPORT_MAX_BYTES on the server (50 MB); the API answers 413 beyond it. */
 export const MAX_IMPORT_BYTES = 50 * 1024 * 1024;
-/** What the server reads: CSV, and the workbook types python-calamine opens. */
-export const ACCEPTED_EXTENSIONS = [".csv", ".xlsx", ".xlsm", ".xlsb", ".xls", ".ods"] as const;
+/** What the server reads: CSV, and the workbook types python-calamine opens; marketplaces' tab-delimited reports (.txt, .tsv) too. */
+export const ACCEPTED_EXTENSIONS = [".csv", ".xlsx", ".xlsm", ".xlsb", ".xls", ".ods", ".txt", ".tsv"] as const;
 /** How often a running import is polled for its progress (ms). */
 export const POLL_MS = 700;
 
-export const KIND_CHOICES: { value: ImportKind | "auto"; label: string }[] = [
+/** ReSight's own kinds, and a marketplace's order export (mapped onto ReSight's fields with a preset). */
+export type UploadKind = ImportKind | "orders";
+
+export const KIND_CHOICES: { value: UploadKind | "auto"; label: string }[] = [
   { value: "auto", label: "Detect from the file" },
   { value: "sales", label: "Sales CSV" },
   { value: "inventory", label: "Inventory CSV" },
   { value: "demand", label: "Demand signals CSV" },
   { value: "daily_update", label: "Excel daily update" },
+  { value: "orders", label: "Order export (map its columns)" },
 ];
 
-const KIND_NAMES: Record<ImportKind, string> = {
+const KIND_NAMES: Record<UploadKind, string> = {
   sales: "Sales",
   inventory: "Inventory",
   demand: "Demand signals",
   daily_update: "Daily update (Excel)",
+  orders: "Order export",
 };
 
-export function kindName(kind: ImportKind | null | undefined): string {
-  return kind ? KIND_NAMES[kind] ?? kind : "Not known yet";
+export function kindName(kind: string | null | undefined): string {
+  return kind ? KIND_NAMES[kind as UploadKind] ?? kind : "Not known yet";
+}
+
+/**
+ * The columns of ReSight's own CSV kinds (shared/ingest/bulk/schemas.py), required first. A
+ * header with a kind's required columns is that kind; one made only of a kind's columns is
+ * meant to be it (the server then names what is missing). Anything else is a marketplace's
+ * export, whose columns are mapped once.
+ */
+const OWN_KINDS: Record<"sales" | "inventory" | "demand", { required: string[]; optional: string[] }> = {
+  sales: { required: ["date", "product_id", "channel", "quantity_sold", "revenue"], optional: ["customer_segment", "promotion_code", "fulfillment_method"] },
+  inventory: { required: ["date", "product_id", "location", "stock_level"], optional: ["reserved_stock", "in_transit", "supplier_id", "last_reorder_date"] },
+  demand: {
+    required: ["date", "product_id", "external_demand"],
+    optional: ["market_trend", "competitor_price", "weather_factor", "event_impact", "social_sentiment"],
+  },
+};
+
+export function isOwnKind(header: readonly string[]): boolean {
+  const names = header.map((h) => h.trim()).filter(Boolean);
+  if (names.length === 0) return false;
+  return Object.values(OWN_KINDS).some(({ required, optional }) => {
+    const columns = new Set([...required, ...optional]);
+    return required.every((c) => names.includes(c)) || names.every((n) => columns.has(n));
+  });
+}
+
+/** The columns of the daily update workbook's sheets (daily_update, stores, products, inventory). */
+const SHEET_COLUMNS = new Set([
+  "id", "store_id", "supplier_name", "stock_days", "style_code", "department_name", "category_name", "item_mrp", "image",
+  "name", "city", "barcode", "article_name", "category", "mrp", "product_id", "quantity", "current_price", "lifecycle_start_date",
+]);
+
+/** A workbook's first sheet (as the preview reads it) that is one of the daily update's sheets. */
+export function isOwnSheet(header: readonly string[]): boolean {
+  const names = header.map((h) => h.trim().toLowerCase().replace(/[\s-]+/g, "_")).filter(Boolean);
+  return names.length >= 2 && names.every((n) => SHEET_COLUMNS.has(n));
+}
+
+/** A workbook: the server reads its sheets (ReSight's daily update, or an export's first sheet). */
+export function isWorkbook(name: string): boolean {
+  return /\.(xlsx|xlsm|xlsb|xls|ods)$/i.test(name);
+}
+
+/** The header of a CSV or tab-delimited file from its first line (a byte-order mark and quotes taken off). */
+export function headerOf(text: string): string[] {
+  const line = text.replace(/^\uFEFF/, "").split(/\r?\n/, 1)[0] ?? "";
+  const delimiter = (line.match(/\t/g)?.length ?? 0) > (line.match(/,/g)?.length ?? 0) ? "\t" : ",";
+  const out: string[] = [];
+  let cell = "";
+  let quoted = false;
+  for (let i = 0; i < line.length; i++) {
+    const ch = line[i];
+    if (quoted) {
+      if (ch === '"' && line[i + 1] === '"') {
+        cell += '"';
+        i++;
+      } else if (ch === '"') quoted = false;
+      else cell += ch;
+    } else if (ch === '"' && cell === "") quoted = true;
+    else if (ch === delimiter) {
+      out.push(cell.trim());
+      cell = "";
+    } else cell += ch;
+  }
+  out.push(cell.trim());
+  return line.trim() === "" ? [] : out;
 }
 
 /** "12.3 MB", "840 KB", "512 bytes" (binary units, as the 50 MB limit is). */
