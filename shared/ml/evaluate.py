@@ -26,8 +26,9 @@ it. The decision: where the interval's lower bound is below ``REQUIRED_LIFT`` (+
 ranked by its strongest fallback baseline in production. ``--write-evidence`` stores the decisions
 (``shared/ml/evidence.json``), which the trainer applies to every model it trains
 (``shared.ml.train``: ``fallback`` and ``fallback_evidence`` in the model's metadata). ``served``
-is what production ranks with those decisions: on ``mixed`` each row is scored by its own kind's
-rule (fallback rows mapped onto the model's scale from the world's own features, no labels).
+is what production ranks with those decisions (applied to sellers' kinds only: the demo feed
+shows the model): on ``mixed`` each row is scored by its own kind's rule (fallback rows mapped
+onto the model's scale from the world's own features, no labels).
 
 All of it is simulated data (``shared.ml.sim``), not real sellers.
 """
@@ -60,6 +61,7 @@ from shared.ml.features import COLUMN, FEATURE_VERSION, FILE_SIGNALS, apply_cont
 from shared.ml.model import RankerModel
 from shared.ml.sim.simulator import Simulator, as_sent, simulate_catalogue
 from shared.ml.train import (
+    EVIDENCE_APPLIES_TO,
     EVIDENCE_PATH,
     FILES_SEED_OFFSET,
     QUICK,
@@ -181,11 +183,11 @@ def served_fallback(
     for kind, decision in decisions.items():
         if decision.get("ranked_by", "model") == "model" or kind not in data:
             continue
-        if kind not in (DEMO_KIND, FILES_KIND, *live_kinds()):
-            continue  # a mixture is ranked row by row, by its rows' own kinds
+        if kind not in EVIDENCE_APPLIES_TO:
+            continue  # the demo shows the model; a mixture goes row by row, by its rows' kinds
         rows = data[kind].X
         rule = fit_fallback(str(decision["ranked_by"]), rows, model.predict(rows))
-        if kind in (DEMO_KIND, FILES_KIND):
+        if kind == FILES_KIND:
             rules[kind] = rule
         else:
             rules.update(dict.fromkeys(live_kinds()[kind], rule))
@@ -360,11 +362,21 @@ def markdown(result: Mapping[str, Any]) -> str:
         cells += [
             f"{lift['mean']:+.1%} [{lift['t'][0]:+.1%}, {lift['t'][1]:+.1%}]",
             f"{r['model_loses_share']:.0%} of {r['worlds']}",
-            "model" if r["ranked_by"] == "model" else SHORT[r["ranked_by"]],
+            _ranked_by(kind, r["ranked_by"]),
             f"{n['served']:.3f}",
         ]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
+
+
+def _ranked_by(kind: str, decision: str) -> str:
+    if kind == MIXED_KIND:
+        return "each row by its kind"
+    if decision == "model":
+        return "model"
+    if kind == DEMO_KIND:
+        return f"model (evidence: {SHORT[decision]}, recorded only)"
+    return SHORT[decision]
 
 
 def evidence(result: Mapping[str, Any]) -> dict[str, Any]:

@@ -39,7 +39,9 @@ model's lift clears ``REQUIRED_LIFT`` and, if not, the baseline to rank that kin
 (``shared/ml/evidence.json``). The models this command and a fresh stack train apply it
 (``ensure_model``; tests and benchmarks pass their own): a rule for each such kind,
 fitted on the kind's training rows, in ``fallback`` (keyed by marketplace for a live kind,
-``files`` or ``demo`` otherwise), and the evidence itself in ``fallback_evidence``.
+``files`` for file-sending sellers), and the evidence itself in ``fallback_evidence``. The demo
+feed's decision is recorded there but not applied (``EVIDENCE_APPLIES_TO``): the demo shows the
+model, whose what-if curve and explanations a baseline would not follow.
 
 Sellers who send files. A third kind of data: a world of its own (another seed, disjoint
 items, ``file_share`` of the catalogue's size) whose sellers send sales, inventory and demand
@@ -419,17 +421,22 @@ def train_on_events(
         baseline = str(decision.get("ranked_by", "model"))
         if baseline == "model":
             continue
-        rows = sources.rows(kind)
-        rule = fit_fallback(baseline, rows.X, predict(rows.X))
-        keys = live_kinds().get(kind, (kind,))
-        fallback.update(dict.fromkeys(keys, rule))
         fallback_evidence[kind] = {
             **decision,
             "command": evidence.get("command"),
             "measured": evidence.get("measured"),
             "feature_version": evidence.get("feature_version"),
+            "applied": kind in EVIDENCE_APPLIES_TO,
         }
-        shown = "mock" if kind == DEMO_KIND else kind
+        if kind not in EVIDENCE_APPLIES_TO:
+            log(f"{kind}: the evidence says {baseline}; the model ranks it ({_DEMO_KEEPS_MODEL})")
+            fallback_evidence[kind]["why_not_applied"] = _DEMO_KEEPS_MODEL
+            continue
+        rows = sources.rows(kind)
+        rule = fit_fallback(baseline, rows.X, predict(rows.X))
+        keys = live_kinds().get(kind, (kind,))
+        fallback.update(dict.fromkeys(keys, rule))
+        shown = kind
         if shown in by_data:
             by_data[shown]["served"] = baseline
         log(f"{kind}: ranked by {baseline} (evidence: lift 95% {decision.get('lift_95')})")
@@ -576,6 +583,13 @@ def live_kinds() -> dict[str, tuple[str, ...]]:
     for mp in MARKETPLACES:
         groups.setdefault(tuple(sorted(signals.sent(mp, "live"))), []).append(mp)
     return {"live:" + "+".join(mps): tuple(mps) for mps in groups.values()}
+
+
+# The kinds of sellers' data a stored decision is applied to. The demo feed is not a seller's
+# data: it shows the model (the what-if curve and the explanations are the model's), and its
+# decision is only recorded.
+EVIDENCE_APPLIES_TO: frozenset[str] = frozenset({FILES_KIND, *live_kinds()})
+_DEMO_KEEPS_MODEL = "the demo feed shows the model: what-if and explanations are its own"
 
 
 def _marketplaces(catalogue: Sequence[Mapping[str, Any]]) -> np.ndarray:

@@ -95,15 +95,20 @@ def test_evidence_keeps_the_decisions_of_the_kinds_production_ranks(tmp_path):
 def test_the_trainer_applies_the_evaluations_decisions_to_the_model_it_trains():
     """From the evaluation's numbers to the model's metadata: the kinds the evidence says the
     model does not clear get a fallback rule fitted on their own training rows."""
-    stored = evidence(_result())
+    result = _result()
+    result["kinds"]["demo"] = result["kinds"]["files"]  # the demo below the bar too
+    stored = evidence(result)
     model, _ = train_simulated(TINY, log=lambda _: None, check_second_world=False, evidence=stored)
     fallback, why = model.metadata["fallback"], model.metadata["fallback_evidence"]
     assert fallback["files"]["baseline"] == "popularity_in_stock" and fallback["files"]["slope"] > 0
     assert fallback["amazon"]["baseline"] == "popularity_in_stock"
-    assert "demo" not in fallback  # the model clears the bar there
-    assert set(why) == {"files", "live:amazon"}
+    assert set(why) == {"files", "live:amazon", "demo"}
     assert why["files"]["lift_95"] == stored["kinds"]["files"]["lift_95"]
     assert why["files"]["command"] == "python -m shared.ml.evaluate"
+    assert why["files"]["applied"] and why["live:amazon"]["applied"]
+    # The demo feed shows the model: its decision is recorded, not applied.
+    assert "demo" not in fallback and why["demo"]["applied"] is False
+    assert "what-if" in why["demo"]["why_not_applied"]
     kinds = model.metadata["metrics"]["by_data"]
     assert kinds["files"]["served"] == "popularity_in_stock"
     assert kinds["live:amazon"]["served"] == "popularity_in_stock"
