@@ -155,3 +155,25 @@ def test_the_command_runs_end_to_end_on_a_tiny_size(tmp_path, capsys, monkeypatc
 
     assert set(json.loads(out.read_text())["kinds"]) == set(ev.kinds())
     assert set(load_evidence(tmp_path / "evidence.json")["kinds"]) == set(ev.kinds()) - {MIXED_KIND}
+
+
+def test_the_stored_evidence_is_the_evaluations_rule_and_every_model_trained_applies_it():
+    """``shared/ml/evidence.json``: each kind is ranked by the model only where the lower end
+    of its interval clears the bar; the command line and a fresh stack apply it."""
+    from shared.ml.baselines import DEMO_KIND, FILES_KIND
+    from shared.ml.train import EVIDENCE_APPLIES_TO, live_kinds
+
+    stored = load_evidence()
+    assert set(stored["kinds"]) == {DEMO_KIND, *live_kinds(), FILES_KIND}
+    for decision in stored["kinds"].values():
+        clears = decision["lift_95"][0] >= stored["required_lift"] == REQUIRED_LIFT
+        assert (decision["ranked_by"] == "model") == clears
+        assert decision["ranked_by"] in ("model", *FALLBACK_BASELINES)
+        assert decision["worlds"] >= 10
+    model, _ = train_simulated(TINY, log=lambda _: None, check_second_world=False, evidence=stored)
+    fallback = model.metadata["fallback"]
+    for kind, decision in stored["kinds"].items():
+        keys = live_kinds().get(kind, (kind,))
+        applied = decision["ranked_by"] != "model" and kind in EVIDENCE_APPLIES_TO
+        for key in keys:
+            assert (fallback.get(key, {}).get("baseline") == decision["ranked_by"]) == applied
