@@ -36,7 +36,7 @@ from typing import Any, Literal
 from azure.core.exceptions import AzureError, HttpResponseError, ResourceNotFoundError
 from azure.storage.blob import BlobServiceClient
 
-from shared.core.errors import ServiceUnavailable
+from shared.core.errors import InvalidConnectionString, ServiceUnavailable
 from shared.core.identity import credential
 from shared.core.settings import Settings, StorageConnection
 
@@ -211,7 +211,7 @@ def _signalr(settings: Settings, timeout: float) -> Check:
 
     try:
         client = signalr.from_settings(settings)
-    except signalr.InvalidConnectionString:
+    except InvalidConnectionString:
         return Check("down", False, "invalid connection string (SignalR__connectionString)")
     if client is None:
         return Check(

@@ -42,6 +42,7 @@ import requests
 
 from shared.adapters import faults
 from shared.core import retry
+from shared.core.errors import InvalidConnectionString
 
 if TYPE_CHECKING:
     from shared.core.settings import Settings
@@ -62,8 +63,9 @@ _VERSION_RE = re.compile(r"^1\.\d+(?:[\w\-.]+)?$")
 T = TypeVar("T")
 
 
-class InvalidConnectionString(ValueError):
+def _invalid(message: str) -> InvalidConnectionString:
     """The SignalR connection string cannot be used; the message names the part at fault."""
+    return InvalidConnectionString(message, setting="SignalR__connectionString")
 
 
 @dataclass(frozen=True)
@@ -84,21 +86,19 @@ class ConnectionString:
                 continue
             key, sep, value = part.partition("=")
             if not sep:
-                raise InvalidConnectionString(
+                raise _invalid(
                     f"SignalR connection string: {key.strip()!r} is not a key=value pair"
                 )
             name = key.strip().lower()
             if name in props:
-                raise InvalidConnectionString(
-                    f"SignalR connection string: duplicate property {key.strip()!r}"
-                )
+                raise _invalid(f"SignalR connection string: duplicate property {key.strip()!r}")
             props[name] = value.strip()
 
         missing = [
             n for n, k in (("Endpoint", "endpoint"), ("AccessKey", "accesskey")) if not props.get(k)
         ]
         if missing:
-            raise InvalidConnectionString(
+            raise _invalid(
                 "SignalR connection string is missing "
                 + " and ".join(missing)
                 + " (expected 'Endpoint=https://<name>.service.signalr.net;AccessKey=<key>;"
@@ -106,32 +106,30 @@ class ConnectionString:
             )
         auth_type = props.get("authtype")
         if auth_type and auth_type.lower() != "accesskey":
-            raise InvalidConnectionString(
+            raise _invalid(
                 f"SignalR connection string: AuthType={auth_type} is not supported; "
                 "use an AccessKey connection string"
             )
 
         version = props.get("version", "1.0")
         if not _VERSION_RE.match(version):
-            raise InvalidConnectionString(
+            raise _invalid(
                 f"SignalR connection string: Version={version} is not supported (expected 1.x)"
             )
 
         parts = urlsplit(props["endpoint"].rstrip("/"))
         if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise InvalidConnectionString(
+            raise _invalid(
                 "SignalR connection string: Endpoint must be an absolute http(s) URL, "
                 f"got {props['endpoint']!r}"
             )
         if parts.query or parts.fragment:
-            raise InvalidConnectionString(
-                "SignalR connection string: Endpoint must not have a query or fragment"
-            )
+            raise _invalid("SignalR connection string: Endpoint must not have a query or fragment")
         netloc = parts.netloc
         if "port" in props:
             port_text = props["port"]
             if not port_text.isdigit() or not 0 < int(port_text) < 65536:
-                raise InvalidConnectionString(
+                raise _invalid(
                     f"SignalR connection string: Port={port_text} is not a port number (1-65535)"
                 )
             host = parts.hostname if ":" not in parts.hostname else f"[{parts.hostname}]"

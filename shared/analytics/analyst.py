@@ -12,9 +12,9 @@ from typing import Any
 
 from shared.adapters.openai import ChatClient
 from shared.analytics.contracts import TABLES
-from shared.analytics.guard import QueryRefused, guard
+from shared.analytics.guard import guard
 from shared.analytics.warehouse import Warehouse
-from shared.core.errors import ServiceUnavailable
+from shared.core.errors import QueryRefused, ServiceUnavailable
 from shared.core.settings import Settings
 
 CHARTS = ("bar", "line", "table", "grid")

@@ -18,13 +18,9 @@ import duckdb
 from shared.adapters.blob import BlobStore
 from shared.analytics import bronze, calendar, contracts, duck
 from shared.analytics.lake import BRONZE, GOLD, SILVER, partition, upload_tree
-from shared.core.errors import ReSightError
+from shared.core.errors import LakeBuildFailed
 from shared.core.records import MARKETPLACES
 from shared.core.settings import Settings
-
-
-class LakeBuildFailed(ReSightError):
-    code = "lake_build_failed"
 
 
 def gold_sql(table: str) -> str:

@@ -17,7 +17,7 @@ from sqlglot.errors import ParseError, SqlglotError
 from sqlglot.tokens import Tokenizer, TokenType
 
 from shared.analytics.contracts import TABLES
-from shared.core.errors import InputError
+from shared.core.errors import QueryRefused
 
 # Functions that reach outside the tables: files, globs, settings, the environment, other
 # databases, dynamic SQL.
@@ -55,10 +55,6 @@ WRITES = (
 
 # sqlglot logs statements it cannot parse fully (LOAD, ...) before the guard refuses them.
 logging.getLogger("sqlglot").setLevel(logging.ERROR)
-
-
-class QueryRefused(InputError):
-    code = "query_refused"
 
 
 # The parser descends once per nested parenthesis, subquery, CASE, list or NOT, about twenty

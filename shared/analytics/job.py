@@ -31,9 +31,9 @@ from shared.adapters.cosmos import Store
 from shared.analytics import build, duck, export, reconcile
 from shared.analytics.kpis import Kpis
 from shared.analytics.lake import lake_store
-from shared.analytics.warehouse import FITTED, LakeEmpty, Warehouse
+from shared.analytics.warehouse import FITTED, Warehouse
 from shared.core import sales
-from shared.core.errors import NotFound, ReSightError
+from shared.core.errors import LakeEmpty, NotFound, ReSightError
 from shared.core.settings import Settings
 from shared.jobs import lake_runs
 

@@ -20,24 +20,11 @@ import duckdb
 from shared.adapters.blob import BlobStore
 from shared.analytics import contracts, duck
 from shared.analytics.lake import GOLD
-from shared.core.errors import InputError, NotFound, ReSightError
+from shared.core.errors import LakeEmpty, NotFound, QueryFailed, QueryTimeout
 from shared.core.settings import Settings
 
 # The models the lake job fitted on the gold it wrote (basket rules, CLV), by memo key.
 FITTED = f"{GOLD}/_models/fitted.json"
-
-
-class QueryTimeout(InputError):
-    code = "query_timeout"
-
-
-class QueryFailed(InputError):
-    code = "query_failed"
-
-
-class LakeEmpty(ReSightError):
-    status = 503
-    code = "lake_empty"
 
 
 @dataclass(frozen=True)

@@ -9,15 +9,22 @@ to HTTP statuses in one place (``functions/http_util.py``) and nowhere else. SDK
     ├── InputError                 400  the request cannot be used at all
     │   ├── MalformedJSON          400  body is not JSON
     │   ├── PayloadTooLarge        413  body over the configured limit
-    │   └── ValidationFailed       422  JSON is fine, a field is not (names the field)
+    │   ├── ValidationFailed       422  JSON is fine, a field is not (names the field)
+    │   ├── QueryRefused           400  the SQL guard refused an analytics statement
+    │   ├── QueryTimeout           400  an analytics query ran past its time limit
+    │   └── QueryFailed            400  DuckDB could not run an analytics query
     ├── AuthError                  401  missing/bad signature, stale timestamp, bad key
     ├── Forbidden                  403  authenticated, but the role may not do this
     ├── NotFound                   404  unknown item, rule, store, model
     ├── Conflict                   409  a write lost an optimistic-concurrency race
-    │   └── KeptChanging                a read-modify-write lost it on every attempt
+    │   ├── KeptChanging                a read-modify-write lost it on every attempt
+    │   └── LeaseLost                   another instance took a job run over (or ended it)
     ├── ModelError                 500  the model cannot serve (no model, feature mismatch)
     │   └── FeatureMismatch             model and scorer disagree on the feature list
+    ├── LakeBuildFailed            500  the lake job's gold tables broke their contracts
     └── ServiceUnavailable         503  a backing service (Cosmos, Blob, SignalR) failed
+        ├── InvalidConnectionString     a connection string cannot be used (not echoed)
+        └── LakeEmpty                   the lake has no gold tables yet
 """
 
 from __future__ import annotations
@@ -65,6 +72,18 @@ class ValidationFailed(InputError):
     code = "validation_failed"
 
 
+class QueryRefused(InputError):
+    code = "query_refused"
+
+
+class QueryTimeout(InputError):
+    code = "query_timeout"
+
+
+class QueryFailed(InputError):
+    code = "query_failed"
+
+
 class AuthError(ReSightError):
     status = 401
     code = "unauthorized"
@@ -90,6 +109,10 @@ class KeptChanging(Conflict):
     again later (the document was never half-written)."""
 
 
+class LeaseLost(Conflict):
+    """Another instance took the run over (or ended it); this one stops without writing."""
+
+
 class ModelError(ReSightError):
     status = 500
     code = "model_error"
@@ -99,6 +122,26 @@ class FeatureMismatch(ModelError):
     code = "feature_mismatch"
 
 
+class LakeBuildFailed(ReSightError):
+    code = "lake_build_failed"
+
+
 class ServiceUnavailable(ReSightError):
     status = 503
     code = "service_unavailable"
+
+
+class InvalidConnectionString(ServiceUnavailable):
+    """A connection string cannot be used; the message names the part at fault and may quote
+    it, so an answer to a client says only which setting is wrong."""
+
+    def __init__(self, message: str, *, setting: str) -> None:
+        super().__init__(message)
+        self.setting = setting
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"error": self.code, "message": f"{self.setting} is not a valid connection string"}
+
+
+class LakeEmpty(ServiceUnavailable):
+    code = "lake_empty"

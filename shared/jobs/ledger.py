@@ -29,7 +29,7 @@ from datetime import date, datetime, timedelta
 from typing import Any, Literal
 
 from shared.adapters.cosmos import Store
-from shared.core.errors import Conflict
+from shared.core.errors import Conflict, LeaseLost
 from shared.core.records import utcnow
 from shared.core.settings import Settings
 
@@ -59,10 +59,6 @@ class Policy:
     def heartbeat_every(self) -> float:
         """Four heartbeats per stale period: one late write never makes a live run look dead."""
         return self.stale.total_seconds() / 4
-
-
-class LeaseLost(Conflict):
-    """Another instance took the run over (or ended it); this one stops without writing."""
 
 
 def run_id(job: str, day: date) -> str:

@@ -16,7 +16,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from shared.jobs.ledger import LeaseLost, Run
+from shared.core.errors import LeaseLost
+from shared.jobs.ledger import Run
 
 log = logging.getLogger("resight.jobs")
 C = TypeVar("C")

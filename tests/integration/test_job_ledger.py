@@ -8,8 +8,9 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
+from shared.core.errors import LeaseLost
 from shared.jobs import ledger
-from shared.jobs.ledger import LeaseLost, Policy
+from shared.jobs.ledger import Policy
 from shared.jobs.runner import run_steps
 
 pytestmark = pytest.mark.integration

@@ -143,7 +143,8 @@ def test_every_webhook_found_failing_is_normalised_or_refused_by_name(name, entr
 def test_sql_the_tokenizer_cannot_read_is_refused_with_a_400(sql):
     """Found by the API fuzzing: POST /api/analyst/sql with an unterminated quote answered 500
     (sqlglot's TokenError, or an IndexError from its tokenizer, passed the guard)."""
-    from shared.analytics.guard import QueryRefused, guard
+    from shared.analytics.guard import guard
+    from shared.core.errors import QueryRefused
 
     with pytest.raises(QueryRefused) as refused:
         guard(sql, max_rows=10)

@@ -18,11 +18,11 @@ from shared.adapters import signalr
 from shared.adapters.signalr import (
     MAX_MESSAGE_BYTES,
     ConnectionString,
-    InvalidConnectionString,
     SignalRClient,
     encode_message,
     fit_message,
 )
+from shared.core.errors import InvalidConnectionString, ServiceUnavailable
 from shared.core.settings import Settings, SignalRConnection
 
 pytestmark = pytest.mark.unit
@@ -115,8 +115,12 @@ def test_parse_keeps_equals_signs_inside_the_key():
 def test_parse_rejects_bad_strings_naming_the_part(text, named):
     with pytest.raises(InvalidConnectionString, match=named) as info:
         ConnectionString.parse(text)
-    assert isinstance(info.value, ValueError)
+    assert isinstance(info.value, ServiceUnavailable)  # in the one error tree: an API answers 503
     assert KEY not in str(info.value)
+    assert info.value.to_dict() == {
+        "error": "service_unavailable",
+        "message": "SignalR__connectionString is not a valid connection string",
+    }
 
 
 def test_hub_name_is_validated():

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from shared.analytics.guard import MAX_NESTING, MAX_SQL_CHARS, QueryRefused, guard, nesting
+from shared.analytics.guard import MAX_NESTING, MAX_SQL_CHARS, guard, nesting
+from shared.core.errors import QueryRefused
 
 pytestmark = pytest.mark.unit
 
