@@ -37,8 +37,9 @@ def entry_payload(state: LiveState, entry: Any, percentile: float) -> dict[str, 
         "previous_rank": entry.previous_rank,
         "rank_change": entry.rank_change,
         "rules": [{"id": r.id, "type": r.type} for r in entry.rules],
-        # "model", or the baseline that ranks this marketplace's items until the model beats it.
-        "ranked_by": state.ranker.ranked_by(product.get("marketplace")) if state.ranker else None,
+        # "model", or the baseline that ranks this kind of item (its marketplace, or sales that
+        # come in files) until the model beats it: the entry's own, decided from its row.
+        "ranked_by": entry.ranked_by,
     }
 
 
