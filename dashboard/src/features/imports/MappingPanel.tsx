@@ -1,4 +1,5 @@
 import { useId, useMemo, useState } from "react";
+import type { ChangeEvent } from "react";
 import { ApiError } from "../../api/client";
 import { WarnIcon } from "../../ui/Badges";
 import { ErrorBox } from "../../ui/Status";
@@ -16,6 +17,7 @@ import {
   dateQuestion,
   guessText,
   initialMapping,
+  nearPreset,
   presetBody,
   problems,
   setName,
@@ -50,13 +52,18 @@ export default function MappingPanel({ preview, busy, onSaved }: Props) {
   const [saving, setSaving] = useState(false);
   const [failure, setFailure] = useState<ApiError | null>(null);
   const ids = useId();
-  const near = preview.closest_preset;
+  const near = nearPreset(preview);
   const guesses = useMemo(() => new Map(preview.guesses.map((g) => [g.column, g])), [preview]);
   const required = useMemo(() => new Set(preview.fields.filter((f) => f.required).map((f) => f.field)), [preview]);
   const values = statusValues(preview, state);
   const question = dateQuestion(preview, state);
   const blocking = problems(preview, state);
   const columnRows = preview.header.map((column, index) => ({ column, index }));
+  // The value is read in the handler: the event's target is gone when the state update runs.
+  const update = (change: (s: MappingState, value: string) => MappingState) => (e: ChangeEvent<HTMLInputElement | HTMLSelectElement>) => {
+    const value = e.currentTarget.value;
+    setState((s) => change(s, value));
+  };
 
   const save = async () => {
     if (blocking.length) return;
@@ -144,7 +151,7 @@ export default function MappingPanel({ preview, busy, onSaved }: Props) {
                   <select
                     id={id}
                     value={state.columns[r.column] ?? ""}
-                    onChange={(e) => setState((s) => assignField(s, r.column, e.currentTarget.value as FieldName | ""))}
+                    onChange={update((s, value) => assignField(s, r.column, value as FieldName | ""))}
                     aria-describedby={`${id}-guess`}
                     data-testid="mapping-field"
                     data-column={r.column}
@@ -218,7 +225,7 @@ export default function MappingPanel({ preview, busy, onSaved }: Props) {
                       <select
                         id={id}
                         value={state.statuses[v.value] ?? ""}
-                        onChange={(e) => setState((s) => setStatus(s, v.value, e.currentTarget.value as OrderStatus | ""))}
+                        onChange={update((s, value) => setStatus(s, v.value, value as OrderStatus | ""))}
                         data-testid="mapping-status"
                         data-value={v.value}
                       >
@@ -255,7 +262,7 @@ export default function MappingPanel({ preview, busy, onSaved }: Props) {
       <div className="mapping-options">
         <label className="field">
           Preset name
-          <input type="text" value={state.name} maxLength={100} onChange={(e) => setState((s) => setName(s, e.currentTarget.value))} placeholder="Flipkart orders" data-testid="mapping-name" />
+          <input type="text" value={state.name} maxLength={100} onChange={update((s, value) => setName(s, value))} placeholder="Flipkart orders" data-testid="mapping-name" />
         </label>
         <label className="field">
           Source
@@ -263,7 +270,7 @@ export default function MappingPanel({ preview, busy, onSaved }: Props) {
             type="text"
             value={state.source}
             maxLength={32}
-            onChange={(e) => setState((s) => setSource(s, e.currentTarget.value))}
+            onChange={update((s, value) => setSource(s, value))}
             aria-describedby={`${ids}-source-hint`}
             data-testid="mapping-source"
           />
@@ -273,7 +280,7 @@ export default function MappingPanel({ preview, busy, onSaved }: Props) {
         </label>
         <label className="field">
           Channel {required.has("channel") ? "" : "(when no column says)"}
-          <select value={state.channel} onChange={(e) => setState((s) => ({ ...s, channel: e.currentTarget.value as Channel }))} data-testid="mapping-channel">
+          <select value={state.channel} onChange={update((s, value) => ({ ...s, channel: value as Channel }))} data-testid="mapping-channel">
             {CHANNELS.map((c) => (
               <option key={c} value={c}>
                 {c}
@@ -283,7 +290,7 @@ export default function MappingPanel({ preview, busy, onSaved }: Props) {
         </label>
         <label className="field">
           Marketplace (when no column says)
-          <select value={state.marketplace} onChange={(e) => setState((s) => ({ ...s, marketplace: e.currentTarget.value as Marketplace | "" }))} data-testid="mapping-marketplace">
+          <select value={state.marketplace} onChange={update((s, value) => ({ ...s, marketplace: value as Marketplace | "" }))} data-testid="mapping-marketplace">
             <option value="">Another source</option>
             {MARKETPLACES.map((m) => (
               <option key={m} value={m}>

@@ -5,6 +5,7 @@ import {
   dayFirstOf,
   fieldColumns,
   initialMapping,
+  nearPreset,
   normaliseName,
   presetBody,
   problems,
@@ -93,6 +94,7 @@ describe("the first choices", () => {
       },
       changes: { added: ["Buyer Id"], missing: ["State"] },
     };
+    expect(nearPreset(preview({ closest_preset: near }))).toBe(near);
     const state = initialMapping(preview({ closest_preset: near }));
     expect(state.name).toBe("Flipkart orders");
     expect(state.source).toBe("flipkart");
@@ -101,6 +103,20 @@ describe("the first choices", () => {
     expect(state.statuses["ready to dispatch"]).toBe("shipped"); // the preset's word, not the guess
     expect(state.priceBasis).toBe("line");
     expect(state.columns["Buyer Id"]).toBe("buyer_key"); // the guesses fill in the new columns
+  });
+
+  it("ignore a preset that shares only a few columns with the file", () => {
+    const amazon = {
+      id: "amazon-all-orders",
+      name: "Amazon: all orders report",
+      shipped: true,
+      mapping: { source: "amazon", columns: { order_id: "amazon-order-id", sku: "sku", date: "purchase-date", quantity: "quantity" }, price_basis: "line" as const },
+      // 3 of its 32 columns are in the file: sku, quantity, order-status.
+      changes: { added: HEADER.filter((h) => !["SKU", "Quantity", "Order Status"].includes(h)), missing: Array.from({ length: 29 }, (_, i) => `col-${i}`) },
+    };
+    const p = preview({ closest_preset: amazon });
+    expect(nearPreset(p)).toBeNull();
+    expect(initialMapping(p).priceBasis).toBe("unit");
   });
 
   it("do not take a shipped preset's name as the seller's", () => {

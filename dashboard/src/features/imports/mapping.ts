@@ -152,12 +152,30 @@ export function sourceFromName(name: string): string {
 
 export const SOURCE_PATTERN = /^[a-z0-9][a-z0-9_-]{1,31}$/;
 
+/** The share of columns a preset and a file must have in common for the file to be "that preset, changed". */
+export const NEAR_SHARE = 0.6;
+
+/**
+ * The preset the API found closest, when it is close: most of its columns are in the file and
+ * most of the file's columns are in it. (The API names any preset sharing three columns; an
+ * export with "SKU", "Quantity" and "Order Status" is not Amazon's 32-column report.)
+ */
+export function nearPreset(preview: ExportPreview): ExportPreview["closest_preset"] {
+  const near = preview.closest_preset;
+  if (!near) return null;
+  const names = new Set(preview.header.map(normaliseName).filter(Boolean));
+  const shared = names.size - near.changes.added.length;
+  const ofPreset = shared / Math.max(1, shared + near.changes.missing.length);
+  const ofFile = shared / Math.max(1, names.size);
+  return ofPreset >= NEAR_SHARE && ofFile >= NEAR_SHARE ? near : null;
+}
+
 /**
  * The first choices: the preset whose header nearly matches (its columns that are still there),
  * else the API's guesses; the statuses and day-first as the API found them in the whole file.
  */
 export function initialMapping(preview: ExportPreview): MappingState {
-  const near = preview.closest_preset;
+  const near = nearPreset(preview);
   const inHeader = new Map(preview.header.map((h) => [normaliseName(h), h]));
   const columns: Record<string, FieldName | ""> = Object.fromEntries(preview.header.map((h) => [h, ""]));
   const fromPreset = near ? Object.entries(near.mapping.columns) : [];
