@@ -94,6 +94,9 @@ def whatif(
             now,
             state.active_rules(),
         )
+        # A baseline that ranks this kind of item (the model's evidence did not clear the bar)
+        # ignores price: the page says so instead of showing a rank that never moves.
+        ranked_by = state.ranker.ranked_by(product.get("marketplace"), item_id)
     current = {
         "price": result.current_price,
         "score": result.current_score,
@@ -103,6 +106,7 @@ def whatif(
         return {
             "item_id": item_id,
             "model_version": result.model_version,
+            "ranked_by": ranked_by,
             "current": current,
             "curve": [{"price": p.price, "score": p.score, "rank": p.rank} for p in result.points],
         }
@@ -110,6 +114,7 @@ def whatif(
     return {
         "item_id": item_id,
         "model_version": result.model_version,
+        "ranked_by": ranked_by,
         "current": current,
         "predicted": {
             "price": point.price,

@@ -196,6 +196,8 @@ export interface WhatIfPoint {
 
 export interface WhatIfResult {
   item_id: string;
+  /** "model", or the baseline that ranks this kind of item (price does not move it). */
+  ranked_by: string;
   current: WhatIfPoint;
   predicted: WhatIfPoint & { rank_change: number };
   shap_change: { feature: string; before: number; after: number; delta: number }[];
@@ -203,6 +205,7 @@ export interface WhatIfResult {
 
 export interface WhatIfCurve {
   item_id: string;
+  ranked_by: string;
   current: WhatIfPoint;
   curve: WhatIfPoint[];
 }
