@@ -151,16 +151,24 @@ def match(store: Store, header: list[str]) -> dict[str, Any] | None:
     return next((p for p in SHIPPED.values() if p["fingerprint"] == print_), None)
 
 
+# The share of columns a preset and a file must have in common to be two versions of one export.
+NEAR_SHARE = 0.6
+
+
 def closest(store: Store, header: list[str]) -> tuple[dict[str, Any], dict[str, list[str]]] | None:
     """For a header no preset matches: the preset sharing most columns with it, and what
     changed (so the page can say "this looks like your Flipkart preset; 'Pin' is new")."""
     best: tuple[int, dict[str, Any], dict[str, list[str]]] | None = None
     for preset in all_presets(store):
-        changes = header_changes(preset.get("header") or [], header)
-        shared = len(preset.get("header") or []) - len(changes.missing)
-        if shared > 0 and (best is None or shared > best[0]):
+        known = preset.get("header") or []
+        changes = header_changes(known, header)
+        shared = len(known) - len(changes.missing)
+        # A changed version of the same export shares most columns both ways; a few common
+        # names (SKU, Quantity, Order Status) do not make a Flipkart file Amazon's report.
+        alike = shared >= NEAR_SHARE * len(known) and shared >= NEAR_SHARE * len(header)
+        if alike and shared > 0 and (best is None or shared > best[0]):
             best = (shared, preset, changes.to_dict())
-    if best is None or best[0] < 3:
+    if best is None:
         return None
     return best[1], best[2]
 
