@@ -101,17 +101,18 @@ def test_the_trainer_applies_the_evaluations_decisions_to_the_model_it_trains():
     model, _ = train_simulated(TINY, log=lambda _: None, check_second_world=False, evidence=stored)
     fallback, why = model.metadata["fallback"], model.metadata["fallback_evidence"]
     assert fallback["files"]["baseline"] == "popularity_in_stock" and fallback["files"]["slope"] > 0
-    assert fallback["amazon"]["baseline"] == "popularity_in_stock"
     assert set(why) == {"files", "live:amazon", "demo"}
     assert why["files"]["lift_95"] == stored["kinds"]["files"]["lift_95"]
     assert why["files"]["command"] == "python -m shared.ml.evaluate"
-    assert why["files"]["applied"] and why["live:amazon"]["applied"]
+    assert why["files"]["applied"]
+    # The webhook kinds' decisions are recorded: the explanations and what-if follow the model.
+    assert why["live:amazon"]["applied"] is False
+    assert "explanations" in why["live:amazon"]["why_not_applied"]
     # The demo feed shows the model: its decision is recorded, not applied.
     assert "demo" not in fallback and why["demo"]["applied"] is False
     assert "what-if" in why["demo"]["why_not_applied"]
     kinds = model.metadata["metrics"]["by_data"]
     assert kinds["files"]["served"] == "popularity_in_stock"
-    assert kinds["live:amazon"]["served"] == "popularity_in_stock"
     assert kinds["mock"]["served"] == "model"
     # Without evidence the model alone ranks the files kind.
     alone, _ = train_simulated(TINY, log=lambda _: None, check_second_world=False)
