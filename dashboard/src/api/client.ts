@@ -210,14 +210,15 @@ interface UploadReservation {
  */
 export async function uploadImport(
   file: File,
-  options: { kind: string | null; strict: boolean },
+  // ``preset``: an order export's saved mapping, named in the reservation.
+  options: { kind: string | null; strict: boolean; preset?: string },
   onProgress: (sent: number, total: number) => void,
   signal?: AbortSignal,
 ): Promise<ImportJob> {
   const reserved = await request<UploadReservation>(
     "POST",
     "/api/imports/uploads",
-    { name: file.name, size: file.size, kind: options.kind, strict: options.strict },
+    { name: file.name, size: file.size, kind: options.kind, strict: options.strict, preset: options.preset },
     signal,
   );
   const link = reserved.upload;

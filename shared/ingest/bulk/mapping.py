@@ -17,7 +17,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, get_args
 
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -40,22 +40,7 @@ FieldName = Literal[
     "channel",
     "marketplace",
 ]
-FIELDS: tuple[FieldName, ...] = (
-    "order_id",
-    "line_id",
-    "sku",
-    "date",
-    "status_date",
-    "quantity",
-    "price",
-    "status",
-    "city",
-    "state",
-    "pin_code",
-    "buyer_key",
-    "channel",
-    "marketplace",
-)
+FIELDS: tuple[FieldName, ...] = get_args(FieldName)
 # Without these an export cannot become order lines. The line falls back to the SKU: an
 # order names each SKU once in most exports (Amazon's all-orders report has no line id).
 REQUIRED: tuple[FieldName, ...] = ("order_id", "sku", "date", "quantity")

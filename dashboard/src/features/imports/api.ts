@@ -1,6 +1,6 @@
 // The Imports page's calls for order exports: the preview (multipart), the presets, and the upload
 // of a file with a preset named.
-import { ApiError, errorFromText, request } from "../../api/client";
+import { ApiError, errorFromText, request, uploadImport } from "../../api/client";
 import type { ImportJob } from "../../api/types";
 import type { ExportPreview, Preset, PresetBody } from "./mapping";
 
@@ -29,44 +29,13 @@ export const presetsApi = {
   replace: (id: string, body: PresetBody) => request<Preset>("PUT", `/api/import-presets/${encodeURIComponent(id)}`, body),
 };
 
-interface Reservation {
-  import: ImportDoc;
-  upload: { method: string; url: string; headers: Record<string, string>; expires_at: string };
-}
-
-/**
- * As api/client's uploadImport (reserve, then the file straight to Blob with its progress), with
- * the order-export preset named in the reservation.
- */
+/** The upload of api/client (reserve, then the file straight to Blob with its progress), with
+ * the order-export preset named in the reservation. */
 export async function uploadWithPreset(
   file: File,
   options: { preset: string; strict: boolean },
   onProgress: (sent: number, total: number) => void,
   signal?: AbortSignal,
 ): Promise<ImportDoc> {
-  const reserved = await request<Reservation>(
-    "POST",
-    "/api/imports/uploads",
-    { name: file.name, size: file.size, kind: "orders", strict: options.strict, preset: options.preset },
-    signal,
-  );
-  const link = reserved.upload;
-  return new Promise((resolve, reject) => {
-    const xhr = new XMLHttpRequest();
-    xhr.open(link.method, link.url);
-    for (const [name, value] of Object.entries(link.headers)) xhr.setRequestHeader(name, value);
-    xhr.upload.onprogress = (e) => onProgress(e.loaded, e.lengthComputable ? e.total : file.size);
-    xhr.onload = () => {
-      if (xhr.status >= 200 && xhr.status < 300) resolve(reserved.import);
-      else {
-        const expired = xhr.status === 403;
-        const message = expired ? "the upload link was refused or has expired; upload the file again" : `file storage refused the upload (${xhr.status} ${xhr.statusText})`;
-        reject(new ApiError("PUT", "file storage", xhr.status, null, message, null));
-      }
-    };
-    xhr.onerror = () => reject(new ApiError("PUT", "file storage", 0, null, "the upload could not reach file storage", null));
-    xhr.onabort = () => reject(new DOMException("aborted", "AbortError"));
-    signal?.addEventListener("abort", () => xhr.abort(), { once: true });
-    xhr.send(file);
-  });
+  return uploadImport(file, { kind: "orders", strict: options.strict, preset: options.preset }, onProgress, signal);
 }
