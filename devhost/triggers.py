@@ -28,11 +28,13 @@ from azure.functions.timer import TimerRequest
 from azure.storage.blob import ContainerClient
 from croniter import croniter
 
-from devhost import bindings, eventgrid
+from devhost import bindings, eventgrid, tracing
 from functions.app_index import functions_of
 from shared.adapters.cosmos import Store
 
 log = logging.getLogger("devhost.triggers")
+# Devhost runs the triggers, so it is the host whose spans a benchmark may ask to record.
+tracing.record_from_environment()
 
 
 def resolve(value: str) -> str:

@@ -11,6 +11,13 @@ In Azure the exporter authenticates with Entra ID: it reads
 the environment, which the Bicep app settings provide, so local auth on Application Insights
 stays disabled.
 
+Spans: ``span(name)`` times one stage of the real-time loop (change-feed batch, projection,
+re-rank, KPIs, broadcast, SignalR send) with OpenTelemetry's tracer. In Azure,
+``configure_azure_monitor`` installs the tracer provider, so each stage shows in Application
+Insights as a dependency under its batch; locally the provider is the no-op one unless the
+host records spans (devhost.tracing, for ``bench/bench_latency.py``). The stage names
+are the ``STAGE_*`` constants, so the benchmark and the portal read the same breakdown.
+
 Loggers named ``resight.*`` (see ``get_logger``) carry their ``extra`` fields to Application
 Insights as custom dimensions. Once Azure Monitor is configured those records stop
 propagating to the root logger, so the Functions host does not ship a second, dimensionless
@@ -22,9 +29,11 @@ from __future__ import annotations
 import logging
 import re
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
-from opentelemetry import metrics
+from opentelemetry import metrics, trace
 from opentelemetry.metrics import MeterProvider
 
 from shared.core.records import MARKETPLACES
@@ -41,6 +50,31 @@ _RESERVED = frozenset(logging.makeLogRecord({}).__dict__) | {"message", "asctime
 
 _lock = threading.Lock()
 _configured = False
+
+# The stages of the real-time loop, one span each (see the module docstring).
+STAGE_BATCH = "resight.feed.batch"  # one change-feed invocation; attribute: its event ids
+STAGE_PROJECTION = "resight.projection"  # read, fold and write of the touched products
+STAGE_FOLD = "resight.projection.fold"  # the pure fold alone (summed over the batch's items)
+STAGE_SYNC = "resight.live.sync"  # bring the live state up to date after a batch
+STAGE_CATALOGUE = "resight.catalogue.refresh"  # read the products written since the last sync
+STAGE_KPI_UPDATE = "resight.kpis.update"  # replace the changed products' parts of the KPI sums
+STAGE_RERANK = "resight.rank.update"  # re-score the touched items, merge them into the ranking
+STAGE_FLUSH = "resight.broadcast.flush"  # one coalesced broadcast; attribute: when asked for
+STAGE_KPIS = "resight.kpis.snapshot"  # the KPI message
+STAGE_RANKING = "resight.ranking.payload"  # the top of the ranking for the message
+STAGE_SNAPSHOT = "resight.ranking.snapshot"  # rank-change baseline and the minute's ranks
+STAGE_SEND = "resight.signalr.send"  # one SignalR REST broadcast; attribute: its target
+STAGE_RECONCILE = "resight.reconcile"  # the timer's repair and full re-score
+
+_tracer = trace.get_tracer("resight")
+
+
+@contextmanager
+def span(name: str, **attributes: Any) -> Iterator[trace.Span]:
+    """Time one stage; attributes must be OpenTelemetry values (str, bool, int, float or a
+    sequence of one of them). Free when no tracer provider is installed."""
+    with _tracer.start_as_current_span(name, attributes=attributes or None) as current:
+        yield current
 
 
 def configure_telemetry(settings: Settings) -> None:

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 from shared.adapters import signalr
+from shared.core import telemetry
 from shared.core.settings import get_settings
 
 log = logging.getLogger("resight.broadcast")
@@ -23,7 +24,8 @@ def send(target: str, payload: Any) -> bool:
     client = signalr.from_settings(get_settings())
     if client is None:
         return False
-    return client.broadcast(target, [payload])
+    with telemetry.span(telemetry.STAGE_SEND, **{"resight.target": target}):
+        return client.broadcast(target, [payload])
 
 
 def configured() -> bool:
@@ -39,9 +41,14 @@ class Coalescer:
         self._lock = threading.Lock()
         self._last = 0.0
         self._timer: threading.Timer | None = None
+        # When the oldest request the next flush serves was made (epoch ns): the flush span
+        # carries it, so the wait a coalesced request spent shows as its own stage.
+        self._asked_at: int | None = None
 
     def request(self) -> None:
         with self._lock:
+            if self._asked_at is None:
+                self._asked_at = time.time_ns()
             wait = self._last + self._interval - time.monotonic()
             if wait <= 0 and self._timer is None:
                 self._last = time.monotonic()
@@ -71,7 +78,11 @@ class Coalescer:
         self._run()
 
     def _run(self) -> None:
+        with self._lock:
+            asked_at, self._asked_at = self._asked_at, None
+        attributes = {} if asked_at is None else {"resight.asked_at_ns": asked_at}
         try:
-            self._flush()
+            with telemetry.span(telemetry.STAGE_FLUSH, **attributes):
+                self._flush()
         except Exception:
             log.exception("broadcast flush failed")

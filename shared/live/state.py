@@ -25,6 +25,7 @@ from shared.adapters.blob import model_store
 from shared.adapters.cosmos import Store, get_store
 from shared.catalogue.cache import CatalogueCache
 from shared.catalogue.connections import SecretBook
+from shared.core import telemetry
 from shared.core.dataset import Dataset, per_dataset
 from shared.core.records import hour_key, utcnow
 from shared.core.settings import get_settings
@@ -72,11 +73,19 @@ class LiveState:
         now = now or utcnow()
         with self.lock:
             model = self.registry.current()
-            changed = self.cache.refresh()
-            if self.kpis.hour != hour_key(now):
-                self.kpis.rebase(self.cache.states.values(), now)
-            else:
-                self.kpis.update(changed, now)
+            with telemetry.span(telemetry.STAGE_CATALOGUE):
+                changed = self.cache.refresh()
+            with telemetry.span(telemetry.STAGE_KPI_UPDATE, **{"resight.items": len(changed)}):
+                if self.kpis.hour != hour_key(now):
+                    self.kpis.rebase(self.cache.states.values(), now)
+                else:
+                    self.kpis.update(changed, now)
+            with telemetry.span(telemetry.STAGE_RERANK):
+                self._rank(model, changed, now)
+            return changed
+
+    def _rank(self, model: Any, changed: list[dict[str, Any]], now: datetime) -> None:
+        with self.lock:
             mode = self.mode()
             if self.ranker is None:
                 self.ranker = Ranker(model, mode)
@@ -95,7 +104,6 @@ class LiveState:
                 touched = [s for s in changed if s.get("catalogued", True)]
                 if touched:
                     self.ranker.update(touched, now)
-            return changed
 
     def full_pass(self, now: datetime | None = None) -> None:
         now = now or utcnow()

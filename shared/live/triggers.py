@@ -40,16 +40,22 @@ FIRST_RECONCILE_LOOKBACK_SECONDS = 3600
 
 
 def on_events(docs: list[dict[str, Any]]) -> None:
-    started = time.perf_counter()
-    store = get_store()
-    changed = apply.project_batch(store, docs)
-    state = live()
-    state.sync()
-    telemetry.record_rerank((time.perf_counter() - started) * 1000, len(changed))
-    with state.ticker_lock:
-        for doc in docs:
-            if doc.get("source") != "backfill":
-                state.ticker.append(doc)
+    ids = [str(doc.get("id", "")) for doc in docs]
+    with telemetry.span(
+        telemetry.STAGE_BATCH, **{"resight.events": len(docs), "resight.event_ids": ids}
+    ):
+        started = time.perf_counter()
+        store = get_store()
+        with telemetry.span(telemetry.STAGE_PROJECTION):
+            changed = apply.project_batch(store, docs)
+        state = live()
+        with telemetry.span(telemetry.STAGE_SYNC, **{"resight.items": len(changed)}):
+            state.sync()
+        telemetry.record_rerank((time.perf_counter() - started) * 1000, len(changed))
+        with state.ticker_lock:
+            for doc in docs:
+                if doc.get("source") != "backfill":
+                    state.ticker.append(doc)
     request_flush()
 
 
@@ -73,9 +79,13 @@ def _flush_in(dataset: Dataset) -> None:
 def reconcile() -> None:
     """Repair drift: apply events the feed has missed (none, normally), re-score everything;
     the demo's too while it runs."""
-    _reconcile()
+    with telemetry.span(telemetry.STAGE_RECONCILE):
+        _reconcile()
     if demo.running():
-        with using("demo"):
+        with (
+            using("demo"),
+            telemetry.span(telemetry.STAGE_RECONCILE, **{"resight.dataset": "demo"}),
+        ):
             _reconcile()
 
 
@@ -177,9 +187,12 @@ def flush() -> None:
     shown = demo.shown() == state.dataset
     with state.lock:
         mode = state.mode()
-        kpi = state.kpi_snapshot(now, mode=mode)
-        ranking = ranking_payload(state, limit=settings.broadcast_top_n, now=now)
-        save_snapshot(store, state, now)
+        with telemetry.span(telemetry.STAGE_KPIS):
+            kpi = state.kpi_snapshot(now, mode=mode)
+        with telemetry.span(telemetry.STAGE_RANKING):
+            ranking = ranking_payload(state, limit=settings.broadcast_top_n, now=now)
+        with telemetry.span(telemetry.STAGE_SNAPSHOT):
+            save_snapshot(store, state, now)
     if not shown:  # the dashboards show the other dataset: nothing of this one goes out
         with state.ticker_lock:
             state.ticker.clear()
