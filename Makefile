@@ -53,7 +53,9 @@ verify-deployment: node_modules/.package-lock.json
 	@test -n "$(RG)" || { echo "usage: make verify-deployment RG=<resource group>"; exit 2; }
 	scripts/verify-deployment.sh "$(RG)"
 
+# check_links.py: every relative link and #anchor in the Markdown files resolves (docs/, READMEs).
 lint: $(STAMP)
+	$(PY) scripts/check_links.py
 	.venv/bin/ruff check .
 	.venv/bin/ruff format --check .
 	.venv/bin/python -m mypy shared functions devhost function_app.py

@@ -1,0 +1,224 @@
+"""Check every link in the repository's Markdown files (``make lint``).
+
+- A relative link must name a file or directory that exists in the repository.
+- A ``#fragment`` (alone, or after a Markdown file) must be a heading of that file, with the
+  anchor GitHub gives it, or an explicit ``<a id="...">``/``<a name="...">``.
+- An external link (``http``, ``https``, ``mailto``) is checked only for its form: there is no
+  network here, and a check that needs one would fail for reasons of its own.
+
+Links inside fenced code blocks and inline code are not links and are skipped. Exit status 1
+and one line per broken link (``file:line: target: reason``), else 0.
+
+    python scripts/check_links.py              # every Markdown file git tracks
+    python scripts/check_links.py README.md docs/api.md
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+ROOT = Path(__file__).resolve().parents[1]
+
+FENCE = re.compile(r"^\s{0,3}(`{3,}|~{3,})")
+ATX_HEADING = re.compile(r"^\s{0,3}(#{1,6})\s+(.*?)\s*#*\s*$")
+SETEXT_UNDERLINE = re.compile(r"^\s{0,3}(=+|-+)\s*$")
+INLINE_CODE = re.compile(r"(`+)(?:.+?)\1")
+REFERENCE_DEFINITION = re.compile(r"^\s{0,3}\[([^\]]+)\]:\s*<?(\S+?)>?(?:\s+.*)?$")
+HTML_HREF = re.compile(r"""<a\s[^>]*href=["']([^"']+)["']""", re.I)
+HTML_ANCHOR = re.compile(r"""<a\s[^>]*(?:id|name)=["']([^"']+)["']""", re.I)
+HOST = re.compile(r"^(localhost|[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+|\[[0-9A-Fa-f:.]+\])(:\d+)?$")
+
+
+@dataclass(frozen=True)
+class Link:
+    path: Path
+    line: int
+    target: str
+
+
+def markdown_files() -> list[Path]:
+    try:
+        listed = subprocess.run(
+            ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard", "*.md"],
+            cwd=ROOT,
+            capture_output=True,
+            check=True,
+        ).stdout.decode()
+        names = [name for name in listed.split("\0") if name]
+    except (OSError, subprocess.CalledProcessError):
+        names = [str(p.relative_to(ROOT)) for p in ROOT.rglob("*.md")]
+    skip = ("/node_modules/", "/.venv/", "/dashboard/dist/")
+    return sorted(
+        ROOT / name
+        for name in names
+        if not any(part in f"/{name}" for part in skip) and (ROOT / name).is_file()
+    )
+
+
+def prose_lines(text: str) -> list[tuple[int, str]]:
+    """(line number, line) outside fenced code blocks, with inline code blanked out."""
+    lines: list[tuple[int, str]] = []
+    fence: str | None = None
+    for number, line in enumerate(text.splitlines(), start=1):
+        match = FENCE.match(line)
+        if fence is None and match:
+            fence = match.group(1)[0] * 3
+            continue
+        if fence is not None:
+            if match and match.group(1).startswith(fence):
+                fence = None
+            continue
+        lines.append((number, INLINE_CODE.sub(lambda m: " " * len(m.group(0)), line)))
+    return lines
+
+
+def heading_text(raw: str) -> str:
+    """The text GitHub renders for a heading's Markdown."""
+    text = re.sub(r"!?\[([^\]]*)\]\([^)]*\)", r"\1", raw)  # links and images: their text
+    text = re.sub(r"<[^>]+>", "", text)  # inline HTML
+    text = re.sub(r"(\*\*|__|\*|~~)", "", text)  # emphasis markers (not a word's underscores)
+    return text.replace("`", "")
+
+
+def slug(text: str) -> str:
+    """GitHub's heading anchor: lower case, punctuation dropped, spaces to hyphens."""
+    kept = []
+    for char in heading_text(text).strip().lower():
+        category = unicodedata.category(char)
+        if char in " -" or category[0] in "LMN" or category == "Pc":
+            kept.append(char)
+    return "".join(kept).replace(" ", "-")
+
+
+def anchors(path: Path, cache: dict[Path, set[str]]) -> set[str]:
+    if path in cache:
+        return cache[path]
+    text = path.read_text(encoding="utf-8")
+    found: set[str] = set()
+    seen: dict[str, int] = {}
+    headings: list[str] = []
+    previous = ""
+    fence: str | None = None
+    for line in text.splitlines():
+        match = FENCE.match(line)
+        if fence is None and match:
+            fence = match.group(1)[0] * 3
+            previous = ""
+            continue
+        if fence is not None:
+            if match and match.group(1).startswith(fence):
+                fence = None
+            continue
+        heading = ATX_HEADING.match(line)
+        if heading:
+            headings.append(heading.group(2))
+        elif SETEXT_UNDERLINE.match(line) and previous.strip() and not previous.startswith("|"):
+            headings.append(previous.strip())
+        found.update(HTML_ANCHOR.findall(line))
+        previous = line
+    for raw in headings:
+        base = slug(raw)
+        count = seen.get(base, 0)
+        seen[base] = count + 1
+        found.add(base if count == 0 else f"{base}-{count}")
+    cache[path] = found
+    return found
+
+
+def link_targets(line: str) -> list[str]:
+    """Targets of the inline links and images of one line: `[text](target "title")`."""
+    targets = []
+    start = 0
+    while (index := line.find("](", start)) != -1:
+        depth, end = 1, index + 2
+        while end < len(line) and depth:
+            depth += {"(": 1, ")": -1}.get(line[end], 0)
+            end += 1
+        inside = line[index + 2 : end - 1 if depth == 0 else end].strip()
+        if inside.startswith("<") and ">" in inside:
+            target = inside[1 : inside.index(">")]
+        else:
+            target = inside.split()[0] if inside.split() else ""
+        targets.append(target)
+        start = end
+    targets += HTML_HREF.findall(line)
+    definition = REFERENCE_DEFINITION.match(line)
+    if definition:
+        targets.append(definition.group(2))
+    return targets
+
+
+def links(path: Path) -> list[Link]:
+    text = path.read_text(encoding="utf-8")
+    return [
+        Link(path, number, target)
+        for number, line in prose_lines(text)
+        for target in link_targets(line)
+    ]
+
+
+def external_problem(target: str) -> str | None:
+    parts = urlsplit(target)
+    if parts.scheme == "mailto":
+        return None if re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", parts.path) else "bad address"
+    if parts.scheme not in ("http", "https"):
+        return f"scheme {parts.scheme!r} is not http(s)"
+    if any(char.isspace() for char in target):
+        return "whitespace in a URL"
+    if not HOST.match(parts.netloc.rsplit("@", 1)[-1]):
+        return f"no valid host in {parts.netloc!r}"
+    return None
+
+
+def problem(link: Link, cache: dict[Path, set[str]]) -> str | None:
+    target = link.target
+    if not target:
+        return "empty link"
+    if re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:", target):
+        return external_problem(target)
+    file_part, _, fragment = target.partition("#")
+    file_part = unquote(file_part.split("?", 1)[0])
+    if file_part.startswith("/"):
+        resolved = (ROOT / file_part.lstrip("/")).resolve()
+    else:
+        resolved = (link.path.parent / file_part).resolve() if file_part else link.path
+    if ROOT not in (resolved, *resolved.parents):
+        return "points outside the repository"
+    if not resolved.exists():
+        return "no such file"
+    if fragment and resolved.suffix.lower() == ".md":
+        if unquote(fragment).lower() not in anchors(resolved, cache):
+            return f"no heading #{fragment} in {resolved.relative_to(ROOT)}"
+    elif fragment and resolved.is_dir():
+        return "an anchor on a directory"
+    return None
+
+
+def main(argv: list[str]) -> int:
+    files = [Path(a).resolve() for a in argv] if argv else markdown_files()
+    cache: dict[Path, set[str]] = {}
+    broken = 0
+    checked = 0
+    for path in files:
+        for link in links(path):
+            checked += 1
+            reason = problem(link, cache)
+            if reason:
+                broken += 1
+                where = path.relative_to(ROOT) if ROOT in path.parents else path
+                print(f"{where}:{link.line}: {link.target}: {reason}")
+    print(
+        f"check_links: {checked} links in {len(files)} files, {broken} broken",
+        file=sys.stderr,
+    )
+    return 1 if broken else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
