@@ -48,7 +48,7 @@ def _same_as_fresh(ranker, docs, now, model):
 
 def _built_rows(ranker, monkeypatch):
     """Count the rows the next full pass builds."""
-    import shared.ranking.ranker as module
+    import shared.ranking.scoring as module
 
     built = []
     real = module.build_raw
