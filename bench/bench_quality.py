@@ -5,7 +5,7 @@
 Runs ``python -m shared.ml.evaluate --small``: one model trained as a fresh stack's first one
 is (smaller), tested on 10 held-out worlds per kind of data (demo, live-like Amazon,
 live-like Myntra/Meesho, sellers who send files, webhook and file sellers mixed). The full
-size, whose table is in the README, is ``python -m shared.ml.evaluate``.
+size, whose table is in docs/ranking.md, is ``python -m shared.ml.evaluate``.
 """
 
 from __future__ import annotations

@@ -212,7 +212,7 @@ if [ -n "$before" ]; then
     payload=$(jq -cn --arg item "$ITEM_ID" --arg id "$marker" \
       '{eventType: "VIEW", asin: $item, region: "IN", eventId: $id}')
   fi
-  # README "Webhook contract": hex HMAC-SHA256 of "<timestamp>." + body with the secret.
+  # docs/webhooks.md: hex HMAC-SHA256 of "<timestamp>." + body with the secret.
   ts=$(date +%s)
   signature=$(printf '%s.%s' "$ts" "$payload" | openssl dgst -sha256 -hmac "$WEBHOOK_SECRET" -r |
     cut -d' ' -f1)

@@ -1,6 +1,6 @@
 // Development-only stand-in for the ReSight API, Static Web Apps auth and the SignalR hub, so the
 // dashboard can be built and looked at without the backend (`npm run dev:fixtures`). It follows
-// the API contract in README.md; it is loaded by vite.config.ts in "fixtures" mode only and is
+// the API contract in docs/api.md; it is loaded by vite.config.ts in "fixtures" mode only and is
 // never part of a production build.
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Plugin } from "vite";

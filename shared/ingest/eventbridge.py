@@ -12,7 +12,7 @@ the same notification through a signing relay are all duplicates of the first de
 Notifications of the types ReSight takes are validated against the JSON Schemas Amazon publishes
 (``sp_api_schemas/``, copied from amzn/selling-partner-api-models, see ``tests/contracts/
 SOURCE.md``) whenever they come from EventBridge: in an envelope, or authorised by the token
-header. Signed (HMAC) bodies keep the looser contract of the README (either key casing), because
+header. Signed (HMAC) bodies keep the looser contract of docs/webhooks.md (either casing), because
 relays and the simulator reshape them. A notification of another type is not an error: the
 subscription may include types ReSight does not use, and a 4xx would only park it in the rule's
 dead-letter queue, so it is answered 200 and recorded as ignored.

@@ -32,7 +32,7 @@ def sign(secret: str, timestamp: int, body: bytes) -> str:
 
 
 def signed_headers(secret: str, body: bytes, timestamp: int | None = None) -> dict[str, str]:
-    """Headers a sender attaches; used by the mock generator, the README example and tests."""
+    """Headers a sender attaches; for the mock feed, the docs/webhooks.md example, tests."""
     ts = int(time.time()) if timestamp is None else timestamp
     return {TIMESTAMP_HEADER: str(ts), SIGNATURE_HEADER: sign(secret, ts, body)}
 

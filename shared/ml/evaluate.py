@@ -1,6 +1,6 @@
 """The ranking model against the baselines over many simulated worlds, per kind of data.
 
-``python -m shared.ml.evaluate``           the full run (the README's table)
+``python -m shared.ml.evaluate``           the full run (docs/ranking.md's table)
 ``python -m shared.ml.evaluate --small``   a reduced size, a few minutes (``make bench``)
 
 Training. One model is trained exactly as a fresh stack's first model is (``shared.ml.train``'s

@@ -345,7 +345,7 @@ export interface Negotiation {
   accessToken: string;
 }
 
-// --- Bulk imports and data quality (README, API: Imports and data quality) ---
+// --- Bulk imports and data quality (docs/api.md, Imports and data quality) ---
 
 export type ImportKind = "sales" | "inventory" | "demand" | "daily_update";
 export type ImportStatus = "queued" | "processing" | "imported" | "rejected" | "failed";

@@ -455,7 +455,7 @@ def _adopt(store: Store, line: Line) -> list[Event]:
     """A line named by its SKU takes the id the marketplace's webhook gave the same order and
     SKU, when the webhook recorded it first (``amazon:order:<order>:<order item id>``), so the
     order counts once. A webhook after the file still names the line its own way: the webhook
-    path would have to look for the file's line (see the README's known limits)."""
+    path would have to look for the file's line (see docs/limits.md)."""
     if line.by_sku is None or not line.events:
         return line.events
     first = line.events[0]

@@ -1,7 +1,7 @@
 """Myntra: seller order pushes and storefront interaction events (ReSight's documented contract).
 
 Myntra pushes orders to a seller-hosted endpoint and has no public traffic feed, so ReSight
-defines the payloads (README, "Webhook contract")::
+defines the payloads (docs/webhooks.md)::
 
     {"event": "ORDER_CREATED", "eventTime": iso,
      "order": {"orderId": "MYN-1001", "status": "CREATED", "city": "Pune",

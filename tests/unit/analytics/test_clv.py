@@ -1,6 +1,6 @@
 """BG/NBD and Gamma-Gamma recover known parameters from cohorts drawn from them.
 
-What this shows, and all the README claims: the CDNOW transaction sample itself is not shipped
+What this shows, and all docs/analytics.md says: the CDNOW transaction sample itself is not shipped
 here, so the fit is not compared with the paper's estimates on the paper's data. Instead a
 synthetic cohort of the same shape (four times the 2,357 customers, 27-39 weeks of history,
 as in the paper) is drawn from the published parameters, BG/NBD r=0.243, alpha=4.414 (per
