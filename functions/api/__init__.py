@@ -11,6 +11,7 @@ from functions.api import (  # noqa: F401 - registers
     jobs,
     product_images,
     ranking,
+    ranking_holdout,
     rules,
     stores,
     system,
