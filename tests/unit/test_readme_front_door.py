@@ -1,0 +1,65 @@
+"""The README stays a front door (under 250 lines, every part of ReSight named, a map of the
+docs), and every Markdown link and anchor in the repository resolves (scripts/check_links.py,
+also run by ``make lint``)."""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+import sys
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.unit
+
+ROOT = Path(__file__).resolve().parents[2]
+README = (ROOT / "README.md").read_text()
+
+
+def check_links():
+    spec = importlib.util.spec_from_file_location("check_links", ROOT / "scripts/check_links.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules.setdefault("check_links", module)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_readme_is_under_250_lines():
+    assert len(README.splitlines()) < 250
+
+
+def test_the_readme_maps_every_doc():
+    linked = set(re.findall(r"\]\((docs/[\w.-]+\.md)", README))
+    docs = {f"docs/{p.name}" for p in (ROOT / "docs").glob("*.md")}
+    assert docs <= linked, sorted(docs - linked)
+
+
+def test_every_link_resolves(capsys):
+    assert check_links().main([]) == 0, capsys.readouterr().out
+
+
+def test_a_broken_link_and_a_missing_anchor_fail(tmp_path, capsys):
+    module = check_links()
+    page = ROOT / "docs" / "api.md"
+    broken = tmp_path / "broken.md"
+    broken.write_text(
+        "[ok](https://learn.microsoft.com/azure)\n"
+        f"[gone]({page.parent}/no-such-file.md)\n"
+        f"[anchor]({page}#no-such-heading)\n"
+        "`[in code](nowhere.md)`\n"
+        "[bad url](https://exa mple.com)\n"
+    )
+    links = module.links(broken)
+    assert [link.target.rsplit("/", 1)[-1] for link in links] == [
+        "azure",
+        "no-such-file.md",
+        "api.md#no-such-heading",
+        "exa",
+    ]
+    problems = [module.problem(link, {}) for link in links]
+    assert problems[0] is None
+    assert problems[1] == "no such file"
+    assert problems[2] and "no heading" in problems[2]
+    assert problems[3] and "host" in problems[3]
