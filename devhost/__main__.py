@@ -234,6 +234,16 @@ def serve(args: argparse.Namespace, sock: socket.socket) -> int:
             ),
             port,
         )
+    if port := local_graph_port(os.environ.get("AmazonSpApi__endpoint", "")):
+        from devhost.fake_sp_api import FakeSpApi
+
+        # The catch-up and the history report call it with the local credentials; it starts
+        # empty (orders come from tests, or put_order in a shell).
+        FakeSpApi(
+            client_id=os.environ.get("AmazonSpApi__lwaClientId", ""),
+            client_secret=os.environ.get("AmazonSpApi__lwaClientSecret", ""),
+            refresh_token=os.environ.get("AmazonSpApi__refreshToken", ""),
+        ).start(port)
     pollers = [
         triggers.ChangeFeedPoller(name, b, fn, get_store(), stop)
         for name, b, fn in triggers.triggers_of(function_app, "cosmosDBTrigger")

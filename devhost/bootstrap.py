@@ -23,6 +23,10 @@ GENERATED = (
     # What the fake Graph API signs inbound messages with, and the subscription's token.
     "WhatsApp__appSecret",
     "WhatsApp__verifyToken",
+    # The SP-API credentials the app sends to the fake SP-API, which devhost starts with them.
+    "AmazonSpApi__lwaClientId",
+    "AmazonSpApi__lwaClientSecret",
+    "AmazonSpApi__refreshToken",
 )
 # Settings renamed since a local file may have been made: the old name's value moves over.
 # CosmosDB__databaseName cannot be a binding expression (the host reads "__" as ":").

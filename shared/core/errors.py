@@ -24,7 +24,10 @@ to HTTP statuses in one place (``functions/http_util.py``) and nowhere else. SDK
     ├── LakeBuildFailed            500  the lake job's gold tables broke their contracts
     └── ServiceUnavailable         503  a backing service (Cosmos, Blob, SignalR) failed
         ├── InvalidConnectionString     a connection string cannot be used (not echoed)
-        └── LakeEmpty                   the lake has no gold tables yet
+        ├── LakeEmpty                   the lake has no gold tables yet
+        ├── NotConfigured               an outside service's settings are not set
+        └── SpApiError                  Amazon's Selling Partner API failed or refused
+            └── SpApiThrottled          its usage plan held a call back past the retries
 """
 
 from __future__ import annotations
@@ -145,3 +148,15 @@ class InvalidConnectionString(ServiceUnavailable):
 
 class LakeEmpty(ServiceUnavailable):
     code = "lake_empty"
+
+
+class NotConfigured(ServiceUnavailable):
+    code = "not_configured"
+
+
+class SpApiError(ServiceUnavailable):
+    code = "sp_api_error"
+
+
+class SpApiThrottled(SpApiError):
+    code = "sp_api_throttled"

@@ -28,6 +28,12 @@ def doubling(first: float) -> Wait:
     return tenacity.wait_exponential(multiplier=first, exp_base=2, min=0)
 
 
+def jittered(first: float, cap: float) -> Wait:
+    """Doubling pauses from ``first`` up to ``cap``, each a random time up to that bound ("full
+    jitter"), so many callers throttled together do not come back together."""
+    return tenacity.wait_random_exponential(multiplier=first, max=cap)
+
+
 def steps(*pauses: float) -> Wait:
     """These pauses in turn, the last one repeated."""
     return tenacity.wait_chain(*(tenacity.wait_fixed(p) for p in pauses))

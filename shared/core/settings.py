@@ -108,6 +108,28 @@ class WhatsAppConnection(_Connection):
     verify_token: SecretStr | None = Field(None, alias="verifyToken")
 
 
+class SpApiConnection(_Connection):
+    """Amazon's Selling Partner API (the catch-up and the history report,
+    ``shared.adapters.sp_api``). Login with Amazon exchanges the seller's refresh token for
+    access tokens with the app's client id and secret; all three live in Key Vault. India is
+    served by the EU endpoint, marketplace ``A21TJRUUN4KGV``. Locally devhost serves a fake
+    SP-API (and token endpoint) at the URLs' port."""
+
+    endpoint: str = Field("https://sellingpartnerapi-eu.amazon.com", alias="endpoint")
+    token_url: str = Field("https://api.amazon.com/auth/o2/token", alias="tokenUrl")
+    marketplace_id: str = Field("A21TJRUUN4KGV", alias="marketplaceId")
+    lwa_client_id: SecretStr | None = Field(None, alias="lwaClientId")
+    lwa_client_secret: SecretStr | None = Field(None, alias="lwaClientSecret")
+    refresh_token: SecretStr | None = Field(None, alias="refreshToken")
+
+    @property
+    def configured(self) -> bool:
+        return all(
+            s is not None and s.get_secret_value()
+            for s in (self.lwa_client_id, self.lwa_client_secret, self.refresh_token)
+        )
+
+
 class AlertRecipient(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -200,6 +222,11 @@ class Settings(BaseSettings):
     job_stale_seconds: int = Field(300, alias="JOB_STALE_SECONDS", ge=4)
     job_backoff_seconds: int = Field(60, alias="JOB_BACKOFF_SECONDS", ge=0)
     job_max_attempts: int = Field(3, alias="JOB_MAX_ATTEMPTS", ge=1, le=20)
+    amazon_sp_api: SpApiConnection = Field(default_factory=SpApiConnection, alias="AmazonSpApi")
+    # The SP-API catch-up (getOrders since a checkpoint; shared.ingest.sp_api_catchup) and the
+    # days of history the all-orders report asks for on first connection.
+    sp_api_catchup_schedule: str = Field("0 */5 * * * *", alias="SP_API_CATCHUP_SCHEDULE")
+    sp_api_backfill_days: int = Field(365, alias="SP_API_BACKFILL_DAYS", ge=1, le=730)
     # Who hears about items in danger on WhatsApp: JSON [{"phone", "role", "store_id"?, "name"?}]
     # with role founder, co-founder or store_manager (a store manager names their store_id).
     alert_recipients: list[AlertRecipient] = Field([], alias="ALERT_RECIPIENTS")

@@ -93,6 +93,17 @@ param whatsappTextTemplateName string = 'inventory_danger_alert_text'
 param whatsappTemplateLanguage string = 'en'
 param whatsappAppSecretName string = 'whatsapp-app-secret'
 param whatsappVerifyTokenName string = 'whatsapp-verify-token'
+// Amazon's Selling Partner API (catch-up and history): the app's LWA client id and secret and
+// the seller's refresh token live in Key Vault (set them yourself, docs/amazon.md). India is
+// served by the EU endpoint, marketplace A21TJRUUN4KGV.
+param spApiEndpoint string = 'https://sellingpartnerapi-eu.amazon.com'
+param spApiTokenUrl string = 'https://api.amazon.com/auth/o2/token'
+param spApiMarketplaceId string = 'A21TJRUUN4KGV'
+param spApiClientIdSecretName string = 'sp-api-lwa-client-id'
+param spApiClientSecretName string = 'sp-api-lwa-client-secret'
+param spApiRefreshTokenSecretName string = 'sp-api-refresh-token'
+param spApiCatchupSchedule string = '0 */5 * * * *'
+param spApiBackfillDays int = 365
 
 resource insights 'Microsoft.Insights/components@2020-02-02' existing = {
   name: insightsName
@@ -152,6 +163,15 @@ var appSettings = {
   WhatsApp__templateLanguage: whatsappTemplateLanguage
   WhatsApp__appSecret: keyVaultReference(keyVaultName, whatsappAppSecretName)
   WhatsApp__verifyToken: keyVaultReference(keyVaultName, whatsappVerifyTokenName)
+
+  AmazonSpApi__endpoint: spApiEndpoint
+  AmazonSpApi__tokenUrl: spApiTokenUrl
+  AmazonSpApi__marketplaceId: spApiMarketplaceId
+  AmazonSpApi__lwaClientId: keyVaultReference(keyVaultName, spApiClientIdSecretName)
+  AmazonSpApi__lwaClientSecret: keyVaultReference(keyVaultName, spApiClientSecretName)
+  AmazonSpApi__refreshToken: keyVaultReference(keyVaultName, spApiRefreshTokenSecretName)
+  SP_API_CATCHUP_SCHEDULE: spApiCatchupSchedule
+  SP_API_BACKFILL_DAYS: string(spApiBackfillDays)
 
   WEBHOOK_MAX_AGE_SECONDS: string(webhookMaxAgeSeconds)
   WEBHOOK_TOKEN_MARKETPLACES: string(webhookTokenMarketplaces)
