@@ -53,7 +53,7 @@ verify-deployment: node_modules/.package-lock.json
 	@test -n "$(RG)" || { echo "usage: make verify-deployment RG=<resource group>"; exit 2; }
 	scripts/verify-deployment.sh "$(RG)"
 
-# check_links.py: every relative link and #anchor in the Markdown files resolves (docs/, READMEs).
+# check_links.py: every link, #anchor and repository path named in the Markdown files resolves.
 lint: $(STAMP)
 	$(PY) scripts/check_links.py
 	.venv/bin/ruff check .

@@ -5,6 +5,11 @@
   anchor GitHub gives it, or an explicit ``<a id="...">``/``<a name="...">``.
 - An external link (``http``, ``https``, ``mailto``) is checked only for its form: there is no
   network here, and a check that needs one would fail for reasons of its own.
+- A repository path or Python module named in code (`shared/ingest/webhook.py`,
+  `python -m shared.ml.train`) must exist, so a renamed module cannot leave the docs behind.
+  Paths are read from the repository root, or from the Markdown file's own directory (the
+  dashboard's README names `scripts/...` of `dashboard/`); a name with a placeholder or a
+  wildcard (`<id>`, `*`, `{a,b}`) is not checked.
 
 Links inside fenced code blocks and inline code are not links and are skipped. Exit status 1
 and one line per broken link (``file:line: target: reason``), else 0.
@@ -32,6 +37,14 @@ INLINE_CODE = re.compile(r"(`+)(?:.+?)\1")
 REFERENCE_DEFINITION = re.compile(r"^\s{0,3}\[([^\]]+)\]:\s*<?(\S+?)>?(?:\s+.*)?$")
 HTML_HREF = re.compile(r"""<a\s[^>]*href=["']([^"']+)["']""", re.I)
 HTML_ANCHOR = re.compile(r"""<a\s[^>]*(?:id|name)=["']([^"']+)["']""", re.I)
+CODE_SPAN = re.compile(r"(`+)(.+?)\1")
+CODE_PATH = re.compile(r"[\w./*{}<>-]+")
+CODE_MODULE = re.compile(
+    r"(?<![\w/.])((?:shared|functions|devhost|reliability|bench|infra)(?:\.\w+)+)"
+)
+TOP_LEVEL = ("shared", "functions", "devhost", "tests", "bench", "scripts", "infra", "reliability")
+TOP_LEVEL += ("dashboard", "docs", ".github", ".ci")
+GENERATED = ("dashboard/dist", "dashboard/node_modules")
 HOST = re.compile(r"^(localhost|[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+|\[[0-9A-Fa-f:.]+\])(:\d+)?$")
 
 
@@ -40,6 +53,83 @@ class Link:
     path: Path
     line: int
     target: str
+
+
+def repository_paths() -> set[str]:
+    """Every file git knows (tracked, or new and not ignored) and every directory above one."""
+    try:
+        listed = subprocess.run(
+            ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+            cwd=ROOT,
+            capture_output=True,
+            check=True,
+        ).stdout.decode()
+        names = [name for name in listed.split("\0") if name and (ROOT / name).exists()]
+    except (OSError, subprocess.CalledProcessError):
+        names = [str(p.relative_to(ROOT)) for p in ROOT.rglob("*") if p.is_file()]
+    paths = set(names)
+    for name in names:
+        parts = name.split("/")
+        paths.update("/".join(parts[:i]) for i in range(1, len(parts)))
+    return paths
+
+
+def code_spans(text: str) -> list[tuple[int, str]]:
+    """(line number, code) for inline code spans and the lines of fenced blocks."""
+    spans: list[tuple[int, str]] = []
+    fence: str | None = None
+    for number, line in enumerate(text.splitlines(), start=1):
+        match = FENCE.match(line)
+        if fence is None and match:
+            fence = match.group(1)[0] * 3
+            continue
+        if fence is not None:
+            if match and match.group(1).startswith(fence):
+                fence = None
+            else:
+                spans.append((number, line))
+            continue
+        spans += [(number, span.group(2)) for span in CODE_SPAN.finditer(line)]
+    return spans
+
+
+def path_exists(name: str, bases: list[str], paths: set[str]) -> bool:
+    name = name.rstrip("/").rstrip(".,;:")
+    candidates = [name] + [f"{base}/{name}" for base in bases if base]
+    # `tests/integration/helpers.Listener`: a module and a name in it.
+    candidates += [c.rsplit(".", 1)[0] + ".py" for c in candidates if "." in c.rsplit("/", 1)[-1]]
+    return any(c in paths or f"{c}.py" in paths for c in candidates)
+
+
+def module_exists(name: str, paths: set[str]) -> bool:
+    """`shared.ingest.webhook.append`: a module, or a module and one name in it."""
+    parts = name.split(".")
+    for end in (len(parts), len(parts) - 1):
+        base = "/".join(parts[:end])
+        if f"{base}.py" in paths or f"{base}/__init__.py" in paths:
+            return True
+    return False
+
+
+def code_path_problems(path: Path, paths: set[str]) -> list[tuple[int, str, str]]:
+    base = str(path.parent.relative_to(ROOT)) if ROOT in path.parents else ""
+    base = "" if base == "." else base
+    problems = []
+    for number, code in code_spans(path.read_text(encoding="utf-8")):
+        for name in CODE_PATH.findall(code):
+            if (
+                "/" in name
+                and name.split("/")[0] in TOP_LEVEL
+                and not re.search(r"[*{}<>]", name)
+                and not name.startswith(GENERATED)
+                # `cd dashboard && node scripts/x.mjs`: also from that directory
+                and not path_exists(name, [base, *re.findall(r"\bcd (\S+)", code)], paths)
+            ):
+                problems.append((number, name, "no such path in the repository"))
+        for name in CODE_MODULE.findall(code):
+            if not module_exists(name, paths):
+                problems.append((number, name, "no such module"))
+    return problems
 
 
 def markdown_files() -> list[Path]:
@@ -203,18 +293,23 @@ def problem(link: Link, cache: dict[Path, set[str]]) -> str | None:
 def main(argv: list[str]) -> int:
     files = [Path(a).resolve() for a in argv] if argv else markdown_files()
     cache: dict[Path, set[str]] = {}
+    paths = repository_paths()
     broken = 0
     checked = 0
     for path in files:
+        where = path.relative_to(ROOT) if ROOT in path.parents else path
         for link in links(path):
             checked += 1
             reason = problem(link, cache)
             if reason:
                 broken += 1
-                where = path.relative_to(ROOT) if ROOT in path.parents else path
                 print(f"{where}:{link.line}: {link.target}: {reason}")
+        for number, name, reason in code_path_problems(path, paths):
+            broken += 1
+            print(f"{where}:{number}: `{name}`: {reason}")
     print(
-        f"check_links: {checked} links in {len(files)} files, {broken} broken",
+        f"check_links: {checked} links in {len(files)} files, {broken} broken"
+        " (links, and paths and modules named in code)",
         file=sys.stderr,
     )
     return 1 if broken else 0

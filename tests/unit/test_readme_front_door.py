@@ -65,3 +65,18 @@ def test_a_broken_link_and_a_missing_anchor_fail(tmp_path):
     assert problems[2] == "no such file"
     assert problems[3] and "no heading" in problems[3]
     assert problems[4] and "host" in problems[4]
+
+
+def test_a_renamed_module_named_in_the_docs_fails(tmp_path):
+    module = check_links()
+    page = tmp_path / "page.md"
+    page.write_text(
+        "`shared/ingest/webhook.py`, `python -m shared.ingest.bulk.samples daily`,\n"
+        "`shared.ingest.webhook.append`, `imports/incoming/<id>/<file>`, `functions/webhook_*`\n"
+        "`shared/ml/renamed.py` and `python -m shared.ml.renamed.train`\n"
+    )
+    problems = module.code_path_problems(page, module.repository_paths())
+    assert [(line, name) for line, name, _ in problems] == [
+        (3, "shared/ml/renamed.py"),
+        (3, "shared.ml.renamed.train"),
+    ]
