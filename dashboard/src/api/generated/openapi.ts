@@ -876,6 +876,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/ranking/holdout": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The current model against the baselines on the last 14 days' sales: the catalogue as it stood 14 days ago ranked by each, scored by NDCG@20 against the units sold since */
+        get: operations["ranking_holdout"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/rules": {
         parameters: {
             query?: never;
@@ -1682,7 +1699,7 @@ export interface operations {
         parameters: {
             query?: {
                 day?: string;
-                limit?: string;
+                limit?: number;
                 status?: string;
             };
             header?: never;
@@ -1714,8 +1731,9 @@ export interface operations {
     alerts_run: {
         parameters: {
             query?: {
+                /** @description IST day of the snapshots; default today */
                 day?: string;
-                send_notifications?: string;
+                send_notifications?: boolean;
             };
             header?: never;
             path?: never;
@@ -1841,7 +1859,7 @@ export interface operations {
     analytics_basket: {
         parameters: {
             query?: {
-                min_support?: string;
+                min_support?: number;
             };
             header?: never;
             path?: never;
@@ -1872,7 +1890,7 @@ export interface operations {
     analytics_clv: {
         parameters: {
             query?: {
-                limit?: string;
+                limit?: number;
             };
             header?: never;
             path?: never;
@@ -1932,7 +1950,9 @@ export interface operations {
     analytics_delivery: {
         parameters: {
             query?: {
+                /** @description Last day (YYYY-MM-DD); default today */
                 end?: string;
+                /** @description First day (YYYY-MM-DD); default 29 days before end */
                 start?: string;
             };
             header?: never;
@@ -1964,7 +1984,9 @@ export interface operations {
     analytics_inventory_turnover: {
         parameters: {
             query?: {
+                /** @description Last day (YYYY-MM-DD); default today */
                 end?: string;
+                /** @description First day (YYYY-MM-DD); default 29 days before end */
                 start?: string;
             };
             header?: never;
@@ -1996,8 +2018,10 @@ export interface operations {
     analytics_revenue: {
         parameters: {
             query?: {
+                /** @description Last day (YYYY-MM-DD); default today */
                 end?: string;
-                granularity?: string;
+                granularity?: "daily" | "monthly";
+                /** @description First day (YYYY-MM-DD); default 29 days before end */
                 start?: string;
             };
             header?: never;
@@ -2028,7 +2052,12 @@ export interface operations {
     };
     analytics_sales_by_channel: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Last day (YYYY-MM-DD); default today */
+                end?: string;
+                /** @description First day (YYYY-MM-DD); default 29 days before end */
+                start?: string;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -2058,7 +2087,9 @@ export interface operations {
     analytics_sales_by_city: {
         parameters: {
             query?: {
+                /** @description Last day (YYYY-MM-DD); default today */
                 end?: string;
+                /** @description First day (YYYY-MM-DD); default 29 days before end */
                 start?: string;
             };
             header?: never;
@@ -2090,7 +2121,9 @@ export interface operations {
     analytics_sales_by_state: {
         parameters: {
             query?: {
+                /** @description Last day (YYYY-MM-DD); default today */
                 end?: string;
+                /** @description First day (YYYY-MM-DD); default 29 days before end */
                 start?: string;
             };
             header?: never;
@@ -2122,7 +2155,9 @@ export interface operations {
     analytics_seasonal: {
         parameters: {
             query?: {
+                /** @description Last day (YYYY-MM-DD); default today */
                 end?: string;
+                /** @description First day (YYYY-MM-DD); default 29 days before end */
                 start?: string;
             };
             header?: never;
@@ -2154,8 +2189,10 @@ export interface operations {
     analytics_top_products: {
         parameters: {
             query?: {
+                /** @description Last day (YYYY-MM-DD); default today */
                 end?: string;
-                limit?: string;
+                limit?: number;
+                /** @description First day (YYYY-MM-DD); default 29 days before end */
                 start?: string;
             };
             header?: never;
@@ -2188,9 +2225,10 @@ export interface operations {
         parameters: {
             query?: {
                 action?: string;
+                /** @description The previous page's continuation */
                 continuation?: string;
                 item_id?: string;
-                limit?: string;
+                limit?: number;
             };
             header?: never;
             path?: never;
@@ -2430,6 +2468,7 @@ export interface operations {
     explain: {
         parameters: {
             query?: {
+                /** @description An ISO 8601 time (UTC when it names no zone): what moved the rank since */
                 since?: string;
             };
             header?: never;
@@ -2651,7 +2690,7 @@ export interface operations {
     imports_list: {
         parameters: {
             query?: {
-                limit?: string;
+                limit?: number;
             };
             header?: never;
             path?: never;
@@ -2682,10 +2721,12 @@ export interface operations {
     imports_upload: {
         parameters: {
             query?: {
-                kind?: string;
+                kind?: "sales" | "inventory" | "demand" | "daily_update" | "orders";
+                /** @description The file's name (a raw body) */
                 name?: string;
+                /** @description An order-export preset's id (GET /api/import-presets): the file is an order export mapped with it. Without one, a file whose header matches a preset is imported with it */
                 preset?: string;
-                strict?: string;
+                strict?: boolean;
             };
             header?: never;
             path?: never;
@@ -2751,7 +2792,8 @@ export interface operations {
     imports_report: {
         parameters: {
             query?: {
-                format?: string;
+                /** @description csv: every row error */
+                format?: "json" | "csv";
             };
             header?: never;
             path: {
@@ -2784,6 +2826,7 @@ export interface operations {
     imports_preview: {
         parameters: {
             query?: {
+                /** @description The file's name (a raw body) */
                 name?: string;
             };
             header?: never;
@@ -2853,8 +2896,9 @@ export interface operations {
         parameters: {
             query?: {
                 action?: string;
+                /** @description IST day of the snapshots; default the latest */
                 day?: string;
-                limit?: string;
+                limit?: number;
                 store_id?: string;
             };
             header?: never;
@@ -2919,6 +2963,7 @@ export interface operations {
     inventory_item: {
         parameters: {
             query?: {
+                /** @description IST day of the snapshots; default the latest */
                 day?: string;
             };
             header?: never;
@@ -2983,12 +3028,15 @@ export interface operations {
     inventory_search: {
         parameters: {
             query?: {
-                alert_only?: string;
-                danger?: string;
+                alert_only?: boolean;
+                /** @description Danger levels, e.g. HIGH,CRITICAL */
+                danger?: string[];
+                /** @description IST day of the snapshots; default the latest */
                 day?: string;
-                department?: string;
-                page?: string;
-                page_size?: string;
+                department?: string[];
+                page?: number;
+                page_size?: number;
+                /** @description Text in the title, item id or brand */
                 query?: string;
                 store_id?: string;
             };
@@ -3021,6 +3069,7 @@ export interface operations {
     inventory_store_danger_summary: {
         parameters: {
             query?: {
+                /** @description IST day of the snapshots; default the latest */
                 day?: string;
             };
             header?: never;
@@ -3084,7 +3133,7 @@ export interface operations {
         parameters: {
             query?: {
                 job?: string;
-                limit?: string;
+                limit?: number;
             };
             header?: never;
             path?: never;
@@ -3115,7 +3164,7 @@ export interface operations {
     jobs_daily_run: {
         parameters: {
             query?: {
-                rerun?: string;
+                rerun?: boolean;
             };
             header?: never;
             path?: never;
@@ -3175,7 +3224,7 @@ export interface operations {
     metrics_series: {
         parameters: {
             query?: {
-                range?: string;
+                range?: "hour" | "day";
             };
             header?: never;
             path?: never;
@@ -3207,9 +3256,10 @@ export interface operations {
         parameters: {
             query?: {
                 category?: string;
+                /** @description IST day of the snapshots; default the latest */
                 day?: string;
-                limit?: string;
-                min_risk?: string;
+                limit?: number;
+                min_risk?: number;
                 product_id?: string;
                 store_id?: string;
             };
@@ -3395,7 +3445,7 @@ export interface operations {
     quality_history: {
         parameters: {
             query?: {
-                days?: string;
+                days?: number;
             };
             header?: never;
             path?: never;
@@ -3435,6 +3485,35 @@ export interface operations {
                 "application/json": components["schemas"]["RankRequest"];
             };
         };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    ranking_holdout: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
         responses: {
             /** @description OK */
             200: {

@@ -10,6 +10,7 @@ import { mergeLiveRanking, rankArrow } from "../../lib/ranking";
 import { useApi, useDebounced } from "../../lib/useApi";
 import { Table } from "../../ui/Table";
 import { useLive } from "../../live/LiveProvider";
+import { HoldoutPanel } from "./HoldoutPanel";
 
 const PAGE = 50;
 export const LOW_STOCK = 10;
@@ -181,6 +182,7 @@ export function RankingsPage() {
           </button>
         </div>
       ) : null}
+      <HoldoutPanel />
     </div>
   );
 }
