@@ -46,7 +46,7 @@ from shared.ml.model import RankerModel
 from shared.ml.risk.model import RiskModel
 from shared.ml.risk.train import Config, train
 from shared.ml.sim.catalogue import simulate_catalogue
-from shared.ml.train import SimConfig, train_simulated
+from shared.ml.simulated_training import SimConfig, train_simulated
 from shared.projection import aging
 from shared.projection.windows import window_counts
 from shared.ranking.ranker import Ranker

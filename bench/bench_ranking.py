@@ -52,7 +52,7 @@ from shared.ml.explain import explain
 from shared.ml.features import FeatureContext, build_features
 from shared.ml.model import RankerModel
 from shared.ml.sim.catalogue import SPECS
-from shared.ml.train import QUICK, train_simulated
+from shared.ml.simulated_training import QUICK, train_simulated
 from shared.ml.vocabulary import CATEGORIES
 from shared.projection.fold import BUCKET_HOURS, apply_event, new_state
 from shared.projection.windows import band_changes, window_counts

@@ -1,8 +1,8 @@
 """The Entra credential for identity-based connections.
 
-In Azure it resolves to the app's user-assigned managed identity (``*__clientId``); on an
-operator's machine to their ``az login``, which is how ``python -m shared.ml.train --promote``
-publishes a model to the deployed storage account without any key.
+In Azure it resolves to the app's user-assigned managed identity (``*__clientId``); on an operator's
+machine to their ``az login``, which is how ``python -m shared.ml.train_ranker --promote`` publishes
+a model to the deployed storage account without any key.
 """
 
 from __future__ import annotations

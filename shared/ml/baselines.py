@@ -1,9 +1,9 @@
 """The simple rankings a seller could build from the same features, and the fallback to one.
 
-Training reports the model against each of them (``shared.ml.train``), and the evaluation over
-many simulated worlds (``shared.ml.evaluate``) per kind of data. Where the model does not beat
-the strongest one by ``REQUIRED_LIFT``, the model's metadata records a fallback and the scorer
-ranks those rows by that baseline (``RankerModel.score``). A fallback is keyed by
+Training reports the model against each of them (``shared.ml.ranker_training``), and the evaluation
+over many simulated worlds (``shared.ml.evaluate``) per kind of data. Where the model does not beat
+the strongest one by ``REQUIRED_LIFT``, the model's metadata records a fallback and the scorer ranks
+those rows by that baseline (``RankerModel.score``). A fallback is keyed by
 
 - a marketplace: its items in live mode (webhook data), except those whose sales come in files;
 - ``files`` (``FILES_KIND``): items whose sales come in sales files (their rows carry the sales

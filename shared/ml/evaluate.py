@@ -3,9 +3,10 @@
 ``python -m shared.ml.evaluate``           the full run (docs/ranking.md's table)
 ``python -m shared.ml.evaluate --small``   a reduced size, a few minutes (``make bench``)
 
-Training. One model is trained exactly as a fresh stack's first model is (``shared.ml.train``'s
-``QUICK`` configuration, or a smaller one with ``--small``): the demo and live-like observation
-of one simulated world and the world of file-sending sellers beside it.
+Training. One model is trained exactly as a fresh stack's first model is
+(``shared.ml.simulated_training``'s ``QUICK`` configuration, or a smaller one with ``--small``): the
+demo and live-like observation of one simulated world and the world of file-sending sellers beside
+it.
 
 Test worlds. ``--worlds`` (at least 10) further worlds, each with its own seed (none of the
 training seeds) and its own item ids (``T<k>-``), so no item, shopper or hidden demand of a test
@@ -25,9 +26,9 @@ the strongest baseline (highest mean), the model's lift over it with a 95% inter
 it. The decision: where the interval's lower bound is below ``REQUIRED_LIFT`` (+10%), the kind is
 ranked by its strongest fallback baseline in production. ``--write-evidence`` stores the decisions
 (``shared/ml/evidence.json``), which the trainer applies to every model it trains
-(``shared.ml.train``: ``fallback`` and ``fallback_evidence`` in the model's metadata). ``served``
-is what production ranks with those decisions (applied to sellers' kinds only: the demo feed
-shows the model): on ``mixed`` each row is scored by its own kind's rule (fallback rows mapped
+(``shared.ml.ranker_training``: ``fallback`` and ``fallback_evidence`` in the model's metadata).
+``served`` is what production ranks with those decisions (applied to sellers' kinds only: the demo
+feed shows the model): on ``mixed`` each row is scored by its own kind's rule (fallback rows mapped
 onto the model's scale from the world's own features, no labels).
 
 All of it is simulated data (``shared.ml.sim``), not real sellers.
@@ -59,21 +60,17 @@ from shared.ml.baselines import (
 )
 from shared.ml.features import COLUMN, FEATURE_VERSION, FILE_SIGNALS, apply_context, context_of
 from shared.ml.model import RankerModel
+from shared.ml.ndcg import evaluate
+from shared.ml.ranker_training import EVIDENCE_APPLIES_TO, EVIDENCE_PATH, live_kinds
 from shared.ml.sim.simulator import Simulator, as_sent, simulate_catalogue
-from shared.ml.train import (
-    EVIDENCE_APPLIES_TO,
-    EVIDENCE_PATH,
+from shared.ml.simulated_training import (
     FILES_SEED_OFFSET,
     QUICK,
-    Dataset,
     FileWorld,
     SimConfig,
-    build_dataset,
-    evaluate,
-    live_kinds,
-    make_cutoffs,
     train_simulated,
 )
+from shared.ml.training_set import Dataset, build_dataset, make_cutoffs
 
 MIXED_KIND = "mixed"
 TEST_SEED_OFFSET = 2000
@@ -380,7 +377,8 @@ def _ranked_by(kind: str, decision: str) -> str:
 
 
 def evidence(result: Mapping[str, Any]) -> dict[str, Any]:
-    """The decisions per kind, as the trainer reads them (``shared.ml.train.load_evidence``)."""
+    """The decisions per kind, as the trainer reads them
+    (``shared.ml.ranker_training.load_evidence``)."""
     return {
         "command": result["command"],
         "measured": result["measured"],

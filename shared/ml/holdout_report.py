@@ -2,12 +2,12 @@
 
 The catalogue is ranked as it stood at the start of the window (``cutoff``, midnight UTC 14 days
 before the last complete UTC day ends): features from the events before it only, with the one
-feature builder training uses (``shared.ml.train.build_dataset``). The current model and each
-fallback baseline (``shared.ml.baselines``) rank it; each ranking is scored against the units
-really sold in the window, by NDCG@20 with the training label's grading (``shared.ml.train``:
-relevance ``ceil(log2(1 + units))``, ties broken by one fixed random order). Units sold follow
-the one sale definition (``shared.core.sales``, applied by the projection's fold), so an Amazon
-hour with a sales notification is not counted twice with its order lines.
+feature builder training uses (``shared.ml.training_set.build_dataset``). The current model and each
+fallback baseline (``shared.ml.baselines``) rank it; each ranking is scored against the units really
+sold in the window, by NDCG@20 with the training label's grading (``shared.ml.ranker_training``:
+relevance ``ceil(log2(1 + units))``, ties broken by one fixed random order). Units sold follow the
+one sale definition (``shared.core.sales``, applied by the projection's fold), so an Amazon hour
+with a sales notification is not counted twice with its order lines.
 
 Per kind of data (the kinds the evaluation and the fallback rules use: ``files``, each live kind
 of marketplace, ``demo``) the report says which ranking won, by how much, over how many
@@ -39,7 +39,9 @@ from shared.ml.baselines import (
     from_files,
 )
 from shared.ml.features import COLUMN
-from shared.ml.train import build_dataset, live_kinds, ndcg_at
+from shared.ml.ndcg import ndcg_at
+from shared.ml.ranker_training import live_kinds
+from shared.ml.training_set import build_dataset
 from shared.ml.vocabulary import marketplace_code
 from shared.projection.fold import apply_event, as_datetime, new_state
 from shared.projection.windows import day_key

@@ -1,9 +1,9 @@
 """The predictor: a trained LightGBM ranker with its ordered feature contract.
 
-The trainer (``shared.ml.train``) fits and serialises; this class only loads and predicts, so
-the serving path never imports training code. A model remembers the exact ordered feature list
-it was trained with and the version of the features' meaning (``FEATURE_VERSION``), and scoring
-refuses any other list or version instead of silently mis-reading columns.
+The trainer (``shared.ml.ranker_training``) fits and serialises; this class only loads and predicts,
+so the serving path never imports training code. A model remembers the exact ordered feature list it
+was trained with and the version of the features' meaning (``FEATURE_VERSION``), and scoring refuses
+any other list or version instead of silently mis-reading columns.
 
 A model may carry a ``fallback`` (metadata, written by the trainer): the kinds of data it does
 not rank well enough (marketplaces in live mode, sellers who send files, the demo feed), each
@@ -38,7 +38,8 @@ class RankerModel:
         if self.features and names != self.features:
             raise ModelError(
                 f"model {self.version} is inconsistent: metadata lists {len(self.features)} "
-                f"features, the booster {len(names)}; republish it with python -m shared.ml.train"
+                f"features, the booster {len(names)}; republish it with "
+                "python -m shared.ml.train_ranker"
             )
         self.features = names
         # Per marketplace or kind of data, the baseline its rows are ranked by (may be empty).
@@ -69,7 +70,7 @@ class RankerModel:
                 raise FeatureMismatch(
                     f"model {self.version} was trained with feature version "
                     f"{self.feature_version}, the scorer builds {feature_version} (same columns, "
-                    "new meaning): retrain with python -m shared.ml.train",
+                    "new meaning): retrain with python -m shared.ml.train_ranker",
                     model_version=self.version,
                 )
             return
@@ -82,7 +83,7 @@ class RankerModel:
         )
         raise FeatureMismatch(
             f"model {self.version} was trained with {list(self.features)} features, the scorer "
-            f"builds {list(expected)}{detail}: retrain with python -m shared.ml.train",
+            f"builds {list(expected)}{detail}: retrain with python -m shared.ml.train_ranker",
             model_version=self.version,
         )
 
@@ -91,7 +92,8 @@ class RankerModel:
         if X.ndim != 2 or X.shape[1] != len(self.features):
             raise FeatureMismatch(
                 f"model {self.version} expects {len(self.features)} feature columns, got "
-                f"{X.shape[1] if X.ndim == 2 else X.shape}: retrain with python -m shared.ml.train",
+                f"{X.shape[1] if X.ndim == 2 else X.shape}: retrain with "
+                "python -m shared.ml.train_ranker",
                 model_version=self.version,
             )
         if len(X) == 0:

@@ -9,7 +9,7 @@ from shared.live import triggers
 from shared.ml.registry import ModelRegistry
 from shared.ml.sim import seed
 from shared.ml.sim.simulator import simulate_catalogue
-from shared.ml.train import ensure_model
+from shared.ml.simulated_training import ensure_model
 from tests.integration.helpers import unprojected
 
 pytestmark = pytest.mark.integration

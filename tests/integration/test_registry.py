@@ -18,8 +18,10 @@ from azure.storage.blob import ContainerClient
 from shared.adapters.blob import BlobStore
 from shared.core.errors import FeatureMismatch, ModelError
 from shared.ml.features import FEATURE_VERSION, FEATURES
+from shared.ml.ndcg import evaluate
+from shared.ml.ranker_training import publish
 from shared.ml.registry import POINTER, ModelRegistry
-from shared.ml.train import SimConfig, ensure_model, evaluate, publish, train_simulated
+from shared.ml.simulated_training import SimConfig, ensure_model, train_simulated
 from shared.ranking.ranker import Ranker
 
 pytestmark = pytest.mark.integration
@@ -103,7 +105,7 @@ def test_promotes_better_models_and_refuses_worse(store, trained):
     (good, holdout), (weak, _) = trained
     registry = ModelRegistry(store)
     assert registry.current_version() is None
-    with pytest.raises(ModelError, match=r"python -m shared.ml.train --promote"):
+    with pytest.raises(ModelError, match=r"python -m shared.ml.train_ranker --promote"):
         registry.current()
 
     first = registry.publish(weak.to_text(), _renamed(weak, "-a"))
@@ -174,7 +176,9 @@ def test_a_current_model_with_other_features_is_refused_and_replaced(store, trai
     meta = {**good.metadata, "version": "old-features", "features": names}
     registry = ModelRegistry(store)
     registry.promote_if_better(registry.publish(old.model_to_string(), meta))
-    with pytest.raises(FeatureMismatch, match=re.escape("retrain with python -m shared.ml.train")):
+    with pytest.raises(
+        FeatureMismatch, match=re.escape("retrain with python -m shared.ml.train_ranker")
+    ):
         Ranker(registry.current())
 
     other = {**_renamed(good, "-new")}

@@ -1,4 +1,4 @@
-"""Training from the real event log: ``python -m shared.ml.train --source cosmos``."""
+"""Training from the real event log: ``python -m shared.ml.train_ranker --source cosmos``."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from shared.adapters.blob import model_store
 from shared.core.records import utcnow
 from shared.core.settings import get_settings
 from shared.ingest import webhook
-from shared.ml import train
+from shared.ml import train_ranker as train
 from shared.ml.sim.simulator import Simulator, simulate_catalogue
 from shared.projection import fold
 

@@ -19,7 +19,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from shared.ingest.bulk import events as planners
-from shared.ml.train import SimConfig, train_simulated
+from shared.ml.simulated_training import SimConfig, train_simulated
 from shared.projection import fold, kpis
 from shared.ranking.ranker import Ranker
 from tests.reliability.test_fold_properties import BASE, events, feed, steps, write_log

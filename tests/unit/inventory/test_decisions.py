@@ -11,7 +11,7 @@ import pytest
 
 from shared.inventory import decisions
 from shared.ml.sim.simulator import Simulator, simulate_catalogue
-from shared.ml.train import SimConfig, train_simulated
+from shared.ml.simulated_training import SimConfig, train_simulated
 from shared.projection import aging
 from shared.projection.fold import apply_event, new_state
 from shared.projection.windows import window_counts

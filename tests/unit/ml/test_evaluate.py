@@ -9,7 +9,9 @@ import pytest
 from shared.ml.baselines import BASELINES, FALLBACK_BASELINES, REQUIRED_LIFT
 from shared.ml.evaluate import MIXED_KIND, evidence, markdown, mix, summarise_kind
 from shared.ml.features import COLUMN, FEATURES
-from shared.ml.train import Dataset, SimConfig, load_evidence, train_simulated
+from shared.ml.ranker_training import load_evidence
+from shared.ml.simulated_training import SimConfig, train_simulated
+from shared.ml.training_set import Dataset
 
 pytestmark = pytest.mark.unit
 
@@ -162,7 +164,7 @@ def test_the_stored_evidence_is_the_evaluations_rule_and_every_model_trained_app
     """``shared/ml/evidence.json``: each kind is ranked by the model only where the lower end
     of its interval clears the bar; the command line and a fresh stack apply it."""
     from shared.ml.baselines import DEMO_KIND, FILES_KIND
-    from shared.ml.train import EVIDENCE_APPLIES_TO, live_kinds
+    from shared.ml.ranker_training import EVIDENCE_APPLIES_TO, live_kinds
 
     stored = load_evidence()
     assert set(stored["kinds"]) == {DEMO_KIND, *live_kinds(), FILES_KIND}

@@ -23,7 +23,7 @@ def test_feature_mismatch_is_refused_with_what_to_do(small_model):
         small_model.check_features((*FEATURES[:-1], "brand_code"))
     message = str(exc.value)
     assert f"model {small_model.version} was trained with" in message
-    assert "brand_code" in message and "retrain with python -m shared.ml.train" in message
+    assert "brand_code" in message and "retrain with python -m shared.ml.train_ranker" in message
     with pytest.raises(FeatureMismatch, match="different order"):
         small_model.check_features(tuple(reversed(FEATURES)))
     with pytest.raises(FeatureMismatch, match="retrain"):

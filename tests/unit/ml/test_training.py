@@ -7,7 +7,9 @@ import pytest
 
 from shared.core.records import Event
 from shared.ml.features import COLUMN, FEATURES
-from shared.ml.train import build_dataset, metrics_table, ndcg_at
+from shared.ml.ndcg import ndcg_at
+from shared.ml.train_ranker import metrics_table
+from shared.ml.training_set import build_dataset
 
 pytestmark = pytest.mark.unit
 
@@ -118,7 +120,7 @@ def test_second_world_has_its_own_seed_and_disjoint_items(small_trained):
 
 
 def test_in_stock_popularity_puts_out_of_stock_items_last():
-    from shared.ml.train import baseline_scores
+    from shared.ml.baselines import baseline_scores
 
     X = np.zeros((3, len(FEATURES)), dtype=np.float32)
     X[:, COLUMN["units_7d"]] = [9, 3, 0]
@@ -132,7 +134,7 @@ def test_reported_per_kind_of_data_with_a_fallback_where_the_model_is_not_ten_pe
     small_trained,
 ):
     from shared.ml.baselines import FALLBACK_BASELINES
-    from shared.ml.train import live_kinds
+    from shared.ml.ranker_training import live_kinds
 
     model, _ = small_trained
     metrics = model.metadata["metrics"]
