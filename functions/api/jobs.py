@@ -10,7 +10,7 @@ from functions.http_util import READ_ROLES, WRITE_ROLES, json_response, parse_mo
 from shared.adapters.cosmos import get_store
 from shared.audit import trail
 from shared.core.settings import get_settings
-from shared.jobs import daily_run, ledger
+from shared.jobs import daily_run, run_ledger
 
 
 class JobsQuery(BaseModel):
@@ -32,8 +32,8 @@ def jobs_list(req: func.HttpRequest) -> func.HttpResponse:
     require_role(req, READ_ROLES)
     query = parse_model(JobsQuery, dict(req.params))
     settings = get_settings()
-    policy = ledger.Policy.from_settings(settings)
-    runs = ledger.recent(get_store(), query.job or None, query.limit)
+    policy = run_ledger.Policy.from_settings(settings)
+    runs = run_ledger.recent(get_store(), query.job or None, query.limit)
     names = daily_run.step_names()
     return json_response(
         {
@@ -69,9 +69,9 @@ def jobs_daily_run(req: func.HttpRequest) -> func.HttpResponse:
     return json_response({"run": run, "links": {"runs": "/api/jobs?job=daily"}}, 202)
 
 
-def _view(run: dict, names: list[str], policy: ledger.Policy) -> dict:
+def _view(run: dict, names: list[str], policy: run_ledger.Policy) -> dict:
     steps = run.get("steps", {})
     ordered = [{"name": n, **steps.get(n, {"status": "pending"})} for n in names]
     ordered += [{"name": n, **s} for n, s in steps.items() if n not in names]
-    ready = ledger.ready_at(run, policy)
+    ready = run_ledger.ready_at(run, policy)
     return {**run, "steps": ordered, "retry_at": ready.isoformat() if ready else None}

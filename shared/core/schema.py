@@ -42,7 +42,7 @@ LOCATIONS = ContainerSpec("locations", "/id")
 # Data-quality runs, partitioned by UTC day, kept 400 days so a year's trend can be drawn.
 QUALITY = ContainerSpec("quality", "/day", default_ttl=400 * DAY_SECONDS)
 # The run ledger of scheduled jobs: one document per job and day (claim, heartbeats, steps),
-# partitioned by job name (shared.jobs.ledger), kept 400 days.
+# partitioned by job name (shared.jobs.run_ledger), kept 400 days.
 JOBS = ContainerSpec("jobs", "/job", default_ttl=400 * DAY_SECONDS)
 # The alert log: one document per alert (item, store, danger level, day) with its delivery to
 # each recipient, partitioned by IST day (shared.alerts.log), kept 400 days.

@@ -22,8 +22,8 @@ from shared.core.errors import Conflict, ServiceUnavailable
 from shared.core.records import utcnow
 from shared.core.settings import Settings
 from shared.inventory import daily
-from shared.jobs import ledger, schedule
-from shared.jobs.ledger import Policy, Run
+from shared.jobs import run_ledger, schedule
+from shared.jobs.run_ledger import Policy, Run
 from shared.jobs.runner import Outcome, Step, run_steps
 
 JOB = "daily"
@@ -51,7 +51,7 @@ def step_names() -> list[str]:
 def tick(store: Store, settings: Settings, now: datetime | None = None) -> Outcome | None:
     """One timer tick: None when there is nothing for this instance to do."""
     due = schedule.due(now or utcnow(), settings.daily_job_hour_ist)
-    run = ledger.claim(
+    run = run_ledger.claim(
         store, JOB, due.day, Policy.from_settings(settings), resume_only=due.resume_only
     )
     return None if run is None else execute(run, store, settings)
@@ -66,9 +66,9 @@ def start_now(store: Store, settings: Settings, *, rerun: bool) -> dict[str, Any
     """Claim today's run and run it on a thread of this instance; the run's document at the
     start. If this instance dies, the ledger lets the next tick take the run over."""
     day = schedule.ist_day(utcnow())
-    run = ledger.claim(store, JOB, day, Policy.from_settings(settings), reopen=rerun)
+    run = run_ledger.claim(store, JOB, day, Policy.from_settings(settings), reopen=rerun)
     if run is None:
-        current = ledger.get(store, JOB, day) or {}
+        current = run_ledger.get(store, JOB, day) or {}
         hint = " (rerun=true starts it again)" if current.get("status") == "succeeded" else ""
         raise Conflict(
             f"the run of {day} is {current.get('status', 'held by another instance')}{hint}",

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from shared.adapters.cosmos import Store
-from shared.jobs.ledger import CONTAINER, run_id
+from shared.jobs.run_ledger import CONTAINER, run_id
 
 JOB = "lake"
 RUNS_KEPT = 48  # per day: the job runs hourly

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from shared.core.errors import LeaseLost
-from shared.jobs.ledger import Run
+from shared.jobs.run_ledger import Run
 
 log = logging.getLogger("resight.jobs")
 C = TypeVar("C")

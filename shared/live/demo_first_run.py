@@ -18,14 +18,14 @@ from shared.analytics import job as lake_job
 from shared.core.dataset import current
 from shared.core.records import utcnow
 from shared.core.settings import get_settings
-from shared.jobs import daily_run, ledger, schedule
+from shared.jobs import daily_run, run_ledger, schedule
 from shared.quality import runs as quality_runs
 
 log = logging.getLogger("resight.demo")
 
 
 def needed(store: Store) -> bool:
-    return current() == "demo" and not ledger.recent(store, daily_run.JOB, 1)
+    return current() == "demo" and not run_ledger.recent(store, daily_run.JOB, 1)
 
 
 def start(store: Store) -> threading.Thread:
@@ -48,8 +48,8 @@ def run(store: Store) -> None:
             len(lake.get("days") or []),
             lake.get("seconds") or 0.0,
         )
-        claimed = ledger.claim(
-            store, daily_run.JOB, schedule.ist_day(now), ledger.Policy.from_settings(settings)
+        claimed = run_ledger.claim(
+            store, daily_run.JOB, schedule.ist_day(now), run_ledger.Policy.from_settings(settings)
         )
         if claimed is not None:
             outcome = daily_run.execute(claimed, store, settings)

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from shared.inventory import daily
-from shared.jobs import ledger
+from shared.jobs import run_ledger
 from tests.integration.conftest import DevHost, eventually, stop_devhost
 from tests.integration.helpers import principal
 from tests.integration.jobs_helpers import GraphFake, seed_danger, start_job_devhost, today
@@ -47,7 +47,7 @@ def test_a_killed_run_resumes_without_duplicates(host, store):
         line = worker.stdout.readline()
         assert line.strip() == "worked alerts", line
         # the worker holds the run: snapshot done, alerts sent but not recorded
-        held = ledger.get(store, "daily", today())
+        held = run_ledger.get(store, "daily", today())
         assert held["status"] == "running" and held["attempt"] == 1
         assert held["steps"]["snapshot"]["status"] == "done"
         assert held["steps"]["alerts"]["status"] == "running"

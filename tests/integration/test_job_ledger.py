@@ -9,8 +9,8 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from shared.core.errors import LeaseLost
-from shared.jobs import ledger
-from shared.jobs.ledger import Policy
+from shared.jobs import run_ledger
+from shared.jobs.run_ledger import Policy
 from shared.jobs.runner import run_steps
 
 pytestmark = pytest.mark.integration
@@ -38,7 +38,7 @@ def day() -> date:
 
 
 def claim(store, day, clock, owner, **kw):
-    return ledger.claim(store, "test", day, POLICY, owner=owner, clock=clock, **kw)
+    return run_ledger.claim(store, "test", day, POLICY, owner=owner, clock=clock, **kw)
 
 
 def test_the_first_claim_wins_and_a_second_instance_gets_nothing(store, day):
@@ -46,13 +46,13 @@ def test_the_first_claim_wins_and_a_second_instance_gets_nothing(store, day):
     first = claim(store, day, clock, "a")
     assert first is not None and first.attempt == 1
     assert claim(store, day, clock, "b") is None
-    doc = ledger.get(store, "test", day)
+    doc = run_ledger.get(store, "test", day)
     assert doc["owner"] == "a" and doc["status"] == "running"
 
 
 def test_resume_only_never_starts_a_day(store, day):
     assert claim(store, day, Clock(), "a", resume_only=True) is None
-    assert ledger.get(store, "test", day) is None
+    assert run_ledger.get(store, "test", day) is None
 
 
 def test_a_stale_run_is_taken_over_after_the_backoff_and_the_old_holder_stops(store, day):
@@ -67,7 +67,7 @@ def test_a_stale_run_is_taken_over_after_the_backoff_and_the_old_holder_stops(st
     with pytest.raises(LeaseLost):
         a.heartbeat()
     b.heartbeat()
-    doc = ledger.get(store, "test", day)
+    doc = run_ledger.get(store, "test", day)
     assert doc["owner"] == "b" and doc["attempts"][0]["outcome"] == "stale"
 
 
@@ -78,7 +78,7 @@ def test_heartbeats_keep_a_slow_run_alive(store, day):
         clock.advance(50)
         a.heartbeat()
         assert claim(store, day, clock, "b") is None
-    assert ledger.get(store, "test", day)["owner"] == "a"
+    assert run_ledger.get(store, "test", day)["owner"] == "a"
 
 
 def test_two_claimants_of_a_stale_run_one_wins(store, day):
@@ -86,10 +86,14 @@ def test_two_claimants_of_a_stale_run_one_wins(store, day):
     claim(store, day, clock, "a")
     clock.advance(1000)
     # both read the same stale document; the ETag lets only one write
-    current = store.read("jobs", ledger.run_id("test", day), "test")
+    current = store.read("jobs", run_ledger.run_id("test", day), "test")
     now = clock()
-    b = ledger._take_over(store, current, "b", POLICY, clock, now, outcome="stale", restart=False)
-    c = ledger._take_over(store, current, "c", POLICY, clock, now, outcome="stale", restart=False)
+    b = run_ledger._take_over(
+        store, current, "b", POLICY, clock, now, outcome="stale", restart=False
+    )
+    c = run_ledger._take_over(
+        store, current, "c", POLICY, clock, now, outcome="stale", restart=False
+    )
     assert b is not None and c is None
 
 
@@ -102,7 +106,7 @@ def test_attempts_are_bounded(store, day):
         assert run is not None and run.attempt == attempt
     clock.advance(10_000)
     assert claim(store, day, clock, "d") is None
-    doc = ledger.get(store, "test", day)
+    doc = run_ledger.get(store, "test", day)
     assert doc["status"] == "failed" and doc["error"] == "no heartbeat"
     # a failed day stays failed for the timer; only a manual re-run reopens it
     assert claim(store, day, clock, "e") is None
@@ -126,7 +130,7 @@ def test_a_resumed_run_skips_the_steps_already_done(store, day):
     first = claim(store, day, clock, "a")
     outcome = run_steps(first, [("one", step("one")), ("two", step("two", fail=True))], {})
     assert outcome.status == "retrying" and "two broke" in (outcome.error or "")
-    doc = ledger.get(store, "test", day)
+    doc = run_ledger.get(store, "test", day)
     assert doc["steps"]["one"]["status"] == "done" and doc["steps"]["one"]["result"] == {"rows": 3}
     assert doc["steps"]["two"]["status"] == "running"
     # retried only after the backoff, counted from the failure
@@ -139,7 +143,7 @@ def test_a_resumed_run_skips_the_steps_already_done(store, day):
     assert outcome.status == "succeeded"
     assert outcome.skipped == ["one"] and outcome.ran == ["two"]
     assert calls == ["one", "two", "two"]
-    doc = ledger.get(store, "test", day)
+    doc = run_ledger.get(store, "test", day)
     assert doc["status"] == "succeeded" and doc["attempts"][0]["outcome"] == "error"
     assert claim(store, day, clock, "c") is None  # done: nobody runs it again
 
@@ -180,4 +184,4 @@ def test_a_run_taken_over_mid_step_stops_before_its_next_step(store, day):
 
     outcome = run_steps(a, [("slow", slow), ("after", after)], {})
     assert outcome.status == "lost" and ran == ["slow"]
-    assert ledger.get(store, "test", day)["owner"] == "b"
+    assert run_ledger.get(store, "test", day)["owner"] == "b"

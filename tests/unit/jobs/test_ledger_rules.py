@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from shared.jobs.ledger import Policy, ready_at, verdict
+from shared.jobs.run_ledger import Policy, ready_at, verdict
 from shared.jobs.schedule import due
 
 pytestmark = pytest.mark.unit
