@@ -8,6 +8,7 @@ from functions.jobs import bp as jobs
 from functions.lake import bp as lake
 from functions.mock_timer import bp as mock_timer
 from functions.rank_timer import bp as rank_timer
+from functions.sp_api_catchup import bp as sp_api_catchup
 from functions.webhook_amazon import bp as webhook_amazon
 from functions.webhook_meesho import bp as webhook_meesho
 from functions.webhook_myntra import bp as webhook_myntra
@@ -28,6 +29,7 @@ for blueprint in (
     imports,
     lake,
     jobs,
+    sp_api_catchup,
     api,
 ):
     app.register_functions(blueprint)

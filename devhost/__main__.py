@@ -239,11 +239,16 @@ def serve(args: argparse.Namespace, sock: socket.socket) -> int:
 
         # The catch-up and the history report call it with the local credentials; it starts
         # empty (orders come from tests, or put_order in a shell).
-        FakeSpApi(
+        fake_sp_api = FakeSpApi(
             client_id=os.environ.get("AmazonSpApi__lwaClientId", ""),
             client_secret=os.environ.get("AmazonSpApi__lwaClientSecret", ""),
             refresh_token=os.environ.get("AmazonSpApi__refreshToken", ""),
-        ).start(port)
+        )
+        try:
+            fake_sp_api.start(port)
+        except OSError:
+            # Another devhost on this machine serves it already (parallel test hosts).
+            log.warning("port %s is taken: this devhost starts no fake SP-API", port)
     pollers = [
         triggers.ChangeFeedPoller(name, b, fn, get_store(), stop)
         for name, b, fn in triggers.triggers_of(function_app, "cosmosDBTrigger")

@@ -277,6 +277,16 @@ class SpApiClient:
             s = self.stats.of(name)
             s.rate, s.burst = op.rate, op.burst
 
+    def take_stats(self) -> dict[str, Any]:
+        """The stats since the last take, and counting starts again (rates are kept)."""
+        taken = self.stats.to_dict()
+        fresh = Stats()
+        for name, old in self.stats.operations.items():
+            s = fresh.of(name)
+            s.rate, s.burst = old.rate, old.burst
+        self.stats = fresh
+        return taken
+
     # -- operations --------------------------------------------------------------------------
 
     def get_orders(

@@ -28,6 +28,7 @@ notification id (plus order item / array index), making a redelivery an idempote
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -136,8 +137,7 @@ def _order_change(payload, nid, ntype, occurred, received_at) -> list[Event]:
         raise ValidationFailed(
             "'Summary.OrderItems' must be a non-empty list", field="Summary.OrderItems"
         )
-    cancel = status in CANCELLED
-    events = []
+    lines = []
     for i, item in enumerate(items):
         path = f"Summary.OrderItems[{i}]"
         sku = as_str(
@@ -145,40 +145,77 @@ def _order_change(payload, nid, ntype, occurred, received_at) -> list[Event]:
             f"{path}.SellerSKU",
         )
         qty = as_int(field(item, "Quantity"), f"{path}.Quantity", minimum=1)
-        line = item.get("OrderItemId") or str(i)
+        lines.append(OrderLine(item.get("OrderItemId") or str(i), sku, qty))
+    # The notification id is not used on purpose: each status change has a new one.
+    del nid
+    return order_events(
+        order_id,
+        status,
+        lines,
+        raw_type=ntype,
+        occurred=occurred,
+        received_at=received_at,
+        region=summary.get("DestinationPostalCode"),
+    )
+
+
+@dataclass(frozen=True)
+class OrderLine:
+    line: str  # the order item id (``OrderItemId``)
+    sku: str
+    quantity: int
+
+
+def order_events(
+    order_id: str,
+    status: str,
+    lines: list[OrderLine],
+    *,
+    raw_type: str,
+    occurred: datetime,
+    received_at: datetime,
+    placed: datetime | None = None,
+    region: str | None = None,
+) -> list[Event]:
+    """An Amazon order's events in a given status, one set per order line: ``order`` (or
+    ``cancel`` when Canceled) and a ``status`` milestone when Shipped. The ORDER_CHANGE
+    notification and the SP-API catch-up (getOrders + getOrderItems) both build them here, so
+    the same line gets the same ids whichever path sees it first.
+
+    Only the first status seen for an order line moves stock; later status changes (Shipped,
+    ...) map to the same ids and are deduplicated."""
+    cancel = status in CANCELLED
+    events = []
+    for line in lines:
         events.append(
             event_from(
-                id=f"amazon:{'cancel' if cancel else 'order'}:{order_id}:{line}",
-                item_id=sku,
+                id=f"amazon:{'cancel' if cancel else 'order'}:{order_id}:{line.line}",
+                item_id=line.sku,
                 marketplace="amazon",
                 kind="cancel" if cancel else "order",
-                raw_type=ntype,
-                occurred_at=occurred,
+                raw_type=raw_type,
+                occurred_at=occurred if cancel or placed is None else placed,
                 received_at=received_at,
                 order_id=order_id,
                 orders=-1 if cancel else 1,
-                stock_delta=qty if cancel else -qty,
-                region=summary.get("DestinationPostalCode"),
+                stock_delta=line.quantity if cancel else -line.quantity,
+                region=region,
             )
         )
         if status in MILESTONES:
             events.append(
                 event_from(
-                    id=f"amazon:status:{order_id}:{line}:{MILESTONES[status]}",
-                    item_id=sku,
+                    id=f"amazon:status:{order_id}:{line.line}:{MILESTONES[status]}",
+                    item_id=line.sku,
                     marketplace="amazon",
                     kind="status",
-                    raw_type=ntype,
+                    raw_type=raw_type,
                     occurred_at=occurred,
                     received_at=received_at,
                     order_id=order_id,
                     status=MILESTONES[status],
                 )
             )
-    # Only the first status seen for an order line moves stock; later status changes
-    # (Shipped, ...) map to the same id and are deduplicated. The notification id is not
-    # used here on purpose: each status change has a new one.
-    del nid
     return events
 
 
