@@ -23,7 +23,7 @@ from shared.adapters.cosmos import get_store
 from shared.audit import trail
 from shared.core.errors import NotFound, PayloadTooLarge, ValidationFailed
 from shared.core.settings import get_settings
-from shared.ingest.bulk import ledger, presets, upload
+from shared.ingest.bulk import import_records, presets, upload
 from shared.ingest.bulk.outcome import Rejected
 from shared.ingest.bulk.preview import preview
 from shared.quality import runs
@@ -247,7 +247,9 @@ def import_presets_delete(req: func.HttpRequest) -> func.HttpResponse:
 def imports_list(req: func.HttpRequest) -> func.HttpResponse:
     require_role(req, READ_ROLES)
     limit = _limit(req, 50, 200)
-    return json_response({"imports": [_with_links(d) for d in ledger.recent(get_store(), limit)]})
+    return json_response(
+        {"imports": [_with_links(d) for d in import_records.recent(get_store(), limit)]}
+    )
 
 
 @api_route(
@@ -258,7 +260,7 @@ def imports_list(req: func.HttpRequest) -> func.HttpResponse:
 )
 def imports_get(req: func.HttpRequest) -> func.HttpResponse:
     require_role(req, READ_ROLES)
-    return json_response(_with_links(ledger.get(get_store(), req.route_params["id"])))
+    return json_response(_with_links(import_records.get(get_store(), req.route_params["id"])))
 
 
 @api_route(
@@ -273,7 +275,7 @@ def imports_get(req: func.HttpRequest) -> func.HttpResponse:
 )
 def imports_report(req: func.HttpRequest) -> func.HttpResponse:
     require_role(req, READ_ROLES)
-    doc = ledger.get(get_store(), req.route_params["id"])
+    doc = import_records.get(get_store(), req.route_params["id"])
     report = doc.get("report") or {}
     fmt = req.params.get("format", "json")
     if fmt not in ("json", "csv"):
@@ -327,7 +329,7 @@ def _with_links(doc: dict) -> dict:
     total, done = progress.get("rows_total"), progress.get("rows_done") or 0
     percent = (
         100.0
-        if doc["status"] in ledger.TERMINAL
+        if doc["status"] in import_records.TERMINAL
         else (round(100 * done / total, 1) if total else 0.0)
     )
     return {

@@ -32,7 +32,7 @@ DEADLETTERS = ContainerSpec("deadletters", "/item_id")
 # Stores page's "rejected deliveries". Never business state.
 DELIVERIES = ContainerSpec("deliveries", "/marketplace", default_ttl=7 * DAY_SECONDS)
 # One document per imported file: status, progress, counts, where its report is
-# (shared.ingest.bulk.ledger).
+# (shared.ingest.bulk.import_records).
 IMPORTS = ContainerSpec("imports", "/id")
 # Saved mappings of marketplaces' order exports onto ReSight's fields, found again by the
 # fingerprint of a file's header (shared.ingest.bulk.presets).

@@ -16,7 +16,7 @@ from shared.adapters.cosmos import get_store
 from shared.catalogue import demo
 from shared.core.records import utcnow
 from shared.core.settings import get_settings
-from shared.ingest.bulk import files, ledger, runner, upload
+from shared.ingest.bulk import files, import_records, runner, upload
 from shared.quality import runs
 
 log = logging.getLogger("resight.imports")
@@ -27,7 +27,7 @@ def import_blob(name: str) -> dict[str, Any] | None:
     result = runner.process(store, blobs, name, get_settings())
     if result is not None and result["status"] == "imported":
         demo.real_data("a finished import")
-    if result is not None and result["status"] in ledger.TERMINAL:
+    if result is not None and result["status"] in import_records.TERMINAL:
         covers = result.get("covers") or {}
         _quality_after(result["id"], date.fromisoformat(covers["last"]) if covers else None)
     return result

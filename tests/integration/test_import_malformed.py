@@ -13,7 +13,7 @@ import pytest
 
 from shared.adapters.blob import imports_store
 from shared.core.errors import ServiceUnavailable
-from shared.ingest.bulk import ledger, runner, writer
+from shared.ingest.bulk import import_records, runner, writer
 from shared.quality import pipeline
 
 pytestmark = pytest.mark.integration
@@ -58,7 +58,7 @@ def test_the_corpus_is_described_completely():
 
 
 def test_every_file_ends_within_one_sweep_with_the_row_and_the_problem(store, blobs, swept):
-    outcomes = {swept[i]: ledger.get(store, i) for i in swept}
+    outcomes = {swept[i]: import_records.get(store, i) for i in swept}
     assert {n: d["status"] for n, d in outcomes.items()} == {
         n: e["status"] for n, e in EXPECTED.items()
     }
@@ -82,7 +82,7 @@ def test_every_file_ends_within_one_sweep_with_the_row_and_the_problem(store, bl
 
 def test_a_row_with_an_extra_cell_shifts_no_other_row(store, swept):
     by_name = {f: i for i, f in swept.items()}
-    doc = ledger.get(store, by_name["extra_cell_first_row.csv"])
+    doc = import_records.get(store, by_name["extra_cell_first_row.csv"])
     assert doc["counts"]["invalid"] == 1 and doc["counts"]["valid"] == 5
     (error,) = doc["errors_sample"]
     assert error["row"] == 2 and error["rule"].startswith("extra cells")
@@ -102,15 +102,15 @@ def test_a_file_that_keeps_failing_is_tried_three_times_then_rejected(store, blo
     monkeypatch.setattr(writer, "append_all", outage)
     for attempt in range(1, runner.MAX_ATTEMPTS + 1):
         pipeline.sweep()
-        doc = ledger.get(store, import_id)
+        doc = import_records.get(store, import_id)
         assert doc["status"] == "failed" and doc["attempts"] == attempt
         assert "503 from the test" in doc["last_error"]
         assert blobs.info(name) is not None  # still in incoming/ for the next sweep
     pipeline.sweep()
-    doc = ledger.get(store, import_id)
+    doc = import_records.get(store, import_id)
     assert doc["status"] == "rejected" and doc["attempts"] == runner.MAX_ATTEMPTS
     assert doc["reason"].startswith("gave up after 3 attempts") and "503" in doc["reason"]
     assert blobs.info(name) is None
     assert blobs.info(f"errors/{import_id}/outage_sales.csv") is not None
     pipeline.sweep()  # nothing left: never a fourth attempt
-    assert ledger.get(store, import_id)["attempts"] == runner.MAX_ATTEMPTS
+    assert import_records.get(store, import_id)["attempts"] == runner.MAX_ATTEMPTS

@@ -12,7 +12,7 @@ from PIL import Image
 
 from shared.adapters.blob import imports_store
 from shared.core.settings import get_settings
-from shared.ingest.bulk import catalogue, ledger, runner, samples, writer
+from shared.ingest.bulk import catalogue, import_records, runner, samples, writer
 from shared.projection import apply
 from shared.quality import pipeline
 
@@ -131,14 +131,14 @@ def test_a_crash_between_steps_loses_nothing_and_duplicates_nothing(store, blobs
         runner.process(store, blobs, name, get_settings())
     assert blobs.info(name) is not None  # still in incoming/
     import_id = runner.import_id_of(blobs.info(name))
-    assert ledger.get(store, import_id)["status"] == "processing"
+    assert import_records.get(store, import_id)["status"] == "processing"
     monkeypatch.setattr(writer, "append_all", real)
     # A redelivery while the first attempt looks alive is left alone ...
     assert runner.process(store, blobs, name, get_settings()) is None
     # ... and picked up once it is stale: the sweep finishes the job.
     monkeypatch.setattr(runner, "STALE", timedelta(0))
     assert pipeline.sweep() == 1
-    done = ledger.get(store, import_id)
+    done = import_records.get(store, import_id)
     assert done["status"] == "imported"
     assert done["counts"]["events_duplicate"] > 0  # the half written before the crash
     total = done["counts"]["events_new"] + done["counts"]["events_duplicate"]

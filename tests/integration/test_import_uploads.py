@@ -11,7 +11,7 @@ import pytest
 from shared.adapters.blob import imports_store
 from shared.core.records import utcnow
 from shared.core.settings import get_settings
-from shared.ingest.bulk import ledger, runner, samples, upload
+from shared.ingest.bulk import import_records, runner, samples, upload
 from tests.integration.helpers import principal
 from tests.integration.test_imports import count, finished
 
@@ -50,7 +50,7 @@ def test_a_reservation_whose_file_never_arrives_is_closed_after_its_link_expires
     assert upload.expire_reservations(store, blobs, utcnow()) == []  # its link is still valid
     later = utcnow() + upload.UPLOAD_LINK_TTL + upload.EXPIRY_GRACE + timedelta(seconds=1)
     assert waiting["id"] in upload.expire_reservations(store, blobs, later)
-    closed = ledger.get(store, waiting["id"])
+    closed = import_records.get(store, waiting["id"])
     assert closed["status"] == "rejected" and "never arrived" in closed["reason"]
     assert upload.expire_reservations(store, blobs, later) == []
 

@@ -9,14 +9,14 @@ import uuid
 
 import pytest
 
-from shared.ingest.bulk import ledger, runner
+from shared.ingest.bulk import import_records, runner
 
 pytestmark = pytest.mark.integration
 
 
 def _queued(store) -> dict:
     import_id = uuid.uuid4().hex
-    doc = ledger.new(
+    doc = import_records.new(
         import_id,
         "sales.csv",
         f"incoming/{import_id}/sales.csv",
@@ -24,16 +24,16 @@ def _queued(store) -> dict:
         strict=False,
         actor="test",
     )
-    ledger.create(store, doc)
-    return ledger.get(store, import_id)
+    import_records.create(store, doc)
+    return import_records.get(store, import_id)
 
 
 def test_a_stale_claim_does_not_reopen_a_finished_import(store):
     seen = _queued(store)  # what the late run read
     assert runner._claim(store, dict(seen))  # the other run claims it ...
-    ledger.update(store, seen["id"], status="imported")  # ... and finishes
+    import_records.update(store, seen["id"], status="imported")  # ... and finishes
     assert not runner._claim(store, seen)
-    assert ledger.get(store, seen["id"])["status"] == "imported"
+    assert import_records.get(store, seen["id"])["status"] == "imported"
 
 
 def test_a_stale_claim_does_not_take_an_import_another_run_is_on(store):
@@ -45,4 +45,4 @@ def test_a_stale_claim_does_not_take_an_import_another_run_is_on(store):
 def test_a_queued_import_is_claimed_once(store):
     seen = _queued(store)
     assert runner._claim(store, seen)
-    assert ledger.get(store, seen["id"])["status"] == "processing"
+    assert import_records.get(store, seen["id"])["status"] == "processing"

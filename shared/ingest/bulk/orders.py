@@ -52,7 +52,7 @@ from shared.core.errors import NotFound, ReSightError, ValidationFailed
 from shared.core.records import MARKETPLACES, Event, utcnow
 from shared.core.settings import Settings
 from shared.ingest import webhook
-from shared.ingest.bulk import files, indian_formats, ledger, presets
+from shared.ingest.bulk import files, import_records, indian_formats, presets
 from shared.ingest.bulk.mapping import STATUSES, Mapping, header_changes, normalise_name
 from shared.ingest.bulk.outcome import ErrorSink, Rejected, marketplaces, strict_failure
 from shared.ingest.bulk.schemas import Kind, _iso_datetimes, _Rows
@@ -565,7 +565,7 @@ def run(
     """Import one order export with ``preset``: the outcome recorded on the import."""
     mapping = presets.mapping_of(preset)
     # A file with buyer keys is not kept once read (``runner._move``): only their hashes are.
-    ledger.update(
+    import_records.update(
         store,
         doc["id"],
         kind=KIND,
@@ -583,7 +583,7 @@ def run(
     wanted = {normalise_name(c) for c in mapping.columns.values()}
     keep = [h for h in header if normalise_name(h) in wanted]
     total = None if files.is_workbook(doc["file"]) else files.count_rows(path)
-    progress = ledger.Progress(store, doc["id"], total, "validating")
+    progress = import_records.Progress(store, doc["id"], total, "validating")
     progress.flush()
     try:
         table = read(path, doc["file"], keep=keep)

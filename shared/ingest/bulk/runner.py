@@ -41,7 +41,8 @@ from shared.adapters.cosmos import Store
 from shared.core.errors import Conflict, NotFound, ReSightError, ServiceUnavailable
 from shared.core.records import utcnow
 from shared.core.settings import Settings
-from shared.ingest.bulk import dedupe, files, ledger, orders, workbook, writer
+from shared.ingest.bulk import dedupe, files, orders, workbook, writer
+from shared.ingest.bulk import import_records as ledger
 from shared.ingest.bulk import outcome as outcome_mod
 from shared.ingest.bulk.events import PLANNERS, USED_COLUMNS, Planned, to_utc
 from shared.ingest.bulk.outcome import ErrorSink, Rejected, marketplaces, strict_failure

@@ -28,7 +28,7 @@ from python_multipart.multipart import MultipartParser, parse_options_header
 from shared.adapters.blob import BLOCK_BYTES, BlobStore
 from shared.adapters.cosmos import Store
 from shared.core.errors import NotFound, PayloadTooLarge, ValidationFailed
-from shared.ingest.bulk import ledger, presets, runner
+from shared.ingest.bulk import import_records, presets, runner
 from shared.ingest.bulk.orders import KIND as ORDERS
 from shared.ingest.bulk.schemas import CSV_KINDS
 
@@ -84,7 +84,7 @@ def expire_reservations(store: Store, blobs: BlobStore, now: datetime) -> list[s
     show them queued for good. Returns their ids. The sweep calls it."""
     cutoff = (now - UPLOAD_LINK_TTL - EXPIRY_GRACE).isoformat()
     stale = store.query(
-        ledger.CONTAINER,
+        import_records.CONTAINER,
         "SELECT c.id, c.blob FROM c WHERE c.status = 'queued' AND c.created_at < @cutoff",
         [("@cutoff", cutoff)],
     )
@@ -92,7 +92,7 @@ def expire_reservations(store: Store, blobs: BlobStore, now: datetime) -> list[s
     for doc in list(stale):
         if blobs.info(doc["blob"]) is not None:
             continue  # it arrived: the trigger or the sweep imports it
-        ledger.update(
+        import_records.update(
             store,
             doc["id"],
             status="rejected",
@@ -173,7 +173,7 @@ def _record(
         kind = ORDERS
     file_name = safe_name(name)
     import_id = uuid.uuid4().hex
-    doc = ledger.new(
+    doc = import_records.new(
         import_id,
         file_name,
         runner.upload_name(import_id, file_name),
@@ -182,7 +182,7 @@ def _record(
         actor=actor,
         preset=preset,
     )
-    ledger.create(store, doc)
+    import_records.create(store, doc)
     return doc
 
 

@@ -16,7 +16,7 @@ from shared.adapters.blob import BlobInfo, BlobStore
 from shared.adapters.cosmos import Store
 from shared.core.records import utcnow
 from shared.core.settings import Settings
-from shared.ingest.bulk import catalogue, files, images, ledger, writer
+from shared.ingest.bulk import catalogue, files, images, import_records, writer
 from shared.ingest.bulk.outcome import ErrorSink, Rejected, marketplaces, strict_failure
 from shared.ingest.bulk.schemas import SHEETS
 from shared.ingest.bulk.validate import MissingColumns, RowError, check_columns, validate
@@ -31,10 +31,10 @@ def run(
     settings: Settings,
     sink: ErrorSink,
 ) -> dict[str, Any]:
-    ledger.update(store, doc["id"], kind="daily_update")
+    import_records.update(store, doc["id"], kind="daily_update")
     sheets = files.workbook_sheets(path, settings.workbook_sheet_aliases)
     total = sum(len(f) for f in sheets.values())
-    progress = ledger.Progress(store, doc["id"], total, "validating")
+    progress = import_records.Progress(store, doc["id"], total, "validating")
     progress.flush()
     valid: dict[str, pd.DataFrame] = {}
     for sheet, frame in sheets.items():
