@@ -12,6 +12,7 @@ from shared.live import holdout
 from shared.ml import holdout_report
 from shared.ml.features import COLUMN
 from shared.ml.sim.simulator import simulate_catalogue
+from tests.integration import holdout_history
 
 pytestmark = pytest.mark.unit
 
@@ -68,18 +69,9 @@ def sold(item: str, day: datetime, units: int) -> list[dict]:
 
 
 def recency_world() -> tuple[list[dict], list[dict]]:
-    """Ten products sold steadily a week before the window and not since; ten started selling
-    the day before it (1..10 units) and go on selling in that order through the window."""
-    products = catalogue(20)
-    events = stocked(products, CUTOFF - timedelta(days=20))
-    for p in products[:10]:
-        for d in range(3, 8):
-            events += sold(p["item_id"], CUTOFF - timedelta(days=d), 5)
-    for k, p in enumerate(products[10:], start=1):
-        events += sold(p["item_id"], CUTOFF - timedelta(days=1), k)
-        for d in range(0, 14, 2):
-            events += sold(p["item_id"], CUTOFF + timedelta(days=d), k)
-    return products, events
+    """The history of ``tests.integration.holdout_history``, around this module's window."""
+    products, events = holdout_history.recency_history(CUTOFF)
+    return products, [e.to_doc() for e in events]
 
 
 def test_when_the_window_follows_recent_sales_the_recency_baseline_wins_over_the_model():
@@ -92,7 +84,7 @@ def test_when_the_window_follows_recent_sales_the_recency_baseline_wins_over_the
     [kind] = result["kinds"]
     assert kind["kind"] == "live:myntra+meesho" and kind["ranked_by"] == "model"
     assert kind["products"] == 20 and kind["selling_products"] == 10
-    assert kind["units_sold"] == 7 * sum(range(1, 11)) == result["units_sold"]
+    assert kind["units_sold"] == holdout_history.WINDOW_UNITS == 385 == result["units_sold"]
     # Units the day before the window put the window's sellers in their exact order.
     assert kind["ndcg"]["recent_velocity"] == 1.0
     assert kind["winner"] == kind["strongest_baseline"] == "recent_velocity"
