@@ -36,7 +36,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from devhost.services import LocalServices, free_port
 from shared.analytics import bronze, job
-from shared.analytics.kpis import Kpis
+from shared.analytics.kpi_queries import Kpis
 from shared.analytics.lake import lake_store, parquet_bytes
 from shared.analytics.warehouse import Warehouse
 from shared.core.settings import get_settings

@@ -13,7 +13,7 @@ import azure.functions as func
 
 from functions.api.blueprint import RouteDoc, api_route
 from functions.http_util import READ_ROLES, json_response, require_role
-from shared.analytics.kpis import Kpis
+from shared.analytics.kpi_queries import Kpis
 from shared.analytics.lake import lake_store
 from shared.analytics.warehouse import Warehouse, WarehouseCache
 from shared.core.errors import ValidationFailed

@@ -29,7 +29,7 @@ from typing import Any
 from shared.adapters.blob import BlobStore
 from shared.adapters.cosmos import Store
 from shared.analytics import build, duck, export, reconcile
-from shared.analytics.kpis import Kpis
+from shared.analytics.kpi_queries import Kpis
 from shared.analytics.lake import lake_store
 from shared.analytics.warehouse import FITTED, Warehouse
 from shared.core import sales

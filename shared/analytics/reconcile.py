@@ -18,7 +18,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from shared.adapters.cosmos import Store
-from shared.analytics.kpis import Kpis
+from shared.analytics.kpi_queries import Kpis
 from shared.quality import checks
 
 NAME, CATEGORY = "reconciliation", "consistency"

@@ -19,7 +19,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from shared.analytics import contracts, export, job
-from shared.analytics.kpis import CLV_HORIZON_DAYS, DEFAULT_MIN_SUPPORT, Kpis
+from shared.analytics.kpi_queries import CLV_HORIZON_DAYS, DEFAULT_MIN_SUPPORT, Kpis
 from shared.analytics.lake import lake_store
 from shared.analytics.warehouse import FITTED, Warehouse
 from shared.core.records import Event, utcnow

@@ -16,7 +16,7 @@ import pytest
 
 from shared.adapters.blob import imports_store
 from shared.analytics import job
-from shared.analytics.kpis import Kpis
+from shared.analytics.kpi_queries import Kpis
 from shared.analytics.lake import lake_store
 from shared.analytics.warehouse import Warehouse
 from shared.core.records import utcnow

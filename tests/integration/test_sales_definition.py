@@ -17,7 +17,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from shared.analytics import job, reconcile
-from shared.analytics.kpis import Kpis
+from shared.analytics.kpi_queries import Kpis
 from shared.analytics.lake import lake_store
 from shared.analytics.warehouse import Warehouse
 from shared.core.records import utcnow

@@ -22,7 +22,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from shared.analytics import build, reconcile
-from shared.analytics.kpis import DAY_TOTALS
+from shared.analytics.kpi_queries import DAY_TOTALS
 from shared.core import sales
 from shared.core.records import Event, hour_key
 from shared.ingest.marketplaces import NORMALISERS
