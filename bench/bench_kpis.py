@@ -21,7 +21,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from shared.core.records import MARKETPLACES, hour_key
-from shared.projection.kpis import KpiAggregate
+from shared.projection.projected_kpis import KpiAggregate
 
 
 def catalogue(n: int, now: datetime, rng: random.Random) -> list[dict]:

@@ -21,7 +21,7 @@ from shared.core.errors import NotFound, ValidationFailed
 from shared.core.records import utcnow
 from shared.ingest.catalogue_updates import update_listing
 from shared.live.state import live
-from shared.projection import kpis
+from shared.projection import projected_kpis
 
 
 @api_route("metrics", "metrics", ["GET"], RouteDoc("KPIs over the last 24 h and all time"))
@@ -43,7 +43,7 @@ def metrics_series(req: func.HttpRequest) -> func.HttpResponse:
     range_ = req.params.get("range", "hour")
     if range_ not in ("hour", "day"):
         raise ValidationFailed("'range' must be 'hour' or 'day'", field="range")
-    return json_response(kpis.series(get_store(), utcnow(), range_))
+    return json_response(projected_kpis.series(get_store(), utcnow(), range_))
 
 
 @api_route("item", "item/{id}", ["GET"], RouteDoc("One product: stock, counters, score, rank"))

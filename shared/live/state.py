@@ -33,7 +33,7 @@ from shared.ingest.listing_ids import AsinIndex
 from shared.live.broadcast import Coalescer
 from shared.live.mock_feed import MockFeed
 from shared.ml.registry import ModelRegistry
-from shared.projection.kpis import KpiAggregate
+from shared.projection.projected_kpis import KpiAggregate
 from shared.ranking import rules as rules_mod
 from shared.ranking import rules_service
 from shared.ranking.ranker import Ranker

@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 
 from shared.ingest.bulk import events as planners
 from shared.ml.simulated_training import SimConfig, train_simulated
-from shared.projection import fold, kpis
+from shared.projection import fold, projected_kpis
 from shared.ranking.ranker import Ranker
 from tests.reliability.test_fold_properties import BASE, events, feed, steps, write_log
 
@@ -75,10 +75,10 @@ def live_loop(batches, on_touched) -> dict[str, dict]:
 
 @given(catalogue_deliveries())
 def test_the_kpi_aggregate_equals_kpis_of_the_final_states(batches):
-    aggregate = kpis.KpiAggregate(low_stock_threshold=5)
+    aggregate = projected_kpis.KpiAggregate(low_stock_threshold=5)
     aggregate.rebase([fold.new_state(p) for p in CATALOGUE], NOW)
     states = live_loop(batches, lambda docs: aggregate.update(docs, NOW))
-    once = kpis.compute(states.values(), NOW, low_stock_threshold=5, mode="live")
+    once = projected_kpis.compute(states.values(), NOW, low_stock_threshold=5, mode="live")
     assert aggregate.snapshot(NOW, mode="live") == once
 
 

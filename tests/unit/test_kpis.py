@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from shared.projection import fold, kpis
+from shared.projection import fold, projected_kpis
 
 pytestmark = pytest.mark.unit
 NOW = datetime(2026, 11, 21, 10, 20, tzinfo=UTC)
@@ -45,13 +45,15 @@ def product(i: int, rng: random.Random) -> dict:
 def test_aggregate_tracks_updates_exactly():
     rng = random.Random(4)
     catalogue = {f"SKU-{i}": product(i, rng) for i in range(60)}
-    aggregate = kpis.KpiAggregate(low_stock_threshold=10)
+    aggregate = projected_kpis.KpiAggregate(low_stock_threshold=10)
     aggregate.rebase(catalogue.values(), NOW)
     for _ in range(5):
         changed = [product(rng.randrange(80), rng) for _ in range(7)]  # some are new items
         catalogue.update({p["item_id"]: p for p in changed})
         aggregate.update(changed, NOW)
-        expected = kpis.compute(catalogue.values(), NOW, low_stock_threshold=10, mode="mock")
+        expected = projected_kpis.compute(
+            catalogue.values(), NOW, low_stock_threshold=10, mode="mock"
+        )
         assert aggregate.snapshot(NOW, mode="mock") == expected
 
 
@@ -61,7 +63,7 @@ def test_window_and_ratios():
     p["buckets"] = {"2026112110": [100, 20, 5, 6, 4995.5], "2026111901": [7, 7, 7, 7, 7.0]}
     p["totals"] = {"views": 107, "clicks": 27, "orders": 12, "units": 13, "revenue": 5002.5}
     p["stock"] = 3
-    snap = kpis.compute([p], NOW, low_stock_threshold=10, mode="mock")
+    snap = projected_kpis.compute([p], NOW, low_stock_threshold=10, mode="mock")
     assert snap["kpis"] == {
         "views": 100,
         "clicks": 20,
@@ -90,7 +92,9 @@ def test_unknown_listings_count_their_sales_but_not_their_stock_and_merged_ones_
         fold.apply_event(
             state, {"occurred_at": NOW.isoformat(), "kind": "order", "orders": 1, "revenue": 100.0}
         )
-    snap = kpis.compute([known, unknown, merged], NOW, low_stock_threshold=10, mode="live")
+    snap = projected_kpis.compute(
+        [known, unknown, merged], NOW, low_stock_threshold=10, mode="live"
+    )
     assert snap["kpis"]["purchases"] == 2 and snap["kpis"]["revenue"] == 200.0
     assert snap["kpis"]["needs_details"] == 1 and snap["kpis"]["low_stock"] == 0
     assert snap["kpis"]["products"] == 2
@@ -104,7 +108,7 @@ def test_live_kpis_use_only_what_each_marketplace_sends():
     fold.apply_event(amazon, {"occurred_at": at, "kind": "traffic", "views": 40})
     fold.apply_event(amazon, {"occurred_at": at, "kind": "sales", "units": 50, "revenue": 999.0})
     fold.apply_event(myntra, {"occurred_at": at, "kind": "order", "orders": 3, "units": 3})
-    snap = kpis.compute([amazon, myntra], NOW, low_stock_threshold=10, mode="live")
+    snap = projected_kpis.compute([amazon, myntra], NOW, low_stock_threshold=10, mode="live")
     k = snap["kpis"]
     # Unit session percentage: units over glance views, Amazon only, never above 100%.
     assert k["conversion_rate"] == 1.0 and k["conversion_rate_basis"] == ["units/views"]
