@@ -3,8 +3,9 @@ WhatsApp client to devhost's fake Graph API.
 
     python bench/bench_alerts.py [--rows 100000] [--changed 0.1] [--messages 300]
 
-- ``build``: ``rules.alertable`` over every row and ``workflow.new_alert`` (recipients by role,
-  template parameters) for the rows whose level changed, on one core (process time, median);
+- ``build``: ``alert_criteria.alertable`` over every row and ``workflow.new_alert``
+  (recipients by role, template parameters) for the rows whose level changed, on one core (process
+  time, median);
 - ``send``: template messages one after another through ``WhatsAppClient`` to the fake Graph
   API on loopback (it validates every message as the Cloud API documents it): messages per
   second and latency. The real API's own latency and throughput limits are not included.
@@ -30,7 +31,7 @@ from devhost.__main__ import serve_in_thread
 from devhost.services import free_port
 from devhost.whatsapp_service import create_app
 from shared.adapters.whatsapp import WhatsAppClient, template_message
-from shared.alerts import rules, workflow
+from shared.alerts import alert_criteria, workflow
 from shared.core.settings import AlertRecipient, Settings
 
 LEVELS = (None, "EARLY", "HIGH", "CRITICAL")
@@ -76,7 +77,7 @@ def main() -> int:
     settings = Settings(ALERT_RECIPIENTS=people)
 
     def build() -> list[dict]:
-        return [workflow.new_alert(r, settings) for r in rows if rules.alertable(r)]
+        return [workflow.new_alert(r, settings) for r in rows if alert_criteria.alertable(r)]
 
     times = []
     for _ in range(args.repeat):

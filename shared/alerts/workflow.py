@@ -1,7 +1,7 @@
 """The alerts run for one IST day: snapshot rows -> alert log -> WhatsApp.
 
-1. Read the day's inventory snapshot rows and keep those ``rules.alertable`` says.
-2. Record each as an alert with one delivery per recipient (``rules.recipients_for``); the
+1. Read the day's inventory snapshot rows and keep those ``alert_criteria.alertable`` says.
+2. Record each as an alert with one delivery per recipient (``alert_criteria.recipients_for``); the
    create is the deduplication: an alert already logged changes nothing.
 3. Deliver every open delivery of the day's alerts: the approved template with the product
    image as its header (a short-lived SAS link to the Blob image) or the text-only template
@@ -30,7 +30,7 @@ from shared.adapters.whatsapp import (
     template_message,
     text_message,
 )
-from shared.alerts import inbound, log, message, rules
+from shared.alerts import alert_criteria, inbound, log, message
 from shared.core.records import utcnow
 from shared.core.settings import Settings
 from shared.ingest.bulk.images import PREFIX as IMAGES
@@ -51,7 +51,7 @@ def run(
     client: WhatsAppClient | None,
     images: BlobStore | None,
 ) -> dict[str, Any]:
-    rows = [r for r in daily.day_docs(store, day) if rules.alertable(r)]
+    rows = [r for r in daily.day_docs(store, day) if alert_criteria.alertable(r)]
     summary: dict[str, Any] = {
         "day": day.isoformat(),
         "send_notifications": send,
@@ -72,7 +72,7 @@ def run(
 
 
 def new_alert(row: dict[str, Any], settings: Settings) -> dict[str, Any]:
-    recipients = rules.recipients_for(row["store_id"], settings.alert_recipients)
+    recipients = alert_criteria.recipients_for(row["store_id"], settings.alert_recipients)
     return {
         "id": _key(row),
         "day": row["day"],
@@ -191,7 +191,7 @@ def image_link(images: BlobStore | None, value: Any) -> str | None:
 
 
 def _key(row: dict[str, Any]) -> str:
-    return rules.alert_id(row["day"], row["store_id"], row["item_id"], row["danger"])
+    return alert_criteria.alert_id(row["day"], row["store_id"], row["item_id"], row["danger"])
 
 
 def _outcome(result: Delivery, *, not_tried: bool = False) -> dict[str, Any]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from shared.alerts import log, message, rules
+from shared.alerts import alert_criteria, log, message
 from shared.alerts.workflow import mask
 from shared.core.settings import AlertRecipient
 
@@ -23,21 +23,21 @@ pytestmark = pytest.mark.unit
     ],
 )
 def test_an_item_alerts_when_its_danger_level_changes(previous, level, alerts):
-    assert rules.alertable({"danger": level, "previous_danger": previous}) is alerts
+    assert alert_criteria.alertable({"danger": level, "previous_danger": previous}) is alerts
 
 
 def test_the_key_is_day_store_item_and_level():
-    a = rules.alert_id("2026-12-02", "S1", "K1", "HIGH")
+    a = alert_criteria.alert_id("2026-12-02", "S1", "K1", "HIGH")
     assert a == "2026-12-02:S1:K1:HIGH"
     # same change, same day: same key (deduplicated); another level or day: another alert
-    assert rules.alert_id("2026-12-02", "S1", "K1", "HIGH") == a
-    assert rules.alert_id("2026-12-02", "S1", "K1", "CRITICAL") != a
-    assert rules.alert_id("2026-12-03", "S1", "K1", "HIGH") != a
+    assert alert_criteria.alert_id("2026-12-02", "S1", "K1", "HIGH") == a
+    assert alert_criteria.alert_id("2026-12-02", "S1", "K1", "CRITICAL") != a
+    assert alert_criteria.alert_id("2026-12-03", "S1", "K1", "HIGH") != a
 
 
 def test_keys_with_characters_cosmos_refuses_stay_unique():
-    one = rules.alert_id("2026-12-02", "S/1", "K#1", "HIGH")
-    two = rules.alert_id("2026-12-02", "S_1", "K_1", "HIGH")
+    one = alert_criteria.alert_id("2026-12-02", "S/1", "K#1", "HIGH")
+    two = alert_criteria.alert_id("2026-12-02", "S_1", "K_1", "HIGH")
     assert not set("/\\?#") & set(one) and one != two
 
 
@@ -48,8 +48,8 @@ def test_store_managers_hear_about_their_own_store_only():
         AlertRecipient(phone="919800000011", role="store_manager", store_id="S1"),
         AlertRecipient(phone="919800000012", role="store_manager", store_id="S2"),
     ]
-    assert [r.phone[-2:] for r in rules.recipients_for("S1", people)] == ["01", "02", "11"]
-    assert [r.phone[-2:] for r in rules.recipients_for("S9", people)] == ["01", "02"]
+    assert [r.phone[-2:] for r in alert_criteria.recipients_for("S1", people)] == ["01", "02", "11"]
+    assert [r.phone[-2:] for r in alert_criteria.recipients_for("S9", people)] == ["01", "02"]
 
 
 def test_a_store_manager_without_a_store_is_refused():
