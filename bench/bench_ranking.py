@@ -57,7 +57,7 @@ from shared.ml.vocabulary import CATEGORIES
 from shared.projection.fold import BUCKET_HOURS, apply_event, new_state
 from shared.projection.windows import band_changes, window_counts
 from shared.ranking.ranker import Ranker
-from shared.ranking.rules import parse_rule
+from shared.ranking.rule_models import parse_rule
 from shared.ranking.whatif import price_whatif
 
 NOW = datetime(2026, 11, 20, 15, 25, tzinfo=UTC)

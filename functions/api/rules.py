@@ -9,8 +9,7 @@ from functions.api.blueprint import RouteDoc, api_route
 from functions.http_util import READ_ROLES, WRITE_ROLES, json_response, read_json, require_role
 from shared.adapters.cosmos import get_store
 from shared.live import triggers
-from shared.ranking import rules as rule_models
-from shared.ranking import rules_service
+from shared.ranking import rule_models, rules_service
 
 _MODELS: dict[str, type[BaseModel]] = {
     "pin": rule_models.PinRule,

@@ -29,7 +29,7 @@ import numpy as np
 
 from shared.projection import aging
 from shared.ranking.ranker import Ranker
-from shared.ranking.rules import Rule
+from shared.ranking.rule_models import Rule
 from shared.ranking.whatif import PriceCurve, price_curves
 
 MARKDOWNS = (0.1, 0.2, 0.3, 0.4, 0.5)

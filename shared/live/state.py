@@ -34,7 +34,7 @@ from shared.live.broadcast import Coalescer
 from shared.live.mock_feed import MockFeed
 from shared.ml.registry import ModelRegistry
 from shared.projection.projected_kpis import KpiAggregate
-from shared.ranking import rules as rules_mod
+from shared.ranking import rule_models as rules_mod
 from shared.ranking import rules_service
 from shared.ranking.ranker import Ranker
 

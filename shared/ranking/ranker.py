@@ -1,6 +1,6 @@
 """The ranking engine: the scored catalogue (``shared.ranking.scoring``) placed into a ranking.
 
-Ranking applies the rules (see ``shared.ranking.rules``) and orders by adjusted score, ties by
+Ranking applies the rules (see ``shared.ranking.rule_models``) and orders by adjusted score, ties by
 item id; pins take their slots. ``publish()`` remembers the ranking that was broadcast, and later
 rankings report each item's previous rank and its change against it. What-if placements rank
 hypothetical scores of one item against everyone else's current adjusted score.
@@ -19,7 +19,7 @@ from shared.core.errors import NotFound
 from shared.core.records import utcnow
 from shared.ml.features import COLUMN
 from shared.ml.vocabulary import OTHER_CODE, category_code, marketplace_code
-from shared.ranking.rules import (
+from shared.ranking.rule_models import (
     BoostRule,
     ClearanceRule,
     DemoteRule,

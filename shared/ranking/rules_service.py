@@ -11,7 +11,7 @@ from typing import Any
 from shared.adapters.cosmos import Store
 from shared.audit import trail
 from shared.core.records import utcnow
-from shared.ranking import rules as rule_models
+from shared.ranking import rule_models
 
 
 def active_rules(store: Store) -> list[rule_models.Rule]:

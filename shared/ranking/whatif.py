@@ -19,7 +19,7 @@ import numpy as np
 from shared.core.errors import NotFound, ValidationFailed
 from shared.ml.explain import contributions
 from shared.ranking.ranker import Ranker
-from shared.ranking.rules import Rule
+from shared.ranking.rule_models import Rule
 
 MAX_PRICES = 200
 

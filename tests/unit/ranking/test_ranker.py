@@ -9,7 +9,7 @@ import pytest
 from shared.ml.features import COLUMN
 from shared.projection.fold import apply_event
 from shared.ranking.ranker import Ranker
-from shared.ranking.rules import parse_rule, rule_from_doc
+from shared.ranking.rule_models import parse_rule, rule_from_doc
 
 NOW = datetime(2026, 10, 10, 14, 20, tzinfo=UTC)  # conftest: end of the simulated history
 

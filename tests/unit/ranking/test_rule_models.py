@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from shared.core.errors import ValidationFailed
-from shared.ranking.rules import (
+from shared.ranking.rule_models import (
     BoostRule,
     ClearanceRule,
     PinRule,

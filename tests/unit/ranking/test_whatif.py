@@ -9,7 +9,7 @@ import pytest
 
 from shared.core.errors import NotFound, ValidationFailed
 from shared.ranking.ranker import Ranker
-from shared.ranking.rules import parse_rule
+from shared.ranking.rule_models import parse_rule
 from shared.ranking.whatif import price_whatif
 
 pytestmark = pytest.mark.unit
