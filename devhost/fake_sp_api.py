@@ -500,9 +500,11 @@ class FakeSpApi:
         rows = self.report_rows
         if rows is None:
             start = _parse(report["dataStartTime"]) if report.get("dataStartTime") else None
+            end = _parse(report["dataEndTime"]) if report.get("dataEndTime") else None
             rows = []
             for order_id, order in self.orders.items():
-                if start and _parse(order["PurchaseDate"]) < start:
+                placed = _parse(order["PurchaseDate"])
+                if (start and placed < start) or (end and placed >= end):
                     continue
                 for item in self.items[order_id]:
                     rows.append(

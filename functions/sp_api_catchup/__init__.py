@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import azure.functions as func
 
+from shared.adapters.blob import imports_store
 from shared.adapters.cosmos import get_store
 from shared.adapters.sp_api import SpApiClient
 from shared.core.settings import get_settings
-from shared.ingest import sp_api_catchup
+from shared.ingest import sp_api_catchup, sp_api_history
 
 bp = func.Blueprint()
 
@@ -27,4 +28,8 @@ def sp_api_catchup_timer(timer: func.TimerRequest) -> None:
     if conn.configured:
         key = (conn.endpoint, conn.marketplace_id)
         client = _clients.get(key) or _clients.setdefault(key, SpApiClient(conn))
-    sp_api_catchup.run(get_store(), settings, client=client)
+    store = get_store()
+    sp_api_catchup.run(store, settings, client=client)
+    if client is not None:
+        # A year of history on first connection (or an admin's request): a step per run.
+        sp_api_history.advance(store, imports_store(), settings, client)

@@ -30,6 +30,7 @@ from shared.ingest import eventbridge, signature
 from shared.ingest.eventbridge import Ignored
 from shared.ingest.listing_ids import AsinIndex
 from shared.ingest.marketplaces import NORMALISERS
+from shared.ingest.marketplaces.amazon import adopt_report_lines
 
 log = logging.getLogger("resight.ingest")
 AUDITED_KINDS = {"order", "cancel"}
@@ -232,7 +233,11 @@ def ingest_webhook(
     if parsed.ignored is not None:
         _record_ignored(store, marketplace, parsed.ignored, now)
         return IngestResult(ignored=parsed.ignored)
-    return append(store, listings.resolve(parsed.events), source=source)
+    events = listings.resolve(parsed.events)
+    if marketplace == "amazon":
+        # A line imported from Amazon's all-orders report first keeps the report's id.
+        events = adopt_report_lines(events, lambda i, p: store.read_or_none("events", i, p))
+    return append(store, events, source=source)
 
 
 def _record_ignored(

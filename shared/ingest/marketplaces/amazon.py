@@ -28,6 +28,8 @@ notification id (plus order item / array index), making a redelivery an idempote
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -217,6 +219,47 @@ def order_events(
                 )
             )
     return events
+
+
+# Characters a Cosmos id may not hold, replaced as the order-export import replaces them in the
+# SKU that names a line of Amazon's report (``shared.ingest.bulk``); the integration test
+# tests/integration/test_sp_api_history.py holds the two to the same ids.
+_NOT_IN_ID = re.compile(r"[/\\?#\s]+")
+_LINE_ID = re.compile(r"^amazon:(order|cancel|status):([^:]+):([^:]+)(:[a-z]+)?$")
+
+
+def adopt_report_lines(
+    events: list[Event], stored: Callable[[str, str], dict[str, Any] | None]
+) -> list[Event]:
+    """Order events named by Amazon's order item id take the id of the same line imported from
+    Amazon's all-orders report first, which has no order item id and names the line by its SKU
+    (``amazon:order:<order>:<sku>``), so the order counts once whichever came first. (A report
+    imported after the notification takes the notification's id: the import's own adoption.)
+
+    ``stored(id, item_id)`` reads a recorded event (a point read): one per order line."""
+    adopted: dict[tuple[str, str], str] = {}
+    out = []
+    for event in events:
+        found = _LINE_ID.match(event.id)
+        if event.marketplace != "amazon" or found is None:
+            out.append(event)
+            continue
+        kind, order, line, suffix = found.groups()
+        by_sku = _NOT_IN_ID.sub("_", event.item_id.strip())
+        if line == by_sku:
+            out.append(event)
+            continue
+        key = (order, line)
+        if key not in adopted:
+            report_line = stored(f"amazon:order:{order}:{by_sku}", event.item_id)
+            adopted[key] = by_sku if report_line is not None else line
+        mine = adopted[key]
+        out.append(
+            event
+            if mine == line
+            else event.model_copy(update={"id": f"amazon:{kind}:{order}:{mine}{suffix or ''}"})
+        )
+    return out
 
 
 def _sales(payload, nid, ntype, occurred, received_at) -> list[Event]:

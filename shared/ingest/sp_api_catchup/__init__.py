@@ -33,7 +33,7 @@ from shared.core.records import Event, utcnow
 from shared.core.settings import Settings
 from shared.ingest import webhook
 from shared.ingest.listing_ids import AsinIndex
-from shared.ingest.marketplaces.amazon import OrderLine, order_events
+from shared.ingest.marketplaces.amazon import OrderLine, adopt_report_lines, order_events
 from shared.ingest.sp_api_catchup import state
 
 log = logging.getLogger("resight.sp_api")
@@ -129,8 +129,10 @@ def _window(
                 continue
             if clock() >= deadline:
                 return False
-            events = _events(store, order, client.get_order_items(order_id))
-            result = webhook.append(store, listings.resolve(events))
+            events = listings.resolve(_events(store, order, client.get_order_items(order_id)))
+            # A line imported from Amazon's all-orders report first keeps the report's id.
+            events = adopt_report_lines(events, lambda i, p: store.read_or_none("events", i, p))
+            result = webhook.append(store, events)
             outcome.orders += 1
             outcome.recorded += len(result.recorded)
             outcome.duplicates += len(result.duplicates)
