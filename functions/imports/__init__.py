@@ -1,13 +1,16 @@
 """Bulk imports: a file landing in ``incoming/`` (Event Grid blob trigger), the sweep that
-catches what an event missed, and the daily data-quality run."""
+catches what an event missed, and the daily data-quality run. An import is followed by a
+quality run of the day it covers: ingestion sits below the checks, so they are composed here."""
 
 from __future__ import annotations
 
 import azure.functions as func
 
+from shared.adapters.cosmos import get_store
 from shared.catalogue import demo
 from shared.core.dataset import using
-from shared.quality import pipeline
+from shared.ingest.bulk import import_pipeline
+from shared.quality import runs
 
 bp = func.Blueprint()
 
@@ -25,13 +28,13 @@ bp = func.Blueprint()
 def import_blob(blob: func.InputStream) -> None:
     # The host names the blob "<container>/<path>".
     name = (blob.name or "").partition("/")[2]
-    pipeline.import_blob(name)
+    import_pipeline.import_blob(name, after=runs.after_import)
 
 
 @bp.function_name("import_sweep")
 @bp.timer_trigger(schedule="%IMPORT_SWEEP_SCHEDULE%", arg_name="timer", run_on_startup=False)
 def import_sweep(timer: func.TimerRequest) -> None:
-    pipeline.sweep()
+    import_pipeline.sweep(after=runs.after_import)
 
 
 @bp.function_name("quality_daily")
@@ -39,4 +42,4 @@ def import_sweep(timer: func.TimerRequest) -> None:
 def quality_daily(timer: func.TimerRequest) -> None:
     for dataset in demo.datasets_to_run():
         with using(dataset):
-            pipeline.daily_quality()
+            runs.run_daily(get_store())

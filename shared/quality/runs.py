@@ -12,7 +12,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from shared.adapters.cosmos import Store
+from shared.adapters.cosmos import Store, get_store
 from shared.core.errors import Conflict
 from shared.core.records import utcnow
 from shared.core.settings import get_settings
@@ -63,6 +63,15 @@ def run_daily(store: Store, now: datetime | None = None) -> dict[str, Any] | Non
     doc = {**_evaluate(store, day, now, "daily"), "id": doc_id}
     store.upsert(CONTAINER, doc)
     return doc
+
+
+def after_import(import_id: str, day: date | None) -> None:
+    """The run that follows an import: the day the file covers (its last), or the seller's
+    today. A failure is logged, never raised: the import stands and the daily run covers it."""
+    try:
+        run(get_store(), trigger=f"import:{import_id}", day=day)
+    except Exception:
+        log.exception("quality run after import %s failed; the daily run will cover it", import_id)
 
 
 def local_day(now: datetime) -> date:

@@ -13,8 +13,7 @@ import pytest
 
 from shared.adapters.blob import imports_store
 from shared.core.errors import ServiceUnavailable
-from shared.ingest.bulk import import_records, runner, writer
-from shared.quality import pipeline
+from shared.ingest.bulk import import_pipeline, import_records, runner, writer
 
 pytestmark = pytest.mark.integration
 CORPUS = Path(__file__).resolve().parents[1] / "fixtures" / "malformed"
@@ -41,7 +40,7 @@ def swept(store, blobs):
             name = f"incoming/{path.name}"
             blobs.upload_stream(name, [path.read_bytes()])
             names[runner.import_id_of(blobs.info(name))] = path.name
-        pipeline.sweep()
+        import_pipeline.sweep()
     finally:
         mp.undo()
     return names
@@ -101,16 +100,16 @@ def test_a_file_that_keeps_failing_is_tried_three_times_then_rejected(store, blo
 
     monkeypatch.setattr(writer, "append_all", outage)
     for attempt in range(1, runner.MAX_ATTEMPTS + 1):
-        pipeline.sweep()
+        import_pipeline.sweep()
         doc = import_records.get(store, import_id)
         assert doc["status"] == "failed" and doc["attempts"] == attempt
         assert "503 from the test" in doc["last_error"]
         assert blobs.info(name) is not None  # still in incoming/ for the next sweep
-    pipeline.sweep()
+    import_pipeline.sweep()
     doc = import_records.get(store, import_id)
     assert doc["status"] == "rejected" and doc["attempts"] == runner.MAX_ATTEMPTS
     assert doc["reason"].startswith("gave up after 3 attempts") and "503" in doc["reason"]
     assert blobs.info(name) is None
     assert blobs.info(f"errors/{import_id}/outage_sales.csv") is not None
-    pipeline.sweep()  # nothing left: never a fourth attempt
+    import_pipeline.sweep()  # nothing left: never a fourth attempt
     assert import_records.get(store, import_id)["attempts"] == runner.MAX_ATTEMPTS

@@ -12,9 +12,8 @@ from PIL import Image
 
 from shared.adapters.blob import imports_store
 from shared.core.settings import get_settings
-from shared.ingest.bulk import catalogue, import_records, runner, samples, writer
+from shared.ingest.bulk import catalogue, import_pipeline, import_records, runner, samples, writer
 from shared.projection import apply
-from shared.quality import pipeline
 
 pytestmark = pytest.mark.integration
 
@@ -137,7 +136,7 @@ def test_a_crash_between_steps_loses_nothing_and_duplicates_nothing(store, blobs
     assert runner.process(store, blobs, name, get_settings()) is None
     # ... and picked up once it is stale: the sweep finishes the job.
     monkeypatch.setattr(runner, "STALE", timedelta(0))
-    assert pipeline.sweep() == 1
+    assert import_pipeline.sweep() == 1
     done = import_records.get(store, import_id)
     assert done["status"] == "imported"
     assert done["counts"]["events_duplicate"] > 0  # the half written before the crash
@@ -161,8 +160,44 @@ def test_the_sweep_skips_fresh_files_and_excel_lock_files(store, blobs, monkeypa
     lock = drop(blobs, "~$daily_update.xlsx", b"lock")
     fresh = drop(blobs, "fresh.csv", b"date,product_id,external_demand\n")
     assert runner.process(store, blobs, lock, get_settings()) is None
-    assert pipeline.sweep() == 0  # fresh: the trigger has it; the lock file is never data
+    assert import_pipeline.sweep() == 0  # fresh: the trigger has it; the lock file is never data
     monkeypatch.setattr(runner, "STALE", timedelta(0))
-    assert pipeline.sweep() == 1
+    assert import_pipeline.sweep() == 1
     assert blobs.info(fresh) is None and blobs.info(lock) is not None
     blobs.delete(lock)
+
+
+def test_the_import_trigger_is_followed_by_a_quality_run_of_the_day_the_file_covers(store, blobs):
+    """The function app composes the follow-up: ingestion sits below the quality checks."""
+    from types import SimpleNamespace
+
+    from functions.imports import import_blob as trigger
+
+    day = datetime.now(UTC).date() - timedelta(days=3)
+    text = f"date,product_id,location,stock_level\n{day.isoformat()},SKU-QA-1,wh-main,7\n"
+    name = drop(blobs, "after_import_stock.csv", text.encode())
+    import_id = runner.import_id_of(blobs.info(name))
+    trigger(SimpleNamespace(name=f"{get_settings().imports_container}/{name}"))
+    assert import_records.get(store, import_id)["status"] == "imported"
+    found = list(
+        store.query(
+            "quality",
+            "SELECT c.day FROM c WHERE STARTSWITH(c.id, @id)",
+            [("@id", f"import:{import_id}:")],
+        )
+    )
+    assert found == [{"day": day.isoformat()}]
+
+
+def test_a_failing_follow_up_never_fails_the_import(store, blobs):
+    text = "date,product_id,location,stock_level\n2026-10-01,SKU-QA-2,wh-main,3\n"
+    name = drop(blobs, "after_import_fails.csv", text.encode())
+    calls = []
+
+    def broken(import_id, day):
+        calls.append((import_id, day))
+        raise RuntimeError("the checks are down")
+
+    doc = import_pipeline.import_blob(name, after=broken)
+    assert doc is not None and doc["status"] == "imported"
+    assert calls == [(doc["id"], datetime(2026, 10, 1).date())]

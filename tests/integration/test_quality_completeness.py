@@ -13,7 +13,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from shared.adapters.blob import imports_store
-from shared.quality import pipeline, runs
+from shared.ingest.bulk import import_pipeline
+from shared.quality import runs
 from tests.integration.conftest import eventually
 from tests.integration.helpers import principal
 
@@ -68,7 +69,7 @@ def test_the_run_and_the_rows_use_the_sellers_day_at_any_hour(store, env):
     ]
     text = "date,product_id,location,stock_level\n" + "\n".join(rows) + "\n"
     blobs.upload_stream("incoming/edge_stock.csv", [text.encode()])
-    doc = pipeline.import_blob("incoming/edge_stock.csv")
+    doc = import_pipeline.import_blob("incoming/edge_stock.csv")
     assert doc is not None and doc["status"] == "imported"
     now = datetime.combine(day, time(0, 30), IST).astimezone(UTC)
     assert now.date() == day - timedelta(days=1)  # in UTC, still the day before
