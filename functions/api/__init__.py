@@ -2,6 +2,7 @@
 
 from functions.api import (  # noqa: F401 - registers
     alerts,
+    amazon,
     analyst,
     analytics,
     catalogue,

@@ -46,8 +46,8 @@ def marketplace() -> str:
 
 
 def backfill(store, settings, client, days: int) -> dict:
-    """Timer runs until every chunk's import is done, each import run as the blob trigger
-    runs it."""
+    """Timer runs until every chunk's import is done, each import run as the blob trigger's
+    pipeline runs it (``runner.process``)."""
     sp_api_history.request(store, settings, actor="test", days=days)
     for _ in range(12):
         doc = sp_api_history.advance(store, imports_store(), settings, client)
