@@ -1,4 +1,5 @@
-"""HTTP plumbing every HTTP blueprint shares: JSON answers, error mapping, roles.
+"""HTTP plumbing every HTTP blueprint shares: JSON answers, error mapping, roles, and reading
+query strings and JSON bodies into pydantic models.
 
 The only place where domain errors become HTTP statuses: a handler wrapped in ``@handles``
 raises ``ReSightError`` subclasses and gets ``{"error", "message", "field"?}`` with the class's
@@ -13,10 +14,10 @@ import functools
 import json
 import logging
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import azure.functions as func
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, BeforeValidator, ValidationError
 
 from shared.core.errors import (
     AuthError,
@@ -92,3 +93,23 @@ def parse_model(model: type[M], data: dict[str, Any]) -> M:
         return model.model_validate(data)
     except ValidationError as exc:
         raise failed(exc) from exc
+
+
+def parse_query(model: type[M], req: func.HttpRequest) -> M:
+    """The query string as ``model``: a 422 naming the parameter when a value does not fit.
+
+    An empty value (``?day=``) counts as left out, so the model's default applies: the
+    dashboard's forms send a cleared field that way.
+    """
+    return parse_model(model, {k: v for k, v in req.params.items() if v != ""})
+
+
+def _split(value: Any) -> Any:
+    if isinstance(value, str):
+        return [part.strip() for part in value.split(",") if part.strip()] or None
+    return value
+
+
+# A query parameter holding several values, comma-separated (``?department=Women,Men``);
+# OpenAPI describes it as an array in form style, not exploded (functions.openapi).
+CommaList = Annotated[list[str] | None, BeforeValidator(_split)]

@@ -1,8 +1,9 @@
 """The OpenAPI 3.1 document of every HTTP route, built from the app's route table.
 
-Paths, methods, auth and summaries come from ``functions.routes.ROUTES``; request schemas from
-the pydantic models that validate the requests. Webhook bodies are
-documented by marketplace in the README; their schema here is an open object.
+Paths, methods, auth and summaries come from ``functions.routes.ROUTES``; request schemas and
+query parameters from the pydantic models that validate them (``RouteDoc.request`` and
+``RouteDoc.query``, checked by the route decorator). Webhook bodies are documented by
+marketplace in the README; their schema here is an open object.
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from typing import Any
+
+from pydantic import BaseModel
 
 from functions.routes import Route
 
@@ -45,10 +48,7 @@ def document(routes: Iterable[Route]) -> dict[str, Any]:
                     {"name": p, "in": "path", "required": True, "schema": {"type": "string"}}
                     for p in _PARAM.findall(route)
                 ]
-                + [
-                    {"name": q, "in": "query", "required": False, "schema": {"type": "string"}}
-                    for q in doc.query
-                ],
+                + _query(doc.query, schemas),
                 "responses": {
                     "200": {"description": "OK", "content": {"application/json": {}}},
                     "default": {
@@ -64,9 +64,7 @@ def document(routes: Iterable[Route]) -> dict[str, Any]:
             if level == "function":
                 op["security"] = [{"functionKey": []}]
             if doc.request is not None:
-                schema = doc.request.model_json_schema(ref_template="#/components/schemas/{model}")
-                schemas.update(schema.pop("$defs", {}))
-                schemas[doc.request.__name__] = schema
+                schemas[doc.request.__name__] = _schema(doc.request, schemas)
                 op["requestBody"] = {
                     "required": True,
                     "content": {
@@ -92,3 +90,34 @@ def document(routes: Iterable[Route]) -> dict[str, Any]:
             },
         },
     }
+
+
+def _schema(model: type[BaseModel], schemas: dict[str, Any]) -> dict[str, Any]:
+    """``model``'s JSON schema; the models it nests go to ``schemas`` (the components)."""
+    schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
+    schemas.update(schema.pop("$defs", {}))
+    return schema
+
+
+def _query(model: type[BaseModel] | None, schemas: dict[str, Any]) -> list[dict[str, Any]]:
+    """One query parameter per field of ``model``, typed as the model validates it."""
+    if model is None:
+        return []
+    schema = _schema(model, schemas)
+    required = set(schema.get("required", []))
+    params = []
+    for name, prop in schema.get("properties", {}).items():
+        # A query parameter left out is "no value": null is not something a URL can say.
+        prop = {k: v for k, v in prop.items() if k != "title" and (k, v) != ("default", None)}
+        options = [o for o in prop.pop("anyOf", []) if o.get("type") != "null"]
+        if len(options) == 1:
+            prop.update(options[0])
+        elif options:
+            prop["anyOf"] = options
+        param: dict[str, Any] = {"name": name, "in": "query", "required": name in required}
+        if "description" in prop:
+            param["description"] = prop.pop("description")
+        if prop.get("type") == "array":  # CommaList: ?department=Women,Men
+            param.update(style="form", explode=False)
+        params.append({**param, "schema": prop})
+    return params

@@ -9,14 +9,7 @@ import azure.functions as func
 from pydantic import BaseModel, Field
 
 from functions.api.blueprint import RouteDoc, api_route
-from functions.http_util import (
-    READ_ROLES,
-    WRITE_ROLES,
-    json_response,
-    parse_model,
-    read_json,
-    require_role,
-)
+from functions.http_util import json_response
 from shared.adapters.blob import imports_store
 from shared.adapters.cosmos import get_store
 from shared.adapters.whatsapp import (
@@ -60,12 +53,10 @@ class ManualMessage(BaseModel):
         "Alert the day's danger-level changes (admin); send_notifications=false lists what "
         "would be alerted and writes nothing",
         role="admin",
-        query=("send_notifications", "day"),
+        query=AlertsRunQuery,
     ),
 )
-def alerts_run(req: func.HttpRequest) -> func.HttpResponse:
-    actor = require_role(req, WRITE_ROLES)
-    query = parse_model(AlertsRunQuery, dict(req.params))
+def alerts_run(req: func.HttpRequest, actor: str, query: AlertsRunQuery) -> func.HttpResponse:
     settings = get_settings()
     store = get_store()
     summary = workflow.run(
@@ -85,11 +76,9 @@ def alerts_run(req: func.HttpRequest) -> func.HttpResponse:
     "alerts_list",
     "alerts",
     ["GET"],
-    RouteDoc("The alert log, newest first, with each delivery", query=("day", "status", "limit")),
+    RouteDoc("The alert log, newest first, with each delivery", query=AlertsQuery),
 )
-def alerts_list(req: func.HttpRequest) -> func.HttpResponse:
-    require_role(req, READ_ROLES)
-    query = parse_model(AlertsQuery, dict(req.params))
+def alerts_list(req: func.HttpRequest, query: AlertsQuery) -> func.HttpResponse:
     alerts = log.recent(
         get_store(),
         limit=query.limit,
@@ -111,9 +100,7 @@ def alerts_list(req: func.HttpRequest) -> func.HttpResponse:
         dataset="seller",
     ),
 )
-def whatsapp_send(req: func.HttpRequest) -> func.HttpResponse:
-    actor = require_role(req, WRITE_ROLES)
-    body = parse_model(ManualMessage, read_json(req))
+def whatsapp_send(req: func.HttpRequest, actor: str, body: ManualMessage) -> func.HttpResponse:
     client = WhatsAppClient.from_settings(get_settings())
     if client is None:
         raise ServiceUnavailable(

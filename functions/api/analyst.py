@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from functions.api.analytics import warehouse
 from functions.api.blueprint import RouteDoc, api_route
-from functions.http_util import READ_ROLES, json_response, parse_model, read_json, require_role
+from functions.http_util import json_response
 from shared.analytics import analyst
 from shared.analytics.guard import guard
 from shared.core.settings import get_settings
@@ -34,9 +34,7 @@ class AskRequest(BaseModel):
     ["POST"],
     RouteDoc("Run one guarded SELECT over the gold tables", request=SqlRequest),
 )
-def run_sql(req: func.HttpRequest) -> func.HttpResponse:
-    require_role(req, READ_ROLES)
-    body = parse_model(SqlRequest, read_json(req))
+def run_sql(req: func.HttpRequest, body: SqlRequest) -> func.HttpResponse:
     settings = get_settings()
     safe = guard(body.sql, max_rows=settings.query_max_rows)
     result = warehouse().query(
@@ -55,9 +53,7 @@ def run_sql(req: func.HttpRequest) -> func.HttpResponse:
         "Answer a question with SQL written by the model, run through the guard", request=AskRequest
     ),
 )
-def ask(req: func.HttpRequest) -> func.HttpResponse:
-    require_role(req, READ_ROLES)
-    body = parse_model(AskRequest, read_json(req))
+def ask(req: func.HttpRequest, body: AskRequest) -> func.HttpResponse:
     settings = get_settings()
     return json_response(analyst.ask(body.question, settings, warehouse()))
 
@@ -69,7 +65,6 @@ def ask(req: func.HttpRequest) -> func.HttpResponse:
     RouteDoc("The gold schema, example questions with their SQL, and whether asking is on"),
 )
 def schema(req: func.HttpRequest) -> func.HttpResponse:
-    require_role(req, READ_ROLES)
     settings = get_settings()
     return json_response(
         {

@@ -7,12 +7,13 @@ the last 30 days). Every answer carries ``lake_version`` (the lake run it was co
 from __future__ import annotations
 
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, Literal
 
 import azure.functions as func
+from pydantic import BaseModel, Field, model_validator
 
 from functions.api.blueprint import RouteDoc, api_route
-from functions.http_util import READ_ROLES, json_response, require_role
+from functions.http_util import json_response
 from shared.analytics.kpi_queries import Kpis
 from shared.analytics.lake import lake_store
 from shared.analytics.warehouse import Warehouse, WarehouseCache
@@ -23,7 +24,6 @@ from shared.core.settings import get_settings
 # One loaded warehouse per instance, replaced when the lake job publishes a new run.
 WAREHOUSES = WarehouseCache()
 IST = timedelta(hours=5, minutes=30)
-RANGE = ("start", "end")
 
 
 def warehouse() -> Warehouse:
@@ -38,44 +38,51 @@ def kpis() -> Kpis:
     )
 
 
-def _day(req: func.HttpRequest, name: str, default: date) -> date:
-    raw = req.params.get(name)
-    if raw is None or raw == "":
-        return default
-    try:
-        return date.fromisoformat(raw)
-    except ValueError as exc:
-        raise ValidationFailed(f"'{name}' must be a date (YYYY-MM-DD)", field=name) from exc
+def _today() -> date:
+    return (utcnow() + IST).date()
 
 
-def date_range(req: func.HttpRequest) -> tuple[date, date]:
-    today = (utcnow() + IST).date()
-    end = _day(req, "end", today)
-    start = _day(req, "start", end - timedelta(days=29))
-    if start > end:
-        raise ValidationFailed("'start' must not be after 'end'", field="start")
-    if (end - start).days > 3660:
-        raise ValidationFailed("the range may span at most ten years", field="start")
-    return start, end
+class DateRange(BaseModel):
+    """IST calendar days, both included; by default the 30 days up to today."""
+
+    # ``end`` first: the default ``start`` is counted back from it.
+    end: date = Field(default_factory=_today, description="Last day (YYYY-MM-DD); default today")
+    start: date = Field(
+        default_factory=lambda data: data["end"] - timedelta(days=29),
+        description="First day (YYYY-MM-DD); default 29 days before end",
+    )
+
+    @model_validator(mode="after")
+    def _ordered(self) -> DateRange:
+        # ValidationFailed, not ValueError: pydantic passes it through unchanged, so the 422
+        # names the parameter (a model-level error would have no field).
+        if self.start > self.end:
+            raise ValidationFailed("'start' must not be after 'end'", field="start")
+        if (self.end - self.start).days > 3660:
+            raise ValidationFailed("the range may span at most ten years", field="start")
+        return self
 
 
-def _int(req: func.HttpRequest, name: str, default: int, low: int, high: int) -> int:
-    raw = req.params.get(name)
-    if raw is None or raw == "":
-        return default
-    try:
-        value = int(raw)
-    except ValueError as exc:
-        raise ValidationFailed(f"'{name}' must be a whole number", field=name) from exc
-    if not low <= value <= high:
-        raise ValidationFailed(f"'{name}' must be between {low} and {high}", field=name)
-    return value
+class RevenueQuery(DateRange):
+    granularity: Literal["daily", "monthly"] = "daily"
 
 
-def answer(body: dict[str, Any], start: date | None = None, end: date | None = None):
+class TopProductsQuery(DateRange):
+    limit: int = Field(10, ge=1, le=500)
+
+
+class BasketQuery(BaseModel):
+    min_support: float = Field(0.01, ge=0.001, le=1)
+
+
+class ClvQuery(BaseModel):
+    limit: int = Field(20, ge=1, le=500)
+
+
+def answer(body: dict[str, Any], days: DateRange | None = None) -> func.HttpResponse:
     meta: dict[str, Any] = {"lake_version": warehouse().version}
-    if start is not None:
-        meta.update(start=start.isoformat(), end=end.isoformat() if end else None)
+    if days is not None:
+        meta.update(start=days.start.isoformat(), end=days.end.isoformat())
     return json_response({**meta, **body})
 
 
@@ -83,101 +90,84 @@ def answer(body: dict[str, Any], start: date | None = None, end: date | None = N
     "analytics_revenue",
     "analytics/revenue",
     ["GET"],
-    RouteDoc("Net revenue, orders and units by IST day or month", query=("granularity", *RANGE)),
+    RouteDoc("Net revenue, orders and units by IST day or month", query=RevenueQuery),
 )
-def revenue(req: func.HttpRequest) -> func.HttpResponse:
-    require_role(req, READ_ROLES)
-    granularity = req.params.get("granularity", "daily")
-    if granularity not in ("daily", "monthly"):
-        raise ValidationFailed("'granularity' must be daily or monthly", field="granularity")
-    start, end = date_range(req)
-    data = kpis().revenue(start, end, granularity)  # type: ignore[arg-type]
-    return answer({"granularity": granularity, **data}, start, end)
+def revenue(req: func.HttpRequest, query: RevenueQuery) -> func.HttpResponse:
+    data = kpis().revenue(query.start, query.end, query.granularity)
+    return answer({"granularity": query.granularity, **data}, query)
 
 
 @api_route(
     "analytics_sales_by_channel",
     "analytics/sales-by-channel",
     ["GET"],
-    RouteDoc("Units and revenue by sales channel and source (marketplace, pos, online, ...)"),
+    RouteDoc(
+        "Units and revenue by sales channel and source (marketplace, pos, online, ...)",
+        query=DateRange,
+    ),
 )
-def sales_by_channel(req: func.HttpRequest) -> func.HttpResponse:
-    require_role(req, READ_ROLES)
-    start, end = date_range(req)
-    return answer(kpis().by_channel(start, end), start, end)
+def sales_by_channel(req: func.HttpRequest, query: DateRange) -> func.HttpResponse:
+    return answer(kpis().by_channel(query.start, query.end), query)
 
 
 @api_route(
     "analytics_sales_by_city",
     "analytics/sales-by-city",
     ["GET"],
-    RouteDoc("Orders, units and revenue by buyer city", query=RANGE),
+    RouteDoc("Orders, units and revenue by buyer city", query=DateRange),
 )
-def sales_by_city(req: func.HttpRequest) -> func.HttpResponse:
-    require_role(req, READ_ROLES)
-    start, end = date_range(req)
-    return answer(kpis().by_place("city", start, end), start, end)
+def sales_by_city(req: func.HttpRequest, query: DateRange) -> func.HttpResponse:
+    return answer(kpis().by_place("city", query.start, query.end), query)
 
 
 @api_route(
     "analytics_sales_by_state",
     "analytics/sales-by-state",
     ["GET"],
-    RouteDoc("Orders, units and revenue by buyer state", query=RANGE),
+    RouteDoc("Orders, units and revenue by buyer state", query=DateRange),
 )
-def sales_by_state(req: func.HttpRequest) -> func.HttpResponse:
-    require_role(req, READ_ROLES)
-    start, end = date_range(req)
-    return answer(kpis().by_place("state", start, end), start, end)
+def sales_by_state(req: func.HttpRequest, query: DateRange) -> func.HttpResponse:
+    return answer(kpis().by_place("state", query.start, query.end), query)
 
 
 @api_route(
     "analytics_top_products",
     "analytics/top-products",
     ["GET"],
-    RouteDoc("Best-selling products by net revenue", query=("limit", *RANGE)),
+    RouteDoc("Best-selling products by net revenue", query=TopProductsQuery),
 )
-def top_products(req: func.HttpRequest) -> func.HttpResponse:
-    require_role(req, READ_ROLES)
-    start, end = date_range(req)
-    limit = _int(req, "limit", 10, 1, 500)
-    return answer(kpis().top_products(start, end, limit), start, end)
+def top_products(req: func.HttpRequest, query: TopProductsQuery) -> func.HttpResponse:
+    return answer(kpis().top_products(query.start, query.end, query.limit), query)
 
 
 @api_route(
     "analytics_inventory_turnover",
     "analytics/inventory-turnover",
     ["GET"],
-    RouteDoc("Units sold over average stock, and days of inventory, per item", query=RANGE),
+    RouteDoc("Units sold over average stock, and days of inventory, per item", query=DateRange),
 )
-def inventory_turnover(req: func.HttpRequest) -> func.HttpResponse:
-    require_role(req, READ_ROLES)
-    start, end = date_range(req)
-    return answer(kpis().inventory_turnover(start, end), start, end)
+def inventory_turnover(req: func.HttpRequest, query: DateRange) -> func.HttpResponse:
+    return answer(kpis().inventory_turnover(query.start, query.end), query)
 
 
 @api_route(
     "analytics_delivery",
     "analytics/delivery",
     ["GET"],
-    RouteDoc("Time to ship and deliver, on-time share, RTO rate by state", query=RANGE),
+    RouteDoc("Time to ship and deliver, on-time share, RTO rate by state", query=DateRange),
 )
-def delivery(req: func.HttpRequest) -> func.HttpResponse:
-    require_role(req, READ_ROLES)
-    start, end = date_range(req)
-    return answer(kpis().delivery(start, end), start, end)
+def delivery(req: func.HttpRequest, query: DateRange) -> func.HttpResponse:
+    return answer(kpis().delivery(query.start, query.end), query)
 
 
 @api_route(
     "analytics_seasonal",
     "analytics/seasonal",
     ["GET"],
-    RouteDoc("Revenue by month, weekday and festival season against baseline", query=RANGE),
+    RouteDoc("Revenue by month, weekday and festival season against baseline", query=DateRange),
 )
-def seasonal(req: func.HttpRequest) -> func.HttpResponse:
-    require_role(req, READ_ROLES)
-    start, end = date_range(req)
-    return answer(kpis().seasonal(start, end), start, end)
+def seasonal(req: func.HttpRequest, query: DateRange) -> func.HttpResponse:
+    return answer(kpis().seasonal(query.start, query.end), query)
 
 
 @api_route(
@@ -187,7 +177,6 @@ def seasonal(req: func.HttpRequest) -> func.HttpResponse:
     RouteDoc("RFM segments: customers, revenue share; the R x F grid"),
 )
 def customer_segments(req: func.HttpRequest) -> func.HttpResponse:
-    require_role(req, READ_ROLES)
     return answer(kpis().segments())
 
 
@@ -195,18 +184,10 @@ def customer_segments(req: func.HttpRequest) -> func.HttpResponse:
     "analytics_basket",
     "analytics/basket",
     ["GET"],
-    RouteDoc("Frequent itemsets and association rules (FP-growth)", query=("min_support",)),
+    RouteDoc("Frequent itemsets and association rules (FP-growth)", query=BasketQuery),
 )
-def basket(req: func.HttpRequest) -> func.HttpResponse:
-    require_role(req, READ_ROLES)
-    raw = req.params.get("min_support", "0.01")
-    try:
-        min_support = float(raw)
-    except ValueError as exc:
-        raise ValidationFailed("'min_support' must be a number", field="min_support") from exc
-    if not 0.001 <= min_support <= 1:
-        raise ValidationFailed("'min_support' must be between 0.001 and 1", field="min_support")
-    return answer({"min_support": min_support, **kpis().basket(min_support)})
+def basket(req: func.HttpRequest, query: BasketQuery) -> func.HttpResponse:
+    return answer({"min_support": query.min_support, **kpis().basket(query.min_support)})
 
 
 @api_route(
@@ -215,11 +196,9 @@ def basket(req: func.HttpRequest) -> func.HttpResponse:
     ["GET"],
     RouteDoc(
         "Expected 90-day customer value (BG/NBD with Gamma-Gamma); buyerless orders left out",
-        query=("limit",),
+        query=ClvQuery,
     ),
 )
-def customer_lifetime_value(req: func.HttpRequest) -> func.HttpResponse:
-    require_role(req, READ_ROLES)
-    limit = _int(req, "limit", 20, 1, 500)
+def customer_lifetime_value(req: func.HttpRequest, query: ClvQuery) -> func.HttpResponse:
     k = kpis()
-    return answer({**k.clv(90, limit), "without_customer": k.without_customer()})
+    return answer({**k.clv(90, query.limit), "without_customer": k.without_customer()})

@@ -2,31 +2,37 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 import azure.functions as func
+from pydantic import BaseModel, Field
 
 from functions.api.blueprint import RouteDoc, api_route
 from functions.api.item_view import item_details
-from functions.http_util import (
-    READ_ROLES,
-    WRITE_ROLES,
-    json_response,
-    parse_model,
-    read_json,
-    require_role,
-)
+from functions.http_util import json_response
 from shared.adapters.cosmos import get_store
 from shared.audit import trail
 from shared.catalogue import demo, products
-from shared.core.errors import NotFound, ValidationFailed
+from shared.core.errors import NotFound
 from shared.core.records import utcnow
 from shared.ingest.catalogue_updates import update_listing
 from shared.live.state import live
 from shared.projection import projected_kpis
 
 
+class SeriesQuery(BaseModel):
+    range: Literal["hour", "day"] = "hour"
+
+
+class AuditQuery(BaseModel):
+    limit: int = Field(50, ge=1, le=200)
+    continuation: str | None = Field(None, description="The previous page's continuation")
+    action: str | None = None
+    item_id: str | None = None
+
+
 @api_route("metrics", "metrics", ["GET"], RouteDoc("KPIs over the last 24 h and all time"))
 def metrics(req: func.HttpRequest) -> func.HttpResponse:
-    require_role(req, READ_ROLES)
     state = live()
     state.sync()
     return json_response(state.kpi_snapshot(utcnow(), mode=state.mode()))
@@ -36,19 +42,14 @@ def metrics(req: func.HttpRequest) -> func.HttpResponse:
     "metrics_series",
     "metrics/series",
     ["GET"],
-    RouteDoc("Per-minute (hour) or per-hour (day) series by marketplace", query=("range",)),
+    RouteDoc("Per-minute (hour) or per-hour (day) series by marketplace", query=SeriesQuery),
 )
-def metrics_series(req: func.HttpRequest) -> func.HttpResponse:
-    require_role(req, READ_ROLES)
-    range_ = req.params.get("range", "hour")
-    if range_ not in ("hour", "day"):
-        raise ValidationFailed("'range' must be 'hour' or 'day'", field="range")
-    return json_response(projected_kpis.series(get_store(), utcnow(), range_))
+def metrics_series(req: func.HttpRequest, query: SeriesQuery) -> func.HttpResponse:
+    return json_response(projected_kpis.series(get_store(), utcnow(), query.range))
 
 
 @api_route("item", "item/{id}", ["GET"], RouteDoc("One product: stock, counters, score, rank"))
 def item(req: func.HttpRequest) -> func.HttpResponse:
-    require_role(req, READ_ROLES)
     item_id = req.route_params["id"]
     state = live()
     state.sync()
@@ -65,7 +66,6 @@ def item(req: func.HttpRequest) -> func.HttpResponse:
     RouteDoc("Listings seen in events that need catalogue details"),
 )
 def catalogue_unmatched(req: func.HttpRequest) -> func.HttpResponse:
-    require_role(req, READ_ROLES)
     return json_response({"items": products.unmatched(get_store())})
 
 
@@ -80,10 +80,10 @@ def catalogue_unmatched(req: func.HttpRequest) -> func.HttpResponse:
         dataset="seller",
     ),
 )
-def catalogue_update(req: func.HttpRequest) -> func.HttpResponse:
-    actor = require_role(req, WRITE_ROLES)
-    details = parse_model(products.ListingDetails, read_json(req))
-    result = update_listing(get_store(), req.route_params["id"], details, actor)
+def catalogue_update(
+    req: func.HttpRequest, actor: str, body: products.ListingDetails
+) -> func.HttpResponse:
+    result = update_listing(get_store(), req.route_params["id"], body, actor)
     demo.real_data(f"catalogue details saved by {actor}")
     return json_response(result)
 
@@ -92,21 +92,14 @@ def catalogue_update(req: func.HttpRequest) -> func.HttpResponse:
     "audit",
     "audit",
     ["GET"],
-    RouteDoc("Audit log, newest first", query=("limit", "continuation", "action", "item_id")),
+    RouteDoc("Audit log, newest first", query=AuditQuery),
 )
-def audit_log(req: func.HttpRequest) -> func.HttpResponse:
-    require_role(req, READ_ROLES)
-    try:
-        limit = int(req.params.get("limit", "50"))
-    except ValueError as exc:
-        raise ValidationFailed("'limit' must be a whole number", field="limit") from exc
-    if not 1 <= limit <= 200:
-        raise ValidationFailed("'limit' must be between 1 and 200", field="limit")
+def audit_log(req: func.HttpRequest, query: AuditQuery) -> func.HttpResponse:
     entries, token = trail.page(
         get_store(),
-        limit=limit,
-        continuation=req.params.get("continuation"),
-        action=req.params.get("action"),
-        item_id=req.params.get("item_id"),
+        limit=query.limit,
+        continuation=query.continuation,
+        action=query.action,
+        item_id=query.item_id,
     )
     return json_response({"entries": entries, "continuation": token})

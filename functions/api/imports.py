@@ -10,14 +10,7 @@ import azure.functions as func
 from pydantic import BaseModel, Field
 
 from functions.api.blueprint import RouteDoc, api_route
-from functions.http_util import (
-    READ_ROLES,
-    WRITE_ROLES,
-    json_response,
-    parse_model,
-    read_json,
-    require_role,
-)
+from functions.http_util import json_response
 from shared.adapters.blob import imports_store
 from shared.adapters.cosmos import get_store
 from shared.audit import trail
@@ -47,6 +40,15 @@ class ImportUpload(BaseModel):
     preset: str | None = Field(None, max_length=64, description=_PRESET)
 
 
+class ImportUploadQuery(BaseModel):
+    """The upload's settings as query parameters (a multipart form may carry them instead)."""
+
+    name: str | None = Field(None, max_length=255, description="The file's name (a raw body)")
+    kind: Kinds | None = None
+    strict: bool = False
+    preset: str | None = Field(None, max_length=64, description=_PRESET)
+
+
 @api_route(
     "imports_upload",
     "imports",
@@ -55,13 +57,12 @@ class ImportUpload(BaseModel):
         "Upload a CSV or Excel file to import (admin); 202 with the queued import",
         request=ImportUpload,
         role="admin",
-        query=("name", "kind", "strict", "preset"),
+        query=ImportUploadQuery,
         content="multipart/form-data",
         dataset="seller",
     ),
 )
-def imports_upload(req: func.HttpRequest) -> func.HttpResponse:
-    actor = require_role(req, WRITE_ROLES)
+def imports_upload(req: func.HttpRequest, actor: str) -> func.HttpResponse:
     settings = get_settings()
     declared = req.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > settings.import_max_bytes + 64 * 1024:
@@ -71,6 +72,8 @@ def imports_upload(req: func.HttpRequest) -> func.HttpResponse:
         imports_store(),
         req.get_body() or b"",
         req.headers.get("content-type", ""),
+        # The raw query string (validated by the route): the form's own fields, read with the
+        # body, take the same names and are checked with them.
         params=dict(req.params),
         actor=actor,
         max_bytes=settings.import_max_bytes,
@@ -102,19 +105,19 @@ class UploadReservation(BaseModel):
         dataset="seller",
     ),
 )
-def imports_reserve(req: func.HttpRequest) -> func.HttpResponse:
-    actor = require_role(req, WRITE_ROLES)
-    wanted = parse_model(UploadReservation, read_json(req))
+def imports_reserve(
+    req: func.HttpRequest, actor: str, body: UploadReservation
+) -> func.HttpResponse:
     doc, link = upload.reserve(
         get_store(),
         imports_store(),
-        name=wanted.name,
-        size=wanted.size,
-        kind=wanted.kind,
-        strict=wanted.strict,
+        name=body.name,
+        size=body.size,
+        kind=body.kind,
+        strict=body.strict,
         actor=actor,
         max_bytes=get_settings().import_max_bytes,
-        preset=wanted.preset,
+        preset=body.preset,
     )
     return json_response({"import": _with_links(doc), "upload": link}, 201)
 
@@ -123,6 +126,10 @@ class ImportPreview(BaseModel):
     """``multipart/form-data``: the export in ``file``; or the raw body named with ``?name=``."""
 
     file: bytes = Field(..., description="A CSV (comma or tab) or Excel order export")
+
+
+class PreviewQuery(BaseModel):
+    name: str | None = Field(None, max_length=255, description="The file's name (a raw body)")
 
 
 @api_route(
@@ -135,17 +142,17 @@ class ImportPreview(BaseModel):
         "stored",
         request=ImportPreview,
         role="admin",
-        query=("name",),
+        query=PreviewQuery,
         content="multipart/form-data",
         dataset="seller",
     ),
 )
 def imports_preview(req: func.HttpRequest) -> func.HttpResponse:
-    require_role(req, WRITE_ROLES)
     body = req.get_body() or b""
     limit = get_settings().import_max_bytes
     if len(body) > limit + 64 * 1024:
         raise PayloadTooLarge(f"the file is over the limit of {limit} bytes")
+    # ``?name=`` (validated by the route) names a raw body; a multipart part carries its own.
     name, content = upload.file_of(body, req.headers.get("content-type", ""), dict(req.params))
     try:
         answer = preview(get_store(), name, content)
@@ -161,7 +168,6 @@ def imports_preview(req: func.HttpRequest) -> func.HttpResponse:
     RouteDoc("Order-export presets: the shipped ones first, then the seller's", dataset="seller"),
 )
 def import_presets_list(req: func.HttpRequest) -> func.HttpResponse:
-    require_role(req, READ_ROLES)
     return json_response({"presets": presets.all_presets(get_store())})
 
 
@@ -172,7 +178,6 @@ def import_presets_list(req: func.HttpRequest) -> func.HttpResponse:
     RouteDoc("One order-export preset", dataset="seller"),
 )
 def import_presets_get(req: func.HttpRequest) -> func.HttpResponse:
-    require_role(req, READ_ROLES)
     return json_response(presets.get(get_store(), req.route_params["id"]))
 
 
@@ -188,11 +193,11 @@ def import_presets_get(req: func.HttpRequest) -> func.HttpResponse:
         dataset="seller",
     ),
 )
-def import_presets_create(req: func.HttpRequest) -> func.HttpResponse:
-    actor = require_role(req, WRITE_ROLES)
-    wanted = parse_model(presets.PresetIn, read_json(req))
+def import_presets_create(
+    req: func.HttpRequest, actor: str, body: presets.PresetIn
+) -> func.HttpResponse:
     store = get_store()
-    doc = presets.create(store, wanted, actor)
+    doc = presets.create(store, body, actor)
     trail.record(store, "import_preset.create", actor, after=doc, details={"id": doc["id"]})
     return json_response(doc, 201)
 
@@ -208,11 +213,11 @@ def import_presets_create(req: func.HttpRequest) -> func.HttpResponse:
         dataset="seller",
     ),
 )
-def import_presets_replace(req: func.HttpRequest) -> func.HttpResponse:
-    actor = require_role(req, WRITE_ROLES)
-    wanted = parse_model(presets.PresetIn, read_json(req))
+def import_presets_replace(
+    req: func.HttpRequest, actor: str, body: presets.PresetIn
+) -> func.HttpResponse:
     store = get_store()
-    before, after = presets.replace(store, req.route_params["id"], wanted, actor)
+    before, after = presets.replace(store, req.route_params["id"], body, actor)
     trail.record(
         store, "import_preset.update", actor, before=before, after=after,
         details={"id": after["id"]},
@@ -230,26 +235,34 @@ def import_presets_replace(req: func.HttpRequest) -> func.HttpResponse:
         dataset="seller",
     ),
 )
-def import_presets_delete(req: func.HttpRequest) -> func.HttpResponse:
-    actor = require_role(req, WRITE_ROLES)
+def import_presets_delete(req: func.HttpRequest, actor: str) -> func.HttpResponse:
     store = get_store()
     before = presets.delete(store, req.route_params["id"])
     trail.record(store, "import_preset.delete", actor, before=before, details={"id": before["id"]})
     return json_response({"deleted": before["id"]})
 
 
+class ImportsQuery(BaseModel):
+    limit: int = Field(50, ge=1, le=200)
+
+
+class ReportQuery(BaseModel):
+    format: Literal["json", "csv"] = Field("json", description="csv: every row error")
+
+
+class HistoryQuery(BaseModel):
+    days: int = Field(30, ge=1, le=400)
+
+
 @api_route(
     "imports_list",
     "imports",
     ["GET"],
-    RouteDoc("Imports, newest first", query=("limit",), dataset="seller"),
+    RouteDoc("Imports, newest first", query=ImportsQuery, dataset="seller"),
 )
-def imports_list(req: func.HttpRequest) -> func.HttpResponse:
-    require_role(req, READ_ROLES)
-    limit = _limit(req, 50, 200)
-    return json_response(
-        {"imports": [_with_links(d) for d in import_records.recent(get_store(), limit)]}
-    )
+def imports_list(req: func.HttpRequest, query: ImportsQuery) -> func.HttpResponse:
+    imports = import_records.recent(get_store(), query.limit)
+    return json_response({"imports": [_with_links(d) for d in imports]})
 
 
 @api_route(
@@ -259,7 +272,6 @@ def imports_list(req: func.HttpRequest) -> func.HttpResponse:
     RouteDoc("One import: status, progress, counts", dataset="seller"),
 )
 def imports_get(req: func.HttpRequest) -> func.HttpResponse:
-    require_role(req, READ_ROLES)
     return json_response(_with_links(import_records.get(get_store(), req.route_params["id"])))
 
 
@@ -269,17 +281,14 @@ def imports_get(req: func.HttpRequest) -> func.HttpResponse:
     ["GET"],
     RouteDoc(
         "An import's report: JSON, or every row error as CSV with ?format=csv",
-        query=("format",),
+        query=ReportQuery,
         dataset="seller",
     ),
 )
-def imports_report(req: func.HttpRequest) -> func.HttpResponse:
-    require_role(req, READ_ROLES)
+def imports_report(req: func.HttpRequest, query: ReportQuery) -> func.HttpResponse:
     doc = import_records.get(get_store(), req.route_params["id"])
     report = doc.get("report") or {}
-    fmt = req.params.get("format", "json")
-    if fmt not in ("json", "csv"):
-        raise ValidationFailed("'format' must be json or csv", field="format")
+    fmt = query.format
     if not report:
         raise NotFound(f"import {doc['id']} has no report yet (status {doc['status']})")
     blob = report.get("errors_csv") if fmt == "csv" else report.get("json")
@@ -296,7 +305,6 @@ def imports_report(req: func.HttpRequest) -> func.HttpResponse:
 
 @api_route("quality_latest", "quality", ["GET"], RouteDoc("The latest data-quality run"))
 def quality_latest(req: func.HttpRequest) -> func.HttpResponse:
-    require_role(req, READ_ROLES)
     latest = runs.latest(get_store())
     return json_response({"run": latest})
 
@@ -305,22 +313,10 @@ def quality_latest(req: func.HttpRequest) -> func.HttpResponse:
     "quality_history",
     "quality/history",
     ["GET"],
-    RouteDoc("Data-quality runs of the last days, oldest first", query=("days",)),
+    RouteDoc("Data-quality runs of the last days, oldest first", query=HistoryQuery),
 )
-def quality_history(req: func.HttpRequest) -> func.HttpResponse:
-    require_role(req, READ_ROLES)
-    days = _limit(req, 30, 400, name="days")
-    return json_response({"runs": runs.history(get_store(), days)})
-
-
-def _limit(req: func.HttpRequest, default: int, top: int, name: str = "limit") -> int:
-    try:
-        value = int(req.params.get(name, str(default)))
-    except ValueError as exc:
-        raise ValidationFailed(f"'{name}' must be a whole number", field=name) from exc
-    if not 1 <= value <= top:
-        raise ValidationFailed(f"'{name}' must be between 1 and {top}", field=name)
-    return value
+def quality_history(req: func.HttpRequest, query: HistoryQuery) -> func.HttpResponse:
+    return json_response({"runs": runs.history(get_store(), query.days)})
 
 
 def _with_links(doc: dict) -> dict:

@@ -11,16 +11,9 @@ import azure.functions as func
 from pydantic import BaseModel, ConfigDict, Field
 
 from functions.api.blueprint import RouteDoc, api_route
-from functions.http_util import (
-    READ_ROLES,
-    WRITE_ROLES,
-    json_response,
-    parse_model,
-    read_json,
-    require_role,
-)
+from functions.http_util import CommaList, json_response
 from shared.adapters.blob import model_store
-from shared.adapters.cosmos import get_store
+from shared.adapters.cosmos import Store, get_store
 from shared.catalogue import demo
 from shared.core.errors import ValidationFailed
 from shared.core.records import utcnow
@@ -51,24 +44,35 @@ def _risk_registry() -> ModelRegistry[RiskModel]:
     return registry(model_store())
 
 
-def _int(req: func.HttpRequest, name: str, default: int) -> int:
-    try:
-        return int(req.params.get(name, str(default)))
-    except ValueError as exc:
-        raise ValidationFailed(f"'{name}' must be a whole number", field=name) from exc
+class DayQuery(BaseModel):
+    day: date | None = Field(None, description="IST day of the snapshots; default the latest")
+
+    def resolved(self, store: Store) -> date | None:
+        return self.day or queries.latest_day(store)
 
 
-def _list(req: func.HttpRequest, name: str) -> list[str] | None:
-    raw = req.params.get(name)
-    values = [v.strip() for v in raw.split(",") if v.strip()] if raw else []
-    return values or None
+class SearchQuery(DayQuery):
+    query: str | None = Field(None, description="Text in the title, item id or brand")
+    department: CommaList = None
+    store_id: str | None = None
+    danger: CommaList = Field(None, description="Danger levels, e.g. HIGH,CRITICAL")
+    alert_only: bool = False
+    page: int = Field(1, ge=1)
+    page_size: int = Field(50, ge=1, le=queries.MAX_PAGE_SIZE)
 
 
-def _bool(req: func.HttpRequest, name: str) -> bool:
-    raw = (req.params.get(name) or "false").lower()
-    if raw not in ("true", "false", "1", "0"):
-        raise ValidationFailed(f"'{name}' must be true or false", field=name)
-    return raw in ("true", "1")
+class DecisionsQuery(DayQuery):
+    store_id: str | None = None
+    action: str | None = None
+    limit: int = Field(100, ge=1, le=1000)
+
+
+class RiskQuery(DayQuery):
+    store_id: str | None = None
+    product_id: str | None = None
+    category: str | None = None
+    min_risk: float | None = Field(None, ge=0, le=1)
+    limit: int = Field(100, ge=1, le=1000)
 
 
 @api_route(
@@ -77,15 +81,12 @@ def _bool(req: func.HttpRequest, name: str) -> bool:
     ["GET"],
     RouteDoc(
         "Capital at risk by store and danger level, item counts, change since yesterday",
-        query=("day",),
+        query=DayQuery,
     ),
 )
-def store_danger_summary(req: func.HttpRequest) -> func.HttpResponse:
-    require_role(req, READ_ROLES)
+def store_danger_summary(req: func.HttpRequest, query: DayQuery) -> func.HttpResponse:
     store = get_store()
-    return json_response(
-        queries.store_danger_summary(store, queries.resolve_day(store, req.params.get("day")))
-    )
+    return json_response(queries.store_danger_summary(store, query.resolved(store)))
 
 
 @api_route(
@@ -94,32 +95,22 @@ def store_danger_summary(req: func.HttpRequest) -> func.HttpResponse:
     ["GET"],
     RouteDoc(
         "Search the day's inventory by text, department, store and danger, paged",
-        query=(
-            "query",
-            "department",
-            "store_id",
-            "danger",
-            "alert_only",
-            "page",
-            "page_size",
-            "day",
-        ),
+        query=SearchQuery,
     ),
 )
-def search(req: func.HttpRequest) -> func.HttpResponse:
-    require_role(req, READ_ROLES)
+def search(req: func.HttpRequest, query: SearchQuery) -> func.HttpResponse:
     store = get_store()
     return json_response(
         queries.search(
             store,
-            queries.resolve_day(store, req.params.get("day")),
-            query=(req.params.get("query") or "").strip() or None,
-            departments=_list(req, "department"),
-            store_id=req.params.get("store_id") or None,
-            danger=[d.upper() for d in _list(req, "danger") or []] or None,
-            alert_only=_bool(req, "alert_only"),
-            page=_int(req, "page", 1),
-            page_size=_int(req, "page_size", 50),
+            query.resolved(store),
+            query=(query.query or "").strip() or None,
+            departments=query.department,
+            store_id=query.store_id,
+            danger=[d.upper() for d in query.danger] if query.danger else None,
+            alert_only=query.alert_only,
+            page=query.page,
+            page_size=query.page_size,
         )
     )
 
@@ -130,14 +121,12 @@ def search(req: func.HttpRequest) -> func.HttpResponse:
     ["GET"],
     RouteDoc(
         "One product: current price, days active, price history, each store's snapshot",
-        query=("day",),
+        query=DayQuery,
     ),
 )
-def item(req: func.HttpRequest) -> func.HttpResponse:
-    require_role(req, READ_ROLES)
+def item(req: func.HttpRequest, query: DayQuery) -> func.HttpResponse:
     store = get_store()
-    day = queries.resolve_day(store, req.params.get("day"))
-    return json_response(queries.item_detail(store, req.route_params["id"], day))
+    return json_response(queries.item_detail(store, req.route_params["id"], query.resolved(store)))
 
 
 @api_route(
@@ -146,19 +135,18 @@ def item(req: func.HttpRequest) -> func.HttpResponse:
     ["GET"],
     RouteDoc(
         "Recommended actions for items in danger, by expected capital recovered",
-        query=("store_id", "action", "limit", "day"),
+        query=DecisionsQuery,
     ),
 )
-def decisions(req: func.HttpRequest) -> func.HttpResponse:
-    require_role(req, READ_ROLES)
+def decisions(req: func.HttpRequest, query: DecisionsQuery) -> func.HttpResponse:
     store = get_store()
     return json_response(
         queries.decisions(
             store,
-            queries.resolve_day(store, req.params.get("day")),
-            store_id=req.params.get("store_id") or None,
-            action=req.params.get("action") or None,
-            limit=_int(req, "limit", 100),
+            query.resolved(store),
+            store_id=query.store_id,
+            action=query.action,
+            limit=query.limit,
         )
     )
 
@@ -173,9 +161,9 @@ def decisions(req: func.HttpRequest) -> func.HttpResponse:
         role="admin",
     ),
 )
-def clearance(req: func.HttpRequest) -> func.HttpResponse:
-    actor = require_role(req, WRITE_ROLES)
-    body = parse_model(actions.ClearanceRequest, read_json(req))
+def clearance(
+    req: func.HttpRequest, actor: str, body: actions.ClearanceRequest
+) -> func.HttpResponse:
     store = get_store()
     day = body.day or queries.latest_day(store)
     if day is None:
@@ -197,9 +185,7 @@ def clearance(req: func.HttpRequest) -> func.HttpResponse:
         request=PredictRequest,
     ),
 )
-def predict(req: func.HttpRequest) -> func.HttpResponse:
-    require_role(req, READ_ROLES)
-    body = parse_model(PredictRequest, read_json(req))
+def predict(req: func.HttpRequest, body: PredictRequest) -> func.HttpResponse:
     today = utcnow().astimezone(IST).date()
     if body.lifecycle_start_date > today + timedelta(days=1):
         raise ValidationFailed(
@@ -217,26 +203,20 @@ def predict(req: func.HttpRequest) -> func.HttpResponse:
     ["GET"],
     RouteDoc(
         "Risk scores of the day's inventory (the rules-based level, labelled, without a model)",
-        query=("store_id", "product_id", "category", "min_risk", "limit", "day"),
+        query=RiskQuery,
     ),
 )
-def ml_inventory(req: func.HttpRequest) -> func.HttpResponse:
-    require_role(req, READ_ROLES)
-    raw = req.params.get("min_risk")
-    try:
-        min_risk = None if raw in (None, "") else float(raw)
-    except ValueError as exc:
-        raise ValidationFailed("'min_risk' must be a number 0-1", field="min_risk") from exc
+def ml_inventory(req: func.HttpRequest, query: RiskQuery) -> func.HttpResponse:
     store = get_store()
     return json_response(
         queries.risk_scores(
             store,
-            queries.resolve_day(store, req.params.get("day")),
-            store_id=req.params.get("store_id") or None,
-            product_id=req.params.get("product_id") or None,
-            category=req.params.get("category") or None,
-            min_risk=min_risk,
-            limit=_int(req, "limit", 100),
+            query.resolved(store),
+            store_id=query.store_id,
+            product_id=query.product_id,
+            category=query.category,
+            min_risk=query.min_risk,
+            limit=query.limit,
             explain=Scorer.current(_risk_registry()).explain,
         )
     )
@@ -253,9 +233,9 @@ def ml_inventory(req: func.HttpRequest) -> func.HttpResponse:
         dataset="seller",
     ),
 )
-def product_price(req: func.HttpRequest) -> func.HttpResponse:
-    actor = require_role(req, WRITE_ROLES)
-    body = parse_model(actions.PriceUpdate, read_json(req))
+def product_price(
+    req: func.HttpRequest, actor: str, body: actions.PriceUpdate
+) -> func.HttpResponse:
     result = actions.set_price(get_store(), body, actor)
     demo.real_data(f"a price set by {actor}")
     return json_response(result, 201 if result["created"] else 200)

@@ -6,7 +6,7 @@ import azure.functions as func
 from pydantic import BaseModel, Field
 
 from functions.api.blueprint import RouteDoc, api_route
-from functions.http_util import READ_ROLES, WRITE_ROLES, json_response, parse_model, require_role
+from functions.http_util import json_response
 from shared.adapters.cosmos import get_store
 from shared.audit import trail
 from shared.core.settings import get_settings
@@ -26,11 +26,9 @@ class RunQuery(BaseModel):
     "jobs_list",
     "jobs",
     ["GET"],
-    RouteDoc("Job runs, newest day first, with their steps and attempts", query=("job", "limit")),
+    RouteDoc("Job runs, newest day first, with their steps and attempts", query=JobsQuery),
 )
-def jobs_list(req: func.HttpRequest) -> func.HttpResponse:
-    require_role(req, READ_ROLES)
-    query = parse_model(JobsQuery, dict(req.params))
+def jobs_list(req: func.HttpRequest, query: JobsQuery) -> func.HttpResponse:
     settings = get_settings()
     policy = run_ledger.Policy.from_settings(settings)
     runs = run_ledger.recent(get_store(), query.job or None, query.limit)
@@ -57,12 +55,11 @@ def jobs_list(req: func.HttpRequest) -> func.HttpResponse:
         "Start today's daily run now (admin); 202 with the run. 409 when it is running or "
         "done (rerun=true starts a finished run again)",
         role="admin",
-        query=("rerun",),
+        query=RunQuery,
     ),
 )
-def jobs_daily_run(req: func.HttpRequest) -> func.HttpResponse:
-    actor = require_role(req, WRITE_ROLES)
-    rerun = parse_model(RunQuery, dict(req.params)).rerun
+def jobs_daily_run(req: func.HttpRequest, actor: str, query: RunQuery) -> func.HttpResponse:
+    rerun = query.rerun
     store = get_store()
     run = daily_run.start_now(store, get_settings(), rerun=rerun)
     trail.record(store, "job.run", actor, after={"run": run["id"], "rerun": rerun})

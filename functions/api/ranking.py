@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Annotated
 
 import azure.functions as func
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
 from functions.api import insights
 from functions.api.blueprint import RouteDoc, api_route
-from functions.http_util import READ_ROLES, json_response, parse_model, read_json, require_role
-from shared.core.errors import ValidationFailed
+from functions.http_util import json_response
 from shared.core.records import Marketplace, utcnow
 from shared.live.ranking_view import ranking_payload
 from shared.live.state import live
@@ -43,10 +43,24 @@ class WhatIfRequest(BaseModel):
         return self
 
 
+def _moment(value: object) -> object:
+    # A "+" in a query string arrives as a space (2026-01-01T10:00:00 05:30).
+    return value.replace(" ", "+") if isinstance(value, str) else value
+
+
+class ExplainQuery(BaseModel):
+    since: Annotated[datetime | None, BeforeValidator(_moment)] = Field(
+        None, description="An ISO 8601 time (UTC when it names no zone): what moved the rank since"
+    )
+
+    @field_validator("since")
+    @classmethod
+    def _aware(cls, since: datetime | None) -> datetime | None:
+        return since.replace(tzinfo=UTC) if since and since.tzinfo is None else since
+
+
 @api_route("rank", "rank", ["POST"], RouteDoc("Ranked recommendations", request=RankRequest))
-def rank(req: func.HttpRequest) -> func.HttpResponse:
-    require_role(req, READ_ROLES)
-    body = parse_model(RankRequest, read_json(req))
+def rank(req: func.HttpRequest, body: RankRequest) -> func.HttpResponse:
     state = live()
     state.sync()
     now = utcnow()
@@ -71,26 +85,16 @@ def rank(req: func.HttpRequest) -> func.HttpResponse:
     ["GET"],
     RouteDoc(
         "SHAP contributions for one item; with since=<ISO time>, what moved it since then",
-        query=("since",),
+        query=ExplainQuery,
     ),
 )
-def explain(req: func.HttpRequest) -> func.HttpResponse:
-    require_role(req, READ_ROLES)
+def explain(req: func.HttpRequest, query: ExplainQuery) -> func.HttpResponse:
     state = live()
     state.sync()
     item_id, now = req.route_params["id"], utcnow()
-    since = req.params.get("since")
-    if since is None:
+    if query.since is None:
         return json_response(insights.explain_item(state, item_id, now))
-    return json_response(insights.explain_since(state, item_id, _moment(since), now))
-
-
-def _moment(text: str) -> datetime:
-    try:
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00").replace(" ", "+"))
-    except ValueError as exc:
-        raise ValidationFailed("'since' must be an ISO 8601 time", field="since") from exc
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return json_response(insights.explain_since(state, item_id, query.since, now))
 
 
 @api_route(
@@ -99,9 +103,7 @@ def _moment(text: str) -> datetime:
     ["POST"],
     RouteDoc("Predicted score and rank at other prices (writes nothing)", request=WhatIfRequest),
 )
-def whatif_price(req: func.HttpRequest) -> func.HttpResponse:
-    require_role(req, READ_ROLES)
-    body = parse_model(WhatIfRequest, read_json(req))
+def whatif_price(req: func.HttpRequest, body: WhatIfRequest) -> func.HttpResponse:
     state = live()
     state.sync()
     return json_response(

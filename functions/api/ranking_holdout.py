@@ -5,7 +5,7 @@ from __future__ import annotations
 import azure.functions as func
 
 from functions.api.blueprint import RouteDoc, api_route
-from functions.http_util import READ_ROLES, json_response, require_role
+from functions.http_util import json_response
 from shared.core.records import utcnow
 from shared.live.holdout import holdout
 from shared.live.state import live
@@ -21,7 +21,6 @@ from shared.live.state import live
     ),
 )
 def ranking_holdout(req: func.HttpRequest) -> func.HttpResponse:
-    require_role(req, READ_ROLES)
     state = live()
     state.sync()
     return json_response(holdout(state, utcnow()))
