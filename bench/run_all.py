@@ -45,6 +45,7 @@ BENCHES = [
     Bench("imports", "bench_imports.py", 1500),
     Bench("inventory", "bench_inventory.py", 1500),
     Bench("alerts", "bench_alerts.py", 600),
+    Bench("sp_api", "bench_sp_api.py", 1800),
 ]
 
 
@@ -336,6 +337,30 @@ def alerts_rows(r: dict) -> list[Row]:
     ]
 
 
+def sp_api_rows(r: dict) -> list[Row]:
+    return [
+        _row(
+            "sp_api",
+            "catch-up per 1,000 orders: wall / CPU s (no usage-plan waits)",
+            _pair(
+                dig(r, "catchup.per_1000_orders.wall_s"), dig(r, "catchup.per_1000_orders.cpu_s")
+            ),
+        ),
+        _row(
+            "sp_api",
+            "catch-up per 1,000 orders: Amazon's default plan, s (computed)",
+            dig(r, "catchup.per_1000_orders.usage_plan_min_s"),
+        ),
+        _row(
+            "sp_api",
+            "backfill of a 100k-line report end to end, s",
+            dig(r, "backfill.end_to_end_s"),
+            ("<", 60),
+        ),
+        _row("sp_api", "backfill peak RSS, MB", dig(r, "backfill.peak_rss_mb"), ("<", 500)),
+    ]
+
+
 ROWS: dict[str, Callable[[dict], list[Row]]] = {
     "ingest": ingest_rows,
     "latency": latency_rows,
@@ -346,6 +371,7 @@ ROWS: dict[str, Callable[[dict], list[Row]]] = {
     "imports": imports_rows,
     "inventory": inventory_rows,
     "alerts": alerts_rows,
+    "sp_api": sp_api_rows,
 }
 
 

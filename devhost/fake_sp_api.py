@@ -138,6 +138,7 @@ class FakeSpApi:
         self.reports: dict[str, dict[str, Any]] = {}
         self.documents: dict[str, bytes] = {}
         self.report_rows: list[dict[str, str]] | None = None
+        self.report_text: bytes | None = None
         self._tokens: dict[str, bool] = {}  # token -> still valid
         self._faults: dict[str, list[int]] = {}  # operation -> statuses to answer next
         self._lock = threading.Lock()
@@ -192,6 +193,10 @@ class FakeSpApi:
         """The all-orders report's rows (columns of Amazon's documented report); without them
         the report is built from the orders."""
         self.report_rows = rows
+
+    def put_report_text(self, tsv: bytes) -> None:
+        """The report's file as it is (a large one, built without a dict per row)."""
+        self.report_text = tsv
 
     def throttle(self, operation: str, times: int = 1) -> None:
         self._fault(operation, 429, times)
@@ -497,6 +502,8 @@ class FakeSpApi:
         }
 
     def _report_tsv(self, report: dict[str, Any]) -> bytes:
+        if self.report_text is not None:
+            return self.report_text
         rows = self.report_rows
         if rows is None:
             start = _parse(report["dataStartTime"]) if report.get("dataStartTime") else None
