@@ -21,11 +21,8 @@ from typing import Any
 import pandas as pd
 
 from shared.adapters.cosmos import Store
-from shared.core.errors import Conflict
 from shared.core.records import Event, Marketplace
 from shared.ingest.bulk.events import MarketplaceOf, Planned
-
-ATTEMPTS = 5
 
 
 @dataclass
@@ -119,11 +116,16 @@ def _upsert_product(
     marketplace: Marketplace,
     counts: CatalogueCounts,
 ) -> None:
-    for _ in range(ATTEMPTS):
-        current = store.read_or_none("products", item_id, item_id)
+    # What the last call of ``change`` decided: ``Store.update`` calls it again on a lost race,
+    # so the counts follow the attempt that was written.
+    outcome = ""
+
+    def change(current: dict[str, Any] | None) -> dict[str, Any] | None:
+        nonlocal outcome
         if current is None:
+            outcome = "created"
             mrp = fields.get("mrp") or price
-            doc = {
+            return {
                 "id": item_id,
                 "item_id": item_id,
                 "title": fields.get("title", item_id),
@@ -140,24 +142,23 @@ def _upsert_product(
                 "catalogued": True,
                 **fields,
             }
-            if store.create("products", doc):
-                counts.created += 1
-                return
-            continue  # created concurrently (the change feed): merge on the next round
         wanted = {**fields, "catalogued": True}
         if current.get("merged_into"):
-            return
+            outcome = "merged"
+            return None
         if all(current.get(k) == v for k, v in wanted.items()):
-            counts.unchanged += 1
-            return
-        doc = {k: v for k, v in current.items() if not k.startswith("_")}
-        try:
-            store.upsert("products", {**doc, **wanted}, etag=current["_etag"])
-            counts.updated += 1
-            return
-        except Conflict:
-            continue
-    raise Conflict(f"product {item_id} kept changing; import again")
+            outcome = "unchanged"
+            return None
+        outcome = "updated"
+        return {**{k: v for k, v in current.items() if not k.startswith("_")}, **wanted}
+
+    store.update("products", item_id, item_id, change)
+    if outcome == "created":
+        counts.created += 1
+    elif outcome == "updated":
+        counts.updated += 1
+    elif outcome == "unchanged":
+        counts.unchanged += 1
 
 
 def stock_events(

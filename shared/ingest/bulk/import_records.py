@@ -87,30 +87,20 @@ def update(
     unless: Callable[[dict[str, Any]], bool] | None = None,
     **fields: Any,
 ) -> dict[str, Any]:
-    """Set fields on the import (ETag-guarded read-modify-write); with ``unless``, raise
-    Conflict instead when the stored import satisfies it (checked on the read the write is
-    conditioned on, so no other writer can slip in between)."""
-    for _ in range(5):
-        rows = list(
-            store.query(
-                CONTAINER,
-                "SELECT * FROM c WHERE c.id = @id",
-                [("@id", import_id)],
-                partition_key=import_id,
-            )
-        )
-        if not rows:
+    """Set fields on the import (``Store.update``: ETag-guarded read-modify-write); with
+    ``unless``, raise Conflict instead when the stored import satisfies it (checked on the read
+    the write is conditioned on, so no other writer can slip in between)."""
+
+    def change(current: dict[str, Any] | None) -> dict[str, Any]:
+        if current is None:
             raise NotFound(f"no import {import_id!r}")
-        current = rows[0]
         if unless is not None and unless(current):
             raise Conflict(f"import {import_id} is {current.get('status')}")
-        doc = {k: v for k, v in current.items() if not k.startswith("_")}
-        doc.update(fields, updated_at=utcnow().isoformat())
-        try:
-            return _public(store.upsert(CONTAINER, doc, etag=current["_etag"]))
-        except Conflict:
-            continue
-    raise Conflict(f"import {import_id} kept changing")
+        return {**_public(current), **fields, "updated_at": utcnow().isoformat()}
+
+    stored = store.update(CONTAINER, import_id, import_id, change)
+    assert stored is not None  # ``change`` never leaves the import as it is
+    return _public(stored)
 
 
 def recent(store: Store, limit: int) -> list[dict[str, Any]]:
