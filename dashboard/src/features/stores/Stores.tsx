@@ -4,6 +4,7 @@ import type { RotatedSecret, Store, StoresPayload } from "../../api/types";
 import { WarnIcon } from "../../ui/Badges";
 import { CopyButton } from "../../ui/CopyButton";
 import { DemoPanel } from "../demo/DemoPanel";
+import { AmazonPanel } from "./AmazonPanel";
 import { Empty, ErrorBox, Loading } from "../../ui/Status";
 import { ago, int, istDateTime } from "../../lib/format";
 import { useRole } from "../../lib/role";
@@ -217,6 +218,7 @@ export function StoresPage() {
           ))}
         </div>
       ) : null}
+      {payload ? <AmazonPanel webhookUrl={payload.stores.find((s) => s.marketplace === "amazon")?.webhook_url ?? undefined} isAdmin={isAdmin} /> : null}
     </div>
   );
 }
