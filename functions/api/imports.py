@@ -14,10 +14,9 @@ from functions.http_util import json_response
 from shared.adapters.blob import imports_store
 from shared.adapters.cosmos import get_store
 from shared.audit import trail
-from shared.core.errors import NotFound, PayloadTooLarge, ValidationFailed
+from shared.core.errors import ImportRejected, NotFound, PayloadTooLarge, ValidationFailed
 from shared.core.settings import get_settings
 from shared.ingest.bulk import import_records, presets, upload
-from shared.ingest.bulk.outcome import Rejected
 from shared.ingest.bulk.preview import preview
 from shared.quality import runs
 
@@ -156,7 +155,7 @@ def imports_preview(req: func.HttpRequest) -> func.HttpResponse:
     name, content = upload.file_of(body, req.headers.get("content-type", ""), dict(req.params))
     try:
         answer = preview(get_store(), name, content)
-    except Rejected as exc:
+    except ImportRejected as exc:
         raise ValidationFailed(str(exc), field="file") from exc
     return json_response(answer)
 

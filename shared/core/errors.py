@@ -12,7 +12,10 @@ to HTTP statuses in one place (``functions/http_util.py``) and nowhere else. SDK
     │   ├── ValidationFailed       422  JSON is fine, a field is not (names the field)
     │   ├── QueryRefused           400  the SQL guard refused an analytics statement
     │   ├── QueryTimeout           400  an analytics query ran past its time limit
-    │   └── QueryFailed            400  DuckDB could not run an analytics query
+    │   ├── QueryFailed            400  DuckDB could not run an analytics query
+    │   └── ImportRejected         400  an imported file is refused as a whole: nothing written
+    │       ├── UnknownKind             the file matches no kind of import
+    │       └── MissingColumns          its header lacks a required column
     ├── AuthError                  401  missing/bad signature, stale timestamp, bad key
     ├── Forbidden                  403  authenticated, but the role may not do this
     ├── NotFound                   404  unknown item, rule, store, model
@@ -85,6 +88,33 @@ class QueryTimeout(InputError):
 
 class QueryFailed(InputError):
     code = "query_failed"
+
+
+class ImportRejected(InputError):
+    """An imported file is refused as a whole (unreadable, strict mode, no valid row): nothing
+    is written, and the import record says why. A refusal after validation carries the row
+    counts and a sample of the row errors as ``counts`` and ``sample``."""
+
+    code = "import_rejected"
+
+
+class UnknownKind(ImportRejected):
+    """The file matches no kind of import: reported with the reason, nothing written."""
+
+    code = "unknown_kind"
+
+
+class MissingColumns(ImportRejected):
+    """The file's header lacks required columns (``missing``)."""
+
+    code = "missing_columns"
+
+    def __init__(self, missing: list[str]) -> None:
+        super().__init__(
+            f"row 1 (the header): missing required columns: {', '.join(missing)}",
+            missing=missing,
+        )
+        self.missing = missing
 
 
 class AuthError(ReSightError):

@@ -27,7 +27,7 @@ from typing import Any
 import pandas as pd
 from python_calamine import CalamineWorkbook
 
-from shared.ingest.bulk.outcome import Rejected
+from shared.core.errors import ImportRejected, UnknownKind
 from shared.ingest.bulk.schemas import CSV_KINDS, SHEETS, Kind
 from shared.ingest.bulk.validate import RowError
 
@@ -59,10 +59,6 @@ _MAGIC = (
 )
 
 
-class UnknownKind(ValueError):
-    """The file matches no kind: reported with the reason, nothing written."""
-
-
 def is_workbook(name: str) -> bool:
     return name.lower().endswith(WORKBOOK_SUFFIXES)
 
@@ -74,16 +70,16 @@ def is_ignored(name: str) -> bool:
 
 # -- CSV ----------------------------------------------------------------------------------------
 def sniff(path: Path) -> str:
-    """The text encoding of a CSV file, or ``Rejected`` naming why it is not one."""
+    """The text encoding of a CSV file, or ``ImportRejected`` naming why it is not one."""
     with open(path, "rb") as handle:
         head = handle.read(_HEAD_BYTES)
     if not head.strip():
-        raise Rejected("row 1: the file is empty (no header, no rows)")
+        raise ImportRejected("row 1: the file is empty (no header, no rows)")
     if head.startswith(b"PK\x03\x04"):
-        raise Rejected(f"row 1: {_zip_kind(path)}")
+        raise ImportRejected(f"row 1: {_zip_kind(path)}")
     for magic, what in _MAGIC:
         if head.startswith(magic):
-            raise Rejected(f"row 1: the file is {what}, not a CSV text file; {_SAVE_AS}")
+            raise ImportRejected(f"row 1: the file is {what}, not a CSV text file; {_SAVE_AS}")
     for bom, encoding in _BOMS:
         if head.startswith(bom):
             return _check(path, encoding)
@@ -100,12 +96,12 @@ def sniff(path: Path) -> str:
         first = head.index(0)
         if b"\n" not in head[:first] or nuls > len(head) // 100:
             row = head[:first].count(b"\n") + 1
-            raise Rejected(
+            raise ImportRejected(
                 f"row {row}: binary content (a NUL byte), not a CSV text file; {_SAVE_AS}"
             )
     try:
         return _check(path, "utf-8")
-    except Rejected:
+    except ImportRejected:
         return _check(path, "cp1252")
 
 
@@ -124,7 +120,7 @@ def _zip_kind(path: Path) -> str:
 
 
 def _check(path: Path, encoding: str) -> str:
-    """``encoding`` if the whole file decodes with it; else ``Rejected`` naming the row."""
+    """``encoding`` if the whole file decodes with it; else ``ImportRejected`` naming the row."""
     decoder = codecs.getincrementaldecoder(encoding)("strict")
     rows = 1
     with open(path, "rb") as handle:
@@ -134,7 +130,7 @@ def _check(path: Path, encoding: str) -> str:
                 decoder.decode(block, final=not block)
             except UnicodeDecodeError as exc:
                 row = rows + block[: exc.start].count(b"\n")
-                raise Rejected(
+                raise ImportRejected(
                     f"row {row}: bytes that are not {_NAMES.get(encoding, encoding)} text "
                     f"({exc.object[exc.start : exc.start + 4]!r}); {_SAVE_AS}"
                 ) from exc
@@ -162,27 +158,29 @@ def _reader(line: str, delimiter: str) -> Iterator[list[str]]:
 
 
 def csv_header(path: Path, encoding: str = "utf-8-sig", delimiter: str = ",") -> list[str]:
-    """The header's cell names (trimmed); ``Rejected`` if row 1 is not a usable header."""
+    """The header's cell names (trimmed); ``ImportRejected`` if row 1 is not a usable header."""
     with open(path, newline="", encoding=encoding) as handle:
         line = handle.readline().rstrip("\r\n")
     if _CONTROL.search(line):
-        raise Rejected(f"row 1: binary content in the header, not a CSV text file; {_SAVE_AS}")
+        raise ImportRejected(
+            f"row 1: binary content in the header, not a CSV text file; {_SAVE_AS}"
+        )
     try:
         header = [h.strip() for h in next(_reader(line, delimiter), [])]
     except csv.Error as exc:
-        raise Rejected(f"row 1: the header is not a CSV row ({_quote_problem(exc)})") from exc
+        raise ImportRejected(f"row 1: the header is not a CSV row ({_quote_problem(exc)})") from exc
     named = [h for h in header if h]
     if not named:
-        raise Rejected("row 1: the header has no column names")
+        raise ImportRejected("row 1: the header has no column names")
     if len(named) == 1:
         separator = next((s for s in ";\t|" if s in named[0]), None)
         if separator:
-            raise Rejected(
+            raise ImportRejected(
                 f"row 1: the cells are separated by {separator!r}, not by commas; {_SAVE_AS}"
             )
     twice = sorted({h for h in named if named.count(h) > 1})
     if twice:
-        raise Rejected(f"row 1: the header names {', '.join(twice)} more than once")
+        raise ImportRejected(f"row 1: the header names {', '.join(twice)} more than once")
     return header
 
 

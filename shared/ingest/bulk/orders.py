@@ -48,13 +48,14 @@ from pandera.typing.pandas import Series
 from python_calamine import CalamineWorkbook
 
 from shared.adapters.cosmos import Store
+from shared.core.errors import ImportRejected as Rejected
 from shared.core.errors import NotFound, ReSightError, ValidationFailed
 from shared.core.records import MARKETPLACES, Event, utcnow
 from shared.core.settings import Settings
 from shared.ingest import webhook
 from shared.ingest.bulk import files, import_records, indian_formats, presets
 from shared.ingest.bulk.mapping import STATUSES, Mapping, header_changes, normalise_name
-from shared.ingest.bulk.outcome import ErrorSink, Rejected, marketplaces, strict_failure
+from shared.ingest.bulk.outcome import ErrorSink, marketplaces, strict_failure
 from shared.ingest.bulk.schemas import Kind, _iso_datetimes, _Rows
 from shared.ingest.bulk.validate import RowError, validate
 from shared.ingest.marketplaces.common import buyer_key

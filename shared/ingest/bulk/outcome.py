@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from shared.adapters.cosmos import Store
+from shared.core.errors import ImportRejected
 from shared.core.records import Marketplace
 from shared.core.settings import Settings
 from shared.ingest.bulk.events import MarketplaceOf
@@ -18,12 +19,8 @@ ERRORS_SAMPLE = 50  # row errors kept on the import record; the full list is in 
 REPORT_ERRORS = 1000  # row errors in the JSON report; the CSV report has them all
 
 
-class Rejected(Exception):
-    """The file as a whole is refused: nothing is written."""
-
-
-def strict_failure(counts: dict[str, Any], sink: ErrorSink) -> Rejected:
-    exc = Rejected(
+def strict_failure(counts: dict[str, Any], sink: ErrorSink) -> ImportRejected:
+    exc = ImportRejected(
         f"strict mode: {sink.count} of {counts['rows']} rows failed validation; nothing was "
         "imported (see the report)"
     )

@@ -38,16 +38,23 @@ import pandas as pd
 
 from shared.adapters.blob import BlobInfo, BlobStore
 from shared.adapters.cosmos import Store
-from shared.core.errors import Conflict, NotFound, ReSightError, ServiceUnavailable
+from shared.core.errors import (
+    Conflict,
+    MissingColumns,
+    NotFound,
+    ReSightError,
+    ServiceUnavailable,
+)
+from shared.core.errors import ImportRejected as Rejected
 from shared.core.records import utcnow
 from shared.core.settings import Settings
 from shared.ingest.bulk import dedupe, files, orders, workbook, writer
 from shared.ingest.bulk import import_records as ledger
 from shared.ingest.bulk import outcome as outcome_mod
 from shared.ingest.bulk.events import PLANNERS, USED_COLUMNS, Planned, to_utc
-from shared.ingest.bulk.outcome import ErrorSink, Rejected, marketplaces, strict_failure
+from shared.ingest.bulk.outcome import ErrorSink, marketplaces, strict_failure
 from shared.ingest.bulk.schemas import CSV_KINDS, Kind
-from shared.ingest.bulk.validate import MissingColumns, RowError, check_columns, validate
+from shared.ingest.bulk.validate import RowError, check_columns, validate
 
 log = logging.getLogger("resight.imports")
 INCOMING, PROCESSED, ERRORS = "incoming/", "processed/", "errors/"

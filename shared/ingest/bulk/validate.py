@@ -15,6 +15,7 @@ import pandera.errors as pa_errors
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from shared.core.errors import MissingColumns
 from shared.ingest.bulk.schemas import Kind
 
 
@@ -27,12 +28,6 @@ class RowError:
 
     def to_dict(self) -> dict[str, object]:
         return {"row": self.row, "column": self.column, "value": self.value, "rule": self.rule}
-
-
-class MissingColumns(ValueError):
-    def __init__(self, missing: list[str]) -> None:
-        super().__init__(f"row 1 (the header): missing required columns: {', '.join(missing)}")
-        self.missing = missing
 
 
 def check_columns(kind: Kind, header: list[str]) -> None:

@@ -14,12 +14,13 @@ import pandas as pd
 
 from shared.adapters.blob import BlobInfo, BlobStore
 from shared.adapters.cosmos import Store
+from shared.core.errors import ImportRejected, MissingColumns
 from shared.core.records import utcnow
 from shared.core.settings import Settings
 from shared.ingest.bulk import catalogue, files, images, import_records, writer
-from shared.ingest.bulk.outcome import ErrorSink, Rejected, marketplaces, strict_failure
+from shared.ingest.bulk.outcome import ErrorSink, marketplaces, strict_failure
 from shared.ingest.bulk.schemas import SHEETS
-from shared.ingest.bulk.validate import MissingColumns, RowError, check_columns, validate
+from shared.ingest.bulk.validate import RowError, check_columns, validate
 
 
 def run(
@@ -42,7 +43,7 @@ def run(
         try:
             check_columns(kind, list(frame.columns))
         except MissingColumns as exc:
-            raise Rejected(f"sheet {sheet}: {exc}") from exc
+            raise ImportRejected(f"sheet {sheet}: {exc}") from exc
         good, bad = validate(kind, frame.reset_index(drop=True), 2)
         sink.add([RowError(e.row, f"{sheet}.{e.column}", e.value, e.rule) for e in bad])
         valid[sheet] = good
