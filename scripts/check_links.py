@@ -39,11 +39,10 @@ HTML_HREF = re.compile(r"""<a\s[^>]*href=["']([^"']+)["']""", re.I)
 HTML_ANCHOR = re.compile(r"""<a\s[^>]*(?:id|name)=["']([^"']+)["']""", re.I)
 CODE_SPAN = re.compile(r"(`+)(.+?)\1")
 CODE_PATH = re.compile(r"[\w./*{}<>-]+")
-CODE_MODULE = re.compile(
-    r"(?<![\w/.])((?:shared|functions|devhost|reliability|bench|infra)(?:\.\w+)+)"
-)
-TOP_LEVEL = ("shared", "functions", "devhost", "tests", "bench", "scripts", "infra", "reliability")
-TOP_LEVEL += ("dashboard", "docs", ".github", ".ci")
+TOP_LEVEL = ("shared", "functions", "devhost", "demo", "tests", "bench", "scripts", "infra")
+TOP_LEVEL += ("reliability", "dashboard", "docs", ".github", ".ci")
+PACKAGES = "|".join(("shared", "functions", "devhost", "demo", "reliability", "bench", "infra"))
+CODE_MODULE = re.compile(rf"(?<![\w/.])((?:{PACKAGES})(?:\.\w+)+)")
 GENERATED = ("dashboard/dist", "dashboard/node_modules")
 HOST = re.compile(r"^(localhost|[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+|\[[0-9A-Fa-f:.]+\])(:\d+)?$")
 
