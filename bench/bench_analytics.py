@@ -34,14 +34,14 @@ import pyarrow.parquet as pq
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from demo.sim.buyers import CITIES
+from demo.sim.deliveries import RTO_RATE
 from devhost.services import LocalServices, free_port
 from shared.analytics import bronze, job
 from shared.analytics.kpi_queries import Kpis
 from shared.analytics.lake import lake_store, parquet_bytes
 from shared.analytics.warehouse import Warehouse
 from shared.core.settings import get_settings
-from shared.ml.sim.buyers import CITIES
-from shared.ml.sim.deliveries import RTO_RATE
 
 STATES = list(CITIES)
 ITEMS = 2000

@@ -52,12 +52,12 @@ import httpx  # noqa: E402
 import urllib3  # noqa: E402
 from bench_ingest import exit_on_sigterm, local_services, new_secrets, pct, stack_env  # noqa: E402
 
+from demo.sim.simulator import Simulator, simulate_catalogue  # noqa: E402
 from devhost.services import COSMOS_KEY  # noqa: E402
 from shared.adapters.cosmos import Store  # noqa: E402
 from shared.core.records import Product, utcnow  # noqa: E402
 from shared.core.settings import CosmosConnection  # noqa: E402
 from shared.ingest.signature import signed_headers  # noqa: E402
-from shared.ml.sim.simulator import Simulator, simulate_catalogue  # noqa: E402
 from shared.projection import fold  # noqa: E402
 from tests.integration.conftest import (  # noqa: E402
     DevHost,

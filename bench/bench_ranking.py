@@ -47,11 +47,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import numpy as np
 from bench_ingest import pin_to_one_core
 
+from demo.sim.catalogue import SPECS
 from shared.core.records import MARKETPLACES, hour_key
 from shared.ml.explain import explain
 from shared.ml.features import FeatureContext, build_features
 from shared.ml.model import RankerModel
-from shared.ml.sim.catalogue import SPECS
 from shared.ml.simulated_training import QUICK, train_simulated
 from shared.ml.vocabulary import CATEGORIES
 from shared.projection.fold import BUCKET_HOURS, apply_event, new_state
@@ -368,7 +368,7 @@ def main() -> None:
     result: dict = {
         "pinned_core": core,
         "training": {
-            "data": "simulated (shared.ml.sim): not real sellers",
+            "data": "simulated (demo.sim): not real sellers",
             "config": {k: v for k, v in QUICK.__dict__.items()},
             "seconds": round(time.perf_counter() - start, 1),
             "ndcg@10": metrics["ndcg@10"],

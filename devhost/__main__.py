@@ -112,10 +112,10 @@ def bind(port: int) -> socket.socket:
 
 def prepare(seed: bool) -> None:
     """Schema, first model and demo catalogue: what a fresh local stack needs to rank."""
+    from demo.sim.seed import ensure_catalogue, ensure_demo
     from shared.adapters.cosmos import get_store
     from shared.catalogue import demo
     from shared.core.dataset import using
-    from shared.ml.sim.seed import ensure_catalogue, ensure_demo
 
     store = get_store()
     store.ensure_schema()

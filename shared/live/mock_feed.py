@@ -24,6 +24,9 @@ from typing import Any, cast
 
 import numpy as np
 
+from demo.sim import deliveries
+from demo.sim.buyers import Buyer, BuyerPool
+from demo.sim.simulator import SimEvent, Simulator
 from shared.adapters.cosmos import Store
 from shared.catalogue.connections import SecretBook
 from shared.core.records import Event, Marketplace, hour_key, utcnow
@@ -31,9 +34,6 @@ from shared.core.settings import Settings
 from shared.ingest.listing_ids import AsinIndex
 from shared.ingest.signature import signed_headers
 from shared.ingest.webhook import append, ingest_webhook
-from shared.ml.sim import deliveries
-from shared.ml.sim.buyers import Buyer, BuyerPool
-from shared.ml.sim.simulator import SimEvent, Simulator
 
 log = logging.getLogger("resight.mock")
 

@@ -15,6 +15,7 @@ import logging
 import time
 from typing import Any
 
+from demo.sim import demo_stock, seed
 from shared.adapters.cosmos import get_store
 from shared.catalogue import demo
 from shared.core import telemetry
@@ -25,7 +26,6 @@ from shared.live import broadcast, demo_first_run
 from shared.live.mock_feed import MockFeed
 from shared.live.ranking_view import ranking_payload, save_snapshot
 from shared.live.state import live
-from shared.ml.sim import demo_stock, seed
 from shared.projection import apply, demo_split
 from shared.ranking import rules_service
 

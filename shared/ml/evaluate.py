@@ -15,7 +15,7 @@ every kind of data:
 
 - ``demo``: the demo feed's signals (views, clicks, orders, prices), the whole catalogue;
 - ``live:amazon``, ``live:myntra+meesho``: the same shoppers as those marketplaces really report
-  them (``shared.ml.sim.simulator.as_sent``), each kind ranked among its own items;
+  them (``demo.sim.simulator.as_sent``), each kind ranked among its own items;
 - ``files``: sellers who send sales, inventory and demand files (a world of its own seed);
 - ``mixed``: one catalogue of the webhook sellers (live-like) and the file-sending sellers, ranked
   together.
@@ -31,7 +31,7 @@ ranked by its strongest fallback baseline in production. ``--write-evidence`` st
 feed shows the model): on ``mixed`` each row is scored by its own kind's rule (fallback rows mapped
 onto the model's scale from the world's own features, no labels).
 
-All of it is simulated data (``shared.ml.sim``), not real sellers.
+All of it is simulated data (``demo.sim``), not real sellers.
 """
 
 from __future__ import annotations
@@ -49,6 +49,7 @@ from typing import Any
 import numpy as np
 from scipy import stats
 
+from demo.sim.simulator import Simulator, as_sent, simulate_catalogue
 from shared.ml.baselines import (
     BASELINES,
     DEMO_KIND,
@@ -62,7 +63,6 @@ from shared.ml.features import COLUMN, FEATURE_VERSION, FILE_SIGNALS, apply_cont
 from shared.ml.model import RankerModel
 from shared.ml.ndcg import evaluate
 from shared.ml.ranker_training import EVIDENCE_APPLIES_TO, EVIDENCE_PATH, live_kinds
-from shared.ml.sim.simulator import Simulator, as_sent, simulate_catalogue
 from shared.ml.simulated_training import (
     FILES_SEED_OFFSET,
     QUICK,

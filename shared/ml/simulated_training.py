@@ -3,7 +3,7 @@ command line's default source and the evaluation's worlds.
 
 Sellers who send files. A third kind of data: a world of its own (another seed, disjoint
 items, ``file_share`` of the catalogue's size) whose sellers send sales, inventory and demand
-files instead of webhooks (``shared.ml.sim.files``), with the demand-file signals acting on
+files instead of webhooks (``demo.sim.files``), with the demand-file signals acting on
 demand. Its features are built in live mode from what the files become; its labels are what the
 shoppers really bought in the horizon (a daily sales file reports a day at once). It is
 trained on with the others and reported as ``files``, with the same model's NDCG when the
@@ -24,6 +24,8 @@ from typing import Any
 
 import numpy as np
 
+from demo.sim.files import as_files
+from demo.sim.simulator import Simulator, as_sent, simulate_catalogue
 from shared.core.records import Event
 from shared.ml.baselines import FILES_KIND
 from shared.ml.features import FEATURE_VERSION
@@ -37,8 +39,6 @@ from shared.ml.ranker_training import (
     train_on_events,
 )
 from shared.ml.registry import ModelRegistry
-from shared.ml.sim.files import as_files
-from shared.ml.sim.simulator import Simulator, as_sent, simulate_catalogue
 from shared.ml.training_set import Dataset, build_dataset, make_cutoffs
 
 

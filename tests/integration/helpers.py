@@ -67,8 +67,8 @@ def unprojected(store) -> list[str]:
 
 def seeded_catalogue(host, store, count: int, *, seed: int, history_hours: int) -> list[dict]:
     """Seed ``count`` simulated products with history; return once all are ranked and projected."""
-    from shared.ml.sim import seed as seeding
-    from shared.ml.sim.simulator import simulate_catalogue
+    from demo.sim import seed as seeding
+    from demo.sim.simulator import simulate_catalogue
     from tests.integration.conftest import eventually
 
     products = simulate_catalogue(count, seed=seed)

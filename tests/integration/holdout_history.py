@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from demo.sim.simulator import simulate_catalogue
 from shared.core.records import Event
-from shared.ml.sim.simulator import simulate_catalogue
 
 PRODUCTS = 20
 SELLING = 10

@@ -10,8 +10,8 @@ from datetime import UTC, datetime
 
 import pytest
 
+from demo.sim import seed
 from shared.ingest import eventbridge
-from shared.ml.sim import seed
 from tests.integration.conftest import eventually
 from tests.integration.helpers import principal
 

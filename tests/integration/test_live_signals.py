@@ -13,14 +13,14 @@ from datetime import timedelta
 
 import pytest
 
+from demo.sim.amazon_notifications import notifications
+from demo.sim.simulator import Simulator, simulate_catalogue
 from shared.catalogue.connections import SecretBook
 from shared.core.records import utcnow
 from shared.core.settings import get_settings
 from shared.ingest.listing_ids import AsinIndex
 from shared.ingest.signature import signed_headers
 from shared.ingest.webhook import ingest_webhook
-from shared.ml.sim.amazon_notifications import notifications
-from shared.ml.sim.simulator import Simulator, simulate_catalogue
 from shared.projection.fold import new_state
 from tests.integration.conftest import eventually
 from tests.integration.helpers import post_webhook, principal, unprojected

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from shared.ml.sim import seed
-from shared.ml.sim.simulator import simulate_catalogue
+from demo.sim import seed
+from demo.sim.simulator import simulate_catalogue
 from shared.projection import apply, rebuild
 
 pytestmark = pytest.mark.integration

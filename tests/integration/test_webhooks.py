@@ -11,8 +11,8 @@ from datetime import UTC, datetime
 import httpx
 import pytest
 
+from demo.sim import seed
 from shared.ingest.signature import signed_headers
-from shared.ml.sim import seed
 from tests.integration.conftest import eventually
 
 pytestmark = pytest.mark.integration

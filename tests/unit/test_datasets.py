@@ -6,10 +6,10 @@ from datetime import UTC, datetime
 
 import pytest
 
+from demo.sim import seed
+from demo.sim.simulator import Simulator, simulate_catalogue
 from shared.core.dataset import current, using
 from shared.core.settings import get_settings
-from shared.ml.sim import seed
-from shared.ml.sim.simulator import Simulator, simulate_catalogue
 from shared.projection.demo_split import is_demo_event
 
 pytestmark = pytest.mark.unit

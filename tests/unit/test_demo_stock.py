@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from shared.ml.sim import demo_stock
-from shared.ml.sim.catalogue import simulate_catalogue
+from demo.sim import demo_stock
+from demo.sim.catalogue import simulate_catalogue
 from shared.projection import fold
 
 pytestmark = pytest.mark.unit

@@ -31,10 +31,10 @@ import numpy as np
 from sklearn.isotonic import IsotonicRegression
 from sklearn.metrics import average_precision_score, brier_score_loss, roc_auc_score
 
+from demo.sim.inventory import InventoryHistory, simulate
 from shared.ml.registry import ModelRegistry, Promotion
 from shared.ml.risk.features import FEATURE_VERSION, FEATURES, matrix
 from shared.ml.risk.model import TRAIN_COMMAND, RiskModel
-from shared.ml.sim.inventory import InventoryHistory, simulate
 from shared.projection import aging
 
 KIND = "risk"
@@ -206,7 +206,7 @@ def train(config: Config) -> tuple[RiskModel, str]:
             ),
         },
         "training": {
-            "source": "simulated (shared.ml.sim.inventory)",
+            "source": "simulated (demo.sim.inventory)",
             "pairs": config.pairs,
             "days": config.days,
             "seed": config.seed,

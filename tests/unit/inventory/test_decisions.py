@@ -9,8 +9,8 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 import pytest
 
+from demo.sim.simulator import Simulator, simulate_catalogue
 from shared.inventory import decisions
-from shared.ml.sim.simulator import Simulator, simulate_catalogue
 from shared.ml.simulated_training import SimConfig, train_simulated
 from shared.projection import aging
 from shared.projection.fold import apply_event, new_state

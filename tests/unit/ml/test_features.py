@@ -5,6 +5,7 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 import pytest
 
+from demo.sim.simulator import Simulator, simulate_catalogue
 from shared.core.records import COUNTERS, hour_key
 from shared.ml.features import (
     COLUMN,
@@ -14,7 +15,6 @@ from shared.ml.features import (
     build_features,
     build_raw,
 )
-from shared.ml.sim.simulator import Simulator, simulate_catalogue
 from shared.projection.fold import apply_event, new_state
 
 pytestmark = pytest.mark.unit

@@ -7,11 +7,11 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 import pytest
 
+from demo.sim.simulator import simulate_catalogue
 from shared.core.records import Event
 from shared.live import holdout
 from shared.ml import holdout_report
 from shared.ml.features import COLUMN
-from shared.ml.sim.simulator import simulate_catalogue
 from tests.integration import holdout_history
 
 pytestmark = pytest.mark.unit

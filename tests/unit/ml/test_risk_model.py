@@ -6,11 +6,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from demo.sim.inventory import simulate
 from shared.core.errors import FeatureMismatch
 from shared.ml.risk import features
 from shared.ml.risk.model import RiskModel
 from shared.ml.risk.train import Config, train
-from shared.ml.sim.inventory import simulate
 
 pytestmark = pytest.mark.unit
 

@@ -5,8 +5,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from demo.sim.simulator import SimEvent, Simulator, simulate_catalogue
 from shared.core.records import Product
-from shared.ml.sim.simulator import SimEvent, Simulator, simulate_catalogue
 from shared.projection.fold import apply_event, new_state
 
 pytestmark = pytest.mark.unit

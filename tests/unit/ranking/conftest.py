@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from shared.ml.sim.simulator import Simulator, simulate_catalogue
+from demo.sim.simulator import Simulator, simulate_catalogue
 from shared.ml.simulated_training import SimConfig, train_simulated
 from shared.projection.fold import apply_event, new_state
 

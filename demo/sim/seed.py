@@ -2,7 +2,7 @@
 
 Sixty products across ethnic wear, footwear, electronics accessories, home and more, with two
 days of simulated hourly traffic and orders, and their inventory history (counts per location,
-lifecycle starts over a year, slow movers unsold for months: ``shared.ml.sim.demo_stock``),
+lifecycle starts over a year, slow movers unsold for months: ``demo.sim.demo_stock``),
 appended to the event log as ``backfill`` events and projected like any other events.
 """
 
@@ -12,11 +12,11 @@ import logging
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
+from demo.sim import demo_stock
+from demo.sim.simulator import Simulator, simulate_catalogue
 from shared.adapters.cosmos import Store
 from shared.core.records import Event, Product, utcnow
 from shared.ingest import webhook
-from shared.ml.sim import demo_stock
-from shared.ml.sim.simulator import Simulator, simulate_catalogue
 from shared.projection import fold
 
 log = logging.getLogger("resight.seed")

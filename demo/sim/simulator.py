@@ -24,7 +24,7 @@ what it really sends (``shared.core.signals``, see ``as_sent``). The same seed g
 shoppers in both.
 
 A world of sellers who send files (``Simulator(..., files=True)``, observed through
-``shared.ml.sim.files.as_files``) adds what their demand files describe, with real effects on
+``demo.sim.files.as_files``) adds what their demand files describe, with real effects on
 demand: each item's external demand (low / medium / high, persistent from day to day), its
 social sentiment, the weather (per category), holidays and advertised promotions raise or
 lower its views; every order line has a sales channel from the item's channel mix, and
@@ -43,9 +43,9 @@ from typing import Literal
 
 import numpy as np
 
+from demo.sim.catalogue import simulate_catalogue
 from shared.core import signals
 from shared.core.records import Event, EventKind, hour_key
-from shared.ml.sim.catalogue import simulate_catalogue
 from shared.ml.vocabulary import CATEGORIES, category_code
 
 __all__ = ["REGIONS", "SimEvent", "Simulator", "as_sent", "simulate_catalogue"]
