@@ -1,13 +1,13 @@
 """The seller's own holdout check: the ranking model against the baselines on the last 14 days.
 
-The catalogue is ranked as it stood at the start of the window (``cutoff``, midnight UTC 14 days
-before the last complete UTC day ends): features from the events before it only, with the one
-feature builder training uses (``shared.ml.training_set.build_dataset``). The current model and each
-fallback baseline (``shared.ml.baselines``) rank it; each ranking is scored against the units really
-sold in the window, by NDCG@20 with the training label's grading (``shared.ml.ranker_training``:
-relevance ``ceil(log2(1 + units))``, ties broken by one fixed random order). Units sold follow the
-one sale definition (``shared.core.sales``, applied by the projection's fold), so an Amazon hour
-with a sales notification is not counted twice with its order lines.
+The catalogue is ranked as it stood at the start of the window (``cutoff``, midnight UTC 14
+days before the last complete UTC day ends): features from the events before it only, with the
+one feature builder training uses (``shared.ml.training_set.build_dataset``). The current model
+and each fallback baseline (``shared.ml.baselines``) rank it; each ranking is scored against the
+units really sold in the window by NDCG@20 (``shared.ml.ndcg``), with the training label's
+grading (relevance ``ceil(log2(1 + units))``) and ties broken by one fixed random order. Units
+sold follow the one sale definition (``shared.core.sales``, applied by the projection's fold),
+so an Amazon hour with a sales notification is not counted twice with its order lines.
 
 Per kind of data (the kinds the evaluation and the fallback rules use: ``files``, each live kind
 of marketplace, ``demo``) the report says which ranking won, by how much, over how many
@@ -20,7 +20,7 @@ clicks, prices and stock counts, which only the events hold; the labels then com
 events through the same fold, so both sides read one source.
 
 It is one window of one seller, not an interval over many: the evaluation over simulated worlds
-(``shared.ml.evaluate``) is where the spread is.
+(``demo.evaluate``) is where the spread is.
 """
 
 from __future__ import annotations
