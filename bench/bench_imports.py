@@ -37,6 +37,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+import numpy as np  # noqa: E402
 import pyarrow as pa  # noqa: E402
 import urllib3  # noqa: E402
 
@@ -51,6 +52,7 @@ from shared.ingest.bulk import files, samples  # noqa: E402
 from shared.ingest.bulk.schemas import CSV_KINDS  # noqa: E402
 from shared.ingest.bulk.validate import validate  # noqa: E402
 
+CONTRACTS = ROOT / "tests" / "contracts"
 TARGETS = {
     "validate_rows_per_s": 200_000,
     "e2e_imported_s": 60,
@@ -194,6 +196,98 @@ def bench_e2e(rows: int, rounds: int) -> dict[str, Any]:
     return result
 
 
+def amazon_report(rows: int, seed: int, days: int = 365) -> str:
+    """An Amazon all-orders report (tab-delimited, the documented columns in
+    ``tests/contracts/amazon_all_orders_report.json``) of ``rows`` lines: one to three lines an
+    order over 1,000 SKUs and ``days`` days, 6 % cancelled, the rest shipped or pending."""
+    columns = json.loads((CONTRACTS / "amazon_all_orders_report.json").read_text())["columns"]
+    rng = np.random.default_rng(seed)
+    end = np.datetime64("2026-12-01T00:00:00", "us")
+    lines_of = rng.integers(1, 4, rows)  # lines of each order, until ``rows`` lines
+    order_of = np.repeat(np.arange(rows), lines_of)[:rows]
+    placed = end - (rng.uniform(0, days * 86400, rows)[order_of] * 1e6).astype("timedelta64[us]")
+    sku = rng.zipf(1.4, rows) % 1000
+    status = rng.choice(["Shipped", "Pending", "Cancelled"], rows, p=[0.84, 0.10, 0.06])
+    qty = rng.integers(1, 4, rows)
+    price = np.round(rng.uniform(199, 2999, rows), 0)
+    cities = [
+        ("Pune", "Maharashtra", "411001"),
+        ("Jaipur", "Rajasthan", "302001"),
+        ("Kochi", "Kerala", "682001"),
+        ("Lucknow", "Uttar Pradesh", "226001"),
+    ]
+    out = ["\t".join(columns)]
+    for i in range(rows):
+        city, state, pin = cities[i % len(cities)]
+        when = str(placed[i])[:19] + "+00:00"
+        cancelled = status[i] == "Cancelled"
+        row = {
+            "amazon-order-id": f"408-{order_of[i]:07d}-{seed:07d}",
+            "purchase-date": when,
+            "last-updated-date": when,
+            "order-status": status[i],
+            "fulfillment-channel": "Merchant",
+            "sales-channel": "Amazon.in",
+            "sku": f"SKU-AMZ-{sku[i]:04d}",
+            "item-status": status[i],
+            "quantity": "0" if cancelled else str(qty[i]),
+            "currency": "INR",
+            "item-price": "" if cancelled else f"{price[i] * qty[i]:.2f}",
+            "ship-city": city,
+            "ship-state": state,
+            "ship-postal-code": pin,
+            "ship-country": "IN",
+        }
+        out.append("\t".join(row.get(c, "") for c in columns))
+    return "\n".join(out) + "\n"
+
+
+def bench_orders(rows: int) -> dict[str, Any]:
+    """A ``rows``-line Amazon all-orders report uploaded to devhost (``POST /api/imports``,
+    no preset named: its header is the shipped preset's); the clock stops when the import is
+    ``imported``. Then the same file again under another name: every event a duplicate."""
+    from tests.integration.conftest import eventually, start_devhost, stop_devhost
+    from tests.integration.helpers import principal
+
+    admin, analyst = principal("admin"), principal("analyst")
+    body = amazon_report(rows, seed=11).encode()
+    result: dict[str, Any] = {"rows": rows, "file_mb": round(len(body) / 2**20, 1)}
+    with (
+        tempfile.TemporaryDirectory(prefix="resight-bench-") as tmp,
+        local_services(Path(tmp) / "services") as svc,
+    ):
+        host = start_devhost(
+            stack_env(svc, new_secrets(), database="benchorders"),
+            Path(tmp),
+            "--no-seed",
+            "--no-timers",
+        )
+        try:
+            with host.client() as c:
+                for name in ("All Orders Report.txt", "All Orders Report (1).txt"):
+                    started = time.perf_counter()
+                    resp = c.post("/api/imports", files={"file": (name, body)}, headers=admin)
+                    resp.raise_for_status()
+                    import_id = resp.json()["id"]
+
+                    def done(import_id: str = import_id):
+                        doc = c.get(f"/api/imports/{import_id}", headers=analyst).json()
+                        return doc if doc["status"] in ("imported", "rejected") else None
+
+                    doc = eventually(done, timeout=1800, interval=0.5)
+                    key = "first" if "(1)" not in name else "again"
+                    result[key] = {
+                        "status": doc["status"],
+                        "imported_s": round(time.perf_counter() - started, 2),
+                        "events_new": doc["counts"].get("events_new"),
+                        "events_duplicate": doc["counts"].get("events_duplicate"),
+                    }
+                    print(f"imports orders {key}: {result[key]}", file=sys.stderr, flush=True)
+        finally:
+            stop_devhost(host)
+    return result
+
+
 MEMORY_CHILD = """
 import json, sys
 from pathlib import Path
@@ -214,17 +308,18 @@ base = status("VmHWM")
 store, blobs = get_store(), imports_store()
 blobs.ensure_container()
 source = open({path!r}, "rb")
-blobs.upload_stream("incoming/memory.csv", iter(lambda: source.read(1 << 20), b""))
-doc = runner.process(store, blobs, "incoming/memory.csv", get_settings())
+blobs.upload_stream({blob!r}, iter(lambda: source.read(1 << 20), b""))
+doc = runner.process(store, blobs, {blob!r}, get_settings())
 print(json.dumps({{"status": doc["status"], "events": doc["counts"].get("events_new"),
                   "file_mb": round(Path({path!r}).stat().st_size / 2**20, 1),
                   "peak_rss_mb": status("VmHWM"), "rss_after_imports_mb": base}}))
 """
 
 
-def bench_memory(rows: int) -> dict[str, Any]:
+def bench_memory(rows: int, orders: bool = False) -> dict[str, Any]:
     """One import in a fresh process, as one function instance would run it: its peak RSS
-    (``ru_maxrss``), including the interpreter and every library the import loads."""
+    (``ru_maxrss``), including the interpreter and every library the import loads. A sales
+    file, or with ``orders`` an Amazon all-orders report (read through its shipped preset)."""
     import subprocess
 
     items = samples.products(1000, seed=8, prefix="SKU-MEM")
@@ -232,10 +327,14 @@ def bench_memory(rows: int) -> dict[str, Any]:
         tempfile.TemporaryDirectory(prefix="resight-bench-") as tmp,
         local_services(Path(tmp) / "services") as svc,
     ):
-        path = Path(tmp) / "sales.csv"
-        path.write_text(samples.sales_csv(items, date(2026, 10, 1), rows, seed=8))
+        if orders:
+            path, blob = Path(tmp) / "All Orders Report.txt", "incoming/All Orders Report.txt"
+            path.write_text(amazon_report(rows, seed=8))
+        else:
+            path, blob = Path(tmp) / "sales.csv", "incoming/memory.csv"
+            path.write_text(samples.sales_csv(items, date(2026, 10, 1), rows, seed=8))
         env = {**os.environ, **stack_env(svc, new_secrets(), database="benchmemory")}
-        code = MEMORY_CHILD.format(root=str(ROOT), path=str(path))
+        code = MEMORY_CHILD.format(root=str(ROOT), path=str(path), blob=blob)
         out = subprocess.run(
             [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
         )
@@ -309,6 +408,7 @@ def main() -> None:
     parser.add_argument("--skip-e2e", action="store_true")
     parser.add_argument("--upload-mb", type=int, default=50)
     parser.add_argument("--only-upload", action="store_true")
+    parser.add_argument("--only-orders", action="store_true")
     args = parser.parse_args()
     exit_on_sigterm()
     urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)
@@ -319,9 +419,14 @@ def main() -> None:
         result["upload"] = bench_upload(args.upload_mb * 2**20)
         print(json.dumps(result, indent=2))
         return
-    result["validation"] = bench_validation(args.rows, args.rounds)
+    if not args.only_orders:
+        result["validation"] = bench_validation(args.rows, args.rounds)
     os.sched_setaffinity(0, affinity)
     if not args.skip_e2e:
+        print("imports: a 100k-line order export end to end", file=sys.stderr, flush=True)
+        result["orders"] = bench_orders(args.e2e_rows)
+        result["orders_memory"] = bench_memory(args.e2e_rows, orders=True)
+    if not args.skip_e2e and not args.only_orders:
         print("imports: one 100k-row import's peak memory", file=sys.stderr, flush=True)
         result["memory"] = bench_memory(args.e2e_rows)
         print(f"imports: a {args.upload_mb} MB upload's memory", file=sys.stderr, flush=True)

@@ -44,6 +44,10 @@ _TRANSIENT = frozenset({408, 429, 449, 500, 502, 503, 504})
 # most this many times in all; then ``KeptChanging``.
 UPDATE_ATTEMPTS = 8
 
+# Operations in one transactional batch: Cosmos DB's limit (and 2 MB, which 100 events of a few
+# hundred bytes are far below).
+BATCH_SIZE = 100
+
 
 def unreachable(exc: BaseException) -> bool:
     """Whether ``exc`` (raised by this module, or caused by what it raised) means the store did
@@ -154,6 +158,39 @@ class Store:
             raise _bad_id(doc) from exc
         except _NO_ANSWER as exc:
             raise ServiceUnavailable(f"cannot write to {container}: no answer ({exc})") from exc
+
+    def create_many(
+        self, container: str, partition_key: Any, docs: list[dict[str, Any]]
+    ) -> list[bool]:
+        """Create documents of one partition in transactional batches (``BATCH_SIZE`` each);
+        for each document, False if its id already existed (the same answer as ``create``).
+
+        A batch is all or nothing: when one create finds its id taken (409), nothing of that
+        batch was written, so the batch is sent again without it (``_unsent``). Callers that
+        expect many duplicates should leave out the ids they know; a batch costs one round
+        trip, a create per document one each (the local Cosmos server takes ~50 times more
+        batched creates a second).
+        """
+        created = [True] * len(docs)
+        proxy = self.container(container)
+        for start in range(0, len(docs), BATCH_SIZE):
+            pending = list(range(start, min(start + BATCH_SIZE, len(docs))))
+            while pending:
+                ops = [("create", (docs[i],)) for i in pending]
+                try:
+                    proxy.execute_item_batch(ops, partition_key=partition_key)
+                    break
+                except exceptions.CosmosBatchOperationError as exc:
+                    pending = _unsent(container, pending, exc.operation_responses, created)
+                except exceptions.CosmosHttpResponseError as exc:
+                    raise ServiceUnavailable(f"cannot write to {container}: {exc.message}") from exc
+                except ValueError as exc:
+                    raise _bad_id(docs[pending[0]]) from exc
+                except _NO_ANSWER as exc:
+                    raise ServiceUnavailable(
+                        f"cannot write to {container}: no answer ({exc})"
+                    ) from exc
+        return created
 
     def upsert(self, container: str, doc: dict[str, Any], *, etag: str | None = None) -> dict:
         """Upsert; with ``etag`` only if the stored document is unchanged (else Conflict)."""
@@ -318,6 +355,25 @@ class Store:
             raise ServiceUnavailable(f"Cosmos DB unavailable: {exc.message}") from exc
         except _NO_ANSWER as exc:
             raise ServiceUnavailable(f"Cosmos DB unavailable: no answer ({exc})") from exc
+
+
+def _unsent(
+    container: str, pending: list[int], responses: list[dict[str, Any]], created: list[bool]
+) -> list[int]:
+    """After a batch with a taken id: that create is a duplicate (False in ``created``); the
+    rest are to be sent again. Cosmos DB rolls a failed batch back and answers 424 for the
+    others; the local server does not, and answers 201 for those it wrote before the failure,
+    which are then created and not sent again."""
+    again = []
+    for index, response in zip(pending, responses, strict=True):
+        status = int(response.get("statusCode", 0))
+        if status == 424:
+            again.append(index)
+        elif status == 409:
+            created[index] = False
+        elif status != 201:
+            raise ServiceUnavailable(f"cannot write to {container}: a batched create got {status}")
+    return again
 
 
 def _bad_id(doc: dict[str, Any]) -> ValidationFailed:

@@ -9,6 +9,32 @@ from shared.adapters.cosmos import Store
 from shared.core.records import Event, utcnow
 
 
+def entry(
+    action: str,
+    actor: str,
+    *,
+    item_id: str | None = None,
+    before: Any = None,
+    after: Any = None,
+    details: dict[str, Any] | None = None,
+    entry_id: str | None = None,
+) -> dict[str, Any]:
+    """An audit document, not yet written (``record`` writes one; a file of orders writes its
+    entries in batches, ``shared.ingest.bulk.order_writer``)."""
+    now = utcnow()
+    return {
+        "id": entry_id or str(uuid.uuid4()),
+        "day": now.strftime("%Y-%m-%d"),
+        "at": now.isoformat(),
+        "action": action,
+        "actor": actor,
+        "item_id": item_id,
+        "before": before,
+        "after": after,
+        "details": details or {},
+    }
+
+
 def record(
     store: Store,
     action: str,
@@ -20,26 +46,23 @@ def record(
     details: dict[str, Any] | None = None,
     entry_id: str | None = None,
 ) -> dict[str, Any]:
-    now = utcnow()
-    entry = {
-        "id": entry_id or str(uuid.uuid4()),
-        "day": now.strftime("%Y-%m-%d"),
-        "at": now.isoformat(),
-        "action": action,
-        "actor": actor,
-        "item_id": item_id,
-        "before": before,
-        "after": after,
-        "details": details or {},
-    }
-    store.create("audit", entry)
-    return entry
+    doc = entry(
+        action,
+        actor,
+        item_id=item_id,
+        before=before,
+        after=after,
+        details=details,
+        entry_id=entry_id,
+    )
+    store.create("audit", doc)
+    return doc
 
 
-def record_event(store: Store, event: Event) -> None:
-    """Audit an order or cancellation once per event id (safe to call on every redelivery)."""
-    record(
-        store,
+def event_entry(event: Event) -> dict[str, Any]:
+    """The audit entry of an order or cancellation: one per event id, so writing it again on a
+    redelivery changes nothing."""
+    return entry(
         f"{event.kind}.{event.marketplace}",
         f"{event.source}:{event.marketplace}",
         item_id=event.item_id,
@@ -52,6 +75,11 @@ def record_event(store: Store, event: Event) -> None:
         },
         entry_id=f"audit:{event.id}",
     )
+
+
+def record_event(store: Store, event: Event) -> None:
+    """Audit an order or cancellation once per event id (safe to call on every redelivery)."""
+    store.create("audit", event_entry(event))
 
 
 def page(

@@ -11,7 +11,7 @@ re-ensured on redelivery, so a crash between the two writes is repaired by the r
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -141,10 +141,14 @@ def append(store: Store, events: list[Event], *, source: str = "webhook") -> Ing
     # Per-document TTL (the container's default is the schema's): events only need to outlive
     # the longest feature window, and EVENTS_TTL_DAYS lets a seller keep them longer.
     ttl = get_settings().events_ttl_days * DAY_SECONDS
+
+    def stored(event_id: str, item_id: str) -> dict[str, Any] | None:
+        return store.read_or_none("events", event_id, item_id)
+
     for event in events:
         if source != event.source:
             event = event.model_copy(update={"source": source})
-        event = _match_order_line(store, event)
+        event = match_order_line(store, event, stored)
         created = store.create("events", {**event.to_doc(), "ttl": ttl})
         (result.recorded if created else result.duplicates).append(event)
         if event.kind in AUDITED_KINDS and source != "backfill":
@@ -169,14 +173,19 @@ def append(store: Store, events: list[Event], *, source: str = "webhook") -> Ing
 _LINE_KINDS = {"order": ("order", "cancel"), "cancel": ("cancel", "order")}
 
 
-def _match_order_line(store: Store, event: Event) -> Event:
+# The stored event of an id in an item's partition, or None: a point read for one webhook, a
+# lookup in what one query found for a file of orders (``shared.ingest.bulk.order_writer``).
+StoredEvent = Callable[[str, str], dict[str, Any] | None]
+
+
+def match_order_line(store: Store, event: Event, stored: StoredEvent) -> Event:
     """A cancellation returns stock only for an order line that was recorded. Either may come
     first: whichever arrives second sees the other, and an unmatched pair moves nothing."""
     if event.kind not in _LINE_KINDS or f":{event.kind}:" not in event.id:
         return event
     own, other = _LINE_KINDS[event.kind]
     partner_id = event.id.replace(f":{own}:", f":{other}:", 1)
-    partner = store.read_or_none("events", partner_id, event.item_id)
+    partner = stored(partner_id, event.item_id)
     # A cancel with no order to undo, or an order whose cancel came first (and so undid
     # nothing): the pair nets to zero, so neither moves stock or counters.
     unmatched = partner is None if event.kind == "cancel" else partner is not None

@@ -97,3 +97,27 @@ def test_update_gives_up_with_kept_changing_and_a_concurrent_create_counts_as_a_
         store.update("products", doc_id, doc_id, always_beaten)
     assert isinstance(raised.value, Conflict) and calls == UPDATE_ATTEMPTS
     assert store.read("products", doc_id, doc_id)["n"] == UPDATE_ATTEMPTS
+
+
+def test_create_many_writes_what_is_new_and_answers_each_duplicate(store):
+    """Batched creates answer as ``create`` does, one flag per document: ids already taken
+    (before the call, or twice within it) are False and change nothing; the rest are written,
+    across more than one transactional batch."""
+    pk = f"item-{uuid.uuid4().hex}"
+    taken = {"id": f"{pk}-7", "item_id": pk, "n": "first"}
+    assert store.create("events", dict(taken))
+    docs = [{"id": f"{pk}-{i}", "item_id": pk, "n": i} for i in range(250)]
+    docs.insert(120, {"id": f"{pk}-3", "item_id": pk, "n": "again"})  # in the second batch
+    created = store.create_many("events", pk, docs)
+    assert [d["id"] for d, new in zip(docs, created, strict=True) if not new] == [
+        f"{pk}-7",
+        f"{pk}-3",
+    ]
+    stored = {
+        r["id"]: r["n"]
+        for r in store.query(
+            "events", "SELECT c.id, c.n FROM c WHERE c.item_id = @pk", [("@pk", pk)]
+        )
+    }
+    assert len(stored) == 250
+    assert stored[f"{pk}-7"] == "first" and stored[f"{pk}-3"] == 3

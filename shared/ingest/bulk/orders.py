@@ -24,9 +24,9 @@ nothing, as the webhooks' milestones. Ids are natural keys, never the file's nam
 
 The line is the mapped line id, else the SKU. So a second file with the same lines is all
 duplicate creates, and a later row of a line (now delivered, now cancelled) adds only its new
-status. Events are appended through ``shared.ingest.webhook.append`` (idempotent create, the
-order-cancel pairing, the audit entry of each order and cancellation), one line's events in
-order (order, status, cancel) and lines side by side.
+status. Events are written by ``order_writer`` as ``shared.ingest.webhook.append`` writes them
+(idempotent create, the order-cancel pairing, the audit entry of each order and cancellation),
+one line's events in order (order, status, cancel), in batches per item.
 
 A buyer key is kept only as the webhooks keep it: the salted hash (``marketplaces.common.
 buyer_key``); without a salt, not at all.
@@ -34,9 +34,7 @@ buyer_key``); without a salt, not at all.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -52,9 +50,9 @@ from shared.core.errors import ImportRejected as Rejected
 from shared.core.errors import NotFound, ReSightError, ValidationFailed
 from shared.core.records import MARKETPLACES, Event, utcnow
 from shared.core.settings import Settings
-from shared.ingest import webhook
-from shared.ingest.bulk import files, import_records, indian_formats, presets
+from shared.ingest.bulk import files, import_records, indian_formats, order_writer, presets
 from shared.ingest.bulk.mapping import STATUSES, Mapping, header_changes, normalise_name
+from shared.ingest.bulk.order_writer import id_part
 from shared.ingest.bulk.outcome import ErrorSink, marketplaces, strict_failure
 from shared.ingest.bulk.schemas import Kind, _iso_datetimes, _Rows
 from shared.ingest.bulk.validate import RowError, validate
@@ -65,7 +63,6 @@ RAW_TYPE = "ORDER_FILE"
 WORKERS = 8
 _PIN = r"^[1-9]\d{5}$"
 # Characters a Cosmos id may not hold; an export's order ids sometimes do (INV/2026/001).
-_NOT_IN_ID = re.compile(r"[/\\?#\s]+")
 MILESTONES = {"shipped", "delivered", "returned"}
 CANCELS = {"cancelled", "rto"}
 
@@ -264,10 +261,6 @@ def error_column(mapping: Mapping, table: Table, name: str) -> str:
 
 
 # -- events --------------------------------------------------------------------------------------
-def _part(value: str) -> str:
-    return _NOT_IN_ID.sub("_", value.strip())
-
-
 @dataclass
 class Line:
     """One order line's events, written in order: order, then milestones, then the cancel."""
@@ -277,7 +270,7 @@ class Line:
     events: list[Event] = field(default_factory=list)
     rows: int = 0
     # A marketplace line named by its SKU because the export has no line id (Amazon's
-    # report): the webhook may know the same line under its own line id (``_adopt``).
+    # report): the webhook may know the same line under its own line id (``order_writer.adopt``).
     by_sku: str | None = None
 
 
@@ -291,8 +284,8 @@ def plan(
     lines: dict[str, Line] = {}
     for row in frame.to_dict("records"):
         market = row.get("marketplace") or None
-        order, sku = _part(str(row["order_id"])), str(row["sku"]).strip()
-        line = _part(str(row["line_id"])) if _given(row.get("line_id")) else _part(sku)
+        order, sku = id_part(str(row["order_id"])), str(row["sku"]).strip()
+        line = id_part(str(row["line_id"])) if _given(row.get("line_id")) else id_part(sku)
         if market in MARKETPLACES:
             prefix, event_market = str(market), str(market)
         else:
@@ -374,7 +367,7 @@ def plan(
             )
         elif status in CANCELS:
             # The line's own numbers are filled in from its recorded order when written
-            # (``_write_line``): a cancelled row often says quantity 0.
+            # (``order_writer.as_recorded``): a cancelled row often says quantity 0.
             group.events.append(
                 Event(
                     id=f"{prefix}:cancel:{own}",
@@ -412,94 +405,6 @@ def _given_text(value: object) -> str | None:
     return str(value).strip()[:100] if _given(value) else None
 
 
-@dataclass
-class Written:
-    created: int = 0
-    duplicates: int = 0
-    orders_new: int = 0
-    cancels_new: int = 0
-    statuses_new: int = 0
-
-    def add(self, result: webhook.IngestResult) -> None:
-        self.created += len(result.recorded)
-        self.duplicates += len(result.duplicates)
-        for event in result.recorded:
-            if event.kind == "order":
-                self.orders_new += 1
-            elif event.kind == "cancel":
-                self.cancels_new += 1
-            else:
-                self.statuses_new += 1
-
-
-def write(store: Store, lines: list[Line], on_rows: Callable[[int], None] | None = None) -> Written:
-    """Append each line's events in its order; lines side by side."""
-    out = Written()
-    with ThreadPoolExecutor(WORKERS, thread_name_prefix="import-orders") as pool:
-        for result, rows in pool.map(lambda line: (_write_line(store, line), line.rows), lines):
-            out.add(result)
-            if on_rows is not None:
-                on_rows(rows)
-    return out
-
-
-def _write_line(store: Store, line: Line) -> webhook.IngestResult:
-    events = []
-    for event in _adopt(store, line):
-        if event.kind == "cancel":
-            event = _as_recorded(store, event)
-        events.append(event)
-    return webhook.append(store, events, source="import")
-
-
-def _adopt(store: Store, line: Line) -> list[Event]:
-    """A line named by its SKU takes the id the marketplace's webhook gave the same order and
-    SKU, when the webhook recorded it first (``amazon:order:<order>:<order item id>``), so the
-    order counts once. A webhook after the file still names the line its own way: the webhook
-    path would have to look for the file's line (see docs/limits.md)."""
-    if line.by_sku is None or not line.events:
-        return line.events
-    first = line.events[0]
-    prefix = f"{line.by_sku}:order:{_part(first.order_id or '')}:"
-    own = f"{line.by_sku}:order:{first.id.split(':order:', 1)[1]}"
-    recorded = [
-        r["id"]
-        for r in store.query(
-            "events",
-            "SELECT c.id FROM c WHERE c.kind = 'order' AND c.order_id = @o "
-            "AND STARTSWITH(c.id, @p)",
-            [("@o", first.order_id), ("@p", prefix)],
-            partition_key=line.item_id,
-        )
-    ]
-    if not recorded or own in recorded:
-        return line.events
-    theirs = sorted(recorded)[0].split(":order:", 1)[1]
-    mine = own.split(":order:", 1)[1]
-    return [
-        e.model_copy(update={"id": e.id.replace(f":{mine}", f":{theirs}", 1)}) for e in line.events
-    ]
-
-
-def _as_recorded(store: Store, cancel: Event) -> Event:
-    """A cancellation undoes what its order recorded: an earlier file's units and revenue,
-    or a webhook's, not what this row says (a cancelled row's quantity is often 0)."""
-    partner = store.read_or_none(
-        "events", cancel.id.replace(":cancel:", ":order:", 1), cancel.item_id
-    )
-    if partner is None:
-        return cancel
-    units = int(partner.get("units") or 0)
-    return cancel.model_copy(
-        update={
-            "units": -units,
-            "revenue": -round(float(partner.get("revenue") or 0.0), 2),
-            "stock_delta": -int(partner.get("stock_delta") or 0),
-        }
-    )
-
-
-# -- one file ------------------------------------------------------------------------------------
 def preset_for(store: Store, path: Path, doc: dict[str, Any]) -> dict[str, Any] | None:
     """The preset to import ``doc``'s file with: the one the upload named, else the one whose
     header fingerprint the file has (for a file of no stated kind, or of kind ``orders``);
@@ -611,7 +516,7 @@ def run(
     if not len(good):
         raise Rejected(f"none of the {rows} rows is valid (see the report for every row)")
     lines = plan(good, mapping, marketplaces(store, settings), utcnow())
-    written = write(store, lines, on_rows=progress.advance)
+    written = order_writer.write(store, lines, on_rows=progress.advance)
     counts.update(
         lines=len(lines),
         events_new=written.created,

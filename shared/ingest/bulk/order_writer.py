@@ -1,0 +1,213 @@
+"""Write a mapped order export's events: what ``webhook.append`` does per event, per file.
+
+A webhook carries a few events and ``webhook.append`` looks up each one's partner and writes
+it on its own. A file of 100,000 order lines cannot afford two round trips per event (the
+local Cosmos server answers some 200 single creates a second), so here:
+
+1. One query finds the order, cancel and status events already recorded since the file's
+   first date (less two days: a webhook may date a line a little earlier than the file).
+   Everything a line needs to know comes from it or from the lines written before it in the
+   same file: whether its id is already taken (a duplicate, not sent again), the id a webhook
+   gave the same line (``adopt``), the recorded order a cancellation undoes (``as_recorded``)
+   and the order-cancel pairing (``webhook.match_order_line``, the webhooks' own rule).
+2. The new events are written per item partition in transactional batches
+   (``Store.create_many``), partitions side by side, each partition's audit entries first.
+
+A crash in between loses nothing: the sweep runs the file again, the query then finds what was
+written, and only the rest is sent. Audit entries come before their events so that a retry
+never leaves an order without one (its entry id is the event's, so it is written once). An
+event a webhook records between the query and the batch is still only counted once: its
+batched create answers "exists" and the file's copy is dropped.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections import defaultdict
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+from shared.adapters.cosmos import Store
+from shared.audit import trail
+from shared.core import telemetry
+from shared.core.records import Event
+from shared.core.schema import DAY_SECONDS
+from shared.core.settings import get_settings
+from shared.ingest import webhook
+
+if TYPE_CHECKING:
+    from shared.ingest.bulk.orders import Line
+
+log = logging.getLogger(__name__)
+
+WORKERS = 8
+# How much earlier than the file's first date a recorded line of the same order may be dated.
+MARGIN = timedelta(days=2)
+_NOT_IN_ID = re.compile(r"[/\\?#\s]+")  # what Cosmos DB ids may not hold
+_FIELDS = "c.id, c.item_id, c.kind, c.order_id, c.units, c.revenue, c.stock_delta"
+
+
+@dataclass
+class Written:
+    created: int = 0
+    duplicates: int = 0
+    orders_new: int = 0
+    cancels_new: int = 0
+    statuses_new: int = 0
+
+    def add(self, event: Event, created: bool) -> None:
+        if not created:
+            self.duplicates += 1
+            return
+        self.created += 1
+        if event.kind == "order":
+            self.orders_new += 1
+        elif event.kind == "cancel":
+            self.cancels_new += 1
+        else:
+            self.statuses_new += 1
+
+
+@dataclass
+class _Partition:
+    events: list[Event] = field(default_factory=list)
+    docs: list[dict[str, Any]] = field(default_factory=list)
+    rows: int = 0
+
+
+def write(store: Store, lines: list[Line], on_rows: Callable[[int], None] | None = None) -> Written:
+    """Append every line's events (each line's in its order: order, milestones, cancel)."""
+    out = Written()
+    if not lines:
+        return out
+    known = _recorded_since(store, lines)
+    ttl = get_settings().events_ttl_days * DAY_SECONDS
+    partitions: dict[str, _Partition] = defaultdict(_Partition)
+    for line in lines:
+        part = partitions[line.item_id]
+        part.rows += line.rows
+        for event in _resolved(store, line, known):
+            if _stored(known, event.id, event.item_id) is not None:
+                out.add(event, created=False)
+                continue
+            doc = {**event.to_doc(), "ttl": ttl}
+            known[event.id] = doc  # what this line's cancel and later lines see
+            part.events.append(event)
+            part.docs.append(doc)
+
+    def write_partition(item: tuple[str, _Partition]) -> tuple[_Partition, list[bool]]:
+        item_id, part = item
+        audited = [trail.event_entry(e) for e in part.events if e.kind in webhook.AUDITED_KINDS]
+        for day, entries in _by_day(audited).items():
+            store.create_many("audit", day, entries)
+        return part, store.create_many("events", item_id, part.docs)
+
+    with ThreadPoolExecutor(WORKERS, thread_name_prefix="import-orders") as pool:
+        for part, created in pool.map(write_partition, partitions.items()):
+            for event, new in zip(part.events, created, strict=True):
+                out.add(event, new)
+                if new:
+                    telemetry.record_ingested(event.marketplace)
+                else:
+                    telemetry.record_duplicate(event.marketplace)
+            if on_rows is not None:
+                on_rows(part.rows)
+    log.info(
+        "order export written",
+        extra={
+            "events_created": out.created,
+            "events_duplicate": out.duplicates,
+            "partitions": len(partitions),
+        },
+    )
+    return out
+
+
+def _recorded_since(store: Store, lines: list[Line]) -> dict[str, dict[str, Any]]:
+    """The order-line events recorded since the file's first date, by id: one query."""
+    first = min(e.occurred_at for line in lines for e in line.events) - MARGIN
+    rows = store.query(
+        "events",
+        f"SELECT {_FIELDS} FROM c WHERE c.kind IN ('order', 'cancel', 'status') "
+        "AND c.occurred_at >= @since",
+        [("@since", first.isoformat().replace("+00:00", "Z"))],
+    )
+    return {r["id"]: r for r in rows}
+
+
+def _resolved(store: Store, line: Line, known: dict[str, dict[str, Any]]) -> Iterator[Event]:
+    """The line's events as they will be recorded: under the webhook's ids where it knows the
+    line, a cancellation carrying its recorded order's numbers, paired as webhooks pair. Lazy:
+    the caller adds each event to ``known`` before the next is resolved."""
+
+    def stored(event_id: str, item_id: str) -> dict[str, Any] | None:
+        return _stored(known, event_id, item_id)
+
+    for event in adopt(line, known):
+        if event.kind == "cancel":
+            event = as_recorded(event, stored)
+        yield webhook.match_order_line(store, event, stored)
+
+
+def _stored(known: dict[str, dict[str, Any]], event_id: str, item_id: str) -> dict | None:
+    doc = known.get(event_id)
+    return doc if doc is not None and doc.get("item_id") == item_id else None
+
+
+def adopt(line: Line, known: dict[str, dict[str, Any]]) -> list[Event]:
+    """A line named by its SKU takes the id the marketplace's webhook gave the same order and
+    SKU, when the webhook recorded it first (``amazon:order:<order>:<order item id>``), so the
+    order counts once. A webhook after the file still names the line its own way (see
+    docs/limits.md)."""
+    if line.by_sku is None or not line.events:
+        return line.events
+    first = line.events[0]
+    prefix = f"{line.by_sku}:order:{id_part(first.order_id or '')}:"
+    own = f"{line.by_sku}:order:{first.id.split(':order:', 1)[1]}"
+    recorded = sorted(
+        event_id
+        for event_id, doc in known.items()
+        if doc.get("kind") == "order"
+        and doc.get("item_id") == line.item_id
+        and doc.get("order_id") == first.order_id
+        and event_id.startswith(prefix)
+    )
+    if not recorded or own in recorded:
+        return line.events
+    theirs = recorded[0].split(":order:", 1)[1]
+    mine = own.split(":order:", 1)[1]
+    return [
+        e.model_copy(update={"id": e.id.replace(f":{mine}", f":{theirs}", 1)}) for e in line.events
+    ]
+
+
+def id_part(value: str) -> str:
+    """A file's value as a part of an event id."""
+    return _NOT_IN_ID.sub("_", value.strip())
+
+
+def as_recorded(cancel: Event, stored: webhook.StoredEvent) -> Event:
+    """A cancellation undoes what its order recorded: an earlier file's units and revenue,
+    or a webhook's, not what this row says (a cancelled row's quantity is often 0)."""
+    partner = stored(cancel.id.replace(":cancel:", ":order:", 1), cancel.item_id)
+    if partner is None:
+        return cancel
+    units = int(partner.get("units") or 0)
+    return cancel.model_copy(
+        update={
+            "units": -units,
+            "revenue": -round(float(partner.get("revenue") or 0.0), 2),
+            "stock_delta": -int(partner.get("stock_delta") or 0),
+        }
+    )
+
+
+def _by_day(entries: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    days: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for entry in entries:
+        days[entry["day"]].append(entry)
+    return days
