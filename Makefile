@@ -31,7 +31,7 @@ run: deps dashboard
 	$(PY) -m devhost
 
 curl: deps
-	$(PY) -c "import json,os;from devhost.bootstrap import local_settings as l;os.environ.update(l());from shared.ingest.example import signed_curl as s;print(s('http://127.0.0.1:7071', json.load(open('.local/host-keys.json'))['default']))"
+	$(PY) -c "import json,os;from devhost.bootstrap import local_settings as l;os.environ.update(l());from demo.example import signed_curl as s;print(s('http://127.0.0.1:7071', json.load(open('.local/host-keys.json'))['default']))"
 
 test: deps dashboard /usr/bin/chromium
 	cd dashboard && npm test --silent
@@ -58,7 +58,7 @@ lint: $(STAMP)
 	$(PY) scripts/check_links.py
 	.venv/bin/ruff check .
 	.venv/bin/ruff format --check .
-	.venv/bin/python -m mypy shared functions devhost function_app.py
+	.venv/bin/python -m mypy shared functions devhost demo function_app.py
 	cd dashboard && npm run lint
 
 clean:

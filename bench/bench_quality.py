@@ -2,10 +2,10 @@
 
     python bench/bench_quality.py      # JSON on stdout, the per-kind table and progress on stderr
 
-Runs ``python -m shared.ml.evaluate --small``: one model trained as a fresh stack's first one
+Runs ``python -m demo.evaluate --small``: one model trained as a fresh stack's first one
 is (smaller), tested on 10 held-out worlds per kind of data (demo, live-like Amazon,
 live-like Myntra/Meesho, sellers who send files, webhook and file sellers mixed). The full
-size, whose table is in docs/ranking.md, is ``python -m shared.ml.evaluate``.
+size, whose table is in docs/ranking.md, is ``python -m demo.evaluate``.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from shared.ml.evaluate import SIZES, markdown, run
+from demo.evaluate import SIZES, markdown, run
 
 
 def main() -> int:

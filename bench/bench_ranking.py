@@ -48,11 +48,11 @@ import numpy as np
 from bench_ingest import pin_to_one_core
 
 from demo.sim.catalogue import SPECS
+from demo.simulated_training import QUICK, train_simulated
 from shared.core.records import MARKETPLACES, hour_key
 from shared.ml.explain import explain
 from shared.ml.features import FeatureContext, build_features
 from shared.ml.model import RankerModel
-from shared.ml.simulated_training import QUICK, train_simulated
 from shared.ml.vocabulary import CATEGORIES
 from shared.projection.fold import BUCKET_HOURS, apply_event, new_state
 from shared.projection.windows import band_changes, window_counts

@@ -112,7 +112,7 @@ def bind(port: int) -> socket.socket:
 
 def prepare(seed: bool) -> None:
     """Schema, first model and demo catalogue: what a fresh local stack needs to rank."""
-    from demo.sim.seed import ensure_catalogue, ensure_demo
+    from demo.seed import ensure_catalogue, ensure_demo
     from shared.adapters.cosmos import get_store
     from shared.catalogue import demo
     from shared.core.dataset import using
@@ -329,7 +329,7 @@ def serve(args: argparse.Namespace, sock: socket.socket) -> int:
 
 
 def _banner(port: int, keys: dict[str, str], cli: swa_cli.SwaCli | None = None) -> None:
-    from shared.ingest.example import signed_curl
+    from demo.example import signed_curl
 
     base = f"http://127.0.0.1:{port}"
     dashboard = (

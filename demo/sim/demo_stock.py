@@ -6,7 +6,7 @@ over the past year, as an inventory file or workbook would record it (``stock`` 
 months ago and the simulator never sells them, so the inventory pages, the dead-stock risk and
 the alerts have something true to show from the demo's first minute.
 
-Pure: events and documents out, nothing written here (``demo.sim.seed`` writes them).
+Pure: events and documents out, nothing written here (``demo.seed`` writes them).
 """
 
 from __future__ import annotations

@@ -21,6 +21,7 @@ from collections import deque
 from datetime import datetime
 from typing import Any
 
+from demo.mock_feed import MockFeed
 from shared.adapters.blob import model_store
 from shared.adapters.cosmos import Store, get_store
 from shared.catalogue.cache import CatalogueCache
@@ -31,7 +32,6 @@ from shared.core.records import hour_key, utcnow
 from shared.core.settings import get_settings
 from shared.ingest.listing_ids import AsinIndex
 from shared.live.broadcast import Coalescer
-from shared.live.mock_feed import MockFeed
 from shared.ml.registry import ModelRegistry
 from shared.projection.projected_kpis import KpiAggregate
 from shared.ranking import rule_models as rules_mod

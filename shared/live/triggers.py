@@ -15,7 +15,9 @@ import logging
 import time
 from typing import Any
 
-from demo.sim import demo_stock, seed
+from demo import seed
+from demo.mock_feed import MockFeed
+from demo.sim import demo_stock
 from shared.adapters.cosmos import get_store
 from shared.catalogue import demo
 from shared.core import telemetry
@@ -23,7 +25,6 @@ from shared.core.dataset import Dataset, using
 from shared.core.records import utcnow
 from shared.core.settings import get_settings
 from shared.live import broadcast, demo_first_run
-from shared.live.mock_feed import MockFeed
 from shared.live.ranking_view import ranking_payload, save_snapshot
 from shared.live.state import live
 from shared.projection import apply, demo_split

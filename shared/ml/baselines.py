@@ -1,7 +1,7 @@
 """The simple rankings a seller could build from the same features, and the fallback to one.
 
 Training reports the model against each of them (``shared.ml.ranker_training``), and the evaluation
-over many simulated worlds (``shared.ml.evaluate``) per kind of data. Where the model does not beat
+over many simulated worlds (``demo.evaluate``) per kind of data. Where the model does not beat
 the strongest one by ``REQUIRED_LIFT``, the model's metadata records a fallback and the scorer ranks
 those rows by that baseline (``RankerModel.score``). A fallback is keyed by
 

@@ -16,7 +16,7 @@ metadata records a ``fallback``: in live mode those marketplaces' items are rank
 baseline (``shared.ml.baselines``) until a model does better.
 
 Fallback by evidence. One holdout of one world cannot tell +12% from noise: the evaluation over
-many simulated worlds (``python -m shared.ml.evaluate --write-evidence``) stores, per kind of
+many simulated worlds (``python -m demo.evaluate --write-evidence``) stores, per kind of
 data (``demo``, each live kind, ``files``), whether the lower end of the 95% interval of the
 model's lift clears ``REQUIRED_LIFT`` and, if not, the baseline to rank that kind by
 (``shared/ml/evidence.json``). The models this command and a fresh stack train apply it
@@ -271,7 +271,7 @@ EVIDENCE_PATH = Path(__file__).with_name("evidence.json")
 
 
 def load_evidence(path: Path | None = None) -> dict[str, Any]:
-    """The stored per-kind decisions of the evaluation over many worlds (``shared.ml.evaluate
+    """The stored per-kind decisions of the evaluation over many worlds (``demo.evaluate
     --write-evidence``); empty when there are none."""
     path = EVIDENCE_PATH if path is None else path
     try:

@@ -2,7 +2,7 @@
 
 ``python -m shared.ml.train_ranker --items 1000 --days 35 --seed 11 --promote``
 
-Training reads a simulated world (``--source sim``, ``shared.ml.simulated_training``) or the
+Training reads a simulated world (``--source sim``, ``demo.simulated_training``) or the
 event log in Cosmos (``--source cosmos``); how a model is trained and judged is
 ``shared.ml.ranker_training``'s.
 """
@@ -15,9 +15,9 @@ from collections.abc import Mapping, Sequence
 from datetime import timedelta
 from typing import Any
 
+from demo.simulated_training import SimConfig, train_simulated
 from shared.ml.ranker_training import load_evidence, publish, train_on_events
 from shared.ml.registry import ModelRegistry
-from shared.ml.simulated_training import SimConfig, train_simulated
 from shared.ml.training_set import event_doc, event_time
 
 

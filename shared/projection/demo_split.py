@@ -7,7 +7,7 @@ The rule, written only here: a document from before datasets existed is the sell
 - an event the mock feed wrote (``source`` ``mock``);
 - an event of the simulated history seeded with the demo catalogue (``source`` ``backfill``
   with the id the simulator gives it under the demo's seed, ``bf7-``; real backfills carry
-  their marketplace's ids, and a unit test holds this prefix to ``demo.sim.seed``);
+  their marketplace's ids, and a unit test holds this prefix to ``demo.seed``);
 - a product made only from such events: after they leave, none of its events is left.
 
 Such events move to the demo's dataset; a product made only from them moves with them; any

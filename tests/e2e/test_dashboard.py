@@ -192,7 +192,7 @@ def test_item_inspector_shows_a_shap_chart(page: Page, devhost):
 
 def test_whatif_slider_changes_the_predicted_rank(page: Page, devhost):
     """An item the model ranks moves with its price; one a baseline ranks (where the model's
-    evidence did not clear the bar, shared.ml.evaluate) does not, and the page says why."""
+    evidence did not clear the bar, demo.evaluate) does not, and the page says why."""
     by_model = by_rule = None
     with devhost.client() as c:
         for item in ranked(devhost)[4:]:

@@ -17,7 +17,7 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Page, expect
 
-from demo.sim.seed import ensure_demo
+from demo.seed import ensure_demo
 from tests.integration.conftest import DevHost, start_devhost, stop_devhost
 
 pytestmark = pytest.mark.e2e

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from shared.ingest.bulk import samples
+from demo import samples
 from tests.e2e.conftest import sign_in
 from tests.integration.conftest import eventually
 from tests.integration.helpers import principal, unprojected

@@ -21,7 +21,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
-from shared.ingest.bulk import samples
+from demo import samples
 from tests.e2e.conftest import ARTIFACTS, WAIT_MS, sign_in
 from tests.integration.conftest import eventually
 from tests.integration.helpers import post_webhook, principal

@@ -67,7 +67,7 @@ def unprojected(store) -> list[str]:
 
 def seeded_catalogue(host, store, count: int, *, seed: int, history_hours: int) -> list[dict]:
     """Seed ``count`` simulated products with history; return once all are ranked and projected."""
-    from demo.sim import seed as seeding
+    from demo import seed as seeding
     from demo.sim.simulator import simulate_catalogue
     from tests.integration.conftest import eventually
 

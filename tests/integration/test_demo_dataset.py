@@ -15,11 +15,11 @@ from datetime import UTC, datetime
 
 import pytest
 
+from demo import samples
+from demo.seed import DEMO_ITEMS, DEMO_SEED
 from demo.sim.catalogue import simulate_catalogue
-from demo.sim.seed import DEMO_ITEMS, DEMO_SEED
 from shared.adapters.cosmos import Store
 from shared.core import schema
-from shared.ingest.bulk import samples
 from tests.integration.conftest import eventually, start_devhost, stop_devhost
 from tests.integration.helpers import amazon_order, post_webhook, principal
 

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from demo.sim import seed
+from demo import seed
 from shared.ingest import eventbridge
 from tests.integration.conftest import eventually
 from tests.integration.helpers import principal

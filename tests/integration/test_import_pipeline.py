@@ -10,9 +10,10 @@ import pandas as pd
 import pytest
 from PIL import Image
 
+from demo import samples
 from shared.adapters.blob import imports_store
 from shared.core.settings import get_settings
-from shared.ingest.bulk import catalogue, import_pipeline, import_records, runner, samples, writer
+from shared.ingest.bulk import catalogue, import_pipeline, import_records, runner, writer
 from shared.projection import apply
 
 pytestmark = pytest.mark.integration

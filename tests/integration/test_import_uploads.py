@@ -8,10 +8,11 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 
+from demo import samples
 from shared.adapters.blob import imports_store
 from shared.core.records import utcnow
 from shared.core.settings import get_settings
-from shared.ingest.bulk import import_records, runner, samples, upload
+from shared.ingest.bulk import import_records, runner, upload
 from tests.integration.helpers import principal
 from tests.integration.test_imports import count, finished
 

@@ -9,8 +9,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from demo import samples
 from shared.adapters.blob import imports_store
-from shared.ingest.bulk import samples
 from tests.integration.conftest import eventually
 from tests.integration.helpers import principal, unprojected
 

@@ -8,10 +8,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from demo import samples
 from shared.adapters.blob import imports_store
 from shared.core.records import Event
 from shared.core.settings import get_settings
-from shared.ingest.bulk import runner, samples, writer
+from shared.ingest.bulk import runner, writer
 from shared.ingest.bulk.events import Planned
 from shared.projection import apply
 from shared.quality import runs

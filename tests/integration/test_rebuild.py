@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from demo.sim import seed
+from demo import seed
 from demo.sim.simulator import simulate_catalogue
 from shared.projection import apply, rebuild
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from demo.sim import seed
+from demo import seed
 from demo.sim.simulator import simulate_catalogue
+from demo.simulated_training import ensure_model
 from shared.adapters.blob import model_store
 from shared.live import triggers
 from shared.ml.registry import ModelRegistry
-from shared.ml.simulated_training import ensure_model
 from tests.integration.helpers import unprojected
 
 pytestmark = pytest.mark.integration

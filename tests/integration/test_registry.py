@@ -15,13 +15,13 @@ import numpy as np
 import pytest
 from azure.storage.blob import ContainerClient
 
+from demo.simulated_training import SimConfig, ensure_model, train_simulated
 from shared.adapters.blob import BlobStore
 from shared.core.errors import FeatureMismatch, ModelError
 from shared.ml.features import FEATURE_VERSION, FEATURES
 from shared.ml.ndcg import evaluate
 from shared.ml.ranker_training import publish
 from shared.ml.registry import POINTER, ModelRegistry
-from shared.ml.simulated_training import SimConfig, ensure_model, train_simulated
 from shared.ranking.ranker import Ranker
 
 pytestmark = pytest.mark.integration

@@ -18,8 +18,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from demo.simulated_training import SimConfig, train_simulated
 from shared.ingest.bulk import events as planners
-from shared.ml.simulated_training import SimConfig, train_simulated
 from shared.projection import fold, projected_kpis
 from shared.ranking.ranker import Ranker
 from tests.reliability.test_fold_properties import BASE, events, feed, steps, write_log

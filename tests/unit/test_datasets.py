@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from demo.sim import seed
+from demo import seed
 from demo.sim.simulator import Simulator, simulate_catalogue
 from shared.core.dataset import current, using
 from shared.core.settings import get_settings

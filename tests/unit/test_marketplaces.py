@@ -346,10 +346,10 @@ def test_what_the_normalisers_record_from_real_payloads_is_what_the_signal_table
     """Amazon's SP-API notifications and Myntra/Meesho orders, normalised, carry only the
     counters ``shared.core.signals`` lists for live mode: no clicks anywhere, no views from
     Myntra or Meesho."""
+    from demo.mock_feed import payload
     from demo.sim.amazon_notifications import notifications
     from demo.sim.simulator import SimEvent, Simulator, simulate_catalogue
     from shared.core import signals
-    from shared.live.mock_feed import payload
 
     now = datetime(2026, 11, 21, 10, tzinfo=UTC)
     catalogue = [{**p, "marketplace": "amazon"} for p in simulate_catalogue(8, seed=3)]

@@ -10,11 +10,11 @@ from datetime import UTC, datetime
 import numpy as np
 import pytest
 
+from demo.mock_feed import payload, status_payload
 from demo.sim import deliveries
 from demo.sim.buyers import BuyerPool
 from demo.sim.simulator import SimEvent
 from shared.ingest.marketplaces import NORMALISERS
-from shared.live.mock_feed import payload, status_payload
 
 pytestmark = pytest.mark.unit
 AT = datetime(2026, 11, 21, 14, 30, tzinfo=UTC)

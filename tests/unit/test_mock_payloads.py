@@ -6,9 +6,9 @@ from datetime import UTC, datetime
 
 import pytest
 
+from demo.mock_feed import payload
 from demo.sim.simulator import SimEvent
 from shared.ingest.marketplaces import NORMALISERS
-from shared.live.mock_feed import payload
 
 pytestmark = pytest.mark.unit
 AT = datetime(2026, 11, 21, 14, 30, tzinfo=UTC)

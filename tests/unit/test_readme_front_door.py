@@ -71,7 +71,7 @@ def test_a_renamed_module_named_in_the_docs_fails(tmp_path):
     module = check_links()
     page = tmp_path / "page.md"
     page.write_text(
-        "`shared/ingest/webhook.py`, `python -m shared.ingest.bulk.samples daily`,\n"
+        "`shared/ingest/webhook.py`, `python -m demo.samples daily`,\n"
         "`shared.ingest.webhook.append`, `imports/incoming/<id>/<file>`, `functions/webhook_*`\n"
         "`shared/ml/renamed.py` and `python -m shared.ml.renamed.train`\n"
     )

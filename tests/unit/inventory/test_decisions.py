@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 
 from demo.sim.simulator import Simulator, simulate_catalogue
+from demo.simulated_training import SimConfig, train_simulated
 from shared.inventory import decisions
-from shared.ml.simulated_training import SimConfig, train_simulated
 from shared.projection import aging
 from shared.projection.fold import apply_event, new_state
 from shared.projection.windows import window_counts

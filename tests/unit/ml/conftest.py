@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from shared.ml.simulated_training import SimConfig, train_simulated
+from demo.simulated_training import SimConfig, train_simulated
 
 SMALL = SimConfig(items=150, days=16, seed=5, step_hours=8, holdout_days=3, rounds=60)
 

@@ -6,11 +6,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from demo.evaluate import MIXED_KIND, evidence, markdown, mix, summarise_kind
+from demo.simulated_training import SimConfig, train_simulated
 from shared.ml.baselines import BASELINES, FALLBACK_BASELINES, REQUIRED_LIFT
-from shared.ml.evaluate import MIXED_KIND, evidence, markdown, mix, summarise_kind
 from shared.ml.features import COLUMN, FEATURES
 from shared.ml.ranker_training import load_evidence
-from shared.ml.simulated_training import SimConfig, train_simulated
 from shared.ml.training_set import Dataset
 
 pytestmark = pytest.mark.unit
@@ -65,7 +65,7 @@ def _result() -> dict:
     for r in (losing, winning):
         r["ndcg@20"]["served"] = r["ndcg@20"]["model"]
     return {
-        "command": "python -m shared.ml.evaluate",
+        "command": "python -m demo.evaluate",
         "measured": "2026-12-07",
         "feature_version": "f-test",
         "interval": "95% t",
@@ -105,7 +105,7 @@ def test_the_trainer_applies_the_evaluations_decisions_to_the_model_it_trains():
     assert fallback["files"]["baseline"] == "popularity_in_stock" and fallback["files"]["slope"] > 0
     assert set(why) == {"files", "live:amazon", "demo"}
     assert why["files"]["lift_95"] == stored["kinds"]["files"]["lift_95"]
-    assert why["files"]["command"] == "python -m shared.ml.evaluate"
+    assert why["files"]["command"] == "python -m demo.evaluate"
     assert why["files"]["applied"]
     # The webhook kinds' decisions are recorded: the explanations and what-if follow the model.
     assert why["live:amazon"]["applied"] is False
@@ -137,7 +137,7 @@ def test_a_mixture_ranks_both_catalogues_together_with_their_common_context():
 
 
 def test_the_command_runs_end_to_end_on_a_tiny_size(tmp_path, capsys, monkeypatch):
-    from shared.ml import evaluate as ev
+    from demo import evaluate as ev
 
     tiny = ev.EvalSize(train=TINY, items=40, days=12, worlds=2)
     result = ev.run(tiny, log=lambda _: None)

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from demo.sim.simulator import Simulator, simulate_catalogue
-from shared.ml.simulated_training import SimConfig, train_simulated
+from demo.simulated_training import SimConfig, train_simulated
 from shared.projection.fold import apply_event, new_state
 
 SMALL = SimConfig(items=150, days=16, seed=5, step_hours=8, holdout_days=3, rounds=60)

@@ -84,9 +84,10 @@ def ensure_catalogue(store: Store, items: int = DEMO_ITEMS) -> int:
 
 
 def ensure_demo(store: Store, *, seed: bool = True, items: int = DEMO_ITEMS) -> None:
+    from shared.ml.simulated_training import ensure_model
+
     from shared.adapters.blob import model_store
     from shared.ml.registry import ModelRegistry
-    from shared.ml.simulated_training import ensure_model
 
     blobs = model_store()
     blobs.ensure_container()

@@ -1,11 +1,11 @@
 """Realistic import files, and deliberately broken ones, for demos, tests and benchmarks.
 
-    python -m shared.ingest.bulk.samples daily --out samples/ [--date 2026-11-20] [--products 50]
-    python -m shared.ingest.bulk.samples history --days 30 --out samples/
-    python -m shared.ingest.bulk.samples corrupted --out samples/
-    python -m shared.ingest.bulk.samples workbook --out samples/
-    python -m shared.ingest.bulk.samples sales --rows 100000 --out samples/
-    python -m shared.ingest.bulk.samples templates --out samples/   # headers from the schemas
+    python -m demo.samples daily --out samples/ [--date 2026-11-20] [--products 50]
+    python -m demo.samples history --days 30 --out samples/
+    python -m demo.samples corrupted --out samples/
+    python -m demo.samples workbook --out samples/
+    python -m demo.samples sales --rows 100000 --out samples/
+    python -m demo.samples templates --out samples/   # headers from the schemas
 
 Sales follow a daily shape (quiet nights, evening peaks) with weekend lift, channel mix and
 Indian rupee prices; inventory counts fall with the day's sales; demand signals drift.
@@ -257,7 +257,7 @@ def workbook_bytes(items: list[SampleProduct], image: bytes | None = None, seed:
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m shared.ingest.bulk.samples", description=__doc__)
+    p = argparse.ArgumentParser(prog="python -m demo.samples", description=__doc__)
     p.add_argument(
         "what", choices=["daily", "history", "corrupted", "workbook", "sales", "templates"]
     )

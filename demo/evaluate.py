@@ -1,10 +1,10 @@
 """The ranking model against the baselines over many simulated worlds, per kind of data.
 
-``python -m shared.ml.evaluate``           the full run (docs/ranking.md's table)
-``python -m shared.ml.evaluate --small``   a reduced size, a few minutes (``make bench``)
+``python -m demo.evaluate``           the full run (docs/ranking.md's table)
+``python -m demo.evaluate --small``   a reduced size, a few minutes (``make bench``)
 
 Training. One model is trained exactly as a fresh stack's first model is
-(``shared.ml.simulated_training``'s ``QUICK`` configuration, or a smaller one with ``--small``): the
+(``demo.simulated_training``'s ``QUICK`` configuration, or a smaller one with ``--small``): the
 demo and live-like observation of one simulated world and the world of file-sending sellers beside
 it.
 
@@ -50,6 +50,13 @@ import numpy as np
 from scipy import stats
 
 from demo.sim.simulator import Simulator, as_sent, simulate_catalogue
+from demo.simulated_training import (
+    FILES_SEED_OFFSET,
+    QUICK,
+    FileWorld,
+    SimConfig,
+    train_simulated,
+)
 from shared.ml.baselines import (
     BASELINES,
     DEMO_KIND,
@@ -63,13 +70,6 @@ from shared.ml.features import COLUMN, FEATURE_VERSION, FILE_SIGNALS, apply_cont
 from shared.ml.model import RankerModel
 from shared.ml.ndcg import evaluate
 from shared.ml.ranker_training import EVIDENCE_APPLIES_TO, EVIDENCE_PATH, live_kinds
-from shared.ml.simulated_training import (
-    FILES_SEED_OFFSET,
-    QUICK,
-    FileWorld,
-    SimConfig,
-    train_simulated,
-)
 from shared.ml.training_set import Dataset, build_dataset, make_cutoffs
 
 MIXED_KIND = "mixed"
@@ -310,7 +310,7 @@ def run(
         lift = interval(served / np.maximum(strongest, 1e-9) - 1.0, seed)
         by_kind[kind]["served_lift"] = {key: _round(value) for key, value in lift.items()}
     return {
-        "command": "python -m shared.ml.evaluate" + ("" if size == SIZES["full"] else " --small"),
+        "command": "python -m demo.evaluate" + ("" if size == SIZES["full"] else " --small"),
         "measured": datetime.now(UTC).date().isoformat(),
         "feature_version": FEATURE_VERSION,
         "size": {
@@ -401,7 +401,7 @@ def evidence(result: Mapping[str, Any]) -> dict[str, Any]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m shared.ml.evaluate",
+        prog="python -m demo.evaluate",
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
