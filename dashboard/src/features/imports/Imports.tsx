@@ -66,6 +66,7 @@ async function examine(file: File, kind: UploadKind | "auto", signal: AbortSigna
   }
 }
 import { useRole } from "../../lib/role";
+import { PresetsPanel } from "./PresetsPanel";
 import { useApi } from "../../lib/useApi";
 import { Table } from "../../ui/Table";
 import "../../ui/data.css";
@@ -415,12 +416,15 @@ export function ImportsPage() {
   const selected = params.get("id");
   const history = useApi((signal) => api.imports(HISTORY_LIMIT, signal), [], { every: HISTORY_EVERY_MS });
   const { reload } = history;
+  // A started import may have saved a preset on the way: the presets list refetches.
+  const [startedCount, setStartedCount] = useState(0);
 
   const select = useCallback((id: string) => setParams({ id }, { replace: false }), [setParams]);
   const started = useCallback(
     (job: ImportJob) => {
       select(job.id);
       reload();
+      setStartedCount((n) => n + 1);
     },
     [select, reload],
   );
@@ -442,6 +446,7 @@ export function ImportsPage() {
         <p className="notice" data-testid="imports-readonly">Uploading files needs the admin role; you can follow the imports and download their error reports.</p>
       )}
       {selected ? <ImportDetail id={selected} onFinished={reload} /> : null}
+      <PresetsPanel isAdmin={isAdmin} refreshOn={startedCount} />
       <section aria-labelledby="imports-history-title">
         <div className="panel-head"><h2 id="imports-history-title">History</h2></div>
         {history.error ? <ErrorBox error={history.error} onRetry={reload} /> : null}

@@ -3,6 +3,7 @@
 import { ApiError, errorFromText, request, uploadImport } from "../../api/client";
 import type { ImportJob } from "../../api/types";
 import type { ExportPreview, Preset, PresetBody } from "./mapping";
+import type { ListedPreset } from "./presets";
 
 /** An import as the API answers it; an order export names the preset it is imported with. */
 export type ImportDoc = ImportJob & { preset?: string | null };
@@ -24,9 +25,11 @@ export async function previewExport(file: File, signal?: AbortSignal): Promise<E
 }
 
 export const presetsApi = {
+  list: (signal?: AbortSignal) => request<{ presets: ListedPreset[] }>("GET", "/api/import-presets", undefined, signal),
   get: (id: string, signal?: AbortSignal) => request<Preset>("GET", `/api/import-presets/${encodeURIComponent(id)}`, undefined, signal),
   create: (body: PresetBody) => request<Preset>("POST", "/api/import-presets", body),
   replace: (id: string, body: PresetBody) => request<Preset>("PUT", `/api/import-presets/${encodeURIComponent(id)}`, body),
+  remove: (id: string) => request<{ deleted: string }>("DELETE", `/api/import-presets/${encodeURIComponent(id)}`),
 };
 
 /** The upload of api/client (reserve, then the file straight to Blob with its progress), with
