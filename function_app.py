@@ -1,12 +1,14 @@
-"""The ReSight function app: wires one blueprint per folder of ``functions/`` and nothing else."""
+"""The ReSight function app: wires one blueprint per folder of ``functions/`` and nothing else,
+plus the demo's timer (``demo.mock_timer``), composed here so production code never imports
+the demo's generators."""
 
 import azure.functions as func
 
+from demo.mock_timer import bp as mock_timer
 from functions.api import bp as api
 from functions.imports import bp as imports
 from functions.jobs import bp as jobs
 from functions.lake import bp as lake
-from functions.mock_timer import bp as mock_timer
 from functions.rank_timer import bp as rank_timer
 from functions.sp_api_catchup import bp as sp_api_catchup
 from functions.webhook_amazon import bp as webhook_amazon

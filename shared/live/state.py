@@ -19,9 +19,8 @@ from __future__ import annotations
 import threading
 from collections import deque
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
-from demo.mock_feed import MockFeed
 from shared.adapters.blob import model_store
 from shared.adapters.cosmos import Store, get_store
 from shared.catalogue.cache import CatalogueCache
@@ -29,7 +28,7 @@ from shared.catalogue.connections import SecretBook
 from shared.core import telemetry
 from shared.core.dataset import Dataset, per_dataset
 from shared.core.records import hour_key, utcnow
-from shared.core.settings import get_settings
+from shared.core.settings import Settings, get_settings
 from shared.ingest.listing_ids import AsinIndex
 from shared.live.broadcast import Coalescer
 from shared.ml.registry import ModelRegistry
@@ -39,6 +38,21 @@ from shared.ranking import rules_service
 from shared.ranking.ranker import Ranker
 
 TICKER_SIZE = 20  # newest events kept for the next broadcast
+
+
+class DemoFeed(Protocol):
+    """The demo's simulated shoppers (``demo.mock_feed``), kept here between its timer's ticks:
+    the demo package composes it, production code only carries it."""
+
+    def tick(
+        self,
+        store: Store,
+        settings: Settings,
+        catalogue: list[dict],
+        *,
+        listings: AsinIndex,
+        secrets: SecretBook,
+    ) -> int: ...
 
 
 class LiveState:
@@ -59,7 +73,7 @@ class LiveState:
         self.ticker_lock = threading.Lock()
         self.reconciled_until: int | None = None  # event _ts reconcile has covered
         self.projected_until: int | None = None  # the demo's: event _ts its ticks projected
-        self.feed: MockFeed | None = None
+        self.feed: DemoFeed | None = None
         self.first_run_checked = False  # the demo's: shared.live.demo_first_run
         self.announced_model: str | None = None
         self.coalescer: Coalescer | None = None

@@ -1,8 +1,8 @@
-"""What the rank_timer and mock_timer functions do, in one place.
+"""What the rank_timer function does, in one place (the demo's timer is ``demo.mock_timer``).
 
 ``on_events``: project the change-feed batch (idempotent), re-score the touched items, and ask
 for a broadcast. ``reconcile``: apply anything the feed missed, re-score everything at the
-current time with the current model, broadcast. ``mock_tick``: one tick of simulated shoppers.
+current time with the current model, broadcast.
 
 Broadcasts are coalesced: however many batches arrive, KPIs and the ranking go out at most
 ``1 / BROADCAST_INTERVAL`` times a second (plus one trailing flush), each with the newest state.
@@ -15,16 +15,13 @@ import logging
 import time
 from typing import Any
 
-from demo import seed
-from demo.mock_feed import MockFeed
-from demo.sim import demo_stock
 from shared.adapters.cosmos import get_store
 from shared.catalogue import demo
 from shared.core import telemetry
 from shared.core.dataset import Dataset, using
 from shared.core.records import utcnow
 from shared.core.settings import get_settings
-from shared.live import broadcast, demo_first_run
+from shared.live import broadcast
 from shared.live.ranking_view import ranking_payload, save_snapshot
 from shared.live.state import live
 from shared.projection import apply, demo_split
@@ -125,48 +122,6 @@ def _split_legacy_demo(seller) -> None:
         with using("demo"):
             moved = demo_split.split(seller, get_store())
         log.warning("moved the demo's data out of the seller's dataset: %s", moved)
-
-
-def mock_tick() -> int:
-    """One tick of the demo while it runs, in the demo's own dataset: simulated shoppers, then
-    the demo's events projected and ranked here (the change feed watches the seller's log
-    only). Returns the events recorded."""
-    if not demo.running():
-        return 0
-    with using("demo"):
-        settings = get_settings()
-        store = get_store()
-        state = live()
-        with state.lock:
-            if state.feed is None:
-                state.feed = MockFeed(settings.mock_seed)
-                seed.ensure_catalogue(store)
-        state.sync()
-        count = state.feed.tick(
-            store,
-            settings,
-            demo_stock.sold_by_simulator(state.cache.catalogued()),
-            listings=state.listings,
-            secrets=state.secrets,
-        )
-        _project_demo(store, state)
-        if not state.first_run_checked:
-            state.first_run_checked = True
-            if demo_first_run.needed(store):
-                demo_first_run.start(store)
-        return count
-
-
-def _project_demo(store, state) -> None:
-    """The demo's change feed: events written since the last tick, projected and ranked.
-    Events of the mark's own second are read again; projecting them twice changes nothing."""
-    since = state.projected_until or 0
-    docs = list(store.query("events", "SELECT * FROM c WHERE c._ts >= @since", [("@since", since)]))
-    if not docs:
-        return
-    docs.sort(key=lambda d: d["_ts"])
-    on_events(docs)
-    state.projected_until = docs[-1]["_ts"]
 
 
 def rules_changed() -> None:
