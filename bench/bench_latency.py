@@ -49,11 +49,13 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 import httpx  # noqa: E402
+import latency_stages  # noqa: E402
 import urllib3  # noqa: E402
 from bench_ingest import exit_on_sigterm, local_services, new_secrets, pct, stack_env  # noqa: E402
 
 from demo.sim.simulator import Simulator, simulate_catalogue  # noqa: E402
 from devhost.services import COSMOS_KEY  # noqa: E402
+from devhost.tracing import read_spans  # noqa: E402
 from shared.adapters.cosmos import Store  # noqa: E402
 from shared.core.records import Product, utcnow  # noqa: E402
 from shared.core.settings import CosmosConnection  # noqa: E402
@@ -72,11 +74,20 @@ SLO_S = 2.0
 TOLERANCE = 0.005  # revenues are rounded to paise
 
 
+# One clock for the spans (epoch ns) and this process's monotonic readings.
+WALL_OFFSET_NS = time.time_ns() - time.monotonic_ns()
+
+
+def wall_ns(monotonic_s: float) -> int:
+    return int(monotonic_s * 1e9) + WALL_OFFSET_NS
+
+
 @dataclass
 class Sent:
     t_send: float
     t_done: float
     revenue: float
+    ids: tuple[str, ...] = ()
 
 
 class KpiRecorder:
@@ -123,16 +134,66 @@ class KpiRecorder:
         self._thread.join(timeout=2)
 
 
-def latencies(sent: list[Sent], messages: list[tuple[float, float]], base: float) -> list[float]:
-    """Seconds from each POST to the first message including it (inf if none did)."""
+def arrivals(
+    sent: list[Sent], messages: list[tuple[float, float]], base: float
+) -> list[tuple[Sent, float | None]]:
+    """Each event (in the order its POST completed) and when the first message including it
+    arrived (None if none did)."""
     out = []
     prefix = 0.0
     for event in sorted(sent, key=lambda s: s.t_done):
         prefix += event.revenue
         need = base + prefix - TOLERANCE
         arrival = next((t for t, total in messages if t >= event.t_send and total >= need), None)
-        out.append(float("inf") if arrival is None else arrival - event.t_send)
+        out.append((event, arrival))
     return out
+
+
+def latencies(sent: list[Sent], messages: list[tuple[float, float]], base: float) -> list[float]:
+    """Seconds from each POST to the first message including it (inf if none did)."""
+    return [
+        float("inf") if arrival is None else arrival - event.t_send
+        for event, arrival in arrivals(sent, messages, base)
+    ]
+
+
+def stage_table(
+    sent: list[Sent], messages: list[tuple[float, float]], base: float, span_file: Path
+) -> dict[str, Any]:
+    """p50/p95 per stage of these events, from the spans devhost recorded."""
+    time.sleep(1.0)  # devhost exports spans every 200 ms
+    events = [
+        (
+            event.ids,
+            wall_ns(event.t_send),
+            wall_ns(event.t_done),
+            None if arrival is None else wall_ns(arrival),
+        )
+        for event, arrival in arrivals(sent, messages, base)
+    ]
+    return latency_stages.table(latency_stages.per_event(events, read_spans(span_file)))
+
+
+def emulator_stats(endpoint: str) -> dict[str, float]:
+    """The local Cosmos server's own counters (devhost/cosmos_server.js)."""
+    return httpx.get(f"{endpoint}/_emulator/stats", verify=False).json()
+
+
+def emulator_cost(before: dict[str, float], after: dict[str, float], events: int) -> dict:
+    """What the emulator spent per benchmark event, apart from the app."""
+    per = max(events, 1)
+    return {
+        "requests_per_event": round((after["requests"] - before["requests"]) / per, 1),
+        "server_ms_per_event": round((after["request_ms"] - before["request_ms"]) / per, 2),
+        "query_ms_per_event": round((after["query_ms"] - before["query_ms"]) / per, 2),
+        "docs_examined_per_query": round(
+            (after["docs_examined"] - before["docs_examined"])
+            / max(after["queries"] - before["queries"], 1),
+            1,
+        ),
+        "queries_from_the_ts_index": int(after["indexed_queries"] - before["indexed_queries"]),
+        "queries": int(after["queries"] - before["queries"]),
+    }
 
 
 def summary(values: list[float]) -> dict[str, Any]:
@@ -177,15 +238,28 @@ class Sender:
         t_send = time.monotonic()
         resp = client.post(self.host.webhook_url("amazon"), content=body, headers=headers)
         t_done = time.monotonic()
-        if resp.status_code != 200 or resp.json()["status"] != "recorded":
+        answer = resp.json() if resp.status_code == 200 else {}
+        if answer.get("status") != "recorded":
             raise RuntimeError(f"webhook answered {resp.status_code}: {resp.text[:200]}")
-        return Sent(t_send, t_done, price)
+        return Sent(t_send, t_done, price, tuple(e["id"] for e in answer["recorded"]))
+
+
+@dataclass
+class Probe:
+    """What a run reads besides the client's messages: devhost's spans, the emulator's own
+    counters, and the CPU of the processes."""
+
+    span_file: Path
+    cosmos_endpoint: str
+    pids: dict[str, int]
 
 
 def spaced_run(
-    sender: Sender, recorder: KpiRecorder, base: float, n: int
+    sender: Sender, recorder: KpiRecorder, base: float, n: int, probe: Probe | None = None
 ) -> tuple[dict[str, Any], float]:
-    """``n`` events from one sender, 50-100 ms apart; the result and the revenue expected."""
+    """``n`` events from one sender, 50-100 ms apart; the result and the revenue expected.
+    With a ``probe``: the per-stage table, the emulator's cost and each process's CPU per
+    event, and the latency of the events that overlapped a reconcile pass."""
     rng = random.Random(5)
     sent = []
     with sender.host.client() as client:
@@ -193,15 +267,53 @@ def spaced_run(
         if not recorder.wait_for_total(base + warm.revenue, timeout=30):
             raise RuntimeError("no kpis message with the warm-up order reached the client")
         base += warm.revenue
+        if probe is not None:
+            cosmos_before = emulator_stats(probe.cosmos_endpoint)
+            cpu_before = {name: cpu_seconds(pid) for name, pid in probe.pids.items()}
         for _ in range(n):
             sent.append(sender.send(client))
             time.sleep(rng.uniform(0.05, 0.1))
     target = base + sum(s.revenue for s in sent)
     drained = recorder.wait_for_total(target, timeout=15)
-    result = summary(latencies(sent, recorder.snapshot(), base))
+    messages = recorder.snapshot()
+    result = summary(latencies(sent, messages, base))
     result["spacing_ms"] = "50-100"
     result["all_seen_within_15s"] = drained
+    if probe is not None:
+        result["cpu_ms_per_event"] = {
+            name: round(1000 * (cpu_seconds(pid) - cpu_before[name]) / n, 2)
+            for name, pid in probe.pids.items()
+        }
+        result["emulator"] = emulator_cost(cosmos_before, emulator_stats(probe.cosmos_endpoint), n)
+        result["per_stage"] = stage_table(sent, messages, base, probe.span_file)
+        result["during_reconcile"] = during_reconcile(sent, messages, base, probe.span_file)
     return result, target
+
+
+def during_reconcile(
+    sent: list[Sent], messages: list[tuple[float, float]], base: float, span_file: Path
+) -> dict[str, Any]:
+    """Latency of the events whose way to the client overlapped a reconcile pass."""
+    passes = [
+        (s["start"], s["end"]) for s in read_spans(span_file) if s["name"] == "resight.reconcile"
+    ]
+    overlapping = [
+        arrival - event.t_send
+        for event, arrival in arrivals(sent, messages, base)
+        if arrival is not None
+        and any(a < wall_ns(arrival) and wall_ns(event.t_send) < b for a, b in passes)
+    ]
+    out: dict[str, Any] = {
+        "reconcile_passes": len(passes),
+        "reconcile_pass_ms": sorted(round((b - a) / 1e6, 1) for a, b in passes)[-5:],
+        "events": len(overlapping),
+    }
+    if overlapping:
+        out.update(
+            p50_ms=round(pct(overlapping, 50) * 1000, 1),
+            p95_ms=round(pct(overlapping, 95) * 1000, 1),
+        )
+    return out
 
 
 def cpu_seconds(pid: int) -> float:
@@ -334,10 +446,16 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--products", type=int, default=10_000)
     parser.add_argument("--slo-ms", type=float, default=SLO_S * 1000)
+    parser.add_argument(
+        "--reconcile-every",
+        type=int,
+        default=0,
+        help="seconds between reconcile passes (default: the app's 30 s schedule)",
+    )
     args = parser.parse_args()
     exit_on_sigterm()
     urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)
-    rates = [float(r) for r in args.rates.split(",")]
+    rates = [float(r) for r in args.rates.split(",") if r]
     result: dict[str, Any] = {}
 
     with (
@@ -346,6 +464,10 @@ def main() -> None:
     ):
         env = stack_env(svc, new_secrets(), database="benchlatency")
         env.update(dict.fromkeys(BATCH_JOBS, NOT_DURING_THE_RUN))
+        span_file = Path(tmp) / "spans.jsonl"
+        env["RESIGHT_SPAN_FILE"] = str(span_file)
+        if args.reconcile_every:
+            env["RECONCILE_SCHEDULE"] = f"*/{args.reconcile_every} * * * * *"
         print("latency: starting devhost", file=sys.stderr, flush=True)
         started = time.perf_counter()
         host = start_devhost(env, Path(tmp), "--no-seed")
@@ -378,10 +500,6 @@ def main() -> None:
             items = [p["item_id"] for p in catalogue if p["marketplace"] == "amazon"]
             sender = Sender(host, items)
 
-            print(f"latency: {args.events} spaced events", file=sys.stderr, flush=True)
-            result["latency"], base = spaced_run(sender, recorder, base, args.events)
-            result["latency"]["target_p95_ms"] = 1000
-            steps = []
             azurite, cosmos = svc.pids
             pids = {
                 "devhost": host.process.pid,
@@ -390,7 +508,13 @@ def main() -> None:
                 "sender_and_client": os.getpid(),
                 "signalr_client_node": listener.proc.pid,
             }
-            for rate in rates:
+            probe = Probe(span_file, svc.cosmos_endpoint, pids)
+            print(f"latency: {args.events} spaced events", file=sys.stderr, flush=True)
+            result["latency"], base = spaced_run(sender, recorder, base, args.events, probe)
+            result["latency"]["target_p95_ms"] = 1000
+            result["latency"]["load_average"] = os.getloadavg()
+            steps = []
+            for rate in rates if args.rates else []:
                 print(f"latency: {rate:g} events/s", file=sys.stderr, flush=True)
                 step, base = rate_step(
                     sender,

@@ -65,6 +65,10 @@ def record_from_environment() -> bool:
         )
     )
     trace.set_tracer_provider(provider)
+    # The Cosmos SDK's own spans (each request), as Azure Monitor's distro turns them on.
+    from azure.core.settings import settings
+
+    settings.tracing_implementation = "opentelemetry"
     return True
 
 

@@ -30,6 +30,7 @@ Placing the scored rows into a ranking, with the rules applied, is ``shared.rank
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from itertools import islice
@@ -52,6 +53,19 @@ from shared.ml.model import RankerModel
 from shared.ranking.row_cache import NextHour, PreviousRows, holds_any
 
 _CHUNK = 20_000
+
+
+def _stack(blocks: list[np.ndarray]) -> np.ndarray:
+    """One matrix of the blocks, freeing each as it is copied (``np.vstack`` holds the blocks
+    and the result at once: twice the feature matrix at the peak of a full pass)."""
+    X = np.empty((sum(len(b) for b in blocks), len(FEATURES)), dtype=np.float32)
+    at = 0
+    blocks.reverse()
+    while blocks:
+        block = blocks.pop()
+        X[at : at + len(block)] = block
+        at += len(block)
+    return X
 
 
 class ScoredCatalogue:
@@ -136,9 +150,10 @@ class ScoredCatalogue:
             ids += chunk_ids
             etags += chunk_etags
             titles += [str(p.get("title") or "") for p in chunk]
-            categories += [str(p.get("category") or "") for p in chunk]
+            # A few dozen categories over the catalogue: one string each, not one per item.
+            categories += [sys.intern(str(p.get("category") or "")) for p in chunk]
             del chunk
-        X = np.vstack(blocks) if blocks else np.empty((0, len(FEATURES)), np.float32)
+        X = _stack(blocks)
         from_old = np.concatenate(reused) if reused else np.empty(0, dtype=np.int64)
         ahead_scored = np.vstack(scored) if scored else np.empty((0, 2))
         del blocks, reused, scored
@@ -147,7 +162,9 @@ class ScoredCatalogue:
         alive = np.zeros(len(ids), dtype=bool)
         alive[list(index.values())] = True
         old_context = self.context
-        self.context = context or context_of(X[alive])
+        # X[alive] would copy the whole matrix for two columns; every row is alive unless an
+        # item came twice.
+        self.context = context or context_of(X if alive.all() else X[alive])
         apply_context(X, self.context)
         self._scores = self._rescore(X, from_old, old, old_context, ahead_scored)
         self._X, self._n = X, len(ids)
@@ -209,14 +226,24 @@ class ScoredCatalogue:
             scores[kept] = old.scores[from_old[kept]]
         scores[known] = ahead[known, 0]
         if todo.any():
-            scores[todo] = self.score(X[todo])
+            rows = np.flatnonzero(todo)
+            scores[rows] = self._score_rows(X, rows)
         return scores
+
+    def _score_rows(self, X: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        """Scores of ``X[rows]``, a chunk at a time: the model's input is a float64 copy of
+        its rows, which for a whole 1M-item catalogue would be 400 MB on its own."""
+        out = np.empty(len(rows))
+        for start in range(0, len(rows), _CHUNK):
+            part = rows[start : start + _CHUNK]
+            out[start : start + len(part)] = self.score(X[part])
+        return out
 
     def set_model(self, model: RankerModel) -> None:
         """Serve a new model: re-score every row from the stored features, no documents read."""
         model.check_features(FEATURES, FEATURE_VERSION)
         self.model = model
-        self._scores[: self._n] = self.score(self._X[: self._n])
+        self._scores[: self._n] = self._score_rows(self._X, np.arange(self._n))
         self._changed(ids_changed=False)
 
     def update(self, touched_products: Sequence[Mapping[str, Any]], now: datetime) -> None:
