@@ -40,13 +40,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from demo.sim.catalogue import simulate_catalogue
 from demo.simulated_training import SimConfig, train_simulated
+from demo.train_risk import Config, train
 from shared.core.records import hour_key
 from shared.inventory import decisions
 from shared.inventory.risk import Scorer
 from shared.inventory.snapshot import end_of_day, rows_for_day
 from shared.ml.model import RankerModel
 from shared.ml.risk.model import RiskModel
-from shared.ml.risk.train import Config, train
 from shared.projection import aging
 from shared.projection.windows import window_counts
 from shared.ranking.ranker import Ranker

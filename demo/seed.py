@@ -84,8 +84,7 @@ def ensure_catalogue(store: Store, items: int = DEMO_ITEMS) -> int:
 
 
 def ensure_demo(store: Store, *, seed: bool = True, items: int = DEMO_ITEMS) -> None:
-    from shared.ml.simulated_training import ensure_model
-
+    from demo.simulated_training import ensure_model
     from shared.adapters.blob import model_store
     from shared.ml.registry import ModelRegistry
 

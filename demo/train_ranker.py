@@ -1,10 +1,11 @@
 """The command that trains the ranking model and publishes it to the registry.
 
-``python -m shared.ml.train_ranker --items 1000 --days 35 --seed 11 --promote``
+``python -m demo.train_ranker --items 1000 --days 35 --seed 11 --promote``
 
 Training reads a simulated world (``--source sim``, ``demo.simulated_training``) or the
 event log in Cosmos (``--source cosmos``); how a model is trained and judged is
-``shared.ml.ranker_training``'s.
+``shared.ml.ranker_training``'s. The command lives with the demo because its default source,
+and a fresh deployment's first model, is a simulated world; the function app never imports it.
 """
 
 from __future__ import annotations
@@ -70,7 +71,7 @@ def _table(metrics: Mapping[str, Any]) -> list[str]:
 def main(argv: Sequence[str] | None = None) -> int:
     defaults = SimConfig()
     parser = argparse.ArgumentParser(
-        prog="python -m shared.ml.train_ranker",
+        prog="python -m demo.train_ranker",
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )

@@ -23,8 +23,7 @@ from shared.inventory.snapshot import IST
 from shared.live import triggers
 from shared.live.state import live
 from shared.ml.registry import ModelRegistry
-from shared.ml.risk.model import RiskModel
-from shared.ml.risk.train import registry
+from shared.ml.risk.model import RiskModel, registry
 
 
 class PredictRequest(BaseModel):

@@ -1,7 +1,7 @@
 """The Entra credential for identity-based connections.
 
 In Azure it resolves to the app's user-assigned managed identity (``*__clientId``); on an operator's
-machine to their ``az login``, which is how ``python -m shared.ml.train_ranker --promote`` publishes
+machine to their ``az login``, which is how ``python -m demo.train_ranker --promote`` publishes
 a model to the deployed storage account without any key.
 """
 

@@ -360,6 +360,6 @@ def risk_scores(
     if source == "rules":
         answer["message"] = (
             "no risk model scored this day: the rules-based danger level is shown "
-            "(risk is null); train one with python -m shared.ml.risk.train --promote"
+            "(risk is null); train one with python -m demo.train_risk --promote"
         )
     return answer

@@ -19,8 +19,7 @@ from shared.adapters.blob import BlobStore
 from shared.core.errors import ModelError, NotFound
 from shared.ml.registry import ModelRegistry
 from shared.ml.risk import features
-from shared.ml.risk.model import TRAIN_COMMAND, RiskModel
-from shared.ml.risk.train import registry
+from shared.ml.risk.model import TRAIN_COMMAND, RiskModel, registry
 
 NO_MODEL = f"no risk model is trained yet ({TRAIN_COMMAND} --promote): rules-based level shown"
 

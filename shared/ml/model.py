@@ -39,7 +39,7 @@ class RankerModel:
             raise ModelError(
                 f"model {self.version} is inconsistent: metadata lists {len(self.features)} "
                 f"features, the booster {len(names)}; republish it with "
-                "python -m shared.ml.train_ranker"
+                "python -m demo.train_ranker"
             )
         self.features = names
         # Per marketplace or kind of data, the baseline its rows are ranked by (may be empty).
@@ -70,7 +70,7 @@ class RankerModel:
                 raise FeatureMismatch(
                     f"model {self.version} was trained with feature version "
                     f"{self.feature_version}, the scorer builds {feature_version} (same columns, "
-                    "new meaning): retrain with python -m shared.ml.train_ranker",
+                    "new meaning): retrain with python -m demo.train_ranker",
                     model_version=self.version,
                 )
             return
@@ -83,7 +83,7 @@ class RankerModel:
         )
         raise FeatureMismatch(
             f"model {self.version} was trained with {list(self.features)} features, the scorer "
-            f"builds {list(expected)}{detail}: retrain with python -m shared.ml.train_ranker",
+            f"builds {list(expected)}{detail}: retrain with python -m demo.train_ranker",
             model_version=self.version,
         )
 
@@ -93,7 +93,7 @@ class RankerModel:
             raise FeatureMismatch(
                 f"model {self.version} expects {len(self.features)} feature columns, got "
                 f"{X.shape[1] if X.ndim == 2 else X.shape}: retrain with "
-                "python -m shared.ml.train_ranker",
+                "python -m demo.train_ranker",
                 model_version=self.version,
             )
         if len(X) == 0:

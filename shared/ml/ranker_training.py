@@ -1,5 +1,5 @@
 """Training the ranking model: time-split dataset -> LightGBM LambdaRank -> a model with its
-metrics and fallbacks, ready for the registry. The command line is ``shared.ml.train_ranker``.
+metrics and fallbacks, ready for the registry. The command line is ``demo.train_ranker``.
 
 Split. The holdout is the cutoffs of the last ``holdout_days``; training uses only cutoffs whose
 label window ends before the holdout starts.

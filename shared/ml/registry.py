@@ -59,7 +59,7 @@ class ModelRegistry(Generic[M]):
         kind: str = PREFIX,
         metric: str = "ndcg@20",
         loader: Callable[[str, dict[str, Any]], M] = RankerModel.from_text,  # type: ignore[assignment]
-        train_command: str = "python -m shared.ml.train_ranker",
+        train_command: str = "python -m demo.train_ranker",
     ) -> None:
         self._store = store
         self._lock = threading.Lock()

@@ -8,11 +8,12 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from demo.train_risk import Config, publish, train
 from shared.adapters.blob import model_store
 from shared.core.settings import get_settings
 from shared.inventory import daily
 from shared.inventory.snapshot import IST
-from shared.ml.risk.train import Config, publish, registry, train
+from shared.ml.risk.model import registry
 from shared.projection import fold
 from tests.integration.conftest import eventually
 from tests.integration.helpers import principal

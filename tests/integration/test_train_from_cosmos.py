@@ -1,4 +1,4 @@
-"""Training from the real event log: ``python -m shared.ml.train_ranker --source cosmos``."""
+"""Training from the real event log: ``python -m demo.train_ranker --source cosmos``."""
 
 from __future__ import annotations
 
@@ -7,12 +7,12 @@ from datetime import timedelta
 
 import pytest
 
+from demo import train_ranker as train
 from demo.sim.simulator import Simulator, simulate_catalogue
 from shared.adapters.blob import model_store
 from shared.core.records import utcnow
 from shared.core.settings import get_settings
 from shared.ingest import webhook
-from shared.ml import train_ranker as train
 from shared.projection import fold
 
 pytestmark = pytest.mark.integration

@@ -1,4 +1,4 @@
-"""The trained risk model: loads and scores (the trainer, ``shared.ml.risk.train``, fits).
+"""The trained risk model: loads and scores (the trainer, ``demo.train_risk``, fits).
 
 A LightGBM binary booster (text) plus an isotonic calibration (fitted on a later slice of
 time than the booster, stored as its breakpoints in the metadata), so a score of 0.8 means
@@ -19,9 +19,13 @@ import numpy as np
 import shap
 
 from shared.core.errors import FeatureMismatch
+from shared.ml.registry import ModelRegistry
 from shared.ml.risk.features import FEATURE_VERSION, FEATURES
 
-TRAIN_COMMAND = "python -m shared.ml.risk.train"
+# The risk model is trained on simulated inventory histories, so its trainer is the demo's.
+TRAIN_COMMAND = "python -m demo.train_risk"
+KIND = "risk"
+GATE = "roc_auc"  # promotion compares models on this metric of the same holdout
 
 
 class RiskModel:
@@ -96,3 +100,10 @@ class RiskModel:
                 ]
             )
         return out
+
+
+def registry(store: Any) -> ModelRegistry[RiskModel]:
+    """The risk model's registry (kind ``risk``), promotion gated on ``GATE``."""
+    return ModelRegistry(
+        store, kind=KIND, metric=GATE, loader=RiskModel.from_text, train_command=TRAIN_COMMAND
+    )

@@ -7,10 +7,10 @@ import numpy as np
 import pytest
 
 from demo.sim.inventory import simulate
+from demo.train_risk import Config, train
 from shared.core.errors import FeatureMismatch
 from shared.ml.risk import features
 from shared.ml.risk.model import RiskModel
-from shared.ml.risk.train import Config, train
 
 pytestmark = pytest.mark.unit
 
@@ -38,7 +38,7 @@ def test_calibrated_probabilities_match_observed_shares(trained) -> None:
     big = [row for row in table if row["rows"] >= 200]
     assert big and all(abs(r["predicted"] - r["observed"]) < 0.15 for r in big)
     h = simulate(300, 120, seed=21)
-    from shared.ml.risk.train import features_of
+    from demo.train_risk import features_of
 
     p = model.predict(features_of(h))
     assert ((p >= 0) & (p <= 1)).all()
@@ -92,7 +92,7 @@ def test_a_description_without_history_still_scores(trained) -> None:
 def test_a_mismatched_feature_list_is_refused(trained) -> None:
     model, text = trained
     meta = {**model.metadata, "features": list(reversed(features.FEATURES))}
-    with pytest.raises(FeatureMismatch, match=r"retrain with python -m shared\.ml\.risk\.train"):
+    with pytest.raises(FeatureMismatch, match=r"retrain with python -m demo\.train_risk"):
         RiskModel.from_text(text, meta)
     with pytest.raises(FeatureMismatch):
         RiskModel.from_text(text, {**model.metadata, "feature_version": "r0"})

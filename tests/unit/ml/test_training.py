@@ -5,10 +5,10 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 import pytest
 
+from demo.train_ranker import metrics_table
 from shared.core.records import Event
 from shared.ml.features import COLUMN, FEATURES
 from shared.ml.ndcg import ndcg_at
-from shared.ml.train_ranker import metrics_table
 from shared.ml.training_set import build_dataset
 
 pytestmark = pytest.mark.unit
