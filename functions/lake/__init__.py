@@ -13,6 +13,7 @@ from shared.catalogue import demo
 from shared.core.dataset import using
 from shared.core.records import utcnow
 from shared.core.settings import get_settings
+from shared.jobs import lake_runs
 
 # Raw batches are for freshness between job runs, not for a live screen: large batches a
 # minute apart keep the number of small files down (the job compacts each day into one).
@@ -39,4 +40,4 @@ def lake_on_events(docs: func.DocumentList) -> None:
 def lake_job(timer: func.TimerRequest) -> None:
     for dataset in demo.datasets_to_run():
         with using(dataset):
-            job.run(get_store(), get_settings(), utcnow())
+            job.run(get_store(), get_settings(), utcnow(), record=lake_runs.record)

@@ -12,7 +12,7 @@ run rebuilds the same days again.
 After gold, the reconciliation check compares the live figures with the lake's for every IST
 day (``shared.analytics.reconcile``) and is stored as a data-quality run. The run is recorded
 in the lake (``_runs/date=<day>.json``, ``_runs/latest.json``) and in the job ledger
-(``shared.jobs.lake_runs``: the days rebuilt).
+(``shared.jobs.lake_runs``, passed in as ``record``: the days rebuilt).
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ import contextlib
 import json
 import logging
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
@@ -35,10 +35,11 @@ from shared.analytics.warehouse import FITTED, Warehouse
 from shared.core import sales
 from shared.core.errors import LakeEmpty, NotFound, ReSightError
 from shared.core.settings import Settings
-from shared.jobs import lake_runs
 
 log = logging.getLogger("resight.lake")
 LEDGER = "_runs"
+# Logs a finished run (store, when, the run's ledger) beside the other jobs' runs.
+RunRecorder = Callable[[Store, datetime, dict[str, Any]], Any]
 WATERMARK = f"{LEDGER}/watermark.json"
 
 
@@ -100,8 +101,11 @@ def run(
     days: list[date] | None = None,
     *,
     lake: BlobStore | None = None,
+    record: RunRecorder | None = None,
 ) -> dict[str, Any]:
-    """One lake run. ``days``: rebuild these UTC partitions as well (a manual re-run)."""
+    """One lake run. ``days``: rebuild these UTC partitions as well (a manual re-run).
+    ``record``: where the finished run is logged beside the other jobs' runs (the function app
+    passes ``shared.jobs.lake_runs.record``; the job ledger sits above the lake)."""
     lake = lake or lake_store(settings)
     today = now.astimezone(UTC).date()
     started = time.perf_counter()
@@ -136,7 +140,8 @@ def run(
     # Only now: a run that failed before this point rebuilds the same days next time.
     lake.put(WATERMARK, json.dumps({"ts": dirty.ts, "ids": sorted(dirty.ids)}))
     try:
-        lake_runs.record(store, now, ledger)
+        if record is not None:
+            record(store, now, ledger)
     except ReSightError:  # the lake is written; the ledger entry is the record of it
         log.warning("could not record the lake run in the job ledger", exc_info=True)
     return ledger

@@ -18,7 +18,7 @@ from shared.analytics import job as lake_job
 from shared.core.dataset import current
 from shared.core.records import utcnow
 from shared.core.settings import get_settings
-from shared.jobs import daily_run, run_ledger, schedule
+from shared.jobs import daily_run, lake_runs, run_ledger, schedule
 from shared.quality import runs as quality_runs
 
 log = logging.getLogger("resight.demo")
@@ -42,7 +42,7 @@ def run(store: Store) -> None:
     settings = get_settings()
     now = utcnow()
     try:
-        lake = lake_job.run(store, settings, now)
+        lake = lake_job.run(store, settings, now, record=lake_runs.record)
         log.info(
             "demo first run: lake built %d days in %.1f s",
             len(lake.get("days") or []),
