@@ -72,6 +72,26 @@ class Written:
             self.statuses_new += 1
 
 
+class _Recorded:
+    """The order-line events recorded (found by the query, or written by this file so far):
+    by id, and the order events' ids by item and order, which ``adopt`` looks through."""
+
+    def __init__(self, docs: list[dict[str, Any]]) -> None:
+        self.by_id: dict[str, dict[str, Any]] = {}
+        self.orders: dict[tuple[str, str], list[str]] = defaultdict(list)
+        for doc in docs:
+            self.add(doc)
+
+    def add(self, doc: dict[str, Any]) -> None:
+        self.by_id[doc["id"]] = doc
+        if doc.get("kind") == "order":
+            self.orders[(doc.get("item_id") or "", doc.get("order_id") or "")].append(doc["id"])
+
+    def get(self, event_id: str, item_id: str) -> dict[str, Any] | None:
+        doc = self.by_id.get(event_id)
+        return doc if doc is not None and doc.get("item_id") == item_id else None
+
+
 @dataclass
 class _Partition:
     events: list[Event] = field(default_factory=list)
@@ -91,11 +111,11 @@ def write(store: Store, lines: list[Line], on_rows: Callable[[int], None] | None
         part = partitions[line.item_id]
         part.rows += line.rows
         for event in _resolved(store, line, known):
-            if _stored(known, event.id, event.item_id) is not None:
+            if known.get(event.id, event.item_id) is not None:
                 out.add(event, created=False)
                 continue
             doc = {**event.to_doc(), "ttl": ttl}
-            known[event.id] = doc  # what this line's cancel and later lines see
+            known.add(doc)  # what this line's cancel and later lines see
             part.events.append(event)
             part.docs.append(doc)
 
@@ -127,7 +147,7 @@ def write(store: Store, lines: list[Line], on_rows: Callable[[int], None] | None
     return out
 
 
-def _recorded_since(store: Store, lines: list[Line]) -> dict[str, dict[str, Any]]:
+def _recorded_since(store: Store, lines: list[Line]) -> _Recorded:
     """The order-line events recorded since the file's first date, by id: one query."""
     first = min(e.occurred_at for line in lines for e in line.events) - MARGIN
     rows = store.query(
@@ -136,29 +156,20 @@ def _recorded_since(store: Store, lines: list[Line]) -> dict[str, dict[str, Any]
         "AND c.occurred_at >= @since",
         [("@since", first.isoformat().replace("+00:00", "Z"))],
     )
-    return {r["id"]: r for r in rows}
+    return _Recorded(list(rows))
 
 
-def _resolved(store: Store, line: Line, known: dict[str, dict[str, Any]]) -> Iterator[Event]:
+def _resolved(store: Store, line: Line, known: _Recorded) -> Iterator[Event]:
     """The line's events as they will be recorded: under the webhook's ids where it knows the
     line, a cancellation carrying its recorded order's numbers, paired as webhooks pair. Lazy:
     the caller adds each event to ``known`` before the next is resolved."""
-
-    def stored(event_id: str, item_id: str) -> dict[str, Any] | None:
-        return _stored(known, event_id, item_id)
-
     for event in adopt(line, known):
         if event.kind == "cancel":
-            event = as_recorded(event, stored)
-        yield webhook.match_order_line(store, event, stored)
+            event = as_recorded(event, known.get)
+        yield webhook.match_order_line(store, event, known.get)
 
 
-def _stored(known: dict[str, dict[str, Any]], event_id: str, item_id: str) -> dict | None:
-    doc = known.get(event_id)
-    return doc if doc is not None and doc.get("item_id") == item_id else None
-
-
-def adopt(line: Line, known: dict[str, dict[str, Any]]) -> list[Event]:
+def adopt(line: Line, known: _Recorded) -> list[Event]:
     """A line named by its SKU takes the id the marketplace's webhook gave the same order and
     SKU, when the webhook recorded it first (``amazon:order:<order>:<order item id>``), so the
     order counts once. A webhook after the file still names the line its own way (see
@@ -170,11 +181,8 @@ def adopt(line: Line, known: dict[str, dict[str, Any]]) -> list[Event]:
     own = f"{line.by_sku}:order:{first.id.split(':order:', 1)[1]}"
     recorded = sorted(
         event_id
-        for event_id, doc in known.items()
-        if doc.get("kind") == "order"
-        and doc.get("item_id") == line.item_id
-        and doc.get("order_id") == first.order_id
-        and event_id.startswith(prefix)
+        for event_id in known.orders.get((line.item_id, first.order_id or ""), [])
+        if event_id.startswith(prefix)
     )
     if not recorded or own in recorded:
         return line.events
