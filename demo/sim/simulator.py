@@ -46,11 +46,11 @@ import numpy as np
 from demo.sim.catalogue import simulate_catalogue
 from shared.core import signals
 from shared.core.records import Event, EventKind, hour_key
+from shared.core.settings import IST_OFFSET
 from shared.ml.vocabulary import CATEGORIES, category_code
 
 __all__ = ["REGIONS", "SimEvent", "Simulator", "as_sent", "simulate_catalogue"]
 
-IST = timedelta(hours=5, minutes=30)
 REGIONS: tuple[str, ...] = (
     "Maharashtra",
     "Karnataka",
@@ -174,7 +174,7 @@ class Simulator:
 
     # ----------------------------------------------------------------- demand model
     def _view_rate(self, moment: datetime) -> np.ndarray:
-        ist = moment.astimezone(UTC) + IST
+        ist = moment.astimezone(UTC) + IST_OFFSET
         discount = 1.0 - self.price / self.mrp
         rate = (
             _BASE_VIEWS
@@ -214,7 +214,7 @@ class Simulator:
     # ----------------------------------------------------------------- daily processes
     def _advance_day(self, moment: datetime, out: list[Event] | None) -> None:
         """Once per IST day: drift appeal, start/end promotions, competitor re-pricing."""
-        day = ((moment.astimezone(UTC) + IST).date() - datetime(1970, 1, 1).date()).days
+        day = ((moment.astimezone(UTC) + IST_OFFSET).date() - datetime(1970, 1, 1).date()).days
         if self._day == day:
             return
         first = self._day is None

@@ -19,11 +19,10 @@ from shared.analytics.lake import lake_store
 from shared.analytics.warehouse import Warehouse, WarehouseCache
 from shared.core.errors import ValidationFailed
 from shared.core.records import utcnow
-from shared.core.settings import get_settings
+from shared.core.settings import IST_OFFSET, get_settings
 
 # One loaded warehouse per instance, replaced when the lake job publishes a new run.
 WAREHOUSES = WarehouseCache()
-IST = timedelta(hours=5, minutes=30)
 
 
 def warehouse() -> Warehouse:
@@ -39,7 +38,7 @@ def kpis() -> Kpis:
 
 
 def _today() -> date:
-    return (utcnow() + IST).date()
+    return (utcnow() + IST_OFFSET).date()
 
 
 class DateRange(BaseModel):

@@ -17,9 +17,9 @@ from shared.adapters.cosmos import Store, get_store
 from shared.catalogue import demo
 from shared.core.errors import ValidationFailed
 from shared.core.records import utcnow
+from shared.core.settings import IST
 from shared.inventory import actions, queries
 from shared.inventory.risk import Scorer
-from shared.inventory.snapshot import IST
 from shared.live import triggers
 from shared.live.state import live
 from shared.ml.registry import ModelRegistry

@@ -14,11 +14,12 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Mapping
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
 from shared.adapters.cosmos import Store
 from shared.analytics.kpi_queries import Kpis
+from shared.core.settings import IST_OFFSET
 from shared.quality import checks
 
 NAME, CATEGORY = "reconciliation", "consistency"
@@ -125,7 +126,7 @@ def record(store: Store, result: checks.Check, now: datetime) -> dict[str, Any]:
     """Store the check as a quality run of its own (trigger ``lake``)."""
     doc = {
         "id": f"lake:{now:%Y%m%dT%H%M%S}:{uuid.uuid4().hex[:6]}",
-        "day": (now + timedelta(hours=5, minutes=30)).date().isoformat(),
+        "day": (now + IST_OFFSET).date().isoformat(),
         "trigger": "lake",
         "started_at": now.isoformat(),
         "finished_at": now.isoformat(),

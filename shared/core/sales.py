@@ -38,10 +38,11 @@ source.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from typing import Any
 
-IST = timedelta(hours=5, minutes=30)
+from shared.core.settings import IST_OFFSET
+
 SALE_KINDS = frozenset({"order", "cancel", "sales"})
 IMPORT = "import"
 # The sources a day's sales are reconciled by.
@@ -59,7 +60,7 @@ def as_utc(value: Any) -> datetime:
 
 def ist_day(moment: Any) -> date:
     """The IST calendar day of a moment (IST is UTC+05:30 all year)."""
-    return (as_utc(moment) + IST).date()
+    return (as_utc(moment) + IST_OFFSET).date()
 
 
 def hour_start(key: str) -> datetime:

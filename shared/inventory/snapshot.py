@@ -25,10 +25,10 @@ import re
 from collections.abc import Iterable, Mapping
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import numpy as np
 
+from shared.core.settings import IST
 from shared.projection import aging
 from shared.projection.windows import (
     MAX_DAYS_OF_COVER,
@@ -37,7 +37,6 @@ from shared.projection.windows import (
     window_counts,
 )
 
-IST = ZoneInfo("Asia/Kolkata")
 UNITS = 3  # index of units in the windowed counters
 # What a product document needs to give for a snapshot (the query selects only these).
 PRODUCT_FIELDS = (

@@ -10,9 +10,8 @@ import pytest
 
 from demo.train_risk import Config, publish, train
 from shared.adapters.blob import model_store
-from shared.core.settings import get_settings
+from shared.core.settings import IST, get_settings
 from shared.inventory import daily
-from shared.inventory.snapshot import IST
 from shared.ml.risk.model import registry
 from shared.projection import fold
 from tests.integration.conftest import eventually
