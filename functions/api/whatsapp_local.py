@@ -8,18 +8,13 @@ the real Graph API there is nothing to read (messages go to the recipients' phon
 
 from __future__ import annotations
 
-from urllib.parse import urlparse
-
 import azure.functions as func
-import requests
 
 from functions.api.blueprint import RouteDoc, api_route
 from functions.http_util import json_response
+from shared.adapters.whatsapp import local_inbox
 from shared.alerts.workflow import mask
-from shared.core.errors import NotFound, ServiceUnavailable
 from shared.core.settings import get_settings
-
-LOCAL_HOSTS = ("127.0.0.1", "localhost")
 
 
 @api_route(
@@ -32,21 +27,7 @@ LOCAL_HOSTS = ("127.0.0.1", "localhost")
     ),
 )
 def local_messages(req: func.HttpRequest) -> func.HttpResponse:
-    base = get_settings().whatsapp.base_url
-    if urlparse(base).hostname not in LOCAL_HOSTS:
-        raise NotFound(
-            "WhatsApp messages go to the recipients' phones; only the local stack's fake "
-            "Graph API keeps a copy to show"
-        )
-    root = base.rstrip("/").rsplit("/", 1)[0]  # without the API version
-    try:
-        resp = requests.get(f"{root}/_fake/messages", timeout=10)
-        resp.raise_for_status()
-        messages = resp.json()["messages"]
-    except (requests.RequestException, ValueError, KeyError) as exc:
-        raise ServiceUnavailable(
-            f"the local fake WhatsApp Graph API did not answer: {exc}"
-        ) from exc
+    messages = local_inbox(get_settings().whatsapp.base_url)
     return json_response(
         {
             "messages": [

@@ -27,10 +27,12 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
+from urllib.parse import urlparse
 
 import requests
 
 from shared.core import retry
+from shared.core.errors import NotFound, ServiceUnavailable
 from shared.core.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -221,3 +223,28 @@ def _json(resp: requests.Response) -> dict[str, Any]:
     except ValueError:
         return {}
     return body if isinstance(body, dict) else {}
+
+
+LOCAL_HOSTS = ("127.0.0.1", "localhost")
+
+
+def local_inbox(
+    base_url: str, *, session: requests.Session | None = None, timeout: float = 10.0
+) -> list[dict[str, Any]]:
+    """The messages the local stack's fake Graph API received (``devhost/whatsapp_service.py``
+    keeps a copy of each), oldest first. Against the real Graph API there is nothing to read:
+    messages go to the recipients' phones (``NotFound``)."""
+    if urlparse(base_url).hostname not in LOCAL_HOSTS:
+        raise NotFound(
+            "WhatsApp messages go to the recipients' phones; only the local stack's fake "
+            "Graph API keeps a copy to show"
+        )
+    root = base_url.rstrip("/").rsplit("/", 1)[0]  # without the API version
+    try:
+        resp = (session or requests).get(f"{root}/_fake/messages", timeout=timeout)
+        resp.raise_for_status()
+        return list(resp.json()["messages"])
+    except (requests.RequestException, ValueError, KeyError) as exc:
+        raise ServiceUnavailable(
+            f"the local fake WhatsApp Graph API did not answer: {exc}"
+        ) from exc

@@ -46,7 +46,7 @@ def test_every_document_is_delivered_across_seconds_and_small_batches(store):
             store.create("events", doc)
             written.append(doc["id"])
         poller.poll_once()  # part of a second's writes, the rest in the next polls
-        time.sleep(0.6)
+        time.sleep(0.6)  # _ts counts whole seconds: the writes must span several
     poller.run_once()
     assert sorted(set(delivered)) == sorted(written)
 
@@ -73,7 +73,7 @@ def test_a_failing_batch_is_delivered_again(store):
 def test_the_ts_query_is_answered_from_the_index_with_the_scans_answer(store, services):
     for i in range(40):
         store.create("events", _event(i, "indexed"))
-    time.sleep(1.1)
+    time.sleep(1.1)  # into the next _ts second, so "since" leaves the 40 above out
     since = int(time.time())
     fresh = [_event(100 + i, "indexed") for i in range(5)]
     for doc in fresh:

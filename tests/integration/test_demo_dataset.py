@@ -151,7 +151,7 @@ def test_the_demo_runs_apart_and_real_data_ends_it(stack):
         deadline = time.monotonic() + PRESENTER_DEMO_SECONDS
         while time.monotonic() < deadline:
             assert c.get("/api/metrics", headers=ANALYST).headers["x-resight-dataset"] == "demo"
-            time.sleep(5)
+            time.sleep(5)  # the demo runs for its set time; a check every 5 s meanwhile
         assert _count(demo, "events") > demo_events_before  # the feed ran
         after = _seller_view(seller)
         assert after == before  # no event, no product state of the seller's moved

@@ -7,15 +7,19 @@ project) against the real local Cosmos server.
 
 from __future__ import annotations
 
-import statistics
-import time
 import uuid
 
 import pytest
 
 from shared.projection import dead_letters
 from tests.integration.conftest import eventually
-from tests.integration.helpers import amazon_order, post_webhook, principal, seeded_catalogue
+from tests.integration.helpers import (
+    amazon_order,
+    post_webhook,
+    principal,
+    seeded_catalogue,
+    unprojected,
+)
 
 pytestmark = pytest.mark.integration
 ADMIN, ANALYST = principal("admin"), principal("analyst")
@@ -73,18 +77,16 @@ def test_a_poison_item_is_dead_lettered_while_others_flow_then_replayed(devhost,
     }
     assert store.create("events", bad)
     item = _amazon_items(products)[1]["item_id"]
-    delays = []
+    # Other items' orders keep projecting past the poison one (how soon is
+    # bench/bench_resilience.py's figure: projection_beside_poison_ms).
     for _ in range(5):
         before = eventually(lambda: _item(devhost, item))["totals"]["orders"]
-        sent = time.perf_counter()
         assert post_webhook(devhost, "amazon", amazon_order(item)).status_code == 200
         eventually(
             lambda b=before: _item(devhost, item)["totals"]["orders"] == b + 1,
             timeout=10,
             interval=0.02,
         )
-        delays.append(time.perf_counter() - sent)
-    assert statistics.median(delays) < 1.0, delays
 
     with devhost.client() as c:
         health = eventually(lambda: c.get("/api/health").json().get("dead_letters"))
@@ -120,7 +122,7 @@ def test_an_orders_price_never_becomes_the_listing_price(devhost, products):
     assert after["totals"]["revenue"] == pytest.approx(before["totals"]["revenue"] + 100.0)
 
 
-def test_a_cancellation_returns_stock_only_for_a_recorded_order_line(devhost, products):
+def test_a_cancellation_returns_stock_only_for_a_recorded_order_line(devhost, store, products):
     item = next(p for p in products if p["marketplace"] == "myntra")["item_id"]
     start = eventually(lambda: _item(devhost, item))["stock"]
 
@@ -140,7 +142,7 @@ def test_a_cancellation_returns_stock_only_for_a_recorded_order_line(devhost, pr
     eventually(lambda: _item(devhost, item)["stock"] == start)
     # The stray cancel's own order arrives late: the pair nets to nothing.
     assert post_webhook(devhost, "myntra", myntra("CREATED", stray)).status_code == 200
-    time.sleep(1.0)
+    eventually(lambda: item not in unprojected(store))  # the late order is applied
     assert _item(devhost, item)["stock"] == start
 
 

@@ -95,11 +95,14 @@ def test_replaying_a_change_feed_batch_changes_nothing(devhost, products, store)
 def test_reconcile_agrees_with_the_incremental_path(devhost, products, store):
     master = {"x-functions-key": devhost.keys["master"]}
     with devhost.client() as c:
-        # Live mode for the whole test (a real signed event, and the few seconds an instance
-        # caches the mode): both paths must build features for the same mode.
+        # The seller's live data for the whole test (a real signed event; an instance keeps its
+        # read of which dataset is shown for a few seconds): both paths must build features
+        # for the same mode.
         view = {"eventType": "VIEW", "asin": products[0]["item_id"], "eventId": uuid.uuid4().hex}
         assert post_webhook(devhost, "amazon", view).status_code == 200
-        time.sleep(6)
+        eventually(
+            lambda: c.get("/api/metrics", headers=ANALYST).headers["x-resight-dataset"] == "seller"
+        )
         # A full pass first, so both paths share the catalogue context (category medians).
         assert c.post("/admin/functions/reconcile", headers=master).status_code == 202
         items = c.post("/api/rank", json={"limit": 50}, headers=ANALYST).json()["items"]
@@ -135,12 +138,14 @@ def test_reconcile_agrees_with_the_incremental_path(devhost, products, store):
 def _settled(c) -> list[dict] | None:
     """The ranking once two reads a moment apart agree (the last batch has been scored)."""
     first = c.post("/api/rank", json={"limit": 50}, headers=ANALYST).json()["items"]
-    time.sleep(0.5)
+    time.sleep(0.5)  # no signal says "scored": two reads an interval apart must agree
     second = c.post("/api/rank", json={"limit": 50}, headers=ANALYST).json()["items"]
     return second if first == second else None
 
 
-def test_signalr_down_does_not_fail_or_slow_ingestion(env, store, products, tmp_path):
+def test_signalr_down_does_not_fail_ingestion(env, store, products, tmp_path):
+    # How long a webhook takes to answer with SignalR down is bench/bench_resilience.py's
+    # figure (webhook_ack_signalr_down_ms); here, that each is accepted and projected.
     dead = {
         **env,
         "SignalR__connectionString": "Endpoint=http://127.0.0.1:9;AccessKey="
@@ -152,18 +157,14 @@ def test_signalr_down_does_not_fail_or_slow_ingestion(env, store, products, tmp_
         item = products[0]
         with host.client() as c:
             start = c.get(f"/api/item/{item['item_id']}", headers=ANALYST).json()["stock"]
-        timings = []
         for _ in range(10):
-            t0 = time.perf_counter()
             resp = post_webhook(
                 host,
                 item["marketplace"] if item["marketplace"] == "amazon" else "amazon",
                 amazon_order(item["item_id"], 1, 500.0),
             )
-            timings.append(time.perf_counter() - t0)
             assert resp.status_code == 200
-        timings.sort()
-        assert timings[len(timings) // 2] < 0.25, timings
+            assert resp.json()["status"] == "recorded"
         with host.client() as c:
             eventually(
                 lambda: (

@@ -56,7 +56,7 @@ def serve(app, port: int) -> tuple[uvicorn.Server, threading.Thread]:
     while not server.started:
         assert thread.is_alive(), f"server did not start on {HOST}:{port} (port in use?)"
         assert time.monotonic() < deadline, f"server did not start on {HOST}:{port} within 10 s"
-        time.sleep(0.02)
+        time.sleep(0.02)  # a poll of server.started, not a fixed wait
     return server, thread
 
 
@@ -168,14 +168,12 @@ def test_real_client_receives_broadcast_target_and_arguments(client, listen):
 
     kpis = [{"revenue": 2499.5, "orders": 3, "title": "कुर्ता सेट", "low_stock": None}]
     ranking = [{"items": [{"item_id": "SKU-1", "rank": 1, "change": 2}]}, "v7"]
-    started = time.perf_counter()
+    # How soon a broadcast arrives is bench/bench_resilience.py's figure (signalr_emulator).
     assert client.broadcast("kpis", kpis) is True
     assert node.next() == {"target": "kpis", "arguments": kpis}
-    latency = time.perf_counter() - started
     assert client.broadcast("ranking", ranking) is True
     assert node.next() == {"target": "ranking", "arguments": ranking}
     assert node.next() == {"event": "done", "received": 2}
-    assert latency < 0.5
 
 
 def test_two_clients_both_receive_a_broadcast(client, listen, service):
@@ -313,20 +311,32 @@ def test_oversized_body_gets_413(service):
     assert response.status_code == 413
 
 
-def test_signalr_down_does_not_raise_and_returns_within_budget():
+class CountingAdapter(requests.adapters.HTTPAdapter):
+    """The real transport, counting the requests that reach it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.sent = 0
+
+    def send(self, request, **kwargs):
+        self.sent += 1
+        return super().send(request, **kwargs)
+
+
+def test_signalr_down_does_not_raise_and_the_breaker_skips_the_network():
+    # How long the first send takes to give up, and a skipped one, are
+    # bench/bench_resilience.py's figures (signalr_down); here, what happens.
     dead = ConnectionString.parse(
         f"Endpoint=http://{HOST}:{DEAD_PORT};AccessKey={KEY};Version=1.0;"
     )
     with requests.Session() as session:
+        transport = CountingAdapter()
+        session.mount("http://", transport)
         down = SignalRClient(dead, "resight", session, timeout=1.0)
-        started = time.perf_counter()
         assert down.broadcast("kpis", [{"revenue": 1}]) is False
-        first = time.perf_counter() - started
-        started = time.perf_counter()
+        assert transport.sent == down.attempts  # refused each time, retried to the last
         assert down.broadcast("kpis", [{"revenue": 2}]) is False  # breaker open: no network
-        second = time.perf_counter() - started
-    assert first < 1.0
-    assert second < 0.01
+        assert transport.sent == down.attempts
     assert down.skipped == 1
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 import json
 import logging
 import time
@@ -67,11 +66,18 @@ def make_client(adapter: ScriptedAdapter, **kwargs) -> SignalRClient:
 
 
 class FakeClock:
+    """Time that moves only when the client pauses (``sleep``) or a test moves it."""
+
     def __init__(self) -> None:
         self.now = 1000.0
+        self.pauses: list[float] = []
 
     def __call__(self) -> float:
         return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.pauses.append(seconds)
+        self.now += seconds
 
 
 # -- connection string -----------------------------------------------------------------------
@@ -206,38 +212,44 @@ def test_non_transient_failure_is_not_retried(caplog):
     assert "HTTP 401" in caplog.text
 
 
-def test_service_down_returns_false_quickly_and_warns_once(caplog):
+def test_service_down_returns_false_after_its_pauses_and_warns_once(caplog):
+    # How long this takes on a real clock is bench/bench_resilience.py's figure.
+    clock = FakeClock()
     adapter = ScriptedAdapter(default=requests.ConnectionError("connection refused"))
-    client = make_client(adapter, timeout=1.0, cooldown=0.0)
+    client = make_client(adapter, timeout=1.0, cooldown=0.0, clock=clock, sleep=clock.sleep)
     with caplog.at_level(logging.WARNING, logger="shared.adapters.signalr"):
-        started = time.perf_counter()
+        started = clock.now
         assert client.broadcast("kpis", [1]) is False
-        elapsed = time.perf_counter() - started
+        assert clock.pauses == [0.05, 0.1]  # 3 attempts, doubling pauses between them
+        assert clock.now - started == pytest.approx(0.15)  # inside the 1 s budget
         assert client.broadcast("kpis", [2]) is False
     assert len(adapter.calls) == 2 * client.attempts
-    # 3 attempts with 50 ms and 100 ms pauses in between: well inside the 1 s budget.
-    assert elapsed < 0.5
     warnings = [r for r in caplog.records if r.levelno == logging.WARNING]
     assert len(warnings) == 1
     assert "ConnectionError" in warnings[0].getMessage()
 
 
 def test_each_attempt_gets_only_the_remaining_budget():
+    clock = FakeClock()
+
     class SlowAdapter(ScriptedAdapter):
         def send(self, request, **kwargs):
-            time.sleep(0.15)  # what a socket timeout would cost
+            clock.now += 0.15  # what a socket timeout would cost
             return super().send(request, **kwargs)
 
     adapter = SlowAdapter(default=(503, "busy"))
-    client = make_client(adapter, timeout=0.4, attempts=5, backoff=0.01)
-    started = time.perf_counter()
+    client = make_client(
+        adapter, timeout=0.4, attempts=5, backoff=0.01, clock=clock, sleep=clock.sleep
+    )
+    started = clock.now
     assert client.broadcast("kpis", [1]) is False
-    elapsed = time.perf_counter() - started
+    # 0.4 s; 0.15 spent and a 0.01 pause: 0.24 left; 0.15 and 0.02 more: 0.07 left. The next
+    # pause would end past the deadline, so no fourth attempt.
     timeouts = [t for _, t in adapter.calls]
-    assert timeouts[0] == pytest.approx(0.4, abs=0.02)
-    assert all(b < a for a, b in itertools.pairwise(timeouts))
-    assert len(adapter.calls) < 5
-    assert elapsed < 0.4 + 0.15 + 0.05  # at most one attempt may start near the deadline
+    assert timeouts == pytest.approx([0.4, 0.24, 0.07])
+    assert clock.pauses == pytest.approx([0.01, 0.02])
+    # Only the last attempt, started inside the budget, may run past it.
+    assert clock.now - started == pytest.approx(0.4 + 0.08)
 
 
 def test_circuit_breaker_skips_sends_until_cooldown_passes(caplog):
