@@ -42,7 +42,7 @@ export function HoldoutPanel() {
   );
 }
 
-function KindReport({ kind }: { kind: HoldoutKind }) {
+export function KindReport({ kind }: { kind: HoldoutKind }) {
   const rows = holdoutRows(kind);
   const lift = liftText(kind);
   return (

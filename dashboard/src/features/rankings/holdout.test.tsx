@@ -1,4 +1,6 @@
+import { renderToStaticMarkup } from "react-dom/server";
 import { describe, expect, it } from "vitest";
+import { KindReport } from "./HoldoutPanel";
 import { holdoutRows, liftText, rankedByText, sampleText, windowText, type HoldoutKind } from "./holdout";
 
 const KIND: HoldoutKind = {
@@ -40,5 +42,24 @@ describe("holdout report", () => {
     expect(rankedByText(KIND)).toBe("Ranked in production by the model");
     expect(rankedByText({ ...KIND, ranked_by: "popularity" })).toBe("Ranked in production by popularity");
     expect(sampleText(KIND)).toBe("10 of 20 products sold 385 units");
+  });
+});
+
+describe("a kind's part of the panel", () => {
+  it("shows every ranking's figure, the winner marked, the lift and the sentence", () => {
+    const html = renderToStaticMarkup(<KindReport kind={{ ...KIND, verdict: "Recent velocity ranked your sales better." }} />);
+    expect(html.match(/data-testid="holdout-row"/g)).toHaveLength(5);
+    expect(html).toContain('<tr data-testid="holdout-row" data-ranker="recent_velocity" class="holdout-winner">');
+    expect(html).toContain('data-testid="holdout-lift" data-lift="-0.5446"');
+    expect(html).toContain('data-winner="recent_velocity">Recent velocity ranked your sales better.</p>');
+    expect(html).toContain('data-units="385"');
+  });
+  it("gives only the sample and the sentence when there were not enough sales", () => {
+    const thin: HoldoutKind = { ...KIND, status: "not_enough_sales", ndcg: null, winner: null, lift: undefined, strongest_baseline: undefined, verdict: "Myntra and Meesho: not enough sales yet." };
+    const html = renderToStaticMarkup(<KindReport kind={thin} />);
+    expect(html).not.toContain("<table");
+    expect(html).not.toContain("holdout-lift");
+    expect(html).toContain('data-status="not_enough_sales"');
+    expect(html).toContain("not enough sales yet.");
   });
 });
