@@ -20,6 +20,7 @@ from demo.seed import DEMO_ITEMS, DEMO_SEED
 from demo.sim.catalogue import simulate_catalogue
 from shared.adapters.cosmos import Store
 from shared.core import schema
+from shared.core.settings import schedule_defaults
 from tests.integration.conftest import eventually, start_devhost, stop_devhost
 from tests.integration.helpers import amazon_order, post_webhook, principal
 
@@ -37,7 +38,7 @@ def stack(env, store, tmp_path_factory):
         "LAKE_CONTAINER": f"lake{uuid.uuid4().hex[:8]}",
         "IMPORTS_CONTAINER": f"imports{uuid.uuid4().hex[:8]}",
         "MOCK_ENABLED": "true",
-        "MOCK_SCHEDULE": "*/5 * * * * *",
+        "MOCK_SCHEDULE": schedule_defaults()["MOCK_SCHEDULE"],
     }
     host = start_devhost(host_env, tmp_path_factory.mktemp("devhost"))
     seller = Store(store._client, database)
