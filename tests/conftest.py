@@ -16,7 +16,7 @@ import pytest
 from devhost.services import LocalServices, free_port
 from shared.adapters.blob import imports_store, model_store
 from shared.adapters.cosmos import Store, get_store
-from shared.core.settings import get_settings
+from shared.core.settings import get_settings, schedule_defaults
 
 
 def _clear_caches() -> None:
@@ -63,9 +63,11 @@ def base_env(services: LocalServices) -> dict[str, str]:
             "Version=1.0;"
         ),
         "SignalR__hub": "resight",
-        "RECONCILE_SCHEDULE": "*/30 * * * * *",
-        "MOCK_SCHEDULE": "*/5 * * * * *",
-        "IMPORT_SWEEP_SCHEDULE": "0 */5 * * * *",
+        **{
+            name: value
+            for name, value in schedule_defaults().items()
+            if name in ("RECONCILE_SCHEDULE", "MOCK_SCHEDULE", "IMPORT_SWEEP_SCHEDULE")
+        },
         "MOCK_ENABLED": "false",
         "ALERT_RECIPIENTS": "[]",  # a test that wants recipients names them
     }

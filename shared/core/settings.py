@@ -302,6 +302,20 @@ def _without_unresolved(
     return kept
 
 
+def schedule_defaults() -> dict[str, str]:
+    """Each timer's NCRONTAB app setting (the ``%NAME%`` of its binding) and its default.
+
+    The Functions host reads these from the app settings, never from this object; the fields
+    exist so their defaults are written in one place. The Bicep app settings and
+    local.settings.example.json are held to them by tests, and the test stack takes them from
+    here."""
+    return {
+        str(info.alias): str(info.default)
+        for name, info in Settings.model_fields.items()
+        if name.endswith("_schedule")
+    }
+
+
 @per_dataset
 def get_settings(dataset: Dataset) -> Settings:
     """The settings of the current dataset (``shared.core.dataset``): the demo's point at its own
