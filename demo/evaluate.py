@@ -15,7 +15,7 @@ every kind of data:
 
 - ``demo``: the demo feed's signals (views, clicks, orders, prices), the whole catalogue;
 - ``live:amazon``, ``live:myntra+meesho``: the same shoppers as those marketplaces really report
-  them (``demo.sim.simulator.as_sent``), each kind ranked among its own items;
+  them (``demo.sim.observed.as_sent``), each kind ranked among its own items;
 - ``files``: sellers who send sales, inventory and demand files (a world of its own seed);
 - ``mixed``: one catalogue of the webhook sellers (live-like) and the file-sending sellers, ranked
   together.
@@ -49,7 +49,8 @@ from typing import Any
 import numpy as np
 from scipy import stats
 
-from demo.sim.simulator import Simulator, as_sent, simulate_catalogue
+from demo.sim.observed import as_sent
+from demo.sim.simulator import Simulator, simulate_catalogue
 from demo.simulated_training import (
     FILES_SEED_OFFSET,
     QUICK,

@@ -25,7 +25,8 @@ from typing import Any
 import numpy as np
 
 from demo.sim.files import as_files
-from demo.sim.simulator import Simulator, as_sent, simulate_catalogue
+from demo.sim.observed import as_sent
+from demo.sim.simulator import Simulator, simulate_catalogue
 from shared.core.records import Event
 from shared.ml.baselines import FILES_KIND
 from shared.ml.features import FEATURE_VERSION

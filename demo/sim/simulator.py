@@ -34,9 +34,8 @@ is exactly what it was before they existed.
 
 from __future__ import annotations
 
-import bisect
 import math
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Literal
@@ -44,12 +43,13 @@ from typing import Literal
 import numpy as np
 
 from demo.sim.catalogue import simulate_catalogue
-from shared.core import signals
+from demo.sim.file_signals import FileSignals
+from demo.sim.observed import as_sent
 from shared.core.records import Event, EventKind, hour_key
 from shared.core.settings import IST_OFFSET
 from shared.ml.vocabulary import CATEGORIES, category_code
 
-__all__ = ["REGIONS", "SimEvent", "Simulator", "as_sent", "simulate_catalogue"]
+__all__ = ["REGIONS", "SimEvent", "Simulator", "simulate_catalogue"]
 
 REGIONS: tuple[str, ...] = (
     "Maharashtra",
@@ -453,165 +453,6 @@ class Simulator:
             region,
             at,
         )
-
-
-CHANNELS: tuple[str, ...] = ("online", "pos", "marketplace", "wholesale")
-# Units of a wholesale line against a shopper's: bulk orders.
-_WHOLESALE_BULK = (2, 7)
-# Views by external demand (low, medium, high) and by advertised promotion or holiday.
-_EXTERNAL = np.array([0.55, 1.0, 1.8])
-_PROMOTION, _HOLIDAY = 1.3, 1.5
-_WEATHER = ("normal", "hot", "cold", "rainy")
-_WEATHER_ODDS = np.array([0.55, 0.2, 0.1, 0.15])
-_DEMAND_LEVELS = ("low", "medium", "high")
-
-
-class FileSignals:
-    """The hidden processes behind demand files, and what the files report of them.
-
-    Per item: external demand (a level kept with probability 0.75 a day, else redrawn),
-    social sentiment (a mean-reverting walk), a channel mix; per day: the weather (each
-    category reacts its own way) and holidays. The files report the level right 80% of the
-    time, sentiment and the market trend with noise.
-    """
-
-    def __init__(self, n: int, categories: np.ndarray, seed: int) -> None:
-        self._rng = np.random.default_rng([seed, 3])
-        rng = self._rng
-        self._cat = categories
-        self.level = rng.choice(3, n, p=[0.3, 0.45, 0.25])
-        self.sentiment = np.clip(rng.normal(0.0, 0.3, n), -1, 1)
-        self.mix = rng.dirichlet([2.0, 1.2, 1.5, 0.5], n)
-        self._cumulative_mix = np.cumsum(self.mix, axis=1).tolist()
-        # Each category's response to each weather (the first, normal, is 1).
-        self._weather_effect = np.exp(rng.normal(0.0, 0.25, (len(CATEGORIES) + 1, 4)))
-        self._weather_effect[:, 0] = 1.0
-        self.multiplier = np.ones(n)
-        self._report: list[dict[str, str | float]] = []
-
-    def advance(self, promoted: np.ndarray, trend: np.ndarray) -> None:
-        """A new day: move the processes and set the day's view multiplier and reports."""
-        rng = self._rng
-        n = len(self.level)
-        redraw = rng.random(n) > 0.75
-        self.level[redraw] = rng.choice(3, int(redraw.sum()), p=[0.3, 0.45, 0.25])
-        self.sentiment = np.clip(0.85 * self.sentiment + rng.normal(0.0, 0.15, n), -1, 1)
-        weather = int(rng.choice(4, p=_WEATHER_ODDS))
-        holiday = bool(rng.random() < 0.08)
-        self.multiplier = (
-            _EXTERNAL[self.level]
-            * np.exp(0.5 * self.sentiment)
-            * self._weather_effect[self._cat, weather]
-            * np.where(promoted, _PROMOTION, 1.0)
-            * (_HOLIDAY if holiday else 1.0)
-        )
-        wrong = rng.random(n) > 0.8
-        seen = np.where(wrong, rng.choice(3, n), self.level)
-        sentiment = np.clip(self.sentiment + rng.normal(0.0, 0.1, n), -1, 1)
-        market = np.clip(12.0 * trend + rng.normal(0.0, 0.2, n), -1, 1)
-        self._report = [
-            {
-                "external_demand": _DEMAND_LEVELS[int(seen[i])],
-                "market_trend": round(float(market[i]), 3),
-                "weather_factor": _WEATHER[weather],
-                "event_impact": "promotion" if promoted[i] else "holiday" if holiday else "none",
-                "social_sentiment": round(float(sentiment[i]), 3),
-            }
-            for i in range(n)
-        ]
-
-    def reported(self, i: int) -> dict[str, str | float]:
-        return dict(self._report[i])
-
-    def channel(self, i: int) -> tuple[str, int]:
-        """An order line's channel and its units multiplier (bulk for wholesale)."""
-        draw = self._rng.random()
-        c = min(bisect.bisect_right(self._cumulative_mix[i], draw), len(CHANNELS) - 1)
-        bulk = int(self._rng.integers(*_WHOLESALE_BULK)) if CHANNELS[c] == "wholesale" else 1
-        return CHANNELS[c], bulk
-
-
-def as_sent(events: Iterable[Event], mode: str) -> list[Event]:
-    """The demo ``events`` as each marketplace sends them in ``mode`` (``shared.core.signals``).
-
-    - ``traffic``: only the sent counters (Amazon: glance views; Myntra and Meesho live: none,
-      so no traffic events at all).
-    - ``order``: kept where orders are sent per event; units, revenue and the price only where
-      those are sent per event too (Amazon's ORDER_CHANGE has none of them). Stock still moves.
-    - units or revenue sent hourly: one ``sales`` event per item and hour with the hour's
-      units and revenue (Amazon's ITEM_SALES_EVENT_CHANGE), at the start of the hour.
-    - ``offer``: kept where offers are sent; elsewhere the seller's own price changes remain,
-      as ``catalogue`` events without a competitor price (no competitor offers come).
-    - ``stock`` (the seller's inventory) is kept everywhere.
-    """
-    out: list[Event] = []
-    sales: dict[tuple[str, str], list] = {}
-    for event in events:
-        sent = signals.sent(event.marketplace, mode)
-        if event.kind == "traffic":
-            counts = {k: getattr(event, k) if k in sent else 0 for k in ("views", "clicks")}
-            if any(counts.values()):
-                out.append(event.model_copy(update=counts))
-        elif event.kind == "order":
-            hourly = [k for k in ("units", "revenue") if sent.get(k) == "hourly"]
-            if hourly:
-                key = (event.item_id, hour_key(event.occurred_at))
-                if key not in sales:
-                    sales[key] = [event, 0, 0.0]
-                sales[key][1] += event.units
-                sales[key][2] += event.revenue
-            if sent.get("orders") == "event":
-                per_event = {k for k in ("units", "revenue") if sent.get(k) == "event"}
-                out.append(
-                    event.model_copy(
-                        update={
-                            "orders": event.orders,
-                            "units": event.units if "units" in per_event else 0,
-                            "revenue": event.revenue if "revenue" in per_event else 0.0,
-                            "price": event.price if "revenue" in per_event else None,
-                            "region": event.region if "revenue" in per_event else None,
-                            "raw_type": "OrderLine" if per_event else "ORDER_CHANGE",
-                        }
-                    )
-                )
-        elif event.kind == "offer":
-            if "offers" in sent:
-                out.append(event)
-            elif event.price is not None:
-                out.append(
-                    event.model_copy(
-                        update={
-                            "kind": "catalogue",
-                            "competitor_price": None,
-                            "raw_type": "PriceChange",
-                        }
-                    )
-                )
-        else:
-            out.append(event)
-    for (_, hour_of), (first, units, revenue) in sales.items():
-        sent = signals.sent(first.marketplace, mode)
-        hour = first.occurred_at.replace(minute=0, second=0, microsecond=0)
-        out.append(
-            first.model_copy(
-                update={
-                    "id": f"{first.id.rsplit('-', 2)[0]}-h{hour_of}",
-                    "kind": "sales",
-                    "raw_type": "ItemSalesEventChange",
-                    "occurred_at": hour,
-                    "received_at": hour + timedelta(hours=1),
-                    "orders": 0,
-                    "units": units if "units" in sent else 0,
-                    "revenue": round(revenue, 2) if "revenue" in sent else 0.0,
-                    "stock_delta": 0,
-                    "price": None,
-                    "region": None,
-                    "order_id": None,
-                }
-            )
-        )
-    out.sort(key=lambda e: e.occurred_at)
-    return out
 
 
 DEFAULT_PRICE = 499.0  # a listing without a price yet: a typical marketplace price point

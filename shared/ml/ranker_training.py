@@ -6,7 +6,7 @@ label window ends before the holdout starts.
 
 Demo and live-like data. A simulated history is observed twice: as the demo feed sends it
 (``mock``: views, clicks and orders with prices everywhere) and as the marketplaces really send it
-(``live``, ``demo.sim.simulator.as_sent``: Amazon's hourly glance views, hourly sales and
+(``live``, ``demo.sim.observed.as_sent``: Amazon's hourly glance views, hourly sales and
 ORDER_CHANGE without clicks or prices; Myntra's and Meesho's orders only). Training uses the
 cutoffs of both, so the model has seen the missing signals (NaN features). NDCG@20 is reported
 per kind of data (``metrics.by_data``): demo, ``live:amazon`` and ``live:myntra+meesho`` (each
