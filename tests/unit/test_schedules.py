@@ -51,3 +51,19 @@ def test_tests_and_code_write_no_schedule_of_their_own():
         if value.search(line) and set(value.search(line).group(0)) <= set("'\"*/0123456789 ,-")
     ]
     assert found == []
+
+
+def test_the_deployment_passes_the_code_default_where_it_names_a_schedule():
+    """main.bicep exposes the re-rank schedule as a parameter of its own: its default and the
+    parameters file must be the code's, or the deployment would run another schedule."""
+    main = (ROOT / "infra/bicep/main.bicep").read_text()
+    defaults = dict(re.findall(r"^param (\w+Schedule) string = '([^']*)'", main, re.M))
+    parameters = json.loads((ROOT / "infra/bicep/main.parameters.json").read_text())["parameters"]
+    given = {k: v["value"] for k, v in parameters.items() if k.endswith("Schedule")}
+
+    def setting(param: str) -> str:  # reconcileSchedule -> RECONCILE_SCHEDULE
+        return re.sub(r"(?<!^)(?=[A-Z])", "_", param).upper()
+
+    assert defaults, "main.bicep names no schedule parameter: drop this test"
+    for param, value in {**defaults, **given}.items():
+        assert value == schedule_defaults()[setting(param)], param
