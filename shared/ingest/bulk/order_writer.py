@@ -29,7 +29,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from shared.adapters.cosmos import Store
 from shared.audit import trail
@@ -39,9 +39,6 @@ from shared.core.schema import DAY_SECONDS
 from shared.core.settings import get_settings
 from shared.ingest import webhook
 
-if TYPE_CHECKING:
-    from shared.ingest.bulk.orders import Line
-
 log = logging.getLogger(__name__)
 
 WORKERS = 8
@@ -49,6 +46,19 @@ WORKERS = 8
 MARGIN = timedelta(days=2)
 _NOT_IN_ID = re.compile(r"[/\\?#\s]+")  # what Cosmos DB ids may not hold
 _FIELDS = "c.id, c.item_id, c.kind, c.order_id, c.units, c.revenue, c.stock_delta"
+
+
+@dataclass
+class Line:
+    """One order line's events, written in order: order, then milestones, then the cancel."""
+
+    key: str
+    item_id: str
+    events: list[Event] = field(default_factory=list)
+    rows: int = 0
+    # A marketplace line named by its SKU because the export has no line id (Amazon's
+    # report): the webhook may know the same line under its own line id (``adopt``).
+    by_sku: str | None = None
 
 
 @dataclass

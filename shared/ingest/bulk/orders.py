@@ -35,7 +35,7 @@ buyer_key``); without a salt, not at all.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -52,7 +52,7 @@ from shared.core.records import MARKETPLACES, Event, utcnow
 from shared.core.settings import Settings
 from shared.ingest.bulk import files, import_records, indian_formats, order_writer, presets
 from shared.ingest.bulk.mapping import STATUSES, Mapping, header_changes, normalise_name
-from shared.ingest.bulk.order_writer import id_part
+from shared.ingest.bulk.order_writer import Line, id_part
 from shared.ingest.bulk.outcome import ErrorSink, marketplaces, strict_failure
 from shared.ingest.bulk.schemas import Kind, _iso_datetimes, _Rows
 from shared.ingest.bulk.validate import RowError, validate
@@ -261,19 +261,6 @@ def error_column(mapping: Mapping, table: Table, name: str) -> str:
 
 
 # -- events --------------------------------------------------------------------------------------
-@dataclass
-class Line:
-    """One order line's events, written in order: order, then milestones, then the cancel."""
-
-    key: str
-    item_id: str
-    events: list[Event] = field(default_factory=list)
-    rows: int = 0
-    # A marketplace line named by its SKU because the export has no line id (Amazon's
-    # report): the webhook may know the same line under its own line id (``order_writer.adopt``).
-    by_sku: str | None = None
-
-
 def plan(
     frame: pd.DataFrame,
     mapping: Mapping,
