@@ -16,6 +16,7 @@ features age.
 
 from __future__ import annotations
 
+import copy
 import threading
 from collections import deque
 from datetime import datetime
@@ -77,6 +78,8 @@ class LiveState:
         self.first_run_checked = False  # the demo's: shared.live.demo_first_run
         self.announced_model: str | None = None
         self.coalescer: Coalescer | None = None
+        # Products synced while a full pass runs off the lock (``full_pass``), else None.
+        self._during_full: list[dict[str, Any]] | None = None
 
     @property
     def model_version(self) -> str | None:
@@ -89,6 +92,8 @@ class LiveState:
             model = self.registry.current()
             with telemetry.span(telemetry.STAGE_CATALOGUE):
                 changed = self.cache.refresh()
+            if self._during_full is not None:
+                self._during_full.extend(changed)
             with telemetry.span(telemetry.STAGE_KPI_UPDATE, **{"resight.items": len(changed)}):
                 if self.kpis.hour != hour_key(now):
                     self.kpis.rebase(self.cache.states.values(), now)
@@ -120,11 +125,40 @@ class LiveState:
                     self.ranker.update(touched, now)
 
     def full_pass(self, now: datetime | None = None) -> None:
+        """Re-score the whole catalogue without holding the lock through it.
+
+        The pass runs on a shallow copy of the ranker (``full`` builds new arrays and swaps
+        them in at its end, reading the old ones only to reuse rows whose document is
+        unchanged), so a change-feed batch arriving meanwhile re-ranks its items at once
+        instead of waiting for the pass. The products those batches changed are noted and
+        re-scored on the copy before it replaces the ranker, so nothing they did is lost.
+        """
         now = now or utcnow()
         with self.lock:
             self.sync(now)
             assert self.ranker is not None
-            self.ranker.full(self.cache.catalogued(), now)
+            current, documents = self.ranker, self.cache.catalogued()
+            published_at = self.published_at
+            self._during_full = []
+        shadow = copy.copy(current)
+        try:
+            shadow.full(documents, now)
+        finally:
+            with self.lock:
+                missed, self._during_full = self._during_full, None
+        with self.lock:
+            if self.ranker is not current or shadow.mode != current.mode:
+                return  # the ranker was rebuilt meanwhile (a mode change): that one is newer
+            if shadow.model.version != current.model.version:
+                shadow.set_model(current.model)
+            touched = [s for s in missed if s.get("catalogued", True)]
+            if touched:
+                shadow.update(touched, now)
+            self.ranker = shadow
+            if self.published_at != published_at:
+                # A broadcast re-based the rank changes on the old ranker meanwhile; the copy
+                # carries the baseline from before, so the next broadcast re-bases again.
+                self.published_at = None
 
     def kpi_snapshot(self, now: datetime, *, mode: str) -> dict[str, Any]:
         with self.lock:

@@ -63,7 +63,9 @@ class PreviousRows:
     ) -> int | None:
         """The old row still right for ``doc`` at ``now``, or None."""
         row = self.index.get(item)
-        if row is None or etag is None or self.etags[row] != etag:
+        # A row past the old matrix was appended by an update while this pass ran off the
+        # live state's lock (``LiveState.full_pass``): it is not in the arrays read here.
+        if row is None or row >= len(self.X) or etag is None or self.etags[row] != etag:
             return None
         built = self.built_at[row]
         if built not in self._changes:
