@@ -48,7 +48,8 @@ from bench.bench_ingest import (  # noqa: E402
     pin_to_one_core,
     stack_env,
 )
-from shared.ingest.bulk import files, samples  # noqa: E402
+from demo import samples  # noqa: E402
+from shared.ingest.bulk import files  # noqa: E402
 from shared.ingest.bulk.schemas import CSV_KINDS  # noqa: E402
 from shared.ingest.bulk.validate import validate  # noqa: E402
 
