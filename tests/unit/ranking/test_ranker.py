@@ -342,3 +342,38 @@ def test_a_fallback_ranks_live_items_of_its_marketplace_by_the_baseline(small_mo
     base.full(list(states.values()), NOW)
     assert demo.scores_for(myntra) == base.scores_for(myntra)
     assert demo.ranked_by("myntra") == "model"
+
+
+def _exact_percentiles(ranker, scores):
+    alive = np.sort(np.array(list(ranker.scores_for(ranker._index).values())))
+    below = np.searchsorted(alive, np.array(scores), side="left")
+    return [round(float(b) * 100 / len(alive), 1) for b in below]
+
+
+def test_percentiles_keep_the_distribution_for_a_few_rows_and_rebuild_it_after_more(
+    small_model, states
+):
+    # 2,040 items: one re-scored row in a thousand is two rows.
+    many = {}
+    for k in range(17):
+        for item, state in states.items():
+            many[f"{item}-{k}"] = {**state, "item_id": f"{item}-{k}"}
+    ranker = _ranker(small_model, many)
+    by_score = sorted(ranker.scores_for(many).items(), key=lambda kv: kv[1])
+    best = by_score[-1][0]
+    lowest = [item for item, _ in by_score[:5]]
+    ranker.percentiles([0.0])
+    computed = ranker._sorted
+
+    # Two of the lowest items become copies of the best: the cached distribution is kept, and
+    # every percentile is within the 0.1 it is shown to.
+    ranker.update([{**many[best], "item_id": item} for item in lowest[:2]], NOW)
+    top = ranker.scores_for([best])[best]
+    assert ranker._sorted is computed  # kept: nothing was re-sorted
+    got, exact = ranker.percentiles([top]), _exact_percentiles(ranker, [top])
+    assert abs(got[0] - exact[0]) <= 0.1 + 1e-9
+
+    # Three more (five in all, over one in a thousand): rebuilt, exact again.
+    ranker.update([{**many[best], "item_id": item} for item in lowest[2:]], NOW)
+    assert ranker.percentiles([top]) == _exact_percentiles(ranker, [top])
+    assert ranker.percentiles([top])[0] < 100 * (len(many) - 5) / len(many)
