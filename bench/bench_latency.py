@@ -19,7 +19,7 @@ includes a prefix of that order (see bench/README.md).
 
 Prints one JSON object: p50/p95/max of the spaced run, and for each offered rate of the ramp the
 achieved rate and p50/p95; the ramp stops at the first rate whose p95 exceeds the target
-(``--slo-ms``, 2 s by default; ``make reliability`` asks for 1 s). Each step also records the
+(``--slo-ms``, 1 s by default, as ``make reliability`` asks). Each step also records the
 CPU each process used (devhost, the Cosmos server, Azurite, this sender with its SignalR
 client) as a share of one core: the process near 100% at the first failing step is the
 bottleneck, and the machine's two cores are the limit when their sum nears 200%.
@@ -70,7 +70,7 @@ from tests.integration.conftest import (  # noqa: E402
 from tests.integration.helpers import Listener, principal  # noqa: E402
 
 ANALYST = principal("analyst")
-SLO_S = 2.0
+SLO_S = 1.0  # issue 28: the highest rate with p95 under 1 s is the figure
 TOLERANCE = 0.005  # revenues are rounded to paise
 
 
@@ -441,7 +441,7 @@ NOT_DURING_THE_RUN = "0 0 0 1 1 *"  # midnight on 1 January
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--events", type=int, default=220)
-    parser.add_argument("--rates", default="5,10,20,40,80,120,160")
+    parser.add_argument("--rates", default="5,10,20,40,80,100,120,160")
     parser.add_argument("--step-seconds", type=float, default=10.0)
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--products", type=int, default=10_000)

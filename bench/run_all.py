@@ -33,11 +33,19 @@ class Bench:
     name: str
     script: str
     timeout_s: int
+    args: tuple[str, ...] = ()
 
 
 BENCHES = [
     Bench("ingest", "bench_ingest.py", 300),
-    Bench("latency", "bench_latency.py", 720),
+    Bench("latency", "bench_latency.py", 900),
+    # Seller scale: 50,000 listings, the spaced run and 20 events/s only (seeding dominates).
+    Bench(
+        "latency_50k",
+        "bench_latency.py",
+        1500,
+        ("--products", "50000", "--events", "100", "--rates", "20"),
+    ),
     Bench("ranking", "bench_ranking.py", 600),
     Bench("quality", "bench_quality.py", 1200),
     Bench("kpis", "bench_kpis.py", 300),
@@ -54,7 +62,7 @@ def run(bench: Bench, extra: list[str]) -> dict[str, Any]:
     print(f"== {bench.name}", file=sys.stderr, flush=True)
     started = time.perf_counter()
     proc = subprocess.Popen(
-        [sys.executable, str(HERE / bench.script), *extra],
+        [sys.executable, str(HERE / bench.script), *bench.args, *extra],
         stdout=subprocess.PIPE,
         text=True,
         cwd=HERE.parent,
@@ -149,28 +157,64 @@ def ingest_rows(r: dict) -> list[Row]:
     ]
 
 
-def latency_rows(r: dict) -> list[Row]:
+def latency_rows(r: dict, name: str = "latency") -> list[Row]:
+    products = dig(r, "seed.products") or 10_000
+    # Issue 28's targets: p95 at 20 events/s under 500 ms at 10,000 listings, 1 s at 50,000.
+    at_20 = 500 if products <= 10_000 else 1000
     rows = [
-        _row("latency", "POST -> client kpis p50, ms", dig(r, "latency.p50_ms")),
-        _row("latency", "POST -> client kpis p95, ms", dig(r, "latency.p95_ms"), ("<", 1000)),
-        _row("latency", "POST -> client kpis max, ms", dig(r, "latency.max_ms")),
+        _row(name, f"products seeded, load average {dig(r, 'latency.load_average')}", products),
+        _row(name, "POST -> client kpis p50, ms", dig(r, "latency.p50_ms")),
+        _row(name, "POST -> client kpis p95, ms", dig(r, "latency.p95_ms"), ("<", 1000)),
+        _row(name, "POST -> client kpis max, ms", dig(r, "latency.max_ms")),
     ]
-    for step in dig(r, "sustained.steps") or []:
+    stages = dig(r, "latency.per_stage.stages") or {}
+    for stage, figures in stages.items():
         rows.append(
             _row(
-                "latency",
-                f"p95 at {step['offered_per_s']:g}/s ({step['achieved_per_s']:g} achieved), ms",
-                step["p95_ms"],
-                ("<", 2000),
+                name,
+                f"stage {stage} p50 / p95, ms",
+                _pair(figures.get("p50_ms"), figures.get("p95_ms")),
             )
         )
+    emulator = dig(r, "latency.emulator") or {}
+    if emulator:
+        rows.append(
+            _row(name, "emulator (Cosmos server) ms per event", emulator["server_ms_per_event"])
+        )
+        rows.append(
+            _row(name, "emulator documents examined per query", emulator["docs_examined_per_query"])
+        )
+    for process, ms in (dig(r, "latency.cpu_ms_per_event") or {}).items():
+        rows.append(_row(name, f"CPU per event, {process}, ms", ms))
     rows.append(
         _row(
-            "latency",
-            "highest rate with p95 < 2 s, events/s",
-            dig(r, "sustained.max_rate_p95_under_slo_per_s"),
+            name,
+            "POST -> client p95 of events overlapping a reconcile pass, ms",
+            dig(r, "latency.during_reconcile.p95_ms"),
+            ("<", 1000),
         )
     )
+    slo = dig(r, "sustained.slo_p95_ms") or 1000
+    for step in dig(r, "sustained.steps") or []:
+        target = ("<", at_20) if step["offered_per_s"] == 20 else ("<", slo)
+        rows.append(
+            _row(
+                name,
+                f"p95 at {step['offered_per_s']:g}/s ({step['achieved_per_s']:g} achieved), ms",
+                step["p95_ms"],
+                target,
+            )
+        )
+    if products <= 10_000:
+        rows.append(
+            _row(
+                name,
+                f"highest rate with p95 < {slo / 1000:g} s, events/s "
+                f"(limit: {dig(r, 'sustained.bottleneck')})",
+                dig(r, "sustained.max_rate_p95_under_slo_per_s"),
+                (">=", 100),
+            )
+        )
     return rows
 
 
@@ -318,7 +362,7 @@ def inventory_rows(r: dict) -> list[Row]:
         _row("inventory", "snapshot rows, ms (median)", dig(r, "snapshot_ms_median")),
         _row("inventory", "risk scoring, rows/s (median)", dig(r, "risk_rows_per_s")),
         _row("inventory", "decisions for every row in danger, ms", dig(r, "decisions_ms")),
-        _row("inventory", "peak RSS, MB", dig(r, "peak_rss_mb"), ("<", 1024)),
+        _row("inventory", "peak RSS, MB", dig(r, "peak_rss_mb"), ("<", 700)),
     ]
 
 
@@ -401,6 +445,7 @@ def resilience_rows(r: dict) -> list[Row]:
 ROWS: dict[str, Callable[[dict], list[Row]]] = {
     "ingest": ingest_rows,
     "latency": latency_rows,
+    "latency_50k": lambda r: latency_rows(r, "latency_50k"),
     "ranking": ranking_rows,
     "quality": quality_rows,
     "kpis": kpis_rows,
