@@ -344,6 +344,23 @@ def imports_rows(r: dict) -> list[Row]:
         ),
         _row(
             "imports",
+            "100k-line order export (Amazon report): upload to imported, s",
+            dig(r, "orders.first.imported_s"),
+            ("<", targets.get("e2e_imported_s", 60)),
+        ),
+        _row(
+            "imports",
+            "... the same report again, every event a duplicate, s",
+            dig(r, "orders.again.imported_s"),
+        ),
+        _row(
+            "imports",
+            "one 100k-line order export, peak RSS of its process, MB",
+            dig(r, "orders_memory.peak_rss_mb"),
+            ("<", targets.get("import_peak_rss_mb", 500)),
+        ),
+        _row(
+            "imports",
             "50 MB upload: memory beyond the body held, MB",
             dig(r, "upload.upload_extra_mb"),
             ("<", targets.get("upload_extra_mb", 32)),

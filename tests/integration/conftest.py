@@ -41,7 +41,8 @@ class DevHost:
     def client(self, **kwargs) -> httpx.Client:
         """A client that sends the dashboard's ``Origin``, as the browser does for its writes."""
         headers = {**self.origin, **kwargs.pop("headers", {})}
-        return httpx.Client(base_url=self.base_url, timeout=30, headers=headers, **kwargs)
+        kwargs.setdefault("timeout", 30)
+        return httpx.Client(base_url=self.base_url, headers=headers, **kwargs)
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")
