@@ -13,6 +13,7 @@ import pytest
 
 from devhost.fake_sp_api import FakeSpApi
 from function_app import app
+from functions.app_index import functions_of
 from shared.adapters.blob import imports_store
 from shared.analytics import job
 from shared.core.records import utcnow
@@ -22,7 +23,7 @@ from tests.integration.test_sp_api_history import backfill
 
 pytestmark = pytest.mark.integration
 
-FUNCTIONS = {fn.get_function_name(): fn.get_user_function() for fn in app.get_functions()}
+FUNCTIONS = {fn.get_function_name(): fn.get_user_function() for fn in functions_of(app)}
 ANALYST = {
     "x-ms-client-principal": base64.b64encode(
         json.dumps(

@@ -14,6 +14,7 @@ import pytest
 
 from devhost.fake_sp_api import FakeSpApi
 from function_app import app
+from functions.app_index import functions_of
 from shared.core.settings import get_settings
 from shared.ingest import sp_api_catchup
 from tests.integration.test_sp_api_catchup import notify, order_change, order_id
@@ -21,8 +22,7 @@ from tests.integration.test_sp_api_catchup import notify, order_change, order_id
 pytestmark = pytest.mark.integration
 
 
-# The app's functions listed once (listing them again finds every name twice).
-FUNCTIONS = {fn.get_function_name(): fn.get_user_function() for fn in app.get_functions()}
+FUNCTIONS = {fn.get_function_name(): fn.get_user_function() for fn in functions_of(app)}
 
 
 def route(name: str):
