@@ -514,3 +514,41 @@ def test_the_lake_counts_imported_order_lines_as_the_live_kpis_do(host, store):
     finally:
         warehouse.close()
     assert "online" in json.dumps(rows, default=str)  # the Shopify preset's channel
+
+
+def test_a_report_written_in_parts_counts_a_line_split_across_them_once(store, monkeypatch):
+    """A file is planned and written ``WRITE_ROWS`` rows at a time. A line whose shipped row is
+    in one part and whose cancelled row is in the next is one order: the second part finds the
+    first part's order (a duplicate), and its cancellation undoes that order's units and
+    revenue, not the row's quantity 0. Run in process, two rows a part."""
+    from shared.ingest.bulk import orders, runner
+
+    monkeypatch.setattr(orders, "WRITE_ROWS", 2)
+    order = f"171-{uuid.uuid4().int % 10**7:07d}-0000001"
+    rows = [
+        amazon_row(order, "AMZ-PARTS-1", "2", "1000.00", "Shipped"),
+        amazon_row(f"{order}9", "AMZ-PARTS-2", "1", "500.00", "Shipped"),
+        amazon_row(order, "AMZ-PARTS-1", "0", "", "Cancelled"),
+    ]
+    blobs = imports_store()
+    blobs.ensure_container()
+    name = f"incoming/parts-{uuid.uuid4().hex}.txt"
+    blobs.upload_stream(name, [amazon_report(rows).encode()])
+    doc = runner.process(store, blobs, name, get_settings())
+    assert doc["status"] == "imported", doc
+    assert doc["counts"]["lines"] == 2 and doc["counts"]["events_duplicate"] == 1
+    found = {
+        e["id"]: e
+        for e in store.query(
+            "events",
+            "SELECT * FROM c WHERE c.order_id = @o",
+            [("@o", order)],
+        )
+    }
+    assert set(found) == {
+        f"amazon:order:{order}:AMZ-PARTS-1",
+        f"amazon:status:{order}:AMZ-PARTS-1:shipped",
+        f"amazon:cancel:{order}:AMZ-PARTS-1",
+    }
+    cancel = found[f"amazon:cancel:{order}:AMZ-PARTS-1"]
+    assert (cancel["units"], cancel["revenue"], cancel["stock_delta"]) == (-2, -1000.0, 2)

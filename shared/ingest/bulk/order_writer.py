@@ -28,7 +28,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from shared.adapters.cosmos import Store
@@ -45,7 +45,8 @@ WORKERS = 8
 # How much earlier than the file's first date a recorded line of the same order may be dated.
 MARGIN = timedelta(days=2)
 _NOT_IN_ID = re.compile(r"[/\\?#\s]+")  # what Cosmos DB ids may not hold
-_FIELDS = "c.id, c.item_id, c.kind, c.order_id, c.units, c.revenue, c.stock_delta"
+_KEPT = ("id", "item_id", "kind", "order_id", "units", "revenue", "stock_delta")
+_FIELDS = ", ".join(f"c.{k}" for k in _KEPT)
 
 
 @dataclass
@@ -69,6 +70,13 @@ class Written:
     cancels_new: int = 0
     statuses_new: int = 0
 
+    def merge(self, other: Written) -> None:
+        self.created += other.created
+        self.duplicates += other.duplicates
+        self.orders_new += other.orders_new
+        self.cancels_new += other.cancels_new
+        self.statuses_new += other.statuses_new
+
     def add(self, event: Event, created: bool) -> None:
         if not created:
             self.duplicates += 1
@@ -82,7 +90,7 @@ class Written:
             self.statuses_new += 1
 
 
-class _Recorded:
+class Recorded:
     """The order-line events recorded (found by the query, or written by this file so far):
     by id, and the order events' ids by item and order, which ``adopt`` looks through."""
 
@@ -93,6 +101,7 @@ class _Recorded:
             self.add(doc)
 
     def add(self, doc: dict[str, Any]) -> None:
+        doc = {k: doc.get(k) for k in _KEPT}
         self.by_id[doc["id"]] = doc
         if doc.get("kind") == "order":
             self.orders[(doc.get("item_id") or "", doc.get("order_id") or "")].append(doc["id"])
@@ -109,12 +118,18 @@ class _Partition:
     rows: int = 0
 
 
-def write(store: Store, lines: list[Line], on_rows: Callable[[int], None] | None = None) -> Written:
-    """Append every line's events (each line's in its order: order, milestones, cancel)."""
+def write(
+    store: Store,
+    lines: list[Line],
+    known: Recorded,
+    on_rows: Callable[[int], None] | None = None,
+) -> Written:
+    """Append every line's events (each line's in its order: order, milestones, cancel).
+    ``known``: what ``recorded_since`` found, and what earlier calls for the same file wrote (a
+    file is written in parts, so that its events are never all in memory at once)."""
     out = Written()
     if not lines:
         return out
-    known = _recorded_since(store, lines)
     ttl = get_settings().events_ttl_days * DAY_SECONDS
     partitions: dict[str, _Partition] = defaultdict(_Partition)
     for line in lines:
@@ -125,7 +140,7 @@ def write(store: Store, lines: list[Line], on_rows: Callable[[int], None] | None
                 out.add(event, created=False)
                 continue
             doc = {**event.to_doc(), "ttl": ttl}
-            known.add(doc)  # what this line's cancel and later lines see
+            known.add(doc)  # what this line's cancel and later lines see (a few fields)
             part.events.append(event)
             part.docs.append(doc)
 
@@ -157,19 +172,18 @@ def write(store: Store, lines: list[Line], on_rows: Callable[[int], None] | None
     return out
 
 
-def _recorded_since(store: Store, lines: list[Line]) -> _Recorded:
-    """The order-line events recorded since the file's first date, by id: one query."""
-    first = min(e.occurred_at for line in lines for e in line.events) - MARGIN
+def recorded_since(store: Store, first: datetime) -> Recorded:
+    """The order-line events recorded since ``first`` (a file's first date), by id: one query."""
     rows = store.query(
         "events",
         f"SELECT {_FIELDS} FROM c WHERE c.kind IN ('order', 'cancel', 'status') "
         "AND c.occurred_at >= @since",
-        [("@since", first.isoformat().replace("+00:00", "Z"))],
+        [("@since", (first - MARGIN).isoformat().replace("+00:00", "Z"))],
     )
-    return _Recorded(list(rows))
+    return Recorded(list(rows))
 
 
-def _resolved(store: Store, line: Line, known: _Recorded) -> Iterator[Event]:
+def _resolved(store: Store, line: Line, known: Recorded) -> Iterator[Event]:
     """The line's events as they will be recorded: under the webhook's ids where it knows the
     line, a cancellation carrying its recorded order's numbers, paired as webhooks pair. Lazy:
     the caller adds each event to ``known`` before the next is resolved."""
@@ -179,7 +193,7 @@ def _resolved(store: Store, line: Line, known: _Recorded) -> Iterator[Event]:
         yield webhook.match_order_line(store, event, known.get)
 
 
-def adopt(line: Line, known: _Recorded) -> list[Event]:
+def adopt(line: Line, known: Recorded) -> list[Event]:
     """A line named by its SKU takes the id the marketplace's webhook gave the same order and
     SKU, when the webhook recorded it first (``amazon:order:<order>:<order item id>``), so the
     order counts once. A webhook after the file still names the line its own way (see

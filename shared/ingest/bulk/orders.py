@@ -60,7 +60,9 @@ from shared.ingest.marketplaces.common import buyer_key
 
 KIND = "orders"
 RAW_TYPE = "ORDER_FILE"
-WORKERS = 8
+# Rows planned and written at a time (``_write``): their events, a few KB each as objects and
+# documents, stay in memory until the part is written.
+WRITE_ROWS = 20_000
 _PIN = r"^[1-9]\d{5}$"
 # Characters a Cosmos id may not hold; an export's order ids sometimes do (INV/2026/001).
 MILESTONES = {"shipped", "delivered", "returned"}
@@ -502,10 +504,9 @@ def run(
         raise strict_failure(counts, sink)
     if not len(good):
         raise Rejected(f"none of the {rows} rows is valid (see the report for every row)")
-    lines = plan(good, mapping, marketplaces(store, settings), utcnow())
-    written = order_writer.write(store, lines, on_rows=progress.advance)
+    written, lines = _write(store, good, mapping, settings, progress.advance)
     counts.update(
-        lines=len(lines),
+        lines=lines,
         events_new=written.created,
         events_duplicate=written.duplicates,
         orders_new=written.orders_new,
@@ -522,6 +523,27 @@ def run(
         "covers": {"first": days.min().isoformat(), "last": days.max().isoformat()},
         "progress": {"phase": "done", "rows_done": rows, "rows_total": rows},
     }
+
+
+def _write(
+    store: Store,
+    good: pd.DataFrame,
+    mapping: Mapping,
+    settings: Settings,
+    on_rows: Callable[[int], None],
+) -> tuple[order_writer.Written, int]:
+    """Plan and write the valid rows ``WRITE_ROWS`` at a time: a part's events are all that is
+    in memory beside the file's rows. A line whose rows fall in two parts is found in the
+    first part's writes by the second (``order_writer.Recorded``). The number of lines too."""
+    marketplace_of, received = marketplaces(store, settings), utcnow()
+    first = pd.Timestamp(good["date"].min()).to_pydatetime()
+    known = order_writer.recorded_since(store, first)
+    written, keys = order_writer.Written(), set[str]()
+    for start in range(0, len(good), WRITE_ROWS):
+        lines = plan(good.iloc[start : start + WRITE_ROWS], mapping, marketplace_of, received)
+        keys.update(line.key for line in lines)
+        written.merge(order_writer.write(store, lines, known, on_rows=on_rows))
+    return written, len(keys)
 
 
 def _field_column(mapping: Mapping, table: Table, error: RowError) -> str:
