@@ -7,6 +7,7 @@ the local Cosmos server; in Azure the managed identity is used and TLS is always
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
@@ -16,7 +17,7 @@ from azure.core.exceptions import ServiceRequestError, ServiceResponseError
 from azure.cosmos import ContainerProxy, CosmosClient, PartitionKey, exceptions
 
 from shared.adapters import faults
-from shared.core import schema
+from shared.core import retry, schema
 from shared.core.dataset import Dataset, per_dataset
 from shared.core.errors import (
     Conflict,
@@ -47,6 +48,7 @@ UPDATE_ATTEMPTS = 8
 # Operations in one transactional batch: Cosmos DB's limit (and 2 MB, which 100 events of a few
 # hundred bytes are far below).
 BATCH_SIZE = 100
+BATCH_ATTEMPTS = 3
 
 
 def unreachable(exc: BaseException) -> bool:
@@ -178,7 +180,17 @@ class Store:
             while pending:
                 ops = [("create", (docs[i],)) for i in pending]
                 try:
-                    proxy.execute_item_batch(ops, partition_key=partition_key)
+                    # A batch that got no answer is sent again: its creates either happened
+                    # (and now answer 409: counted as duplicates, nothing written twice) or
+                    # did not. The local server drops kept-alive connections under load.
+                    retry.call(
+                        functools.partial(
+                            proxy.execute_item_batch, ops, partition_key=partition_key
+                        ),
+                        attempts=BATCH_ATTEMPTS,
+                        wait=retry.doubling(0.2),
+                        retry_on=_NO_ANSWER,
+                    )
                     break
                 except exceptions.CosmosBatchOperationError as exc:
                     pending = _unsent(container, pending, exc.operation_responses, created)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from azure.core.exceptions import ServiceResponseError
 from azure.cosmos import exceptions
 
 from shared.adapters.cosmos import Store
@@ -66,3 +67,20 @@ def test_a_rolled_back_batch_is_sent_again_without_the_taken_id():
 def test_another_failure_in_a_batch_is_an_error_not_a_duplicate():
     with pytest.raises(ServiceUnavailable, match="400"):
         _store(_Failing()).create_many("events", "p", [{"id": "a"}, {"id": "b"}])
+
+
+class _DroppedOnce(_Atomic):
+    """The local server under load: the first request's connection is dropped unanswered."""
+
+    def execute_item_batch(self, ops, partition_key):
+        if self.batches == 0:
+            self.batches += 1
+            raise ServiceResponseError("Remote end closed connection without response")
+        return super().execute_item_batch(ops, partition_key)
+
+
+def test_a_batch_that_got_no_answer_is_sent_again():
+    container = _DroppedOnce(set())
+    docs = [{"id": i, "pk": "p"} for i in "abc"]
+    assert _store(container).create_many("events", "p", docs) == [True, True, True]
+    assert container.stored == set("abc") and container.batches == 2
