@@ -46,6 +46,7 @@ BENCHES = [
         1500,
         ("--products", "50000", "--events", "100", "--rates", "20"),
     ),
+    Bench("emulator_feed", "bench_emulator_feed.py", 900),
     Bench("ranking", "bench_ranking.py", 600),
     Bench("quality", "bench_quality.py", 1200),
     Bench("kpis", "bench_kpis.py", 300),
@@ -213,6 +214,22 @@ def latency_rows(r: dict, name: str = "latency") -> list[Row]:
                 f"(limit: {dig(r, 'sustained.bottleneck')})",
                 dig(r, "sustained.max_rate_p95_under_slo_per_s"),
                 (">=", 100),
+            )
+        )
+    return rows
+
+
+def emulator_feed_rows(r: dict) -> list[Row]:
+    """The local Cosmos server's cost of the feed poll's query: the emulator's, not the app's."""
+    rows = []
+    for size, figures in (r.get("sizes") or {}).items():
+        rows.append(
+            _row(
+                "emulator_feed",
+                f"poll query at {int(size):,} documents, indexed / full scan, server ms",
+                _pair(
+                    figures.get("poll_indexed_server_ms"), figures.get("poll_full_scan_server_ms")
+                ),
             )
         )
     return rows
@@ -462,6 +479,7 @@ def resilience_rows(r: dict) -> list[Row]:
 ROWS: dict[str, Callable[[dict], list[Row]]] = {
     "ingest": ingest_rows,
     "latency": latency_rows,
+    "emulator_feed": emulator_feed_rows,
     "latency_50k": lambda r: latency_rows(r, "latency_50k"),
     "ranking": ranking_rows,
     "quality": quality_rows,
