@@ -21,11 +21,10 @@ from __future__ import annotations
 
 import contextvars
 import logging
-import threading
 import time
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Executor
 from typing import Any
 
 from opentelemetry import trace
@@ -38,8 +37,6 @@ from shared.projection import dead_letters, fold
 log = logging.getLogger("resight.projector")
 ITEM_ATTEMPTS = 3  # tries of one item before its events are dead-lettered
 RETRY_PAUSES = (0.05, 0.2)  # short: the other items of the batch are waiting
-# Items of one batch projected at once: round trips to Cosmos, not CPU, are their cost.
-PROJECTION_THREADS = 8
 
 
 def group_by_item(docs: Iterable[Mapping[str, Any]]) -> dict[str, list[Mapping[str, Any]]]:
@@ -49,13 +46,15 @@ def group_by_item(docs: Iterable[Mapping[str, Any]]) -> dict[str, list[Mapping[s
     return grouped
 
 
-def project_batch(store: Store, docs: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+def project_batch(
+    store: Store, docs: Iterable[Mapping[str, Any]], pool: Executor | None = None
+) -> list[dict[str, Any]]:
     """Project a batch; returns the product states that changed (the items to re-score).
 
-    The items are projected concurrently (``PROJECTION_THREADS``). The time of the reads, the
-    folds and the writes is summed over the batch's items and set on the current span (the
-    projection stage's), so the three show apart without a span per item; with items in
-    parallel the sums can exceed the stage's own time.
+    With a ``pool`` (the live loop's, ``shared.live``) the items are projected concurrently.
+    The time of the reads, the folds and the writes is summed over the batch's items and set on
+    the current span (the projection stage's), so the three show apart without a span per item;
+    with items in parallel the sums can exceed the stage's own time.
     """
     grouped = list(group_by_item(docs).items())
     clocks = [_Clock() for _ in grouped]
@@ -65,14 +64,14 @@ def project_batch(store: Store, docs: Iterable[Mapping[str, Any]]) -> list[dict[
         _CLOCK.set(clocks[i])
         return _isolated(store, item_id, item_docs)
 
-    if len(grouped) > 1:
+    if pool is not None and len(grouped) > 1:
         # Items are independent (own partitions, ETag-guarded writes): their read-modify-write
         # round trips overlap instead of adding up, which at 20 events/s of different items
         # was most of a second of projection per second, one item after another.
         # Each in a copy of this thread's context: the dataset (seller or demo) and the
         # current span are context variables, which pool threads do not inherit.
         contexts = [contextvars.copy_context() for _ in grouped]
-        results = list(_pool().map(lambda i: contexts[i].run(one, i), range(len(grouped))))
+        results = list(pool.map(lambda i: contexts[i].run(one, i), range(len(grouped))))
     else:
         results = [contextvars.copy_context().run(one, i) for i in range(len(grouped))]
     changed = [state for state in results if state is not None]
@@ -97,17 +96,6 @@ def project_batch(store: Store, docs: Iterable[Mapping[str, Any]]) -> list[dict[
 # Where ``project_item`` adds its read, fold and write time: the item's own clock, set by
 # ``project_batch`` in the item's context (None outside a batch).
 _CLOCK: contextvars.ContextVar[_Clock | None] = contextvars.ContextVar("clock", default=None)
-_POOL: ThreadPoolExecutor | None = None
-_POOL_LOCK = threading.Lock()
-
-
-def _pool() -> ThreadPoolExecutor:
-    """The projection's worker threads, one set per process."""
-    global _POOL
-    with _POOL_LOCK:
-        if _POOL is None:
-            _POOL = ThreadPoolExecutor(PROJECTION_THREADS, thread_name_prefix="projection")
-        return _POOL
 
 
 class _Clock:
