@@ -28,6 +28,8 @@ _AMOUNT = re.compile(r"^[+-]?(?:\d{1,3}(?:,\d{2})*,\d{3}|\d{1,3}(?:,\d{3})+|\d+)
 _ISO = re.compile(
     r"^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?(?:\s?(?:Z|[+-]\d{2}:?\d{2}))?$"
 )
+# An offset written straight after the time ("+05:30", "+0530", "Z"), as ISO 8601 has it.
+_OFFSET_AT_END = re.compile(r"\d(?:Z|[+-]\d{2}:?\d{2})$")
 # Two numbers then a year: 07-12-2026, 7/12/26, 07.12.2026 (a time may follow).
 _NUMERIC = re.compile(r"^(\d{1,2})[-/.](\d{1,2})[-/.](\d{2}|\d{4})(?:\b|T|$)")
 _MONTH_NAME = re.compile(
@@ -146,7 +148,22 @@ def parse_dates(
     missing = texts.isna() | texts.str.lower().isin(list(MISSING)).fillna(False).astype(bool)
     out = pd.Series(pd.NaT, index=column.index, dtype="datetime64[us, UTC]")
     todo = texts[~missing]
-    # The usual shapes first, each in one vectorised pass; what is left goes value by value.
+    # ISO 8601 first (Amazon's reports, most APIs' exports), one vectorised pass for the values
+    # with an offset and one for those without; then the usual Indian shapes, each in one pass;
+    # what is left goes value by value.
+    iso = todo.str.match(_ISO.pattern).fillna(False).astype(bool)
+    with_offset = todo.str.contains(_OFFSET_AT_END.pattern).fillna(False).astype(bool)
+    for offset in (True, False):
+        part = todo[iso & (with_offset == offset)]
+        if part.empty:
+            continue
+        hit = pd.to_datetime(part, format="ISO8601", utc=offset, errors="coerce")
+        found_at = hit.notna()
+        if found_at.any():
+            parsed = hit[found_at] if offset else _utc(hit[found_at], timezone)
+            out[found_at[found_at].index] = parsed
+            todo = todo.drop(found_at[found_at].index)
+            iso, with_offset = iso[todo.index], with_offset[todo.index]
     for fmt in _formats(day_first):
         if todo.empty:
             break
