@@ -15,7 +15,8 @@ to HTTP statuses in one place (``functions/http_util.py``) and nowhere else. SDK
     │   ├── QueryFailed            400  DuckDB could not run an analytics query
     │   └── ImportRejected         400  an imported file is refused as a whole: nothing written
     │       ├── UnknownKind             the file matches no kind of import
-    │       └── MissingColumns          its header lacks a required column
+    │       ├── MissingColumns          its header lacks a required column
+    │       └── AmbiguousDates          an order export's dates could be day- or month-first
     ├── AuthError                  401  missing/bad signature, stale timestamp, bad key
     ├── Forbidden                  403  authenticated, but the role may not do this
     ├── NotFound                   404  unknown item, rule, store, model
@@ -115,6 +116,13 @@ class MissingColumns(ImportRejected):
             missing=missing,
         )
         self.missing = missing
+
+
+class AmbiguousDates(ImportRejected):
+    """An order export's date column does not say whether it is day-first, and its preset
+    does not either: the seller is asked which, nothing is written."""
+
+    code = "ambiguous_dates"
 
 
 class AuthError(ReSightError):

@@ -46,8 +46,13 @@ from pandera.typing.pandas import Series
 from python_calamine import CalamineWorkbook
 
 from shared.adapters.cosmos import Store
-from shared.core.errors import ImportRejected as Rejected
-from shared.core.errors import NotFound, ReSightError, ValidationFailed
+from shared.core.errors import (
+    AmbiguousDates,
+    ImportRejected,
+    NotFound,
+    ReSightError,
+    ValidationFailed,
+)
 from shared.core.records import MARKETPLACES, Event, utcnow
 from shared.core.settings import Settings
 from shared.ingest.bulk import files, import_records, indian_formats, order_writer, presets
@@ -143,15 +148,15 @@ def _read_sheet(path: Path, keep: list[str] | None, limit: int | None) -> Table:
     try:
         book = CalamineWorkbook.from_path(str(path))
         if not book.sheet_names:
-            raise Rejected("the workbook has no sheets")
+            raise ImportRejected("the workbook has no sheets")
         rows = book.get_sheet_by_name(book.sheet_names[0]).to_python(skip_empty_area=False)
-    except Rejected:
+    except ImportRejected:
         raise
     except Exception as exc:  # calamine raises its own error types per format
-        raise Rejected(f"not a readable workbook: {exc}") from exc
+        raise ImportRejected(f"not a readable workbook: {exc}") from exc
     rows = [r for r in rows if any(c not in ("", None) for c in r)]
     if not rows:
-        raise Rejected("row 1: the first sheet is empty (no header, no rows)")
+        raise ImportRejected("row 1: the first sheet is empty (no header, no rows)")
     header = [str(h).strip() for h in rows[0]]
     body = rows[1 : (limit + 1) if limit else None]
     width = len(header)
@@ -164,10 +169,6 @@ def _read_sheet(path: Path, keep: list[str] | None, limit: int | None) -> Table:
 
 
 # -- mapping the rows ----------------------------------------------------------------------------
-class AmbiguousDates(Rejected):
-    """The date column does not say whether it is day-first, and the preset does not either."""
-
-
 def mapped(table: Table, mapping: Mapping, timezone: str) -> tuple[pd.DataFrame, list[RowError]]:
     """The export's rows as ``OrderRows`` columns (text, numbers parsed), and the cells that
     could not be read, reported under the export's column names."""
@@ -203,7 +204,7 @@ def mapped(table: Table, mapping: Mapping, timezone: str) -> tuple[pd.DataFrame,
                 "or month-first; say which on the preset (day_first) and import again"
             )
         if found.order == "mixed":
-            raise Rejected(
+            raise ImportRejected(
                 f"column {column[f]!r} writes dates both day-first and month-first "
                 f"({found.evidence}); export it with one date format"
             )
@@ -402,12 +403,12 @@ def preset_for(store: Store, path: Path, doc: dict[str, Any]) -> dict[str, Any] 
         try:
             return presets.get(store, doc["preset"])
         except NotFound as exc:
-            raise Rejected(f"the preset {doc['preset']!r} does not exist (deleted?)") from exc
+            raise ImportRejected(f"the preset {doc['preset']!r} does not exist (deleted?)") from exc
     if doc.get("kind") not in (None, KIND):
         return None
     try:
         header = _header(path, doc["file"])
-    except Rejected:
+    except ImportRejected:
         if doc.get("kind") == KIND:
             raise
         return None  # the usual path reports what is wrong with the file
@@ -419,14 +420,14 @@ def preset_for(store: Store, path: Path, doc: dict[str, Any]) -> dict[str, Any] 
         # The seller's export changed its columns: ask again, saying what changed, rather than
         # guessing with a mapping that no longer fits or calling it an unknown file.
         preset, changes = near
-        raise Rejected(
+        raise ImportRejected(
             f"row 1 (the header): the columns differ from the preset {preset['name']!r} "
             f"(new: {', '.join(changes['added']) or 'none'}; gone: "
             f"{', '.join(changes['missing']) or 'none'}); preview the file and save its "
             "mapping again"
         )
     if doc.get("kind") == KIND:
-        raise Rejected(
+        raise ImportRejected(
             "row 1 (the header): no preset matches these columns; preview the file "
             "(POST /api/imports/preview), map its columns and save them as a preset"
         )
@@ -471,7 +472,7 @@ def run(
     missing = mapping.missing_columns(header)
     if missing:
         changes = header_changes(preset.get("header") or [], header)
-        raise Rejected(
+        raise ImportRejected(
             f"row 1 (the header): the preset {preset['name']!r} maps columns this file does "
             f"not have: {', '.join(missing)} (new columns: {', '.join(changes.added) or 'none'})"
         )
@@ -484,16 +485,16 @@ def run(
         table = read(path, doc["file"], keep=keep)
         rows = len(table.frame) + len(table.errors)
         if not rows:
-            raise Rejected("row 2: the file has a header and no rows")
+            raise ImportRejected("row 2: the file has a header and no rows")
         progress.total = rows
         frame, errors = mapped(table, mapping, settings.import_timezone)
         good, failed = validate(ORDER_KIND, frame, 2)
-    except (Rejected, ReSightError):
+    except (ImportRejected, ReSightError):
         raise
     except Exception as exc:
         # Reading and mapping touch nothing but the file: what else goes wrong is the file's,
         # and a retry would fail the same way.
-        raise Rejected(f"the file could not be read: {type(exc).__name__}: {exc}") from exc
+        raise ImportRejected(f"the file could not be read: {type(exc).__name__}: {exc}") from exc
     errors += [RowError(e.row, _field_column(mapping, table, e), e.value, e.rule) for e in failed]
     sink.add(sorted(table.errors + errors, key=lambda e: (e.row, e.column)))
     counts: dict[str, Any] = {"rows": rows, "valid": rows - sink.count, "invalid": sink.count}
@@ -503,7 +504,7 @@ def run(
     if sink.count and doc["strict"]:
         raise strict_failure(counts, sink)
     if not len(good):
-        raise Rejected(f"none of the {rows} rows is valid (see the report for every row)")
+        raise ImportRejected(f"none of the {rows} rows is valid (see the report for every row)")
     written, lines = _write(store, good, mapping, settings, progress.advance)
     counts.update(
         lines=lines,
