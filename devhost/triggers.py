@@ -33,6 +33,8 @@ from functions.app_index import functions_of
 from shared.adapters.cosmos import Store
 
 log = logging.getLogger("devhost.triggers")
+# Seconds of the event log one change-feed read takes when behind (``ChangeFeedPoller._fetch``).
+WINDOW_S = 5
 # Devhost runs the triggers, so it is the host whose spans a benchmark may ask to record.
 tracing.record_from_environment()
 
@@ -118,6 +120,7 @@ class ChangeFeedPoller(threading.Thread):
         self.max_items = binding.get("maxItemsPerInvocation", max_items)
         self.cursor_ts = 0
         self.seen_at_cursor: set[str] = set()
+        self.pending: list[dict[str, Any]] = []
         # The function's retry policy: a batch that keeps failing is retried this many times,
         # then checkpointed as the host does (-1: forever).
         self.max_retries = int(binding.get("retryPolicy", {}).get("max_retry_count", -1))
@@ -130,18 +133,14 @@ class ChangeFeedPoller(threading.Thread):
             return self._poll()
 
     def _poll(self) -> int:
-        docs = list(
-            self.store.query(
-                self.container, "SELECT * FROM c WHERE c._ts >= @ts", [("@ts", self.cursor_ts)]
-            )
-        )
-        fresh = [
-            d for d in docs if not (d["_ts"] == self.cursor_ts and _key(d) in self.seen_at_cursor)
-        ]
-        if not fresh:
+        # A fetch is delivered batch after batch before the log is read again: a backlog (a
+        # bulk import writes thousands of events a second) is read about once, not once per
+        # batch. A batch that fails stays first in ``pending`` and is delivered again.
+        if not self.pending:
+            self.pending = self._fetch()
+        if not self.pending:
             return 0
-        fresh.sort(key=lambda d: d["_ts"])
-        batch = fresh[: self.max_items]
+        batch = self.pending[: self.max_items]
         try:
             self.fn(**{self.arg: func.DocumentList([func.Document.from_dict(d) for d in batch])})
             self.failures = 0
@@ -155,11 +154,31 @@ class ChangeFeedPoller(threading.Thread):
                 self.failures,
             )
             self.failures = 0
+        self.pending = self.pending[len(batch) :]
         last_ts = batch[-1]["_ts"]
         if last_ts != self.cursor_ts:
             self.cursor_ts, self.seen_at_cursor = last_ts, set()
         self.seen_at_cursor.update(_key(d) for d in batch if d["_ts"] == last_ts)
         return len(batch)
+
+    def _fetch(self) -> list[dict[str, Any]]:
+        """The documents after the cursor, oldest first: ``WINDOW_S`` seconds of the log (so a
+        backlog is never all in memory), or all of it when that window holds nothing new (the
+        next write may be long after the cursor)."""
+        fresh = self._after_cursor(self.cursor_ts + WINDOW_S) if self.cursor_ts else []
+        if not fresh:
+            fresh = self._after_cursor(None)
+        return sorted(fresh, key=lambda d: d["_ts"])
+
+    def _after_cursor(self, until: int | None) -> list[dict[str, Any]]:
+        sql, params = "SELECT * FROM c WHERE c._ts >= @ts", [("@ts", self.cursor_ts)]
+        if until is not None:
+            sql, params = sql + " AND c._ts <= @until", [*params, ("@until", until)]
+        return [
+            d
+            for d in self.store.query(self.container, sql, params)
+            if not (d["_ts"] == self.cursor_ts and _key(d) in self.seen_at_cursor)
+        ]
 
     def run_once(self) -> None:
         while self.poll_once():

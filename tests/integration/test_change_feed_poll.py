@@ -96,3 +96,32 @@ def test_the_ts_query_is_answered_from_the_index_with_the_scans_answer(store, se
     examined = after["docs_examined"] - before["docs_examined"]
     container_size = len(list(store.query("events", "SELECT c.id FROM c")))
     assert examined < container_size
+
+
+def test_a_backlog_is_read_once_and_delivered_batch_after_batch(store):
+    """A bulk import leaves thousands of documents behind the cursor: the poll reads them once
+    and delivers them a batch at a time, instead of reading the whole backlog for every batch
+    (which made the local change feed quadratic in the backlog)."""
+    delivered: list[str] = []
+    poller = _poller(store, lambda docs: delivered.extend(d["id"] for d in docs), max_items=50)
+    poller.run_once()
+    delivered.clear()
+    written = []
+    for i in range(420):
+        doc = _event(i, "backlog")
+        store.create("events", doc)
+        written.append(doc["id"])
+    reads: list[str] = []
+    query = store.query
+
+    def counted(container, sql, *args, **kwargs):
+        reads.append(sql)
+        return query(container, sql, *args, **kwargs)
+
+    store.query = counted
+    try:
+        poller.run_once()
+    finally:
+        del store.query
+    assert sorted(delivered) == sorted(written)
+    assert len(reads) <= 4, reads  # a fetch, then the empty window and log that end it
