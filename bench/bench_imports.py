@@ -277,7 +277,10 @@ def bench_orders(rows: int) -> dict[str, Any]:
                     import_id = resp.json()["id"]
 
                     def done(import_id: str = import_id):
-                        doc = c.get(f"/api/imports/{import_id}", headers=analyst).json()
+                        answer = c.get(f"/api/imports/{import_id}", headers=analyst)
+                        if answer.status_code != 200:  # the local server busy: ask again
+                            return None
+                        doc = answer.json()
                         return doc if doc["status"] in ("imported", "rejected") else None
 
                     doc = eventually(done, timeout=1800, interval=0.5)
