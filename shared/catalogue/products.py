@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from shared.adapters.cosmos import Store
 from shared.core.errors import NotFound, ValidationFailed
+from shared.core.records import MAX_PRICE_INR
 
 
 class ListingDetails(BaseModel):
@@ -24,9 +25,9 @@ class ListingDetails(BaseModel):
 
     title: str = Field(..., min_length=1, max_length=300)
     category: str = Field(..., min_length=1, max_length=128)
-    price: float = Field(..., gt=0, le=10_000_000, description="Listing price, INR")
+    price: float = Field(..., gt=0, le=MAX_PRICE_INR, description="Listing price, INR")
     stock: int = Field(..., ge=0, le=10_000_000, description="Units on hand now")
-    mrp: float | None = Field(None, gt=0, le=10_000_000, description="Default: the price")
+    mrp: float | None = Field(None, gt=0, le=MAX_PRICE_INR, description="Default: the price")
     brand: str = Field("", max_length=128)
     asin: str | None = Field(
         None,

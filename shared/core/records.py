@@ -49,6 +49,12 @@ Source = Literal["webhook", "mock", "backfill", "catalogue", "import"]
 COUNTERS: tuple[str, ...] = ("views", "clicks", "orders", "units", "revenue")
 
 
+# The highest unit price ReSight takes, INR (one crore): a listing or an order line above it is
+# a mistake in the data (a price in paise, a stray exponent), and one such line would outweigh a
+# seller's whole catalogue in every revenue figure.
+MAX_PRICE_INR = 10_000_000
+
+
 class Event(BaseModel):
     """One normalised marketplace event, stored as-is in the ``events`` container."""
 

@@ -193,6 +193,8 @@ def test_any_offer_changed_lowest_competitor_landed_price():
     [
         ({"eventType": "ORDER_PLACED", "asin": "S", "price": 10, "quantity": 0}, "quantity"),
         ({"eventType": "ORDER_PLACED", "asin": "S", "price": -1, "quantity": 1}, "price"),
+        # a unit price over one crore is a mistake in the data (a stray exponent)
+        ({"eventType": "ORDER_PLACED", "asin": "S", "price": 1e12, "quantity": 1}, "price"),
         ({"eventType": "ORDER_PLACED", "price": 10, "quantity": 1}, "asin"),
         ({"eventType": "REFUND", "asin": "S"}, "eventType"),
         ({"asin": "S"}, "eventType"),

@@ -279,7 +279,9 @@ def _sales(payload, nid, ntype, occurred, received_at) -> list[Event]:
         revenue_path = "orderedRevenue"
         if isinstance(ch.get("orderedRevenue"), dict):
             revenue_path = "orderedRevenue.amount"
-        revenue = as_price(field(ch, revenue_path), f"{path}.{revenue_path}", allow_negative=True)
+        revenue = as_price(
+            field(ch, revenue_path), f"{path}.{revenue_path}", allow_negative=True, maximum=None
+        )
         events.append(
             event_from(
                 id=f"amazon:sales:{nid}:{i}",

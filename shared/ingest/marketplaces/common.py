@@ -11,6 +11,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from shared.core.errors import ValidationFailed
+from shared.core.records import MAX_PRICE_INR
 from shared.core.settings import get_settings
 from shared.core.validation import failed
 
@@ -54,13 +55,23 @@ def as_int(value: Any, path: str, *, minimum: int | None = None) -> int:
     return int(value)
 
 
-def as_price(value: Any, path: str, *, allow_negative: bool = False) -> float:
+def as_price(
+    value: Any,
+    path: str,
+    *,
+    allow_negative: bool = False,
+    maximum: float | None = MAX_PRICE_INR,
+) -> float:
+    """An amount in INR; a unit price at most ``maximum`` (None for a total, such as an hour's
+    revenue)."""
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise ValidationFailed(f"{path!r} must be a number (INR)", field=path)
     if value != value or value in (float("inf"), float("-inf")):
         raise ValidationFailed(f"{path!r} must be a finite number", field=path)
     if not allow_negative and value <= 0:
         raise ValidationFailed(f"{path!r} must be greater than 0", field=path)
+    if maximum is not None and abs(value) > maximum:
+        raise ValidationFailed(f"{path!r} must be at most {maximum:,.0f} INR", field=path)
     return round(float(value), 2)
 
 
