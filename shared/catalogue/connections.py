@@ -1,9 +1,9 @@
 """Marketplace connections: whether each marketplace is really sending, and its webhook secret.
 
 A marketplace counts as connected when signed webhook events from it arrived in the last
-``RECEIVING_SECONDS``; an admin may also switch one on by hand (demos). While none is
-connected the mock generator feeds the app, and it resumes ``RECEIVING_SECONDS`` after the
-last real event.
+``RECEIVING_SECONDS``; an admin may also switch one on by hand (demos). That is all the mode
+(live or mock) says: whether the demo's simulated shoppers run is the demo's own lifecycle
+(``shared.catalogue.demo``), which real data ends for good.
 
 Refused deliveries (bad signature, stale timestamp, invalid payload) are counted per
 marketplace, reason and minute in the ``deliveries`` container (diagnostics with a week's TTL,

@@ -7,7 +7,7 @@ export type Indicator = { kind: "live" | "mock" | "reconnecting" | "connecting";
 
 /**
  * What the header shows. Live needs both a connected hub and a connected store; with the hub up
- * but no store connected the data comes from the mock generator. `mode` is the server's own word
+ * but no store sending, the header says so (the demo, if one runs, has its own banner). `mode` is the server's own word
  * (from /api/metrics or a kpis message) when the stores list has not arrived yet.
  */
 export function indicatorFor(state: ConnectionState, stores: StoresPayload | null, mode: Mode | null): Indicator {
@@ -19,5 +19,5 @@ export function indicatorFor(state: ConnectionState, stores: StoresPayload | nul
     const names = connected?.map((store) => store.display_name).join(", ");
     return { kind: "live", label: "Live", detail: names ? `Streaming from ${names}` : "Streaming from connected stores" };
   }
-  return { kind: "mock", label: "Mock", detail: "No store connected: simulated traffic" };
+  return { kind: "mock", label: "Mock", detail: "No store sending in the last 2 minutes" };
 }

@@ -201,8 +201,8 @@ export function StoresPage() {
       {payload ? (
         <div className={`notice notice-${payload.mode}`} data-testid="stores-mode" data-mode={payload.mode}>
           {payload.mode === "mock"
-            ? "Mock mode: no marketplace is sending, so simulated traffic keeps the dashboard moving. It pauses as soon as signed events arrive (or a store is switched on by hand)."
-            : "Live mode: data comes from your marketplaces; simulated traffic is paused, and resumes 2 minutes after the last real event."}
+            ? "No marketplace has sent signed events in the last 2 minutes. Whether the pages show your data or a demo's is said under Demo data below."
+            : "Live: your marketplaces are sending signed events. The automatic demo ends with your first real data and does not come back; a presenter can start one below, in a dataset of its own."}
         </div>
       ) : null}
       <DemoPanel isAdmin={isAdmin} />
