@@ -7,11 +7,16 @@ the starting stock is therefore today's stock plus everything the logged stock m
 
 from __future__ import annotations
 
+import logging
 from collections import defaultdict
 from typing import Any
 
+from pydantic import ValidationError
+
 from shared.core.records import Product
 from shared.core.schema import EVENTS, PRODUCTS
+
+log = logging.getLogger(__name__)
 
 
 def load_history(store: Any | None = None) -> tuple[list[dict], list[dict]]:
@@ -31,7 +36,14 @@ def load_history(store: Any | None = None) -> tuple[list[dict], list[dict]]:
     for doc in store.query(PRODUCTS.name, "SELECT * FROM c"):
         if doc.get("catalogued") is False:
             continue  # events for items the catalogue does not know: nothing to rank
-        product = Product.model_validate(doc).model_dump()
+        # A product written without a rating or review count (the catalogue editor, an
+        # import) has those fields null: the model's defaults stand in, as for a new listing.
+        known = {k: v for k, v in doc.items() if v is not None}
+        try:
+            product = Product.model_validate(known).model_dump()
+        except ValidationError:
+            log.warning("product %s is not complete enough to rank; left out", doc.get("id"))
+            continue
         product["stock"] = max(0, int(product["stock"]) - moved.get(product["item_id"], 0))
         catalogue.append(product)
     return catalogue, events

@@ -67,7 +67,6 @@ export function PresetsTable({
 }) {
   return (
     <Table
-      wrapClassName={null}
       testId="presets-table"
       caption="Order-export presets: shipped first, then yours by name"
       rows={presets}
