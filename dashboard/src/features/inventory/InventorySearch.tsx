@@ -122,7 +122,9 @@ export function InventorySearchPage() {
   const key = params.toString();
   const summary = useApi((signal) => inventory.summary(signal), []);
   const results = useApi((signal) => inventory.search({ ...filters, page_size: PAGE_SIZE }, signal), [key]);
-  const update = (change: Partial<Filters>) => setParams(paramsOf({ ...filters, ...change }));
+  // From the current URL, not this render's filters: the search box's debounced change may land
+  // just after a checkbox's, and must not put back what the checkbox changed.
+  const update = (change: Partial<Filters>) => setParams((current) => paramsOf({ ...filtersFrom(current), ...change }));
   const stores = (summary.data?.stores ?? []).map((s) => ({ id: s.store_id, name: s.name || s.store_id }));
   const departments = (summary.data?.by_department ?? []).map((d) => d.department ?? "").filter(Boolean).sort();
   const data = results.data;
