@@ -22,6 +22,7 @@ from pydantic import BaseModel, BeforeValidator, ValidationError
 from shared.core.errors import (
     AuthError,
     Forbidden,
+    InvalidValue,
     ReSightError,
 )
 from shared.core.settings import get_settings
@@ -50,9 +51,12 @@ def handles(fn: Callable[[func.HttpRequest], func.HttpResponse]):
     def wrapper(req: func.HttpRequest) -> func.HttpResponse:
         try:
             return fn(req)
-        except ReSightError as exc:
-            return json_response(exc.to_dict(), exc.status)
-        except Exception:
+        except Exception as exc:
+            # An InvalidValue that reaches here is one function of ours refusing what another
+            # passed it: a bug, logged and answered like any unexpected error (its message
+            # speaks of our code, not of the request).
+            if isinstance(exc, ReSightError) and not isinstance(exc, InvalidValue):
+                return json_response(exc.to_dict(), exc.status)
             log.exception("unhandled error in %s", fn.__name__)
             return json_response({"error": "internal_error", "message": "unexpected error"}, 500)
 

@@ -34,6 +34,7 @@ from functions.http_util import (
 )
 from shared.catalogue import demo
 from shared.core.dataset import Dataset, using
+from shared.core.errors import RouteMisdeclared
 
 Role = Literal["analyst", "admin"]
 ALLOWED: dict[Role, frozenset[str]] = {"analyst": READ_ROLES, "admin": WRITE_ROLES}
@@ -85,7 +86,7 @@ def http_route(
 
     def register(fn: Handler) -> object:
         if name in ROUTES:
-            raise ValueError(f"function name {name!r} is registered twice")
+            raise RouteMisdeclared(f"function name {name!r} is registered twice")
         wants = _wants(fn, doc, name)
         ROUTES[name] = Route(name, route, tuple(methods), auth_level, doc)
         wrapped = bp.route(route=route, methods=methods, auth_level=auth_level)(
@@ -101,13 +102,15 @@ def _wants(fn: Handler, doc: RouteDoc, name: str) -> frozenset[str]:
     params = list(inspect.signature(fn).parameters)[1:]
     unknown = set(params) - INJECTED
     if unknown:
-        raise TypeError(f"{name}: a handler takes the request and {sorted(INJECTED)}: {unknown}")
+        raise RouteMisdeclared(
+            f"{name}: a handler takes the request and {sorted(INJECTED)}: {unknown}"
+        )
     if "actor" in params and doc.role is None:
-        raise TypeError(f"{name}: 'actor' needs a role: nobody signs in to this route")
+        raise RouteMisdeclared(f"{name}: 'actor' needs a role: nobody signs in to this route")
     if "query" in params and doc.query is None:
-        raise TypeError(f"{name}: 'query' needs RouteDoc(query=<model>)")
+        raise RouteMisdeclared(f"{name}: 'query' needs RouteDoc(query=<model>)")
     if "body" in params and (doc.request is None or doc.content != "application/json"):
-        raise TypeError(f"{name}: 'body' needs RouteDoc(request=<model>) of a JSON body")
+        raise RouteMisdeclared(f"{name}: 'body' needs RouteDoc(request=<model>) of a JSON body")
     return frozenset(params)
 
 

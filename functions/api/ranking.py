@@ -11,6 +11,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_valida
 from functions.api import insights
 from functions.api.blueprint import RouteDoc, api_route
 from functions.http_util import json_response
+from shared.core.errors import InvalidValue
 from shared.core.records import Marketplace, utcnow
 from shared.live.ranking_view import ranking_payload
 from shared.live.state import live
@@ -37,9 +38,9 @@ class WhatIfRequest(BaseModel):
     @model_validator(mode="after")
     def _one_of(self) -> WhatIfRequest:
         if (self.new_price is None) == (self.prices is None):
-            raise ValueError("give exactly one of 'new_price' or 'prices'")
+            raise InvalidValue("give exactly one of 'new_price' or 'prices'")
         if self.prices is not None and any(p <= 0 or p > 10_000_000 for p in self.prices):
-            raise ValueError("every price must be greater than 0")
+            raise InvalidValue("every price must be greater than 0")
         return self
 
 

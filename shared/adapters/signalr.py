@@ -42,7 +42,7 @@ import requests
 
 from shared.adapters import faults
 from shared.core import retry
-from shared.core.errors import InvalidConnectionString
+from shared.core.errors import InvalidConnectionString, InvalidValue
 
 if TYPE_CHECKING:
     from shared.core.settings import Settings
@@ -141,7 +141,7 @@ class ConnectionString:
 def _json_default(value: Any) -> Any:
     if isinstance(value, dt.datetime | dt.date):
         return value.isoformat()
-    raise TypeError(f"SignalR message argument of type {type(value).__name__} is not JSON")
+    raise InvalidValue(f"SignalR message argument of type {type(value).__name__} is not JSON")
 
 
 def encode_message(target: str, arguments: Sequence[Any]) -> bytes:
@@ -162,13 +162,13 @@ def fit_message(
 
     ``build(prefix)`` turns a prefix into the message arguments (for example
     ``lambda top: [{"items": list(top), "version": v}]``). Returns ``(arguments, kept)``.
-    Raises ``ValueError`` when even an empty prefix does not fit.
+    Raises ``InvalidValue`` when even an empty prefix does not fit.
     """
     if len(encode_message(target, build(items))) <= limit:
         return build(items), len(items)
     low, high = 0, len(items) - 1  # invariant: prefix of `low` fits (checked below), `high+1` not
     if len(encode_message(target, build(items[:0]))) > limit:
-        raise ValueError(f"SignalR message {target!r} exceeds {limit} bytes even with no items")
+        raise InvalidValue(f"SignalR message {target!r} exceeds {limit} bytes even with no items")
     while low < high:
         mid = (low + high + 1) // 2
         if len(encode_message(target, build(items[:mid]))) <= limit:
@@ -195,12 +195,12 @@ class SignalRClient:
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         if not _HUB_RE.match(hub or ""):
-            raise ValueError(
+            raise InvalidValue(
                 f"SignalR hub {hub!r} must start with a letter and contain only letters, "
                 "digits and underscores"
             )
         if timeout <= 0 or attempts < 1 or backoff < 0 or cooldown < 0:
-            raise ValueError("SignalR client: timeout > 0, attempts >= 1, backoff/cooldown >= 0")
+            raise InvalidValue("SignalR client: timeout > 0, attempts >= 1, backoff/cooldown >= 0")
         self.conn = conn
         self.hub = hub
         self.timeout = timeout
@@ -248,16 +248,16 @@ class SignalRClient:
     def send_to_user(self, user_id: str, target: str, arguments: Sequence[Any]) -> bool:
         """Send to the connections whose token carried ``nameid`` = ``user_id``."""
         if not user_id:
-            raise ValueError("SignalR send_to_user: user_id must not be empty")
+            raise InvalidValue("SignalR send_to_user: user_id must not be empty")
         return self._send(
             f"/api/hubs/{self.hub}/users/{quote(user_id, safe='')}/:send", target, arguments
         )
 
     def _send(self, path: str, target: str, arguments: Sequence[Any]) -> bool:
         if not isinstance(target, str) or not target:
-            raise ValueError("SignalR message target must be a non-empty string")
+            raise InvalidValue("SignalR message target must be a non-empty string")
         if isinstance(arguments, str | bytes) or not isinstance(arguments, Sequence):
-            raise TypeError("SignalR message arguments must be a list")
+            raise InvalidValue("SignalR message arguments must be a list")
         body = encode_message(target, arguments)
         if len(body) > MAX_MESSAGE_BYTES:
             log.error(

@@ -24,6 +24,8 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Generic, Literal, TypeVar, cast
 
+from shared.core.errors import InvalidValue
+
 Dataset = Literal["seller", "demo"]
 DATASETS: tuple[Dataset, ...] = ("seller", "demo")
 DEMO_SUFFIX = "-demo"
@@ -39,7 +41,7 @@ def current() -> Dataset:
 def using(dataset: str) -> Iterator[Dataset]:
     """Run the block in ``dataset`` (``seller`` or ``demo``)."""
     if dataset not in DATASETS:
-        raise ValueError(f"unknown dataset {dataset!r}; one of {list(DATASETS)}")
+        raise InvalidValue(f"unknown dataset {dataset!r}; one of {list(DATASETS)}")
     token = _current.set(cast(Dataset, dataset))
     try:
         yield cast(Dataset, dataset)

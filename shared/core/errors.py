@@ -24,8 +24,12 @@ to HTTP statuses in one place (``functions/http_util.py``) and nowhere else. SDK
     │   ├── KeptChanging                a read-modify-write lost it on every attempt
     │   └── LeaseLost                   another instance took a job run over (or ended it)
     ├── ModelError                 500  the model cannot serve (no model, feature mismatch)
-    │   └── FeatureMismatch             model and scorer disagree on the feature list
+    │   ├── FeatureMismatch             model and scorer disagree on the feature list
+    │   └── HistoryTooShort             the event log is too short to train and hold out on
     ├── LakeBuildFailed            500  the lake job's gold tables broke their contracts
+    ├── InvalidValue               500  a value outside what a parameter or field takes (a
+    │                                   ValueError too: pydantic turns it into the 422 above)
+    ├── RouteMisdeclared           500  a handler does not match its RouteDoc: the app won't load
     └── ServiceUnavailable         503  a backing service (Cosmos, Blob, SignalR) failed
         ├── InvalidConnectionString     a connection string cannot be used (not echoed)
         ├── LakeEmpty                   the lake has no gold tables yet
@@ -163,8 +167,31 @@ class FeatureMismatch(ModelError):
     code = "feature_mismatch"
 
 
+class HistoryTooShort(ModelError):
+    """The history has too few days for a week of features, training cutoffs and a holdout:
+    no model is trained (the retraining command says so and exits)."""
+
+    code = "history_too_short"
+
+
 class LakeBuildFailed(ReSightError):
     code = "lake_build_failed"
+
+
+class InvalidValue(ReSightError, ValueError):
+    """A value outside what a parameter or field takes. Raised by a model's validator it is
+    the 422 that names the field (``ValidationFailed``): it is a ``ValueError`` too because
+    pydantic takes only that, and so ``except ValueError`` still sees it. Anywhere else it is
+    a caller's mistake in our code: an API logs it and answers as for any unexpected error."""
+
+    code = "invalid_value"
+
+
+class RouteMisdeclared(ReSightError):
+    """An HTTP handler asks for what its ``RouteDoc`` does not give, or its function name is
+    taken: raised while the blueprints are imported, so the app does not start half-declared."""
+
+    code = "route_misdeclared"
 
 
 class ServiceUnavailable(ReSightError):

@@ -30,6 +30,7 @@ from pydantic import (
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from shared.core.dataset import Dataset, demo_name, per_dataset
+from shared.core.errors import InvalidValue
 
 # What App Service leaves in an app setting whose Key Vault reference it could not resolve (no
 # access yet, a missing secret, a typo): the reference text itself, "@Microsoft.KeyVault(...)".
@@ -153,7 +154,7 @@ class AlertRecipient(BaseModel):
     @model_validator(mode="after")
     def _manager_has_store(self) -> AlertRecipient:
         if self.role == "store_manager" and not self.store_id:
-            raise ValueError(f"store manager {self.phone} needs a store_id")
+            raise InvalidValue(f"store manager {self.phone} needs a store_id")
         return self
 
 

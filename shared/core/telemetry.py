@@ -36,6 +36,7 @@ from typing import Any
 from opentelemetry import metrics, trace
 from opentelemetry.metrics import MeterProvider
 
+from shared.core.errors import InvalidValue
 from shared.core.records import MARKETPLACES
 from shared.core.settings import Settings
 
@@ -112,10 +113,10 @@ def log_ingest(
     """One structured line per ingested webhook event; rejections are warnings."""
     _check_marketplace(marketplace)
     if outcome not in OUTCOMES:
-        raise ValueError(f"outcome must be one of {OUTCOMES}, got {outcome!r}")
+        raise InvalidValue(f"outcome must be one of {OUTCOMES}, got {outcome!r}")
     clashing = sorted(_RESERVED.intersection(fields))
     if clashing:
-        raise ValueError(f"field names reserved by logging: {clashing}")
+        raise InvalidValue(f"field names reserved by logging: {clashing}")
     extra = {**fields, "event_id": event_id, "marketplace": marketplace, "outcome": outcome}
     level = logging.WARNING if outcome == "rejected" else logging.INFO
     logger.log(level, "ingest %s %s %s", outcome, marketplace, event_id, extra=extra)
@@ -173,7 +174,7 @@ def record_duplicate(marketplace: str) -> None:
 def record_rejected(marketplace: str, reason: str) -> None:
     _check_marketplace(marketplace)
     if not _REASON.match(reason):
-        raise ValueError(f"reason must be a short snake_case code, got {reason!r}")
+        raise InvalidValue(f"reason must be a short snake_case code, got {reason!r}")
     _instruments.rejected.add(1, {"marketplace": marketplace, "reason": reason})
 
 
@@ -190,9 +191,9 @@ def record_ignored(marketplace: str, notification_type: str) -> None:
 
 def record_rerank(ms: float, items: int) -> None:
     if ms < 0:
-        raise ValueError(f"ms must be >= 0, got {ms}")
+        raise InvalidValue(f"ms must be >= 0, got {ms}")
     if items < 0:
-        raise ValueError(f"items must be >= 0, got {items}")
+        raise InvalidValue(f"items must be >= 0, got {items}")
     _instruments.rerank.record(ms)
     _instruments.reranked_items.add(items)
 
@@ -204,4 +205,4 @@ def record_broadcast_lag(ms: float) -> None:
 
 def _check_marketplace(marketplace: str) -> None:
     if marketplace not in MARKETPLACES:
-        raise ValueError(f"marketplace must be one of {MARKETPLACES}, got {marketplace!r}")
+        raise InvalidValue(f"marketplace must be one of {MARKETPLACES}, got {marketplace!r}")

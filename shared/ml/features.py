@@ -33,6 +33,7 @@ from typing import Any
 import numpy as np
 
 from shared.core import signals
+from shared.core.errors import InvalidValue
 from shared.core.records import MARKETPLACES
 from shared.ml.vocabulary import CATEGORIES, OTHER_CODE, category_code, marketplace_code
 from shared.projection.windows import (
@@ -188,7 +189,7 @@ def unsent_columns(mode: str) -> dict[int, np.ndarray]:
     """Per marketplace code (unknown marketplaces last), the feature columns that are NaN in
     ``mode``: the columns whose signals that marketplace does not send."""
     if mode not in MODES:
-        raise ValueError(f"mode must be one of {MODES}, not {mode!r}")
+        raise InvalidValue(f"mode must be one of {MODES}, not {mode!r}")
     out: dict[int, np.ndarray] = {}
     for code, mp in enumerate((*MARKETPLACES, None)):
         # An unknown marketplace: the demo feed sends everything, a live one nothing known.

@@ -24,6 +24,8 @@ from typing import Literal
 
 import numpy as np
 
+from shared.core.errors import InvalidValue
+
 DangerLevel = Literal["EARLY", "HIGH", "CRITICAL"]
 LEVELS: tuple[DangerLevel, ...] = ("EARLY", "HIGH", "CRITICAL")
 # Upper bounds (inclusive) of the aging buckets in days active; the last is open.
@@ -47,7 +49,7 @@ class Thresholds:
 
     def __post_init__(self) -> None:
         if not 0 < self.early < self.high < self.critical:
-            raise ValueError(
+            raise InvalidValue(
                 f"danger thresholds must rise: early {self.early} < high {self.high} < "
                 f"critical {self.critical} days"
             )
@@ -69,10 +71,9 @@ def days_between(start: date | None, day: date) -> int | None:
 def aging_bucket(days_active: int | None) -> str | None:
     if days_active is None:
         return None
-    for name, upper in BUCKETS:
-        if days_active <= upper:
-            return name
-    raise AssertionError("the last bucket is open")  # pragma: no cover
+    # The last bucket is open-ended: whatever passes the others falls in it.
+    open_ended = BUCKETS[-1][0]
+    return next((name for name, upper in BUCKETS[:-1] if days_active <= upper), open_ended)
 
 
 def danger_level(

@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from shared.core.errors import InvalidValue
 from shared.core.records import COUNTERS, hour_key
 
 WINDOWS: dict[str, int] = {"1h": 1, "24h": 24, "7d": 168}
@@ -99,7 +100,7 @@ def _band_sums(
     band = np.fromiter(map(lookup, chain.from_iterable(maps), repeat(bands - 1)), np.intp, total)
     values = np.fromiter(chain.from_iterable(chain.from_iterable(map(_values, maps))), np.float64)
     if len(values) != width * total:
-        raise ValueError(f"an entry does not hold {width} values ({name})")
+        raise InvalidValue(f"an entry does not hold {width} values ({name})")
     slot = np.repeat(np.arange(0, bands * n, bands), sizes)
     slot += band
     columns = values.reshape(total, width).T.copy()  # one contiguous row per value

@@ -37,7 +37,7 @@ from pydantic import (
     field_validator,
 )
 
-from shared.core.errors import ValidationFailed
+from shared.core.errors import InvalidValue, ValidationFailed
 from shared.core.records import Marketplace, utcnow
 from shared.core.validation import failed
 
@@ -69,7 +69,7 @@ class RuleBase(BaseModel):
         value = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
         start = info.data.get("valid_from")
         if info.field_name == "valid_to" and start is not None and value <= start:
-            raise ValueError("valid_to must be after valid_from")
+            raise InvalidValue("valid_to must be after valid_from")
         return value
 
     def active(self, now: datetime) -> bool:

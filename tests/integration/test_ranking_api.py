@@ -90,6 +90,12 @@ def test_whatif_predicts_and_writes_nothing(devhost, ranked, store):
             "/api/whatif/price", json={"item_id": item["item_id"], "new_price": -5}, headers=ANALYST
         )
         assert bad.status_code == 422 and bad.json()["field"] == "new_price"
+        both = c.post(
+            "/api/whatif/price",
+            json={"item_id": item["item_id"], "new_price": 10, "prices": [10]},
+            headers=ANALYST,
+        )
+        assert both.status_code == 422 and "exactly one of" in both.json()["message"]
         assert _fingerprint(store) == before
 
 

@@ -50,3 +50,13 @@ def test_every_error_is_a_resight_error():
     for name, value in vars(errors).items():
         if isinstance(value, type) and issubclass(value, BaseException):
             assert issubclass(value, errors.ReSightError), name
+
+
+def test_invalid_value_is_still_caught_as_a_value_error():
+    """Call sites that catch ``ValueError`` (amount parsing, pydantic validators) keep
+    catching what became an ``InvalidValue``."""
+    from shared.ingest.bulk.indian_formats import parse_amount
+
+    with pytest.raises(ValueError, match="not an amount") as exc:
+        parse_amount("twelve rupees")
+    assert isinstance(exc.value, errors.InvalidValue)

@@ -11,7 +11,7 @@ from datetime import date
 
 import azure.functions as func
 import pytest
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, ValidationInfo, field_validator
 
 from function_app import app
 from functions import routes
@@ -19,6 +19,7 @@ from functions.app_index import functions_of
 from functions.http_util import CommaList
 from functions.openapi import document
 from functions.routes import ROUTES, RouteDoc, http_route
+from shared.core.errors import InvalidValue, RouteMisdeclared
 
 pytestmark = pytest.mark.unit
 
@@ -107,6 +108,49 @@ def test_the_handler_gets_the_actor_and_the_validated_models(probe):
     assert call["body"].price == 12.5
 
 
+class ProbeWindow(BaseModel):
+    start: int
+    end: int
+
+    @field_validator("end")
+    @classmethod
+    def _after_start(cls, end: int, info: ValidationInfo) -> int:
+        if end <= info.data["start"]:
+            raise InvalidValue("end must be after start")
+        return end
+
+
+def _window_route(monkeypatch, handler):
+    monkeypatch.setattr(routes, "ROUTES", {})
+    doc = RouteDoc("window", request=ProbeWindow, role=None)
+    return http_route(
+        func.Blueprint(), "window", "window", ["POST"], func.AuthLevel.ANONYMOUS, doc
+    )(handler)
+
+
+def test_a_validator_refusing_a_value_is_a_422_that_names_the_field(monkeypatch):
+    route = _window_route(monkeypatch, lambda req, body: func.HttpResponse("ok"))
+    refused = route(_request("POST", body=json.dumps({"start": 5, "end": 2}).encode()))
+    assert refused.status_code == 422
+    answer = json.loads(refused.get_body())
+    assert answer["field"] == "end" and "end must be after start" in answer["message"]
+    assert route(_request("POST", body=b'{"start": 1, "end": 2}')).status_code == 200
+
+
+def test_a_value_refused_inside_a_handler_is_answered_as_an_unexpected_error(monkeypatch, caplog):
+    def handler(req, body: ProbeWindow) -> func.HttpResponse:
+        raise InvalidValue("ms must be >= 0, got -1")
+
+    route = _window_route(monkeypatch, handler)
+    answer = route(_request("POST", body=b'{"start": 1, "end": 2}'))
+    assert answer.status_code == 500
+    assert json.loads(answer.get_body()) == {
+        "error": "internal_error",
+        "message": "unexpected error",
+    }
+    assert "unhandled error in handler" in caplog.text
+
+
 def test_a_handler_asking_for_what_its_route_does_not_document_is_refused_at_load(monkeypatch):
     monkeypatch.setattr(routes, "ROUTES", {})
 
@@ -117,9 +161,9 @@ def test_a_handler_asking_for_what_its_route_does_not_document_is_refused_at_loa
         raise AssertionError("never called")
 
     bp = func.Blueprint()
-    with pytest.raises(TypeError, match="query"):
+    with pytest.raises(RouteMisdeclared, match="query"):
         http_route(bp, "a", "a", ["GET"], func.AuthLevel.ANONYMOUS, RouteDoc("a"))(wants_query)
-    with pytest.raises(TypeError, match="actor"):
+    with pytest.raises(RouteMisdeclared, match="actor"):
         http_route(bp, "b", "b", ["GET"], func.AuthLevel.ANONYMOUS, RouteDoc("b", role=None))(
             wants_actor
         )

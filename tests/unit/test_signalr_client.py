@@ -21,7 +21,7 @@ from shared.adapters.signalr import (
     encode_message,
     fit_message,
 )
-from shared.core.errors import InvalidConnectionString, ServiceUnavailable
+from shared.core.errors import InvalidConnectionString, InvalidValue, ServiceUnavailable
 from shared.core.settings import Settings, SignalRConnection
 
 pytestmark = pytest.mark.unit
@@ -283,11 +283,11 @@ def test_oversized_message_is_not_sent(caplog):
 
 def test_bad_arguments_are_a_caller_error():
     client = make_client(ScriptedAdapter())
-    with pytest.raises(TypeError):
+    with pytest.raises(InvalidValue, match="must be a list"):
         client.broadcast("kpis", "not a list")  # type: ignore[arg-type]
-    with pytest.raises(TypeError):
+    with pytest.raises(InvalidValue, match="is not JSON"):
         client.broadcast("kpis", [object()])
-    with pytest.raises(ValueError, match="target"):
+    with pytest.raises(InvalidValue, match="target"):
         client.broadcast("", [])
 
 

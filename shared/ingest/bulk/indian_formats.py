@@ -20,6 +20,8 @@ from typing import Literal
 
 import pandas as pd
 
+from shared.core.errors import InvalidValue
+
 MISSING = frozenset({"", "-", "--", "\u2014", "\u2013", "na", "n/a", "nil", "null", "none"})
 _CURRENCY = re.compile(r"^(?:₹|rs\.?|inr)\s*", re.IGNORECASE)
 # Digits grouped by commas either way (1,23,456 or 123,456) or not at all, then decimals.
@@ -47,7 +49,7 @@ def is_missing(value: object) -> bool:
 
 # -- amounts -------------------------------------------------------------------------------------
 def parse_amount(text: object) -> float | None:
-    """One amount in rupees; None when missing. ``ValueError`` when it is not an amount."""
+    """One amount in rupees; None when missing. ``InvalidValue`` when it is not an amount."""
     if is_missing(text):
         return None
     value = str(text).strip().replace("\u00a0", " ")
@@ -58,7 +60,7 @@ def parse_amount(text: object) -> float | None:
     if negative:
         value = "-" + value
     if not _AMOUNT.match(value):
-        raise ValueError(f"not an amount: {text!r}")
+        raise InvalidValue(f"not an amount: {text!r}")
     return float(value.replace(",", ""))
 
 

@@ -22,6 +22,7 @@ from typing import Literal, get_args
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from shared.core.errors import InvalidValue
 from shared.ingest.bulk import indian_formats
 
 FieldName = Literal[
@@ -148,11 +149,11 @@ class Mapping(BaseModel):
     def _required(self) -> Mapping:
         missing = [f for f in REQUIRED if not self.columns.get(f)]
         if missing:
-            raise ValueError(f"map a column to each of: {', '.join(missing)}")
+            raise InvalidValue(f"map a column to each of: {', '.join(missing)}")
         used = [c for c in self.columns.values() if c]
         twice = sorted({c for c in used if used.count(c) > 1})
         if twice:
-            raise ValueError(f"a column maps to one field only: {', '.join(twice)}")
+            raise InvalidValue(f"a column maps to one field only: {', '.join(twice)}")
         return self
 
     def status_of(self, value: object) -> Status | None:
