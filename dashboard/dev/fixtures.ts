@@ -174,6 +174,25 @@ function explain(item: Item): Json {
   return { item_id: item.item_id, model_version: "fixture-1", base_value: raw - contributions.reduce((s, c) => s + c.contribution, 0), raw_score: raw, contributions };
 }
 
+// Amazon items are ranked by the model here and the rest by a baseline, so both explanations show.
+const rankedBy = (item: Item) => (item.marketplace === "amazon" ? "model" : "recency_weighted");
+
+/** A recency-weighted score made of its four spans of sales (at `share` of today's sales). */
+function baselineParts(item: Item, share = 1): { part: string; words: string; value: number; contribution: number }[] {
+  const spans = [["units sold in the last 24 h", 17, 0.5], ["units sold on days 2-7", 40, 0.12], ["units sold on days 8-14", 25, 0.03], ["units sold on days 15-30", 30, 0.005]] as const;
+  return spans.map(([words, units, weight], k) => {
+    const value = Math.round(units * (1 + item.base) * share);
+    return { part: `span_${k}`, words, value, contribution: value * weight };
+  });
+}
+
+function explainAnswer(item: Item): Json {
+  const by = rankedBy(item);
+  if (by === "model") return { ...explain(item), ranked_by: by };
+  const parts = baselineParts(item);
+  return { ...explain(item), ranked_by: by, baseline: { name: by, score: parts.reduce((s, p) => s + p.contribution, 0), parts } };
+}
+
 function metrics(): Json {
   const sums: Record<Mp, number[]> = { amazon: [0, 0, 0, 0], myntra: [0, 0, 0, 0], meesho: [0, 0, 0, 0] };
   const from = minuteOf(Date.now()) - 24 * 60;
@@ -345,13 +364,21 @@ async function handle(req: IncomingMessage, res: ServerResponse, host: string): 
     const item = items.find((i) => i.item_id === decodeURIComponent(match![1]));
     if (!item) return fail(res, 404, "not_found", `no item ${match[1]}`), true;
     const since = url.searchParams.get("since");
-    if (since) {
+    if (since && rankedBy(item) !== "model") {
+      const then = baselineParts(item, 0.5), now = baselineParts(item);
+      const changes = now.map((p, k) => ({
+        feature: p.part, value_then: then[k].value, value_now: p.value, contribution_then: then[k].contribution, contribution_now: p.contribution,
+        delta: p.contribution - then[k].contribution, sentence: `${p.words} rose from ${then[k].value} to ${p.value}: +${(p.contribution - then[k].contribution).toFixed(2)}`,
+      })).sort((a, b) => Math.abs(b.delta) - Math.abs(a.delta));
+      const sum = (list: { contribution: number }[]) => list.reduce((s, p) => s + p.contribution, 0);
+      send(res, 200, { item_id: item.item_id, ranked_by: rankedBy(item), since, base_value: 0, reasons: changes.slice(0, 2).map((c) => c.sentence), changes, rank_then: item.rank + 2, rank_then_at: since, rank_now: item.rank, score_then: sum(then), score_now: sum(now) });
+    } else if (since) {
       const changes = (explain(item).contributions as { feature: string; value: unknown; contribution: number }[]).map((c) => ({
         feature: c.feature, value_then: typeof c.value === "number" ? c.value : null, value_now: typeof c.value === "number" ? c.value : null,
         contribution_then: c.contribution / 2, contribution_now: c.contribution, delta: c.contribution / 2, sentence: `${c.feature} moved: ${(c.contribution / 2 >= 0 ? "+" : "") + (c.contribution / 2).toFixed(2)}`,
       }));
-      send(res, 200, { item_id: item.item_id, since, reasons: changes.slice(0, 3).map((c: { sentence: string }) => c.sentence), changes, rank_then: item.rank + 2, rank_then_at: since, rank_now: item.rank, score_then: item.score - 0.1, score_now: item.score });
-    } else send(res, 200, explain(item));
+      send(res, 200, { item_id: item.item_id, ranked_by: "model", since, reasons: changes.slice(0, 3).map((c: { sentence: string }) => c.sentence), changes, rank_then: item.rank + 2, rank_then_at: since, rank_now: item.rank, score_then: item.score - 0.1, score_now: item.score });
+    } else send(res, 200, explainAnswer(item));
   } else if (path === "/api/whatif/price" && method === "POST") {
     const body = await readJson(req);
     const item = items.find((i) => i.item_id === body.item_id);

@@ -79,14 +79,35 @@ export interface Contribution {
   feature: string;
   value: number | string | null;
   contribution: number;
+  label?: string;
 }
 
+/** One part of a baseline's score ("units sold in the last 24 h"); the parts add up to the score. */
+export interface BaselinePart {
+  part: string;
+  words: string;
+  value: number | null;
+  contribution: number;
+}
+
+/** The baseline that ranks an item, its score and the parts that make it. */
+export interface BaselineScore {
+  name: string;
+  score: number;
+  parts: BaselinePart[];
+}
+
+/** GET /api/explain/{id}: the model's SHAP values, and what really ranks the item. */
 export interface Explanation {
   item_id: string;
   model_version: string;
   base_value: number;
   raw_score: number;
   contributions: Contribution[];
+  /** "model", or the baseline that ranks this kind of item; absent from older answers (the model). */
+  ranked_by?: string;
+  /** Present when a baseline ranks the item. */
+  baseline?: BaselineScore;
 }
 
 export interface RankItem {
@@ -147,8 +168,11 @@ export interface RankChange {
   rank_then: number | null;
   rank_then_at: string | null;
   rank_now: number | null;
+  /** The baseline's values when a baseline ranks the item. */
   score_then: number;
   score_now: number;
+  /** "model", or the baseline whose parts `reasons` and `changes` then describe; absent: the model. */
+  ranked_by?: string;
 }
 
 export interface Counters {

@@ -6,7 +6,8 @@ import { MarketplaceTag, StockLevel, WarnIcon } from "../../ui/Badges";
 import { LOW_STOCK } from "../rankings/Rankings";
 import { LineChart } from "../../ui/LineChart";
 import { RankChangePanel } from "./RankChangePanel";
-import { ShapChart } from "./ShapChart";
+import { WhyThisScore } from "./WhyThisScore";
+import { baselineName, partWords, rankedByBaseline } from "./baseline";
 import { Empty, ErrorBox, Loading } from "../../ui/Status";
 import { ago, compactNumber, inr, int, istDateTime, pct, score, standing } from "../../lib/format";
 import { windowConversion } from "../overview/kpi";
@@ -82,6 +83,8 @@ export function ItemPage() {
   const d = item.data;
   const ratio = d.competitor_price && d.price ? d.price / d.competitor_price : null;
   const needsDetails = !!d.needs_catalogue_details;
+  // "model", or the baseline that sets this item's rank (the explanation says which).
+  const rankedBy = explain.data?.ranked_by;
   const completeHref = `/catalogue/unmatched?item=${encodeURIComponent(d.item_id)}`;
 
   return (
@@ -118,7 +121,7 @@ export function ItemPage() {
       <section className="stats">
         <Stat id="rank" label="Rank"><span data-testid="item-rank">{d.rank ? `#${d.rank}` : "—"}</span></Stat>
         <Stat id="score" label="Standing">
-          <span data-testid="item-score" title={`model score ${score(d.score)}`}>{standing(d.score_percentile)}</span>
+          <span data-testid="item-score" title={rankedByBaseline(rankedBy) ? `score ${score(d.score)}: ${baselineName(rankedBy)}, on the model's scale` : `model score ${score(d.score)}`}>{standing(d.score_percentile)}</span>
         </Stat>
         <Stat id="price" label="Listing price">{inr(d.price)} {d.mrp && d.price && d.mrp > d.price ? <span className="muted small"><s>{inr(d.mrp)}</s></span> : null}</Stat>
         {d.last_order_price ? (
@@ -168,14 +171,14 @@ export function ItemPage() {
         <div className="panel">
           <div className="panel-head">
             <h2>Why this score</h2>
-            <span className="muted small">SHAP contributions</span>
+            <span className="muted small">{rankedByBaseline(rankedBy) ? `ranked by ${baselineName(rankedBy)}` : "SHAP contributions"}</span>
           </div>
           {needsDetails ? <Empty testId="shap-not-ranked">Not ranked yet: it gets a score once its catalogue details are complete.</Empty> : null}
           {explain.error ? <ErrorBox error={explain.error} onRetry={explain.reload} /> : null}
-          {explain.data ? <ShapChart explanation={explain.data} /> : explain.loading ? <Loading label="Explaining…" /> : null}
+          {explain.data ? <WhyThisScore explanation={explain.data} /> : explain.loading ? <Loading label="Explaining…" /> : null}
         </div>
       </div>
-      {needsDetails ? null : <RankChangePanel itemId={d.item_id} />}
+      {needsDetails ? null : <RankChangePanel itemId={d.item_id} partWords={partWords(explain.data?.baseline?.parts)} />}
     </div>
   );
 }

@@ -7,7 +7,8 @@ import { Empty, ErrorBox, Loading } from "../../ui/Status";
 import { featureLabel, inr, inrCompact, int, pct, score, signed } from "../../lib/format";
 import { useApi, useDebounced } from "../../lib/useApi";
 import { Table } from "../../ui/Table";
-import { BASELINE_NAMES, priceGrid, sliderBounds } from "./whatif";
+import { baselineName } from "./baseline";
+import { priceGrid, sliderBounds } from "./whatif";
 
 function ItemPicker({ onPick }: { onPick: (id: string) => void }) {
   const [text, setText] = useState("");
@@ -107,7 +108,7 @@ function Simulator({ itemId }: { itemId: string }) {
           {prediction.error ? <ErrorBox error={prediction.error} onRetry={prediction.reload} /> : null}
           {p && p.ranked_by !== "model" ? (
             <p className="notice" role="note" data-testid="whatif-ranked-by" data-ranked-by={p.ranked_by}>
-              Items like this one are ranked by {BASELINE_NAMES[p.ranked_by] ?? p.ranked_by}, not by the model: on this kind of data the model did not beat
+              Items like this one are ranked by {baselineName(p.ranked_by)}, not by the model: on this kind of data the model did not beat
               that rule by the margin we ask, so a price change moves the rank only as the sales that follow it do. The scores below are the rule&apos;s.
             </p>
           ) : null}

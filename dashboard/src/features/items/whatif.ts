@@ -11,11 +11,3 @@ export function priceGrid(current: number, count = 50, low = 0.5, high = 1.5): n
 export function sliderBounds(current: number): { min: number; max: number; step: number } {
   return { min: Math.max(1, Math.floor(current * 0.5)), max: Math.ceil(current * 1.5), step: Math.max(1, Math.round(current / 200)) };
 }
-
-/** What the backend's fallback baselines rank by (shared/ml/baselines.py FALLBACK_BASELINES). */
-export const BASELINE_NAMES: Record<string, string> = {
-  popularity: "units sold",
-  popularity_in_stock: "units sold among items in stock",
-  recent_velocity: "recent sales pace",
-  recency_weighted: "recent sales, the newest counting most",
-};

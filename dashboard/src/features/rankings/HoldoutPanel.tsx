@@ -1,14 +1,29 @@
 import "./holdout.css";
+import { useEffect, useRef, useState } from "react";
 import { ErrorBox, Loading } from "../../ui/Status";
 import { useApi } from "../../lib/useApi";
-import { holdoutReport, holdoutRows, liftText, rankedByText, sampleText, windowText, type HoldoutKind } from "./holdout";
+import { HOLDOUT_ANCHOR, holdoutReport, holdoutRows, liftText, rankedByText, sampleText, windowText, type HoldoutKind } from "./holdout";
 
-/** The seller's own check of the ranking: which ranking would have put the last 14 days' sales on top. */
-export function HoldoutPanel() {
+/**
+ * The seller's own check of the ranking: which ranking would have put the last 14 days' sales on top.
+ * `pageReady`: what the page draws above the panel is in, so a link to it can land on it.
+ */
+export function HoldoutPanel({ pageReady = true }: { pageReady?: boolean }) {
   const report = useApi((signal) => holdoutReport(signal), []);
   const data = report.data;
+  const panel = useRef<HTMLElement>(null);
+  const [arrived] = useState(() => window.location.hash === `#${HOLDOUT_ANCHOR}`);
+  const landed = useRef(false);
+  const settled = !!(data || report.error);
+  useEffect(() => {
+    // Linked to from an item's explanation: the panel sits below the ranking, so bring it into
+    // view once, when its report (or its error) and the ranking above it are drawn.
+    if (!arrived || landed.current || !settled || !pageReady) return;
+    landed.current = true;
+    panel.current?.scrollIntoView({ block: "start" });
+  }, [arrived, settled, pageReady]);
   return (
-    <section className="panel holdout" data-testid="holdout-panel" aria-labelledby="holdout-title">
+    <section className="panel holdout" id={HOLDOUT_ANCHOR} ref={panel} data-testid="holdout-panel" aria-labelledby="holdout-title">
       <div className="panel-head">
         <h2 id="holdout-title">Check the ranking on your last 14 days</h2>
         {data ? (

@@ -182,7 +182,7 @@ export function RankingsPage() {
           </button>
         </div>
       ) : null}
-      <HoldoutPanel />
+      <HoldoutPanel pageReady={items.length > 0 || !!fetched.error || fetched.data?.items.length === 0} />
     </div>
   );
 }

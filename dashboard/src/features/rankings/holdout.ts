@@ -34,6 +34,9 @@ export interface HoldoutReport {
   kinds: HoldoutKind[];
 }
 
+/** The panel's id on the Rankings page: the item page links to it. */
+export const HOLDOUT_ANCHOR = "holdout";
+
 export const holdoutReport = (signal?: AbortSignal) => request<HoldoutReport>("GET", "/api/ranking/holdout", undefined, signal);
 
 export const RANKER_LABELS: Record<RankerName, string> = {
