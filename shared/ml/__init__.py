@@ -1,3 +1,4 @@
-"""The ranking model: one feature builder for training and scoring, the trainer, the model and
-its registry in Blob, SHAP explanations; ``sim/`` simulates shoppers and catalogues.
+"""The ranking model: one feature builder for training and scoring, the trainer and its
+retraining command on the seller's event log (``retrain``), the model and its registry in Blob,
+SHAP explanations; ``risk/`` is the dead-stock risk model.
 """

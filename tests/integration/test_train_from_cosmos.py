@@ -1,4 +1,4 @@
-"""Training from the real event log: ``python -m demo.train_ranker --source cosmos``."""
+"""Retraining on the event log in Cosmos: ``python -m shared.ml.retrain``."""
 
 from __future__ import annotations
 
@@ -7,12 +7,12 @@ from datetime import timedelta
 
 import pytest
 
-from demo import train_ranker as train
 from demo.sim.simulator import Simulator, simulate_catalogue
 from shared.adapters.blob import model_store
 from shared.core.records import utcnow
 from shared.core.settings import get_settings
 from shared.ingest import webhook
+from shared.ml import retrain
 from shared.projection import fold
 
 pytestmark = pytest.mark.integration
@@ -29,9 +29,10 @@ def test_trains_and_publishes_from_the_cosmos_event_log(store, capsys, monkeypat
     history = Simulator(products, seed=31).history(utcnow() - timedelta(days=15), 15 * 24)
     webhook.append(store, history, source="backfill")
 
-    assert train.main(["--source", "cosmos", "--rounds", "40", "--promote"]) == 0
+    assert retrain.main(["--rounds", "40", "--promote"]) == 0
     out = capsys.readouterr().out
     assert "published ranker/" in out and "NDCG@20" in out.replace("ndcg@20", "NDCG@20")
+    assert "simulated" not in out  # the seller's log, not the demand simulator
     blobs = model_store()
     pointer = json.loads(blobs.get_text("ranker/current.json").text)
     metadata = json.loads(blobs.get_text(f"ranker/{pointer['version']}/metadata.json").text)

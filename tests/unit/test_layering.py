@@ -60,7 +60,9 @@ _SHARED = {
     "shared.projection": {CORE, ADAPTERS, "shared.catalogue"},  # fold, apply, rebuild, KPIs
     # data-quality checks: read events, products and what imports wrote
     "shared.quality": {CORE, ADAPTERS, "shared.ingest.bulk", "shared.projection"},
-    "shared.ml": {CORE, ADAPTERS, "shared.projection"},  # features, training, registry, SHAP
+    # features, training, registry, SHAP; the retraining command reads the log as the
+    # store's mode (the demo feed's or the marketplaces') says it was written
+    "shared.ml": {CORE, ADAPTERS, "shared.catalogue", "shared.projection"},
     "shared.ml.risk": {CORE, "shared.ml"},  # the dead-stock risk model
     "shared.ranking": {CORE, ADAPTERS, "shared.audit", "shared.ml", "shared.projection"},
     "shared.inventory": {
@@ -102,8 +104,9 @@ _SHARED = {
 # - the demo feed's timer (``demo.mock_timer``) is a blueprint of demo/, composed by
 #   ``function_app``; the live state carries its feed as a protocol;
 # - the first ranking model is trained on simulated worlds by ``demo.simulated_training``
-#   (the demo's seed and the local host call it), and the training commands that default to
-#   simulated data, ``python -m demo.train_ranker`` and ``demo.train_risk``, live in demo/;
+#   (the demo's seed and the local host call it), and the commands that train on simulated
+#   data, ``python -m demo.train_ranker`` and ``demo.train_risk``, live in demo/ (retraining on
+#   the seller's event log is ``shared.ml.retrain``'s);
 # - the sample files and the signed example webhook (``make curl``) are demo/'s.
 ALLOWED: dict[str, set[str]] = {
     "shared": set(),  # the package's own docstring
