@@ -70,7 +70,7 @@ from shared.ml.baselines import (
 from shared.ml.features import COLUMN, FEATURE_VERSION, FILE_SIGNALS, apply_context, context_of
 from shared.ml.model import RankerModel
 from shared.ml.ndcg import evaluate
-from shared.ml.ranker_training import EVIDENCE_APPLIES_TO, EVIDENCE_PATH, live_kinds
+from shared.ml.ranker_training import EVIDENCE_PATH, live_kinds
 from shared.ml.training_set import Dataset, build_dataset, make_cutoffs
 
 MIXED_KIND = "mixed"
@@ -181,14 +181,10 @@ def served_fallback(
     for kind, decision in decisions.items():
         if decision.get("ranked_by", "model") == "model" or kind not in data:
             continue
-        if kind not in EVIDENCE_APPLIES_TO:
-            continue  # the demo shows the model; a mixture goes row by row, by its rows' kinds
         rows = data[kind].X
         rule = fit_fallback(str(decision["ranked_by"]), rows, model.predict(rows))
-        if kind == FILES_KIND:
-            rules[kind] = rule
-        else:
-            rules.update(dict.fromkeys(live_kinds()[kind], rule))
+        # Keyed as training keys it: a live kind by its marketplaces, files and demo by name.
+        rules.update(dict.fromkeys(live_kinds().get(kind, (kind,)), rule))
     return rules
 
 

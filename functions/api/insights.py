@@ -8,6 +8,7 @@ from typing import Any
 from shared.core.errors import NotFound, ValidationFailed
 from shared.live.ranking_view import rank_history
 from shared.live.state import LiveState
+from shared.ml.baselines import explain_baseline
 from shared.ml.explain import explain
 from shared.ranking.rank_change import explain_change
 from shared.ranking.whatif import price_whatif
@@ -17,7 +18,10 @@ def explain_item(state: LiveState, item_id: str, now: datetime) -> dict[str, Any
     with state.lock:
         if state.ranker is None or not state.ranker.scores_for([item_id]):
             raise NotFound(f"no ranked item {item_id!r}")
-        result = explain(state.ranker.model, state.ranker.features_of(item_id))
+        row = state.ranker.features_of(item_id)
+        result = explain(state.ranker.model, row)
+        product = state.cache.get(item_id) or {}
+        ranked_by = state.ranker.ranked_by(product.get("marketplace"), item_id)
     contributions = sorted(
         (
             {
@@ -30,9 +34,13 @@ def explain_item(state: LiveState, item_id: str, now: datetime) -> dict[str, Any
         ),
         key=lambda c: -abs(c["contribution"]),
     )
+    # The SHAP values are always the model's; where a baseline ranks this kind of item (the
+    # model's evidence did not clear the bar), what ranked it is the baseline's own sum.
     return {
         "item_id": item_id,
         "model_version": result["model_version"],
+        "ranked_by": ranked_by,
+        **({"baseline": explain_baseline(ranked_by, row)} if ranked_by != "model" else {}),
         "base_value": result["base_value"],
         "raw_score": result["raw_score"],
         "contributions": contributions,

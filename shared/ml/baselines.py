@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from shared.core.errors import ModelError
 from shared.ml.features import COLUMN, FILE_SIGNALS
 from shared.ml.vocabulary import marketplace_code
 
@@ -62,28 +63,88 @@ def baseline_scores(X: np.ndarray) -> dict[str, np.ndarray]:
 
 
 def _recent_velocity(X: np.ndarray) -> np.ndarray:
+    score = _velocity_parts(X).sum(axis=1)
+    return np.where(np.isnan(score), -1.0, score)
+
+
+def _velocity_parts(X: np.ndarray) -> np.ndarray:
+    """(rows, 2): the last day's units, and the week's pace / 1000 (a tie-break)."""
     day = np.maximum(X[:, COLUMN["units_24h"]].astype(np.float64), 0.0)
     week = np.maximum(X[:, COLUMN["velocity_7d"]].astype(np.float64), 0.0)
-    score = day + week / 1000.0
-    return np.where(np.isnan(score), -1.0, score)
+    return np.column_stack([day, week / 1000.0])
 
 
 def _recency_weighted(X: np.ndarray) -> np.ndarray:
     """Sum over disjoint spans (the last day, days 2-7, 8-14, 15-30) of the span's units a day
     times ``2 ** (-age / HALF_LIFE_DAYS)`` at the span's middle, over the weights' sum."""
+    score = _recency_parts(X)[1].sum(axis=1)
+    return np.where(np.isnan(score), -1.0, score)
+
+
+_SPAN_EDGES = (0.0, 1.0, 7.0, 14.0, 30.0)
+_SPAN_WORDS = (
+    "units sold in the last 24 h",
+    "units sold on days 2-7",
+    "units sold on days 8-14",
+    "units sold on days 15-30",
+)
+
+
+def _recency_parts(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(units sold in each span, each span's share of the recency-weighted score), both
+    (rows, 4); the shares sum to the score."""
     day = X[:, COLUMN["units_24h"]].astype(np.float64)
     totals = [day] + [X[:, COLUMN[f"velocity_{d}d"]].astype(np.float64) * d for d in (7, 14, 30)]
-    edges = (0.0, 1.0, 7.0, 14.0, 30.0)
-    score = np.zeros(len(X))
-    weights = 0.0
-    for k in range(4):
-        span = edges[k + 1] - edges[k]
-        sold = totals[k] - (totals[k - 1] if k else 0.0)
-        weight = 2.0 ** (-(edges[k] + span / 2.0) / HALF_LIFE_DAYS)
-        score += weight * np.maximum(sold, 0.0) / span
-        weights += weight
-    score /= weights
-    return np.where(np.isnan(score), -1.0, score)
+    weights = [
+        2.0 ** (-(_SPAN_EDGES[k] + (_SPAN_EDGES[k + 1] - _SPAN_EDGES[k]) / 2.0) / HALF_LIFE_DAYS)
+        for k in range(4)
+    ]
+    sold = np.column_stack(
+        [np.maximum(totals[k] - (totals[k - 1] if k else 0.0), 0.0) for k in range(4)]
+    )
+    spans = np.diff(_SPAN_EDGES)
+    return sold, sold * (np.array(weights) / spans) / sum(weights)
+
+
+def explain_baseline(baseline: str, x_row: np.ndarray) -> dict[str, Any]:
+    """What makes up one row's baseline score: ``{name, score, parts}``, each part with the
+    words a seller reads, its value and its share of the score (the shares sum to ``score``).
+    An item out of stock (for the in-stock baselines) or whose sales are not sent scores -1,
+    behind every item with a score, and the one part says so."""
+    if baseline not in BASELINES:
+        raise ModelError(f"no baseline {baseline!r}; one of {BASELINES}")
+    X = np.asarray(x_row, dtype=np.float64).reshape(1, -1)
+    score = float(baseline_scores(X)[baseline][0])
+    in_stock = bool(X[0, COLUMN["in_stock"]] > 0)
+    parts: list[dict[str, Any]]
+    if baseline != "popularity" and baseline != "conversion_7d" and not in_stock:
+        parts = [_part("in_stock", "out of stock: ranked after every item in stock", 0.0, score)]
+    elif score < 0:
+        parts = [_part("not_sent", "sales not sent for this item", None, score)]
+    elif baseline in ("popularity", "popularity_in_stock"):
+        parts = [_part("units_7d", "units sold in the last 7 days", score, score)]
+    elif baseline == "recent_velocity":
+        shares = _velocity_parts(X)[0]
+        parts = [
+            _part("units_24h", "units sold in the last 24 h", shares[0], shares[0]),
+            _part(
+                "velocity_7d", "units a day over 7 days (breaks ties)", shares[1] * 1000, shares[1]
+            ),
+        ]
+    elif baseline == "recency_weighted":
+        sold, shares = (a[0] for a in _recency_parts(X))
+        parts = [
+            _part(f"span_{k}", _SPAN_WORDS[k], sold[k], shares[k]) for k in range(len(_SPAN_WORDS))
+        ]
+    else:
+        rate = float(X[0, COLUMN["conversion_7d"]])
+        parts = [_part("conversion_7d", "conversion over 7 days", rate, score)]
+    return {"name": baseline, "score": score, "parts": parts}
+
+
+def _part(part: str, words: str, value: float | None, contribution: float) -> dict[str, Any]:
+    plain = None if value is None or np.isnan(value) else float(value)
+    return {"part": part, "words": words, "value": plain, "contribution": float(contribution)}
 
 
 def shape(values: np.ndarray) -> np.ndarray:

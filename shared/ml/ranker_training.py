@@ -22,9 +22,11 @@ model's lift clears ``REQUIRED_LIFT`` and, if not, the baseline to rank that kin
 (``shared/ml/evidence.json``). The models this command and a fresh stack train apply it
 (``ensure_model``; tests and benchmarks pass their own): a rule for each such kind,
 fitted on the kind's training rows, in ``fallback`` (keyed by marketplace for a live kind,
-``files`` for file-sending sellers), and the evidence itself in ``fallback_evidence``. The demo
-feed's decision is recorded there but not applied (``EVIDENCE_APPLIES_TO``): the demo shows the
-model, whose what-if curve and explanations a baseline would not follow.
+``files`` for file-sending sellers, ``demo`` for the demo feed), and the evidence itself in
+``fallback_evidence``. Every kind's decision is applied, the demo's too: the demo shows a new
+seller what production would do with their data. The model still scores every item (its SHAP
+values are shown as "what the model would score"), and an item a baseline ranks is explained
+by the baseline's own parts (``shared.ml.baselines.explain_baseline``).
 """
 
 from __future__ import annotations
@@ -205,18 +207,12 @@ def train_on_events(
             "command": evidence.get("command"),
             "measured": evidence.get("measured"),
             "feature_version": evidence.get("feature_version"),
-            "applied": kind in EVIDENCE_APPLIES_TO,
         }
-        if kind not in EVIDENCE_APPLIES_TO:
-            why = _DEMO_KEEPS_MODEL if kind == DEMO_KIND else _KEEPS_MODEL
-            log(f"{kind}: the evidence says {baseline}; the model ranks it ({why})")
-            fallback_evidence[kind]["why_not_applied"] = why
-            continue
         rows = sources.rows(kind)
         rule = fit_fallback(baseline, rows.X, predict(rows.X))
         keys = live_kinds().get(kind, (kind,))
         fallback.update(dict.fromkeys(keys, rule))
-        shown = kind
+        shown = "mock" if kind == DEMO_KIND else kind  # the holdout's name for the demo feed
         if shown in by_data:
             by_data[shown]["served"] = baseline
         log(f"{kind}: ranked by {baseline} (evidence: lift 95% {decision.get('lift_95')})")
@@ -318,20 +314,6 @@ def live_kinds() -> dict[str, tuple[str, ...]]:
     for mp in MARKETPLACES:
         groups.setdefault(tuple(sorted(signals.sent(mp, "live"))), []).append(mp)
     return {"live:" + "+".join(mps): tuple(mps) for mps in groups.values()}
-
-
-# The kinds of data a stored decision is applied to: sellers who send files (the model loses in
-# some held-out worlds there). The webhook kinds' decisions are recorded, not applied: the model
-# beats their strongest baseline in every held-out world (lower bounds +5.5% and +8.3%, under
-# the +10% bar), and the SHAP explanations, the rank-change reasons and the what-if curve a
-# seller steers by are the model's; a baseline ranking would leave them explaining a ranking
-# they did not make. The demo feed is not a seller's data and shows the model.
-EVIDENCE_APPLIES_TO: frozenset[str] = frozenset({FILES_KIND})
-_KEEPS_MODEL = (
-    "the model wins in every held-out world on this kind, and the explanations, rank-change "
-    "reasons and what-if follow the model; recorded until they can explain a baseline"
-)
-_DEMO_KEEPS_MODEL = "the demo feed shows the model: what-if and explanations are its own"
 
 
 def marketplaces_of(catalogue: Sequence[Mapping[str, Any]]) -> np.ndarray:

@@ -1,4 +1,5 @@
-"""Why an item's rank moved: its SHAP contributions at an earlier moment and now.
+"""Why an item's rank moved: its SHAP contributions at an earlier moment and now (or, for an
+item a baseline ranks, the baseline's parts then and now).
 
 The item's state at ``since`` is rebuilt from its own events (the log is the truth: stock,
 price and windowed counters exactly as they were), scored with the current model and
@@ -18,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from shared.core.errors import NotFound
+from shared.ml.baselines import explain_baseline
 from shared.ml.explain import contributions
 from shared.projection import fold
 from shared.ranking.ranker import Ranker
@@ -92,6 +94,8 @@ class FeatureMove:
     value_now: float | None
     contribution_then: float
     contribution_now: float
+    # What a seller calls it, where it is not a feature (a baseline's part).
+    words: str | None = None
 
     @property
     def delta(self) -> float:
@@ -99,7 +103,7 @@ class FeatureMove:
 
     def sentence(self) -> str:
         """ "orders in the last 24 h rose from 3 to 11: +0.8" """
-        words = WORDS.get(self.name, self.name)
+        words = self.words or WORDS.get(self.name, self.name)
         then, now = self.value_then, self.value_now
         if then is None and now is None:
             moved = "not sent"
@@ -122,6 +126,7 @@ class FeatureMove:
             "contribution_now": self.contribution_now,
             "delta": self.delta,
             "sentence": self.sentence(),
+            **({"words": self.words} if self.words else {}),
         }
 
 
@@ -139,6 +144,15 @@ def explain_change(
     state_then = fold.rebuild(product, past)
     then = ranker.features([state_then], since)[0]
     now = ranker.features_of(item_id)
+    ranked_by = ranker.ranked_by(product.get("marketplace"), item_id)
+    if ranked_by != "model":
+        return {
+            "item_id": item_id,
+            "model_version": ranker.model.version,
+            "ranked_by": ranked_by,
+            "since": since.isoformat(),
+            **_baseline_change(ranked_by, then, now),
+        }
     base, values = contributions(ranker.model, np.vstack([then, now]))
     moves = [
         FeatureMove(
@@ -154,6 +168,7 @@ def explain_change(
     return {
         "item_id": item_id,
         "model_version": ranker.model.version,
+        "ranked_by": ranked_by,
         "since": since.isoformat(),
         "base_value": base,
         "score_then": float(base + values[0].sum()),
@@ -161,6 +176,48 @@ def explain_change(
         "reasons": [m.sentence() for m in moves[:TOP_REASONS] if abs(m.delta) > 1e-9],
         "changes": [m.to_dict() for m in moves],
     }
+
+
+def _baseline_change(baseline: str, then: np.ndarray, now: np.ndarray) -> dict[str, Any]:
+    """The same answer for an item a baseline ranks: its parts then and now (a baseline's
+    score is the sum of its parts, so the parts that moved are the whole reason)."""
+    before, after = explain_baseline(baseline, then), explain_baseline(baseline, now)
+    parts_then = {p["part"]: p for p in before["parts"]}
+    parts_now = {p["part"]: p for p in after["parts"]}
+    moves = [
+        FeatureMove(
+            name=part,
+            value_then=parts_then.get(part, {}).get("value"),
+            value_now=parts_now.get(part, {}).get("value"),
+            contribution_then=float(parts_then.get(part, {}).get("contribution", 0.0)),
+            contribution_now=float(parts_now.get(part, {}).get("contribution", 0.0)),
+            words=(parts_now.get(part) or parts_then[part])["words"],
+        )
+        for part in dict.fromkeys([*parts_then, *parts_now])
+    ]
+    moves.sort(key=lambda m: -abs(m.delta))
+    reasons = [m.sentence() for m in moves if abs(m.delta) > 1e-9]
+    if parts_then.keys() != parts_now.keys():
+        # Out of stock (or sales not sent) at one moment: one part at -1 stands for the whole
+        # score, so the gate itself is the reason and the spans are not "no longer sent".
+        delta = after["score"] - before["score"]
+        gate = next(p for p in (*after["parts"], *before["parts"]) if p["part"] in _GATES)
+        went, came = _GATES[gate["part"]]
+        reasons = [f"{went if gate['part'] in parts_now else came}: {delta:+.2f}"]
+    return {
+        "base_value": 0.0,
+        "score_then": before["score"],
+        "score_now": after["score"],
+        "reasons": reasons[:TOP_REASONS],
+        "changes": [m.to_dict() for m in moves],
+    }
+
+
+# A baseline's one-part answers: (words when it starts, words when it ends).
+_GATES = {
+    "in_stock": ("went out of stock: ranked after every item in stock", "back in stock"),
+    "not_sent": ("sales no longer sent", "sales now sent"),
+}
 
 
 def _plain(value: float) -> float | None:

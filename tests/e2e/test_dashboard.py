@@ -188,6 +188,22 @@ def test_item_inspector_shows_a_shap_chart(page: Page, devhost):
     assert any(abs(c) > 0 for c in contributions)
     raw = page.get_by_test_id("shap-raw-score").inner_text()
     assert float(raw) == pytest.approx(explained["raw_score"], abs=1e-3)
+    # What ranked the item: the model, or (where the model's evidence did not clear the bar) a
+    # baseline, whose own parts then come first and add up to its score.
+    assert explained["ranked_by"] == item["ranked_by"]
+    notice = page.get_by_test_id("explain-ranked-by")
+    if explained["ranked_by"] == "model":
+        expect(notice).to_have_count(0)
+        return
+    expect(notice).to_have_attribute("data-ranked-by", explained["ranked_by"])
+    expect(notice).to_contain_text("not by the model")
+    expect(page.get_by_test_id("explain-model-head")).to_contain_text("not used for this item")
+    parts = page.get_by_test_id("baseline-part")
+    expect(parts).to_have_count(len(explained["baseline"]["parts"]))
+    shown = [float(v) for v in parts.evaluate_all("rs => rs.map(r => r.dataset.contribution)")]
+    assert sum(shown) == pytest.approx(explained["baseline"]["score"], abs=1e-6)
+    total = page.get_by_test_id("baseline-total").inner_text()
+    assert float(total) == pytest.approx(explained["baseline"]["score"], abs=1e-3)
 
 
 def test_whatif_slider_changes_the_predicted_rank(page: Page, devhost):

@@ -48,8 +48,16 @@ def test_explanation_adds_up_to_the_raw_score(devhost, ranked):
             assert total == pytest.approx(ex["raw_score"], rel=1e-6, abs=1e-6)
             # The explanation is the model's; a baseline that ranks this kind of item scores it
             # (``ranked_by``), and its score is the baseline's.
+            assert ex["ranked_by"] == item["ranked_by"]
             if item["ranked_by"] == "model":
                 assert ex["raw_score"] == pytest.approx(item["score"], abs=1e-5)
+                assert "baseline" not in ex
+            else:
+                # The baseline's own parts add up to its score, which orders the item.
+                baseline = ex["baseline"]
+                assert baseline["name"] == item["ranked_by"]
+                parts = sum(p["contribution"] for p in baseline["parts"])
+                assert parts == pytest.approx(baseline["score"], abs=1e-9)
         assert c.get("/api/explain/NOPE", headers=ANALYST).status_code == 404
 
 

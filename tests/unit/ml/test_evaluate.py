@@ -106,16 +106,14 @@ def test_the_trainer_applies_the_evaluations_decisions_to_the_model_it_trains():
     assert set(why) == {"files", "live:amazon", "demo"}
     assert why["files"]["lift_95"] == stored["kinds"]["files"]["lift_95"]
     assert why["files"]["command"] == "python -m demo.evaluate"
-    assert why["files"]["applied"]
-    # The webhook kinds' decisions are recorded: the explanations and what-if follow the model.
-    assert why["live:amazon"]["applied"] is False
-    assert "explanations" in why["live:amazon"]["why_not_applied"]
-    # The demo feed shows the model: its decision is recorded, not applied.
-    assert "demo" not in fallback and why["demo"]["applied"] is False
-    assert "what-if" in why["demo"]["why_not_applied"]
+    # Every kind below the bar is ranked by its baseline: a webhook kind by marketplace, the
+    # demo feed too (it shows what production would do).
+    amazon = stored["kinds"]["live:amazon"]["ranked_by"]
+    assert fallback["amazon"]["baseline"] == amazon
+    assert fallback["demo"]["baseline"] == stored["kinds"]["demo"]["ranked_by"]
     kinds = model.metadata["metrics"]["by_data"]
     assert kinds["files"]["served"] == "popularity_in_stock"
-    assert kinds["mock"]["served"] == "model"
+    assert kinds["mock"]["served"] == stored["kinds"]["demo"]["ranked_by"]
     # Without evidence the model alone ranks the files kind.
     alone, _ = train_simulated(TINY, log=lambda _: None, check_second_world=False)
     assert "files" not in alone.metadata["fallback"] and alone.metadata["fallback_evidence"] == {}
@@ -164,7 +162,7 @@ def test_the_stored_evidence_is_the_evaluations_rule_and_every_model_trained_app
     """``shared/ml/evidence.json``: each kind is ranked by the model only where the lower end
     of its interval clears the bar; the command line and a fresh stack apply it."""
     from shared.ml.baselines import DEMO_KIND, FILES_KIND
-    from shared.ml.ranker_training import EVIDENCE_APPLIES_TO, live_kinds
+    from shared.ml.ranker_training import live_kinds
 
     stored = load_evidence()
     assert set(stored["kinds"]) == {DEMO_KIND, *live_kinds(), FILES_KIND}
@@ -177,6 +175,6 @@ def test_the_stored_evidence_is_the_evaluations_rule_and_every_model_trained_app
     fallback = model.metadata["fallback"]
     for kind, decision in stored["kinds"].items():
         keys = live_kinds().get(kind, (kind,))
-        applied = decision["ranked_by"] != "model" and kind in EVIDENCE_APPLIES_TO
+        applied = decision["ranked_by"] != "model"
         for key in keys:
             assert (fallback.get(key, {}).get("baseline") == decision["ranked_by"]) == applied
