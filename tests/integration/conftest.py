@@ -1,4 +1,5 @@
-"""devhost for integration tests: the unmodified function app in a subprocess, as ``make run``.
+"""devhost for integration tests: the unmodified function app in a subprocess, as ``make run``;
+and the fake SP-API (``devhost.fake_sp_api``) the Amazon tests call.
 
 The local services and the per-module database fixtures live in ``tests/conftest.py``.
 """
@@ -10,13 +11,15 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 
+from devhost.fake_sp_api import FakeSpApi
 from devhost.services import free_port, wait_for_port
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -113,6 +116,25 @@ def devhost(env, store, tmp_path_factory) -> Iterator[DevHost]:
     host = start_devhost(env, tmp_path_factory.mktemp("devhost"), "--no-seed", "--no-timers")
     yield host
     stop_devhost(host)
+
+
+@pytest.fixture
+def fake_sp_api() -> Iterator[Callable[..., FakeSpApi]]:
+    """Starts a fake SP-API per call (``fake_sp_api(page_size=50)``) and stops it after the
+    test, which fails if a request broke Amazon's models or an answer broke the fake's own."""
+    started: list[FakeSpApi] = []
+
+    def start(**options: Any) -> FakeSpApi:
+        server = FakeSpApi(**options)
+        server.start()
+        started.append(server)
+        return server
+
+    yield start
+    for server in started:
+        server.stop()
+    for server in started:
+        assert server.violations == [] and server.response_errors == []
 
 
 def eventually(check, timeout: float = 15.0, interval: float = 0.1):

@@ -11,7 +11,6 @@ from datetime import UTC, datetime, timedelta
 import azure.functions as func
 import pytest
 
-from devhost.fake_sp_api import FakeSpApi
 from function_app import app
 from functions.app_index import functions_of
 from shared.adapters.blob import imports_store
@@ -59,26 +58,21 @@ def revenue_by_month(start: str, end: str) -> dict[str, tuple[int, float]]:
     return {r["period"]: (int(r["units"]), round(float(r["revenue"]), 2)) for r in rows}
 
 
-def test_a_years_backfill_lands_and_analytics_shows_last_year(lake_env, store):
+def test_a_years_backfill_lands_and_analytics_shows_last_year(lake_env, store, fake_sp_api):
     imports_store().ensure_container()
-    fake = FakeSpApi(page_size=50)
-    fake.start()
-    try:
-        settings = settings_for(fake, "A21TJRUUN4KGV")
-        now = datetime.now(UTC)
-        placed = {300: (2, 1299.0), 200: (3, 499.0)}  # days ago: (units, unit price)
-        for days_ago, (qty, price) in placed.items():
-            fake.put_order(
-                f"171-{days_ago:07d}-{uuid.uuid4().int % 10**7:07d}",
-                "Shipped",
-                [{"sku": f"SKU-YEAR-{days_ago}", "qty": qty, "price": qty * price}],
-                purchased=now - timedelta(days=days_ago),
-            )
-        doc = backfill(store, settings, client_for(settings), 365)
-        assert doc["status"] == "done"
-    finally:
-        fake.stop()
-    assert fake.violations == [] and fake.response_errors == []
+    fake = fake_sp_api(page_size=50)
+    settings = settings_for(fake, "A21TJRUUN4KGV")
+    now = datetime.now(UTC)
+    placed = {300: (2, 1299.0), 200: (3, 499.0)}  # days ago: (units, unit price)
+    for days_ago, (qty, price) in placed.items():
+        fake.put_order(
+            f"171-{days_ago:07d}-{uuid.uuid4().int % 10**7:07d}",
+            "Shipped",
+            [{"sku": f"SKU-YEAR-{days_ago}", "qty": qty, "price": qty * price}],
+            purchased=now - timedelta(days=days_ago),
+        )
+    doc = backfill(store, settings, client_for(settings), 365)
+    assert doc["status"] == "done"
     # The lake job as its timer runs it (no change feed here: the projection's side of its
     # reconciliation is not what this test is about).
     job.run(store, get_settings(), utcnow())

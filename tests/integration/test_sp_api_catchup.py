@@ -19,28 +19,14 @@ from shared.core.settings import SpApiConnection, get_settings
 from shared.ingest import eventbridge, sp_api_catchup, webhook
 from shared.ingest.listing_ids import AsinIndex
 from shared.ingest.sp_api_catchup import state
+from tests.fakes import FakeTime
 
 pytestmark = pytest.mark.integration
 
 
-class FakeTime:
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def clock(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.now += seconds
-
-
 @pytest.fixture
-def fake():
-    server = FakeSpApi(page_size=3)
-    server.start()
-    yield server
-    server.stop()
-    assert server.violations == [] and server.response_errors == []
+def fake(fake_sp_api) -> FakeSpApi:
+    return fake_sp_api(page_size=3)
 
 
 @pytest.fixture

@@ -32,12 +32,8 @@ def imports_container(store):
 
 
 @pytest.fixture
-def fake():
-    server = FakeSpApi(page_size=50)
-    server.start()
-    yield server
-    server.stop()
-    assert server.violations == [] and server.response_errors == []
+def fake(fake_sp_api) -> FakeSpApi:
+    return fake_sp_api(page_size=50)
 
 
 @pytest.fixture

@@ -12,7 +12,6 @@ from datetime import UTC, datetime, timedelta
 import azure.functions as func
 import pytest
 
-from devhost.fake_sp_api import FakeSpApi
 from function_app import app
 from functions.app_index import functions_of
 from shared.core.settings import get_settings
@@ -48,9 +47,8 @@ def call(name: str, role: str, method: str = "GET", params: dict | None = None):
 
 
 @pytest.fixture
-def fake(monkeypatch):
-    server = FakeSpApi()
-    server.start()
+def fake(monkeypatch, fake_sp_api):
+    server = fake_sp_api()
     server.marketplace_id = f"A{uuid.uuid4().hex[:12].upper()}"
     for name, value in {
         "AmazonSpApi__endpoint": server.url,
@@ -63,7 +61,6 @@ def fake(monkeypatch):
         monkeypatch.setenv(name, value)
     get_settings.cache_clear()
     yield server
-    server.stop()
     get_settings.cache_clear()
 
 

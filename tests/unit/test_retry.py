@@ -5,21 +5,9 @@ from __future__ import annotations
 import pytest
 
 from shared.core import retry
+from tests.fakes import FakeTime
 
 pytestmark = pytest.mark.unit
-
-
-class FakeTime:
-    def __init__(self) -> None:
-        self.now = 0.0
-        self.sleeps: list[float] = []
-
-    def clock(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
 
 
 def _script(*outcomes):

@@ -23,6 +23,7 @@ from shared.adapters.signalr import (
 )
 from shared.core.errors import InvalidConnectionString, InvalidValue, ServiceUnavailable
 from shared.core.settings import Settings, SignalRConnection
+from tests.fakes import FakeTime
 
 pytestmark = pytest.mark.unit
 
@@ -63,21 +64,6 @@ def make_client(adapter: ScriptedAdapter, **kwargs) -> SignalRClient:
     session.mount("https://", adapter)
     session.mount("http://", adapter)
     return SignalRClient(ConnectionString.parse(CONN_TEXT), "resight", session, **kwargs)
-
-
-class FakeClock:
-    """Time that moves only when the client pauses (``sleep``) or a test moves it."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-        self.pauses: list[float] = []
-
-    def __call__(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.pauses.append(seconds)
-        self.now += seconds
 
 
 # -- connection string -----------------------------------------------------------------------
@@ -214,13 +200,13 @@ def test_non_transient_failure_is_not_retried(caplog):
 
 def test_service_down_returns_false_after_its_pauses_and_warns_once(caplog):
     # How long this takes on a real clock is bench/bench_resilience.py's figure.
-    clock = FakeClock()
+    clock = FakeTime()
     adapter = ScriptedAdapter(default=requests.ConnectionError("connection refused"))
-    client = make_client(adapter, timeout=1.0, cooldown=0.0, clock=clock, sleep=clock.sleep)
+    client = make_client(adapter, timeout=1.0, cooldown=0.0, clock=clock.clock, sleep=clock.sleep)
     with caplog.at_level(logging.WARNING, logger="shared.adapters.signalr"):
         started = clock.now
         assert client.broadcast("kpis", [1]) is False
-        assert clock.pauses == [0.05, 0.1]  # 3 attempts, doubling pauses between them
+        assert clock.sleeps == [0.05, 0.1]  # 3 attempts, doubling pauses between them
         assert clock.now - started == pytest.approx(0.15)  # inside the 1 s budget
         assert client.broadcast("kpis", [2]) is False
     assert len(adapter.calls) == 2 * client.attempts
@@ -230,7 +216,7 @@ def test_service_down_returns_false_after_its_pauses_and_warns_once(caplog):
 
 
 def test_each_attempt_gets_only_the_remaining_budget():
-    clock = FakeClock()
+    clock = FakeTime()
 
     class SlowAdapter(ScriptedAdapter):
         def send(self, request, **kwargs):
@@ -239,7 +225,7 @@ def test_each_attempt_gets_only_the_remaining_budget():
 
     adapter = SlowAdapter(default=(503, "busy"))
     client = make_client(
-        adapter, timeout=0.4, attempts=5, backoff=0.01, clock=clock, sleep=clock.sleep
+        adapter, timeout=0.4, attempts=5, backoff=0.01, clock=clock.clock, sleep=clock.sleep
     )
     started = clock.now
     assert client.broadcast("kpis", [1]) is False
@@ -247,15 +233,15 @@ def test_each_attempt_gets_only_the_remaining_budget():
     # pause would end past the deadline, so no fourth attempt.
     timeouts = [t for _, t in adapter.calls]
     assert timeouts == pytest.approx([0.4, 0.24, 0.07])
-    assert clock.pauses == pytest.approx([0.01, 0.02])
+    assert clock.sleeps == pytest.approx([0.01, 0.02])
     # Only the last attempt, started inside the budget, may run past it.
     assert clock.now - started == pytest.approx(0.4 + 0.08)
 
 
 def test_circuit_breaker_skips_sends_until_cooldown_passes(caplog):
-    clock = FakeClock()
+    clock = FakeTime()
     adapter = ScriptedAdapter(requests.ConnectionError("down"), (202, ""))
-    client = make_client(adapter, attempts=1, cooldown=5.0, clock=clock)
+    client = make_client(adapter, attempts=1, cooldown=5.0, clock=clock.clock)
     with caplog.at_level(logging.INFO, logger="shared.adapters.signalr"):
         assert client.broadcast("kpis", [1]) is False
         clock.now += 4.9

@@ -15,23 +15,11 @@ from devhost.fake_sp_api import MODELS, FakeSpApi
 from shared.adapters.sp_api import OPERATIONS, SpApiClient, TokenBucket
 from shared.core.errors import NotConfigured, SpApiError, SpApiThrottled
 from shared.core.settings import SpApiConnection
+from tests.fakes import FakeTime
 
 pytestmark = pytest.mark.unit
 
 NOW = datetime(2026, 12, 7, 10, 0, tzinfo=UTC)
-
-
-class FakeTime:
-    def __init__(self) -> None:
-        self.now = 1000.0
-        self.sleeps: list[float] = []
-
-    def clock(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
 
 
 @pytest.fixture
