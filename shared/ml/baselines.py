@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from shared.core.errors import ModelError
+from shared.core.errors import InvalidValue, ModelError
 from shared.ml.features import COLUMN, FILE_SIGNALS
 from shared.ml.vocabulary import marketplace_code
 
@@ -158,7 +158,7 @@ def fit_fallback(baseline: str, X: np.ndarray, model_scores: np.ndarray) -> dict
     and slope matching the model's scores of the same rows in mean and spread, so fallback
     items stay on the scale of the rest of the catalogue while ordered by the baseline."""
     if baseline not in FALLBACK_BASELINES:
-        raise ValueError(f"a fallback ranks by one of {FALLBACK_BASELINES}, not {baseline!r}")
+        raise InvalidValue(f"a fallback ranks by one of {FALLBACK_BASELINES}, not {baseline!r}")
     x = shape(baseline_scores(X)[baseline])
     spread_x = float(np.std(x)) if len(x) else 0.0
     spread_y = float(np.std(model_scores)) if len(model_scores) else 0.0

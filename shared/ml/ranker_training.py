@@ -1,5 +1,6 @@
 """Training the ranking model: time-split dataset -> LightGBM LambdaRank -> a model with its
-metrics and fallbacks, ready for the registry. The command line is ``demo.train_ranker``.
+metrics and fallbacks, ready for the registry. Its commands: ``shared.ml.retrain`` on the
+seller's event log, ``demo.train_ranker`` on a simulated world.
 
 Split. The holdout is the cutoffs of the last ``holdout_days``; training uses only cutoffs whose
 label window ends before the holdout starts.
@@ -19,7 +20,7 @@ Fallback by evidence. One holdout of one world cannot tell +12% from noise: the 
 many simulated worlds (``python -m demo.evaluate --write-evidence``) stores, per kind of
 data (``demo``, each live kind, ``files``), whether the lower end of the 95% interval of the
 model's lift clears ``REQUIRED_LIFT`` and, if not, the baseline to rank that kind by
-(``shared/ml/evidence.json``). The models this command and a fresh stack train apply it
+(``shared/ml/evidence.json``). The models both commands and a fresh stack train apply it
 (``ensure_model``; tests and benchmarks pass their own): a rule for each such kind,
 fitted on the kind's training rows, in ``fallback`` (keyed by marketplace for a live kind,
 ``files`` for file-sending sellers, ``demo`` for the demo feed), and the evidence itself in
@@ -44,6 +45,7 @@ import lightgbm as lgb
 import numpy as np
 
 from shared.core import signals
+from shared.core.errors import HistoryTooShort
 from shared.core.records import MARKETPLACES, Event
 from shared.ml.baselines import (
     DEMO_KIND,
@@ -131,7 +133,7 @@ def train_on_events(
     cutoffs = make_cutoffs(start, end - timedelta(hours=horizon_hours), step_hours)
     holdout_start = end - timedelta(days=holdout_days)
     if not cutoffs or cutoffs[0] + timedelta(hours=horizon_hours) > holdout_start:
-        raise ValueError(
+        raise HistoryTooShort(
             f"history {start:%Y-%m-%d}..{end:%Y-%m-%d} is too short: need 7 days of features, "
             f"training cutoffs and a {holdout_days}-day holdout"
         )

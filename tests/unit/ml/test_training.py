@@ -180,3 +180,23 @@ def test_sellers_who_send_files_are_a_kind_of_their_own_on_both_worlds(small_tra
     assert "files" in metrics_table(metrics) and "without the file-only columns" in (
         metrics_table(metrics)
     )
+
+
+def test_a_history_too_short_to_hold_out_on_is_refused_before_training():
+    from shared.core.errors import HistoryTooShort
+    from shared.ml.ranker_training import train_on_events
+
+    start = T0
+    with pytest.raises(HistoryTooShort, match="too short"):
+        train_on_events(
+            [],
+            CATALOGUE,
+            start=start,
+            end=start + timedelta(days=10),  # a week of features leaves 3 days, not 5 + 1
+            source={"source": "test"},
+            step_hours=4,
+            horizon_hours=24,
+            holdout_days=5,
+            rounds=1,
+            seed=0,
+        )
