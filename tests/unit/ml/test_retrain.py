@@ -74,8 +74,6 @@ def test_bad_rounds_are_refused_before_the_log_is_read(monkeypatch, capsys):
     with pytest.raises(SystemExit) as exc:
         retrain.main(["--rounds", "0"])
     assert exc.value.code == 2 and "--rounds must be >= 1" in capsys.readouterr().err
-    with pytest.raises(SystemExit):
-        retrain.main(["--source", "cosmos"])  # the log is the only source
 
 
 def test_an_empty_or_too_short_log_is_refused_with_a_reason(command, monkeypatch, capsys):
