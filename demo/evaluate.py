@@ -27,9 +27,12 @@ it. The decision: where the interval's lower bound is below ``REQUIRED_LIFT`` (+
 ranked by its strongest fallback baseline in production. ``--write-evidence`` stores the decisions
 (``shared/ml/evidence.json``), which the trainer applies to every model it trains
 (``shared.ml.ranker_training``: ``fallback`` and ``fallback_evidence`` in the model's metadata).
-``served`` is what production ranks with those decisions (applied to sellers' kinds only: the demo
-feed shows the model): on ``mixed`` each row is scored by its own kind's rule (fallback rows mapped
-onto the model's scale from the world's own features, no labels).
+``served`` is what production ranks with those decisions (every kind's, the demo's too): on
+``mixed`` each row is scored by its own kind's rule (fallback rows mapped onto the model's scale
+from the world's own features, no labels).
+
+``--variant seller-scale`` trains and scores with counts on each seller's scale
+(``demo.seller_scale``): an experiment, reported in docs/ranking.md, never stored as evidence.
 
 All of it is simulated data (``demo.sim``), not real sellers.
 """
@@ -44,11 +47,12 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 from scipy import stats
 
+from demo.seller_scale import SellerScaled, rescale
 from demo.sim.observed import as_sent
 from demo.sim.simulator import Simulator, simulate_catalogue
 from demo.simulated_training import (
@@ -68,7 +72,6 @@ from shared.ml.baselines import (
     fit_fallback,
 )
 from shared.ml.features import COLUMN, FEATURE_VERSION, FILE_SIGNALS, apply_context, context_of
-from shared.ml.model import RankerModel
 from shared.ml.ndcg import evaluate
 from shared.ml.ranker_training import EVIDENCE_PATH, live_kinds
 from shared.ml.training_set import Dataset, build_dataset, make_cutoffs
@@ -168,12 +171,21 @@ def mix(a: Dataset, b: Dataset) -> Dataset:
     )
 
 
+class Scorer(Protocol):
+    """What the evaluation needs of a model: scores for feature rows."""
+
+    def predict(self, X: np.ndarray) -> np.ndarray: ...
+
+
+VARIANTS = ("seller-scale",)
+
+
 def mode_of(kind: str) -> str:
     return "mock" if kind == DEMO_KIND else "live"
 
 
 def served_fallback(
-    decisions: Mapping[str, Mapping[str, Any]], data: Mapping[str, Dataset], model: RankerModel
+    decisions: Mapping[str, Mapping[str, Any]], data: Mapping[str, Dataset], model: Scorer
 ) -> dict[str, dict[str, Any]]:
     """The fallback rules production would apply with ``decisions``, each mapped onto the
     model's scale from the rows of its kind (features and model scores only, no labels)."""
@@ -189,7 +201,7 @@ def served_fallback(
 
 
 def score_world(
-    model: RankerModel, world: World, decisions: Mapping[str, Mapping[str, Any]] | None
+    model: Scorer, world: World, decisions: Mapping[str, Mapping[str, Any]] | None
 ) -> dict[str, dict[str, float]]:
     """Mean NDCG@20 over the world's holdout cutoffs, per kind: the model, each baseline and,
     given the decisions, what production serves."""
@@ -270,12 +282,24 @@ def _round(value: Any) -> Any:
 
 
 def run(
-    size: EvalSize, log: Callable[[str], None] = print, decisions: Mapping[str, Any] | None = None
+    size: EvalSize,
+    log: Callable[[str], None] = print,
+    decisions: Mapping[str, Any] | None = None,
+    variant: str | None = None,
 ) -> dict[str, Any]:
-    """Train, test on ``size.worlds`` worlds, summarise per kind (see the module docstring)."""
+    """Train, test on ``size.worlds`` worlds, summarise per kind (see the module docstring).
+    ``variant`` (``VARIANTS``): an experiment, e.g. counts on each seller's scale."""
     clock = time.perf_counter()
+    scaled = variant == "seller-scale"
     # The model alone: no evidence applied, so the evaluation judges the model, not a fallback.
-    model, _ = train_simulated(size.train, log, check_second_world=False, evidence={})
+    trained, _ = train_simulated(
+        size.train,
+        log,
+        check_second_world=False,
+        evidence={},
+        rescale=rescale if scaled else None,
+    )
+    model: Scorer = SellerScaled(trained) if scaled else trained
     log(f"trained ({time.perf_counter() - clock:.0f}s); testing on {size.worlds} worlds ...")
     per_world: list[dict[str, dict[str, float]]] = []
     worlds: list[World] = []
@@ -307,7 +331,9 @@ def run(
         lift = interval(served / np.maximum(strongest, 1e-9) - 1.0, seed)
         by_kind[kind]["served_lift"] = {key: _round(value) for key, value in lift.items()}
     return {
-        "command": "python -m demo.evaluate" + ("" if size == SIZES["full"] else " --small"),
+        "command": "python -m demo.evaluate"
+        + ("" if size == SIZES["full"] else " --small")
+        + (f" --variant {variant}" if variant else ""),
         "measured": datetime.now(UTC).date().isoformat(),
         "feature_version": FEATURE_VERSION,
         "size": {
@@ -366,11 +392,7 @@ def markdown(result: Mapping[str, Any]) -> str:
 def _ranked_by(kind: str, decision: str) -> str:
     if kind == MIXED_KIND:
         return "each row by its kind"
-    if decision == "model":
-        return "model"
-    if kind == DEMO_KIND:
-        return f"model (evidence: {SHORT[decision]}, recorded only)"
-    return SHORT[decision]
+    return "model" if decision == "model" else SHORT[decision]
 
 
 def evidence(result: Mapping[str, Any]) -> dict[str, Any]:
@@ -411,6 +433,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         help=f"store the per-kind decisions in {EVIDENCE_PATH.name} for the trainer",
     )
     parser.add_argument("--quiet", action="store_true", help="no progress on stderr")
+    parser.add_argument(
+        "--variant", choices=VARIANTS, help="an experiment (docs/ranking.md); not for evidence"
+    )
     args = parser.parse_args(argv)
     size = SIZES["small" if args.small else "full"]
     if args.worlds is not None:
@@ -422,7 +447,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if not args.quiet:
             print(line, file=sys.stderr, flush=True)
 
-    result = run(size, log)
+    if args.variant and args.write_evidence:
+        parser.error("a --variant is an experiment: its decisions are not stored as evidence")
+    result = run(size, log, variant=args.variant)
     text = json.dumps(result, indent=2)
     if args.json:
         args.json.write_text(text + "\n")

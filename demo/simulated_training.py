@@ -98,9 +98,10 @@ def train_simulated(
     *,
     check_second_world: bool = True,
     evidence: Mapping[str, Any] | None = None,
+    rescale: Callable[[np.ndarray, Sequence[int]], np.ndarray] | None = None,
 ) -> tuple[RankerModel, Dataset]:
     """Train on one simulated world; with ``check_second_world``, also evaluate on another.
-    ``evidence``: as ``train_on_events`` (none: the model alone)."""
+    ``evidence`` and ``rescale``: as ``train_on_events`` (none: the model alone)."""
     start = datetime.fromisoformat(cfg.start)
     log(f"simulating {cfg.items} items x {cfg.days} days (seed {cfg.seed}) ...")
     catalogue = simulate_catalogue(cfg.items, cfg.seed)
@@ -137,6 +138,7 @@ def train_simulated(
         live_events=live_events,
         files=files,
         evidence=evidence,
+        rescale=rescale,
     )
     if check_second_world:
         model.metadata["metrics"]["second_world"] = second_world(model, cfg, log)

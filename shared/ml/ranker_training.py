@@ -119,6 +119,7 @@ def train_on_events(
     live_events: Sequence[Event | Mapping[str, Any]] | None = None,
     files: FileSellers | None = None,
     evidence: Mapping[str, Any] | None = None,
+    rescale: Callable[[np.ndarray, Sequence[int]], np.ndarray] | None = None,
 ) -> tuple[RankerModel, Dataset]:
     """Train and evaluate; returns the model (metadata with metrics) and the holdout set.
 
@@ -127,7 +128,8 @@ def train_on_events(
     per data kind (``LIVE_KINDS``), with a fallback to the baseline for the live kinds where it
     does not beat the strongest baseline by ``REQUIRED_LIFT``. ``evidence`` (the stored evaluation,
     ``load_evidence``, as the command line and ``ensure_model`` pass it) adds a fallback for
-    each kind it says the model does not clear the bar on.
+    each kind it says the model does not clear the bar on. ``rescale`` (an evaluation variant,
+    ``demo.evaluate --variant``) transforms each query group's rows before training and scoring.
     """
     clock = time.perf_counter()
     cutoffs = make_cutoffs(start, end - timedelta(hours=horizon_hours), step_hours)
@@ -157,11 +159,16 @@ def train_on_events(
         f"({kinds}), {len(train.X)} training rows "
         f"({time.perf_counter() - clock:.1f}s)"
     )
+    if rescale is not None:
+        train = Dataset(
+            rescale(train.X, train.groups), train.units, train.groups, train.cutoffs, []
+        )
     booster = fit(train, PARAMS, rounds, seed)
     log(f"trained {rounds} rounds ({time.perf_counter() - clock:.1f}s)")
 
     def predict(X: np.ndarray) -> np.ndarray:
-        return np.asarray(booster.predict(X, num_threads=1))
+        rows = X if rescale is None else rescale(X, [len(X)])
+        return np.asarray(booster.predict(rows, num_threads=1))
 
     scores = evaluate(predict, hold, seed)
     fallback: dict[str, dict[str, Any]] = {}
