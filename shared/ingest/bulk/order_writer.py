@@ -11,7 +11,8 @@ local Cosmos server answers some 200 single creates a second), so here:
    gave the same line (``adopt``), the recorded order a cancellation undoes (``as_recorded``)
    and the order-cancel pairing (``webhook.match_order_line``, the webhooks' own rule).
 2. The new events are written per item partition in transactional batches
-   (``Store.create_many``), partitions side by side, each partition's audit entries first.
+   (``Store.create_many``), partitions side by side, after the audit entries of all of them
+   (batched by day, the audit container's partition).
 
 A crash in between loses nothing: the sweep runs the file again, the query then finds what was
 written, and only the rest is sent. Audit entries come before their events so that a retry
@@ -31,7 +32,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from shared.adapters.cosmos import Store
+from shared.adapters.cosmos import BATCH_SIZE, Store
 from shared.audit import trail
 from shared.core import telemetry
 from shared.core.records import Event
@@ -149,12 +150,18 @@ def write(
 
     def write_partition(item: tuple[str, _Partition]) -> tuple[_Partition, list[bool]]:
         item_id, part = item
-        audited = [trail.event_entry(e) for e in part.events if e.kind in webhook.AUDITED_KINDS]
-        for day, entries in _by_day(audited).items():
-            store.create_many("audit", day, entries)
         return part, store.create_many("events", item_id, part.docs)
 
+    audited = [
+        trail.event_entry(e)
+        for part in partitions.values()
+        for e in part.events
+        if e.kind in webhook.AUDITED_KINDS
+    ]
     with ThreadPoolExecutor(WORKERS, thread_name_prefix="import-orders") as pool:
+        # Every audit entry of the part before any of its events, in full batches: one item's
+        # entries are only a few, and a batch each cost half of a report's round trips.
+        list(pool.map(lambda batch: store.create_many("audit", *batch), _audit_batches(audited)))
         for part, created in pool.map(write_partition, partitions.items()):
             for event, new in zip(part.events, created, strict=True):
                 out.add(event, new)
@@ -241,8 +248,13 @@ def as_recorded(cancel: Event, stored: webhook.StoredEvent) -> Event:
     )
 
 
-def _by_day(entries: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+def _audit_batches(
+    entries: list[dict[str, Any]],
+) -> Iterator[tuple[str, list[dict[str, Any]]]]:
+    """(day, up to ``BATCH_SIZE`` entries of that day): the audit container's partitions."""
     days: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for entry in entries:
         days[entry["day"]].append(entry)
-    return days
+    for day, of_day in days.items():
+        for start in range(0, len(of_day), BATCH_SIZE):
+            yield day, of_day[start : start + BATCH_SIZE]
