@@ -28,10 +28,10 @@ def ranked(devhost) -> list[dict]:
 
 
 def connected(page: Page, mode: str | None = None) -> None:
-    """The hub is up. Mock until a test sends a real signed webhook; then Live for as long as
+    """The hub is up. Idle until a test sends a real signed webhook; then Live for as long as
     the marketplace counts as sending (shared.catalogue.connections.RECEIVING_SECONDS)."""
     indicator = page.get_by_test_id("conn-indicator")
-    states = {"mock": "Mock", "live": "Live"}
+    states = {"mock": "Idle", "live": "Live"}
     wanted = [mode] if mode else list(states)
     expect(indicator).to_have_attribute("data-state", re.compile(f"^({'|'.join(wanted)})$"))
     expect(indicator).to_have_text(re.compile(f"^({'|'.join(states[m] for m in wanted)})$"))

@@ -13,8 +13,10 @@ describe("indicatorFor", () => {
     expect(ind.kind).toBe("live");
     expect(ind.detail).toContain("AMAZON");
   });
-  it("is Mock when connected but no store is", () => {
-    expect(indicatorFor("connected", stores([false, false], "mock"), "live").kind).toBe("mock");
+  it("is Idle (not Mock: the seller's data may be what the pages show) when no store is sending", () => {
+    const ind = indicatorFor("connected", stores([false, false], "mock"), "live");
+    expect(ind.kind).toBe("mock");
+    expect(ind.label).toBe("Idle");
   });
   it("trusts a mock mode from the stores payload", () => {
     expect(indicatorFor("connected", stores([true], "mock"), null).kind).toBe("mock");

@@ -19,5 +19,7 @@ export function indicatorFor(state: ConnectionState, stores: StoresPayload | nul
     const names = connected?.map((store) => store.display_name).join(", ");
     return { kind: "live", label: "Live", detail: names ? `Streaming from ${names}` : "Streaming from connected stores" };
   }
-  return { kind: "mock", label: "Mock", detail: "No store sending in the last 2 minutes" };
+  // "Idle", not "Mock": a seller's own data stays on screen when their stores go quiet (the demo,
+  // when it is what the pages show, has its own banner).
+  return { kind: "mock", label: "Idle", detail: "No store has sent events in the last 2 minutes" };
 }

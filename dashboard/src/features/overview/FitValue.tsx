@@ -18,7 +18,7 @@ function textWidth(text: string, el: HTMLElement): number {
  * (₹4.3 L) when it does not, never an ellipsis. With the short form on screen the figure is a
  * button: a tap shows the exact figure below it, and screen readers get the exact figure.
  */
-export function FitValue({ full, short, testId, value, label }: { full: string; short: string; testId: string; value: number; label: string }) {
+export function FitValue({ full, short, testId, value, label, words = false }: { full: string; short: string; testId: string; value: number; label: string; words?: boolean }) {
   const box = useRef<HTMLDivElement>(null);
   const shown = useRef<HTMLElement>(null);
   const [compact, setCompact] = useState(false);
@@ -56,7 +56,8 @@ export function FitValue({ full, short, testId, value, label }: { full: string; 
 
   return (
     <>
-      <div className="kpi-value" ref={box}>
+      {/* Words in place of a figure ("Not sent") wrap in a smaller type instead of being cut. */}
+      <div className={words ? "kpi-value kpi-words" : "kpi-value"} ref={box}>
         {compact ? (
           <button
             ref={shown as React.RefObject<HTMLButtonElement>}

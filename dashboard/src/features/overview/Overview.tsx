@@ -51,7 +51,7 @@ function RatioCard({ metrics, ratio }: { metrics: Metrics; ratio: RatioKey }) {
   return (
     <div className={`kpi kpi-${ratio} ${view.value === null ? "kpi-not-sent" : ""}`} data-testid={`kpi-${ratio}`} data-not-sent={view.value === null} title={view.hint}>
       <div className="kpi-label" data-testid={`kpi-${ratio}-label`}>{view.label}</div>
-      <FitValue full={view.text} short={view.text} value={view.value ?? Number.NaN} label={view.label} testId={`kpi-${ratio}-value`} />
+      <FitValue full={view.text} short={view.text} value={view.value ?? Number.NaN} label={view.label} testId={`kpi-${ratio}-value`} words={view.value === null} />
       <div className="kpi-sub" data-testid={`kpi-${ratio}-note`}>
         {view.note ? view.note : total.value !== null ? `All time ${total.text}` : view.hint}
       </div>
