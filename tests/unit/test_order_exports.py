@@ -256,3 +256,21 @@ def test_only_amazons_own_lines_give_way_to_its_hourly_notifications():
     assert sales.is_amazon_line({**amazon_file_line, "source": "import"})
     assert not sales.is_amazon_line({**other_source, "source": "import"})
     assert sales.source_of({**other_source, "source": "import"}) == "import"
+
+
+def test_recorded_lines_of_an_item_written_are_let_go_and_the_item_is_not_taken_again():
+    """A file is written an item at a time: what is recorded of an item whose lines are all
+    written is let go, and a line of it after that is refused (it would not see its order)."""
+    from shared.ingest.bulk.order_writer import Recorded
+
+    order = {"kind": "order", "order_id": "171-1", "units": 2, "revenue": 998.0}
+    known = Recorded([{"id": "amazon:order:171-1:SKU-A", "item_id": "SKU-A", **order}])
+    known.add({"id": "amazon:order:171-1:SKU-B", "item_id": "SKU-B", **order})
+    assert known.get("amazon:order:171-1:SKU-A", "SKU-A")["units"] == 2
+    assert known.get("amazon:order:171-1:SKU-A", "SKU-B") is None  # another item's line
+    assert known.order_ids("SKU-B", "171-1") == ["amazon:order:171-1:SKU-B"]
+    known.forget({"SKU-A"})
+    assert known.get("amazon:order:171-1:SKU-A", "SKU-A") is None
+    assert known.order_ids("SKU-B", "171-1") == ["amazon:order:171-1:SKU-B"]
+    with pytest.raises(RuntimeError, match="SKU-A"):
+        known.add({"id": "amazon:cancel:171-1:SKU-A", "item_id": "SKU-A", **order})

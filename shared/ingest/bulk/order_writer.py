@@ -26,8 +26,8 @@ from __future__ import annotations
 import logging
 import re
 from collections import defaultdict
-from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -78,107 +78,141 @@ class Written:
         self.cancels_new += other.cancels_new
         self.statuses_new += other.statuses_new
 
-    def add(self, event: Event, created: bool) -> None:
+    def add(self, kind: str, created: bool) -> None:
         if not created:
             self.duplicates += 1
             return
         self.created += 1
-        if event.kind == "order":
+        if kind == "order":
             self.orders_new += 1
-        elif event.kind == "cancel":
+        elif kind == "cancel":
             self.cancels_new += 1
         else:
             self.statuses_new += 1
 
 
 class Recorded:
-    """The order-line events recorded (found by the query, or written by this file so far):
-    by id, and the order events' ids by item and order, which ``adopt`` looks through."""
+    """The order-line events recorded (found by the query, or written by this file so far), by
+    item: by id, and the order events' ids by order, which ``adopt`` looks through. An item
+    whose lines are all written is let go (``forget``): a year's report wrote ~190,000 events,
+    and holding them all was a fifth of its import's memory."""
 
     def __init__(self, docs: list[dict[str, Any]]) -> None:
-        # Tuples in ``_KEPT``'s order, not dicts: a year's report keeps ~176,000 of them.
-        self.by_id: dict[str, tuple[Any, ...]] = {}
-        self.orders: dict[tuple[str, str], list[str]] = defaultdict(list)
+        # Tuples in ``_KEPT``'s order, not dicts.
+        self.by_item: dict[str, dict[str, tuple[Any, ...]]] = defaultdict(dict)
+        self.orders: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
+        self.forgotten: set[str] = set()
         for doc in docs:
             self.add(doc)
 
     def add(self, doc: dict[str, Any]) -> None:
-        self.by_id[doc["id"]] = tuple(doc.get(k) for k in _KEPT)
+        item_id = doc.get("item_id") or ""
+        if item_id in self.forgotten:
+            # A line of an item let go would not see its item's earlier lines (its order, the
+            # cancel's partner): the parts did not come an item at a time.
+            raise RuntimeError(f"item {item_id!r} came again after it was written")
+        self.by_item[item_id][doc["id"]] = tuple(doc.get(k) for k in _KEPT)
         if doc.get("kind") == "order":
-            self.orders[(doc.get("item_id") or "", doc.get("order_id") or "")].append(doc["id"])
+            self.orders[item_id][doc.get("order_id") or ""].append(doc["id"])
 
     def get(self, event_id: str, item_id: str) -> dict[str, Any] | None:
-        kept = self.by_id.get(event_id)
-        if kept is None:
-            return None
-        doc = dict(zip(_KEPT, kept, strict=True))
-        return doc if doc["item_id"] == item_id else None
+        kept = self.by_item.get(item_id, {}).get(event_id)
+        return None if kept is None else dict(zip(_KEPT, kept, strict=True))
+
+    def order_ids(self, item_id: str, order_id: str) -> list[str]:
+        """The ids of the item's order events recorded for ``order_id``."""
+        return self.orders.get(item_id, {}).get(order_id, [])
+
+    def forget(self, items: Iterable[str]) -> None:
+        """Let go of ``items``: all their lines are written."""
+        for item_id in items:
+            self.by_item.pop(item_id, None)
+            self.orders.pop(item_id, None)
+            self.forgotten.add(item_id)
 
 
 @dataclass
-class _Partition:
-    events: list[Event] = field(default_factory=list)
-    docs: list[dict[str, Any]] = field(default_factory=list)
-    rows: int = 0
+class _Part:
+    """One part's new documents as they are sent: by item partition, and the audit entries."""
+
+    docs: dict[str, list[dict[str, Any]]] = field(default_factory=lambda: defaultdict(list))
+    rows: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    audit: list[dict[str, Any]] = field(default_factory=list)
 
 
 def write(
     store: Store,
-    lines: list[Line],
+    parts: Iterable[list[Line]],
     known: Recorded,
     on_rows: Callable[[int], None] | None = None,
 ) -> Written:
     """Append every line's events (each line's in its order: order, milestones, cancel).
-    ``known``: what ``recorded_since`` found, and what earlier calls for the same file wrote (a
-    file is written in parts, so that its events are never all in memory at once)."""
+    ``parts``: a file's lines a part at a time, so that its events are never all in memory,
+    and an item at a time (an item's lines together, in one part or from the end of one into
+    the next): once a part is resolved, ``known`` lets go of its items but the last.
+    ``known``: what ``recorded_since`` found, and the parts before grow it. A part is resolved
+    (in this thread) while the one before it is sent: a part is sent once the one before it is
+    written, as if they were written one after the other."""
     out = Written()
-    if not lines:
-        return out
+    with ThreadPoolExecutor(1, thread_name_prefix="import-orders-send") as sender:
+        sending: Future[Written] | None = None
+        for lines in parts:
+            part = _resolve_part(store, lines, known, out)
+            if lines:
+                known.forget({line.item_id for line in lines} - {lines[-1].item_id})
+            del lines  # only the documents are sent (the events are several times their size)
+            if sending is not None:
+                out.merge(sending.result())
+            sending = sender.submit(_send, store, part, on_rows)
+        if sending is not None:
+            out.merge(sending.result())
+    log.info(
+        "order export written",
+        extra={"events_created": out.created, "events_duplicate": out.duplicates},
+    )
+    return out
+
+
+def _resolve_part(store: Store, lines: list[Line], known: Recorded, out: Written) -> _Part:
+    """The part's new documents; the events ``known`` has already are counted duplicates."""
     ttl = get_settings().events_ttl_days * DAY_SECONDS
-    partitions: dict[str, _Partition] = defaultdict(_Partition)
+    part = _Part()
     for line in lines:
-        part = partitions[line.item_id]
-        part.rows += line.rows
+        part.rows[line.item_id] += line.rows
+        docs = part.docs[line.item_id]
         for event in _resolved(store, line, known):
             if known.get(event.id, event.item_id) is not None:
-                out.add(event, created=False)
+                out.add(event.kind, created=False)
                 continue
             doc = {**event.to_doc(), "ttl": ttl}
             known.add(doc)  # what this line's cancel and later lines see (a few fields)
-            part.events.append(event)
-            part.docs.append(doc)
+            docs.append(doc)
+            if event.kind in webhook.AUDITED_KINDS:
+                part.audit.append(trail.event_entry(event))
+    return part
 
-    def write_partition(item: tuple[str, _Partition]) -> tuple[_Partition, list[bool]]:
-        item_id, part = item
-        return part, store.create_many("events", item_id, part.docs)
 
-    audited = [
-        trail.event_entry(e)
-        for part in partitions.values()
-        for e in part.events
-        if e.kind in webhook.AUDITED_KINDS
-    ]
+def _send(store: Store, part: _Part, on_rows: Callable[[int], None] | None) -> Written:
+    """Write a part: every audit entry first, in full batches by day (one item's entries are
+    only a few, and a batch each cost half of a report's round trips), then the events, item
+    partitions side by side."""
+    out = Written()
+
+    def write_partition(item: tuple[str, list[dict[str, Any]]]) -> tuple[str, list[bool]]:
+        item_id, docs = item
+        return item_id, store.create_many("events", item_id, docs)
+
     with ThreadPoolExecutor(WORKERS, thread_name_prefix="import-orders") as pool:
-        # Every audit entry of the part before any of its events, in full batches: one item's
-        # entries are only a few, and a batch each cost half of a report's round trips.
-        list(pool.map(lambda batch: store.create_many("audit", *batch), _audit_batches(audited)))
-        for part, created in pool.map(write_partition, partitions.items()):
-            for event, new in zip(part.events, created, strict=True):
-                out.add(event, new)
+        list(pool.map(lambda b: store.create_many("audit", *b), _audit_batches(part.audit)))
+        for item_id, created in pool.map(write_partition, part.docs.items()):
+            for doc, new in zip(part.docs[item_id], created, strict=True):
+                out.add(doc["kind"], new)
                 if new:
-                    telemetry.record_ingested(event.marketplace)
+                    telemetry.record_ingested(doc["marketplace"])
                 else:
-                    telemetry.record_duplicate(event.marketplace)
+                    telemetry.record_duplicate(doc["marketplace"])
             if on_rows is not None:
-                on_rows(part.rows)
-    log.info(
-        "order export written",
-        extra={
-            "events_created": out.created,
-            "events_duplicate": out.duplicates,
-            "partitions": len(partitions),
-        },
-    )
+                on_rows(part.rows[item_id])
     return out
 
 
@@ -215,7 +249,7 @@ def adopt(line: Line, known: Recorded) -> list[Event]:
     own = f"{line.by_sku}:order:{first.id.split(':order:', 1)[1]}"
     recorded = sorted(
         event_id
-        for event_id in known.orders.get((line.item_id, first.order_id or ""), [])
+        for event_id in known.order_ids(line.item_id, first.order_id or "")
         if event_id.startswith(prefix)
     )
     if not recorded or own in recorded:

@@ -537,8 +537,9 @@ def _write(
     settings: Settings,
     on_rows: Callable[[int], None],
 ) -> tuple[order_writer.Written, int]:
-    """Plan and write the valid rows ``WRITE_ROWS`` at a time: a part's events are all that is
-    in memory beside the file's rows. A line whose rows fall in two parts is found in the
+    """Plan and write the valid rows ``WRITE_ROWS`` at a time: a part's events, and the
+    documents of the part before it (sent meanwhile), are all that is in memory beside the
+    file's rows. A line whose rows fall in two parts is found in the
     first part's writes by the second (``order_writer.Recorded``). The number of lines too.
 
     The rows are taken by SKU (in file order within one), the events' partition: a part then
@@ -548,14 +549,19 @@ def _write(
     marketplace_of, received = marketplaces(store, settings), utcnow()
     first = pd.Timestamp(good["date"].min()).to_pydatetime()
     known = order_writer.recorded_since(store, first)
-    written, keys = order_writer.Written(), set[str]()
+    keys = set[str]()
     by_item = good["sku"].str.strip().to_numpy().argsort(kind="stable")
-    for start in range(0, len(good), WRITE_ROWS):
-        part = good.iloc[by_item[start : start + WRITE_ROWS]]
-        lines = plan(part, mapping, marketplace_of, received)
+
+    def part(start: int) -> list[Line]:
+        lines = plan(
+            good.iloc[by_item[start : start + WRITE_ROWS]], mapping, marketplace_of, received
+        )
         keys.update(line.key for line in lines)
-        written.merge(order_writer.write(store, lines, known, on_rows=on_rows))
-    return written, len(keys)
+        return lines
+
+    # Planned as they are asked for, and not held once they are resolved.
+    parts = (part(start) for start in range(0, len(good), WRITE_ROWS))
+    return order_writer.write(store, parts, known, on_rows=on_rows), len(keys)
 
 
 def _field_column(mapping: Mapping, table: Table, error: RowError) -> str:
