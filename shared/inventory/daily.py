@@ -26,7 +26,7 @@ now if earlier) is the moment windowed sales are measured at.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -69,12 +69,16 @@ class StepContext:
         return aging.Thresholds.from_settings(self.settings)
 
 
-def day_docs(store: Store, day: date) -> Iterator[dict[str, Any]]:
+def day_docs(
+    store: Store, day: date, fields: Sequence[str] | None = None
+) -> Iterator[dict[str, Any]]:
+    """The day's snapshot documents, whole or only ``fields``."""
+    selected = "*" if fields is None else ", ".join(f"c.{name}" for name in fields)
     # The partition key in the filter too: the local Cosmos server refuses a single-partition
     # query without it (the SDK's partition option alone is not enough there).
     yield from store.query(
         CONTAINER,
-        "SELECT * FROM c WHERE c.day = @day",
+        f"SELECT {selected} FROM c WHERE c.day = @day",
         [("@day", day.isoformat())],
         partition_key=day.isoformat(),
     )
@@ -97,10 +101,9 @@ def clean(doc: dict[str, Any]) -> dict[str, Any]:
 
 
 def run_snapshot(ctx: StepContext) -> dict[str, Any]:
-    previous = {
-        (d["store_id"], d["item_id"]): d
-        for d in day_docs(ctx.store, date.fromordinal(ctx.day.toordinal() - 1))
-    }
+    previous = snapshot.previous_rows(
+        day_docs(ctx.store, date.fromordinal(ctx.day.toordinal() - 1), snapshot.PREVIOUS_FIELDS)
+    )
     rows = snapshot.rows_for_day(
         products(ctx.store), previous, ctx.day, ctx.as_of, ctx.thresholds, store_names(ctx.store)
     )
@@ -154,22 +157,26 @@ def run_decisions(ctx: StepContext) -> dict[str, Any]:
         by_item.setdefault(doc["item_id"], []).append(doc)
     in_danger = [d for d in docs if d.get("danger")]
     ranking = ranking_context(ctx) if in_danger else None
-    decided = dict(
-        zip(
-            (d["id"] for d in in_danger),
-            decisions.decide_all(in_danger, by_item, ranking, ctx.thresholds),
-            strict=True,
-        )
-    )
     written, recovered, actions = 0, 0.0, {"markdown": 0, "transfer": 0, "clearance": 0}
-    for doc in docs:
-        decision = decided.get(doc["id"])
+
+    def write(doc: dict[str, Any], decision: dict[str, Any] | None) -> None:
+        nonlocal written, recovered
         if decision is not None and decision["action"]:
             actions[decision["action"]] += 1
             recovered += decision["expected_recovery"]
         if doc.get("decision") != decision:
             ctx.store.upsert(CONTAINER, {**doc, "decision": decision})
             written += 1
+
+    for start in range(0, len(in_danger), decisions.PAGE):
+        page = in_danger[start : start + decisions.PAGE]
+        for doc, decision in zip(
+            page, decisions.decide_all(page, by_item, ranking, ctx.thresholds), strict=True
+        ):
+            write(doc, decision)
+    for doc in docs:
+        if not doc.get("danger"):
+            write(doc, None)
     return {
         "day": ctx.day.isoformat(),
         "in_danger": len(in_danger),

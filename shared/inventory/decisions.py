@@ -33,6 +33,11 @@ from shared.ranking.rule_models import Rule
 from shared.ranking.whatif import PriceCurve, price_curves
 
 MARKDOWNS = (0.1, 0.2, 0.3, 0.4, 0.5)
+# Rows in danger decided at once, then written and dropped: a decision with its options and
+# curve is ~3 KB, so 63,603 rows held at once were 200 MB of the daily job's peak. Each page is
+# one batch of what-if curves (``whatif.CURVE_CHUNK``); an item's decision does not depend on
+# the rows decided with it.
+PAGE = 5_000
 CLEARANCE_STRENGTH = 0.3
 DECILES = 10
 # Preference on equal recovery: keep the price first.

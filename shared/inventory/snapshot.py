@@ -58,6 +58,9 @@ PRODUCT_FIELDS = (
     "buckets",
     "merged_into",
 )
+# What a day's rows need of the day before's rows (the query selects only these): about a
+# quarter of the memory of whole rows, which at 100,000 rows was 140 MB.
+PREVIOUS_FIELDS = ("store_id", "item_id", "units", "sold_30d", "last_sale_day", "danger")
 _UNSAFE = re.compile(r"[/\\?#]")
 
 
@@ -86,6 +89,13 @@ def snapshot_id(day: date, store_id: str, item_id: str) -> str:
     return f"{_UNSAFE.sub('_', raw)}~{hashlib.sha256(raw.encode()).hexdigest()[:12]}"
 
 
+def previous_rows(
+    docs: Iterable[Mapping[str, Any]],
+) -> dict[tuple[str, str], dict[str, Any]]:
+    """The day before's rows by (store_id, item_id), each with only ``PREVIOUS_FIELDS``."""
+    return {(d["store_id"], d["item_id"]): {k: d.get(k) for k in PREVIOUS_FIELDS[2:]} for d in docs}
+
+
 def rows_for_day(
     products: Iterable[Mapping[str, Any]],
     previous: Mapping[tuple[str, str], Mapping[str, Any]],
@@ -99,6 +109,15 @@ def rows_for_day(
     names = store_names or {}
     units_7d = window_counts(items, as_of)[:, 2, UNITS] if items else np.zeros(0)
     item_cover = days_of_cover([int(p.get("stock") or 0) for p in items], units_7d)
+    # One string per date, shared by the rows: 100,000 rows name a few hundred dates.
+    day_text, as_of_text = day.isoformat(), as_of.isoformat()
+    dates: dict[date, str] = {}
+
+    def iso(value: date | None) -> str | None:
+        if value is None:
+            return None
+        return dates.get(value) or dates.setdefault(value, value.isoformat())
+
     out: list[dict[str, Any]] = []
     for product, sold_7d, cover in zip(items, units_7d.tolist(), item_cover.tolist(), strict=True):
         located = product.get("stock_locations") or {}
@@ -143,7 +162,7 @@ def rows_for_day(
             out.append(
                 {
                     "id": snapshot_id(day, store_id, item_id),
-                    "day": day.isoformat(),
+                    "day": day_text,
                     "store_id": store_id,
                     "store_name": names.get(store_id, store_id),
                     "item_id": item_id,
@@ -158,10 +177,10 @@ def rows_for_day(
                     "mrp": mrp,
                     "unit_value": aging.unit_value(price, mrp),
                     "capital": aging.capital(units, price, mrp),
-                    "lifecycle_start": None if start is None else start.isoformat(),
+                    "lifecycle_start": iso(start),
                     "days_active": days_active,
                     "aging_bucket": aging.aging_bucket(days_active),
-                    "last_sale_day": None if last_sale is None else last_sale.isoformat(),
+                    "last_sale_day": iso(last_sale),
                     "days_since_sale": since_sale,
                     "units_7d": round(float(sold_7d), 3),
                     "sold_30d": round(float(sold_30d), 3),
@@ -169,7 +188,7 @@ def rows_for_day(
                     "danger": level,
                     "previous_danger": previous_level,
                     "level_changed": level != previous_level,
-                    "as_of": as_of.isoformat(),
+                    "as_of": as_of_text,
                 }
             )
     return out
