@@ -10,9 +10,9 @@ local Cosmos server answers some 200 single creates a second), so here:
    same file: whether its id is already taken (a duplicate, not sent again), the id a webhook
    gave the same line (``adopt``), the recorded order a cancellation undoes (``as_recorded``)
    and the order-cancel pairing (``webhook.match_order_line``, the webhooks' own rule).
-2. The new events are written per item partition in transactional batches
-   (``Store.create_many``), partitions side by side, after the audit entries of all of them
-   (batched by day, the audit container's partition).
+2. The new events are written in transactional batches (``Store.create_many``) of one item
+   partition each, whole lines in a batch, batches side by side, after the audit entries of
+   all of them (batched by day, the audit container's partition).
 
 A crash in between loses nothing: the sweep runs the file again, the query then finds what was
 written, and only the rest is sent. Audit entries come before their events so that a retry
@@ -132,11 +132,19 @@ class Recorded:
 
 
 @dataclass
-class _Part:
-    """One part's new documents as they are sent: by item partition, and the audit entries."""
+class _Batch:
+    """New events of one item, whole lines of it, written as one transactional batch."""
 
-    docs: dict[str, list[dict[str, Any]]] = field(default_factory=lambda: defaultdict(list))
-    rows: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    item_id: str
+    docs: list[dict[str, Any]] = field(default_factory=list)
+    rows: int = 0
+
+
+@dataclass
+class _Part:
+    """One part's new documents as they are sent: its batches, and the audit entries."""
+
+    batches: list[_Batch] = field(default_factory=list)
     audit: list[dict[str, Any]] = field(default_factory=list)
 
 
@@ -174,12 +182,17 @@ def write(
 
 
 def _resolve_part(store: Store, lines: list[Line], known: Recorded, out: Written) -> _Part:
-    """The part's new documents; the events ``known`` has already are counted duplicates."""
+    """The part's new documents; the events ``known`` has already are counted duplicates.
+
+    A line's events go in one batch, which is all or nothing, so no batch depends on another
+    and the batches are written side by side (an item that is a third of a report is not
+    written one batch after another). A crash never leaves a line's cancellation without its
+    order, which the line's retry would then record as undoing nothing."""
     ttl = get_settings().events_ttl_days * DAY_SECONDS
     part = _Part()
+    filling: dict[str, _Batch] = {}
     for line in lines:
-        part.rows[line.item_id] += line.rows
-        docs = part.docs[line.item_id]
+        docs = []
         for event in _resolved(store, line, known):
             if known.get(event.id, event.item_id) is not None:
                 out.add(event.kind, created=False)
@@ -189,30 +202,35 @@ def _resolve_part(store: Store, lines: list[Line], known: Recorded, out: Written
             docs.append(doc)
             if event.kind in webhook.AUDITED_KINDS:
                 part.audit.append(trail.event_entry(event))
+        batch = filling.get(line.item_id)
+        if batch is None or len(batch.docs) + len(docs) > BATCH_SIZE:
+            batch = filling[line.item_id] = _Batch(line.item_id)
+            part.batches.append(batch)
+        batch.docs += docs
+        batch.rows += line.rows
     return part
 
 
 def _send(store: Store, part: _Part, on_rows: Callable[[int], None] | None) -> Written:
     """Write a part: every audit entry first, in full batches by day (one item's entries are
-    only a few, and a batch each cost half of a report's round trips), then the events, item
-    partitions side by side."""
+    only a few, and a batch each cost half of a report's round trips), then the events'
+    batches side by side."""
     out = Written()
 
-    def write_partition(item: tuple[str, list[dict[str, Any]]]) -> tuple[str, list[bool]]:
-        item_id, docs = item
-        return item_id, store.create_many("events", item_id, docs)
+    def write_batch(batch: _Batch) -> tuple[_Batch, list[bool]]:
+        return batch, store.create_many("events", batch.item_id, batch.docs)
 
     with ThreadPoolExecutor(WORKERS, thread_name_prefix="import-orders") as pool:
         list(pool.map(lambda b: store.create_many("audit", *b), _audit_batches(part.audit)))
-        for item_id, created in pool.map(write_partition, part.docs.items()):
-            for doc, new in zip(part.docs[item_id], created, strict=True):
+        for batch, created in pool.map(write_batch, part.batches):
+            for doc, new in zip(batch.docs, created, strict=True):
                 out.add(doc["kind"], new)
                 if new:
                     telemetry.record_ingested(doc["marketplace"])
                 else:
                     telemetry.record_duplicate(doc["marketplace"])
             if on_rows is not None:
-                on_rows(part.rows[item_id])
+                on_rows(batch.rows)
     return out
 
 
