@@ -52,22 +52,33 @@ from shared.ml.features import (
 from shared.ml.model import RankerModel
 from shared.ranking.row_cache import NextHour, PreviousRows, holds_any
 
+# Rows a model call scores at once (its input is a float64 copy of them).
 _CHUNK = 20_000
+# Documents a full pass holds at once: a projected document with its buckets is several KB, so
+# 20,000 of them were ~150 MB of the pass's peak; at 5,000 the vectorised build costs the same.
+_DOCS = 5_000
+# Feature rows per block of a full pass, a multiple of ``_DOCS``: 40 MB of float32, above glibc's
+# largest mmap threshold (32 MiB), so each block is a mapping of its own that is given back as
+# soon as it is copied into the matrix. Blocks of one document chunk (4 MB) stayed in the heap:
+# at 1M items the matrix and its 200 MB of blocks were resident at once.
+_BLOCK_ROWS = 40 * _DOCS
 # An incremental update keeps the cached score distribution while at most one row in this many
 # was re-scored since it was computed (``ScoredCatalogue._changed``).
 _STALE_SHARE = 1000
 
 
-def _stack(blocks: list[np.ndarray]) -> np.ndarray:
-    """One matrix of the blocks, freeing each as it is copied (``np.vstack`` holds the blocks
-    and the result at once: twice the feature matrix at the peak of a full pass)."""
-    X = np.empty((sum(len(b) for b in blocks), len(FEATURES)), dtype=np.float32)
+def _stack(blocks: list[np.ndarray], rows: int) -> np.ndarray:
+    """One matrix of the first ``rows`` rows of the blocks, freeing each as it is copied
+    (``np.vstack`` holds the blocks and the result at once: twice the feature matrix)."""
+    X = np.empty((rows, len(FEATURES)), dtype=np.float32)
     at = 0
     blocks.reverse()
     while blocks:
         block = blocks.pop()
-        X[at : at + len(block)] = block
-        at += len(block)
+        take = min(len(block), rows - at)
+        X[at : at + take] = block[:take]
+        at += take
+        del block
     return X
 
 
@@ -124,12 +135,17 @@ class ScoredCatalogue:
         etags: list[str | None] = []
         reused: list[np.ndarray] = []  # per block: the old row of each row, -1 = built now
         scored: list[np.ndarray] = []  # per block: (score, median) of rows scored ahead, else NaN
+        filled = _BLOCK_ROWS  # rows written into the last block
         iterator = iter(products)
-        while chunk := list(islice(iterator, _CHUNK)):
+        while chunk := list(islice(iterator, _DOCS)):
             chunk_ids = [str(p["item_id"]) for p in chunk]
             chunk_etags = [p.get("_etag") for p in chunk]
             from_row = np.full(len(chunk), -1, dtype=np.int64)
-            block = np.empty((len(chunk), len(FEATURES)), dtype=np.float32)
+            if filled == _BLOCK_ROWS:
+                blocks.append(np.empty((_BLOCK_ROWS, len(FEATURES)), dtype=np.float32))
+                filled = 0
+            block = blocks[-1][filled : filled + len(chunk)]
+            filled += len(chunk)
             ready = np.zeros(len(chunk), dtype=bool)  # built ahead for this hour
             ahead_scores = np.full((len(chunk), 2), np.nan)
             for i, (item, etag, doc) in enumerate(zip(chunk_ids, chunk_etags, chunk, strict=True)):
@@ -149,7 +165,6 @@ class ScoredCatalogue:
             fresh = np.flatnonzero(~keep & ~ready)
             if len(fresh):
                 block[fresh] = build_raw([chunk[i] for i in fresh], now, self.mode)
-            blocks.append(block)
             reused.append(from_row)
             scored.append(ahead_scores)
             ids += chunk_ids
@@ -157,8 +172,8 @@ class ScoredCatalogue:
             titles += [str(p.get("title") or "") for p in chunk]
             # A few dozen categories over the catalogue: one string each, not one per item.
             categories += [sys.intern(str(p.get("category") or "")) for p in chunk]
-            del chunk
-        X = _stack(blocks)
+            del chunk, block  # the view would keep the last block mapped through ``_stack``
+        X = _stack(blocks, len(ids))
         from_old = np.concatenate(reused) if reused else np.empty(0, dtype=np.int64)
         ahead_scored = np.vstack(scored) if scored else np.empty((0, 2))
         del blocks, reused, scored

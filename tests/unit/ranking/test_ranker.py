@@ -8,6 +8,7 @@ import pytest
 
 from shared.ml.features import COLUMN
 from shared.projection.fold import apply_event
+from shared.ranking import scoring
 from shared.ranking.ranker import Ranker
 from shared.ranking.rule_models import parse_rule, rule_from_doc
 
@@ -377,3 +378,20 @@ def test_percentiles_keep_the_distribution_for_a_few_rows_and_rebuild_it_after_m
     ranker.update([{**many[best], "item_id": item} for item in lowest[2:]], NOW)
     assert ranker.percentiles([top]) == _exact_percentiles(ranker, [top])
     assert ranker.percentiles([top])[0] < 100 * (len(many) - 5) / len(many)
+
+
+def test_a_full_pass_over_many_document_chunks_and_feature_blocks_builds_the_same_catalogue(
+    small_model, states, monkeypatch
+):
+    whole = _ranker(small_model, states)
+    # Chunks of 3 documents written into blocks of 9 rows: three chunks share a block, and the
+    # last block is partly filled.
+    monkeypatch.setattr(scoring, "_DOCS", 3)
+    monkeypatch.setattr(scoring, "_BLOCK_ROWS", 9)
+    chunked = Ranker(small_model)
+    chunked.full(iter(list(states.values())), NOW)
+    assert len(states) % 9 != 0
+    assert chunked._ids == whole._ids
+    np.testing.assert_array_equal(chunked._X, whole._X)
+    np.testing.assert_array_equal(chunked._scores, whole._scores)
+    assert _ids(chunked.ranking([], NOW, limit=1000)) == _ids(whole.ranking([], NOW, limit=1000))
