@@ -17,13 +17,15 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from demo import samples
+from shared.core.settings import IST
 from tests.e2e.conftest import sign_in
 from tests.integration.conftest import eventually
 from tests.integration.helpers import principal, unprojected
 
 pytestmark = pytest.mark.e2e
 ANALYST = principal("analyst")
-TODAY = datetime.now(UTC).date()
+# Files' days are IST days (shared.core.settings.IST), as the app reads them.
+TODAY = datetime.now(UTC).astimezone(IST).date()
 IMPORT_MS = 180_000  # the longest an import of the big file may take on a busy machine
 BIG_ROWS = 60_000
 
@@ -266,8 +268,10 @@ def test_the_quality_page_shows_planted_problems_and_the_overview_a_critical_one
 ):
     """Yesterday 10 product-locations were counted, today 5 (completeness 50 %: critical),
     one of them with more reserved than in stock (a consistency warning)."""
-    now = datetime.now(UTC).replace(microsecond=0)
-    midnight = datetime.combine(now.date(), datetime.min.time(), UTC)
+    # Today and yesterday are IST days: the quality run is for the IST day of the counts, and the
+    # demand file below is for the same day (a run near IST midnight must not straddle two).
+    now = datetime.now(UTC).replace(microsecond=0).astimezone(IST)
+    midnight = datetime.combine(now.date(), datetime.min.time(), IST)
     today = max(now - timedelta(minutes=2), midnight + timedelta(seconds=1))
     yesterday = today - timedelta(days=1)
     pairs = [(f"SKU-QLT-{n:02d}", "wh-pune") for n in range(10)]
@@ -279,7 +283,7 @@ def test_the_quality_page_shows_planted_problems_and_the_overview_a_critical_one
         ]
     )
 
-    signals = samples.demand_csv([samples.SampleProduct(i, 499.0) for i, _ in pairs], TODAY)
+    signals = samples.demand_csv([samples.SampleProduct(i, 499.0) for i, _ in pairs], today.date())
 
     page.goto("/imports")
     for name, text in (
