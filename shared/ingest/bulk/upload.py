@@ -20,6 +20,7 @@ import re
 import uuid
 from collections.abc import Iterator
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from python_multipart.exceptions import ParseError
@@ -139,13 +140,35 @@ def receive(
         raise ValidationFailed("strict must be true or false", field="strict")
     preset = fields.get("preset") or None
     doc = _record(store, name, kind, strict=strict in ("true", "1"), actor=actor, preset=preset)
-    metadata = {"import_id": doc["id"], "strict": str(doc["strict"]).lower(), "actor": actor}
+    _store(blobs, doc, _slices(view, spans))
+    return doc
+
+
+def receive_file(
+    store: Store,
+    blobs: BlobStore,
+    path: Path,
+    *,
+    name: str,
+    preset: str | None,
+    actor: str,
+) -> dict[str, Any]:
+    """A file ReSight fetched itself (an Amazon report) imported as ``receive`` imports a
+    body, read from disk in blocks: a report is never held whole."""
+    doc = _record(store, name, None, strict=False, actor=actor, preset=preset)
+    with path.open("rb") as handle:
+        _store(blobs, doc, iter(lambda: handle.read(BLOCK_BYTES), b""))
+    return doc
+
+
+def _store(blobs: BlobStore, doc: dict[str, Any], blocks: Iterator[bytes]) -> None:
+    """The file to ``incoming/``, its options in the metadata for the blob trigger."""
+    metadata = {"import_id": doc["id"], "strict": str(doc["strict"]).lower(), "actor": doc["actor"]}
     if doc.get("kind"):
         metadata["kind"] = doc["kind"]
-    if preset:
-        metadata["preset"] = preset
-    blobs.upload_stream(doc["blob"], _slices(view, spans), metadata=metadata)
-    return doc
+    if doc.get("preset"):
+        metadata["preset"] = doc["preset"]
+    blobs.upload_stream(doc["blob"], blocks, metadata=metadata)
 
 
 def _record(

@@ -177,19 +177,17 @@ def _import(
     name = f"amazon-all-orders-{chunk['start'][:10]}-{chunk['end'][:10]}.txt"
     with tempfile.TemporaryDirectory() as folder:
         path = client.download(document, Path(folder) / name)
-        body = path.read_bytes()
-    if len(body.strip().splitlines()[:2]) < 2:
-        return None
-    record = upload.receive(
-        store,
-        blobs,
-        body,
-        "text/tab-separated-values",
-        params={"name": name, "preset": PRESET},
-        actor=ACTOR,
-        max_bytes=max(len(body), 1),
-    )
+        if not _has_lines(path):
+            return None
+        record = upload.receive_file(store, blobs, path, name=name, preset=PRESET, actor=ACTOR)
     return str(record["id"])
+
+
+def _has_lines(path: Path) -> bool:
+    """A line after the header: read until one is found, never the whole report at once."""
+    with path.open("rb") as handle:
+        lines = (line for line in handle if line.strip())
+        return next(lines, None) is not None and next(lines, None) is not None
 
 
 def progress(doc: dict[str, Any] | None, store: Store) -> dict[str, Any] | None:
