@@ -11,7 +11,7 @@ import { ShapChart } from "./ShapChart";
 /** Why a baseline ranks the item: the model did not clear the bar on this kind of data. */
 export function RankedByNotice({ rankedBy }: { rankedBy: string }) {
   return (
-    <p className="notice" role="note" data-testid="explain-ranked-by" data-ranked-by={rankedBy}>
+    <p className="notice explain-note" role="note" data-testid="explain-ranked-by" data-ranked-by={rankedBy}>
       This item is ranked by {baselineName(rankedBy)}, not by the model: on this kind of data the model did not beat that ranking by the required{" "}
       {Math.round(REQUIRED_LIFT * 100)}% across held-out simulated worlds.{" "}
       <Link to={`/rankings#${HOLDOUT_ANCHOR}`} data-testid="explain-holdout-link">
