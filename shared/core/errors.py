@@ -187,6 +187,14 @@ class InvalidValue(ReSightError, ValueError):
     code = "invalid_value"
 
 
+class PartsOutOfOrder(ReSightError):
+    """An order export's parts did not come an item at a time: a line of an item whose lines
+    were all written (and let go) came again. A defect of the import's planning, never of the
+    file; the import fails instead of counting that line on its own."""
+
+    code = "parts_out_of_order"
+
+
 class RouteMisdeclared(ReSightError):
     """An HTTP handler asks for what its ``RouteDoc`` does not give, or its function name is
     taken: raised while the blueprints are imported, so the app does not start half-declared."""

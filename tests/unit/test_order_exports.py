@@ -12,6 +12,7 @@ import pytest
 from pydantic import ValidationError
 
 from shared.core import sales
+from shared.core.errors import PartsOutOfOrder
 from shared.ingest.bulk import orders, presets
 from shared.ingest.bulk.mapping import (
     Mapping,
@@ -272,5 +273,5 @@ def test_recorded_lines_of_an_item_written_are_let_go_and_the_item_is_not_taken_
     known.forget({"SKU-A"})
     assert known.get("amazon:order:171-1:SKU-A", "SKU-A") is None
     assert known.order_ids("SKU-B", "171-1") == ["amazon:order:171-1:SKU-B"]
-    with pytest.raises(RuntimeError, match="SKU-A"):
+    with pytest.raises(PartsOutOfOrder, match="SKU-A"):
         known.add({"id": "amazon:cancel:171-1:SKU-A", "item_id": "SKU-A", **order})

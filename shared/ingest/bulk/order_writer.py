@@ -35,6 +35,7 @@ from typing import Any
 from shared.adapters.cosmos import BATCH_SIZE, Store
 from shared.audit import trail
 from shared.core import telemetry
+from shared.core.errors import PartsOutOfOrder
 from shared.core.records import Event
 from shared.core.schema import DAY_SECONDS
 from shared.core.settings import get_settings
@@ -110,7 +111,7 @@ class Recorded:
         if item_id in self.forgotten:
             # A line of an item let go would not see its item's earlier lines (its order, the
             # cancel's partner): the parts did not come an item at a time.
-            raise RuntimeError(f"item {item_id!r} came again after it was written")
+            raise PartsOutOfOrder(f"item {item_id!r} came again after it was written")
         self.by_item[item_id][doc["id"]] = tuple(doc.get(k) for k in _KEPT)
         if doc.get("kind") == "order":
             self.orders[item_id][doc.get("order_id") or ""].append(doc["id"])
