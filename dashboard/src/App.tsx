@@ -100,5 +100,8 @@ export function App() {
   else if (me.loading && me.data === null) body = <Loading label="Signing in…" />;
   else if (!me.data) body = <SignIn />;
   else body = <Shell principal={me.data} />;
-  return <BrowserRouter>{body}</BrowserRouter>;
+  // URL changes are urgent updates, not transitions: filters live in the URL, and a checkbox
+  // bound to it must show its new state as it is clicked (in a transition React puts the old
+  // state back until the transition commits, which on a busy device reads as a lost click).
+  return <BrowserRouter useTransitions={false}>{body}</BrowserRouter>;
 }

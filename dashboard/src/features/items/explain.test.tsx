@@ -53,7 +53,7 @@ describe("the item's explanation", () => {
   it("says first that a baseline ranks the item, and why, linking to the holdout panel", () => {
     const markup = html(BY_BASELINE);
     expect(markup.indexOf('data-testid="explain-ranked-by"')).toBeLessThan(markup.indexOf('data-testid="baseline-parts"'));
-    expect(markup).toContain('<p class="notice" role="note" data-testid="explain-ranked-by" data-ranked-by="recency_weighted">');
+    expect(markup).toContain('<p class="notice explain-note" role="note" data-testid="explain-ranked-by" data-ranked-by="recency_weighted">');
     const note = markup.slice(markup.indexOf('data-testid="explain-ranked-by"'), markup.indexOf("</p>"));
     expect(note.replace(/<[^>]+>/g, "")).toContain(
       "This item is ranked by recent sales, the newest counting most, not by the model: on this kind of data the model did not beat that ranking by the required 10% across held-out simulated worlds.",
