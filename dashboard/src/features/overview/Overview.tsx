@@ -109,12 +109,15 @@ function SeriesChart({ range, series, metric }: { range: SeriesRange; series: Se
   return <LineChart testId={`series-${range}-chart`} ariaLabel={`${metric.label} by marketplace`} x={x} series={chartSeries} time height={200} yFormat={metric.format} />;
 }
 
-/** Charts follow the live KPIs at most every 5 s, a reconnection, and every 30 s regardless. */
+/** Charts follow the live KPIs and reconnections at most every 5 s, and every 30 s regardless. */
 function SeriesPanel({ range, title, metric }: { range: SeriesRange; title: string; metric: (typeof METRICS)[number] }) {
-  const kpisSeq = useThrottled(useLive((s) => s.kpisSeq), 5_000);
+  const kpisSeq = useLive((s) => s.kpisSeq);
   const connects = useLive((s) => s.connects);
+  // One throttle for both: a reconnection refetches at once, and the KPI message that follows it
+  // within 5 s waits for the window's end instead of fetching the same chart again.
+  const trigger = useThrottled(`${connects}:${kpisSeq}`, 5_000);
   // A hidden page (a phone in a pocket) fetches nothing; it catches up when it reconnects.
-  const state = useApi((signal) => api.series(range, signal), [range], { every: 30_000, refreshOn: [kpisSeq, connects] });
+  const state = useApi((signal) => api.series(range, signal), [range], { every: 30_000, refreshOn: [trigger] });
   return (
     <div className="panel" data-testid={`series-${range}`}>
       <div className="panel-head">
