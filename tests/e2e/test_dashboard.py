@@ -14,7 +14,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.e2e.conftest import WAIT_MS, artifact, sign_in
-from tests.integration.helpers import post_webhook, principal
+from tests.integration.helpers import post_webhook, principal, webhook_ranked_by
 
 pytestmark = pytest.mark.e2e
 ADMIN, ANALYST = principal("admin"), principal("analyst")
@@ -191,6 +191,8 @@ def test_item_inspector_shows_a_shap_chart(page: Page, devhost):
     # What ranked the item: the model, or (where the model's evidence did not clear the bar) a
     # baseline, whose own parts then come first and add up to its score.
     assert explained["ranked_by"] == item["ranked_by"]
+    # The stored evidence decides which (today a baseline for every webhook kind).
+    assert explained["ranked_by"] in webhook_ranked_by()
     notice = page.get_by_test_id("explain-ranked-by")
     if explained["ranked_by"] == "model":
         expect(notice).to_have_count(0)

@@ -17,7 +17,7 @@ from playwright.sync_api import Page, expect
 from shared.ingest.signature import signed_headers
 from tests.e2e.conftest import artifact, sign_in
 from tests.integration.conftest import eventually
-from tests.integration.helpers import post_webhook, principal
+from tests.integration.helpers import post_webhook, principal, webhook_ranked_by
 
 pytestmark = pytest.mark.e2e
 ADMIN, ANALYST = principal("admin"), principal("analyst")
@@ -83,6 +83,7 @@ def test_rank_change_arrow_opens_why_with_three_reasons_after_an_order_burst(pag
     reasons = panel.get_by_test_id("rank-change-reason")
     with devhost.client() as c:
         ranked_by = c.get(f"/api/explain/{item['item_id']}", headers=ANALYST).json()["ranked_by"]
+    assert ranked_by in webhook_ranked_by()  # what the stored evidence says ranks Amazon's items
     if ranked_by == "model":
         expect(reasons).to_have_count(3)
         expect(panel.get_by_test_id("rank-change-ranked-by")).to_have_count(0)

@@ -162,3 +162,14 @@ class Listener:
         for stream in (self.proc.stdout, self.proc.stderr):
             if stream:
                 stream.close()
+
+
+def webhook_ranked_by() -> set[str]:
+    """What ranks webhook items (the demo feed and each live kind) by the stored evidence
+    (``shared/ml/evidence.json``), which a fresh stack's first model applies: a test of an
+    item's explanation knows which answer it must get."""
+    from shared.ml.baselines import FILES_KIND
+    from shared.ml.ranker_training import load_evidence
+
+    kinds = load_evidence()["kinds"]
+    return {str(d["ranked_by"]) for kind, d in kinds.items() if kind != FILES_KIND}

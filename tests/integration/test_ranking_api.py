@@ -8,7 +8,7 @@ import uuid
 import pytest
 
 from tests.integration.conftest import eventually
-from tests.integration.helpers import principal, seeded_catalogue, unprojected
+from tests.integration.helpers import principal, seeded_catalogue, unprojected, webhook_ranked_by
 
 pytestmark = pytest.mark.integration
 ADMIN, ANALYST = principal("admin"), principal("analyst")
@@ -49,6 +49,7 @@ def test_explanation_adds_up_to_the_raw_score(devhost, ranked):
             # The explanation is the model's; a baseline that ranks this kind of item scores it
             # (``ranked_by``), and its score is the baseline's.
             assert ex["ranked_by"] == item["ranked_by"]
+            assert ex["ranked_by"] in webhook_ranked_by()  # the stored evidence's decision
             if item["ranked_by"] == "model":
                 assert ex["raw_score"] == pytest.approx(item["score"], abs=1e-5)
                 assert "baseline" not in ex
