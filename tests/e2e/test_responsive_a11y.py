@@ -623,6 +623,11 @@ def test_phone_sleep_closes_the_hub_and_waking_refetches_once(phone: Page, devho
     before = float(revenue.get_attribute("data-value"))
     sockets = []
     phone.on("websocket", lambda ws: sockets.append(ws))
+    # A second screen that stays awake: once its ticker shows the order, every live message of
+    # that order has gone out (the event is the flush's last message). Without it the phone
+    # could wake before the flush had sent, and rightly show an order sent after it woke.
+    awake = phone.context.new_page()
+    open_page(awake, prepared, "overview")
 
     # Screen off: after the grace period (10 s) the connection is closed; nothing arrives.
     _set_visibility(phone, "hidden")
@@ -648,6 +653,9 @@ def test_phone_sleep_closes_the_hub_and_waking_refetches_once(phone: Page, devho
             lambda: c.get("/api/metrics", headers=ANALYST).json()["kpis"]["revenue"] > before + 1,
             timeout=15,
         )
+    row = f'[data-testid="ticker-row"][data-item-id="{item["item_id"]}"][data-kind="order"]'
+    expect(awake.locator(row)).to_have_count(1, timeout=15_000)
+    awake.close()
 
     calls: list[str] = []
     phone.on(
