@@ -33,6 +33,7 @@ from sklearn.metrics import average_precision_score, brier_score_loss, roc_auc_s
 
 from demo.sim.inventory import InventoryHistory, simulate
 from shared.ml.registry import ModelRegistry, Promotion
+from shared.ml.retrain import add_publish_options
 from shared.ml.risk.features import FEATURE_VERSION, FEATURES, matrix
 from shared.ml.risk.model import KIND, RiskModel, registry
 from shared.projection import aging
@@ -228,8 +229,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--days", type=int, default=defaults.days)
     parser.add_argument("--seed", type=int, default=defaults.seed)
     parser.add_argument("--rounds", type=int, default=defaults.rounds)
-    parser.add_argument("--promote", action="store_true", help="move current.json if better")
-    parser.add_argument("--no-publish", action="store_true", help="evaluate only")
+    add_publish_options(parser, KIND)
     args = parser.parse_args(argv)
     config = Config(args.pairs, args.days, args.seed, rounds=args.rounds)
     model, text = train(config)

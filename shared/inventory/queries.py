@@ -9,6 +9,7 @@ from typing import Any
 
 from shared.adapters.cosmos import Store
 from shared.core.errors import NotFound, ValidationFailed
+from shared.ml.risk.model import RETRAIN as RISK_RETRAIN
 from shared.projection.aging import LEVELS
 
 CONTAINER = "inventory_snapshots"
@@ -360,6 +361,6 @@ def risk_scores(
     if source == "rules":
         answer["message"] = (
             "no risk model scored this day: the rules-based danger level is shown "
-            "(risk is null); train one with python -m demo.train_risk --promote"
+            f"(risk is null); {RISK_RETRAIN}"
         )
     return answer

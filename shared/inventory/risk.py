@@ -21,7 +21,7 @@ from shared.ml.registry import ModelRegistry
 from shared.ml.risk import features
 from shared.ml.risk.model import TRAIN_COMMAND, RiskModel, registry
 
-NO_MODEL = f"no risk model is trained yet ({TRAIN_COMMAND} --promote): rules-based level shown"
+NO_MODEL = f"no risk model is trained yet ({TRAIN_COMMAND}): rules-based level shown"
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,13 @@ import numpy as np
 from shared.core.errors import FeatureMismatch, ModelError
 from shared.ml.baselines import apply_fallback, ranked_by
 
+# What an operator runs when a model cannot serve: the store's own log once it has one, the
+# simulated worlds before (a fresh deployment's first model).
+RETRAIN = (
+    "retrain with python -m shared.ml.retrain --promote (on the store's event log), or "
+    "python -m demo.train_ranker --promote before any seller data exists"
+)
+
 
 class RankerModel:
     """Raw ranking scores for feature rows; higher ranks first."""
@@ -38,8 +45,7 @@ class RankerModel:
         if self.features and names != self.features:
             raise ModelError(
                 f"model {self.version} is inconsistent: metadata lists {len(self.features)} "
-                f"features, the booster {len(names)}; republish it with "
-                "python -m demo.train_ranker"
+                f"features, the booster {len(names)}; {RETRAIN}"
             )
         self.features = names
         # Per marketplace or kind of data, the baseline its rows are ranked by (may be empty).
@@ -70,7 +76,7 @@ class RankerModel:
                 raise FeatureMismatch(
                     f"model {self.version} was trained with feature version "
                     f"{self.feature_version}, the scorer builds {feature_version} (same columns, "
-                    "new meaning): retrain with python -m demo.train_ranker",
+                    f"new meaning): {RETRAIN}",
                     model_version=self.version,
                 )
             return
@@ -83,7 +89,7 @@ class RankerModel:
         )
         raise FeatureMismatch(
             f"model {self.version} was trained with {list(self.features)} features, the scorer "
-            f"builds {list(expected)}{detail}: retrain with python -m demo.train_ranker",
+            f"builds {list(expected)}{detail}: {RETRAIN}",
             model_version=self.version,
         )
 
@@ -92,8 +98,7 @@ class RankerModel:
         if X.ndim != 2 or X.shape[1] != len(self.features):
             raise FeatureMismatch(
                 f"model {self.version} expects {len(self.features)} feature columns, got "
-                f"{X.shape[1] if X.ndim == 2 else X.shape}: retrain with "
-                "python -m demo.train_ranker",
+                f"{X.shape[1] if X.ndim == 2 else X.shape}: {RETRAIN}",
                 model_version=self.version,
             )
         if len(X) == 0:

@@ -29,7 +29,7 @@ from typing import Any, Generic, TypeVar
 
 from shared.adapters.blob import BlobStore
 from shared.core.errors import FeatureMismatch, ModelError, NotFound
-from shared.ml.model import RankerModel
+from shared.ml.model import RETRAIN, RankerModel
 
 log = logging.getLogger(__name__)
 
@@ -59,14 +59,14 @@ class ModelRegistry(Generic[M]):
         kind: str = PREFIX,
         metric: str = "ndcg@20",
         loader: Callable[[str, dict[str, Any]], M] = RankerModel.from_text,  # type: ignore[assignment]
-        train_command: str = "python -m demo.train_ranker",
+        retrain: str = RETRAIN,
     ) -> None:
         self._store = store
         self._lock = threading.Lock()
         self._cached: tuple[str, M] | None = None  # (pointer etag, model)
         self.kind, self.metric, self._loader = kind, metric, loader
         self._pointer = f"{kind}/current.json"
-        self._train = train_command
+        self._retrain = retrain  # what an operator runs: part of every error that needs a model
 
     # ------------------------------------------------------------------ writing
     def publish(self, model_text: str, metadata: Mapping[str, Any]) -> str:
@@ -118,7 +118,7 @@ class ModelRegistry(Generic[M]):
                 False,
                 version,
                 f"holdouts differ and no evaluator was given: cannot compare {version} with "
-                f"current {current}; retrain with {self._train} --promote",
+                f"current {current}; {self._retrain}",
                 current,
             )
         if new_score >= old_score:
@@ -166,9 +166,7 @@ class ModelRegistry(Generic[M]):
         """The current model, cached until ``current.json`` changes (one HEAD per call)."""
         etag = self._store.etag(self._pointer)
         if etag is None:
-            raise ModelError(
-                f"no current {self.kind} model: train one with {self._train} --promote"
-            )
+            raise ModelError(f"no current {self.kind} model: {self._retrain}")
         cached = self._cached
         if cached is not None and cached[0] == etag:
             return cached[1]

@@ -89,12 +89,13 @@ def log_span(events: Sequence[Event | Mapping[str, Any]]) -> tuple[datetime, dat
     return start, end
 
 
-def add_publish_options(parser: argparse.ArgumentParser) -> None:
-    """The options of every training command about what becomes of the model."""
+def add_publish_options(parser: argparse.ArgumentParser, kind: str = "ranker") -> None:
+    """The options of every training command (the ranker's and the risk model's) about what
+    becomes of the model."""
     parser.add_argument(
         "--promote",
         action="store_true",
-        help="move ranker/current.json if the model is at least as good",
+        help=f"move {kind}/current.json if the model is at least as good",
     )
     parser.add_argument(
         "--no-publish", action="store_true", help="train and evaluate only; write nothing to Blob"

@@ -105,7 +105,8 @@ def test_promotes_better_models_and_refuses_worse(store, trained):
     (good, holdout), (weak, _) = trained
     registry = ModelRegistry(store)
     assert registry.current_version() is None
-    with pytest.raises(ModelError, match=r"python -m demo.train_ranker --promote"):
+    retrain = r"python -m shared.ml.retrain --promote .* python -m demo.train_ranker --promote"
+    with pytest.raises(ModelError, match=retrain):
         registry.current()
 
     first = registry.publish(weak.to_text(), _renamed(weak, "-a"))
@@ -177,7 +178,7 @@ def test_a_current_model_with_other_features_is_refused_and_replaced(store, trai
     registry = ModelRegistry(store)
     registry.promote_if_better(registry.publish(old.model_to_string(), meta))
     with pytest.raises(
-        FeatureMismatch, match=re.escape("retrain with python -m demo.train_ranker")
+        FeatureMismatch, match=re.escape("retrain with python -m shared.ml.retrain --promote")
     ):
         Ranker(registry.current())
 

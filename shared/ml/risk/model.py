@@ -23,7 +23,8 @@ from shared.ml.registry import ModelRegistry
 from shared.ml.risk.features import FEATURE_VERSION, FEATURES
 
 # The risk model is trained on simulated inventory histories, so its trainer is the demo's.
-TRAIN_COMMAND = "python -m demo.train_risk"
+TRAIN_COMMAND = "python -m demo.train_risk --promote"
+RETRAIN = f"train one with {TRAIN_COMMAND}"
 KIND = "risk"
 GATE = "roc_auc"  # promotion compares models on this metric of the same holdout
 
@@ -104,6 +105,4 @@ class RiskModel:
 
 def registry(store: Any) -> ModelRegistry[RiskModel]:
     """The risk model's registry (kind ``risk``), promotion gated on ``GATE``."""
-    return ModelRegistry(
-        store, kind=KIND, metric=GATE, loader=RiskModel.from_text, train_command=TRAIN_COMMAND
-    )
+    return ModelRegistry(store, kind=KIND, metric=GATE, loader=RiskModel.from_text, retrain=RETRAIN)

@@ -23,7 +23,7 @@ def test_feature_mismatch_is_refused_with_what_to_do(small_model):
         small_model.check_features((*FEATURES[:-1], "brand_code"))
     message = str(exc.value)
     assert f"model {small_model.version} was trained with" in message
-    assert "brand_code" in message and "retrain with python -m demo.train_ranker" in message
+    assert "brand_code" in message and "retrain with python -m shared.ml.retrain" in message
     with pytest.raises(FeatureMismatch, match="different order"):
         small_model.check_features(tuple(reversed(FEATURES)))
     with pytest.raises(FeatureMismatch, match="retrain"):
@@ -47,7 +47,7 @@ def test_a_model_of_another_feature_version_is_refused(small_model):
     old = RankerModel.from_text(
         small_model.to_text(), {**small_model.metadata, "feature_version": "f1-0123456789"}
     )
-    with pytest.raises(FeatureMismatch, match=r"retrain with python -m demo\.train_ranker") as exc:
+    with pytest.raises(FeatureMismatch, match=r"retrain with python -m shared\.ml\.retrain") as exc:
         old.check_features(FEATURES, FEATURE_VERSION)
     assert "f1-0123456789" in str(exc.value) and FEATURE_VERSION in str(exc.value)
     with pytest.raises(FeatureMismatch, match="retrain"):
