@@ -35,9 +35,17 @@ def configured() -> bool:
 class Coalescer:
     """Run ``flush`` at most once per ``interval``; requests in between merge into one."""
 
-    def __init__(self, flush: Callable[[], None], interval: float) -> None:
+    def __init__(
+        self,
+        flush: Callable[[], None],
+        interval: float,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        timer: Callable[[float, Callable[[], None]], threading.Timer] = threading.Timer,
+    ) -> None:
         self._flush = flush
         self._interval = interval
+        self._clock, self._new_timer = clock, timer  # injectable, for tests without waiting
         self._lock = threading.Lock()
         self._last = 0.0
         self._timer: threading.Timer | None = None
@@ -49,14 +57,14 @@ class Coalescer:
         with self._lock:
             if self._asked_at is None:
                 self._asked_at = time.time_ns()
-            wait = self._last + self._interval - time.monotonic()
+            wait = self._last + self._interval - self._clock()
             if wait <= 0 and self._timer is None:
-                self._last = time.monotonic()
+                self._last = self._clock()
                 run_now = True
             else:
                 run_now = False
                 if self._timer is None:
-                    self._timer = threading.Timer(max(wait, 0.0), self._trailing)
+                    self._timer = self._new_timer(max(wait, 0.0), self._trailing)
                     self._timer.daemon = True
                     self._timer.start()
         if run_now:
@@ -67,14 +75,14 @@ class Coalescer:
         goes out again once a flush could not deliver it, even if no event asks for one."""
         with self._lock:
             if self._timer is None:
-                self._timer = threading.Timer(delay, self._trailing)
+                self._timer = self._new_timer(delay, self._trailing)
                 self._timer.daemon = True
                 self._timer.start()
 
     def _trailing(self) -> None:
         with self._lock:
             self._timer = None
-            self._last = time.monotonic()
+            self._last = self._clock()
         self._run()
 
     def _run(self) -> None:

@@ -77,7 +77,9 @@ class LiveState:
         self.feed: DemoFeed | None = None
         self.first_run_checked = False  # the demo's: shared.live.demo_first_run
         self.announced_model: str | None = None
-        self.coalescer: Coalescer | None = None
+        # The two broadcast cadences (``shared.live.triggers``): KPIs and ticker, ranking.
+        self.live_coalescer: Coalescer | None = None
+        self.ranking_coalescer: Coalescer | None = None
         # Products synced while a full pass runs off the lock (``full_pass``), else None.
         self._during_full: list[dict[str, Any]] | None = None
 

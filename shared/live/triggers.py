@@ -4,8 +4,9 @@
 for a broadcast. ``reconcile``: apply anything the feed missed, re-score everything at the
 current time with the current model, broadcast.
 
-Broadcasts are coalesced: however many batches arrive, KPIs and the ranking go out at most
-``1 / BROADCAST_INTERVAL`` times a second (plus one trailing flush), each with the newest state.
+Broadcasts are coalesced: however many batches arrive, the KPIs and the ticker go out at most
+``1 / LIVE_INTERVAL`` times a second and the top of the ranking at most ``1 / RANKING_INTERVAL``
+times (each with a trailing flush), each with the newest state.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 import functools
 import logging
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -29,7 +31,13 @@ from shared.projection import apply, demo_split
 from shared.ranking import rules_service
 
 log = logging.getLogger("resight.pipeline")
-BROADCAST_INTERVAL = 0.25
+# Two cadences, because the two messages cost differently. The KPI message (and the ticker's
+# events) is under one 2 KB SignalR unit per dashboard and is what the seeds promise within a
+# second; the ranking's top is several units per dashboard and most of the SignalR bill. One
+# shared 250 ms interval made the KPIs wait up to 250 ms behind the ranking's budget; KPIs every
+# 200 ms and the ranking every 500 ms send fewer units at the busiest and the KPIs sooner.
+LIVE_INTERVAL = 0.2
+RANKING_INTERVAL = 0.5
 PROJECTION_THREADS = 8  # items of one batch projected at once: Cosmos round trips, not CPU
 # When a broadcast did not get through: try again after the SignalR client's breaker cooldown.
 RESEND_SECONDS = 5.0
@@ -69,20 +77,25 @@ def projection_pool() -> ThreadPoolExecutor:
 
 
 def request_flush() -> None:
-    """Ask for a coalesced broadcast (at most one per ``BROADCAST_INTERVAL``)."""
+    """Ask for coalesced broadcasts: the KPIs and ticker (at most one per ``LIVE_INTERVAL``)
+    and the ranking (at most one per ``RANKING_INTERVAL``)."""
     state = live()
     with state.lock:
-        if state.coalescer is None:
-            # The coalescer flushes on a timer thread, which does not inherit the dataset.
-            state.coalescer = broadcast.Coalescer(
-                functools.partial(_flush_in, state.dataset), BROADCAST_INTERVAL
+        if state.live_coalescer is None or state.ranking_coalescer is None:
+            # Coalescers flush on a timer thread, which does not inherit the dataset.
+            state.live_coalescer = broadcast.Coalescer(
+                functools.partial(_in, state.dataset, flush_live), LIVE_INTERVAL
             )
-    state.coalescer.request()
+            state.ranking_coalescer = broadcast.Coalescer(
+                functools.partial(_in, state.dataset, flush_ranking), RANKING_INTERVAL
+            )
+    state.live_coalescer.request()
+    state.ranking_coalescer.request()
 
 
-def _flush_in(dataset: Dataset) -> None:
+def _in(dataset: Dataset, flush_fn: Callable[[], None]) -> None:
     with using(dataset):
-        flush()
+        flush_fn()
 
 
 def reconcile() -> None:
@@ -142,37 +155,33 @@ def rules_changed() -> None:
 
 
 def flush() -> None:
-    """Broadcast KPIs, the top of the ranking and the newest events; snapshot the ranking."""
+    """Broadcast everything now: KPIs, the newest events and the ranking (a reconcile, a rule
+    change)."""
+    flush_live()
+    flush_ranking()
+
+
+def flush_live() -> None:
+    """Broadcast the KPIs and the newest events."""
     started = time.perf_counter()
-    settings = get_settings()
-    store = get_store()
     state = live()
     now = utcnow()
     if state.ranker is None:
         # A cold instance (a rule changed through the API before any event or timer here).
         state.sync(now)
     shown = demo.shown() == state.dataset
-    with state.lock:
-        mode = state.mode()
-        with telemetry.span(telemetry.STAGE_KPIS):
-            kpi = state.kpi_snapshot(now, mode=mode)
-        with telemetry.span(telemetry.STAGE_RANKING):
-            ranking = ranking_payload(state, limit=settings.broadcast_top_n, now=now)
-        with telemetry.span(telemetry.STAGE_SNAPSHOT):
-            save_snapshot(store, state, now)
-    if not shown:  # the dashboards show the other dataset: nothing of this one goes out
-        with state.ticker_lock:
-            state.ticker.clear()
-        return
-    delivered = broadcast.send("kpis", kpi)
-    if not delivered and broadcast.configured() and state.coalescer is not None:
-        # SignalR was down (or its breaker open): without this the dashboard would keep the
-        # old KPIs until the next event or reconcile, however long after SignalR is back.
-        state.coalescer.request_later(RESEND_SECONDS)
-    broadcast.send("ranking", ranking)
+    with state.lock, telemetry.span(telemetry.STAGE_KPIS):
+        kpi = state.kpi_snapshot(now, mode=state.mode())
     with state.ticker_lock:
         ticker = list(state.ticker)
         state.ticker.clear()
+    if not shown:  # the dashboards show the other dataset: nothing of this one goes out
+        return
+    delivered = broadcast.send("kpis", kpi)
+    if not delivered and broadcast.configured() and state.live_coalescer is not None:
+        # SignalR was down (or its breaker open): without this the dashboard would keep the
+        # old KPIs until the next event or reconcile, however long after SignalR is back.
+        state.live_coalescer.request_later(RESEND_SECONDS)
     for doc in ticker:
         product = state.cache.get(doc["item_id"]) or {}
         broadcast.send(
@@ -188,11 +197,30 @@ def flush() -> None:
                 "occurred_at": doc["occurred_at"],
             },
         )
+    lag_start = min((doc.get("_ts", time.time()) for doc in ticker), default=None)
+    if lag_start is not None:
+        telemetry.record_broadcast_lag(max(0.0, time.time() - lag_start) * 1000)
+    log.debug("live flush took %.1f ms", (time.perf_counter() - started) * 1000)
+
+
+def flush_ranking() -> None:
+    """Broadcast the top of the ranking (and a newly served model); snapshot the ranking."""
+    settings = get_settings()
+    store = get_store()
+    state = live()
+    now = utcnow()
+    if state.ranker is None:
+        state.sync(now)
+    shown = demo.shown() == state.dataset
+    with state.lock:
+        with telemetry.span(telemetry.STAGE_RANKING):
+            ranking = ranking_payload(state, limit=settings.broadcast_top_n, now=now)
+        with telemetry.span(telemetry.STAGE_SNAPSHOT):
+            save_snapshot(store, state, now)
+    if not shown:
+        return
+    broadcast.send("ranking", ranking)
     if state.model_version != state.announced_model:
         if state.announced_model is not None:
             broadcast.send("model", {"version": state.model_version})
         state.announced_model = state.model_version
-    lag_start = min((doc.get("_ts", time.time()) for doc in ticker), default=None)
-    if lag_start is not None:
-        telemetry.record_broadcast_lag(max(0.0, time.time() - lag_start) * 1000)
-    log.debug("flush took %.1f ms", (time.perf_counter() - started) * 1000)

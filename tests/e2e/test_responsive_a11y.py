@@ -623,9 +623,9 @@ def test_phone_sleep_closes_the_hub_and_waking_refetches_once(phone: Page, devho
     before = float(revenue.get_attribute("data-value"))
     sockets = []
     phone.on("websocket", lambda ws: sockets.append(ws))
-    # A second screen that stays awake: once its ticker shows the order, every live message of
-    # that order has gone out (the event is the flush's last message). Without it the phone
-    # could wake before the flush had sent, and rightly show an order sent after it woke.
+    # A second screen that stays awake: once its ticker shows the order, the order's KPI and
+    # event messages have gone out (the events follow the KPIs in one flush). Without it the
+    # phone could wake before that flush had sent, and rightly show an order sent after it woke.
     awake = phone.context.new_page()
     open_page(awake, prepared, "overview")
 

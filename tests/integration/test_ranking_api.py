@@ -7,6 +7,7 @@ import uuid
 
 import pytest
 
+from shared.live.triggers import RANKING_INTERVAL
 from tests.integration.conftest import eventually
 from tests.integration.helpers import principal, seeded_catalogue, unprojected, webhook_ranked_by
 
@@ -65,7 +66,9 @@ def test_explanation_adds_up_to_the_raw_score(devhost, ranked):
 def _fingerprint(store):
     """What the stores hold, once earlier requests' projections and broadcasts have settled."""
     eventually(lambda: not unprojected(store), timeout=30)
-    time.sleep(0.5)  # longer than the broadcast coalescing interval: a trailing flush is done
+    # Longer than the ranking's coalescing interval: a trailing flush (which writes the
+    # minute's rank snapshot) is done.
+    time.sleep(RANKING_INTERVAL + 0.3)
     products = {d["id"]: d["_etag"] for d in store.query("products", "SELECT c.id, c._etag FROM c")}
     counts = {
         name: next(store.query(name, "SELECT VALUE COUNT(1) FROM c"))
