@@ -48,6 +48,7 @@ import urllib3  # noqa: E402
 
 from bench.bench_ingest import (  # noqa: E402
     exit_on_sigterm,
+    high_water_mb,
     local_services,
     new_secrets,
     pin_to_one_core,
@@ -106,16 +107,6 @@ def bench_validation(rows: int, rounds: int) -> dict[str, Any]:
     return out
 
 
-def _peak_rss_mb(pid: int) -> float | None:
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return round(int(line.split()[1]) / 1024, 1)
-    except OSError:
-        return None
-    return None
-
-
 def bench_e2e(rows: int, rounds: int) -> dict[str, Any]:
     from tests.integration.conftest import eventually, start_devhost, stop_devhost
     from tests.integration.helpers import principal
@@ -142,7 +133,7 @@ def bench_e2e(rows: int, rounds: int) -> dict[str, Any]:
                     databaseName="benchimports",
                 )
             )
-            rss_before = _peak_rss_mb(host.process.pid)
+            rss_before = high_water_mb(host.process.pid)
             expected_units = 0
             for n in range(rounds):
                 day = date(2026, 11, 1) + timedelta(days=n)
@@ -190,7 +181,7 @@ def bench_e2e(rows: int, rounds: int) -> dict[str, Any]:
                     }
                 )
                 print(f"imports e2e round {n}: {result['rounds'][-1]}", file=sys.stderr, flush=True)
-            result["devhost_peak_rss_mb"] = _peak_rss_mb(host.process.pid)
+            result["devhost_peak_rss_mb"] = high_water_mb(host.process.pid)
             result["devhost_rss_before_mb"] = rss_before
         finally:
             stop_devhost(host)

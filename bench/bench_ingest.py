@@ -218,6 +218,20 @@ def pct(values: list[float], q: float) -> float:
     return ordered[max(0, math.ceil(q / 100 * len(ordered)) - 1)]
 
 
+def high_water_mb(pid: int | str = "self") -> float | None:
+    """A process's peak resident set (``VmHWM``) in MB, None once it has gone. Not ru_maxrss:
+    Linux keeps that across fork and exec, so a child started by a large parent reports the
+    parent's peak (the 1,000,000-product child of bench_ranking.py read 2,071 MB under
+    make bench and 891 MB run on its own)."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return round(int(line.split()[1]) / 1024, 1)
+    except OSError:
+        return None
+    return None
+
+
 def pin_to_one_core() -> int | None:
     try:
         core = max(os.sched_getaffinity(0))

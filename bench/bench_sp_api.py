@@ -42,7 +42,13 @@ sys.path.insert(0, str(ROOT))
 
 import urllib3  # noqa: E402
 
-from bench.bench_ingest import exit_on_sigterm, local_services, new_secrets, stack_env  # noqa: E402
+from bench.bench_ingest import (  # noqa: E402
+    exit_on_sigterm,
+    high_water_mb,
+    local_services,
+    new_secrets,
+    stack_env,
+)
 from devhost.fake_sp_api import REPORT_COLUMNS, FakeSpApi  # noqa: E402
 
 TARGETS = {"backfill_s": 60, "backfill_peak_rss_mb": 500}
@@ -162,7 +168,7 @@ def bench_backfill(store, lines: int, skus: int) -> dict[str, Any]:
             if chunk["status"] == "importing" and "downloaded_s" not in phases:
                 phases["downloaded_s"] = round(time.perf_counter() - started, 2)
                 # Up to here: the report requested, fetched, gunzipped and stored for import.
-                phases["peak_rss_before_import_mb"] = _high_water_mb()
+                phases["peak_rss_before_import_mb"] = high_water_mb()
                 record = store.read("imports", chunk["import_id"], chunk["import_id"])
                 result = runner.process(store, blobs, record["blob"], settings)
                 assert result is not None and result["status"] == "imported", result
@@ -180,20 +186,13 @@ def bench_backfill(store, lines: int, skus: int) -> dict[str, Any]:
             "lines_per_s": round(lines / total),
             # The process's peak since the backfill began (VmHWM, reset before it), and over
             # the whole run (ru_maxrss).
-            "peak_rss_mb": _high_water_mb(),
+            "peak_rss_mb": high_water_mb(),
             "process_peak_rss_mb": round(
                 resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1
             ),
         }
     finally:
         fake.stop()
-
-
-def _high_water_mb() -> float:
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return round(int(line.split()[1]) / 1024, 1)
-    raise RuntimeError("no VmHWM in /proc/self/status")
 
 
 def main() -> None:
