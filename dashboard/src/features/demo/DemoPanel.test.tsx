@@ -43,6 +43,9 @@ describe("demo banner", () => {
     expect(html).toContain("Demo data");
     expect(html).toContain("simulated shoppers");
     expect(html).toContain("first real order, finished import or catalogue change");
+    // A presenter's demo goes on after a real order: the banner says who ends that one.
+    expect(html).toContain("for a presenter&#x27;s demo, when an admin ends it");
+    expect(html).not.toContain("replaces it");
   });
   it("is gone for the seller's data, and before any answer named a dataset", () => {
     expect(renderToStaticMarkup(<DemoBannerView dataset="seller" />)).toBe("");

@@ -2,12 +2,15 @@ import type { Dataset, DemoPayload, DemoState } from "../../api/types";
 import type { Role } from "../../lib/auth";
 import { istDateTime } from "../../lib/format";
 
-/** The banner's words: every page says so while the numbers come from the demo. */
+/** The banner's words: every page says so while the numbers come from the demo. True of both
+ * kinds, as a viewer cannot read which one runs: a real order ends the automatic demo, not a
+ * presenter's, and its numbers must not look like the seller's meanwhile. */
 export const DEMO_BANNER = {
   title: "Demo data",
   detail:
-    "These pages show simulated shoppers on a demo catalogue, not your stores. Your own data replaces it " +
-    "when the first real order, finished import or catalogue change arrives.",
+    "These pages show simulated shoppers on a demo catalogue, not your stores. Your own data is kept apart " +
+    "and shows here when the demo ends: with the first real order, finished import or catalogue change, " +
+    "or, for a presenter's demo, when an admin ends it.",
 };
 
 /** The banner shows while answers are computed from the demo dataset, and only then. */
