@@ -11,8 +11,9 @@ benchmark event, matched to its change-feed batch by event id:
 - ``projection`` (``read``, ``fold``, ``write`` from its attributes), ``catalogue_refresh``,
   ``kpi_update``, ``rerank``: the batch's stages;
 - ``coalescing``: the batch's end to the start of the first broadcast flush after it;
-- ``kpis`` (the KPI message), ``ranking`` (the top of the ranking and its snapshot): the
-  flush's work before it sends;
+- ``kpis`` (the KPI message): the flush's work before it sends; ``ranking`` (the top of the
+  ranking and its snapshot): the work of the first ranking flush after the batch, which runs
+  on its own cadence and is not on the KPI message's path;
 - ``signalr_send``: the REST broadcast of the ``kpis`` message;
 - ``client``: the send's end to the moment the real SignalR client handed the message over.
 
@@ -103,20 +104,12 @@ def per_event(
         if batch is None or received is None:
             continue
         i = bisect.bisect_left(flush_starts, batch["end"])
-        flush = next(
-            (
-                f
-                for f in flushes[i:]
-                if any(
-                    c["attributes"].get("resight.target") == "kpis"
-                    for c in kids.get(f["span"], [])
-                    if c["name"] == t.STAGE_SEND
-                )
-            ),
-            None,
-        )
+        flush = _first_sending(flushes[i:], kids, "kpis")
         if flush is None:
             continue
+        # The ranking goes out on its own cadence, in a flush of its own: its work is not on
+        # the KPI message's path, but it is reported, from the first such flush after the batch.
+        ranking_flush = _first_sending(flushes[i:], kids, "ranking")
         send = next(
             c
             for c in kids[flush["span"]]
@@ -127,8 +120,11 @@ def per_event(
         projection = _child(kids, batch, t.STAGE_PROJECTION)
         sync = _child(kids, batch, t.STAGE_SYNC)
         attrs = projection["attributes"] if projection else {}
-        ranking = _dur(_child(kids, flush, t.STAGE_RANKING)) + _dur(
-            _child(kids, flush, t.STAGE_SNAPSHOT)
+        ranking = (
+            _dur(_child(kids, ranking_flush, t.STAGE_RANKING))
+            + _dur(_child(kids, ranking_flush, t.STAGE_SNAPSHOT))
+            if ranking_flush is not None
+            else 0.0
         )
         row = {
             "webhook": _ms(answered - sent),
@@ -152,6 +148,23 @@ def per_event(
         for name, value in row.items():
             out[name].append(value)
     return out
+
+
+def _first_sending(
+    flushes: Sequence[dict[str, Any]], kids: dict[str, list[dict]], target: str
+) -> dict[str, Any] | None:
+    """The first of ``flushes`` that sent a message to ``target``."""
+    return next(
+        (
+            f
+            for f in flushes
+            if any(
+                c["name"] == t.STAGE_SEND and c["attributes"].get("resight.target") == target
+                for c in kids.get(f["span"], [])
+            )
+        ),
+        None,
+    )
 
 
 def _pct(values: Sequence[float], q: float) -> float:
